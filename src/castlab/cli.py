@@ -1,0 +1,65 @@
+"""The ``castlab`` command: one sub-command per domain, plus ``demo`` and ``ui``.
+
+The CLI is thin: it parses options, builds a config and calls the library. Heavy libraries
+(torch, music21, ...) are imported inside commands so ``castlab --help`` stays fast.
+User errors (:class:`castlab.core.errors.CastlabError`) print one line and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from castlab.core.errors import CastlabError
+from castlab.tunes.cli import app as tunes_app
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="castlab",
+    help="castlab: the projects of an applied-ML blog as working tools.\n\n"
+    "Example: castlab tunes generate --type jig --key D",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(tunes_app, name="tunes")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the report and its files.")] = Path(
+        "castlab-report"
+    ),
+    domain: Annotated[
+        list[str] | None, typer.Option(help="Run only these domains (repeatable).")
+    ] = None,
+) -> None:
+    """Run every domain on its embedded data and write OUT/index.html.
+
+    Example: castlab demo --out castlab-report --domain tunes
+    """
+    from castlab.demo import DOMAIN_DEMOS, run_demo
+
+    for name in domain or []:
+        if name not in DOMAIN_DEMOS:
+            raise CastlabError(
+                f"unknown domain {name!r}", fix=f"choose from {', '.join(DOMAIN_DEMOS)}"
+            )
+    path = run_demo(out, domain)
+    typer.echo(f"report written to {path}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning user errors into one line and exit code 2."""
+    try:
+        app()
+    except CastlabError as error:
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("interrupted; finished outputs and checkpoints are kept", err=True)
+        sys.exit(130)

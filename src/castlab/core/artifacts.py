@@ -1,0 +1,140 @@
+"""Saving and loading results safely: atomic writes, run folders, safetensors + JSON models.
+
+Nothing here unpickles: model weights are safetensors, configs are JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from castlab.core.errors import CastlabError
+
+__all__ = [
+    "atomic_write",
+    "write_text",
+    "write_json",
+    "read_json",
+    "run_dir",
+    "save_model",
+    "load_model_weights",
+]
+
+
+@contextmanager
+def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path`` and move it into place only on success.
+
+    A crash or Ctrl-C part-way leaves the old file (or nothing), never half a file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with atomic_write(p) as f:
+    ...     _ = f.write("hello")
+    >>> p.read_text()
+    'hello'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically and return the path."""
+    with atomic_write(path) as handle:
+        handle.write(text)
+    return Path(path)
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    """Write ``data`` (dicts, lists, dataclasses, paths) as indented JSON, atomically."""
+    return write_text(path, json.dumps(data, indent=2, default=_jsonable) + "\n")
+
+
+def read_json(path: str | Path) -> Any:
+    """Read a JSON file, with a clear error for a missing or broken file."""
+    path = Path(path)
+    if not path.exists():
+        raise CastlabError("file not found", path=path, fix="check the path")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise CastlabError(
+            f"not valid JSON: {error.msg}", path=path, line=error.lineno, column=error.colno
+        ) from None
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def run_dir(domain: str, name: str, *, root: str | Path = "runs") -> Path:
+    """Return (and create) ``<root>/<domain>/<name>/``, the folder of one run.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> run_dir("tunes", "my run", root=tempfile.mkdtemp()).name
+    'my-run'
+    """
+    safe = _UNSAFE.sub("-", name).strip("-") or "run"
+    path = Path(root) / domain / safe
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_model(
+    directory: str | Path, tensors: Mapping[str, Any], config: Mapping[str, Any] | Any
+) -> Path:
+    """Save weights as ``model.safetensors`` and the config as ``config.json`` in ``directory``.
+
+    Both files are written atomically. ``tensors`` is a state dict of torch tensors.
+    """
+    from safetensors.torch import save
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    contiguous = {key: value.detach().cpu().contiguous() for key, value in tensors.items()}
+    with atomic_write(directory / "model.safetensors", "wb") as handle:
+        handle.write(save(contiguous))
+    write_json(directory / "config.json", config)
+    return directory
+
+
+def load_model_weights(directory: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Load ``(state_dict, config)`` saved by :func:`save_model`; never unpickles."""
+    from safetensors.torch import load_file
+
+    directory = Path(directory)
+    weights = directory / "model.safetensors"
+    if not weights.exists():
+        raise CastlabError(
+            "no model.safetensors here", path=directory, fix="pass a folder written by castlab"
+        )
+    return load_file(str(weights)), read_json(directory / "config.json")

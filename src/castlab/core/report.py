@@ -1,0 +1,135 @@
+"""Pieces of the HTML report written by ``castlab demo``: sections, figures, tables, audio.
+
+The report is one self-contained ``index.html`` (figures embedded as base64 PNG or inline SVG)
+plus the output files it links to, so it opens offline in any browser.
+
+Examples
+--------
+>>> import tempfile
+>>> report = Report("castlab demo")
+>>> section = report.section("tunes", "An ABC language model.")
+>>> section.paragraph("Hello")
+>>> path = report.write(tempfile.mkdtemp())
+>>> path.name
+'index.html'
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from castlab.core.artifacts import write_text
+
+__all__ = ["Report", "Section"]
+
+
+@dataclass
+class Section:
+    """One domain's part of the report; add pieces in reading order."""
+
+    title: str
+    intro: str = ""
+    parts: list[str] = field(default_factory=list)
+
+    def paragraph(self, text: str) -> None:
+        """Add a paragraph of plain text (escaped)."""
+        self.parts.append(f"<p>{html.escape(text)}</p>")
+
+    def html(self, fragment: str) -> None:
+        """Add a trusted HTML fragment written by castlab itself."""
+        self.parts.append(fragment)
+
+    def figure(self, png_path: str | Path, caption: str = "") -> None:
+        """Embed a PNG figure (base64) with a caption."""
+        data = base64.b64encode(Path(png_path).read_bytes()).decode("ascii")
+        self.parts.append(
+            f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(caption)}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        )
+
+    def svg(self, svg_path: str | Path, caption: str = "") -> None:
+        """Inline an SVG picture (e.g. sheet music) with a caption."""
+        text = Path(svg_path).read_text()
+        start = text.find("<svg")
+        self.parts.append(
+            f'<figure class="svg">{text[start:]}<figcaption>{html.escape(caption)}'
+            "</figcaption></figure>"
+        )
+
+    def table(self, frame: Any, caption: str = "", float_format: str = "{:.3f}") -> None:
+        """Add a pandas DataFrame as an HTML table."""
+        table = frame.to_html(index=False, float_format=float_format.format, border=0)
+        self.parts.append(f"<figure>{table}<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+    def audio(self, path: str | Path, label: str, *, relative_to: str | Path) -> None:
+        """Add an audio player for a WAV file next to the report."""
+        rel = os.path.relpath(path, relative_to)
+        self.parts.append(
+            f'<div class="audio">{html.escape(label)}<br><audio controls preload="none" '
+            f'src="{html.escape(rel)}"></audio></div>'
+        )
+
+    def links(self, paths: list[str | Path], *, relative_to: str | Path) -> None:
+        """Add a line of links to output files."""
+        items = " · ".join(
+            f'<a href="{html.escape(os.path.relpath(p, relative_to))}">{html.escape(Path(p).name)}</a>'
+            for p in paths
+        )
+        self.parts.append(f"<p class='links'>{items}</p>")
+
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
+h1{border-bottom:2px solid #444}h2{margin-top:2em;border-bottom:1px solid #bbb}
+figure{margin:1em 0}img{max-width:100%}figcaption{color:#555;font-size:.9em}
+table{border-collapse:collapse}td,th{padding:.2em .6em;border-bottom:1px solid #ddd}
+pre{background:#f6f6f6;padding:.6em;overflow-x:auto}.svg svg{max-width:100%;height:auto}
+.audio{display:inline-block;margin:.3em 1em .3em 0}.error{color:#a00}
+"""
+
+
+@dataclass
+class Report:
+    """A whole report: a title and one section per domain."""
+
+    title: str
+    sections: list[Section] = field(default_factory=list)
+
+    def section(self, title: str, intro: str = "") -> Section:
+        """Start a new section and return it."""
+        section = Section(title, intro)
+        self.sections.append(section)
+        return section
+
+    def render(self) -> str:
+        """Return the whole report as an HTML string."""
+        body = [f"<h1>{html.escape(self.title)}</h1>"]
+        if len(self.sections) > 1:
+            body.append(
+                "<ul>"
+                + "".join(
+                    f'<li><a href="#s{i}">{html.escape(s.title)}</a></li>'
+                    for i, s in enumerate(self.sections)
+                )
+                + "</ul>"
+            )
+        for i, section in enumerate(self.sections):
+            body.append(f'<h2 id="s{i}">{html.escape(section.title)}</h2>')
+            if section.intro:
+                body.append(f"<p>{html.escape(section.intro)}</p>")
+            body.extend(section.parts)
+        return (
+            "<!doctype html><html><head><meta charset='utf-8'>"
+            f"<title>{html.escape(self.title)}</title><style>{_STYLE}</style></head><body>"
+            + "\n".join(body)
+            + "</body></html>\n"
+        )
+
+    def write(self, directory: str | Path) -> Path:
+        """Write ``index.html`` into ``directory`` atomically and return its path."""
+        return write_text(Path(directory) / "index.html", self.render())

@@ -1,0 +1,3 @@
+"""tunes: a language model for Irish traditional tunes in ABC notation ("WhistleGen")."""
+
+__all__: list[str] = []
