@@ -1,0 +1,68 @@
+"""Plots shared by every domain's training: loss curves and the learning-rate finder.
+
+matplotlib is imported here only, with the non-interactive Agg backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["plot_training_curves", "plot_lr_find"]
+
+
+def _pyplot():  # type: ignore[no-untyped-def]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> Path:  # type: ignore[no-untyped-def]
+    from castlab.core.artifacts import atomic_write
+
+    with atomic_write(path, "wb") as handle:
+        fig.savefig(handle, format="png", dpi=110, bbox_inches="tight")
+    _pyplot().close(fig)
+    return path
+
+
+def plot_training_curves(
+    metrics_csvs: Sequence[str | Path], out_png: str | Path
+) -> Path:
+    """Draw train loss per step and validation loss/accuracy per epoch from CSV logs.
+
+    ``metrics_csvs`` are the parts of one run (a resumed run has several), in order.
+    """
+    import pandas as pd
+
+    plt = _pyplot()
+    frame = pd.concat([pd.read_csv(p) for p in metrics_csvs], ignore_index=True)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.5))
+    if "train_loss_step" in frame:
+        steps = frame.dropna(subset=["train_loss_step"])
+        ax_loss.plot(steps["step"], steps["train_loss_step"], lw=0.8, label="train (step)")
+    if "val_loss" in frame:
+        val = frame.dropna(subset=["val_loss"])
+        ax_loss.plot(val["step"], val["val_loss"], "o-", label="validation")
+        if "val_accuracy" in val:
+            ax_acc.plot(val["epoch"] + 1, val["val_accuracy"], "o-", color="C2")
+    ax_loss.set(xlabel="step", ylabel="cross-entropy (nats)", title="Loss")
+    ax_loss.legend()
+    ax_acc.set(xlabel="epoch", ylabel="next-token accuracy", title="Validation accuracy")
+    return _save(fig, Path(out_png))
+
+
+def plot_lr_find(
+    lrs: Sequence[float], losses: Sequence[float], suggestion: float, out_png: str | Path
+) -> Path:
+    """Loss against learning rate (log scale) with the suggested rate marked."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(lrs, losses)
+    ax.axvline(suggestion, color="C3", ls="--", label=f"suggested {suggestion:.2e}")
+    ax.set(xscale="log", xlabel="learning rate", ylabel="loss", title="Learning-rate finder")
+    ax.legend()
+    return _save(fig, Path(out_png))

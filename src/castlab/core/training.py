@@ -1,0 +1,293 @@
+"""Training through Lightning: one factory for every domain.
+
+Each run folder gets ``metrics.csv`` (CSV log), ``loss.png`` (loss curves), a checkpoint
+every epoch (and every ``checkpoint_every_steps`` steps, and on Ctrl-C or a crash) under
+``checkpoints/``, and ``--resume`` picks up from ``checkpoints/last.ckpt``. Scaling to GPUs
+or nodes is configuration (``accelerator``, ``devices``, ``num_nodes``, ``strategy``).
+
+Examples
+--------
+>>> config = TrainConfig(max_epochs=1, progress=False)
+>>> config.precision
+'32-true'
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import Callback
+from lightning.pytorch.loggers import CSVLogger
+from torch.utils.data import DataLoader, Dataset
+
+from castlab.core.errors import CastlabError
+
+__all__ = [
+    "TrainConfig",
+    "TokenStreamDataset",
+    "LanguageModelTask",
+    "LossPlot",
+    "LastCheckpoint",
+    "make_trainer",
+    "fit",
+    "find_learning_rate",
+    "last_checkpoint",
+    "metrics_files",
+]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train; every field maps to a CLI option."""
+
+    max_epochs: int = 5
+    max_steps: int = -1  # stop after this many optimiser steps (-1: no limit)
+    batch_size: int = 32
+    lr: float = 3e-3  # peak learning rate of the one-cycle schedule
+    weight_decay: float = 0.01
+    one_cycle: bool = True  # one-cycle schedule (warm up, then anneal); else constant
+    grad_clip: float = 0.5
+    precision: str = "32-true"  # "bf16-mixed" is faster on CPUs with AMX
+    seed: int = 0
+    accelerator: str = "auto"  # "cpu", "gpu", ...
+    devices: str = "auto"  # "auto", "1", "4", ...
+    num_nodes: int = 1
+    strategy: str = "auto"  # "ddp", "fsdp", ... for several devices
+    checkpoint_every_steps: int = 200  # also save mid-epoch, so a crash loses little
+    limit_val_batches: float = 1.0
+    progress: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class TokenStreamDataset(Dataset):
+    """Windows of ``seq_len`` + 1 tokens cut from one long stream of token ids.
+
+    Item ``i`` is ``(x, y)`` with ``y`` the next tokens of ``x``, both shape ``(seq_len,)``.
+    """
+
+    def __init__(self, ids: torch.Tensor, seq_len: int) -> None:
+        if ids.numel() < seq_len + 1:
+            raise CastlabError(
+                f"only {ids.numel()} tokens, fewer than one window of {seq_len + 1}",
+                fix="give more data or a shorter --seq-len",
+            )
+        self.ids = ids
+        self.seq_len = seq_len
+
+    def __len__(self) -> int:
+        return (self.ids.numel() - 1) // self.seq_len
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        start = i * self.seq_len
+        chunk = self.ids[start : start + self.seq_len + 1]
+        return chunk[:-1], chunk[1:]
+
+
+class LanguageModelTask(L.LightningModule):
+    """Next-token training of any model with ``forward(idx, targets) -> (logits, loss)``."""
+
+    def __init__(self, model: torch.nn.Module, config: TrainConfig) -> None:
+        super().__init__()
+        self.model = model
+        self.config = config
+
+    def _common_step(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
+        x, y = batch
+        logits, loss = self.model(x, y)
+        accuracy = (logits.argmax(-1) == y).float().mean()
+        on_step = stage == "train"
+        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=on_step, on_epoch=True)
+        self.log(f"{stage}_accuracy", accuracy, prog_bar=stage != "train", on_step=on_step,
+                 on_epoch=True)
+        return loss
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        return self._common_step(batch, "train")
+
+    def validation_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        return self._common_step(batch, "val")
+
+    def configure_optimizers(self) -> Any:
+        optimizer = torch.optim.AdamW(
+            self.parameters(), lr=self.config.lr, weight_decay=self.config.weight_decay
+        )
+        if not self.config.one_cycle:
+            return optimizer
+        total = max(int(self.trainer.estimated_stepping_batches), 1)
+        schedule = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=self.config.lr, total_steps=total, pct_start=0.25
+        )
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+
+
+class LastCheckpoint(Callback):
+    """Keep ``last.ckpt`` fresh: after every epoch, every ``every_steps`` steps, and on a crash.
+
+    A Ctrl-C (KeyboardInterrupt) or any exception during fit writes the checkpoint before
+    Lightning stops, so ``--resume`` loses at most the current step.
+    """
+
+    def __init__(self, path: Path, every_steps: int = 0) -> None:
+        self.path = Path(path)
+        self.every_steps = every_steps
+
+    def _save(self, trainer: L.Trainer) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        trainer.save_checkpoint(self.path)
+
+    def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
+        if self.every_steps and trainer.global_step % self.every_steps == 0:
+            self._save(trainer)
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._save(trainer)
+
+    def on_exception(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException
+    ) -> None:
+        if trainer.state.fn == "fit":
+            self._save(trainer)
+
+
+class LossPlot(Callback):
+    """Redraw ``loss.png`` from ``metrics.csv`` after every validation and at the end."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = Path(run_dir)
+
+    def _draw(self, trainer: L.Trainer) -> None:
+        if trainer.sanity_checking or trainer.global_rank != 0:
+            return
+        from castlab.core.plots import plot_training_curves
+
+        if trainer.logger is not None:
+            trainer.logger.save()
+        files = metrics_files(self.run_dir)
+        if files:
+            plot_training_curves(files, self.run_dir / "loss.png")
+
+    def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._draw(trainer)
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._draw(trainer)
+
+
+def metrics_files(run_dir: str | Path) -> list[Path]:
+    """The run's CSV logs in order: earlier parts (before each resume), then the current one."""
+    run_dir = Path(run_dir)
+    parts = sorted(run_dir.glob("metrics.part*.csv"), key=lambda p: int(p.stem[12:]))
+    current = run_dir / "metrics.csv"
+    return parts + ([current] if current.exists() else [])
+
+
+def last_checkpoint(run_dir: str | Path) -> Path | None:
+    """The checkpoint ``--resume`` would continue from, if any."""
+    path = Path(run_dir) / "checkpoints" / "last.ckpt"
+    return path if path.exists() else None
+
+
+def _quiet_lightning() -> None:
+    for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+    warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+
+
+def make_trainer(
+    run_dir: str | Path, config: TrainConfig, callbacks: Sequence[Callback] = ()
+) -> L.Trainer:
+    """A Lightning Trainer that logs, plots and checkpoints into ``run_dir``."""
+    _quiet_lightning()
+    run_dir = Path(run_dir)
+    checkpoints = run_dir / "checkpoints"
+    devices: Any = config.devices if not config.devices.isdigit() else int(config.devices)
+    return L.Trainer(
+        default_root_dir=run_dir,
+        max_epochs=config.max_epochs,
+        max_steps=config.max_steps,
+        precision=config.precision,
+        accelerator=config.accelerator,
+        devices=devices,
+        num_nodes=config.num_nodes,
+        strategy=config.strategy,
+        gradient_clip_val=config.grad_clip or None,
+        logger=CSVLogger(save_dir=run_dir.parent, name=run_dir.name, version=""),
+        log_every_n_steps=5,
+        limit_val_batches=config.limit_val_batches,
+        enable_progress_bar=config.progress,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        enable_checkpointing=False,  # LastCheckpoint below does it, in one predictable file
+        callbacks=[
+            LastCheckpoint(checkpoints / "last.ckpt", every_steps=config.checkpoint_every_steps),
+            LossPlot(run_dir),
+            *callbacks,
+        ],
+    )
+
+
+def fit(
+    task: L.LightningModule,
+    train_loader: DataLoader,
+    val_loader: DataLoader | None,
+    run_dir: str | Path,
+    config: TrainConfig,
+    *,
+    resume: bool = False,
+) -> L.Trainer:
+    """Seed, build a trainer and fit; with ``resume`` continue from the last checkpoint."""
+    L.seed_everything(config.seed, workers=True, verbose=False)
+    run_dir = Path(run_dir)
+    checkpoint = last_checkpoint(run_dir) if resume else None
+    if resume and checkpoint is None:
+        raise CastlabError(
+            "nothing to resume", path=run_dir, fix="drop --resume to start a new run"
+        )
+    metrics = run_dir / "metrics.csv"
+    if resume and metrics.exists():  # the CSV logger starts a new file; keep the old one
+        parts = len(list(run_dir.glob("metrics.part*.csv")))
+        metrics.rename(run_dir / f"metrics.part{parts + 1}.csv")
+    trainer = make_trainer(run_dir, config)
+    trainer.fit(task, train_loader, val_loader, ckpt_path=checkpoint, weights_only=True)
+    return trainer
+
+
+def find_learning_rate(
+    task: L.LightningModule,
+    train_loader: DataLoader,
+    run_dir: str | Path,
+    *,
+    min_lr: float = 1e-5,
+    max_lr: float = 1.0,
+    steps: int = 100,
+    plot: Callable[..., Any] | None = None,
+) -> tuple[float, Path]:
+    """Run Lightning's learning-rate range test; return the suggestion and a plot's path."""
+    from lightning.pytorch.tuner import Tuner
+
+    from castlab.core.plots import plot_lr_find
+
+    _quiet_lightning()
+    run_dir = Path(run_dir)
+    trainer = L.Trainer(default_root_dir=run_dir, logger=False, enable_checkpointing=False,
+                        enable_model_summary=False, max_epochs=1)
+    finder = Tuner(trainer).lr_find(
+        task, train_dataloaders=train_loader, min_lr=min_lr, max_lr=max_lr, num_training=steps,
+        update_attr=False,
+    )
+    if finder is None:
+        raise CastlabError("the learning-rate finder did not run", fix="give more data")
+    suggestion = float(finder.suggestion() or min_lr)
+    path = (plot or plot_lr_find)(finder.results["lr"], finder.results["loss"], suggestion,
+                                  run_dir / "lr_find.png")
+    return suggestion, Path(path)
