@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from castlab.core.errors import CastlabError
+from castlab.lifelog.cli import app as lifelog_app
 from castlab.tunes.cli import app as tunes_app
 
 __all__ = ["app", "main"]
@@ -27,6 +28,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(tunes_app, name="tunes")
+app.add_typer(lifelog_app, name="lifelog")
 
 
 @app.command()

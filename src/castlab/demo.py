@@ -18,6 +18,7 @@ __all__ = ["DOMAIN_DEMOS", "run_demo"]
 #: domain name -> (module with ``run_demo``, one-line description). Add new domains here.
 DOMAIN_DEMOS: dict[str, tuple[str, str]] = {
     "tunes": ("castlab.tunes.demo", "An ABC language model that writes complete Irish tunes."),
+    "lifelog": ("castlab.lifelog.demo", "Time, mood and typing from self-tracking exports."),
 }
 
 

@@ -1,0 +1,68 @@
+"""The HTML report works with any subset of sources and on the real exports."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from castlab.core.errors import CastlabError
+from castlab.core.report import Report
+from castlab.lifelog.demo import run_demo
+from castlab.lifelog.report import (
+    PRIVACY_NOTE,
+    LifelogSources,
+    ReportConfig,
+    load_sources,
+    write_report,
+)
+
+from .conftest import REAL_MOODS
+
+FAST = ReportConfig(n_boot=100)
+
+
+@pytest.mark.parametrize(
+    ("given", "figures"),
+    [
+        (("toggl",), {"time_per_month.png"}),
+        (("daylio",), {"year_in_pixels.png", "mood_by_weekday.png", "activity_effects.png"}),
+        (("ulogme",), {"keystrokes_day.png", "per_app.png"}),
+        (("toggl", "daylio", "ulogme"), {"mood_by_hours.png", "associations.png", "per_app.png"}),
+    ],
+)
+def test_any_subset_of_sources(tmp_path, sources, given, figures):
+    subset = LifelogSources(**{name: getattr(sources, name) for name in given})
+    page = write_report(tmp_path, subset, FAST)
+    text = page.read_text()
+    assert PRIVACY_NOTE in text.replace("&#x27;", "'")
+    assert text.count("<img") == len(list((tmp_path / "figures").glob("*.png")))
+    assert figures <= {p.name for p in (tmp_path / "figures").glob("*.png")}
+    assert (tmp_path / "daily.csv").exists()
+    assert json.loads((tmp_path / "config.json").read_text())["n_boot"] == 100
+    if "daylio" in given:
+        assert "outdoors" in text
+        notes = sources.daylio["note"]
+        assert not any(note in text for note in notes[notes.str.len() > 10])  # no notes leak
+
+
+def test_load_sources_needs_one(tmp_path):
+    with pytest.raises(CastlabError, match="no exports"):
+        load_sources()
+
+
+def test_real_exports_report(tmp_path, real_toggl, real_daylio):
+    sources = load_sources(toggl=real_toggl, daylio=real_daylio, moods=REAL_MOODS)
+    page = write_report(tmp_path, sources, FAST)
+    text = page.read_text()
+    assert "share no days" in text  # Toggl is 2017, Daylio 2018-2019
+    assert "Tania-time" in text and "217 time entries" in text
+
+
+def test_demo_fills_a_section(tmp_path):
+    report = Report("demo")
+    section = report.section("lifelog")
+    run_demo(tmp_path, section)
+    text = report.render()
+    assert "Recovered: outdoors +" in text
+    assert (tmp_path / "exports" / "daylio_export.csv").exists()
