@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from castlab.core.errors import CastlabError
+from castlab.imbalance.cli import app as imbalance_app
 from castlab.lifelog.cli import app as lifelog_app
 from castlab.tunes.cli import app as tunes_app
 
@@ -29,6 +30,7 @@ app = typer.Typer(
 )
 app.add_typer(tunes_app, name="tunes")
 app.add_typer(lifelog_app, name="lifelog")
+app.add_typer(imbalance_app, name="imbalance")
 
 
 @app.command()
