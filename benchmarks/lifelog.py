@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import platform
 import subprocess
 import sys
@@ -52,11 +53,18 @@ REAL_MOODS = (
 def _machine() -> str:
     try:
         lines = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        model = next((ln.split(":", 1)[1].strip() for ln in lines.splitlines()
-                      if ln.startswith("Model name")), platform.processor())  # fmt: skip
+        model = next(
+            (
+                ln.split(":", 1)[1].strip()
+                for ln in lines.splitlines()
+                if ln.startswith("Model name")
+            ),
+            platform.processor(),
+        )
     except OSError:
         model = platform.processor()
-    return f"{model}, {len(__import__('os').sched_getaffinity(0))} CPUs, Python {sys.version.split()[0]}, pandas {pd.__version__}, numpy {np.__version__}"
+    versions = f"Python {sys.version.split()[0]}, pandas {pd.__version__}, numpy {np.__version__}"
+    return f"{model}, {len(os.sched_getaffinity(0))} CPUs, {versions}"
 
 
 def _sha(path: Path) -> str:
@@ -86,30 +94,44 @@ def real_exports(out: list[str], figures: Path) -> None:
     toggl, daylio = read_toggl(TOGGL), read_daylio(DAYLIO, moods=REAL_MOODS)
     out.append("## Real exports\n")
     out.append(f"- Toggl: `{TOGGL.name}` (sha256 {_sha(TOGGL)}), from floresfdev/toggl-dashboard.")
-    out.append(f"- Daylio: `{DAYLIO.name}` (sha256 {_sha(DAYLIO)}), from zhafen/moody. A personal "
-               "diary: only aggregates are shown here, never notes.")  # fmt: skip
-    out.append(f"- Daylio custom moods scored as: `{REAL_MOODS}` (our choice; rad 5, good 4, "
-               "meh 3, bad 2, awful 1 as in Daylio).\n")  # fmt: skip
+    out.append(
+        f"- Daylio: `{DAYLIO.name}` (sha256 {_sha(DAYLIO)}), from zhafen/moody. A personal "
+        "diary: only aggregates are shown here, never notes."
+    )
+    out.append(
+        f"- Daylio custom moods scored as: `{REAL_MOODS}` (our choice; rad 5, good 4, "
+        "meh 3, bad 2, awful 1 as in Daylio).\n"
+    )
     hours = daily_table(toggl=toggl)["hours_logged"]
     crossing = int((toggl["end"].dt.date != toggl["start"].dt.date).sum())
-    out.append(f"### Toggl ({len(toggl)} entries, {toggl['hours'].sum():.1f} h, "
-               f"{toggl['start'].min():%Y-%m-%d} to {toggl['end'].max():%Y-%m-%d})\n")  # fmt: skip
-    out.append(f"{crossing} entries cross midnight and are split between days. Hours per day: "
-               f"median {hours.median():.1f}, mean {hours.mean():.1f}, max {hours.max():.1f}; "
-               f"{int((hours == 0).sum())} of {len(hours)} days have nothing logged.\n")  # fmt: skip
+    out.append(
+        f"### Toggl ({len(toggl)} entries, {toggl['hours'].sum():.1f} h, "
+        f"{toggl['start'].min():%Y-%m-%d} to {toggl['end'].max():%Y-%m-%d})\n"
+    )
+    out.append(
+        f"{crossing} entries cross midnight and are split between days. Hours per day: "
+        f"median {hours.median():.1f}, mean {hours.mean():.1f}, max {hours.max():.1f}; "
+        f"{int((hours == 0).sum())} of {len(hours)} days have nothing logged.\n"
+    )
     out.append(_md(analyses.time_per_month(toggl), 1))
     table = daily_table(daylio=daylio)
     mood = table["mood"].dropna()
-    out.append(f"\n### Daylio ({len(daylio)} entries on {len(mood)} days, "
-               f"{table.index[0]:%Y-%m-%d} to {table.index[-1]:%Y-%m-%d})\n")  # fmt: skip
-    out.append(f"Mean daily mood {mood.mean():.2f} (entries per day: mean "
-               f"{table['mood_entries'].mean():.1f}). The Toggl and Daylio exports come from two "
-               "different people and years, so mood against hours worked cannot be computed.\n")  # fmt: skip
+    out.append(
+        f"\n### Daylio ({len(daylio)} entries on {len(mood)} days, "
+        f"{table.index[0]:%Y-%m-%d} to {table.index[-1]:%Y-%m-%d})\n"
+    )
+    out.append(
+        f"Mean daily mood {mood.mean():.2f} (entries per day: mean "
+        f"{table['mood_entries'].mean():.1f}). The Toggl and Daylio exports come from two "
+        "different people and years, so mood against hours worked cannot be computed.\n"
+    )
     weekday = analyses.mood_by_weekday(table)
     best, worst = weekday.loc[weekday["mood"].idxmax()], weekday.loc[weekday["mood"].idxmin()]
-    out.append(f"Best weekday {best['weekday']} ({best['mood']:.2f} [{best['low']:.2f}, "
-               f"{best['high']:.2f}]), worst {worst['weekday']} ({worst['mood']:.2f} "
-               f"[{worst['low']:.2f}, {worst['high']:.2f}]).\n")  # fmt: skip
+    out.append(
+        f"Best weekday {best['weekday']} ({best['mood']:.2f} [{best['low']:.2f}, "
+        f"{best['high']:.2f}]), worst {worst['weekday']} ({worst['mood']:.2f} "
+        f"[{worst['low']:.2f}, {worst['high']:.2f}]).\n"
+    )
     out.append(_md(weekday))
     plots.plot_mood_by_weekday(weekday, figures / "real_mood_by_weekday.png")
     out.append("\n![mood by weekday](lifelog/real_mood_by_weekday.png)\n")
@@ -122,20 +144,28 @@ def real_exports(out: list[str], figures: Path) -> None:
     out.append("\n![activity effects](lifelog/real_activity_effects.png)\n")
     found = analyses.mood_associations(table)
     raw = int((found["p_value"] < 0.05).sum())
-    out.append(f"Association scan: {len(found)} metric/lag tests; {raw} have p < 0.05, "
-               f"{int(found['significant'].sum())} stay significant after Benjamini-Hochberg "
-               "at FDR 0.05:\n")  # fmt: skip
+    out.append(
+        f"Association scan: {len(found)} metric/lag tests; {raw} have p < 0.05, "
+        f"{int(found['significant'].sum())} stay significant after Benjamini-Hochberg "
+        "at FDR 0.05:\n"
+    )
     out.append(_md(found[found["p_value"] < 0.05], 3))
-    report = write_report(ROOT / "runs/lifelog/real",
-                          load_sources(toggl=TOGGL, daylio=DAYLIO, moods=REAL_MOODS), ReportConfig())  # fmt: skip
+    report = write_report(
+        ROOT / "runs/lifelog/real",
+        load_sources(toggl=TOGGL, daylio=DAYLIO, moods=REAL_MOODS),
+        ReportConfig(),
+    )
     out.append(f"\nFull HTML report (not committed): `{report.relative_to(ROOT)}`.\n")
 
 
 def planted(out: list[str], seeds: int) -> None:
     config = GeneratorConfig(ulogme_days=0)
     with tempfile.TemporaryDirectory() as folder:
-        big = write_exports(Path(folder) / "big", rng=np.random.default_rng(10_000),
-                            config=GeneratorConfig(days=10_000, ulogme_days=0))  # fmt: skip
+        big = write_exports(
+            Path(folder) / "big",
+            rng=np.random.default_rng(10_000),
+            config=GeneratorConfig(days=10_000, ulogme_days=0),
+        )
         big_table = daily_table(daylio=read_daylio(big.daylio))
         flag = big_table["activity: outdoors"] > 0
         reference = big_table.loc[flag, "mood"].mean() - big_table.loc[~flag, "mood"].mean()
@@ -156,25 +186,41 @@ def planted(out: list[str], seeds: int) -> None:
             null_tests += int(is_null.sum())
             null_raw += int((is_null & (found["p_value"] < 0.05)).sum())
             null_fdr += int((is_null & found["significant"]).sum())
-            rows.append({"seed": seed, "effect": outdoors["effect"], "low": outdoors["low"],
-                         "high": outdoors["high"], "rank": rank})  # fmt: skip
+            rows.append(
+                {
+                    "seed": seed,
+                    "effect": outdoors["effect"],
+                    "low": outdoors["low"],
+                    "high": outdoors["high"],
+                    "rank": rank,
+                }
+            )
     frame = pd.DataFrame(rows)
     covered = int(((frame["low"] <= reference) & (reference <= frame["high"])).sum())
     out.append("## Planted effect, generated exports\n")
-    out.append(f"`GeneratorConfig()` defaults, {seeds} seeds (0..{seeds - 1}), 365 days each. The mood "
-               f"model adds {config.outdoors_effect:+.1f} for outdoors before rounding to whole points; "
-               f"after rounding and clipping the large-sample difference (10,000 generated days) "
-               f"is {reference:+.3f}.\n")  # fmt: skip
-    out.append(f"- Outdoors estimate: mean {frame['effect'].mean():+.3f} (sd {frame['effect'].std():.3f}); "
-               f"ranked first in {int((frame['rank'] == 1).sum())}/{seeds}; the 95% interval "
-               f"excludes 0 in {int((frame['low'] > 0).sum())}/{seeds} and covers the "
-               f"large-sample value in {covered}/{seeds}.")  # fmt: skip
+    out.append(
+        f"`GeneratorConfig()` defaults, {seeds} seeds (0..{seeds - 1}), 365 days each. The mood "
+        f"model adds {config.outdoors_effect:+.1f} for outdoors before rounding to whole points; "
+        f"after rounding and clipping the large-sample difference (10,000 generated days) "
+        f"is {reference:+.3f}.\n"
+    )
+    out.append(
+        f"- Outdoors estimate: mean {frame['effect'].mean():+.3f} "
+        f"(sd {frame['effect'].std():.3f}); "
+        f"ranked first in {int((frame['rank'] == 1).sum())}/{seeds}; the 95% interval "
+        f"excludes 0 in {int((frame['low'] > 0).sum())}/{seeds} and covers the "
+        f"large-sample value in {covered}/{seeds}."
+    )
     n_null = len(NULL_ACTIVITIES) * seeds
-    out.append(f"- Null activities (no planted effect): the bootstrap interval excludes 0 in "
-               f"{null_ci}/{n_null} ({null_ci / n_null:.1%}; about 5% expected by chance).")  # fmt: skip
-    out.append(f"- Association scan, null activities same and next day: {null_raw}/{null_tests} "
-               f"tests have p < 0.05 ({null_raw / max(null_tests, 1):.1%}); {null_fdr} stay "
-               "significant after Benjamini-Hochberg.\n")  # fmt: skip
+    out.append(
+        f"- Null activities (no planted effect): the bootstrap interval excludes 0 in "
+        f"{null_ci}/{n_null} ({null_ci / n_null:.1%}; about 5% expected by chance)."
+    )
+    out.append(
+        f"- Association scan, null activities same and next day: {null_raw}/{null_tests} "
+        f"tests have p < 0.05 ({null_raw / max(null_tests, 1):.1%}); {null_fdr} stay "
+        "significant after Benjamini-Hochberg.\n"
+    )
     out.append(_md(frame.head(10), 3))
 
 

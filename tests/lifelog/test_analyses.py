@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from castlab.core.errors import CastlabError
 from castlab.lifelog import analyses
 from castlab.lifelog.daily import daily_table
 
@@ -117,9 +118,15 @@ def test_mean_interval_matches_scipy():
 
 def test_time_per_month_splits_at_month_ends(sources):
     entries = pd.DataFrame(
-        {"start": [datetime(2024, 1, 31, 23)], "end": [datetime(2024, 2, 1, 1)], "hours": [2.0],
-         "project": ["A"], "client": ["C"], "tags": [()]}
-    )  # fmt: skip
+        {
+            "start": [datetime(2024, 1, 31, 23)],
+            "end": [datetime(2024, 2, 1, 1)],
+            "hours": [2.0],
+            "project": ["A"],
+            "client": ["C"],
+            "tags": [()],
+        }
+    )
     months = analyses.time_per_month(entries)
     assert months[["month", "hours"]].values.tolist() == [["2024-01", 1.0], ["2024-02", 1.0]]
     full = analyses.time_per_month(sources.toggl)
@@ -147,3 +154,12 @@ def test_daily_table_without_toggl_still_gives_effects(sources):
     effects = analyses.activity_effects(only_mood, rng=np.random.default_rng(0), n_boot=200)
     assert effects.iloc[0]["activity"] == "outdoors"
     assert "hours_logged" not in set(analyses.mood_associations(only_mood)["metric"])
+
+
+def test_analyses_without_mood_say_what_is_missing(sources):
+    hours_only = daily_table(toggl=sources.toggl)
+    for analysis in (analyses.mood_by_weekday, analyses.mood_by_hours, analyses.mood_associations):
+        with pytest.raises(CastlabError, match="no .*mood column"):
+            analysis(hours_only)
+    with pytest.raises(CastlabError, match="Daylio"):
+        analyses.activity_effects(hours_only, rng=np.random.default_rng(0))

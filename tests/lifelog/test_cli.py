@@ -31,9 +31,20 @@ def test_generate_then_report_then_daily(tmp_path):
     out = tmp_path / "report"
     result = runner.invoke(
         app,
-        ["report", "--daylio", str(exports / "daylio_export.csv"), "--ulogme",
-         str(exports / "ulogme_logs"), "--timezone", "UTC", "--out", str(out), "--bootstrap", "100"],
-    )  # fmt: skip
+        [
+            "report",
+            "--daylio",
+            str(exports / "daylio_export.csv"),
+            "--ulogme",
+            str(exports / "ulogme_logs"),
+            "--timezone",
+            "UTC",
+            "--out",
+            str(out),
+            "--bootstrap",
+            "100",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (out / "index.html").exists() and "report written" in result.output
     csv_path = tmp_path / "daily.csv"
@@ -68,7 +79,12 @@ def test_bad_file_exits_2_with_one_line(tmp_path):
     assert not (tmp_path / "r" / "index.html").exists()
 
 
-def test_no_sources_exits_2(tmp_path):
-    result = _castlab("lifelog", "report", "--out", str(tmp_path))
-    assert result.returncode == 2
-    assert result.stderr.strip().startswith("error: no exports given")
+def test_no_sources_exits_2(tmp_path, monkeypatch, capsys):
+    from castlab.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["castlab", "lifelog", "report", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit) as caught:
+        main()
+    assert caught.value.code == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("error: no exports given") and len(error.splitlines()) == 1

@@ -163,6 +163,13 @@ def test_daylio_formats_old_header_24_hour_time_and_numbers(tmp_path):
     entry = read_daylio(numbers).iloc[0]
     assert entry["mood"] == 4.0 and entry["activities"] == ("a", "b")
     assert entry["timestamp"] == pd.Timestamp("2024-01-02 21:05")
+    newer = tmp_path / "newer.csv"
+    newer.write_text(
+        "full_date,date,weekday,time,mood,activities,note_title,note\n"
+        '2024-01-02,January 2,Tuesday,21:05,good,"walk | tea","Title","Body, with comma"\n'
+    )
+    entry = read_daylio(newer).iloc[0]
+    assert entry["note"] == "Body, with comma" and entry["activities"] == ("walk", "tea")
 
 
 def test_daylio_unknown_mood_points_at_first_use_and_lists_all(tmp_path):

@@ -31,8 +31,10 @@ def test_same_rng_same_files_other_rng_other_files(tmp_path):
 def test_formats_match_the_real_exports(tmp_path):
     paths = write_exports(tmp_path, rng=np.random.default_rng(0), config=SMALL)
     toggl = paths.toggl.read_bytes()
-    assert toggl.startswith(b"\xef\xbb\xbfUser,Email,Client,Project,Task,Description,Billable,"
-                            b"Start date,Start time,End date,End time,Duration,Tags,Amount ()\r\n")  # fmt: skip
+    assert toggl.startswith(
+        b"\xef\xbb\xbfUser,Email,Client,Project,Task,Description,Billable,"
+        b"Start date,Start time,End date,End time,Duration,Tags,Amount ()\r\n"
+    )
     daylio = paths.daylio.read_text(encoding="utf-8-sig")
     assert daylio.startswith("full_date,date,weekday,time,mood,activities,note\n")
     with open(paths.daylio, encoding="utf-8-sig", newline="") as handle:

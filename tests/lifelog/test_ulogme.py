@@ -24,8 +24,11 @@ def test_day_starts_at_seven_in_the_given_zone(tmp_path):
     (tmp_path / f"notes_{SEVEN_AM}.txt").write_text("free text is ignored\n")
     log = read_ulogme(tmp_path, timezone="Europe/London")
     assert log.keys["time"].iloc[1] == pd.Timestamp("2024-07-01 07:00")
-    assert log.keys["day"].tolist() == [pd.Timestamp("2024-06-30"), pd.Timestamp("2024-07-01"),
-                                        pd.Timestamp("2024-07-01")]  # fmt: skip
+    assert log.keys["day"].tolist() == [
+        pd.Timestamp("2024-06-30"),
+        pd.Timestamp("2024-07-01"),
+        pd.Timestamp("2024-07-01"),
+    ]
     assert log.windows["application"].tolist() == ["Terminal", "Jupyter"]
     utc = read_ulogme(tmp_path, timezone="UTC")
     assert utc.keys["time"].iloc[1] == pd.Timestamp("2024-07-01 06:00")

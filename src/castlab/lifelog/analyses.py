@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from castlab.core.errors import CastlabError
 from castlab.lifelog.daily import metric_columns, split_at_midnight
 from castlab.lifelog.ulogme import UlogmeLog
 
@@ -39,6 +40,15 @@ __all__ = [
 ]
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _require(table: pd.DataFrame, *columns: str) -> None:
+    missing = [column for column in columns if column not in table.columns]
+    if missing:
+        raise CastlabError(
+            f"the daily table has no {', '.join(missing)} column",
+            fix="pass a Daylio export for mood and a Toggl export for hours",
+        )
 
 
 def mean_interval(
@@ -87,6 +97,7 @@ def time_per_month(entries: pd.DataFrame) -> pd.DataFrame:
 
 def mood_by_weekday(table: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Mean daily mood per weekday, Monday first: ``weekday, days, mood, low, high``."""
+    _require(table, "weekday", "mood")
     return _grouped_intervals(table["weekday"], table["mood"], list(WEEKDAYS), "weekday")
 
 
@@ -97,6 +108,7 @@ def mood_by_hours(
 
     Only days with both a mood and a Toggl total count.
     """
+    _require(table, "hours_logged", "mood")
     both = table[["hours_logged", "mood"]].dropna()
     labels = [
         f"{a:g}-{b:g} h" if math.isfinite(b) else f"{a:g}+ h" for a, b in itertools.pairwise(edges)
@@ -121,6 +133,7 @@ def activity_effects(
     bootstrap interval (both groups resampled, ``n_boot`` times). Activities seen on fewer
     than ``min_days`` days (or missing on fewer) are left out.
     """
+    _require(table, "mood")
     rows = []
     tail = (1 - confidence) / 2
     for column in [c for c in table.columns if c.startswith("activity: ")]:
@@ -133,13 +146,27 @@ def activity_effects(
         boot_without = without[rng.integers(0, without.size, (n_boot, without.size))].mean(axis=1)
         low, high = np.quantile(boot_with - boot_without, [tail, 1 - tail])
         rows.append(
-            {"activity": column.removeprefix("activity: "), "days_with": with_.size,
-             "days_without": without.size, "mood_with": with_.mean(),
-             "mood_without": without.mean(), "effect": with_.mean() - without.mean(),
-             "low": low, "high": high}
-        )  # fmt: skip
-    columns = ["activity", "days_with", "days_without", "mood_with", "mood_without", "effect",
-               "low", "high"]  # fmt: skip
+            {
+                "activity": column.removeprefix("activity: "),
+                "days_with": with_.size,
+                "days_without": without.size,
+                "mood_with": with_.mean(),
+                "mood_without": without.mean(),
+                "effect": with_.mean() - without.mean(),
+                "low": low,
+                "high": high,
+            }
+        )
+    columns = [
+        "activity",
+        "days_with",
+        "days_without",
+        "mood_with",
+        "mood_without",
+        "effect",
+        "low",
+        "high",
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values("effect", ascending=False, ignore_index=True)
 
@@ -181,6 +208,7 @@ def mood_associations(
 
     Returns ``metric, when, days, rho, p_value, q_value, significant`` sorted by p-value.
     """
+    _require(table, "mood")
     mood = table["mood"]
     tests = []
     candidates = [(c, "same day") for c in metric_columns(table)]
@@ -192,9 +220,14 @@ def mood_associations(
             continue
         result = stats.spearmanr(pair["x"], pair["y"])
         tests.append(
-            {"metric": column, "when": when, "days": len(pair),
-             "rho": float(result.statistic), "p_value": float(result.pvalue)}
-        )  # fmt: skip
+            {
+                "metric": column,
+                "when": when,
+                "days": len(pair),
+                "rho": float(result.statistic),
+                "p_value": float(result.pvalue),
+            }
+        )
     frame = pd.DataFrame(tests, columns=["metric", "when", "days", "rho", "p_value"])
     frame["q_value"] = benjamini_hochberg(frame["p_value"].to_numpy())
     frame["significant"] = frame["q_value"] <= alpha

@@ -53,14 +53,18 @@ def report(
 ) -> None:
     """Analyse any subset of the three exports and write an HTML report to OUT/index.html.
 
-    Example: castlab lifelog report --toggl toggl.csv --daylio daylio.csv --ulogme logs/ --out report
+    Example: castlab lifelog report --toggl toggl.csv --daylio daylio.csv --ulogme logs/ --out r
     """
     from castlab.lifelog.report import ReportConfig, load_sources, write_report
 
     sources = load_sources(
-        toggl=toggl, daylio=daylio, ulogme=ulogme, moods=mood_map, timezone=timezone,
+        toggl=toggl,
+        daylio=daylio,
+        ulogme=ulogme,
+        moods=mood_map,
+        timezone=timezone,
         day_start_hour=day_start_hour,
-    )  # fmt: skip
+    )
     config = ReportConfig(seed=seed, n_boot=bootstrap, alpha=alpha)
     path = write_report(out, sources, config)
     typer.echo(f"report written to {path}")
@@ -85,9 +89,13 @@ def daily(
     from castlab.lifelog.report import load_sources
 
     sources = load_sources(
-        toggl=toggl, daylio=daylio, ulogme=ulogme, moods=mood_map, timezone=timezone,
+        toggl=toggl,
+        daylio=daylio,
+        ulogme=ulogme,
+        moods=mood_map,
+        timezone=timezone,
         day_start_hour=day_start_hour,
-    )  # fmt: skip
+    )
     table = daily_table(toggl=sources.toggl, daylio=sources.daylio, ulogme=sources.ulogme)
     write_text(out, table.to_csv(float_format="%.6g"))
     typer.echo(f"{len(table)} days x {table.shape[1]} columns written to {out}")

@@ -58,9 +58,14 @@ def split_at_midnight(entries: pd.DataFrame) -> pd.DataFrame:
             midnight = datetime.combine(start.date() + timedelta(days=1), datetime.min.time())
             stop = min(end, midnight)
             pieces.append(
-                (datetime.combine(start.date(), datetime.min.time()),
-                 (stop - start).total_seconds() / 3600, row.project, row.client, row.tags)
-            )  # fmt: skip
+                (
+                    datetime.combine(start.date(), datetime.min.time()),
+                    (stop - start).total_seconds() / 3600,
+                    row.project,
+                    row.client,
+                    row.tags,
+                )
+            )
             if end <= midnight:
                 break
             start = midnight

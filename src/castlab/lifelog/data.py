@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -111,19 +112,17 @@ def _csv_rows(
     return columns, rows()
 
 
-def _parse_with(
-    text: str, formats: tuple[str, ...], what: str, where: dict[str, object]
-) -> datetime:
+def _parse_with(text: str, formats: tuple[str, ...], what: str, where: dict[str, Any]) -> datetime:
     value = " ".join(text.split())  # strptime ignores case, so "5:01 pm" reads too
     for fmt in formats:
         try:
             return datetime.strptime(value, fmt)
         except ValueError:
             continue
-    raise CastlabError(f"cannot read {what} {text!r}", fix=f"use {formats[0]}", **where)  # type: ignore[arg-type]
+    raise CastlabError(f"cannot read {what} {text!r}", fix=f"use {formats[0]}", **where)
 
 
-def _parse_hours(text: str, where: dict[str, object]) -> float:
+def _parse_hours(text: str, where: dict[str, Any]) -> float:
     value = text.strip()
     match = _HMS.match(value)
     if match:
@@ -134,7 +133,7 @@ def _parse_hours(text: str, where: dict[str, object]) -> float:
     raise CastlabError(
         f"cannot read Duration {text!r}",
         fix="use HH:MM:SS, e.g. 01:30:00",
-        **where,  # type: ignore[arg-type]
+        **where,
     )
 
 
@@ -147,7 +146,7 @@ class _Fields:
     row: list[str]
     columns: dict[str, int]
 
-    def __call__(self, name: str) -> tuple[str, dict[str, object]]:
+    def __call__(self, name: str) -> tuple[str, dict[str, Any]]:
         index = self.columns.get(name)
         if index is None:
             return "", {}
@@ -166,7 +165,8 @@ def read_toggl(path: str | Path) -> pd.DataFrame:
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = p.write_text("Project,Start date,Start time,Duration\\nA,2024-01-01,23:30:00,01:00:00\\n")
+    >>> header = "Project,Start date,Start time,Duration\\n"
+    >>> _ = p.write_text(header + "A,2024-01-01,23:30:00,01:00:00\\n")
     >>> read_toggl(p).loc[0, "end"]
     Timestamp('2024-01-02 00:30:00')
     """
@@ -174,9 +174,11 @@ def read_toggl(path: str | Path) -> pd.DataFrame:
     columns, rows = _csv_rows(path, read_text(path, "Toggl"), ("start date", "start time"))
     if "duration" not in columns and not {"end date", "end time"} <= columns.keys():
         raise CastlabError(
-            "no Duration column and no End date/End time columns", path=path, line=1,
+            "no Duration column and no End date/End time columns",
+            path=path,
+            line=1,
             fix="export the Detailed report from Toggl Track",
-        )  # fmt: skip
+        )
     records = []
     for line, row in rows:
         field = _Fields(path, line, row, columns)
@@ -194,9 +196,11 @@ def read_toggl(path: str | Path) -> pd.DataFrame:
             end_clock, where_end_clock = field("end time")
             if not (end_day.strip() and end_clock.strip()):
                 raise CastlabError(
-                    "no Duration and no End date/time", path=path, line=line,
+                    "no Duration and no End date/time",
+                    path=path,
+                    line=line,
                     fix="fill in Duration as HH:MM:SS",
-                )  # fmt: skip
+                )
             end = datetime.combine(
                 _parse_with(end_day, _DATE_FORMATS, "End date", where_end).date(),
                 _parse_with(end_clock, _TIME_FORMATS, "End time", where_end_clock).time(),
@@ -259,9 +263,11 @@ def parse_mood_map(spec: str | Path | Mapping[str, float] | None) -> dict[str, f
             parts = re.split(r"\s*[=:,]\s*", text.strip(), maxsplit=1)
             if len(parts) != 2:
                 raise CastlabError(
-                    f"cannot read mood mapping {text.strip()!r}", path=source, line=number,
+                    f"cannot read mood mapping {text.strip()!r}",
+                    path=source,
+                    line=number,
                     fix="write name=score, e.g. okay=3",
-                )  # fmt: skip
+                )
             items.append((parts[0], parts[1], number))
     for name, value, number in items:
         try:
@@ -271,8 +277,9 @@ def parse_mood_map(spec: str | Path | Mapping[str, float] | None) -> dict[str, f
         if not 1 <= score <= 5:
             raise CastlabError(
                 f"mood score for {name!r} must be a number from 1 to 5, got {value!r}",
-                path=source, line=number,
-            )  # fmt: skip
+                path=source,
+                line=number,
+            )
         moods[" ".join(name.split()).lower()] = score
     return moods
 

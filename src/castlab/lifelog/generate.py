@@ -38,9 +38,17 @@ __all__ = ["NULL_ACTIVITIES", "ExportPaths", "GeneratorConfig", "write_exports"]
 
 #: Activities logged in Daylio that have no effect on the generated mood.
 NULL_ACTIVITIES: dict[str, float] = {  # name -> chance of appearing on a day
-    "friends": 0.25, "reading": 0.35, "gaming": 0.2, "cooking": 0.3, "shopping": 0.15,
-    "movies": 0.1, "cleaning": 0.2, "family": 0.15, "music": 0.25, "coffee out": 0.2,
-}  # fmt: skip
+    "friends": 0.25,
+    "reading": 0.35,
+    "gaming": 0.2,
+    "cooking": 0.3,
+    "shopping": 0.15,
+    "movies": 0.1,
+    "cleaning": 0.2,
+    "family": 0.15,
+    "music": 0.25,
+    "coffee out": 0.2,
+}
 
 _PROJECTS = (  # (client, project, description, tags)
     ("Acme Ltd", "Forecasting", "Model training, round 2", "deep work"),
@@ -110,11 +118,23 @@ def _toggl_rows(day: date, hours: float, rng: np.random.Generator) -> list[list[
         end = clock + timedelta(seconds=seconds)
         h, rest = divmod(seconds, 3600)
         rows.append(
-            ["Sam Example", "sam@example.org", client, project, "", description,
-             "Yes" if "billable" in tags else "No", f"{clock:%Y-%m-%d}", f"{clock:%H:%M:%S}",
-             f"{end:%Y-%m-%d}", f"{end:%H:%M:%S}", f"{h:02d}:{rest // 60:02d}:{rest % 60:02d}",
-             tags, ""]
-        )  # fmt: skip
+            [
+                "Sam Example",
+                "sam@example.org",
+                client,
+                project,
+                "",
+                description,
+                "Yes" if "billable" in tags else "No",
+                f"{clock:%Y-%m-%d}",
+                f"{clock:%H:%M:%S}",
+                f"{end:%Y-%m-%d}",
+                f"{end:%H:%M:%S}",
+                f"{h:02d}:{rest // 60:02d}:{rest % 60:02d}",
+                tags,
+                "",
+            ]
+        )
         clock = end + timedelta(minutes=float(rng.uniform(2, 50)))
     return rows
 
@@ -130,8 +150,17 @@ def _daylio_line(when: datetime, mood: str, activities: list[str], note: str) ->
     return buffer.getvalue() + "," + quoted(" | ".join(activities)) + "," + quoted(note)
 
 
-_NOTES = ("", "", "", "", "", "Long walk, saw a heron", 'Finished "the big report"',
-          "Tired.\nEarly night", "Dinner with friends, great food")  # fmt: skip
+_NOTES = (
+    "",
+    "",
+    "",
+    "",
+    "",
+    "Long walk, saw a heron",
+    'Finished "the big report"',
+    "Tired.\nEarly night",
+    "Dinner with friends, great food",
+)
 
 
 def _ulogme_day(
@@ -208,15 +237,29 @@ def write_exports(
             note = _NOTES[int(rng.integers(len(_NOTES)))]
             line = _daylio_line(when, config.mood_names[score - 1], activities, note)
             daylio_lines.append((when, line))
-    header = ["User", "Email", "Client", "Project", "Task", "Description", "Billable",
-              "Start date", "Start time", "End date", "End time", "Duration", "Tags",
-              "Amount ()"]  # fmt: skip
+    header = [
+        "User",
+        "Email",
+        "Client",
+        "Project",
+        "Task",
+        "Description",
+        "Billable",
+        "Start date",
+        "Start time",
+        "End date",
+        "End time",
+        "Duration",
+        "Tags",
+        "Amount ()",
+    ]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")  # Toggl writes CRLF line ends
     writer.writerow(header)
     writer.writerows(toggl_rows)
-    paths = ExportPaths(out_dir / "toggl_detailed.csv", out_dir / "daylio_export.csv",
-                        out_dir / "ulogme_logs")  # fmt: skip
+    paths = ExportPaths(
+        out_dir / "toggl_detailed.csv", out_dir / "daylio_export.csv", out_dir / "ulogme_logs"
+    )
     write_text(paths.toggl, "\ufeff" + buffer.getvalue())
     daylio_lines.sort(reverse=True)  # Daylio lists the newest entry first
     daylio_text = "full_date,date,weekday,time,mood,activities,note\n" + "\n".join(

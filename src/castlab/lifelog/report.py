@@ -132,28 +132,38 @@ def fill_section(
         _write_csv(per_month, out_dir / "time_per_month.csv")
         total = sources.toggl["hours"].sum()
         section.paragraph(f"Toggl: {len(sources.toggl)} time entries, {total:.1f} hours logged.")
-        section.figure(plots.plot_time_per_month(per_month, figures / "time_per_month.png"),
-                       "Hours logged per month, by project.")  # fmt: skip
+        section.figure(
+            plots.plot_time_per_month(per_month, figures / "time_per_month.png"),
+            "Hours logged per month, by project.",
+        )
     if has_mood:
         mood = table["mood"].dropna()
         section.paragraph(
             f"Daylio: mood on {len(mood)} days, mean {mood.mean():.2f} (1 = worst, 5 = best)."
         )
-        section.figure(plots.plot_year_in_pixels(table, figures / "year_in_pixels.png"),
-                       "Year in pixels: each day's mean mood.")  # fmt: skip
+        section.figure(
+            plots.plot_year_in_pixels(table, figures / "year_in_pixels.png"),
+            "Year in pixels: each day's mean mood.",
+        )
         weekday = analyses.mood_by_weekday(table)
         results["mood_by_weekday"] = weekday
-        section.figure(plots.plot_mood_by_weekday(weekday, figures / "mood_by_weekday.png"),
-                       "Mean mood per weekday; bars are 95% t-intervals.")  # fmt: skip
+        section.figure(
+            plots.plot_mood_by_weekday(weekday, figures / "mood_by_weekday.png"),
+            "Mean mood per weekday; bars are 95% t-intervals.",
+        )
     if has_mood and "hours_logged" in table.columns:
         by_hours = analyses.mood_by_hours(table)
         results["mood_by_hours"] = by_hours
         if by_hours["days"].sum() > 0:
-            section.figure(plots.plot_mood_by_hours(by_hours, figures / "mood_by_hours.png"),
-                           "Mean mood by hours logged that day, with 95% intervals.")  # fmt: skip
+            section.figure(
+                plots.plot_mood_by_hours(by_hours, figures / "mood_by_hours.png"),
+                "Mean mood by hours logged that day, with 95% intervals.",
+            )
         else:
-            section.paragraph("The Toggl and Daylio exports share no days, so mood against "
-                              "hours worked cannot be shown.")  # fmt: skip
+            section.paragraph(
+                "The Toggl and Daylio exports share no days, so mood against "
+                "hours worked cannot be shown."
+            )
     if has_mood:
         effects = analyses.activity_effects(
             table, rng=rng, n_boot=config.n_boot, min_days=config.min_activity_days
@@ -161,8 +171,10 @@ def fill_section(
         results["activity_effects"] = effects
         _write_csv(effects, out_dir / "activity_effects.csv")
         if len(effects):
-            section.figure(plots.plot_activity_effects(effects, figures / "activity_effects.png"),
-                           "Mood with minus without each activity; orange intervals exclude 0.")  # fmt: skip
+            section.figure(
+                plots.plot_activity_effects(effects, figures / "activity_effects.png"),
+                "Mood with minus without each activity; orange intervals exclude 0.",
+            )
             section.table(effects, "Activities ranked by their mood difference.")
         associations = analyses.mood_associations(
             table, alpha=config.alpha, min_days=config.min_days
@@ -173,8 +185,10 @@ def fill_section(
             chance = int(
                 ((associations["p_value"] < config.alpha) & ~associations["significant"]).sum()
             )
-            section.figure(plots.plot_associations(associations, figures / "associations.png"),
-                           "Strongest associations of daily metrics with mood.")  # fmt: skip
+            section.figure(
+                plots.plot_associations(associations, figures / "associations.png"),
+                "Strongest associations of daily metrics with mood.",
+            )
             section.paragraph(
                 f"{len(associations)} metric/day pairs were tested; "
                 f"{int(associations['significant'].sum())} stay significant at a "
@@ -191,16 +205,22 @@ def fill_section(
         day = _typical_day(sources.ulogme)
         if day is not None:
             series = analyses.keystroke_intensity(sources.ulogme, day)
-            section.figure(plots.plot_keystroke_intensity(series, figures / "keystrokes_day.png"),
-                           f"Keystroke intensity on a typical day ({day:%Y-%m-%d}, median total).")  # fmt: skip
+            section.figure(
+                plots.plot_keystroke_intensity(series, figures / "keystrokes_day.png"),
+                f"Keystroke intensity on a typical day ({day:%Y-%m-%d}, median total).",
+            )
         per_app = analyses.keystrokes_per_application(sources.ulogme)
         results["keystrokes_per_application"] = per_app
         _write_csv(per_app, out_dir / "keystrokes_per_application.csv")
-        section.figure(plots.plot_keystrokes_per_application(per_app, figures / "per_app.png"),
-                       "Keystrokes per application (from uLogMe window titles).")  # fmt: skip
+        section.figure(
+            plots.plot_keystrokes_per_application(per_app, figures / "per_app.png"),
+            "Keystrokes per application (from uLogMe window titles).",
+        )
     write_json(out_dir / "config.json", asdict(config))
-    section.html(f"<p class='links'>Tables: {html.escape('daily.csv')} and one CSV per analysis, "
-                 "next to this page.</p>")  # fmt: skip
+    section.html(
+        f"<p class='links'>Tables: {html.escape('daily.csv')} and one CSV per analysis, "
+        "next to this page.</p>"
+    )
     return results
 
 

@@ -117,9 +117,12 @@ def read_ulogme(
             if kind == "keyfreq":
                 if not rest.strip().isdigit():
                     raise CastlabError(
-                        f"expected a key count, found {rest.strip()!r}", path=file, line=number,
-                        column=len(stamp) + 2, fix="each line is '<unix time> <key count>'",
-                    )  # fmt: skip
+                        f"expected a key count, found {rest.strip()!r}",
+                        path=file,
+                        line=number,
+                        column=len(stamp) + 2,
+                        fix="each line is '<unix time> <key count>'",
+                    )
                 keys.append((int(stamp), int(rest)))
             else:
                 windows.append((int(stamp), rest))
@@ -130,10 +133,18 @@ def read_ulogme(
         utc = pd.to_datetime(pd.Series(stamps, dtype="int64"), unit="s", utc=True)
         return utc.dt.tz_convert(zone).dt.tz_localize(None)
 
-    key_frame = pd.DataFrame({"time": local([k[0] for k in keys]),
-                              "keystrokes": pd.Series([k[1] for k in keys], dtype="int64")})  # fmt: skip
-    window_frame = pd.DataFrame({"time": local([w[0] for w in windows]),
-                                 "title": pd.Series([w[1] for w in windows], dtype="str")})  # fmt: skip
+    key_frame = pd.DataFrame(
+        {
+            "time": local([k[0] for k in keys]),
+            "keystrokes": pd.Series([k[1] for k in keys], dtype="int64"),
+        }
+    )
+    window_frame = pd.DataFrame(
+        {
+            "time": local([w[0] for w in windows]),
+            "title": pd.Series([w[1] for w in windows], dtype="str"),
+        }
+    )
     window_frame["application"] = window_frame["title"].map(application_name).astype("str")
     for frame in (key_frame, window_frame):
         frame.sort_values("time", kind="stable", inplace=True, ignore_index=True)
