@@ -203,7 +203,9 @@ def test_mood_map_file_and_bad_scores(tmp_path):
         parse_mood_map(bad)
     assert (caught.value.path, caught.value.line) == (str(bad), 2)
     with pytest.raises(CastlabError, match="name=score"):
-        parse_mood_map("content")
+        parse_mood_map("content=4, okay")
+    with pytest.raises(CastlabError, match="file not found"):
+        parse_mood_map(tmp_path / "missing.txt")
 
 
 def test_daylio_bad_date_and_time(tmp_path):

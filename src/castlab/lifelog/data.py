@@ -254,6 +254,10 @@ def parse_mood_map(spec: str | Path | Mapping[str, float] | None) -> dict[str, f
         if source is not None:
             lines = read_text(source, "mood map").splitlines()
             pieces = [(text.split("#", 1)[0], number) for number, text in enumerate(lines, 1)]
+        elif not re.search(r"[=:]", str(spec)):
+            raise CastlabError(
+                "mood map file not found", path=spec, fix="pass a file or text like 'okay=3'"
+            )
         else:
             pieces = [(piece, None) for piece in str(spec).split(",")]
         items = []
