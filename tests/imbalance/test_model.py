@@ -52,3 +52,19 @@ def test_unseen_category_at_prediction(shifted):
 def test_unknown_model():
     with pytest.raises(CastlabError, match="unknown model"):
         make_model(ModelConfig("xgboost"))
+
+
+def test_catboost_wrapper_check_estimator():
+    import warnings
+
+    from sklearn.utils.estimator_checks import check_estimator
+
+    from castlab.imbalance.model import CatBoostCategorical
+
+    expected = {
+        "check_sample_weight_equivalence_on_dense_data": "CatBoost's boosting does not treat "
+        "weight 2 exactly like a repeated row",
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_estimator(CatBoostCategorical(iterations=5), expected_failed_checks=expected)

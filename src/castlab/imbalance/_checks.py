@@ -13,7 +13,12 @@ import pandas as pd
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, column_or_1d, validate_data
 
-__all__ = ["check_fit_input", "check_predict_input"]
+__all__ = [
+    "check_fit_input",
+    "check_predict_input",
+    "check_sample_weight",
+    "check_two_classes",
+]
 
 
 def check_fit_input(estimator: Any, X: Any, y: Any) -> tuple[Any, np.ndarray]:
@@ -43,3 +48,23 @@ def check_predict_input(estimator: Any, X: Any) -> Any:
         validate_data(estimator, X, reset=False, skip_check_array=True)
         return X
     return validate_data(estimator, X, reset=False)
+
+
+def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
+    """Return ``sample_weight`` as a float array of shape ``(n_samples,)`` (or ``None``)."""
+    if sample_weight is None:
+        return None
+    weight = np.asarray(sample_weight, dtype=float)
+    if weight.shape != (n_samples,):
+        raise ValueError(f"sample_weight.shape == {weight.shape}, expected ({n_samples},)")
+    if np.any(weight < 0) or not np.all(np.isfinite(weight)):
+        raise ValueError("sample_weight must be finite and non-negative")
+    if weight.sum() <= 0:
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    return weight
+
+
+def check_two_classes(classes: np.ndarray) -> None:
+    """Refuse to fit on a single class, with the wording scikit-learn's checks expect."""
+    if len(classes) < 2:
+        raise ValueError(f"needs samples of at least 2 classes; got 1 class ({classes[0]!r})")

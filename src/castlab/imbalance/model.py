@@ -27,7 +27,12 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from castlab.core.errors import CastlabError
-from castlab.imbalance._checks import check_fit_input, check_predict_input
+from castlab.imbalance._checks import (
+    check_fit_input,
+    check_predict_input,
+    check_sample_weight,
+    check_two_classes,
+)
 
 __all__ = ["MODELS", "CatBoostCategorical", "ModelConfig", "OneHotLogisticRegression", "make_model"]
 
@@ -174,6 +179,8 @@ class CatBoostCategorical(ClassifierMixin, BaseEstimator):
         from catboost import CatBoostClassifier
 
         X, y = check_fit_input(self, X, y)
+        check_two_classes(np.unique(y))
+        sample_weight = check_sample_weight(sample_weight, len(y))
         self.categorical_ = (
             []
             if not isinstance(X, pd.DataFrame)

@@ -36,7 +36,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from castlab.core.errors import CastlabError
-from castlab.imbalance._checks import check_fit_input, check_predict_input
+from castlab.imbalance._checks import (
+    check_fit_input,
+    check_predict_input,
+    check_sample_weight,
+    check_two_classes,
+)
 from castlab.imbalance.prior_shift import PriorShiftClassifier
 
 __all__ = [
@@ -174,10 +179,7 @@ class ResampledClassifier(ClassifierMixin, BaseEstimator):
             raise CastlabError(f"unknown method {self.method!r}", fix=f"choose from {_METHODS}")
         X_in, y_arr = check_fit_input(self, X, y)
         self.classes_, codes = np.unique(y_arr, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"need samples of at least 2 classes; got 1 class ({self.classes_[0]!r})"
-            )
+        check_two_classes(self.classes_)
         counts = np.bincount(codes)
         if self.method == "under":
             strategy = dict(enumerate(target_counts(counts, method="under", ratio=self.ratio)))
@@ -236,7 +238,8 @@ class WeightedClassifier(ClassifierMixin, BaseEstimator):
         """Fit a clone of ``estimator`` with class-balancing sample weights."""
         X, y_arr = check_fit_input(self, X, y)
         self.classes_, codes = np.unique(y_arr, return_inverse=True)
-        base = np.ones(len(codes)) if sample_weight is None else np.asarray(sample_weight, float)
+        weight = check_sample_weight(sample_weight, len(codes))
+        base = np.ones(len(codes)) if weight is None else weight
         totals = np.bincount(codes, weights=base, minlength=len(self.classes_))
         class_weight = (totals.sum() / (len(totals) * np.maximum(totals, 1e-12))) ** self.power
         self.class_weight_ = class_weight
