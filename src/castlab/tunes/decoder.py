@@ -1,0 +1,341 @@
+"""Constrained decoding: the model may only write complete tunes in AABB form.
+
+:class:`TuneGrammar` is a :class:`castlab.core.sampling.Constraint`. At every step it
+allows only the tokens that keep every bar exactly as long as ``M:`` and ``L:`` demand, and
+it walks the tune through its form: ``|:`` part A (an optional pickup, eight bars, optional
+first and second endings) ``:|``, then part B the same way, ending on a final bar line.
+Header fields the user fixed (type, meter, unit, key) are forced; the others are sampled
+from the model among the values it saw in training.
+
+Within a bar the grammar keeps to plain melody: notes, rests, lengths on a grid of quarter
+units, broken rhythm, triplets ``(3``, ties, ``~`` and ``.`` decorations; no chords,
+grace notes or inline fields.
+
+Examples
+--------
+>>> from castlab.tunes.abc import abc_tokenizer
+>>> tok = abc_tokenizer(["R:jig\\nM:6/8\\nL:1/8\\nK:D\\n|:dfa afd|[1d3 d2:|[2d3 d3||\\n"])
+>>> grammar = TuneGrammar(tok, rhythm="jig", meter="6/8", key="D")
+>>> [tok.token(i) for i in grammar.allowed()]
+['R:jig\\n']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from castlab.core.errors import CastlabError
+from castlab.core.tokenizers import Tokenizer
+from castlab.tunes.abc import meter_fraction, parse_fraction
+from castlab.tunes.bars import BarCounter, Kind, length_value, token_kind
+
+__all__ = ["FormConfig", "TuneGrammar"]
+
+_GRID = Fraction(1, 4)  # finest note length the grammar allows, in units of L
+_HEADER_ORDER = ("R", "M", "L", "K")
+_BODY_DECORATIONS = {"~", "."}
+
+
+@dataclass(frozen=True)
+class FormConfig:
+    """The shape of a generated tune."""
+
+    parts: int = 2  # A and B
+    bars_per_part: int = 8
+    pickup: bool = True  # allow an anacrusis at the start of a part
+    endings: bool = True  # allow first and second endings on a part's last bar
+
+
+class TuneGrammar:
+    """Allowed next tokens for a complete, bar-correct tune (see the module docstring)."""
+
+    def __init__(
+        self,
+        tokenizer: Tokenizer,
+        *,
+        rhythm: str | None = None,
+        meter: str | None = None,
+        unit: str | None = None,
+        key: str | None = None,
+        prompt: Sequence[str] = (),
+        form: FormConfig = FormConfig(),
+        constrain_body: bool = True,
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.form = form
+        self.constrain_body = constrain_body
+        self.fixed = {"R": rhythm, "M": meter, "L": unit, "K": key}
+        vocab = [tokenizer.token(i) for i in range(tokenizer.vocab_size)]
+        self._ids = {token: i for i, token in enumerate(vocab)}
+        self._header: dict[str, list[tuple[int, str]]] = {name: [] for name in _HEADER_ORDER}
+        self._by_kind: dict[Kind, list[tuple[int, str]]] = {}
+        for i, token in enumerate(vocab):
+            if len(token) > 2 and token[1] == ":" and token.endswith("\n") and token[0] in "RMLK":
+                self._header[token[0]].append((i, token))
+            else:
+                self._by_kind.setdefault(token_kind(token), []).append((i, token))
+        self._check_header_values()
+        self._prompt = list(prompt)
+        self.reset()
+
+    # ------------------------------------------------------------------ set-up
+    def _check_header_values(self) -> None:
+        names = {"R": "tune type", "M": "meter", "L": "unit length", "K": "key"}
+        for field, value in self.fixed.items():
+            if value is None:
+                continue
+            token = f"{field}:{value}\n"
+            if token not in self._ids:
+                known = sorted(t[2:-1] for _, t in self._header[field])
+                raise CastlabError(
+                    f"{names[field]} {value!r} never appears in the model's training tunes",
+                    fix=f"choose one of: {', '.join(known[:30])}",
+                )
+
+    def reset(self) -> None:
+        """Start again from an empty tune."""
+        self.tokens: list[str] = []
+        self.header: dict[str, str] = {}
+        self.locked = 0  # tokens that backtracking must keep (header and prompt)
+        self.finished = False
+        self._start_body_state()
+
+    def _start_body_state(self) -> None:
+        self.counter = BarCounter(None)
+        self.part = 0
+        self.part_started = False
+        self.full_bars = 0
+        self.pickup = Fraction(0)
+        self.ending = 0  # 0: none, 1: inside [1, 2: inside [2
+        self.bar_start = 0  # index in self.tokens where the current bar began
+        self.last = ""
+        self._part_start_index = 0
+        self.tuplet_note = False  # was the last note inside a triplet?
+
+    def _next_header_field(self) -> str:
+        for name in _HEADER_ORDER:
+            if name not in self.header:
+                if name == "R" and self.fixed["R"] is None and not self._header["R"]:
+                    continue  # a model that never saw R: writes none
+                return name
+        return ""
+
+    # ------------------------------------------------------------ the protocol
+    def allowed(self) -> list[int] | None:
+        """Ids allowed next; ``None`` means any (unconstrained body)."""
+        if self.finished:
+            return []
+        field = self._next_header_field()
+        if field:
+            return self._header_choices(field)
+        body_index = len(self.tokens) - len(self.header)
+        if body_index < len(self._prompt):
+            token = self._prompt[body_index]
+            if token not in self._ids:
+                raise CastlabError(f"prompt token {token!r} is not in the model's vocabulary",
+                                   fix="write the prompt in ABC the model knows, e.g. '|:G'")
+            options = self._body_choices() if self.constrain_body else None
+            if options is not None and self._ids[token] not in options:
+                raise CastlabError(
+                    f"prompt token {token!r} (number {body_index + 1}) breaks the tune form",
+                    fix="start with |: and keep the first bar within the meter",
+                )
+            return [self._ids[token]]
+        return self._body_choices() if self.constrain_body else None
+
+    def advance(self, token_id: int) -> None:
+        token = self.tokenizer.token(token_id)
+        self.tokens.append(token)
+        field = self._next_header_field()
+        if field:
+            self.header[field] = token[2:-1]
+            if field == "K":
+                self._begin_body()
+            self.locked = len(self.tokens)
+            return
+        if len(self.tokens) - len(self.header) <= len(self._prompt):
+            self.locked = len(self.tokens)
+        if self.constrain_body:
+            self._advance_body(token)
+
+    def backtrack(self) -> int:
+        """Drop the current bar (or, at its start, the previous one) and replay the rest."""
+        cut = self.bar_start if self.bar_start < len(self.tokens) else self._previous_bar_start()
+        cut = max(cut, self.locked)
+        dropped = len(self.tokens) - cut
+        kept = self.tokens[:cut]
+        self.reset()
+        for token in kept:
+            self.advance(self._ids[token])
+        self.locked = min(self.locked, cut) if dropped else self.locked
+        return dropped
+
+    # --------------------------------------------------------------- internals
+    def _previous_bar_start(self) -> int:
+        for i in range(len(self.tokens) - 2, -1, -1):
+            if token_kind(self.tokens[i]) is Kind.BAR:
+                return i + 1
+        return self.locked
+
+    def _header_choices(self, field: str) -> list[int]:
+        value = self.fixed[field]
+        if value is not None:
+            return [self._ids[f"{field}:{value}\n"]]
+        choices = self._header[field]
+        if field == "L":
+            meter = meter_fraction(self.header.get("M", "4/4")) or Fraction(1)
+            choices = [
+                (i, t) for i, t in choices
+                if (units := meter / parse_fraction(t[2:-1])).denominator == 1 and 2 <= units <= 16
+            ]
+        if field == "M":
+            choices = [(i, t) for i, t in choices if t[2:-1] not in {"none"}]
+        if not choices:
+            raise CastlabError(f"the model knows no {field}: values", fix="retrain on tunes with them")
+        return [i for i, _ in choices]
+
+    def _begin_body(self) -> None:
+        meter = meter_fraction(self.header["M"]) or Fraction(1)
+        unit = parse_fraction(self.header["L"])
+        self.bar_units = meter / unit
+        numerator = int(self.header["M"].split("/")[0].split("+")[0])
+        self.compound = numerator % 3 == 0 and numerator > 3
+        self.counter = BarCounter(self.bar_units, compound=self.compound, unit=unit)
+        self.bar_start = len(self.tokens)
+
+    def _target(self) -> Fraction:
+        last_bar = self.full_bars == self.form.bars_per_part - 1 or self.ending == 2
+        return self.bar_units - self.pickup if last_bar else self.bar_units
+
+    def _ids_of(self, kind: Kind, keep=lambda token: True) -> list[int]:  # type: ignore[no-untyped-def]
+        return [i for i, token in self._by_kind.get(kind, []) if keep(token)]
+
+    def _body_choices(self) -> list[int]:
+        ids = self._ids
+        if not self.part_started:
+            options = [ids["|:"]] if "|:" in ids else []
+            if self.last in {":|", "||", "|]"} and "\n" in ids:
+                options.append(ids["\n"])
+            return options
+        counter, last = self.counter, self.last
+        last_kind = token_kind(last) if last else Kind.OTHER
+        target = self._target()
+        elapsed = counter.elapsed
+        options: list[int] = []
+        if last == ":|" and self.ending == 1:
+            return [ids["[2"]] if "[2" in ids else []
+        if last_kind is Kind.DECORATION:  # a decoration must be followed by a note
+            if elapsed + counter.next_mult() <= target:
+                options += self._ids_of(Kind.NOTE)
+            return options
+        if elapsed == target and not counter.pending:
+            options += self._closing_bars()
+        at_bar_start = counter.events == 0 and elapsed == 0
+        if at_bar_start and self.full_bars == self.form.bars_per_part - 1 and self.ending == 0 \
+                and self.form.endings and "[1" in ids and last != "[1":
+            options.append(ids["[1"])
+        if (self.form.pickup and self.full_bars == 0 and self.pickup == 0 and self.ending == 0
+                and 0 < elapsed < self.bar_units and not counter.pending
+                and self.bar_start == self._part_start and "|" in ids):
+            options.append(ids["|"])
+        if elapsed + counter.next_mult() * (1 if counter.tuplet_left else _GRID) <= target:
+            options += self._ids_of(Kind.NOTE)
+            options += self._ids_of(Kind.REST, lambda t: t == "z")
+            if last_kind not in (Kind.DECORATION,) and not counter.tuplet_left:
+                options += [ids[d] for d in _BODY_DECORATIONS if d in ids]
+        if counter.length_open and not self.tuplet_note and last_kind in (Kind.NOTE, Kind.REST):
+            options += self._length_choices(target)
+        if last_kind in (Kind.NOTE, Kind.REST, Kind.LENGTH) and not counter.tuplet_left \
+                and not self.tuplet_note and counter.broken_next is None:
+            options += self._broken_choices(target)
+        if not counter.tuplet_left and counter.broken_next is None and elapsed + 2 <= target \
+                and "(3" in ids and last_kind is not Kind.TUPLET:
+            options.append(ids["(3"])
+        if last_kind in (Kind.NOTE, Kind.LENGTH) and "-" in ids and elapsed < target:
+            options.append(ids["-"])
+        if last_kind in (Kind.NOTE, Kind.REST, Kind.LENGTH) and " " in ids and elapsed <= target \
+                and not counter.tuplet_left and counter.broken_next is None:
+            options.append(ids[" "])
+        if last_kind is Kind.BAR and last != "|:" and "\n" in ids:
+            options.append(ids["\n"])
+        return options
+
+    @property
+    def _part_start(self) -> int:
+        return self._part_start_index
+
+    def _closing_bars(self) -> list[int]:
+        ids = self._ids
+        last_part = self.part == self.form.parts - 1
+        if self.ending == 2:
+            token = "|]" if last_part else "||"
+        elif self.full_bars < self.form.bars_per_part - 1:
+            token = "|"
+        else:
+            token = ":|"
+        return [ids[token]] if token in ids else []
+
+    def _length_choices(self, target: Fraction) -> list[int]:
+        counter = self.counter
+        base = counter.elapsed - counter.last_mult * counter.last_length
+        options = []
+        for i, token in self._by_kind.get(Kind.LENGTH, []):
+            value = length_value(token)
+            new = base + counter.last_mult * counter.last_length * value
+            if value != 1 and value <= 8 and new <= target and (new / _GRID).denominator == 1:
+                options.append(i)
+        return options
+
+    def _broken_choices(self, target: Fraction) -> list[int]:
+        counter = self.counter
+        duration = counter.last_mult * counter.last_length
+        options = []
+        for token, before, after in ((">", Fraction(3, 2), Fraction(1, 2)),
+                                     ("<", Fraction(1, 2), Fraction(3, 2))):
+            new = counter.elapsed + duration * (before - 1)
+            if token in self._ids and new + after <= target and (new / _GRID).denominator == 1:
+                options.append(self._ids[token])
+        return options
+
+    def _advance_body(self, token: str) -> None:
+        kind = token_kind(token)
+        if token == "|:" and not self.part_started:
+            self.part_started = True
+            self._part_start_index = len(self.tokens)
+            self.bar_start = len(self.tokens)
+            self.last = token
+            return
+        if kind is Kind.NOTE or kind is Kind.REST:
+            self.tuplet_note = bool(self.counter.tuplet_left)
+        if kind is Kind.BAR:
+            self._close_bar(token)
+        elif token == "[1":
+            self.ending = 1
+        elif token == "[2":
+            self.ending = 2
+            self.bar_start = len(self.tokens)
+        elif kind is not Kind.NEWLINE or self.part_started:
+            self.counter.feed(token)
+        self.last = token
+
+    def _close_bar(self, token: str) -> None:
+        elapsed = self.counter.elapsed
+        self.counter.close_bar(token)
+        self.bar_start = len(self.tokens)
+        if elapsed < self.bar_units and self.full_bars == 0 and self.pickup == 0 \
+                and self.ending == 0 and token == "|":
+            self.pickup = elapsed
+            return
+        if self.ending == 1 and token == ":|":
+            return  # the second ending replaces this bar
+        self.full_bars += 1
+        if token in {":|", "||", "|]"}:
+            self.part += 1
+            self.part_started = False
+            self.full_bars = 0
+            self.pickup = Fraction(0)
+            self.ending = 0
+            if self.part >= self.form.parts:
+                self.finished = True

@@ -1,0 +1,89 @@
+"""A trained tune model: tokenizer + language model + what it was trained on.
+
+Saved as a folder with ``model.safetensors``, ``config.json`` and ``tokenizer.json``; loading
+never unpickles. :func:`pretrained` loads the small model that ships inside castlab.
+
+Examples
+--------
+>>> model = TuneModel.pretrained()  # doctest: +SKIP
+>>> model.tokenizer.vocab_size  # doctest: +SKIP
+243
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from castlab.core.artifacts import load_model_weights, save_model, write_text
+from castlab.core.errors import CastlabError
+from castlab.core.language_model import LanguageModelConfig, build_language_model
+from castlab.core.tokenizers import BOS, EOS, Tokenizer, load_tokenizer
+
+__all__ = ["TuneModel", "PRETRAINED_DIR", "encode_tune_text"]
+
+#: Folder inside the package holding the shipped default model.
+PRETRAINED_DIR = "pretrained"
+
+
+def encode_tune_text(tokenizer: Tokenizer, text: str) -> list[int]:
+    """``<bos>`` + tokens of ``text`` + ``<eos>``: one tune as the model sees it."""
+    return [BOS, *tokenizer.encode(text), EOS]
+
+
+@dataclass
+class TuneModel:
+    """A language model over tune texts, with its tokenizer."""
+
+    tokenizer: Tokenizer
+    network: torch.nn.Module
+    model_config: LanguageModelConfig
+    info: dict[str, Any] = field(default_factory=dict)  # corpus, metrics, training settings
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the model folder (safetensors + JSON)."""
+        directory = Path(directory)
+        config = {"model": self.model_config.to_dict(), "info": self.info}
+        # the decoder shares the embedding's tensor; store it once
+        state = {k: v for k, v in self.network.state_dict().items() if k != "decoder.weight"}
+        save_model(directory, state, config)
+        write_text(directory / "tokenizer.json",
+                   json.dumps(self.tokenizer.to_dict(), ensure_ascii=False))
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> TuneModel:
+        """Load a model folder written by :meth:`save`."""
+        directory = Path(directory)
+        state, config = load_model_weights(directory)
+        model_config = LanguageModelConfig(**config["model"])
+        network = build_language_model(model_config)
+        state = {k: v.float() for k, v in state.items()}
+        missing, unexpected = network.load_state_dict(state, strict=False)
+        if unexpected or [k for k in missing if k != "decoder.weight"]:
+            raise CastlabError(
+                f"weights do not match the config (missing {missing[:3]}, extra {unexpected[:3]})",
+                path=directory, fix="use a folder written by castlab tunes train",
+            )
+        network.eval()
+        tokenizer = load_tokenizer(directory / "tokenizer.json")
+        return cls(tokenizer, network, model_config, config.get("info", {}))
+
+    @classmethod
+    def pretrained(cls) -> TuneModel:
+        """The small default model shipped with castlab (built by ``benchmarks/tunes.py``)."""
+        folder = Path(str(resources.files("castlab.tunes") / PRETRAINED_DIR))
+        if not (folder / "model.safetensors").exists():
+            raise CastlabError(
+                "the packaged tune model is missing",
+                path=folder, fix="run `castlab tunes train --out src/castlab/tunes/pretrained`",
+            )
+        return cls.load(folder)
+
+    def encode(self, text: str) -> list[int]:
+        return encode_tune_text(self.tokenizer, text)

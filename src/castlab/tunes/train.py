@@ -1,0 +1,189 @@
+"""Train and evaluate tune language models.
+
+``train_tunes`` reads a corpus, splits it by tune, builds a tokenizer (ABC tokens,
+characters or BPE), trains an LSTM or transformer through :mod:`castlab.core.training`
+and saves a :class:`~castlab.tunes.model.TuneModel` folder. ``next_token_metrics`` gives
+held-out next-token accuracy and cross-entropy in bits per ABC character, which is
+comparable across tokenizers.
+
+Examples
+--------
+>>> config = TunesTrainConfig(tokenizer="abc", model="lstm")
+>>> config.seq_len
+128
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader
+
+from castlab.core.artifacts import write_json
+from castlab.core.errors import CastlabError
+from castlab.core.language_model import LanguageModelConfig, build_language_model
+from castlab.core.tokenizers import CharTokenizer, SubwordTokenizer, Tokenizer
+from castlab.core.training import LanguageModelTask, TokenStreamDataset, TrainConfig, fit
+from castlab.tunes.abc import Tune, abc_tokenizer
+from castlab.tunes.data import load_corpus, split_tunes
+from castlab.tunes.model import TuneModel, encode_tune_text
+
+__all__ = [
+    "TunesTrainConfig",
+    "build_tokenizer",
+    "token_stream",
+    "prepare",
+    "train_tunes",
+    "next_token_metrics",
+]
+
+
+@dataclass(frozen=True)
+class TunesTrainConfig:
+    """What to train on and which model; training-loop settings live in ``TrainConfig``."""
+
+    corpus: tuple[str, ...] = ("oneills", "ryans", "airds")  # files, folders or collections
+    tokenizer: str = "abc"  # "abc", "char" or "bpe"
+    bpe_vocab: int = 512  # vocabulary size of the BPE tokenizer
+    model: str = "lstm"  # "lstm" or "transformer"
+    dim: int = 256
+    hidden: int = 512  # LSTM only
+    layers: int = 2
+    heads: int = 4  # transformer only
+    dropout: float = 0.1
+    seq_len: int = 128  # training window in tokens
+    max_tunes: int = 0  # use only the first N training tunes (0: all); for quick runs
+
+
+def build_tokenizer(kind: str, texts: Sequence[str], *, bpe_vocab: int = 512) -> Tokenizer:
+    """A tokenizer of ``kind`` learnt from ``texts``."""
+    if kind == "abc":
+        return abc_tokenizer(list(texts))
+    if kind == "char":
+        return CharTokenizer.train(texts)
+    if kind == "bpe":
+        return SubwordTokenizer.train(texts, vocab_size=bpe_vocab, algorithm="bpe")
+    raise CastlabError(f"unknown tokenizer {kind!r}", fix="use abc, char or bpe")
+
+
+def token_stream(tokenizer: Tokenizer, tunes: Sequence[Tune]) -> torch.Tensor:
+    """All tunes as one stream of ids, each wrapped in ``<bos>`` ... ``<eos>``."""
+    ids: list[int] = []
+    for tune in tunes:
+        ids.extend(encode_tune_text(tokenizer, tune.model_text))
+    return torch.tensor(ids, dtype=torch.long)
+
+
+def prepare(config: TunesTrainConfig) -> tuple[dict[str, list[Tune]], Tokenizer, Any]:
+    """Load and split the corpus and learn the tokenizer; returns (splits, tokenizer, corpus)."""
+    corpus = load_corpus(config.corpus)
+    splits = split_tunes(corpus.tunes)
+    if config.max_tunes:
+        splits["train"] = splits["train"][: config.max_tunes]
+    tokenizer = build_tokenizer(
+        config.tokenizer, [t.model_text for t in splits["train"]], bpe_vocab=config.bpe_vocab
+    )
+    return splits, tokenizer, corpus
+
+
+def train_tunes(
+    config: TunesTrainConfig,
+    train_config: TrainConfig,
+    run_dir: str | Path,
+    *,
+    resume: bool = False,
+) -> TuneModel:
+    """Train a tune model into ``run_dir`` and save it to ``run_dir/model``.
+
+    The run folder also holds ``config.json``, ``metrics.csv``, ``loss.png`` and
+    ``checkpoints/last.ckpt`` (for ``resume``).
+    """
+    run_dir = Path(run_dir)
+    splits, tokenizer, corpus = prepare(config)
+    if not splits["valid"]:
+        splits["valid"] = splits["train"][-max(1, len(splits["train"]) // 20):]
+    train_ids = token_stream(tokenizer, splits["train"])
+    valid_ids = token_stream(tokenizer, splits["valid"])
+    seq_len = min(config.seq_len, len(valid_ids) - 1)
+    model_config = LanguageModelConfig(
+        kind=config.model, vocab_size=tokenizer.vocab_size, dim=config.dim,
+        hidden=config.hidden, layers=config.layers, heads=config.heads,
+        block_size=max(512, config.seq_len), dropout=config.dropout,
+    )
+    write_json(run_dir / "config.json", {"tunes": asdict(config), "train": asdict(train_config),
+                                         "model": model_config.to_dict()})
+    network = build_language_model(model_config)
+    task = LanguageModelTask(network, train_config)
+    train_loader = DataLoader(
+        TokenStreamDataset(train_ids, seq_len), batch_size=train_config.batch_size,
+        shuffle=True, drop_last=len(train_ids) > train_config.batch_size * (seq_len + 1),
+    )
+    valid_loader = DataLoader(
+        TokenStreamDataset(valid_ids, seq_len), batch_size=train_config.batch_size
+    )
+    start = time.perf_counter()
+    trainer = fit(task, train_loader, valid_loader, run_dir, train_config, resume=resume)
+    seconds = time.perf_counter() - start
+    steps = int(trainer.global_step)
+    info = {
+        "corpus": list(config.corpus),
+        "tunes": {name: len(tunes) for name, tunes in splits.items()},
+        "skipped": len(corpus.skipped),
+        "tokenizer": config.tokenizer,
+        "train_tokens": int(train_ids.numel()),
+        "steps": steps,
+        "seconds": round(seconds, 1),
+        "tokens_per_second": round(steps * train_config.batch_size * seq_len / max(seconds, 1e-9)),
+        "rhythms": sorted({t.rhythm for t in splits["train"] if t.rhythm}),
+    }
+    model = TuneModel(tokenizer, network.eval(), model_config, info)
+    model.save(run_dir / "model")
+    return model
+
+
+@torch.no_grad()
+def next_token_metrics(model: TuneModel, tunes: Sequence[Tune]) -> dict[str, float]:
+    """Held-out next-token accuracy and cross-entropy per token and per ABC character.
+
+    Each tune is scored from ``<bos>`` to ``<eos>``; bits per character divide the total
+    bits by the characters of the tune texts (+1 for the end), so tokenizers compare fairly.
+    A transformer sees at most ``block_size`` tokens of context (windows without overlap).
+    """
+    if not tunes:
+        raise CastlabError("no tunes to evaluate", fix="give a corpus with a test split")
+    network = model.network.eval()
+    total_bits = correct = tokens = characters = 0.0
+    block = model.model_config.block_size
+    for tune in tunes:
+        ids = torch.tensor([model.encode(tune.model_text)])
+        inputs, targets = ids[:, :-1], ids[:, 1:]
+        if model.model_config.kind == "lstm":
+            logits, _ = network(inputs)
+        else:
+            logits = torch.cat(
+                [network(inputs[:, i : i + block])[0] for i in range(0, inputs.size(1), block)],
+                dim=1,
+            )
+        log_probs = torch.log_softmax(logits.float(), dim=-1)
+        nll = -log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+        total_bits += float(nll.sum()) / math.log(2)
+        correct += float((logits.argmax(-1) == targets).sum())
+        tokens += targets.numel()
+        characters += len(tune.model_text) + 1
+    return {
+        "accuracy": correct / tokens,
+        "bits_per_token": total_bits / tokens,
+        "bits_per_character": total_bits / characters,
+        "tokens": tokens,
+    }
+
+
+def quick_config(config: TunesTrainConfig, **changes: Any) -> TunesTrainConfig:
+    """A copy of ``config`` with ``changes`` (for tiny test and demo runs)."""
+    return replace(config, **changes)
