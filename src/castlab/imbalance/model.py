@@ -53,7 +53,8 @@ class ModelConfig:
     learning_rate:
         Boosting step size.
     depth:
-        Tree depth (CatBoost) or ``2**depth - 1`` leaves (LightGBM).
+        Tree depth (CatBoost); LightGBM grows ``2**(depth - 2) - 1`` leaves per tree (15 at 6),
+        as its leaf-wise trees overfit this small table at the full depth.
     threads:
         CPU threads the model may use.
     seed:

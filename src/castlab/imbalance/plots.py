@@ -99,7 +99,7 @@ def reliability_curve(
     >>> p, o, n = reliability_curve(np.array([0, 1, 1, 1]), np.array([0.1, 0.9, 0.8, 0.95]),
     ...                             n_bins=2)
     >>> o.tolist(), n.tolist()
-    [[0.0, 1.0], [1, 3]]
+    ([0.0, 1.0], [1, 3])
     """
     bins = np.minimum((np.asarray(proba) * n_bins).astype(int), n_bins - 1)
     count = np.bincount(bins, minlength=n_bins)
