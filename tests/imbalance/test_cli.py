@@ -10,7 +10,7 @@ import pytest
 
 from castlab.cli import main
 from castlab.imbalance.cli import app, parse_test_prior
-from castlab.imbalance.data import generate_shifted_data
+from castlab.imbalance.generate import generate_shifted_data
 
 from .conftest import write_table
 
@@ -121,6 +121,10 @@ def test_estimate_prior_command(monkeypatch, capsys, tables):
         (["--target", "label", "--test-prior", "1.5"], "between 0 and 1"),
         (["--target", "label", "--test-prior", "half"], "not a number"),
         (["--target", "label", "--test-prior", "estimate"], "needs --unlabelled"),
+        (
+            ["--target", "label", "--model", "logistic", "--ratio", "0", "--strategies", "under"],
+            "ratio 0.0 must be in (0, 1]",
+        ),
         (["--target", "label", "--model", "svm"], "unknown model"),
         (
             ["--target", "label", "--strategies", "none,magic", "--model", "logistic"],

@@ -13,7 +13,7 @@ from castlab.imbalance.compare import (
     save_comparison,
     score_probabilities,
 )
-from castlab.imbalance.data import generate_shifted_data
+from castlab.imbalance.generate import generate_shifted_data
 from castlab.imbalance.model import ModelConfig
 from castlab.imbalance.strategies import STRATEGIES
 

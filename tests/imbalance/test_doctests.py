@@ -7,7 +7,17 @@ import importlib
 
 import pytest
 
-MODULES = ["data", "prior_shift", "strategies", "model", "compare", "plots", "cli", "__init__"]
+MODULES = [
+    "data",
+    "generate",
+    "prior_shift",
+    "strategies",
+    "model",
+    "compare",
+    "plots",
+    "cli",
+    "__init__",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -93,6 +93,9 @@ def compare(
     folds: Annotated[int, typer.Option(help="K of the stratified K-fold.")] = 5,
     repeats: Annotated[int, typer.Option(help="Repeats of the K-fold.")] = 2,
     ratio: Annotated[float, typer.Option(help="Re-sampled minority/majority size ratio.")] = 1.0,
+    smote_ratio: Annotated[
+        float, typer.Option(help="smote_under: minority/majority ratio after SMOTE.")
+    ] = 0.5,
     iterations: _ITERATIONS = 300,
     threads: _THREADS = 2,
     drop: _DROP = None,
@@ -145,6 +148,7 @@ def compare(
         n_repeats=repeats,
         test_prior=prior,
         ratio=ratio,
+        smote_ratio=smote_ratio,
         seed=seed,
     )
     result = compare_strategies(table, config, progress=typer.echo)
@@ -199,7 +203,7 @@ def generate(
     Example: castlab imbalance generate runs/imbalance/data --train-prior 0.15 --test-prior 0.5
     """
     from castlab.core.artifacts import write_text
-    from castlab.imbalance.data import generate_shifted_data
+    from castlab.imbalance.generate import generate_shifted_data
 
     train, test = generate_shifted_data(
         n_train=rows, n_test=rows // 2, train_prior=train_prior, test_prior=test_prior, seed=seed

@@ -12,7 +12,7 @@ strategies only change its probabilities afterwards.
 
 Examples
 --------
->>> from castlab.imbalance.data import generate_shifted_data
+>>> from castlab.imbalance.generate import generate_shifted_data
 >>> train, _ = generate_shifted_data(n_train=600, n_test=10, train_prior=0.15)
 >>> config = CompareConfig(strategies=("none", "prior"), model=ModelConfig("logistic"),
 ...                        n_splits=3, n_repeats=1, test_prior=0.5)
@@ -38,7 +38,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 
 from castlab.core.artifacts import write_json, write_text
 from castlab.core.errors import CastlabError
-from castlab.imbalance.data import ImbalanceData, _as_prior, resample_to_prior
+from castlab.imbalance.data import ImbalanceData, as_prior, resample_to_prior
 from castlab.imbalance.model import ModelConfig, make_model
 from castlab.imbalance.prior_shift import PriorShiftClassifier, estimate_prior_em
 from castlab.imbalance.strategies import STRATEGIES, make_strategy
@@ -261,7 +261,7 @@ def summarise(folds: pd.DataFrame, order: tuple[str, ...] | list[str]) -> pd.Dat
 
 
 def _as_prior_for(test_prior: float | tuple[float, ...], n_classes: int) -> np.ndarray:
-    prior = _as_prior(test_prior)
+    prior = as_prior(test_prior)
     if len(prior) != n_classes:
         raise CastlabError(
             f"test prior has {len(prior)} values for {n_classes} classes",

@@ -29,7 +29,7 @@ def run_demo(out_dir: Path, section: Section) -> None:
         save_comparison,
         score_probabilities,
     )
-    from castlab.imbalance.data import generate_shifted_data
+    from castlab.imbalance.generate import generate_shifted_data
     from castlab.imbalance.model import ModelConfig, make_model
     from castlab.imbalance.prior_shift import PriorShiftClassifier
 
