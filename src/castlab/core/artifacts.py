@@ -106,7 +106,7 @@ def run_dir(domain: str, name: str, *, root: str | Path = "runs") -> Path:
     >>> run_dir("tunes", "my run", root=tempfile.mkdtemp()).name
     'my-run'
     """
-    safe = _UNSAFE.sub("-", name).strip("-") or "run"
+    safe = _UNSAFE.sub("-", name).strip("-.") or "run"
     path = Path(root) / domain / safe
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["plot_training_curves", "plot_lr_find"]
+__all__ = ["pyplot", "save_figure", "plot_training_curves", "plot_lr_find"]
 
 
-def _pyplot():  # type: ignore[no-untyped-def]
+def pyplot():  # type: ignore[no-untyped-def]
+    """matplotlib.pyplot with the non-interactive Agg backend."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -20,12 +21,13 @@ def _pyplot():  # type: ignore[no-untyped-def]
     return plt
 
 
-def _save(fig, path: Path) -> Path:  # type: ignore[no-untyped-def]
+def save_figure(fig, path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """Save ``fig`` as PNG atomically, close it and return ``path``."""
     from castlab.core.artifacts import atomic_write
 
     with atomic_write(path, "wb") as handle:
         fig.savefig(handle, format="png", dpi=110, bbox_inches="tight")
-    _pyplot().close(fig)
+    pyplot().close(fig)
     return path
 
 
@@ -38,7 +40,7 @@ def plot_training_curves(
     """
     import pandas as pd
 
-    plt = _pyplot()
+    plt = pyplot()
     frame = pd.concat([pd.read_csv(p) for p in metrics_csvs], ignore_index=True)
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.5))
     if "train_loss_step" in frame:
@@ -52,17 +54,17 @@ def plot_training_curves(
     ax_loss.set(xlabel="step", ylabel="cross-entropy (nats)", title="Loss")
     ax_loss.legend()
     ax_acc.set(xlabel="epoch", ylabel="next-token accuracy", title="Validation accuracy")
-    return _save(fig, Path(out_png))
+    return save_figure(fig, Path(out_png))
 
 
 def plot_lr_find(
     lrs: Sequence[float], losses: Sequence[float], suggestion: float, out_png: str | Path
 ) -> Path:
     """Loss against learning rate (log scale) with the suggested rate marked."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(lrs, losses)
     ax.axvline(suggestion, color="C3", ls="--", label=f"suggested {suggestion:.2e}")
     ax.set(xscale="log", xlabel="learning rate", ylabel="loss", title="Learning-rate finder")
     ax.legend()
-    return _save(fig, Path(out_png))
+    return save_figure(fig, Path(out_png))

@@ -207,7 +207,7 @@ class Tune:
 
     def to_abc(self, number: int | None = None) -> str:
         """A complete ABC tune with ``X:`` and ``T:`` lines."""
-        x = self.number if number is None else number
+        x = (self.number or 1) if number is None else number
         return f"X:{x}\nT:{self.title}\n{self.model_text}\n"
 
     def with_body(self, body: str) -> Tune:

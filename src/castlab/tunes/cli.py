@@ -1,9 +1,199 @@
-"""``castlab tunes ...``: thin commands over :mod:`castlab.tunes`."""
+"""``castlab tunes ...``: thin commands over :mod:`castlab.tunes`.
+
+Heavy imports (torch, music21) happen inside the commands so ``castlab --help`` stays fast.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 __all__ = ["app"]
 
-app = typer.Typer(help="ABC tune language model: train, generate, evaluate.", no_args_is_help=True)
+app = typer.Typer(
+    help="ABC tune language model (WhistleGen): train, generate, evaluate.\n\n"
+    "Example: castlab tunes generate --type jig --key D --count 3",
+    no_args_is_help=True,
+)
+
+Corpus = Annotated[
+    list[str] | None,
+    typer.Option("--corpus", help="ABC files/folders, CSV/JSON tune tables, or music21 "
+                 "collections (oneills, ryans, airds). Repeatable. Default: all three."),
+]
+ModelDir = Annotated[
+    Path | None, typer.Option("--model", help="Model folder from `castlab tunes train` "
+                              "(default: the model shipped with castlab).")
+]
+
+
+def _load_model(model: Path | None):  # type: ignore[no-untyped-def]
+    from castlab.tunes.model import TuneModel
+
+    return TuneModel.pretrained() if model is None else TuneModel.load(model)
+
+
+def _train_config(epochs: int, max_steps: int, batch_size: int, lr: float, seed: int,
+                  accelerator: str, devices: str, precision: str):  # type: ignore[no-untyped-def]
+    from castlab.core.training import TrainConfig
+
+    return TrainConfig(max_epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr=lr,
+                       seed=seed, accelerator=accelerator, devices=devices, precision=precision)
+
+
+@app.command()
+def train(
+    corpus: Corpus = None,
+    out: Annotated[Path, typer.Option(help="Run folder (checkpoints, metrics, model/).")] = Path(
+        "runs/tunes/default"),
+    tokenizer: Annotated[str, typer.Option(help="abc, char or bpe.")] = "abc",
+    model: Annotated[str, typer.Option(help="lstm or transformer.")] = "lstm",
+    dim: Annotated[int, typer.Option(help="Embedding / model width.")] = 256,
+    hidden: Annotated[int, typer.Option(help="LSTM hidden size.")] = 512,
+    layers: Annotated[int, typer.Option(help="Number of layers.")] = 2,
+    seq_len: Annotated[int, typer.Option(help="Training window in tokens.")] = 128,
+    epochs: Annotated[int, typer.Option(help="Epochs.")] = 5,
+    max_steps: Annotated[int, typer.Option(help="Stop after this many steps (-1: none).")] = -1,
+    batch_size: Annotated[int, typer.Option(help="Batch size.")] = 32,
+    lr: Annotated[float, typer.Option(help="Peak learning rate (one-cycle).")] = 3e-3,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    accelerator: Annotated[str, typer.Option(help="cpu, gpu or auto.")] = "auto",
+    devices: Annotated[str, typer.Option(help="Devices: auto, 1, 4, ...")] = "auto",
+    precision: Annotated[str, typer.Option(help="32-true or bf16-mixed.")] = "32-true",
+    resume: Annotated[bool, typer.Option(help="Continue from OUT/checkpoints/last.ckpt.")] = False,
+) -> None:
+    """Train a tune language model; the model lands in OUT/model.
+
+    With --resume the run continues where it stopped (a crash or Ctrl-C keeps a checkpoint);
+    the saved OUT/config.json is used, so the other options are ignored.
+
+    Example: castlab tunes train --corpus oneills --epochs 5 --out runs/tunes/lstm
+    """
+    from castlab.core.artifacts import read_json
+    from castlab.core.training import TrainConfig
+    from castlab.tunes.train import TunesTrainConfig, train_tunes
+
+    if resume and (out / "config.json").exists():
+        saved = read_json(out / "config.json")
+        tunes_config = TunesTrainConfig(**{**saved["tunes"], "corpus": tuple(saved["tunes"]["corpus"])})
+        train_config = TrainConfig(**saved["train"])
+    else:
+        tunes_config = TunesTrainConfig(
+            corpus=tuple(corpus or ("oneills", "ryans", "airds")), tokenizer=tokenizer,
+            model=model, dim=dim, hidden=hidden, layers=layers, seq_len=seq_len,
+        )
+        train_config = _train_config(epochs, max_steps, batch_size, lr, seed, accelerator,
+                                     devices, precision)
+    trained = train_tunes(tunes_config, train_config, out, resume=resume)
+    typer.echo(f"model saved to {out / 'model'} ({trained.info['steps']} steps, "
+               f"{trained.info['tokens_per_second']} tokens/s); loss plot: {out / 'loss.png'}")
+
+
+@app.command("lr-find")
+def lr_find(
+    corpus: Corpus = None,
+    out: Annotated[Path, typer.Option(help="Folder for lr_find.png.")] = Path(
+        "runs/tunes/lr-find"),
+    tokenizer: Annotated[str, typer.Option(help="abc, char or bpe.")] = "abc",
+    model: Annotated[str, typer.Option(help="lstm or transformer.")] = "lstm",
+    steps: Annotated[int, typer.Option(help="Steps of the range test.")] = 100,
+    batch_size: Annotated[int, typer.Option(help="Batch size.")] = 32,
+) -> None:
+    """Run the learning-rate range test and suggest a peak learning rate.
+
+    Example: castlab tunes lr-find --corpus oneills --steps 100
+    """
+    from torch.utils.data import DataLoader
+
+    from castlab.core.language_model import LanguageModelConfig, build_language_model
+    from castlab.core.training import (LanguageModelTask, TokenStreamDataset, TrainConfig,
+                                       find_learning_rate)
+    from castlab.tunes.train import TunesTrainConfig, prepare, token_stream
+
+    config = TunesTrainConfig(corpus=tuple(corpus or ("oneills", "ryans", "airds")),
+                              tokenizer=tokenizer, model=model)
+    splits, tok, _ = prepare(config)
+    network = build_language_model(LanguageModelConfig(
+        kind=model, vocab_size=tok.vocab_size, dim=config.dim, hidden=config.hidden,
+        layers=config.layers, block_size=max(512, config.seq_len)))
+    loader = DataLoader(TokenStreamDataset(token_stream(tok, splits["train"]), config.seq_len),
+                        batch_size=batch_size, shuffle=True)
+    task = LanguageModelTask(network, TrainConfig(one_cycle=False))
+    suggestion, plot = find_learning_rate(task, loader, out, steps=steps)
+    typer.echo(f"suggested learning rate: {suggestion:.2e} (plot: {plot})")
+
+
+@app.command()
+def generate(
+    prompt: Annotated[str, typer.Option(help="Start of the tune body in ABC.")] = "|:",
+    length: Annotated[int, typer.Option(help="New tokens (unconstrained sampling only).")] = 100,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature (0: greedy).")] = 0.7,
+    top_k: Annotated[int, typer.Option(help="Keep the k likeliest tokens (0: off).")] = 0,
+    top_p: Annotated[float, typer.Option(help="Nucleus sampling mass (1: off).")] = 1.0,
+    rhythm: Annotated[str | None, typer.Option("--type", help="Tune type: jig, reel, ...")] = None,
+    meter: Annotated[str | None, typer.Option(help="Meter, e.g. 6/8.")] = None,
+    unit: Annotated[str | None, typer.Option(help="Unit length L:, e.g. 1/8.")] = None,
+    key: Annotated[str | None, typer.Option(help="Key, e.g. D, Ador, Gmix.")] = None,
+    count: Annotated[int, typer.Option(help="How many tunes.")] = 1,
+    seed: Annotated[int, typer.Option(help="Seed of the first tune (then seed+1, ...).")] = 0,
+    unconstrained: Annotated[bool, typer.Option(help="Plain sampling, as in the blog.")] = False,
+    model: ModelDir = None,
+    out: Annotated[Path | None, typer.Option(help="Write ABC, MIDI, WAV and SVG here.")] = None,
+    instrument: Annotated[str, typer.Option(help="whistle, flute, fiddle or piano.")] = "whistle",
+) -> None:
+    """Write new tunes; by default complete AABB tunes with every bar the right length.
+
+    Example: castlab tunes generate --prompt '|:G' --type jig --meter 6/8 --key D --count 2 --out tunes/
+    """
+    from castlab.core.errors import CastlabError
+    from castlab.tunes.generate import GenerateConfig, generate_tunes
+    from castlab.tunes.render import INSTRUMENTS, write_outputs
+
+    if instrument not in INSTRUMENTS:
+        raise CastlabError(f"unknown instrument {instrument!r}", fix=f"use {', '.join(INSTRUMENTS)}")
+    config = GenerateConfig(prompt=prompt, rhythm=rhythm, meter=meter, unit=unit, key=key,
+                            count=count, seed=seed, temperature=temperature, top_k=top_k,
+                            top_p=top_p, length=length, constrained=not unconstrained)
+    for generated in generate_tunes(_load_model(model), config):
+        typer.echo(generated.tune.to_abc())
+        if out is not None:
+            files = write_outputs(generated.tune, out, f"tune-{generated.seed}",
+                                  instrument=instrument)
+            written = [str(p) for p in (files.abc, files.midi, files.wav, files.svg) if p]
+            typer.echo(f"% wrote {', '.join(written)} ({'; '.join(files.notes)})")
+
+
+@app.command()
+def evaluate(
+    corpus: Corpus = None,
+    model: ModelDir = None,
+    count: Annotated[int, typer.Option(help="Tunes to generate and check.")] = 20,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.7,
+    unconstrained: Annotated[bool, typer.Option(help="Check plain sampling instead.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Write the numbers as JSON here.")] = None,
+) -> None:
+    """Held-out next-token accuracy and bits per character, and checks on generated tunes.
+
+    Example: castlab tunes evaluate --corpus oneills --count 20
+    """
+    from castlab.core.artifacts import write_json
+    from castlab.tunes.evaluate import BarIndex, score_tune, summarise_scores
+    from castlab.tunes.generate import GenerateConfig, generate_tunes
+    from castlab.tunes.train import TunesTrainConfig, next_token_metrics, prepare
+
+    trained = _load_model(model)
+    config = TunesTrainConfig(corpus=tuple(corpus or trained.info.get("corpus")
+                                           or ("oneills", "ryans", "airds")))
+    splits, _, _ = prepare(config)
+    results = {"held_out": next_token_metrics(trained, splits["test"])}
+    generated = generate_tunes(trained, GenerateConfig(count=count, temperature=temperature,
+                                                       constrained=not unconstrained))
+    index = BarIndex(splits["train"])
+    scores = [score_tune(g.tune, trained.tokenizer, index) for g in generated]
+    results["generated"] = summarise_scores(scores)
+    for section, numbers in results.items():
+        typer.echo(f"{section}: " + ", ".join(f"{k}={v:.4g}" for k, v in numbers.items()))
+    if out is not None:
+        write_json(out, results)

@@ -111,13 +111,11 @@ def _body_problem(body: str) -> tuple[int, int, str] | None:
         kind = token_kind(token)
         if kind is Kind.NOTE:
             notes += 1
-        if token in _PAIRS:
-            stack.append(_PAIRS[token])
+        if token in _PAIRS or token == "{/":
+            stack.append(token[0])
         elif token in {"]", "}"}:
-            if not stack or stack.pop() != token:
+            if not stack or _PAIRS[stack.pop()] != token:
                 return line, column, f"unbalanced {token!r}"
-        elif token == "{/":
-            stack.append("}")
         elif kind is Kind.OTHER and token not in _ALLOWED_OTHER:
             return line, column, f"unexpected character {token!r}"
         if token == "\n":

@@ -3,7 +3,8 @@
 :class:`TuneGrammar` is a :class:`castlab.core.sampling.Constraint`. At every step it
 allows only the tokens that keep every bar exactly as long as ``M:`` and ``L:`` demand, and
 it walks the tune through its form: ``|:`` part A (an optional pickup, eight bars, optional
-first and second endings) ``:|``, then part B the same way, ending on a final bar line.
+first and second endings) ``:|``, then part B the same way (no pickup: abc2midi accepts one
+only at the start of a tune), ending on a final bar line.
 Header fields the user fixed (type, meter, unit, key) are forced; the others are sampled
 from the model among the values it saw in training.
 
@@ -44,7 +45,7 @@ class FormConfig:
 
     parts: int = 2  # A and B
     bars_per_part: int = 8
-    pickup: bool = True  # allow an anacrusis at the start of a part
+    pickup: bool = True  # allow an anacrusis at the start of the tune
     endings: bool = True  # allow first and second endings on a part's last bar
 
 
@@ -236,7 +237,8 @@ class TuneGrammar:
         if at_bar_start and self.full_bars == self.form.bars_per_part - 1 and self.ending == 0 \
                 and self.form.endings and "[1" in ids and last != "[1":
             options.append(ids["[1"])
-        if (self.form.pickup and self.full_bars == 0 and self.pickup == 0 and self.ending == 0
+        # abc2midi (and most readers) accept a pickup only at the very start of a tune
+        if (self.form.pickup and self.part == 0 and self.full_bars == 0 and self.pickup == 0 and self.ending == 0
                 and 0 < elapsed < self.bar_units and not counter.pending
                 and self.bar_start == self._part_start and "|" in ids):
             options.append(ids["|"])

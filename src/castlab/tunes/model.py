@@ -45,12 +45,13 @@ class TuneModel:
     model_config: LanguageModelConfig
     info: dict[str, Any] = field(default_factory=dict)  # corpus, metrics, training settings
 
-    def save(self, directory: str | Path) -> Path:
-        """Write the model folder (safetensors + JSON)."""
+    def save(self, directory: str | Path, *, half: bool = False) -> Path:
+        """Write the model folder (safetensors + JSON); ``half`` stores float16 weights."""
         directory = Path(directory)
         config = {"model": self.model_config.to_dict(), "info": self.info}
         # the decoder shares the embedding's tensor; store it once
-        state = {k: v for k, v in self.network.state_dict().items() if k != "decoder.weight"}
+        state = {k: (v.half() if half else v) for k, v in self.network.state_dict().items()
+                 if k != "decoder.weight"}
         save_model(directory, state, config)
         write_text(directory / "tokenizer.json",
                    json.dumps(self.tokenizer.to_dict(), ensure_ascii=False))

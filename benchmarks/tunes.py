@@ -1,0 +1,223 @@
+"""Headline numbers for the tunes domain -> docs/results/tunes.md.
+
+1. Tokenizers (char / ABC / BPE) x models (LSTM / transformer) trained on O'Neill's 1850
+   (music21's copy, the same files as ../shared/data/oneills1850-abc): held-out next-token
+   accuracy and bits per ABC character, training throughput.
+2. The small default model shipped in the package (ABC tokens, LSTM, all three collections).
+3. 100 constrained vs 100 unconstrained tunes from it: parse rate, right-length bars,
+   abc2midi warnings, AABB form, novelty; generation time per tune.
+4. ``castlab --help`` start-up time.
+
+Usage: python benchmarks/tunes.py [--epochs 4] [--workers 2] [--tunes 100] [--skip-grid]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "docs" / "results"
+PRETRAINED = ROOT / "src" / "castlab" / "tunes" / "pretrained"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name"):
+                cpu = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def train_one(job: dict) -> dict:
+    """Train one grid cell in its own process (one thread) and score it on the test split."""
+    import torch
+
+    torch.set_num_threads(job.get("threads", 1))
+    from castlab.core.training import TrainConfig
+    from castlab.tunes.train import TunesTrainConfig, next_token_metrics, prepare, train_tunes
+
+    config = TunesTrainConfig(**job["tunes"])
+    train_config = TrainConfig(progress=False, **job["train"])
+    run_dir = ROOT / "runs" / "bench-tunes" / job["name"]
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    start = time.perf_counter()
+    model = train_tunes(config, train_config, run_dir)
+    seconds = time.perf_counter() - start
+    splits, _, _ = prepare(config)
+    metrics = next_token_metrics(model, splits["test"])
+    return {"name": job["name"], "tokenizer": config.tokenizer, "model": config.model,
+            "vocab": model.tokenizer.vocab_size, "params": sum(p.numel() for p in model.network.parameters()),
+            "train_seconds": round(seconds), "tokens_per_second": model.info["tokens_per_second"],
+            "steps": model.info["steps"], "test_tunes": len(splits["test"]), **metrics,
+            "run_dir": str(run_dir.relative_to(ROOT))}
+
+
+def grid_jobs(epochs: int) -> list[dict]:
+    jobs = []
+    for tokenizer in ("abc", "char", "bpe"):
+        for model in ("lstm", "transformer"):
+            size = {"dim": 128, "hidden": 256, "layers": 2} if model == "lstm" else \
+                {"dim": 128, "layers": 3, "heads": 4}
+            jobs.append({
+                "name": f"{tokenizer}-{model}",
+                "tunes": {"corpus": ("oneills",), "tokenizer": tokenizer, "model": model,
+                          "seq_len": 128, **size},
+                "train": {"max_epochs": epochs, "batch_size": 32,
+                          "lr": 1e-2 if model == "lstm" else 2e-3},
+            })
+    return jobs
+
+
+def generation_checks(model_dir: Path, count: int) -> dict:
+    from castlab.tunes.evaluate import BarIndex, score_tune, summarise_scores
+    from castlab.tunes.generate import GenerateConfig, generate_tunes
+    from castlab.tunes.model import TuneModel
+    from castlab.tunes.train import TunesTrainConfig, prepare
+
+    model = TuneModel.load(model_dir)
+    splits, _, _ = prepare(TunesTrainConfig(corpus=tuple(model.info["corpus"])))
+    index = BarIndex(splits["train"])
+    out = {}
+    for constrained in (True, False):
+        generated = generate_tunes(model, GenerateConfig(count=count, seed=1000, temperature=0.7,
+                                                         constrained=constrained, length=300))
+        scores = [score_tune(g.tune, model.tokenizer, index) for g in generated]
+        summary = summarise_scores(scores)
+        summary["seconds_per_tune"] = statistics.mean(g.seconds for g in generated)
+        summary["tokens_per_tune"] = statistics.mean(g.new_tokens for g in generated)
+        out["constrained" if constrained else "unconstrained"] = summary
+        if constrained:
+            (ROOT / "runs" / "bench-tunes").mkdir(parents=True, exist_ok=True)
+            (ROOT / "runs" / "bench-tunes" / "constrained-examples.abc").write_text(
+                "\n".join(g.tune.to_abc() for g in generated[:10]))
+    return out
+
+
+def help_time(runs: int = 5) -> float:
+    castlab = ROOT / ".venv" / "bin" / "castlab"
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([str(castlab), "--help"], capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def write_markdown(results: dict, command: str) -> Path:
+    lines = [
+        "# tunes: results",
+        "",
+        f"- Command: `{command}`",
+        f"- Machine: {results['machine']}; torch threads per training job: 1, "
+        f"{results['workers']} jobs at a time",
+        f"- Date: {results['date']}",
+        "- Data: O'Neill's 1850 from music21's corpus (the same files as "
+        "`../shared/data/oneills1850-abc`), split by tune with a hash (5% valid, 5% test); "
+        "the shipped model uses O'Neill's + Ryan's Mammoth + Aird's Airs.",
+        "",
+        "## Tokenizers x models (held-out O'Neill tunes)",
+        "",
+        "Bits per character = total cross-entropy in bits / characters of the tune texts, so "
+        "rows compare across tokenizers; accuracy is per token of each tokenizer (ABC tokens "
+        "include single spaces, which mark beaming).",
+        "",
+        "| tokenizer | model | vocab | params | epochs | steps | accuracy | bits/char | "
+        "bits/token | train tokens/s | train s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in results.get("grid", []):
+        lines.append(
+            f"| {row['tokenizer']} | {row['model']} | {row['vocab']} | {row['params']:,} | "
+            f"{results['epochs']} | {row['steps']} | {row['accuracy']:.1%} | "
+            f"{row['bits_per_character']:.3f} | {row['bits_per_token']:.3f} | "
+            f"{row['tokens_per_second']:,} | {row['train_seconds']} |")
+    shipped = results.get("shipped")
+    if shipped:
+        lines += ["", "## The shipped default model", "",
+                  f"ABC tokens, {shipped['model']}, {shipped['params']:,} parameters, trained "
+                  f"{shipped['steps']} steps ({shipped['train_seconds']} s): held-out accuracy "
+                  f"{shipped['accuracy']:.1%}, {shipped['bits_per_character']:.3f} bits/char on "
+                  f"{shipped['test_tunes']} test tunes of the three collections."]
+    gen = results.get("generation")
+    if gen:
+        lines += ["", f"## Constrained vs unconstrained ({gen['constrained']['tunes']} tunes each, "
+                  "temperature 0.7, shipped model)", "",
+                  "| decoding | parse rate (music21) | right-length bars | tunes with no abc2midi "
+                  "bar warning | AABB form | median / max copied bars | s per tune | tokens per tune |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for mode, s in gen.items():
+            lines.append(
+                f"| {mode} | {s['parse_rate']:.0%} | {s['right_length_bars']:.1%} | "
+                f"{s['abc2midi_clean_tunes']:.0%} | {s['aabb_share']:.0%} | "
+                f"{s['median_copied_bars']:.0f} / {s['max_copied_bars']:.0f} | "
+                f"{s['seconds_per_tune']:.2f} | {s['tokens_per_tune']:.0f} |")
+        lines += ["", "Novelty: the longest run of consecutive bars that also occurs, in order, "
+                  "in one training tune. AABB form: two repeated parts of 8 right-length bars "
+                  "(pickup and first/second endings allowed)."]
+    if "help_seconds" in results:
+        lines += ["", f"`castlab --help`: {results['help_seconds']:.2f} s (median of 5)."]
+    path = RESULTS / "tunes.md"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    (RESULTS / "tunes.json").write_text(json.dumps(results, indent=2))
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--shipped-epochs", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--tunes", type=int, default=100)
+    parser.add_argument("--skip-grid", action="store_true")
+    parser.add_argument("--skip-shipped", action="store_true")
+    args = parser.parse_args()
+    command = "python benchmarks/tunes.py " + " ".join(sys.argv[1:])
+    previous = RESULTS / "tunes.json"
+    results = json.loads(previous.read_text()) if previous.exists() else {}
+    results.update({"machine": machine(), "date": datetime.date.today().isoformat(),
+                    "workers": args.workers, "epochs": args.epochs})
+    jobs = [] if args.skip_grid else grid_jobs(args.epochs)
+    if not args.skip_shipped:
+        jobs.insert(0, {"name": "shipped", "tunes": {"corpus": ("oneills", "ryans", "airds"),
+                                                     "tokenizer": "abc", "model": "lstm",
+                                                     "dim": 192, "hidden": 384, "layers": 2},
+                        "train": {"max_epochs": args.shipped_epochs, "batch_size": 32, "lr": 1e-2}})
+    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+        done = list(pool.map(train_one, jobs))
+    for row in done:
+        print(json.dumps(row), flush=True)
+    if not args.skip_grid:
+        results["grid"] = [row for row in done if row["name"] != "shipped"]
+    shipped = next((row for row in done if row["name"] == "shipped"), None)
+    if shipped:
+        results["shipped"] = shipped
+        from castlab.tunes.model import TuneModel
+
+        model = TuneModel.load(ROOT / shipped["run_dir"] / "model")
+        model.info["benchmark"] = {k: shipped[k] for k in ("accuracy", "bits_per_character")}
+        if PRETRAINED.exists():
+            shutil.rmtree(PRETRAINED)
+        model.save(PRETRAINED, half=True)  # float16 on disk keeps the package small
+    results["generation"] = generation_checks(PRETRAINED, args.tunes)
+    results["help_seconds"] = help_time()
+    print(write_markdown(results, command))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+import json
+
+import pytest
+import torch
+
+from castlab.core.artifacts import (atomic_write, load_model_weights, read_json, run_dir,
+                                    save_model, write_json)
+from castlab.core.errors import CastlabError
+
+
+def test_atomic_write_keeps_old_file_when_interrupted(tmp_path):
+    path = tmp_path / "out.txt"
+    path.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_write(path) as handle:
+            handle.write("half")
+            raise RuntimeError("crash")
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]  # no temporary left behind
+
+
+def test_atomic_write_gives_normal_permissions(tmp_path):
+    path = tmp_path / "a.txt"
+    with atomic_write(path) as handle:
+        handle.write("x")
+    assert path.stat().st_mode & 0o044  # readable by group/others under the usual umask
+
+
+def test_json_round_trip_and_errors(tmp_path):
+    write_json(tmp_path / "c.json", {"a": 1, "p": tmp_path})
+    assert read_json(tmp_path / "c.json")["a"] == 1
+    (tmp_path / "bad.json").write_text('{"a": \n oops}')
+    with pytest.raises(CastlabError, match=r"bad.json:2:\d+: not valid JSON"):
+        read_json(tmp_path / "bad.json")
+    with pytest.raises(CastlabError, match="file not found"):
+        read_json(tmp_path / "missing.json")
+
+
+def test_model_saved_as_safetensors_not_pickle(tmp_path):
+    state = {"w": torch.arange(6.0).reshape(2, 3)}
+    save_model(tmp_path / "m", state, {"kind": "test"})
+    raw = (tmp_path / "m" / "model.safetensors").read_bytes()
+    header_size = int.from_bytes(raw[:8], "little")
+    assert json.loads(raw[8 : 8 + header_size])["w"]["shape"] == [2, 3]
+    loaded, config = load_model_weights(tmp_path / "m")
+    assert torch.equal(loaded["w"], state["w"]) and config == {"kind": "test"}
+    with pytest.raises(CastlabError, match="no model.safetensors"):
+        load_model_weights(tmp_path)
+
+
+def test_run_dir_is_safe(tmp_path):
+    path = run_dir("tunes", "../my run!", root=tmp_path)
+    assert path.parent == tmp_path / "tunes" and path.name == "my-run"

@@ -1,0 +1,78 @@
+import pytest
+import torch
+from lightning.pytorch.callbacks import Callback
+from torch.utils.data import DataLoader
+
+from castlab.core.errors import CastlabError
+from castlab.core.language_model import LanguageModelConfig, build_language_model
+from castlab.core.training import (LanguageModelTask, TokenStreamDataset, TrainConfig,
+                                   find_learning_rate, fit, last_checkpoint, make_trainer,
+                                   metrics_files)
+
+CONFIG = TrainConfig(max_epochs=4, batch_size=8, lr=3e-2, progress=False,
+                     checkpoint_every_steps=4, accelerator="cpu")
+
+
+def _data():
+    ids = torch.arange(1200) % 7 + 4
+    dataset = TokenStreamDataset(ids, 16)
+    return DataLoader(dataset, 8, shuffle=True), DataLoader(dataset, 8)
+
+
+def _task(config=CONFIG):
+    torch.manual_seed(0)
+    model = build_language_model(LanguageModelConfig(kind="lstm", vocab_size=12, dim=16,
+                                                     hidden=16, layers=1))
+    return LanguageModelTask(model, config)
+
+
+def test_fit_writes_log_plot_and_checkpoint(tmp_path):
+    trainer = fit(_task(), *_data(), tmp_path / "run", CONFIG)
+    assert (tmp_path / "run" / "metrics.csv").exists()
+    assert (tmp_path / "run" / "loss.png").stat().st_size > 1000
+    assert last_checkpoint(tmp_path / "run") is not None
+    assert trainer.current_epoch == 4
+    assert float(trainer.callback_metrics["val_accuracy"]) > 0.5  # it learns the cycle
+
+
+class CrashAt(Callback):
+    def __init__(self, step, error):
+        self.step = step
+        self.error = error
+
+    def on_train_batch_end(self, trainer, *args):
+        if trainer.global_step == self.step:
+            raise self.error
+
+
+# Lightning turns Ctrl-C (KeyboardInterrupt) into a graceful stop that exits with code 1
+@pytest.mark.parametrize("error,seen", [(KeyboardInterrupt, SystemExit),
+                                        (RuntimeError("crash"), RuntimeError)])
+def test_crash_or_ctrl_c_then_resume_finishes_the_run(tmp_path, error, seen):
+    run = tmp_path / "run"
+    trainer = make_trainer(run, CONFIG, callbacks=[CrashAt(10, error)])
+    train, val = _data()
+    with pytest.raises(seen):
+        trainer.fit(_task(), train, val)
+    checkpoint = torch.load(last_checkpoint(run), weights_only=True)
+    assert checkpoint["global_step"] == 10
+    resumed = fit(_task(), train, val, run, CONFIG, resume=True)
+    assert resumed.global_step == 4 * len(train)  # finished every epoch, not more
+    assert len(metrics_files(run)) == 2  # the log before the crash is kept
+
+
+def test_resume_without_checkpoint_is_a_clear_error(tmp_path):
+    with pytest.raises(CastlabError, match="nothing to resume"):
+        fit(_task(), *_data(), tmp_path / "new", CONFIG, resume=True)
+
+
+def test_dataset_needs_one_window():
+    with pytest.raises(CastlabError, match="fewer than one window"):
+        TokenStreamDataset(torch.arange(5), 16)
+
+
+def test_learning_rate_finder(tmp_path):
+    suggestion, plot = find_learning_rate(_task(TrainConfig(one_cycle=False)), _data()[0],
+                                          tmp_path, steps=30)
+    assert 1e-5 <= suggestion <= 1.0
+    assert plot.exists()

@@ -1,0 +1,81 @@
+import shutil
+
+import pytest
+
+from castlab.core.errors import CastlabError
+from castlab.tunes.abc import abc_tokens
+from castlab.tunes.bars import measure_bars, right_length_share
+from castlab.tunes.decoder import FormConfig, TuneGrammar
+from castlab.tunes.evaluate import has_aabb_form
+from castlab.tunes.generate import GenerateConfig, generate_tunes
+from castlab.tunes.render import bar_length_warnings, parses_with_music21
+
+SETTINGS = [("jig", "6/8", "D"), ("reel", "2/2", "G"), ("hornpipe", "4/4", "A"),
+            (None, None, None), ("slip jig", "9/8", "Em")]
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("rhythm,meter,key", SETTINGS)
+def test_any_model_writes_complete_right_length_aabb_tunes(random_model, seed, rhythm, meter,
+                                                           key):
+    config = GenerateConfig(rhythm=rhythm, meter=meter, key=key, seed=seed, temperature=1.0)
+    tune = generate_tunes(random_model, config)[0].tune
+    bars = measure_bars(abc_tokens(tune.body), bar_units=tune.bar_units)
+    full = [bar for bar in bars if bar.full]
+    assert right_length_share(bars) == 1.0
+    assert len(full) >= 16 and len(bars) <= 19  # 2 x 8 bars (+ pickup, + second endings)
+    assert has_aabb_form(tune, random_model.tokenizer)
+    assert tune.body.startswith("|:") and tune.body.rstrip().endswith((":|", "|]"))
+    if meter:
+        assert (tune.rhythm, tune.meter, tune.key) == (rhythm, meter, key)
+
+
+@pytest.mark.tools
+@pytest.mark.skipif(shutil.which("abc2midi") is None, reason="abcmidi is not installed")
+@pytest.mark.parametrize("seed", range(3))
+def test_reference_tools_accept_constrained_tunes(random_model, seed):
+    tune = generate_tunes(random_model, GenerateConfig(seed=seed, temperature=1.0))[0].tune
+    assert bar_length_warnings(tune) == []
+    assert parses_with_music21(tune)
+
+
+def test_prompt_is_kept_and_checked(random_model):
+    tune = generate_tunes(random_model, GenerateConfig(prompt="|:G", meter="6/8", key="G",
+                                                       rhythm="jig"))[0].tune
+    assert tune.body.startswith("|:G")
+    with pytest.raises(CastlabError, match="breaks the tune form"):
+        generate_tunes(random_model, GenerateConfig(prompt="|:G8", meter="6/8", unit="1/8",
+                                                    rhythm="jig"))
+
+
+def test_unknown_header_values_are_clear_errors(random_model):
+    with pytest.raises(CastlabError, match="key 'C#' never appears.*choose one of"):
+        generate_tunes(random_model, GenerateConfig(key="C#"))
+    with pytest.raises(CastlabError, match="not a key"):
+        generate_tunes(random_model, GenerateConfig(key="Q"))
+
+
+def test_form_settings(random_model):
+    form = FormConfig(parts=1, bars_per_part=4, pickup=False, endings=False)
+    tune = generate_tunes(random_model, GenerateConfig(meter="2/4", rhythm=None, form=form,
+                                                       seed=1))[0].tune
+    bars = measure_bars(abc_tokens(tune.body), bar_units=tune.bar_units)
+    assert [bar.full for bar in bars] == [True] * 4
+
+
+def test_grammar_allows_only_the_form(oneills_tokenizer):
+    grammar = TuneGrammar(oneills_tokenizer, rhythm="jig", meter="6/8", unit="1/8", key="D")
+    ids = oneills_tokenizer.index
+    for field in ("R:jig\n", "M:6/8\n", "L:1/8\n", "K:D\n"):
+        assert grammar.allowed() == [ids[field]]
+        grammar.advance(ids[field])
+    assert [oneills_tokenizer.token(i) for i in grammar.allowed()] == ["|:"]
+    grammar.advance(ids["|:"])
+    allowed = {oneills_tokenizer.token(i) for i in grammar.allowed()}
+    assert {"d", "z", "(3", "~"} <= allowed and not allowed & {"|", ":|", "[", "{", "2"}
+
+
+def test_unconstrained_sampling_respects_length(random_model):
+    generated = generate_tunes(random_model, GenerateConfig(constrained=False, length=30,
+                                                            meter="6/8", key="D", rhythm="jig"))
+    assert generated[0].new_tokens <= 30 + 8 + 2
