@@ -60,26 +60,47 @@ def train_one(job: dict) -> dict:
     seconds = time.perf_counter() - start
     splits, _, _ = prepare(config)
     metrics = next_token_metrics(model, splits["test"])
-    return {"name": job["name"], "tokenizer": config.tokenizer, "model": config.model,
-            "vocab": model.tokenizer.vocab_size, "params": sum(p.numel() for p in model.network.parameters()),
-            "train_seconds": round(seconds), "tokens_per_second": model.info["tokens_per_second"],
-            "steps": model.info["steps"], "test_tunes": len(splits["test"]), **metrics,
-            "run_dir": str(run_dir.relative_to(ROOT))}
+    return {
+        "name": job["name"],
+        "tokenizer": config.tokenizer,
+        "model": config.model,
+        "vocab": model.tokenizer.vocab_size,
+        "params": sum(p.numel() for p in model.network.parameters()),
+        "train_seconds": round(seconds),
+        "tokens_per_second": model.info["tokens_per_second"],
+        "steps": model.info["steps"],
+        "test_tunes": len(splits["test"]),
+        **metrics,
+        "run_dir": str(run_dir.relative_to(ROOT)),
+    }
 
 
 def grid_jobs(epochs: int) -> list[dict]:
     jobs = []
     for tokenizer in ("abc", "char", "bpe"):
         for model in ("lstm", "transformer"):
-            size = {"dim": 128, "hidden": 256, "layers": 2} if model == "lstm" else \
-                {"dim": 128, "layers": 3, "heads": 4}
-            jobs.append({
-                "name": f"{tokenizer}-{model}",
-                "tunes": {"corpus": ("oneills",), "tokenizer": tokenizer, "model": model,
-                          "seq_len": 128, **size},
-                "train": {"max_epochs": epochs, "batch_size": 32,
-                          "lr": 1e-2 if model == "lstm" else 2e-3},
-            })
+            size = (
+                {"dim": 128, "hidden": 256, "layers": 2}
+                if model == "lstm"
+                else {"dim": 128, "layers": 3, "heads": 4}
+            )
+            jobs.append(
+                {
+                    "name": f"{tokenizer}-{model}",
+                    "tunes": {
+                        "corpus": ("oneills",),
+                        "tokenizer": tokenizer,
+                        "model": model,
+                        "seq_len": 128,
+                        **size,
+                    },
+                    "train": {
+                        "max_epochs": epochs,
+                        "batch_size": 32,
+                        "lr": 1e-2 if model == "lstm" else 2e-3,
+                    },
+                }
+            )
     return jobs
 
 
@@ -94,8 +115,12 @@ def generation_checks(model_dir: Path, count: int) -> dict:
     index = BarIndex(splits["train"])
     out = {}
     for constrained in (True, False):
-        generated = generate_tunes(model, GenerateConfig(count=count, seed=1000, temperature=0.7,
-                                                         constrained=constrained, length=300))
+        generated = generate_tunes(
+            model,
+            GenerateConfig(
+                count=count, seed=1000, temperature=0.7, constrained=constrained, length=300
+            ),
+        )
         scores = [score_tune(g.tune, model.tokenizer, index) for g in generated]
         summary = summarise_scores(scores)
         summary["seconds_per_tune"] = statistics.mean(g.seconds for g in generated)
@@ -104,7 +129,8 @@ def generation_checks(model_dir: Path, count: int) -> dict:
         if constrained:
             (ROOT / "runs" / "bench-tunes").mkdir(parents=True, exist_ok=True)
             (ROOT / "runs" / "bench-tunes" / "constrained-examples.abc").write_text(
-                "\n".join(g.tune.to_abc() for g in generated[:10]))
+                "\n".join(g.tune.to_abc() for g in generated[:10])
+            )
     return out
 
 
@@ -145,30 +171,43 @@ def write_markdown(results: dict, command: str) -> Path:
             f"| {row['tokenizer']} | {row['model']} | {row['vocab']} | {row['params']:,} | "
             f"{results['epochs']} | {row['steps']} | {row['accuracy']:.1%} | "
             f"{row['bits_per_character']:.3f} | {row['bits_per_token']:.3f} | "
-            f"{row['tokens_per_second']:,} | {row['train_seconds']} |")
+            f"{row['tokens_per_second']:,} | {row['train_seconds']} |"
+        )
     shipped = results.get("shipped")
     if shipped:
-        lines += ["", "## The shipped default model", "",
-                  f"ABC tokens, {shipped['model']}, {shipped['params']:,} parameters, trained "
-                  f"{shipped['steps']} steps ({shipped['train_seconds']} s): held-out accuracy "
-                  f"{shipped['accuracy']:.1%}, {shipped['bits_per_character']:.3f} bits/char on "
-                  f"{shipped['test_tunes']} test tunes of the three collections."]
+        lines += [
+            "",
+            "## The shipped default model",
+            "",
+            f"ABC tokens, {shipped['model']}, {shipped['params']:,} parameters, trained "
+            f"{shipped['steps']} steps ({shipped['train_seconds']} s): held-out accuracy "
+            f"{shipped['accuracy']:.1%}, {shipped['bits_per_character']:.3f} bits/char on "
+            f"{shipped['test_tunes']} test tunes of the three collections.",
+        ]
     gen = results.get("generation")
     if gen:
-        lines += ["", f"## Constrained vs unconstrained ({gen['constrained']['tunes']} tunes each, "
-                  "temperature 0.7, shipped model)", "",
-                  "| decoding | parse rate (music21) | right-length bars | tunes with no abc2midi "
-                  "bar warning | AABB form | median / max copied bars | s per tune | tokens per tune |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## Constrained vs unconstrained ({gen['constrained']['tunes']} tunes each, "
+            "temperature 0.7, shipped model)",
+            "",
+            "| decoding | parse rate (music21) | right-length bars | tunes with no abc2midi "
+            "bar warning | AABB form | median / max copied bars | s per tune | tokens per tune |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for mode, s in gen.items():
             lines.append(
                 f"| {mode} | {s['parse_rate']:.0%} | {s['right_length_bars']:.1%} | "
                 f"{s['abc2midi_clean_tunes']:.0%} | {s['aabb_share']:.0%} | "
                 f"{s['median_copied_bars']:.0f} / {s['max_copied_bars']:.0f} | "
-                f"{s['seconds_per_tune']:.2f} | {s['tokens_per_tune']:.0f} |")
-        lines += ["", "Novelty: the longest run of consecutive bars that also occurs, in order, "
-                  "in one training tune. AABB form: two repeated parts of 8 right-length bars "
-                  "(pickup and first/second endings allowed)."]
+                f"{s['seconds_per_tune']:.2f} | {s['tokens_per_tune']:.0f} |"
+            )
+        lines += [
+            "",
+            "Novelty: the longest run of consecutive bars that also occurs, in order, "
+            "in one training tune. AABB form: two repeated parts of 8 right-length bars "
+            "(pickup and first/second endings allowed).",
+        ]
     if "help_seconds" in results:
         lines += ["", f"`castlab --help`: {results['help_seconds']:.2f} s (median of 5)."]
     path = RESULTS / "tunes.md"
@@ -190,14 +229,31 @@ def main() -> None:
     command = "python benchmarks/tunes.py " + " ".join(sys.argv[1:])
     previous = RESULTS / "tunes.json"
     results = json.loads(previous.read_text()) if previous.exists() else {}
-    results.update({"machine": machine(), "date": datetime.date.today().isoformat(),
-                    "workers": args.workers, "epochs": args.epochs})
+    results.update(
+        {
+            "machine": machine(),
+            "date": datetime.date.today().isoformat(),
+            "workers": args.workers,
+            "epochs": args.epochs,
+        }
+    )
     jobs = [] if args.skip_grid else grid_jobs(args.epochs)
     if not args.skip_shipped:
-        jobs.insert(0, {"name": "shipped", "tunes": {"corpus": ("oneills", "ryans", "airds"),
-                                                     "tokenizer": "abc", "model": "lstm",
-                                                     "dim": 192, "hidden": 384, "layers": 2},
-                        "train": {"max_epochs": args.shipped_epochs, "batch_size": 32, "lr": 1e-2}})
+        jobs.insert(
+            0,
+            {
+                "name": "shipped",
+                "tunes": {
+                    "corpus": ("oneills", "ryans", "airds"),
+                    "tokenizer": "abc",
+                    "model": "lstm",
+                    "dim": 192,
+                    "hidden": 384,
+                    "layers": 2,
+                },
+                "train": {"max_epochs": args.shipped_epochs, "batch_size": 32, "lr": 1e-2},
+            },
+        )
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         done = list(pool.map(train_one, jobs))
     for row in done:

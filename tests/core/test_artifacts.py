@@ -3,18 +3,23 @@ import json
 import pytest
 import torch
 
-from castlab.core.artifacts import (atomic_write, load_model_weights, read_json, run_dir,
-                                    save_model, write_json)
+from castlab.core.artifacts import (
+    atomic_write,
+    load_model_weights,
+    read_json,
+    run_dir,
+    save_model,
+    write_json,
+)
 from castlab.core.errors import CastlabError
 
 
 def test_atomic_write_keeps_old_file_when_interrupted(tmp_path):
     path = tmp_path / "out.txt"
     path.write_text("old")
-    with pytest.raises(RuntimeError):
-        with atomic_write(path) as handle:
-            handle.write("half")
-            raise RuntimeError("crash")
+    with pytest.raises(RuntimeError), atomic_write(path) as handle:
+        handle.write("half")
+        raise RuntimeError("crash")
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]  # no temporary left behind
 

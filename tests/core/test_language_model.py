@@ -33,8 +33,11 @@ def test_step_by_step_matches_full_forward(kind):
 @pytest.mark.parametrize("kind,lr", [("lstm", 1e-2), ("transformer", 3e-3)])
 def test_learns_a_repeating_sequence(kind, lr):
     torch.manual_seed(0)
-    model = build_language_model(LanguageModelConfig(kind=kind, vocab_size=12, dim=32, hidden=32,
-                                                     layers=1, heads=2, block_size=32))
+    model = build_language_model(
+        LanguageModelConfig(
+            kind=kind, vocab_size=12, dim=32, hidden=32, layers=1, heads=2, block_size=32
+        )
+    )
     ids = torch.arange(600) % 7 + 4
     optimizer = torch.optim.AdamW(model.parameters(), lr)
     for _ in range(150):

@@ -16,8 +16,9 @@ def test_top_k_and_top_p_and_allowed():
 
 def _model():
     torch.manual_seed(0)
-    return build_language_model(LanguageModelConfig(kind="lstm", vocab_size=20, dim=16,
-                                                    hidden=16, layers=1))
+    return build_language_model(
+        LanguageModelConfig(kind="lstm", vocab_size=20, dim=16, hidden=16, layers=1)
+    )
 
 
 def test_seeded_sampling_is_reproducible_and_greedy_is_deterministic():
@@ -55,8 +56,13 @@ class EvenThenStop:
 
 def test_constraint_is_respected_and_backtracking_works():
     constraint = EvenThenStop()
-    out = sample(_model(), [1], SamplingConfig(temperature=1.0, max_new_tokens=50),
-                 generator=torch.Generator().manual_seed(0), constraint=constraint)
+    out = sample(
+        _model(),
+        [1],
+        SamplingConfig(temperature=1.0, max_new_tokens=50),
+        generator=torch.Generator().manual_seed(0),
+        constraint=constraint,
+    )
     assert len(out) == 6 and all(t % 2 == 0 for t in out)
     assert out == constraint.tokens
 

@@ -3,18 +3,26 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from castlab.core.errors import CastlabError
-from castlab.core.tokenizers import (SPECIAL_TOKENS, CharTokenizer, RegexTokenizer,
-                                     SubwordTokenizer, load_tokenizer)
+from castlab.core.tokenizers import (
+    SPECIAL_TOKENS,
+    CharTokenizer,
+    RegexTokenizer,
+    SubwordTokenizer,
+    load_tokenizer,
+)
 
 TEXTS = ["|:GABc dBAG|FGAB c2:|\n", "M:6/8\nK:D\n|:dfa afd|", "abc def ghi " * 3]
 
 
-@pytest.mark.parametrize("make", [
-    lambda: CharTokenizer.train(TEXTS),
-    lambda: RegexTokenizer.train(TEXTS, pattern=r"\|:|:\||[A-Ga-g]|\d+|."),
-    lambda: SubwordTokenizer.train(TEXTS * 20, vocab_size=60, algorithm="bpe"),
-    lambda: SubwordTokenizer.train(TEXTS * 20, vocab_size=60, algorithm="unigram"),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: CharTokenizer.train(TEXTS),
+        lambda: RegexTokenizer.train(TEXTS, pattern=r"\|:|:\||[A-Ga-g]|\d+|."),
+        lambda: SubwordTokenizer.train(TEXTS * 20, vocab_size=60, algorithm="bpe"),
+        lambda: SubwordTokenizer.train(TEXTS * 20, vocab_size=60, algorithm="unigram"),
+    ],
+)
 def test_round_trip_and_save_load(make, tmp_path):
     tokenizer = make()
     for text in TEXTS:

@@ -5,12 +5,20 @@ from torch.utils.data import DataLoader
 
 from castlab.core.errors import CastlabError
 from castlab.core.language_model import LanguageModelConfig, build_language_model
-from castlab.core.training import (LanguageModelTask, TokenStreamDataset, TrainConfig,
-                                   find_learning_rate, fit, last_checkpoint, make_trainer,
-                                   metrics_files)
+from castlab.core.training import (
+    LanguageModelTask,
+    TokenStreamDataset,
+    TrainConfig,
+    find_learning_rate,
+    fit,
+    last_checkpoint,
+    make_trainer,
+    metrics_files,
+)
 
-CONFIG = TrainConfig(max_epochs=4, batch_size=8, lr=3e-2, progress=False,
-                     checkpoint_every_steps=4, accelerator="cpu")
+CONFIG = TrainConfig(
+    max_epochs=4, batch_size=8, lr=3e-2, progress=False, checkpoint_every_steps=4, accelerator="cpu"
+)
 
 
 def _data():
@@ -21,8 +29,9 @@ def _data():
 
 def _task(config=CONFIG):
     torch.manual_seed(0)
-    model = build_language_model(LanguageModelConfig(kind="lstm", vocab_size=12, dim=16,
-                                                     hidden=16, layers=1))
+    model = build_language_model(
+        LanguageModelConfig(kind="lstm", vocab_size=12, dim=16, hidden=16, layers=1)
+    )
     return LanguageModelTask(model, config)
 
 
@@ -46,8 +55,9 @@ class CrashAt(Callback):
 
 
 # Lightning turns Ctrl-C (KeyboardInterrupt) into a graceful stop that exits with code 1
-@pytest.mark.parametrize("error,seen", [(KeyboardInterrupt, SystemExit),
-                                        (RuntimeError("crash"), RuntimeError)])
+@pytest.mark.parametrize(
+    "error,seen", [(KeyboardInterrupt, SystemExit), (RuntimeError("crash"), RuntimeError)]
+)
 def test_crash_or_ctrl_c_then_resume_finishes_the_run(tmp_path, error, seen):
     run = tmp_path / "run"
     trainer = make_trainer(run, CONFIG, callbacks=[CrashAt(10, error)])
@@ -72,7 +82,8 @@ def test_dataset_needs_one_window():
 
 
 def test_learning_rate_finder(tmp_path):
-    suggestion, plot = find_learning_rate(_task(TrainConfig(one_cycle=False)), _data()[0],
-                                          tmp_path, steps=30)
+    suggestion, plot = find_learning_rate(
+        _task(TrainConfig(one_cycle=False)), _data()[0], tmp_path, steps=30
+    )
     assert 1e-5 <= suggestion <= 1.0
     assert plot.exists()

@@ -26,7 +26,9 @@ def oneills_tokenizer(oneills):
 def random_model(oneills_tokenizer):
     """An untrained tiny LSTM: whatever it prefers, constraints must still hold."""
     torch.manual_seed(0)
-    config = LanguageModelConfig(kind="lstm", vocab_size=oneills_tokenizer.vocab_size, dim=16,
-                                 hidden=16, layers=1)
-    return TuneModel(oneills_tokenizer, build_language_model(config).eval(), config,
-                     {"corpus": ["oneills"]})
+    config = LanguageModelConfig(
+        kind="lstm", vocab_size=oneills_tokenizer.vocab_size, dim=16, hidden=16, layers=1
+    )
+    return TuneModel(
+        oneills_tokenizer, build_language_model(config).eval(), config, {"corpus": ["oneills"]}
+    )

@@ -5,8 +5,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from castlab.core.errors import CastlabError
-from castlab.tunes.abc import (Tune, abc_tokens, default_unit, meter_fraction, normalise_body,
-                               normalise_key, normalise_meter, normalise_rhythm)
+from castlab.tunes.abc import (
+    Tune,
+    abc_tokens,
+    default_unit,
+    meter_fraction,
+    normalise_body,
+    normalise_key,
+    normalise_meter,
+    normalise_rhythm,
+)
 
 
 def test_tokens_of_the_blog_prompt_and_modifiers():
@@ -14,8 +22,32 @@ def test_tokens_of_the_blog_prompt_and_modifiers():
     assert abc_tokens("=f^^g__a,2") == ["=f", "^^g", "__a,", "2"]
     assert abc_tokens("[1d3:|[2d2||") == ["[1", "d", "3", ":|", "[2", "d", "2", "||"]
     assert abc_tokens("{ag}a>b (3abc [CEG]2 ~g !trill!a") == [
-        "{", "a", "g", "}", "a", ">", "b", " ", "(3", "a", "b", "c", " ", "[", "C", "E", "G",
-        "]", "2", " ", "~", "g", " ", "!trill!", "a"]
+        "{",
+        "a",
+        "g",
+        "}",
+        "a",
+        ">",
+        "b",
+        " ",
+        "(3",
+        "a",
+        "b",
+        "c",
+        " ",
+        "[",
+        "C",
+        "E",
+        "G",
+        "]",
+        "2",
+        " ",
+        "~",
+        "g",
+        " ",
+        "!trill!",
+        "a",
+    ]
     assert abc_tokens("R:jig\nM:6/8\n|:d") == ["R:jig\n", "M:6/8\n", "|:", "d"]
 
 
@@ -31,9 +63,37 @@ def test_every_corpus_tune_round_trips_through_the_tokenizer(oneills, oneills_to
             assert oneills_tokenizer.decode(ids) == tune.model_text
 
 
-ABC_PIECES = st.sampled_from(["A", "^c", "=F,", "_b'", "z", "2", "/2", "3/2", ">", "|", "|:",
-                              ":|", "||", "|]", "[1", "[2", "(3", " ", "\n", "{g}", "[CE]", "~",
-                              "-", "(", ")", "::", "[K:G]"])
+ABC_PIECES = st.sampled_from(
+    [
+        "A",
+        "^c",
+        "=F,",
+        "_b'",
+        "z",
+        "2",
+        "/2",
+        "3/2",
+        ">",
+        "|",
+        "|:",
+        ":|",
+        "||",
+        "|]",
+        "[1",
+        "[2",
+        "(3",
+        " ",
+        "\n",
+        "{g}",
+        "[CE]",
+        "~",
+        "-",
+        "(",
+        ")",
+        "::",
+        "[K:G]",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -57,8 +117,7 @@ def test_header_normalisation():
 
 
 def test_body_normalisation_drops_non_melodic_parts():
-    body = normalise_body(['"Am"A2  B | c "^text"d % a comment', "w: some lyrics",
-                           "K:G", "ga\\"])
+    body = normalise_body(['"Am"A2  B | c "^text"d % a comment', "w: some lyrics", "K:G", "ga\\"])
     assert body == "A2 B | c d\n[K:G]\nga"
 
 

@@ -11,7 +11,13 @@ def durations(body, units=8, compound=False):
 
 def test_lengths():
     assert [length_value(t) for t in ["2", "/2", "/", "//", "3/2", "3/"]] == [
-        2, Fraction(1, 2), Fraction(1, 2), Fraction(1, 4), Fraction(3, 2), Fraction(3, 2)]
+        2,
+        Fraction(1, 2),
+        Fraction(1, 2),
+        Fraction(1, 4),
+        Fraction(3, 2),
+        Fraction(3, 2),
+    ]
 
 
 def test_timing_rules():
@@ -25,8 +31,7 @@ def test_timing_rules():
 
 
 def test_pickups_and_section_ends_count_as_right():
-    bars = measure_bars(abc_tokens("A|dfa afd|dfa a2b:|\n|:fga gfe|d3 d2:|"),
-                        bar_units=Fraction(6))
+    bars = measure_bars(abc_tokens("A|dfa afd|dfa a2b:|\n|:fga gfe|d3 d2:|"), bar_units=Fraction(6))
     assert [b.duration for b in bars] == [1, 6, 6, 6, 5]
     assert right_length_share(bars) == 1.0
     wrong = measure_bars(abc_tokens("dfa afd|dfa a|dfa afd|"), bar_units=Fraction(6))

@@ -56,8 +56,10 @@ def test_file_without_usable_tune_is_an_error(tmp_path):
 
 def test_tables_with_bodies_or_whole_tunes(tmp_path):
     csv = tmp_path / "tunes.csv"
-    csv.write_text('name,type,meter,mode,abc\nThe Kesh,jig,6/8,Gmajor,"|:GAG GAB|ABA ABd:|"\n'
-                   'Bad,reel,4/4,Dmajor,"ABcd [ef"\n')
+    csv.write_text(
+        'name,type,meter,mode,abc\nThe Kesh,jig,6/8,Gmajor,"|:GAG GAB|ABA ABd:|"\n'
+        'Bad,reel,4/4,Dmajor,"ABcd [ef"\n'
+    )
     corpus = read_table(csv)
     assert corpus.tunes[0].key == "G" and corpus.tunes[0].rhythm == "jig"
     assert corpus.skipped[0].line == 3  # the CSV row

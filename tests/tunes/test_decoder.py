@@ -10,14 +10,18 @@ from castlab.tunes.evaluate import has_aabb_form
 from castlab.tunes.generate import GenerateConfig, generate_tunes
 from castlab.tunes.render import bar_length_warnings, parses_with_music21
 
-SETTINGS = [("jig", "6/8", "D"), ("reel", "2/2", "G"), ("hornpipe", "4/4", "A"),
-            (None, None, None), ("slip jig", "9/8", "Em")]
+SETTINGS = [
+    ("jig", "6/8", "D"),
+    ("reel", "2/2", "G"),
+    ("hornpipe", "4/4", "A"),
+    (None, None, None),
+    ("slip jig", "9/8", "Em"),
+]
 
 
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("rhythm,meter,key", SETTINGS)
-def test_any_model_writes_complete_right_length_aabb_tunes(random_model, seed, rhythm, meter,
-                                                           key):
+def test_any_model_writes_complete_right_length_aabb_tunes(random_model, seed, rhythm, meter, key):
     config = GenerateConfig(rhythm=rhythm, meter=meter, key=key, seed=seed, temperature=1.0)
     tune = generate_tunes(random_model, config)[0].tune
     bars = measure_bars(abc_tokens(tune.body), bar_units=tune.bar_units)
@@ -40,12 +44,14 @@ def test_reference_tools_accept_constrained_tunes(random_model, seed):
 
 
 def test_prompt_is_kept_and_checked(random_model):
-    tune = generate_tunes(random_model, GenerateConfig(prompt="|:G", meter="6/8", key="G",
-                                                       rhythm="jig"))[0].tune
+    tune = generate_tunes(
+        random_model, GenerateConfig(prompt="|:G", meter="6/8", key="G", rhythm="jig")
+    )[0].tune
     assert tune.body.startswith("|:G")
     with pytest.raises(CastlabError, match="breaks the tune form"):
-        generate_tunes(random_model, GenerateConfig(prompt="|:G8", meter="6/8", unit="1/8",
-                                                    rhythm="jig"))
+        generate_tunes(
+            random_model, GenerateConfig(prompt="|:G8", meter="6/8", unit="1/8", rhythm="jig")
+        )
 
 
 def test_unknown_header_values_are_clear_errors(random_model):
@@ -57,8 +63,9 @@ def test_unknown_header_values_are_clear_errors(random_model):
 
 def test_form_settings(random_model):
     form = FormConfig(parts=1, bars_per_part=4, pickup=False, endings=False)
-    tune = generate_tunes(random_model, GenerateConfig(meter="2/4", rhythm=None, form=form,
-                                                       seed=1))[0].tune
+    tune = generate_tunes(
+        random_model, GenerateConfig(meter="2/4", rhythm=None, form=form, seed=1)
+    )[0].tune
     bars = measure_bars(abc_tokens(tune.body), bar_units=tune.bar_units)
     assert [bar.full for bar in bars] == [True] * 4
 
@@ -76,6 +83,8 @@ def test_grammar_allows_only_the_form(oneills_tokenizer):
 
 
 def test_unconstrained_sampling_respects_length(random_model):
-    generated = generate_tunes(random_model, GenerateConfig(constrained=False, length=30,
-                                                            meter="6/8", key="D", rhythm="jig"))
+    generated = generate_tunes(
+        random_model,
+        GenerateConfig(constrained=False, length=30, meter="6/8", key="D", rhythm="jig"),
+    )
     assert generated[0].new_tokens <= 30 + 8 + 2

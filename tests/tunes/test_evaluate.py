@@ -6,8 +6,7 @@ B = "fga gfe|" * 7
 
 
 def test_aabb_form_with_pickup_and_endings(oneills_tokenizer):
-    good = Tune("t", "jig", "6/8", "1/8", "D",
-                f"|:A|{A}[1d3 d2:|[2d3 d2||\n|:{B}e3 e3:|")
+    good = Tune("t", "jig", "6/8", "1/8", "D", f"|:A|{A}[1d3 d2:|[2d3 d2||\n|:{B}e3 e3:|")
     assert has_aabb_form(good, oneills_tokenizer)
     no_repeat = Tune("t", "jig", "6/8", "1/8", "D", f"{A}d3 d3||{B}e3 e3|]")
     assert not has_aabb_form(no_repeat, oneills_tokenizer)

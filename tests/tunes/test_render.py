@@ -11,8 +11,10 @@ TUNE = Tune("Test", "jig", "6/8", "1/8", "D", "|:A|dfa afd|dfa a2b|fed cBA|d3 d2
 
 
 @pytest.mark.tools
-@pytest.mark.skipif(not shutil.which("abc2midi") or not shutil.which("abcm2ps"),
-                    reason="abcmidi / abcm2ps are not installed")
+@pytest.mark.skipif(
+    not shutil.which("abc2midi") or not shutil.which("abcm2ps"),
+    reason="abcmidi / abcm2ps are not installed",
+)
 def test_real_tools_write_every_output(tmp_path):
     files = render.write_outputs(TUNE, tmp_path, "t")
     assert files.abc.read_text().startswith("X:1\nT:Test\n")

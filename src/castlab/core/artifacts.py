@@ -19,12 +19,12 @@ from castlab.core.errors import CastlabError
 
 __all__ = [
     "atomic_write",
-    "write_text",
-    "write_json",
+    "load_model_weights",
     "read_json",
     "run_dir",
     "save_model",
-    "load_model_weights",
+    "write_json",
+    "write_text",
 ]
 
 

@@ -32,9 +32,9 @@ from torch import nn
 from castlab.core.errors import CastlabError
 
 __all__ = [
-    "LanguageModelConfig",
-    "LSTMLanguageModel",
     "GPTLanguageModel",
+    "LSTMLanguageModel",
+    "LanguageModelConfig",
     "build_language_model",
 ]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["pyplot", "save_figure", "plot_training_curves", "plot_lr_find"]
+__all__ = ["plot_lr_find", "plot_training_curves", "pyplot", "save_figure"]
 
 
 def pyplot():  # type: ignore[no-untyped-def]
@@ -31,9 +31,7 @@ def save_figure(fig, path: Path) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
-def plot_training_curves(
-    metrics_csvs: Sequence[str | Path], out_png: str | Path
-) -> Path:
+def plot_training_curves(metrics_csvs: Sequence[str | Path], out_png: str | Path) -> Path:
     """Draw train loss per step and validation loss/accuracy per epoch from CSV logs.
 
     ``metrics_csvs`` are the parts of one run (a resumed run has several), in order.

@@ -64,7 +64,9 @@ class Section:
     def table(self, frame: Any, caption: str = "", float_format: str = "{:.3f}") -> None:
         """Add a pandas DataFrame as an HTML table."""
         table = frame.to_html(index=False, float_format=float_format.format, border=0)
-        self.parts.append(f"<figure>{table}<figcaption>{html.escape(caption)}</figcaption></figure>")
+        self.parts.append(
+            f"<figure>{table}<figcaption>{html.escape(caption)}</figcaption></figure>"
+        )
 
     def audio(self, path: str | Path, label: str, *, relative_to: str | Path) -> None:
         """Add an audio player for a WAV file next to the report."""

@@ -21,7 +21,7 @@ import torch
 
 from castlab.core.errors import CastlabError
 
-__all__ = ["SamplingConfig", "Constraint", "filter_logits", "sample"]
+__all__ = ["Constraint", "SamplingConfig", "filter_logits", "sample"]
 
 
 @dataclass(frozen=True)
@@ -120,8 +120,9 @@ def sample(
             del history[len(history) - drop :]
             continue
         last_logits, state = history[-1]
-        filtered = filter_logits(last_logits, top_k=config.top_k, top_p=config.top_p,
-                                 allowed=allowed)
+        filtered = filter_logits(
+            last_logits, top_k=config.top_k, top_p=config.top_p, allowed=allowed
+        )
         if config.temperature == 0:
             token = int(torch.argmax(filtered))
         else:

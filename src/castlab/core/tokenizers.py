@@ -27,11 +27,11 @@ from castlab.core.errors import CastlabError
 
 __all__ = [
     "SPECIAL_TOKENS",
-    "Tokenizer",
-    "VocabTokenizer",
     "CharTokenizer",
     "RegexTokenizer",
     "SubwordTokenizer",
+    "Tokenizer",
+    "VocabTokenizer",
     "load_tokenizer",
 ]
 

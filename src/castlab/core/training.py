@@ -30,15 +30,15 @@ from torch.utils.data import DataLoader, Dataset
 from castlab.core.errors import CastlabError
 
 __all__ = [
-    "TrainConfig",
-    "TokenStreamDataset",
     "LanguageModelTask",
-    "LossPlot",
     "LastCheckpoint",
-    "make_trainer",
-    "fit",
+    "LossPlot",
+    "TokenStreamDataset",
+    "TrainConfig",
     "find_learning_rate",
+    "fit",
     "last_checkpoint",
+    "make_trainer",
     "metrics_files",
 ]
 
@@ -106,8 +106,9 @@ class LanguageModelTask(L.LightningModule):
         accuracy = (logits.argmax(-1) == y).float().mean()
         on_step = stage == "train"
         self.log(f"{stage}_loss", loss, prog_bar=True, on_step=on_step, on_epoch=True)
-        self.log(f"{stage}_accuracy", accuracy, prog_bar=stage != "train", on_step=on_step,
-                 on_epoch=True)
+        self.log(
+            f"{stage}_accuracy", accuracy, prog_bar=stage != "train", on_step=on_step, on_epoch=True
+        )
         return loss
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
@@ -279,15 +280,25 @@ def find_learning_rate(
 
     _quiet_lightning()
     run_dir = Path(run_dir)
-    trainer = L.Trainer(default_root_dir=run_dir, logger=False, enable_checkpointing=False,
-                        enable_model_summary=False, max_epochs=1)
+    trainer = L.Trainer(
+        default_root_dir=run_dir,
+        logger=False,
+        enable_checkpointing=False,
+        enable_model_summary=False,
+        max_epochs=1,
+    )
     finder = Tuner(trainer).lr_find(
-        task, train_dataloaders=train_loader, min_lr=min_lr, max_lr=max_lr, num_training=steps,
+        task,
+        train_dataloaders=train_loader,
+        min_lr=min_lr,
+        max_lr=max_lr,
+        num_training=steps,
         update_attr=False,
     )
     if finder is None:
         raise CastlabError("the learning-rate finder did not run", fix="give more data")
     suggestion = float(finder.suggestion() or min_lr)
-    path = (plot or plot_lr_find)(finder.results["lr"], finder.results["loss"], suggestion,
-                                  run_dir / "lr_find.png")
+    path = (plot or plot_lr_find)(
+        finder.results["lr"], finder.results["loss"], suggestion, run_dir / "lr_find.png"
+    )
     return suggestion, Path(path)

@@ -29,16 +29,16 @@ from castlab.core.errors import CastlabError
 from castlab.core.tokenizers import RegexTokenizer
 
 __all__ = [
-    "Tune",
     "ABC_TOKEN_PATTERN",
-    "abc_tokens",
+    "Tune",
     "abc_tokenizer",
-    "normalise_rhythm",
-    "normalise_meter",
-    "normalise_key",
-    "normalise_body",
-    "meter_fraction",
+    "abc_tokens",
     "default_unit",
+    "meter_fraction",
+    "normalise_body",
+    "normalise_key",
+    "normalise_meter",
+    "normalise_rhythm",
     "parse_fraction",
 ]
 
@@ -116,11 +116,26 @@ def default_unit(meter: str) -> str:
 
 
 _MODES = {
-    "": "", "maj": "", "major": "", "ion": "", "ionian": "",
-    "m": "m", "min": "m", "minor": "m", "aeo": "m", "aeolian": "m",
-    "mix": "mix", "mixolydian": "mix", "dor": "dor", "dorian": "dor",
-    "phr": "phr", "phrygian": "phr", "lyd": "lyd", "lydian": "lyd",
-    "loc": "loc", "locrian": "loc",
+    "": "",
+    "maj": "",
+    "major": "",
+    "ion": "",
+    "ionian": "",
+    "m": "m",
+    "min": "m",
+    "minor": "m",
+    "aeo": "m",
+    "aeolian": "m",
+    "mix": "mix",
+    "mixolydian": "mix",
+    "dor": "dor",
+    "dorian": "dor",
+    "phr": "phr",
+    "phrygian": "phr",
+    "lyd": "lyd",
+    "lydian": "lyd",
+    "loc": "loc",
+    "locrian": "loc",
 }
 _KEY = re.compile(r"^([A-Ga-g])([#b]?)\s*([A-Za-z]*)")
 
@@ -143,8 +158,15 @@ def normalise_key(text: str) -> str:
     return tonic.upper() + accidental + _MODES[mode]
 
 
-_RHYTHMS = {"double jig": "jig", "slipjig": "slip jig", "single jig": "slide", "hornpipes": "hornpipe",
-            "reels": "reel", "jigs": "jig", "set dance": "set dance"}
+_RHYTHMS = {
+    "double jig": "jig",
+    "slipjig": "slip jig",
+    "single jig": "slide",
+    "hornpipes": "hornpipe",
+    "reels": "reel",
+    "jigs": "jig",
+    "set dance": "set dance",
+}
 
 
 def normalise_rhythm(text: str) -> str:

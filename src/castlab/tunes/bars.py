@@ -30,14 +30,14 @@ from functools import lru_cache
 from castlab.tunes.abc import parse_fraction
 
 __all__ = [
-    "Kind",
-    "token_kind",
-    "length_value",
+    "SECTION_END",
     "Bar",
     "BarCounter",
+    "Kind",
+    "length_value",
     "measure_bars",
     "right_length_share",
-    "SECTION_END",
+    "token_kind",
 ]
 
 
@@ -91,8 +91,14 @@ def token_kind(token: str) -> Kind:
     if token.endswith("\n") and len(token) > 2 and token[1] == ":":
         return Kind.FIELD
     simple = {
-        "[": Kind.CHORD_OPEN, "]": Kind.CHORD_CLOSE, "{": Kind.GRACE_OPEN, "{/": Kind.GRACE_OPEN,
-        "}": Kind.GRACE_CLOSE, " ": Kind.SPACE, "\n": Kind.NEWLINE, "-": Kind.TIE,
+        "[": Kind.CHORD_OPEN,
+        "]": Kind.CHORD_CLOSE,
+        "{": Kind.GRACE_OPEN,
+        "{/": Kind.GRACE_OPEN,
+        "}": Kind.GRACE_CLOSE,
+        " ": Kind.SPACE,
+        "\n": Kind.NEWLINE,
+        "-": Kind.TIE,
         ")": Kind.SLUR,
     }
     if token in simple:
@@ -110,7 +116,7 @@ def length_value(token: str) -> Fraction:
     slashes = 1 + len(rest) - len(rest.lstrip("/"))
     rest = rest.lstrip("/")
     numerator = int(num) if num else 1
-    denominator = int(rest) if rest else 2 ** slashes
+    denominator = int(rest) if rest else 2**slashes
     return Fraction(numerator, denominator)
 
 
@@ -144,8 +150,9 @@ class BarCounter:
     ``elapsed`` is the time so far in the current bar; ``bars`` the closed bars.
     """
 
-    def __init__(self, bar_units: Fraction | None, *, compound: bool = False,
-                 unit: Fraction = Fraction(1, 8)) -> None:
+    def __init__(
+        self, bar_units: Fraction | None, *, compound: bool = False, unit: Fraction = Fraction(1, 8)
+    ) -> None:
         self.bar_units = bar_units
         self.compound = compound
         self.unit = unit
@@ -261,7 +268,10 @@ class BarCounter:
 
 
 def measure_bars(
-    tokens: Iterable[str], *, bar_units: Fraction | None, compound: bool = False,
+    tokens: Iterable[str],
+    *,
+    bar_units: Fraction | None,
+    compound: bool = False,
     unit: Fraction = Fraction(1, 8),
 ) -> list[Bar]:
     """Bars with at least one note or rest, in order (an unterminated last bar included)."""

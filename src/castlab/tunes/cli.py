@@ -20,12 +20,18 @@ app = typer.Typer(
 
 Corpus = Annotated[
     list[str] | None,
-    typer.Option("--corpus", help="ABC files/folders, CSV/JSON tune tables, or music21 "
-                 "collections (oneills, ryans, airds). Repeatable. Default: all three."),
+    typer.Option(
+        "--corpus",
+        help="ABC files/folders, CSV/JSON tune tables, or music21 "
+        "collections (oneills, ryans, airds). Repeatable. Default: all three.",
+    ),
 ]
 ModelDir = Annotated[
-    Path | None, typer.Option("--model", help="Model folder from `castlab tunes train` "
-                              "(default: the model shipped with castlab).")
+    Path | None,
+    typer.Option(
+        "--model",
+        help="Model folder from `castlab tunes train` (default: the model shipped with castlab).",
+    ),
 ]
 
 
@@ -35,19 +41,36 @@ def _load_model(model: Path | None):  # type: ignore[no-untyped-def]
     return TuneModel.pretrained() if model is None else TuneModel.load(model)
 
 
-def _train_config(epochs: int, max_steps: int, batch_size: int, lr: float, seed: int,
-                  accelerator: str, devices: str, precision: str):  # type: ignore[no-untyped-def]
+def _train_config(
+    epochs: int,
+    max_steps: int,
+    batch_size: int,
+    lr: float,
+    seed: int,
+    accelerator: str,
+    devices: str,
+    precision: str,
+):  # type: ignore[no-untyped-def]
     from castlab.core.training import TrainConfig
 
-    return TrainConfig(max_epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr=lr,
-                       seed=seed, accelerator=accelerator, devices=devices, precision=precision)
+    return TrainConfig(
+        max_epochs=epochs,
+        max_steps=max_steps,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        accelerator=accelerator,
+        devices=devices,
+        precision=precision,
+    )
 
 
 @app.command()
 def train(
     corpus: Corpus = None,
     out: Annotated[Path, typer.Option(help="Run folder (checkpoints, metrics, model/).")] = Path(
-        "runs/tunes/default"),
+        "runs/tunes/default"
+    ),
     tokenizer: Annotated[str, typer.Option(help="abc, char or bpe.")] = "abc",
     model: Annotated[str, typer.Option(help="lstm or transformer.")] = "lstm",
     dim: Annotated[int, typer.Option(help="Embedding / model width.")] = 256,
@@ -77,25 +100,34 @@ def train(
 
     if resume and (out / "config.json").exists():
         saved = read_json(out / "config.json")
-        tunes_config = TunesTrainConfig(**{**saved["tunes"], "corpus": tuple(saved["tunes"]["corpus"])})
+        tunes_config = TunesTrainConfig(
+            **{**saved["tunes"], "corpus": tuple(saved["tunes"]["corpus"])}
+        )
         train_config = TrainConfig(**saved["train"])
     else:
         tunes_config = TunesTrainConfig(
-            corpus=tuple(corpus or ("oneills", "ryans", "airds")), tokenizer=tokenizer,
-            model=model, dim=dim, hidden=hidden, layers=layers, seq_len=seq_len,
+            corpus=tuple(corpus or ("oneills", "ryans", "airds")),
+            tokenizer=tokenizer,
+            model=model,
+            dim=dim,
+            hidden=hidden,
+            layers=layers,
+            seq_len=seq_len,
         )
-        train_config = _train_config(epochs, max_steps, batch_size, lr, seed, accelerator,
-                                     devices, precision)
+        train_config = _train_config(
+            epochs, max_steps, batch_size, lr, seed, accelerator, devices, precision
+        )
     trained = train_tunes(tunes_config, train_config, out, resume=resume)
-    typer.echo(f"model saved to {out / 'model'} ({trained.info['steps']} steps, "
-               f"{trained.info['tokens_per_second']} tokens/s); loss plot: {out / 'loss.png'}")
+    typer.echo(
+        f"model saved to {out / 'model'} ({trained.info['steps']} steps, "
+        f"{trained.info['tokens_per_second']} tokens/s); loss plot: {out / 'loss.png'}"
+    )
 
 
 @app.command("lr-find")
 def lr_find(
     corpus: Corpus = None,
-    out: Annotated[Path, typer.Option(help="Folder for lr_find.png.")] = Path(
-        "runs/tunes/lr-find"),
+    out: Annotated[Path, typer.Option(help="Folder for lr_find.png.")] = Path("runs/tunes/lr-find"),
     tokenizer: Annotated[str, typer.Option(help="abc, char or bpe.")] = "abc",
     model: Annotated[str, typer.Option(help="lstm or transformer.")] = "lstm",
     steps: Annotated[int, typer.Option(help="Steps of the range test.")] = 100,
@@ -108,18 +140,33 @@ def lr_find(
     from torch.utils.data import DataLoader
 
     from castlab.core.language_model import LanguageModelConfig, build_language_model
-    from castlab.core.training import (LanguageModelTask, TokenStreamDataset, TrainConfig,
-                                       find_learning_rate)
+    from castlab.core.training import (
+        LanguageModelTask,
+        TokenStreamDataset,
+        TrainConfig,
+        find_learning_rate,
+    )
     from castlab.tunes.train import TunesTrainConfig, prepare, token_stream
 
-    config = TunesTrainConfig(corpus=tuple(corpus or ("oneills", "ryans", "airds")),
-                              tokenizer=tokenizer, model=model)
+    config = TunesTrainConfig(
+        corpus=tuple(corpus or ("oneills", "ryans", "airds")), tokenizer=tokenizer, model=model
+    )
     splits, tok, _ = prepare(config)
-    network = build_language_model(LanguageModelConfig(
-        kind=model, vocab_size=tok.vocab_size, dim=config.dim, hidden=config.hidden,
-        layers=config.layers, block_size=max(512, config.seq_len)))
-    loader = DataLoader(TokenStreamDataset(token_stream(tok, splits["train"]), config.seq_len),
-                        batch_size=batch_size, shuffle=True)
+    network = build_language_model(
+        LanguageModelConfig(
+            kind=model,
+            vocab_size=tok.vocab_size,
+            dim=config.dim,
+            hidden=config.hidden,
+            layers=config.layers,
+            block_size=max(512, config.seq_len),
+        )
+    )
+    loader = DataLoader(
+        TokenStreamDataset(token_stream(tok, splits["train"]), config.seq_len),
+        batch_size=batch_size,
+        shuffle=True,
+    )
     task = LanguageModelTask(network, TrainConfig(one_cycle=False))
     suggestion, plot = find_learning_rate(task, loader, out, steps=steps)
     typer.echo(f"suggested learning rate: {suggestion:.2e} (plot: {plot})")
@@ -152,15 +199,29 @@ def generate(
     from castlab.tunes.render import INSTRUMENTS, write_outputs
 
     if instrument not in INSTRUMENTS:
-        raise CastlabError(f"unknown instrument {instrument!r}", fix=f"use {', '.join(INSTRUMENTS)}")
-    config = GenerateConfig(prompt=prompt, rhythm=rhythm, meter=meter, unit=unit, key=key,
-                            count=count, seed=seed, temperature=temperature, top_k=top_k,
-                            top_p=top_p, length=length, constrained=not unconstrained)
+        raise CastlabError(
+            f"unknown instrument {instrument!r}", fix=f"use {', '.join(INSTRUMENTS)}"
+        )
+    config = GenerateConfig(
+        prompt=prompt,
+        rhythm=rhythm,
+        meter=meter,
+        unit=unit,
+        key=key,
+        count=count,
+        seed=seed,
+        temperature=temperature,
+        top_k=top_k,
+        top_p=top_p,
+        length=length,
+        constrained=not unconstrained,
+    )
     for generated in generate_tunes(_load_model(model), config):
         typer.echo(generated.tune.to_abc())
         if out is not None:
-            files = write_outputs(generated.tune, out, f"tune-{generated.seed}",
-                                  instrument=instrument)
+            files = write_outputs(
+                generated.tune, out, f"tune-{generated.seed}", instrument=instrument
+            )
             written = [str(p) for p in (files.abc, files.midi, files.wav, files.svg) if p]
             typer.echo(f"% wrote {', '.join(written)} ({'; '.join(files.notes)})")
 
@@ -184,12 +245,14 @@ def evaluate(
     from castlab.tunes.train import TunesTrainConfig, next_token_metrics, prepare
 
     trained = _load_model(model)
-    config = TunesTrainConfig(corpus=tuple(corpus or trained.info.get("corpus")
-                                           or ("oneills", "ryans", "airds")))
+    config = TunesTrainConfig(
+        corpus=tuple(corpus or trained.info.get("corpus") or ("oneills", "ryans", "airds"))
+    )
     splits, _, _ = prepare(config)
     results = {"held_out": next_token_metrics(trained, splits["test"])}
-    generated = generate_tunes(trained, GenerateConfig(count=count, temperature=temperature,
-                                                       constrained=not unconstrained))
+    generated = generate_tunes(
+        trained, GenerateConfig(count=count, temperature=temperature, constrained=not unconstrained)
+    )
     index = BarIndex(splits["train"])
     scores = [score_tune(g.tune, trained.tokenizer, index) for g in generated]
     results["generated"] = summarise_scores(scores)

@@ -42,13 +42,13 @@ from castlab.tunes.abc import (
 )
 
 __all__ = [
-    "Problem",
-    "Corpus",
     "COLLECTIONS",
+    "Corpus",
+    "Problem",
+    "collection_paths",
+    "load_corpus",
     "read_abc_text",
     "read_table",
-    "load_corpus",
-    "collection_paths",
     "split_tunes",
 ]
 
@@ -206,7 +206,7 @@ def _read_text(path: Path) -> str:
         return data.decode("latin-1")
 
 
-_MODE_WORDS = re.compile(r"(major|minor|dorian|mixolydian|lydian|phrygian|locrian)$", re.I)
+_MODE_WORDS = re.compile(r"(major|minor|dorian|mixolydian|lydian|phrygian|locrian)$", re.IGNORECASE)
 
 
 def read_table(path: str | Path) -> Corpus:
@@ -228,12 +228,13 @@ def read_table(path: str | Path) -> Corpus:
     if "abc" not in frame.columns:
         raise CastlabError(
             f"no 'abc' column (found: {', '.join(frame.columns[:8])})",
-            path=path, fix="name the column with the tunes 'abc'",
+            path=path,
+            fix="name the column with the tunes 'abc'",
         )
     corpus = Corpus()
     for row_number, row in enumerate(frame.to_dict("records"), start=2):
         abc = str(row.get("abc") or "")
-        if re.search(r"^K:", abc, re.M):
+        if re.search(r"^K:", abc, re.MULTILINE):
             text = abc if abc.lstrip().startswith("X:") else f"X:{row_number}\n{abc}"
         else:
             key = str(row.get("mode") or row.get("key") or "")
@@ -249,8 +250,9 @@ def read_table(path: str | Path) -> Corpus:
                 text = text.replace("\nK:\n", "\n")
         part = read_abc_text(text.strip() + "\n", f"{path}:row{row_number}")
         for problem in part.skipped:
-            problem_line = Problem(str(path), problem.tune, row_number, problem.column,
-                                   problem.reason)
+            problem_line = Problem(
+                str(path), problem.tune, row_number, problem.column, problem.reason
+            )
             corpus.skipped.append(problem_line)
         corpus.tunes.extend(part.tunes)
     return corpus
@@ -299,7 +301,8 @@ def load_corpus(sources: Sequence[str | Path] = ("oneills", "ryans", "airds")) -
             if not part.tunes and len(paths) == 1:
                 reason = f": {part.skipped[0]}" if part.skipped else ""
                 raise CastlabError(
-                    f"no usable tune{reason}", path=path,
+                    f"no usable tune{reason}",
+                    path=path,
                     fix="check that tunes start with X: and have M: and K: lines",
                 )
             corpus.extend(part)

@@ -135,8 +135,10 @@ class TuneGrammar:
         if body_index < len(self._prompt):
             token = self._prompt[body_index]
             if token not in self._ids:
-                raise CastlabError(f"prompt token {token!r} is not in the model's vocabulary",
-                                   fix="write the prompt in ABC the model knows, e.g. '|:G'")
+                raise CastlabError(
+                    f"prompt token {token!r} is not in the model's vocabulary",
+                    fix="write the prompt in ABC the model knows, e.g. '|:G'",
+                )
             options = self._body_choices() if self.constrain_body else None
             if options is not None and self._ids[token] not in options:
                 raise CastlabError(
@@ -188,13 +190,16 @@ class TuneGrammar:
         if field == "L":
             meter = meter_fraction(self.header.get("M", "4/4")) or Fraction(1)
             choices = [
-                (i, t) for i, t in choices
+                (i, t)
+                for i, t in choices
                 if (units := meter / parse_fraction(t[2:-1])).denominator == 1 and 2 <= units <= 16
             ]
         if field == "M":
             choices = [(i, t) for i, t in choices if t[2:-1] not in {"none"}]
         if not choices:
-            raise CastlabError(f"the model knows no {field}: values", fix="retrain on tunes with them")
+            raise CastlabError(
+                f"the model knows no {field}: values", fix="retrain on tunes with them"
+            )
         return [i for i, _ in choices]
 
     def _begin_body(self) -> None:
@@ -234,13 +239,27 @@ class TuneGrammar:
         if elapsed == target and not counter.pending:
             options += self._closing_bars()
         at_bar_start = counter.events == 0 and elapsed == 0
-        if at_bar_start and self.full_bars == self.form.bars_per_part - 1 and self.ending == 0 \
-                and self.form.endings and "[1" in ids and last != "[1":
+        if (
+            at_bar_start
+            and self.full_bars == self.form.bars_per_part - 1
+            and self.ending == 0
+            and self.form.endings
+            and "[1" in ids
+            and last != "[1"
+        ):
             options.append(ids["[1"])
         # abc2midi (and most readers) accept a pickup only at the very start of a tune
-        if (self.form.pickup and self.part == 0 and self.full_bars == 0 and self.pickup == 0 and self.ending == 0
-                and 0 < elapsed < self.bar_units and not counter.pending
-                and self.bar_start == self._part_start and "|" in ids):
+        if (
+            self.form.pickup
+            and self.part == 0
+            and self.full_bars == 0
+            and self.pickup == 0
+            and self.ending == 0
+            and 0 < elapsed < self.bar_units
+            and not counter.pending
+            and self.bar_start == self._part_start
+            and "|" in ids
+        ):
             options.append(ids["|"])
         if elapsed + counter.next_mult() * (1 if counter.tuplet_left else _GRID) <= target:
             options += self._ids_of(Kind.NOTE)
@@ -249,16 +268,30 @@ class TuneGrammar:
                 options += [ids[d] for d in _BODY_DECORATIONS if d in ids]
         if counter.length_open and not self.tuplet_note and last_kind in (Kind.NOTE, Kind.REST):
             options += self._length_choices(target)
-        if last_kind in (Kind.NOTE, Kind.REST, Kind.LENGTH) and not counter.tuplet_left \
-                and not self.tuplet_note and counter.broken_next is None:
+        if (
+            last_kind in (Kind.NOTE, Kind.REST, Kind.LENGTH)
+            and not counter.tuplet_left
+            and not self.tuplet_note
+            and counter.broken_next is None
+        ):
             options += self._broken_choices(target)
-        if not counter.tuplet_left and counter.broken_next is None and elapsed + 2 <= target \
-                and "(3" in ids and last_kind is not Kind.TUPLET:
+        if (
+            not counter.tuplet_left
+            and counter.broken_next is None
+            and elapsed + 2 <= target
+            and "(3" in ids
+            and last_kind is not Kind.TUPLET
+        ):
             options.append(ids["(3"])
         if last_kind in (Kind.NOTE, Kind.LENGTH) and "-" in ids and elapsed < target:
             options.append(ids["-"])
-        if last_kind in (Kind.NOTE, Kind.REST, Kind.LENGTH) and " " in ids and elapsed <= target \
-                and not counter.tuplet_left and counter.broken_next is None:
+        if (
+            last_kind in (Kind.NOTE, Kind.REST, Kind.LENGTH)
+            and " " in ids
+            and elapsed <= target
+            and not counter.tuplet_left
+            and counter.broken_next is None
+        ):
             options.append(ids[" "])
         if last_kind is Kind.BAR and last != "|:" and "\n" in ids:
             options.append(ids["\n"])
@@ -294,8 +327,10 @@ class TuneGrammar:
         counter = self.counter
         duration = counter.last_mult * counter.last_length
         options = []
-        for token, before, after in ((">", Fraction(3, 2), Fraction(1, 2)),
-                                     ("<", Fraction(1, 2), Fraction(3, 2))):
+        for token, before, after in (
+            (">", Fraction(3, 2), Fraction(1, 2)),
+            ("<", Fraction(1, 2), Fraction(3, 2)),
+        ):
             new = counter.elapsed + duration * (before - 1)
             if token in self._ids and new + after <= target and (new / _GRID).denominator == 1:
                 options.append(self._ids[token])
@@ -326,8 +361,13 @@ class TuneGrammar:
         elapsed = self.counter.elapsed
         self.counter.close_bar(token)
         self.bar_start = len(self.tokens)
-        if elapsed < self.bar_units and self.full_bars == 0 and self.pickup == 0 \
-                and self.ending == 0 and token == "|":
+        if (
+            elapsed < self.bar_units
+            and self.full_bars == 0
+            and self.pickup == 0
+            and self.ending == 0
+            and token == "|"
+        ):
             self.pickup = elapsed
             return
         if self.ending == 1 and token == ":|":

@@ -37,16 +37,23 @@ def run_demo(out_dir: Path, section: Section, *, train_steps: int = 60) -> None:
     section.paragraph(
         f"Corpus (music21's ABC collections {', '.join(corpus_config.corpus)}): "
         f"{corpus.summary()[:400]}. Split by tune: "
-        + ", ".join(f"{k} {len(v)}" for k, v in splits.items()) + "."
+        + ", ".join(f"{k} {len(v)}" for k, v in splits.items())
+        + "."
     )
 
     # a tiny training run, to show the trainer, its CSV log and loss plot
-    tiny = TunesTrainConfig(corpus=("oneills",), dim=64, hidden=128, layers=1, seq_len=64,
-                            max_tunes=300)
-    train_tunes(tiny, TrainConfig(max_epochs=1, max_steps=train_steps, batch_size=32, lr=5e-3,
-                                  progress=False), out_dir / "tiny-run")
-    section.figure(out_dir / "tiny-run" / "loss.png",
-                   f"A tiny LSTM trained for {train_steps} steps on 300 tunes (loss per step).")
+    tiny = TunesTrainConfig(
+        corpus=("oneills",), dim=64, hidden=128, layers=1, seq_len=64, max_tunes=300
+    )
+    train_tunes(
+        tiny,
+        TrainConfig(max_epochs=1, max_steps=train_steps, batch_size=32, lr=5e-3, progress=False),
+        out_dir / "tiny-run",
+    )
+    section.figure(
+        out_dir / "tiny-run" / "loss.png",
+        f"A tiny LSTM trained for {train_steps} steps on 300 tunes (loss per step).",
+    )
 
     held_out = next_token_metrics(model, splits["test"][:150])
     section.paragraph(
@@ -62,27 +69,50 @@ def run_demo(out_dir: Path, section: Section, *, train_steps: int = 60) -> None:
         mode = "constrained" if constrained else "unconstrained"
         scores = []
         for n, (rhythm, meter, key) in enumerate(_EXAMPLES):
-            config = GenerateConfig(rhythm=rhythm, meter=meter, key=key, seed=n,
-                                    constrained=constrained, prompt="|:", length=200)
+            config = GenerateConfig(
+                rhythm=rhythm,
+                meter=meter,
+                key=key,
+                seed=n,
+                constrained=constrained,
+                prompt="|:",
+                length=200,
+            )
             generated = generate_tunes(model, config)[0]
             score = score_tune(generated.tune, model.tokenizer, index)
             scores.append(score)
-            rows.append({"mode": mode, "tune": f"{rhythm} in {key}", "parses": score.parses,
-                         "bars": score.bars, "right-length bars": score.right_length_share,
-                         "abc2midi warnings": score.abc2midi_warnings, "AABB": score.aabb,
-                         "longest copied run (bars)": score.copied_bars})
+            rows.append(
+                {
+                    "mode": mode,
+                    "tune": f"{rhythm} in {key}",
+                    "parses": score.parses,
+                    "bars": score.bars,
+                    "right-length bars": score.right_length_share,
+                    "abc2midi warnings": score.abc2midi_warnings,
+                    "AABB": score.aabb,
+                    "longest copied run (bars)": score.copied_bars,
+                }
+            )
             if constrained:
                 files = write_outputs(generated.tune, out_dir, f"{rhythm}-{key}")
-                section.html(f"<h3>{rhythm.title()} in {key}</h3><pre>"
-                             f"{generated.tune.to_abc()}</pre>")
+                section.html(
+                    f"<h3>{rhythm.title()} in {key}</h3><pre>{generated.tune.to_abc()}</pre>"
+                )
                 if files.svg:
                     section.svg(files.svg, f"{rhythm} in {key}, engraved by abcm2ps")
                 if files.wav:
                     section.audio(files.wav, "; ".join(files.notes), relative_to=report_dir)
-                section.links([p for p in (files.abc, files.midi, files.wav, files.svg) if p],
-                              relative_to=report_dir)
+                section.links(
+                    [p for p in (files.abc, files.midi, files.wav, files.svg) if p],
+                    relative_to=report_dir,
+                )
         summaries[mode] = summarise_scores(scores)
-    section.table(pd.DataFrame(rows), "Checks on generated tunes: the constrained decoder "
-                  "against plain sampling (the blog's method).")
-    section.figure(plot_generation_checks(summaries, out_dir / "checks.png"),
-                   "Parse rate, right-length bars and AABB form by decoding mode.")
+    section.table(
+        pd.DataFrame(rows),
+        "Checks on generated tunes: the constrained decoder "
+        "against plain sampling (the blog's method).",
+    )
+    section.figure(
+        plot_generation_checks(summaries, out_dir / "checks.png"),
+        "Parse rate, right-length bars and AABB form by decoding mode.",
+    )

@@ -23,7 +23,7 @@ from castlab.tunes.abc import Tune, abc_tokens
 from castlab.tunes.bars import Kind, measure_bars, right_length_share, token_kind
 from castlab.tunes.decoder import FormConfig, TuneGrammar
 
-__all__ = ["BarIndex", "has_aabb_form", "TuneScore", "score_tune", "summarise_scores"]
+__all__ = ["BarIndex", "TuneScore", "has_aabb_form", "score_tune", "summarise_scores"]
 
 _IGNORED_FOR_FORM = {Kind.SLUR, Kind.DECORATION, Kind.SPACE, Kind.TIE}
 
@@ -38,8 +38,15 @@ def _bar_contents(tune: Tune) -> list[str]:
             if current:
                 bars.append("".join(current))
             current = []
-        elif kind in (Kind.NOTE, Kind.REST, Kind.LENGTH, Kind.BROKEN, Kind.TUPLET,
-                      Kind.CHORD_OPEN, Kind.CHORD_CLOSE):
+        elif kind in (
+            Kind.NOTE,
+            Kind.REST,
+            Kind.LENGTH,
+            Kind.BROKEN,
+            Kind.TUPLET,
+            Kind.CHORD_OPEN,
+            Kind.CHORD_CLOSE,
+        ):
             current.append(token)
     if current:
         bars.append("".join(current))
@@ -76,8 +83,14 @@ def has_aabb_form(tune: Tune, tokenizer: Tokenizer, form: FormConfig = FormConfi
     ignored; the rest is replayed through :class:`~castlab.tunes.decoder.TuneGrammar`.
     """
     try:
-        grammar = TuneGrammar(tokenizer, rhythm=tune.rhythm or None, meter=tune.meter,
-                              unit=tune.unit, key=tune.key, form=form)
+        grammar = TuneGrammar(
+            tokenizer,
+            rhythm=tune.rhythm or None,
+            meter=tune.meter,
+            unit=tune.unit,
+            key=tune.key,
+            form=form,
+        )
     except ValueError:
         return False
     ids = {tokenizer.token(i): i for i in range(tokenizer.vocab_size)}
@@ -109,8 +122,9 @@ class TuneScore:
     copied_bars: int  # longest run of bars copied from the training tunes
 
 
-def score_tune(tune: Tune, tokenizer: Tokenizer, index: BarIndex | None,
-               *, tools: bool = True) -> TuneScore:
+def score_tune(
+    tune: Tune, tokenizer: Tokenizer, index: BarIndex | None, *, tools: bool = True
+) -> TuneScore:
     """Run every check on one tune (``tools`` runs music21 and abc2midi too)."""
     from castlab.tunes.render import bar_length_warnings, parses_with_music21
 
@@ -136,7 +150,9 @@ def summarise_scores(scores: Sequence[TuneScore]) -> dict[str, float]:
         "tunes": n,
         "parse_rate": sum(s.parses for s in scores) / n,
         "right_length_bars": right_bars / total_bars,
-        "abc2midi_clean_tunes": (sum(w == 0 for w in warned) / len(warned)) if warned else float("nan"),
+        "abc2midi_clean_tunes": (sum(w == 0 for w in warned) / len(warned))
+        if warned
+        else float("nan"),
         "aabb_share": sum(s.aabb for s in scores) / n,
         "median_copied_bars": float(statistics.median(s.copied_bars for s in scores)),
         "max_copied_bars": float(max(s.copied_bars for s in scores)),

@@ -88,25 +88,39 @@ def generate_tunes(model: TuneModel, config: GenerateConfig) -> list[GeneratedTu
         start = time.perf_counter()
         if is_abc:
             grammar = TuneGrammar(
-                model.tokenizer, **header, prompt=abc_tokens(config.prompt),
-                form=config.form, constrain_body=config.constrained,
+                model.tokenizer,
+                **header,
+                prompt=abc_tokens(config.prompt),
+                form=config.form,
+                constrain_body=config.constrained,
             )
             limit = 4000 if config.constrained else config.length + 8 + len(config.prompt)
             sampling = SamplingConfig(config.temperature, config.top_k, config.top_p, limit)
-            ids = sample(model.network, [BOS], sampling, generator=generator,
-                         constraint=grammar, stop_ids=(EOS,))
+            ids = sample(
+                model.network,
+                [BOS],
+                sampling,
+                generator=generator,
+                constraint=grammar,
+                stop_ids=(EOS,),
+            )
             text = "".join(model.tokenizer.token(i) for i in ids if i >= len(SPECIAL_TOKENS))
         else:
-            prefix = Tune("", header["rhythm"] or "", header["meter"] or "6/8",
-                          header["unit"] or "1/8", header["key"] or "D", "").model_text
+            prefix = Tune(
+                "",
+                header["rhythm"] or "",
+                header["meter"] or "6/8",
+                header["unit"] or "1/8",
+                header["key"] or "D",
+                "",
+            ).model_text
             prompt_ids = [BOS, *model.tokenizer.encode(prefix + config.prompt)]
-            sampling = SamplingConfig(config.temperature, config.top_k, config.top_p,
-                                      config.length)
-            ids = sample(model.network, prompt_ids, sampling, generator=generator,
-                         stop_ids=(EOS,))
+            sampling = SamplingConfig(config.temperature, config.top_k, config.top_p, config.length)
+            ids = sample(model.network, prompt_ids, sampling, generator=generator, stop_ids=(EOS,))
             text = prefix + config.prompt + model.tokenizer.decode(i for i in ids if i != EOS)
         title = f"castlab {header['rhythm'] or 'tune'} {seed}"
         tune = Tune.from_model_text(text, title=title, number=index + 1)
-        results.append(GeneratedTune(tune, seed, time.perf_counter() - start,
-                                     config.constrained, len(ids)))
+        results.append(
+            GeneratedTune(tune, seed, time.perf_counter() - start, config.constrained, len(ids))
+        )
     return results

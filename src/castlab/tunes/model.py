@@ -25,7 +25,7 @@ from castlab.core.errors import CastlabError
 from castlab.core.language_model import LanguageModelConfig, build_language_model
 from castlab.core.tokenizers import BOS, EOS, Tokenizer, load_tokenizer
 
-__all__ = ["TuneModel", "PRETRAINED_DIR", "encode_tune_text"]
+__all__ = ["PRETRAINED_DIR", "TuneModel", "encode_tune_text"]
 
 #: Folder inside the package holding the shipped default model.
 PRETRAINED_DIR = "pretrained"
@@ -50,11 +50,15 @@ class TuneModel:
         directory = Path(directory)
         config = {"model": self.model_config.to_dict(), "info": self.info}
         # the decoder shares the embedding's tensor; store it once
-        state = {k: (v.half() if half else v) for k, v in self.network.state_dict().items()
-                 if k != "decoder.weight"}
+        state = {
+            k: (v.half() if half else v)
+            for k, v in self.network.state_dict().items()
+            if k != "decoder.weight"
+        }
         save_model(directory, state, config)
-        write_text(directory / "tokenizer.json",
-                   json.dumps(self.tokenizer.to_dict(), ensure_ascii=False))
+        write_text(
+            directory / "tokenizer.json", json.dumps(self.tokenizer.to_dict(), ensure_ascii=False)
+        )
         return directory
 
     @classmethod
@@ -69,7 +73,8 @@ class TuneModel:
         if unexpected or [k for k in missing if k != "decoder.weight"]:
             raise CastlabError(
                 f"weights do not match the config (missing {missing[:3]}, extra {unexpected[:3]})",
-                path=directory, fix="use a folder written by castlab tunes train",
+                path=directory,
+                fix="use a folder written by castlab tunes train",
             )
         network.eval()
         tokenizer = load_tokenizer(directory / "tokenizer.json")
@@ -82,7 +87,8 @@ class TuneModel:
         if not (folder / "model.safetensors").exists():
             raise CastlabError(
                 "the packaged tune model is missing",
-                path=folder, fix="run `castlab tunes train --out src/castlab/tunes/pretrained`",
+                path=folder,
+                fix="run `castlab tunes train --out src/castlab/tunes/pretrained`",
             )
         return cls.load(folder)
 

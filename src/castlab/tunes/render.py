@@ -27,14 +27,14 @@ from castlab.tunes.abc import Tune
 
 __all__ = [
     "INSTRUMENTS",
+    "SOUNDFONTS",
     "TuneFiles",
-    "write_outputs",
     "abc_to_midi",
-    "midi_to_wav",
     "abc_to_svg",
     "bar_length_warnings",
+    "midi_to_wav",
     "parses_with_music21",
-    "SOUNDFONTS",
+    "write_outputs",
 ]
 
 #: General MIDI programs (0-based) for the instruments of the blog.
@@ -93,8 +93,20 @@ def midi_to_wav(midi_path: str | Path, wav_path: str | Path, *, sample_rate: int
     tmp = wav_path.with_name(f".{wav_path.name}.tmp.wav")
     soundfont = _soundfont()
     if shutil.which("fluidsynth") and soundfont:
-        result = _run(["fluidsynth", "-ni", "-q", "-F", str(tmp), "-r", str(sample_rate),
-                       soundfont, str(Path(midi_path).resolve())], wav_path.parent)
+        result = _run(
+            [
+                "fluidsynth",
+                "-ni",
+                "-q",
+                "-F",
+                str(tmp),
+                "-r",
+                str(sample_rate),
+                soundfont,
+                str(Path(midi_path).resolve()),
+            ],
+            wav_path.parent,
+        )
         if result.returncode == 0 and tmp.exists() and tmp.stat().st_size > 44:
             os.replace(tmp, wav_path)
             return "fluidsynth"
@@ -150,8 +162,13 @@ def parses_with_music21(tune: Tune) -> bool:
 
 
 def write_outputs(
-    tune: Tune, directory: str | Path, stem: str, *, instrument: str = "whistle",
-    audio: bool = True, sheet: bool = True,
+    tune: Tune,
+    directory: str | Path,
+    stem: str,
+    *,
+    instrument: str = "whistle",
+    audio: bool = True,
+    sheet: bool = True,
 ) -> TuneFiles:
     """Write ``stem.abc``, ``stem.mid``, ``stem.wav`` and ``stem.svg`` into ``directory``."""
     directory = Path(directory)

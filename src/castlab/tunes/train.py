@@ -37,10 +37,10 @@ from castlab.tunes.model import TuneModel, encode_tune_text
 __all__ = [
     "TunesTrainConfig",
     "build_tokenizer",
-    "token_stream",
-    "prepare",
-    "train_tunes",
     "next_token_metrics",
+    "prepare",
+    "token_stream",
+    "train_tunes",
 ]
 
 
@@ -107,22 +107,31 @@ def train_tunes(
     run_dir = Path(run_dir)
     splits, tokenizer, corpus = prepare(config)
     if not splits["valid"]:
-        splits["valid"] = splits["train"][-max(1, len(splits["train"]) // 20):]
+        splits["valid"] = splits["train"][-max(1, len(splits["train"]) // 20) :]
     train_ids = token_stream(tokenizer, splits["train"])
     valid_ids = token_stream(tokenizer, splits["valid"])
     seq_len = min(config.seq_len, len(valid_ids) - 1)
     model_config = LanguageModelConfig(
-        kind=config.model, vocab_size=tokenizer.vocab_size, dim=config.dim,
-        hidden=config.hidden, layers=config.layers, heads=config.heads,
-        block_size=max(512, config.seq_len), dropout=config.dropout,
+        kind=config.model,
+        vocab_size=tokenizer.vocab_size,
+        dim=config.dim,
+        hidden=config.hidden,
+        layers=config.layers,
+        heads=config.heads,
+        block_size=max(512, config.seq_len),
+        dropout=config.dropout,
     )
-    write_json(run_dir / "config.json", {"tunes": asdict(config), "train": asdict(train_config),
-                                         "model": model_config.to_dict()})
+    write_json(
+        run_dir / "config.json",
+        {"tunes": asdict(config), "train": asdict(train_config), "model": model_config.to_dict()},
+    )
     network = build_language_model(model_config)
     task = LanguageModelTask(network, train_config)
     train_loader = DataLoader(
-        TokenStreamDataset(train_ids, seq_len), batch_size=train_config.batch_size,
-        shuffle=True, drop_last=len(train_ids) > train_config.batch_size * (seq_len + 1),
+        TokenStreamDataset(train_ids, seq_len),
+        batch_size=train_config.batch_size,
+        shuffle=True,
+        drop_last=len(train_ids) > train_config.batch_size * (seq_len + 1),
     )
     valid_loader = DataLoader(
         TokenStreamDataset(valid_ids, seq_len), batch_size=train_config.batch_size

@@ -1,0 +1,53 @@
+"""The root CLI: every command documents an example; user errors exit 2 with one line."""
+
+import subprocess
+import sys
+
+import typer
+from typer.testing import CliRunner
+
+from castlab.cli import app
+
+
+def _commands(group, prefix: str = "castlab"):
+    if hasattr(group, "commands"):  # a group (typer ships its own click)
+        for name, command in group.commands.items():
+            yield from _commands(command, f"{prefix} {name}")
+    else:
+        yield prefix, group
+
+
+def test_every_command_has_help_with_an_example():
+    commands = list(_commands(typer.main.get_command(app)))
+    assert len(commands) >= 8
+    for name, command in commands:
+        assert command.help and "Example:" in command.help, f"{name} has no example"
+        assert f"Example: {name}" in command.help, f"{name}'s example does not run {name}"
+
+
+def test_help_runs():
+    result = CliRunner().invoke(app, ["--help"])
+    assert result.exit_code == 0 and "tunes" in result.output
+
+
+def test_user_error_is_one_line_and_exit_code_2(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "castlab", "tunes", "generate", "--model", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert (
+        len(lines) == 1 and "no model.safetensors" in lines[0] and "Traceback" not in result.stderr
+    )
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys; from castlab.cli import app; "
+        "print(sorted(m for m in ('torch', 'music21', 'lightning', 'pandas', 'sklearn') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]"

@@ -1,0 +1,125 @@
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from castlab.cli import app
+
+runner = CliRunner()
+
+
+def test_generate_writes_playable_files(tmp_path):
+    result = runner.invoke(
+        app,
+        [
+            "tunes",
+            "generate",
+            "--prompt",
+            "|:G",
+            "--type",
+            "jig",
+            "--meter",
+            "6/8",
+            "--key",
+            "G",
+            "--count",
+            "2",
+            "--seed",
+            "5",
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("X:") == 2 and "R:jig" in result.output
+    assert (tmp_path / "tune-5.abc").exists() and (tmp_path / "tune-6.mid").exists()
+    assert (tmp_path / "tune-5.wav").stat().st_size > 10000
+    if shutil.which("abcm2ps"):
+        assert (tmp_path / "tune-5.svg").exists()
+
+
+def test_generate_is_reproducible_with_a_seed():
+    args = ["tunes", "generate", "--type", "reel", "--seed", "3"]
+    assert runner.invoke(app, args).output == runner.invoke(app, args).output
+
+
+def test_unconstrained_generation_like_the_blog():
+    result = runner.invoke(
+        app,
+        [
+            "tunes",
+            "generate",
+            "--prompt",
+            "|:G",
+            "--length",
+            "100",
+            "--temperature",
+            "0.7",
+            "--unconstrained",
+            "--meter",
+            "6/8",
+            "--key",
+            "G",
+            "--type",
+            "jig",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "|:G" in result.output
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--key", "H#"], "not a key"),
+        (["--instrument", "banjo"], "unknown instrument"),
+        (["--count", "0"], "count must be at least 1"),
+    ],
+)
+def test_bad_options_exit_2(args, message):
+    from castlab.core.errors import CastlabError
+
+    result = runner.invoke(app, ["tunes", "generate", *args])
+    assert isinstance(result.exception, CastlabError) and message in str(result.exception)
+
+
+def test_train_then_resume_then_evaluate(tmp_path):
+    run = tmp_path / "run"
+    common = [
+        "--corpus",
+        "oneills",
+        "--out",
+        str(run),
+        "--dim",
+        "16",
+        "--hidden",
+        "16",
+        "--layers",
+        "1",
+        "--seq-len",
+        "32",
+        "--batch-size",
+        "64",
+        "--max-steps",
+        "4",
+    ]
+    result = runner.invoke(app, ["tunes", "train", *common])
+    assert result.exit_code == 0, result.output
+    assert "model saved" in result.output
+    resumed = runner.invoke(app, ["tunes", "train", "--out", str(run), "--resume"])
+    assert resumed.exit_code == 0, resumed.output  # already finished: resumes and stops
+    result = runner.invoke(
+        app,
+        [
+            "tunes",
+            "evaluate",
+            "--model",
+            str(run / "model"),
+            "--count",
+            "2",
+            "--out",
+            str(tmp_path / "eval.json"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "held_out: accuracy=" in result.output and "aabb_share=1" in result.output
