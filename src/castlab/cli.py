@@ -16,6 +16,7 @@ import typer
 from castlab.core.errors import CastlabError
 from castlab.imbalance.cli import app as imbalance_app
 from castlab.lifelog.cli import app as lifelog_app
+from castlab.proteins.cli import app as proteins_app
 from castlab.tunes.cli import app as tunes_app
 
 __all__ = ["app", "main"]
@@ -31,6 +32,7 @@ app = typer.Typer(
 app.add_typer(tunes_app, name="tunes")
 app.add_typer(lifelog_app, name="lifelog")
 app.add_typer(imbalance_app, name="imbalance")
+app.add_typer(proteins_app, name="proteins")
 
 
 @app.command()

@@ -20,6 +20,7 @@ DOMAIN_DEMOS: dict[str, tuple[str, str]] = {
     "tunes": ("castlab.tunes.demo", "An ABC language model that writes complete Irish tunes."),
     "lifelog": ("castlab.lifelog.demo", "Time, mood and typing from self-tracking exports."),
     "imbalance": ("castlab.imbalance.demo", "Imbalanced training data, prior-shift correction."),
+    "proteins": ("castlab.proteins.demo", "Protein families from sequence: LMs, CNN, alignment."),
 }
 
 

@@ -1,0 +1,225 @@
+"""``castlab proteins ...``: thin commands over :mod:`castlab.proteins`.
+
+torch, pandas and scikit-learn load inside the commands so ``castlab --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from castlab.core.errors import CastlabError
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="Protein family classification: tokenizers x language models x alignment baselines."
+    "\n\nExample: castlab proteins train families/ --model lstm --tokenizer bpe --vocab-size 256",
+    no_args_is_help=True,
+)
+
+_DATA = Annotated[
+    list[Path],
+    typer.Argument(
+        help="Family files or folders: Stockholm, aligned FASTA (family = PF id in the file "
+        "name), Pfam CSV, or FASTA with --label-field / --labels."
+    ),
+]
+_LABEL_FIELD = Annotated[
+    int | None, typer.Option(help="FASTA header field (0-based, split on '|') holding the family.")
+]
+_LABELS = Annotated[
+    Path | None, typer.Option(help="CSV with columns name,family for unlabelled FASTA files.")
+]
+
+
+def _load(paths: list[Path], label_field: int | None, labels: Path | None) -> list:
+    from castlab.proteins.data import load_records, read_fasta, read_label_csv
+
+    mapping = read_label_csv(labels) if labels else None
+    records = []
+    for path in paths:
+        if mapping is not None:
+            records += read_fasta(path, labels=mapping, aligned=True)
+        else:
+            records += load_records(path, label_field=label_field)
+    unlabelled = sum(r.family is None for r in records)
+    if unlabelled:
+        raise CastlabError(
+            f"{unlabelled} record(s) have no family",
+            fix="name the family with --label-field or --labels, or use family files",
+        )
+    return records
+
+
+@app.command()
+def train(
+    data: _DATA,
+    out: Annotated[Path, typer.Option(help="Run folder (split/, model/, logs).")] = Path(
+        "runs/proteins/model"
+    ),
+    model: Annotated[str, typer.Option(help="lstm | transformer | cnn.")] = "lstm",
+    tokenizer: Annotated[str, typer.Option(help="aa | kmer | bpe | unigram.")] = "aa",
+    vocab_size: Annotated[int, typer.Option(help="Subword vocabulary size.")] = 256,
+    split: Annotated[str, typer.Option(help="random | clustered (by identity).")] = "random",
+    identity: Annotated[float, typer.Option(help="Clustered split: identity threshold.")] = 0.5,
+    per_family: Annotated[int, typer.Option(help="At most N sequences per family (0: all).")] = 0,
+    pretrain: Annotated[
+        Path | None, typer.Option(help="Unlabelled FASTA for language-model pretraining.")
+    ] = None,
+    pretrain_epochs: Annotated[int, typer.Option(help="LM pretraining epochs (0: none).")] = 2,
+    epochs: Annotated[int, typer.Option(help="Classifier epochs.")] = 4,
+    dim: Annotated[int, typer.Option(help="Model width.")] = 128,
+    max_tokens: Annotated[int, typer.Option(help="Cut inputs to this many tokens.")] = 512,
+    seed: Annotated[int, typer.Option(help="Random seed (split and training).")] = 0,
+    label_field: _LABEL_FIELD = None,
+    labels: _LABELS = None,
+) -> None:
+    """Split labelled sequences, train a classifier and save it with its test scores.
+
+    Example: castlab proteins train PF00041.fasta PF00072.fasta --model cnn --out runs/proteins/cnn
+    """
+    import torch
+
+    from castlab.core.artifacts import write_json
+    from castlab.proteins.data import read_fasta
+    from castlab.proteins.splits import (
+        clustered_split,
+        deduplicate,
+        random_split,
+        subsample,
+        write_split,
+    )
+    from castlab.proteins.train import ProteinTrainConfig, score_probabilities, train_classifier
+
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    records, dropped = deduplicate(_load(data, label_field, labels))
+    if per_family:
+        records = subsample(records, max_per_family=per_family, seed=seed)
+    if split == "random":
+        parts = random_split(records, seed=seed)
+    elif split == "clustered":
+        parts = clustered_split(records, identity=identity, seed=seed)
+    else:
+        raise CastlabError(f"unknown split {split!r}", fix="use random or clustered")
+    write_split(
+        parts,
+        out / "split",
+        info={"split": split, "identity": identity, "seed": seed, "dropped": dropped},
+    )
+    config = ProteinTrainConfig(
+        tokenizer=tokenizer,
+        vocab_size=vocab_size,
+        model=model,
+        dim=dim,
+        hidden=2 * dim,
+        max_tokens=max_tokens,
+        pretrain_epochs=pretrain_epochs,
+        finetune_epochs=epochs,
+        seed=seed,
+    )
+    texts = None
+    if pretrain is not None:
+        texts = [r.sequence for r in parts["train"]] + [r.sequence for r in read_fasta(pretrain)]
+    trained = train_classifier(parts["train"], parts["valid"], config, out, pretrain_texts=texts)
+    test = parts["test"]
+    if test:
+        scores = score_probabilities(
+            [r.family for r in test],
+            trained.predict_proba([r.sequence for r in test]),
+            trained.families,
+        )
+        write_json(out / "test_scores.json", scores)
+        typer.echo(
+            f"test: accuracy {scores['accuracy']:.3f}, macro-F1 {scores['macro_f1']:.3f}, "
+            f"log loss {scores['log_loss']:.3f} on {len(test)} sequences"
+        )
+    typer.echo(f"model written to {out / 'model'}")
+
+
+@app.command()
+def predict(
+    model: Annotated[Path, typer.Argument(help="Model folder written by castlab proteins train.")],
+    fasta: Annotated[Path, typer.Argument(help="FASTA file of sequences to classify.")],
+    out: Annotated[Path, typer.Option(help="CSV: name, family, probability, top_k.")] = Path(
+        "predictions.csv"
+    ),
+    top_k: Annotated[int, typer.Option(help="How many families to list per sequence.")] = 3,
+    batch: Annotated[int, typer.Option(help="Sequences per batch (memory stays flat).")] = 256,
+) -> None:
+    """Classify every sequence of a FASTA file; write family, probability and the top k.
+
+    Example: castlab proteins predict runs/proteins/cnn/model proteome.fasta --out predictions.csv
+    """
+    import csv
+    import itertools
+
+    from castlab.core.artifacts import atomic_write
+    from castlab.proteins.data import iter_fasta
+    from castlab.proteins.model import ProteinModel
+
+    classifier = ProteinModel.load(model)
+    records = iter_fasta(fasta)
+    count = 0
+    with atomic_write(out) as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "family", "probability", "top_k"])
+        while chunk := list(itertools.islice(records, batch)):
+            proba = classifier.predict_proba([r.sequence for r in chunk])
+            for record, row in zip(chunk, proba):
+                order = row.argsort()[::-1][:top_k]
+                top = ";".join(f"{classifier.families[i]}:{row[i]:.4f}" for i in order)
+                writer.writerow(
+                    [record.name, classifier.families[order[0]], f"{row[order[0]]:.4f}", top]
+                )
+            count += len(chunk)
+    typer.echo(f"{count} predictions written to {out}")
+
+
+@app.command()
+def evaluate(
+    model: Annotated[Path, typer.Argument(help="Model folder written by castlab proteins train.")],
+    data: _DATA,
+    label_field: _LABEL_FIELD = None,
+    labels: _LABELS = None,
+) -> None:
+    """Score a saved model on labelled sequences (a split folder means its test part).
+
+    Example: castlab proteins evaluate runs/proteins/cnn/model runs/proteins/cnn/split
+    """
+    from castlab.proteins.splits import read_split
+    from castlab.proteins.train import evaluate as evaluate_model
+
+    records = []
+    for path in data:
+        if (path / "split.json").exists():
+            records += read_split(path)["test"]
+        else:
+            records += _load([path], label_field, labels)
+    scores = evaluate_model(model, records)
+    typer.echo(
+        f"accuracy {scores['accuracy']:.3f}, macro-F1 {scores['macro_f1']:.3f}, log loss "
+        f"{scores['log_loss']:.3f}, {int(scores['n'])} sequences, "
+        f"{scores['queries_per_second']:.0f} queries/s (incl. loading)"
+    )
+
+
+@app.command()
+def experiment(
+    grid: Annotated[Path, typer.Argument(help="Grid TOML file (see castlab.proteins.experiment).")],
+    out: Annotated[
+        Path, typer.Option(help="Folder for results.csv, table.md and the plot.")
+    ] = Path("runs/proteins/experiment"),
+) -> None:
+    """Run a tokenizer x vocabulary x model x seed grid; write a CSV, a table and a plot.
+
+    Example: castlab proteins experiment grid.toml --out runs/proteins/homework
+    """
+    from castlab.proteins.experiment import load_grid, markdown_table, run_experiment, summarise
+
+    config = load_grid(grid)
+    frame = run_experiment(config, out)
+    typer.echo(markdown_table(summarise(frame)))
+    typer.echo(f"results in {out}")

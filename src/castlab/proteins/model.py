@@ -1,0 +1,263 @@
+"""Protein family classifiers and the saved model folder.
+
+- :class:`LanguageModelClassifier`: a pretrained language-model encoder (AWD-LSTM or GPT from
+  :mod:`castlab.core.language_model`) whose hidden states are concat-pooled
+  ``[last, max, mean]`` (ULMFiT) and fed to a small head.
+- :class:`ProtCNN`: a dilated residual 1-D CNN over residue embeddings with max pooling
+  (after ProtCNN, Bileschi et al. 2019).
+
+Both take ``idx`` (B, T) of token ids (``<bos>`` first, right-padded with ``<pad>``) and
+``lengths`` (B,) and return logits (B, n_families). :class:`ProteinModel` bundles a network
+with its tokenizer and family names and saves them as safetensors + JSON (never pickle).
+
+Examples
+--------
+>>> import torch
+>>> config = ClassifierConfig(kind="cnn", vocab_size=29, n_classes=3, dim=16, blocks=2)
+>>> net = build_classifier(config)
+>>> tuple(net(torch.ones(2, 7, dtype=torch.long), torch.tensor([7, 4])).shape)
+(2, 3)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from castlab.core.artifacts import load_model_weights, save_model, write_text
+from castlab.core.errors import CastlabError
+from castlab.core.language_model import LanguageModelConfig, build_language_model
+from castlab.core.tokenizers import BOS, PAD, Tokenizer
+from castlab.proteins.tokenize import load_protein_tokenizer
+
+__all__ = [
+    "ClassifierConfig",
+    "LanguageModelClassifier",
+    "ProtCNN",
+    "ProteinModel",
+    "build_classifier",
+    "encode_batch",
+    "encoder_states",
+]
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """A classifier's shape. ``kind`` "lstm"/"transformer" use an LM encoder; "cnn" ProtCNN."""
+
+    kind: str = "lstm"
+    vocab_size: int = 29
+    n_classes: int = 2
+    dim: int = 128  # embedding width (LM encoder output width; CNN channels)
+    hidden: int = 256  # LSTM hidden size
+    layers: int = 2  # LM layers
+    heads: int = 4  # transformer heads
+    block_size: int = 512  # longest input in tokens (incl. <bos>); longer ones are cut
+    dropout: float = 0.1
+    head_hidden: int = 128  # width of the classifier head's hidden layer
+    blocks: int = 4  # CNN residual blocks; dilation doubles each block
+    kernel: int = 5  # CNN kernel width
+
+    def language_model(self) -> LanguageModelConfig:
+        """The encoder's language-model config (what pretraining builds)."""
+        return LanguageModelConfig(
+            kind=self.kind,
+            vocab_size=self.vocab_size,
+            dim=self.dim,
+            hidden=self.hidden,
+            layers=self.layers,
+            heads=self.heads,
+            block_size=self.block_size,
+            dropout=self.dropout,
+        )
+
+
+def encoder_states(lm: nn.Module, idx: torch.Tensor) -> torch.Tensor:
+    """Last-layer hidden states (B, T, dim) of a core language model, before its decoder."""
+    if lm.config.kind == "lstm":
+        x = lm.dropout(lm.embedding(idx))
+        for rnn in lm.rnns:
+            x, _ = rnn(x, None)
+            x = lm.dropout(x)
+        return x
+    positions = torch.arange(idx.size(1), device=idx.device)
+    x = F.dropout(lm.embedding(idx) + lm.position(positions), lm.config.dropout, lm.training)
+    for block in lm.blocks:
+        x = block(x)
+    return lm.norm(x)
+
+
+def _mask(idx: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    return torch.arange(idx.size(1), device=idx.device)[None, :] < lengths[:, None]  # (B, T)
+
+
+class _Head(nn.Sequential):
+    def __init__(self, width: int, hidden: int, n_classes: int, dropout: float) -> None:
+        super().__init__(
+            nn.LayerNorm(width),
+            nn.Dropout(dropout),
+            nn.Linear(width, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, n_classes),
+        )
+
+
+class LanguageModelClassifier(nn.Module):
+    """LM encoder + concat pooling + head; layer groups for gradual unfreezing."""
+
+    def __init__(self, config: ClassifierConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = build_language_model(config.language_model())
+        self.head = _Head(3 * config.dim, config.head_hidden, config.n_classes, config.dropout)
+
+    def forward(self, idx: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        states = encoder_states(self.encoder, idx)  # (B, T, C)
+        mask = _mask(idx, lengths).unsqueeze(-1)  # (B, T, 1)
+        last = states[torch.arange(idx.size(0)), lengths - 1]  # (B, C)
+        largest = states.masked_fill(~mask, float("-inf")).amax(dim=1)
+        mean = (states * mask).sum(dim=1) / lengths[:, None].clamp(min=1)
+        return self.head(torch.cat([last, largest, mean], dim=-1))  # (B, n_classes)
+
+    def layer_groups(self) -> list[list[nn.Parameter]]:
+        """Embedding, each LM layer, then the head (input side first)."""
+        encoder = self.encoder
+        if self.config.kind == "lstm":
+            first = [encoder.embedding.weight]
+            layers = [list(r.parameters()) for r in encoder.rnns]
+            top = list(self.head.parameters())
+        else:
+            first = [encoder.embedding.weight, encoder.position.weight]
+            layers = [list(b.parameters()) for b in encoder.blocks]
+            top = list(encoder.norm.parameters()) + list(self.head.parameters())
+        return [first, *layers, top]
+
+
+class _ResidualBlock(nn.Module):
+    def __init__(self, channels: int, kernel: int, dilation: int) -> None:
+        super().__init__()
+        self.norm1 = nn.BatchNorm1d(channels)
+        self.conv1 = nn.Conv1d(
+            channels, channels, kernel, dilation=dilation, padding=dilation * (kernel - 1) // 2
+        )
+        self.norm2 = nn.BatchNorm1d(channels)
+        self.conv2 = nn.Conv1d(channels, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, T)
+        y = self.conv1(F.relu(self.norm1(x)))
+        return x + self.conv2(F.relu(self.norm2(y)))
+
+
+class ProtCNN(nn.Module):
+    """Dilated residual CNN: embed, convolve, max-pool over real residues, classify."""
+
+    def __init__(self, config: ClassifierConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.embedding = nn.Embedding(config.vocab_size, config.dim, padding_idx=PAD)
+        self.conv = nn.Conv1d(config.dim, config.dim, config.kernel, padding=config.kernel // 2)
+        self.blocks = nn.ModuleList(
+            _ResidualBlock(config.dim, config.kernel, 2**i) for i in range(config.blocks)
+        )
+        self.head = nn.Sequential(
+            nn.Dropout(config.dropout), nn.Linear(config.dim, config.n_classes)
+        )
+
+    def forward(self, idx: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        mask = _mask(idx, lengths).unsqueeze(1)  # (B, 1, T)
+        x = self.conv(self.embedding(idx).transpose(1, 2)) * mask  # (B, C, T)
+        for block in self.blocks:
+            x = block(x) * mask
+        pooled = x.masked_fill(~mask, float("-inf")).amax(dim=2)  # (B, C)
+        return self.head(pooled)
+
+    def layer_groups(self) -> list[list[nn.Parameter]]:
+        return [list(self.parameters())]
+
+
+def build_classifier(config: ClassifierConfig) -> nn.Module:
+    """The network named by ``config.kind``."""
+    if config.kind == "cnn":
+        return ProtCNN(config)
+    if config.kind in ("lstm", "transformer"):
+        return LanguageModelClassifier(config)
+    raise CastlabError(f"unknown model {config.kind!r}", fix="use lstm, transformer or cnn")
+
+
+def encode_batch(
+    tokenizer: Tokenizer, sequences: Sequence[str], *, max_tokens: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``<bos>`` + tokens, cut to ``max_tokens`` and right-padded: (idx (B, T), lengths (B,))."""
+    encoded = [[BOS, *tokenizer.encode(s)][:max_tokens] for s in sequences]
+    lengths = torch.tensor([len(e) for e in encoded], dtype=torch.long)
+    idx = torch.full((len(encoded), int(lengths.max())), PAD, dtype=torch.long)
+    for i, ids in enumerate(encoded):
+        idx[i, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+    return idx, lengths
+
+
+@dataclass
+class ProteinModel:
+    """A trained family classifier with its tokenizer and family names."""
+
+    tokenizer: Tokenizer
+    network: nn.Module
+    config: ClassifierConfig
+    families: list[str]
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write ``model.safetensors``, ``config.json`` and ``tokenizer.json``."""
+        directory = Path(directory)
+        state = {
+            k: v for k, v in self.network.state_dict().items() if k != "encoder.decoder.weight"
+        }
+        meta = {"classifier": asdict(self.config), "families": self.families, "info": self.info}
+        save_model(directory, state, meta)
+        write_text(directory / "tokenizer.json", json.dumps(self.tokenizer.to_dict()))
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> ProteinModel:
+        """Load a folder written by :meth:`save`."""
+        directory = Path(directory)
+        state, meta = load_model_weights(directory)
+        if "classifier" not in meta:
+            raise CastlabError(
+                "not a protein classifier folder",
+                path=directory,
+                fix="pass the model folder written by castlab proteins train",
+            )
+        config = ClassifierConfig(**meta["classifier"])
+        network = build_classifier(config)
+        missing, unexpected = network.load_state_dict(state, strict=False)
+        if unexpected or [k for k in missing if k != "encoder.decoder.weight"]:
+            raise CastlabError(
+                f"weights do not match the config (missing {missing[:3]}, extra {unexpected[:3]})",
+                path=directory,
+            )
+        tokenizer = load_protein_tokenizer(json.loads((directory / "tokenizer.json").read_text()))
+        return cls(tokenizer, network.eval(), config, list(meta["families"]), meta.get("info", {}))
+
+    @torch.no_grad()
+    def predict_proba(self, sequences: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+        """Family probabilities (n, n_families); sequences are scored in length-sorted batches."""
+        self.network.eval()
+        order = np.argsort([len(s) for s in sequences], kind="stable")
+        out = np.zeros((len(sequences), len(self.families)), dtype=np.float64)
+        for start in range(0, len(order), batch_size):
+            chosen = order[start : start + batch_size]
+            idx, lengths = encode_batch(
+                self.tokenizer, [sequences[i] for i in chosen], max_tokens=self.config.block_size
+            )
+            out[chosen] = torch.softmax(self.network(idx, lengths).float(), dim=-1).numpy()
+        return out

@@ -1,0 +1,249 @@
+"""De-duplicate labelled sequences and split them: at random, or by sequence-identity cluster.
+
+The random split is ProtCNN's: families keep their share in every part. The clustered split
+first links every pair of same-family sequences whose estimated identity reaches a threshold
+(single linkage), then sends whole clusters to one part, so no sequence in the test part has
+a close homologue in training. Identity is estimated from shared k-mers as CD-HIT's word
+filter does: two sequences at identity ``p`` share about ``p**k`` of their k-mers, so the
+estimate is ``(shared / min(k-mers of either)) ** (1 / k)``.
+
+Splits are deterministic (seeded) and written to disk as ``train.csv``, ``valid.csv``,
+``test.csv`` (columns name, family, sequence) with ``split.json`` describing how.
+
+Examples
+--------
+>>> from castlab.proteins.synthetic import synthetic_families
+>>> records = synthetic_families(n_families=3, per_family=20, seed=0)
+>>> parts = random_split(records, seed=0)
+>>> sorted(parts), sum(len(p) for p in parts.values())
+(['test', 'train', 'valid'], 60)
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from castlab.core.artifacts import atomic_write, read_json, write_json
+from castlab.core.errors import CastlabError
+from castlab.proteins.data import ProteinRecord, check_sequence
+
+__all__ = [
+    "PARTS",
+    "clustered_split",
+    "deduplicate",
+    "identity_clusters",
+    "random_split",
+    "read_split",
+    "subsample",
+    "write_split",
+]
+
+PARTS = ("train", "valid", "test")
+
+
+def deduplicate(records: Iterable[ProteinRecord]) -> tuple[list[ProteinRecord], dict[str, int]]:
+    """Drop repeated (family, sequence) pairs and sequences labelled with two families.
+
+    Returns the kept records (first occurrence wins) and counts of what was dropped.
+
+    Examples
+    --------
+    >>> kept, dropped = deduplicate([ProteinRecord("a", "MK", "f"), ProteinRecord("b", "MK", "f"),
+    ...                              ProteinRecord("c", "MV", "f"), ProteinRecord("d", "MV", "g")])
+    >>> [r.name for r in kept], dropped
+    (['a'], {'duplicates': 1, 'conflicting': 2})
+    """
+    by_sequence: dict[str, set[str | None]] = defaultdict(set)
+    records = list(records)
+    for record in records:
+        by_sequence[record.sequence].add(record.family)
+    seen: set[str] = set()
+    kept, duplicates, conflicting = [], 0, 0
+    for record in records:
+        if len(by_sequence[record.sequence]) > 1:
+            conflicting += 1  # one sequence, two labels: no right answer to learn
+        elif record.sequence in seen:
+            duplicates += 1
+        else:
+            seen.add(record.sequence)
+            kept.append(record)
+    return kept, {"duplicates": duplicates, "conflicting": conflicting}
+
+
+def subsample(
+    records: Sequence[ProteinRecord],
+    *,
+    max_per_family: int,
+    families: int = 0,
+    min_per_family: int = 1,
+    seed: int = 0,
+) -> list[ProteinRecord]:
+    """At most ``max_per_family`` records of each family (and only the ``families`` largest).
+
+    Families with fewer than ``min_per_family`` records are dropped. Deterministic in ``seed``.
+    """
+    rng = np.random.default_rng(seed)
+    groups: dict[str, list[ProteinRecord]] = defaultdict(list)
+    for record in records:
+        groups[str(record.family)].append(record)
+    names = sorted(groups, key=lambda f: (-len(groups[f]), f))
+    names = [f for f in names if len(groups[f]) >= min_per_family]
+    if families:
+        names = names[:families]
+    out = []
+    for family in sorted(names):
+        group = groups[family]
+        order = rng.permutation(len(group))[:max_per_family]
+        out.extend(group[i] for i in sorted(order))
+    return out
+
+
+def _assign(
+    units: Sequence[list[int]], fractions: Sequence[float], rng: np.random.Generator
+) -> list[int]:
+    """Split part per unit (a unit is a group of records that travel together)."""
+    order = rng.permutation(len(units))
+    total = sum(len(u) for u in units)
+    targets = np.cumsum(fractions) * total
+    parts, filled = [0] * len(units), 0
+    for index in order:
+        part = int(np.searchsorted(targets, filled, side="right"))
+        parts[index] = min(part, len(fractions) - 1)
+        filled += len(units[index])
+    return parts
+
+
+def _split(
+    records: Sequence[ProteinRecord],
+    units_of: dict[str, list[list[int]]],
+    fractions: Sequence[float],
+    seed: int,
+) -> dict[str, list[ProteinRecord]]:
+    if len(fractions) != 3 or abs(sum(fractions) - 1) > 1e-6 or min(fractions) < 0:
+        raise CastlabError(
+            f"split fractions {tuple(fractions)} must be three shares summing to 1",
+            fix="use e.g. 0.8,0.1,0.1",
+        )
+    rng = np.random.default_rng(seed)
+    out: dict[str, list[ProteinRecord]] = {part: [] for part in PARTS}
+    for family in sorted(units_of):
+        units = units_of[family]
+        for unit, part in zip(units, _assign(units, fractions, rng)):
+            out[PARTS[part]].extend(records[i] for i in unit)
+    return out
+
+
+def random_split(
+    records: Sequence[ProteinRecord],
+    *,
+    fractions: Sequence[float] = (0.8, 0.1, 0.1),
+    seed: int = 0,
+) -> dict[str, list[ProteinRecord]]:
+    """Each family's records shuffled into train/valid/test by ``fractions``."""
+    units: dict[str, list[list[int]]] = defaultdict(list)
+    for i, record in enumerate(records):
+        units[str(record.family)].append([i])
+    return _split(records, units, fractions, seed)
+
+
+def _kmer_matrix(sequences: Sequence[str], k: int) -> Any:
+    """Sparse 0/1 matrix (sequence x k-mer present)."""
+    from scipy import sparse
+
+    rows, cols = [], []
+    for i, sequence in enumerate(sequences):
+        kmers = {int.from_bytes(sequence[j : j + k].encode()) for j in range(len(sequence) - k + 1)}
+        rows.extend([i] * len(kmers))
+        cols.extend(kmers)
+    _, cols_dense = np.unique(np.asarray(cols, dtype=np.int64), return_inverse=True)
+    data = np.ones(len(rows), dtype=np.float32)
+    shape = (len(sequences), int(cols_dense.max()) + 1 if len(cols) else 1)
+    return sparse.csr_matrix((data, (rows, cols_dense)), shape=shape)
+
+
+def identity_clusters(sequences: Sequence[str], *, identity: float = 0.5, k: int = 3) -> list[int]:
+    """Cluster id per sequence: single linkage at estimated identity >= ``identity``.
+
+    Examples
+    --------
+    >>> identity_clusters(["MKVLAAGIVG", "MKVLAAGIVA", "WWPPHHCCYY"], identity=0.7)
+    [0, 0, 1]
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    if len(sequences) < 2:
+        return [0] * len(sequences)
+    matrix = _kmer_matrix(sequences, k)
+    sizes = np.asarray(matrix.sum(axis=1)).ravel()
+    shared = (matrix @ matrix.T).tocoo()
+    smaller = np.maximum(np.minimum(sizes[shared.row], sizes[shared.col]), 1)
+    linked = shared.data / smaller >= identity**k
+    graph = shared.copy()
+    graph.data = linked.astype(np.float32)
+    graph.eliminate_zeros()
+    _, labels = connected_components(graph.tocsr(), directed=False)
+    # renumber in order of first appearance so ids do not depend on scipy's internals
+    first: dict[int, int] = {}
+    return [first.setdefault(int(label), len(first)) for label in labels]
+
+
+def clustered_split(
+    records: Sequence[ProteinRecord],
+    *,
+    identity: float = 0.5,
+    k: int = 3,
+    fractions: Sequence[float] = (0.8, 0.1, 0.1),
+    seed: int = 0,
+) -> dict[str, list[ProteinRecord]]:
+    """Like :func:`random_split`, but whole identity clusters (within a family) move together."""
+    by_family: dict[str, list[int]] = defaultdict(list)
+    for i, record in enumerate(records):
+        by_family[str(record.family)].append(i)
+    units: dict[str, list[list[int]]] = {}
+    for family, indices in by_family.items():
+        labels = identity_clusters([records[i].sequence for i in indices], identity=identity, k=k)
+        groups: dict[int, list[int]] = defaultdict(list)
+        for index, label in zip(indices, labels):
+            groups[label].append(index)
+        units[family] = [groups[label] for label in sorted(groups)]
+    return _split(records, units, fractions, seed)
+
+
+def write_split(
+    parts: dict[str, list[ProteinRecord]], directory: str | Path, *, info: dict[str, Any]
+) -> Path:
+    """Write ``train.csv``, ``valid.csv``, ``test.csv`` and ``split.json`` into ``directory``."""
+    directory = Path(directory)
+    for part in PARTS:
+        with atomic_write(directory / f"{part}.csv") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["name", "family", "sequence"])
+            writer.writerows((r.name, r.family or "", r.sequence) for r in parts.get(part, []))
+    counts = {part: len(parts.get(part, [])) for part in PARTS}
+    write_json(directory / "split.json", {**info, "counts": counts})
+    return directory
+
+
+def read_split(directory: str | Path) -> dict[str, list[ProteinRecord]]:
+    """Read a split written by :func:`write_split`."""
+    directory = Path(directory)
+    read_json(directory / "split.json")  # a clear error when this is not a split folder
+    out = {}
+    for part in PARTS:
+        path = directory / f"{part}.csv"
+        with path.open(newline="", encoding="utf-8") as handle:
+            out[part] = [
+                ProteinRecord(
+                    row["name"],
+                    check_sequence(row["sequence"], path=path, line=n, record=row["name"]),
+                    row["family"] or None,
+                )
+                for n, row in enumerate(csv.DictReader(handle), start=2)
+            ]
+    return out

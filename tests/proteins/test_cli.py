@@ -1,0 +1,83 @@
+"""The proteins commands end to end on tiny generated files."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from typer.testing import CliRunner
+
+from castlab.cli import app
+from castlab.proteins.synthetic import synthetic_families
+
+runner = CliRunner()
+
+
+def _write_families(folder):
+    records = synthetic_families(n_families=3, per_family=20, mutation=0.2, seed=1)
+    for family in sorted({r.family for r in records}):
+        path = folder / f"{family}.fasta"
+        path.write_text(
+            "".join(f">{r.name}\n{r.sequence}\n" for r in records if r.family == family)
+        )
+    return records
+
+
+def test_train_predict_evaluate(tmp_path):
+    records = _write_families(tmp_path)
+    files = sorted(str(p) for p in tmp_path.glob("*.fasta"))
+    # plain FASTA: the family comes from a label CSV
+    labels = tmp_path / "labels.csv"
+    labels.write_text("name,family\n" + "".join(f"{r.name},{r.family}\n" for r in records))
+    out = tmp_path / "run"
+    result = runner.invoke(
+        app,
+        [
+            "proteins",
+            "train",
+            *files,
+            "--labels",
+            str(labels),
+            "--model",
+            "cnn",
+            "--epochs",
+            "3",
+            "--dim",
+            "16",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "test: accuracy" in result.output
+    scores = json.loads((out / "test_scores.json").read_text())
+    assert scores["accuracy"] > 0.5
+    query = tmp_path / "query.fa"
+    query.write_text(f">q1\n{records[0].sequence}\n>q2\n{records[-1].sequence}\n")
+    predictions = tmp_path / "p.csv"
+    result = runner.invoke(
+        app,
+        [
+            "proteins",
+            "predict",
+            str(out / "model"),
+            str(query),
+            "--out",
+            str(predictions),
+            "--top-k",
+            "2",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(predictions.open()))
+    assert [r["name"] for r in rows] == ["q1", "q2"] and rows[0]["top_k"].count(";") == 1
+    assert 0 < float(rows[0]["probability"]) <= 1
+    result = runner.invoke(app, ["proteins", "evaluate", str(out / "model"), str(out / "split")])
+    assert result.exit_code == 0 and "accuracy" in result.output and "queries/s" in result.output
+
+
+def test_unlabelled_fasta_is_a_user_error(tmp_path):
+    path = tmp_path / "plain.fasta"
+    path.write_text(">a\nMKV\n>b\nMKL\n")
+    result = runner.invoke(app, ["proteins", "train", str(path), "--out", str(tmp_path / "r")])
+    assert result.exit_code != 0 and "no family" in str(result.exception)

@@ -1,0 +1,75 @@
+"""Networks: shapes, padding does not change predictions, layer groups, save/load."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from castlab.core.errors import CastlabError
+from castlab.proteins.model import (
+    ClassifierConfig,
+    ProteinModel,
+    build_classifier,
+    encode_batch,
+)
+from castlab.proteins.tokenize import build_tokenizer
+
+TINY = {
+    "vocab_size": 29,
+    "n_classes": 3,
+    "dim": 16,
+    "hidden": 16,
+    "layers": 2,
+    "heads": 2,
+    "block_size": 64,
+    "head_hidden": 8,
+    "blocks": 2,
+}
+
+
+@pytest.mark.parametrize("kind", ["lstm", "transformer", "cnn"])
+def test_padding_does_not_change_the_output(kind):
+    torch.manual_seed(0)
+    net = build_classifier(ClassifierConfig(kind=kind, **TINY)).eval()
+    tokenizer = build_tokenizer("aa", [])
+    idx, lengths = encode_batch(tokenizer, ["MKVLAAG", "MKVLAAGWWWPPPHHH"], max_tokens=64)
+    assert tuple(idx.shape) == (2, 17) and lengths.tolist() == [8, 17]
+    batched = net(idx, lengths)
+    alone = net(idx[:1, :8], lengths[:1])
+    assert batched.shape == (2, 3)
+    torch.testing.assert_close(batched[:1], alone, atol=1e-5, rtol=1e-4)
+
+
+def test_layer_groups_cover_every_parameter_once():
+    for kind in ("lstm", "transformer"):
+        net = build_classifier(ClassifierConfig(kind=kind, **TINY))
+        grouped = [id(p) for g in net.layer_groups() for p in g]
+        assert len(grouped) == len(set(grouped))
+        used = {id(p) for n, p in net.named_parameters() if "decoder" not in n}
+        assert used <= set(grouped)
+        assert len(net.layer_groups()) == 2 + TINY["layers"]
+
+
+def test_save_and_load_give_the_same_probabilities(tmp_path):
+    torch.manual_seed(0)
+    config = ClassifierConfig(kind="lstm", **TINY)
+    model = ProteinModel(
+        build_tokenizer("aa", []),
+        build_classifier(config).eval(),
+        config,
+        ["a", "b", "c"],
+        {"note": "test"},
+    )
+    sequences = ["MKVLAAG", "WWPPHHC", "MKV" * 30]
+    before = model.predict_proba(sequences)
+    loaded = ProteinModel.load(model.save(tmp_path / "m"))
+    assert loaded.families == ["a", "b", "c"] and loaded.info == {"note": "test"}
+    assert abs(loaded.predict_proba(sequences) - before).max() < 1e-6
+    assert abs(before.sum(axis=1) - 1).max() < 1e-6
+
+
+def test_unknown_kind_and_non_model_folder(tmp_path):
+    with pytest.raises(CastlabError, match="unknown model"):
+        build_classifier(ClassifierConfig(kind="gru"))
+    with pytest.raises(CastlabError, match="no model.safetensors"):
+        ProteinModel.load(tmp_path)
