@@ -17,6 +17,7 @@ from castlab.core.errors import CastlabError
 from castlab.imbalance.cli import app as imbalance_app
 from castlab.lifelog.cli import app as lifelog_app
 from castlab.proteins.cli import app as proteins_app
+from castlab.sentiment.cli import app as sentiment_app
 from castlab.tunes.cli import app as tunes_app
 
 __all__ = ["app", "main"]
@@ -33,6 +34,7 @@ app.add_typer(tunes_app, name="tunes")
 app.add_typer(lifelog_app, name="lifelog")
 app.add_typer(imbalance_app, name="imbalance")
 app.add_typer(proteins_app, name="proteins")
+app.add_typer(sentiment_app, name="sentiment")
 
 
 @app.command()
@@ -57,6 +59,20 @@ def demo(
             )
     path = run_demo(out, domain)
     typer.echo(f"report written to {path}")
+
+
+@app.command()
+def ui(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8501,
+) -> None:
+    """Start the web app (Streamlit) on this machine only, one page per domain.
+
+    Example: castlab ui --port 8501
+    """
+    from castlab.ui.launch import run
+
+    typer.echo(f"castlab ui on http://127.0.0.1:{port} (Ctrl-C stops it)")
+    run(port)
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ DOMAIN_DEMOS: dict[str, tuple[str, str]] = {
     "lifelog": ("castlab.lifelog.demo", "Time, mood and typing from self-tracking exports."),
     "imbalance": ("castlab.imbalance.demo", "Imbalanced training data, prior-shift correction."),
     "proteins": ("castlab.proteins.demo", "Protein families from sequence: LMs, CNN, alignment."),
+    "sentiment": ("castlab.sentiment.demo", "Post sentiment per author and per capital city."),
 }
 
 

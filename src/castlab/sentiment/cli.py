@@ -1,0 +1,287 @@
+"""``castlab sentiment ...``: thin commands over :mod:`castlab.sentiment`.
+
+Library imports (torch, transformers, pandas) sit inside the commands so ``castlab --help``
+stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from castlab.core.errors import CastlabError
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="Score posts negative / neutral / positive, summarise authors, map capital cities.\n\n"
+    "Example: castlab sentiment score tweets.csv --out scored.csv",
+    no_args_is_help=True,
+)
+
+_POSTS = Annotated[Path, typer.Argument(help="Posts: .csv, .tsv, .jsonl or .parquet.")]
+_SCORER = Annotated[
+    str, typer.Option(help="vader | minilm | finetune | hf:<model id or folder>.")
+]
+_MODEL = Annotated[
+    Path | None,
+    typer.Option(help="minilm: a head folder; finetune: the run folder of `sentiment train`."),
+]
+_LABELS = Annotated[
+    str | None, typer.Option(help="hf: the model's output labels in order, e.g. neg,neu,pos.")
+]
+_TEXT = Annotated[str | None, typer.Option(help="Column with the text (default: recognised).")]
+_AUTHOR = Annotated[str | None, typer.Option(help="Column with the author.")]
+_COUNTRY = Annotated[str | None, typer.Option(help="Column with a country name or ISO code.")]
+_LATITUDE = Annotated[str | None, typer.Option(help="Column with the latitude.")]
+_LONGITUDE = Annotated[str | None, typer.Option(help="Column with the longitude.")]
+_THREADS = Annotated[int, typer.Option(help="CPU threads for the model.")]
+_BATCH = Annotated[int, typer.Option(help="Posts per model batch.")]
+
+
+def _columns(**names: str | None) -> Any:
+    from castlab.sentiment.data import ColumnMap
+
+    return ColumnMap(**names)
+
+
+def _scorer(name: str, model: Path | None, labels: str | None, batch_size: int, threads: int) -> Any:
+    import torch
+
+    from castlab.sentiment.scorers import load_scorer
+
+    torch.set_num_threads(max(threads, 1))
+    parts = labels.split(",") if labels else None
+    return load_scorer(name, model=model, labels=parts, batch_size=batch_size)
+
+
+def _scored(path: Path, columns: Any, scorer: str, model: Path | None, threads: int) -> Any:
+    """Read ``path``; score it first unless it is a file written by ``sentiment score``."""
+    from castlab.sentiment.data import read_posts
+
+    frame = read_posts(path, columns=columns)
+    if "score" in frame.columns and "label" in frame.columns:
+        return frame
+    return frame.join(_scorer(scorer, model, None, 64, threads).score(list(frame["text"])))
+
+
+@app.command()
+def score(
+    posts: _POSTS,
+    out: Annotated[Path, typer.Option(help="Output .csv or .parquet.")] = Path("scored.csv"),
+    scorer: _SCORER = "minilm",
+    model: _MODEL = None,
+    labels: _LABELS = None,
+    text_column: _TEXT = None,
+    author_column: _AUTHOR = None,
+    country_column: _COUNTRY = None,
+    latitude_column: _LATITUDE = None,
+    longitude_column: _LONGITUDE = None,
+    chunk_size: Annotated[int, typer.Option(help="Posts read and written at a time.")] = 10_000,
+    batch_size: _BATCH = 64,
+    threads: _THREADS = 2,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Score every post: p_negative, p_neutral, p_positive and score = p_pos - p_neg.
+
+    Streams the file in chunks, so millions of posts fit in flat memory.
+
+    Example: castlab sentiment score tweets.csv --out scored.csv --scorer minilm
+    """
+    from castlab.sentiment.stream import score_file
+
+    columns = _columns(
+        text=text_column,
+        author=author_column,
+        country=country_column,
+        latitude=latitude_column,
+        longitude=longitude_column,
+    )
+    chosen = _scorer(scorer, model, labels, batch_size, threads)
+    total = score_file(posts, out, chosen, columns=columns, chunk_size=chunk_size, progress=progress)
+    typer.echo(f"scored {total} posts with {chosen.name} into {out}")
+
+
+@app.command()
+def authors(
+    posts: _POSTS,
+    out: Annotated[Path, typer.Option(help="Folder for authors.csv and hexbins.png.")] = Path(
+        "sentiment-authors"
+    ),
+    scorer: _SCORER = "minilm",
+    model: _MODEL = None,
+    text_column: _TEXT = None,
+    author_column: _AUTHOR = None,
+    max_authors: Annotated[int, typer.Option(help="Authors drawn in the hexbin figure.")] = 6,
+    min_posts: Annotated[int, typer.Option(help="Leave out authors with fewer posts.")] = 1,
+    threads: _THREADS = 2,
+) -> None:
+    """Summarise each author (count, mean, median, spread, shares) and draw hexbins.
+
+    POSTS may be a file written by `sentiment score` (used as is) or raw posts (scored first).
+
+    Example: castlab sentiment authors scored.csv --out sentiment-authors
+    """
+    from castlab.core.artifacts import atomic_write
+    from castlab.sentiment.plots import plot_author_hexbins
+    from castlab.sentiment.views import author_summary
+
+    frame = _scored(posts, _columns(text=text_column, author=author_column), scorer, model, threads)
+    if "author" not in frame.columns:
+        raise CastlabError("no author column found", path=posts, fix="pass --author-column")
+    summary = author_summary(frame, min_posts=min_posts)
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_write(out / "authors.csv") as handle:
+        summary.to_csv(handle, index=False)
+    chosen = frame[frame["author"].isin(summary["author"])]
+    plot_author_hexbins(chosen, out / "hexbins.png", max_authors=max_authors)
+    typer.echo(f"{len(summary)} authors written to {out / 'authors.csv'} and {out / 'hexbins.png'}")
+
+
+@app.command("map")
+def map_(
+    posts: _POSTS,
+    out: Annotated[Path, typer.Option(help="Folder for capitals.csv, map.png, map.html.")] = Path(
+        "sentiment-map"
+    ),
+    scorer: _SCORER = "minilm",
+    model: _MODEL = None,
+    text_column: _TEXT = None,
+    country_column: _COUNTRY = None,
+    latitude_column: _LATITUDE = None,
+    longitude_column: _LONGITUDE = None,
+    radius_km: Annotated[float, typer.Option(help="Posts this close to a capital count.")] = 50.0,
+    min_posts: Annotated[int, typer.Option(help="Leave out countries with fewer posts.")] = 1,
+    threads: _THREADS = 2,
+) -> None:
+    """Average score per country of posts from its capital: CSV, PNG map, offline HTML map.
+
+    Example: castlab sentiment map scored.csv --out sentiment-map --radius-km 50
+    """
+    from castlab.core.artifacts import atomic_write
+    from castlab.sentiment.plots import plot_capital_map, write_capital_map_html
+    from castlab.sentiment.views import capital_sentiment
+
+    columns = _columns(
+        text=text_column,
+        country=country_column,
+        latitude=latitude_column,
+        longitude=longitude_column,
+    )
+    frame = _scored(posts, columns, scorer, model, threads)
+    table = capital_sentiment(frame, radius_km=radius_km, min_posts=min_posts)
+    if table.empty:
+        raise CastlabError(
+            f"no posts within {radius_km:g} km of a capital or labelled with a country",
+            path=posts,
+            fix="check the country/latitude/longitude columns or raise --radius-km",
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_write(out / "capitals.csv") as handle:
+        table.to_csv(handle, index=False)
+    plot_capital_map(table, out / "map.png")
+    write_capital_map_html(table, out / "map.html")
+    typer.echo(f"{len(table)} countries written to {out}/capitals.csv, map.png, map.html")
+
+
+@app.command()
+def train(
+    semeval: Annotated[Path, typer.Option(help="Folder of SemEval twitter-*-A.tsv files.")],
+    tweeteval: Annotated[Path, typer.Option(help="TweetEval sentiment folder (val split).")],
+    out: Annotated[Path, typer.Option(help="Run folder.")] = Path("runs/sentiment/finetune"),
+    kind: Annotated[str, typer.Option(help="finetune (whole MiniLM) | head (linear head).")] = "finetune",
+    epochs: Annotated[int, typer.Option(help="Passes over the training tweets.")] = 1,
+    max_train: Annotated[int, typer.Option(help="Random subset of tweets (0: all).")] = 0,
+    batch_size: _BATCH = 32,
+    lr: Annotated[float, typer.Option(help="Peak learning rate.")] = 5e-5,
+    max_steps: Annotated[int, typer.Option(help="Stop after this many steps (-1: none).")] = -1,
+    resume: Annotated[bool, typer.Option(help="Continue from OUT/checkpoints/last.ckpt.")] = False,
+    threads: _THREADS = 2,
+) -> None:
+    """Train on SemEval 2013-2016 minus every TweetEval validation tweet; validate on TweetEval.
+
+    Example: castlab sentiment train --semeval data/semeval --tweeteval data/tweeteval --out runs/sentiment/ft
+    """
+    import torch
+
+    from castlab.core.training import TrainConfig
+    from castlab.sentiment.data import read_tweeteval, training_tweets
+    from castlab.sentiment.train import FineTuneConfig, finetune, train_head_from_data
+
+    torch.set_num_threads(max(threads, 1))
+    tweets = training_tweets(semeval, tweeteval)
+    val = read_tweeteval(tweeteval, "val")
+    if kind == "head":
+        folder, result = train_head_from_data(tweets, val, out, max_train=max_train)
+        typer.echo(f"head written to {folder}; TweetEval val macro recall {result.macro_recall:.3f}")
+        return
+    if kind != "finetune":
+        raise CastlabError(f"unknown --kind {kind!r}", fix="use finetune or head")
+    config = FineTuneConfig(max_train=max_train)
+    train_config = TrainConfig(
+        max_epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr=lr, accelerator="cpu"
+    )
+    folder = finetune(tweets, val, out, config=config, train_config=train_config, resume=resume)
+    typer.echo(f"model written to {folder}; score with --scorer finetune --model {out}")
+
+
+@app.command()
+def evaluate(
+    tweeteval: Annotated[Path, typer.Option(help="TweetEval sentiment folder.")],
+    scorer: _SCORER = "minilm",
+    model: _MODEL = None,
+    labels: _LABELS = None,
+    split: Annotated[str, typer.Option(help="TweetEval split with text and labels.")] = "val",
+    batch_size: _BATCH = 64,
+    threads: _THREADS = 2,
+) -> None:
+    """Macro recall (TweetEval's metric), accuracy and confusion matrix of a scorer.
+
+    Example: castlab sentiment evaluate --tweeteval data/tweeteval --scorer vader
+    """
+    from castlab.sentiment.data import LABELS, read_tweeteval
+    from castlab.sentiment.train import evaluate_scorer
+
+    frame = read_tweeteval(tweeteval, split)
+    result = evaluate_scorer(_scorer(scorer, model, labels, batch_size, threads), frame)
+    typer.echo(f"{scorer} on TweetEval {split} ({len(frame)} tweets)")
+    typer.echo(f"macro recall {result.macro_recall:.4f}  accuracy {result.accuracy:.4f}")
+    typer.echo("confusion (rows true, columns predicted): " + " ".join(LABELS))
+    for name, row in zip(LABELS, result.confusion):
+        typer.echo(f"  {name:>8} " + " ".join(f"{v:6d}" for v in row))
+
+
+@app.command()
+def collect(
+    source: Annotated[str, typer.Argument(help="x | mastodon.")],
+    out: Annotated[Path, typer.Option(help="JSONL file to append posts to.")] = Path("posts.jsonl"),
+    query: Annotated[str | None, typer.Option(help="x: search query.")] = None,
+    instance: Annotated[str, typer.Option(help="mastodon: server URL.")] = "https://mastodon.social",
+    hashtag: Annotated[str | None, typer.Option(help="mastodon: hashtag timeline.")] = None,
+    account: Annotated[str | None, typer.Option(help="mastodon: an account's posts.")] = None,
+    max_posts: Annotated[int, typer.Option(help="Stop after this many posts.")] = 1000,
+    base_url: Annotated[str, typer.Option(help="x: API root (for proxies and tests).")] = "https://api.x.com",
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted run.")] = False,
+) -> None:
+    """Collect posts from X (recent search; token in X_BEARER_TOKEN) or a Mastodon timeline.
+
+    Example: castlab sentiment collect mastodon --hashtag caturday --max-posts 200 --out cats.jsonl
+    """
+    from castlab.sentiment.collect import CollectConfig, collect_mastodon, collect_x
+
+    if source == "x":
+        if not query:
+            raise CastlabError("collect x needs --query", fix='e.g. --query "from:nasa lang:en"')
+        config = CollectConfig(max_posts=max_posts, page_size=100)
+        result = collect_x(query, out, base_url=base_url, config=config, resume=resume)
+    elif source == "mastodon":
+        config = CollectConfig(max_posts=max_posts, page_size=40)
+        result = collect_mastodon(
+            out, instance=instance, hashtag=hashtag, account=account, config=config, resume=resume
+        )
+    else:
+        raise CastlabError(f"unknown source {source!r}", fix="use x or mastodon")
+    state = "finished" if result.finished else "stopped at --max-posts (continue with --resume)"
+    typer.echo(f"{result.posts} posts in {out} ({result.pages} pages now; {state})")

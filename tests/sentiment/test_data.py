@@ -1,0 +1,118 @@
+"""Reading posts (formats, column mapping, streaming) and the labelled tweet sets."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from castlab.core.errors import CastlabError
+from castlab.sentiment.data import (
+    ColumnMap,
+    iter_posts,
+    match_key,
+    normalise_tweet,
+    read_posts,
+    read_semeval,
+    read_tweeteval,
+    training_tweets,
+)
+
+TWINT_HEADER = (
+    "id,conversation_id,created_at,date,time,timezone,user_id,username,name,place,tweet,"
+    "language,mentions,urls,photos,replies_count,retweets_count,likes_count,hashtags,cashtags,"
+    "link,retweet,quote_url,video,thumbnail,near,geo,source,user_rt_id,user_rt,retweet_id,"
+    "reply_to,retweet_date,translate,trans_src,trans_dest"
+)
+
+
+def test_twint_csv_export_is_recognised(tmp_path):
+    path = tmp_path / "twint.csv"
+    row = '1,1,2021-06-01 10:00:00 UTC,2021-06-01,10:00:00,+0000,9,elon,Elon,,"Rockets, rockets",en'
+    path.write_text(TWINT_HEADER + "\n" + row + ",,,,,,,,,,,,,,,,,,,,,,,,\n")
+    frame = read_posts(path)
+    assert frame.loc[0, "text"] == "Rockets, rockets"
+    assert frame.loc[0, "author"] == "elon"
+    assert frame.loc[0, "time"] == "2021-06-01 10:00:00 UTC"  # created_at wins over date/time
+
+
+def test_snscrape_jsonl_nested_fields_are_flattened(tmp_path):
+    record = {
+        "rawContent": "Hello from Nairobi",
+        "user": {"username": "ann"},
+        "date": "2023-01-01T00:00:00+00:00",
+        "place": {"fullName": "Nairobi, Kenya", "country": "Kenya"},
+        "coordinates": {"latitude": -1.28, "longitude": 36.8},
+    }
+    path = tmp_path / "snscrape.jsonl"
+    path.write_text(json.dumps(record) + "\n" + json.dumps({"rawContent": "no place"}) + "\n")
+    frame = read_posts(path)
+    assert list(frame.columns) == [
+        "text", "author", "time", "place", "country", "latitude", "longitude",
+    ]
+    assert frame.loc[0, "country"] == "Kenya" and frame.loc[0, "latitude"] == pytest.approx(-1.28)
+    assert frame.loc[1, "text"] == "no place" and pd.isna(frame.loc[1, "latitude"])
+
+
+def test_parquet_and_explicit_column_names(tmp_path):
+    path = tmp_path / "posts.parquet"
+    pd.DataFrame({"body_text": ["a", "b", "c"], "who": ["x", "y", "x"]}).to_parquet(path)
+    chunks = list(iter_posts(path, columns=ColumnMap(text="body_text", author="who"), chunk_size=2))
+    assert [len(c) for c in chunks] == [2, 1]
+    assert list(pd.concat(chunks)["author"]) == ["x", "y", "x"]
+
+
+def test_streaming_keeps_chunks_small_on_a_big_file(tmp_path):
+    path = tmp_path / "big.csv"
+    with path.open("w") as handle:
+        handle.write("text\n")
+        for i in range(25_000):
+            handle.write(f"post number {i}\n")
+    sizes = [len(chunk) for chunk in iter_posts(path, chunk_size=4_000, progress=True)]
+    assert sum(sizes) == 25_000 and max(sizes) == 4_000
+
+
+def test_errors_say_what_and_how_to_fix(tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(CastlabError, match="no text column.*--text-column.*a, b"):
+        read_posts(path)
+    with pytest.raises(CastlabError, match="no column 'zz' for author"):
+        read_posts(path, columns=ColumnMap(text="a", author="zz"))
+    with pytest.raises(CastlabError, match="unknown file type"):
+        read_posts(_write(tmp_path / "x.xml"))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "ok"}\n{oops\n')
+    with pytest.raises(CastlabError) as error:
+        read_posts(bad)
+    assert error.value.line == 2
+    with pytest.raises(CastlabError, match="file not found"):
+        read_posts(tmp_path / "missing.csv")
+
+
+def _write(path):
+    path.write_text("<x/>")
+    return path
+
+
+def test_normalise_and_match_key():
+    assert normalise_tweet("@Bob see http://t.co/x and www.a.com") == "@user see http and http"
+    assert match_key('"Gas hit $3.39!!!! I\\u2019m going :)"') == match_key("Gas hit $3.39 I'm going")
+    assert match_key("a b") != match_key("a c")
+
+
+def test_semeval_minus_tweeteval_val(shared_data):
+    semeval = shared_data / "semeval-twitter-sentiment"
+    tweeteval = shared_data / "tweeteval-sentiment"
+    everything = read_semeval(semeval)
+    val = read_tweeteval(tweeteval, "val")
+    train = training_tweets(semeval, tweeteval)
+    assert len(everything) == 50_334 and len(val) == 2_000
+    assert set(val["label"]) == {0, 1, 2}
+    val_keys = set(val["text"].map(match_key))
+    train_keys = train["text"].map(match_key)
+    assert not train_keys.isin(val_keys).any()  # no validation tweet is trained on
+    assert train_keys.is_unique
+    assert 45_000 < len(train) < len(everything) - 1_900
+    assert not train["text"].str.contains(r"\\u2019", regex=False).any()  # escapes decoded

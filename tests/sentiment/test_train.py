@@ -1,0 +1,99 @@
+"""Metrics, the head trainer, and end-to-end fine-tuning on a tiny random encoder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from castlab.core.errors import CastlabError
+from castlab.core.training import TrainConfig
+from castlab.sentiment.scorers import FineTunedScorer, MiniLMScorer
+from castlab.sentiment.train import (
+    FineTuneConfig,
+    HeadConfig,
+    class_weights,
+    evaluate_predictions,
+    finetune,
+    save_head,
+    train_head,
+)
+
+
+def test_metrics_match_hand_counts():
+    truth = [0, 0, 1, 1, 1, 2]
+    predicted = [0, 1, 1, 1, 2, 2]
+    result = evaluate_predictions(truth, predicted)
+    assert result.confusion == ((1, 1, 0), (0, 2, 1), (0, 0, 1))
+    assert result.recalls == pytest.approx((0.5, 2 / 3, 1.0))
+    assert result.macro_recall == pytest.approx((0.5 + 2 / 3 + 1) / 3)
+    assert result.accuracy == pytest.approx(4 / 6)
+    with pytest.raises(CastlabError):
+        evaluate_predictions([0, 1], [0])
+
+
+def test_class_weights_balance_the_loss():
+    labels = np.array([0] * 10 + [1] * 30 + [2] * 60)
+    weights = class_weights(labels)
+    counts = np.bincount(labels)
+    assert np.allclose(np.array(weights) * counts, len(labels) / 3)
+
+
+def test_head_learns_separable_vectors_and_round_trips(tmp_path):
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 16))
+    labels = rng.integers(0, 3, size=300)
+    vectors = centres[labels] + 0.3 * rng.normal(size=(300, 16))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    head = train_head(vectors.astype(np.float32), labels, HeadConfig(steps=200))
+    import torch
+
+    with torch.no_grad():
+        predicted = head(torch.as_tensor(vectors, dtype=torch.float32)).argmax(1).numpy()
+    assert evaluate_predictions(labels, predicted).accuracy > 0.95
+    folder = save_head(head, tmp_path / "head", HeadConfig(), note="test")
+    assert (folder / "model.safetensors").stat().st_size < 2_000
+
+
+def _tiny_encoder(folder):
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from castlab.sentiment.model import minilm_path
+
+    config = BertConfig(
+        vocab_size=30522, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=32, max_position_embeddings=128,
+    )
+    BertModel(config).save_pretrained(folder)
+    AutoTokenizer.from_pretrained(str(minilm_path())).save_pretrained(folder)
+    return folder
+
+
+def test_finetune_writes_a_model_the_scorer_loads(tmp_path):
+    encoder = _tiny_encoder(tmp_path / "encoder")
+    train = pd.DataFrame({"text": ["good", "bad", "ok then", "great!", "awful"] * 8, "label": [2, 0, 1, 2, 0] * 8})
+    run = tmp_path / "run"
+    config = TrainConfig(max_epochs=1, batch_size=8, lr=1e-3, progress=False, accelerator="cpu")
+    folder = finetune(train, train[:10], run, config=FineTuneConfig(max_length=16), train_config=config, encoder_path=encoder)
+    assert (folder / "model.safetensors").exists() and (run / "metrics.csv").exists()
+    assert (run / "checkpoints" / "last.ckpt").exists()
+    assert "val_macro_recall" in (run / "metrics.csv").read_text()
+    frame = FineTunedScorer(run).score(["good", "bad"])
+    assert np.allclose(frame[["p_negative", "p_neutral", "p_positive"]].sum(1), 1)
+    with pytest.raises(CastlabError, match="nothing to resume"):
+        finetune(train, None, tmp_path / "other", train_config=config, encoder_path=encoder, resume=True)
+
+
+def test_minilm_scorer_accepts_another_head(tmp_path):
+    import torch
+
+    from castlab.sentiment.model import SentimentHead
+
+    head = SentimentHead(384)
+    with torch.no_grad():  # a head that always says neutral
+        head.linear.weight.zero_()
+        head.linear.bias.copy_(torch.tensor([0.0, 5.0, 0.0]))
+    folder = save_head(head, tmp_path / "head", HeadConfig())
+    frame = MiniLMScorer(folder).score(["I love it", "I hate it"])
+    assert list(frame["label"]) == ["neutral", "neutral"]
+    assert np.allclose(frame["score"], 0)
