@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
 
 from castlab.sentiment.generate import generate_author_posts, generate_capital_posts
 from castlab.sentiment.plots import (
@@ -37,8 +43,9 @@ def test_maps_png_and_self_contained_html(tmp_path):
     assert all(iso3 in page for iso3 in table["iso3"])
     data = json.loads(re.search(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*?\]),\s*\{', page, re.S).group(1))
     with_shapes = set(country_shapes()) & set(table["iso3"])
-    assert {f["id"] for f in data[0]["geojson"]["features"]} == with_shapes
-    assert len(data[1]["lat"]) == len(table)  # every capital is also a dot
+    assert {f["id"] for f in data[1]["geojson"]["features"]} == with_shapes
+    assert not with_shapes & {f["id"] for f in data[0]["geojson"]["features"]}  # grey: no posts
+    assert len(data[2]["lat"]) == len(table)  # every capital is also a dot
 
 
 def test_clockwise_rings():
@@ -50,3 +57,29 @@ def test_clockwise_rings():
 def test_confusion_png(tmp_path):
     path = plot_confusion([[5, 1, 0], [1, 5, 1], [0, 2, 6]], tmp_path / "c.png", title="t")
     assert path.read_bytes()[:4] == PNG
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium")
+def test_html_map_draws_countries_with_no_network(tmp_path):
+    table = pd.DataFrame(
+        {"iso3": ["USA", "BRA"], "country": ["United States", "Brazil"], "capital": ["W", "B"],
+         "latitude": [38.9, -15.8], "longitude": [-77.0, -47.9], "posts": [3, 3],
+         "mean_score": [-1.0, 1.0]}
+    )
+    page = write_capital_map_html(table, tmp_path / "m.html")
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--virtual-time-budget=5000",
+         "--window-size=800,500", f"--screenshot={shot}", page.as_uri()],
+        capture_output=True, timeout=120, check=False,
+    )
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(shot).convert("RGB")).reshape(-1, 3).astype(int)
+    red = (np.abs(pixels - [165, 0, 38]).sum(1) < 40).sum()  # RdYlGn at -1
+    green = (np.abs(pixels - [0, 104, 55]).sum(1) < 40).sum()  # RdYlGn at +1
+    assert red > 2_000 and green > 2_000  # both countries filled, not a blank map

@@ -97,3 +97,28 @@ def test_minilm_scorer_accepts_another_head(tmp_path):
     frame = MiniLMScorer(folder).score(["I love it", "I hate it"])
     assert list(frame["label"]) == ["neutral", "neutral"]
     assert np.allclose(frame["score"], 0)
+
+
+def test_finetune_can_start_from_a_trained_head(tmp_path):
+    import torch
+
+    from castlab.core.artifacts import load_model_weights
+    from castlab.sentiment.model import SentimentHead
+
+    encoder = _tiny_encoder(tmp_path / "encoder")
+    head = SentimentHead(16)
+    with torch.no_grad():
+        head.linear.bias.copy_(torch.tensor([0.5, -1.0, 2.0]))
+    head_dir = save_head(head, tmp_path / "head", HeadConfig())
+    train = pd.DataFrame({"text": ["good", "bad", "fine"] * 4, "label": [2, 0, 1] * 4})
+    frozen = TrainConfig(max_epochs=1, batch_size=4, lr=0.0, one_cycle=False, progress=False, accelerator="cpu")
+    folder = finetune(
+        train, None, tmp_path / "run", config=FineTuneConfig(max_length=8, init_head=str(head_dir)),
+        train_config=frozen, encoder_path=encoder,
+    )
+    weights, _ = load_model_weights(folder)
+    assert torch.allclose(weights["head.linear.bias"], torch.tensor([0.5, -1.0, 2.0]))
+    wide = save_head(SentimentHead(384), tmp_path / "wide", HeadConfig())
+    with pytest.raises(CastlabError, match="other inputs"):
+        finetune(train, None, tmp_path / "run2", config=FineTuneConfig(init_head=str(wide)),
+                 train_config=frozen, encoder_path=encoder)

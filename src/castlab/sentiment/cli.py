@@ -197,6 +197,9 @@ def train(
     batch_size: _BATCH = 32,
     lr: Annotated[float, typer.Option(help="Peak learning rate.")] = 5e-5,
     max_steps: Annotated[int, typer.Option(help="Stop after this many steps (-1: none).")] = -1,
+    init_head: Annotated[
+        str | None, typer.Option(help="finetune: start from a head folder, or 'shipped'.")
+    ] = None,
     resume: Annotated[bool, typer.Option(help="Continue from OUT/checkpoints/last.ckpt.")] = False,
     threads: _THREADS = 2,
 ) -> None:
@@ -219,7 +222,7 @@ def train(
         return
     if kind != "finetune":
         raise CastlabError(f"unknown --kind {kind!r}", fix="use finetune or head")
-    config = FineTuneConfig(max_train=max_train)
+    config = FineTuneConfig(max_train=max_train, init_head=init_head)
     train_config = TrainConfig(
         max_epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr=lr, accelerator="cpu"
     )

@@ -122,7 +122,10 @@ def plot_capital_map(table: pd.DataFrame, out_png: str | Path, *, title: str = "
             colours.append(cmap(norm(scores[iso3])) if iso3 in scores else (0.88, 0.88, 0.88, 1))
     fig, ax = plt.subplots(figsize=(11, 5.5))
     ax.add_collection(PatchCollection(patches, facecolor=colours, edgecolor="white", lw=0.3))
-    ax.scatter(table["longitude"], table["latitude"], s=6, c="black", zorder=3)
+    ax.scatter(  # every capital with posts is also a dot: small countries have no shape
+        table["longitude"], table["latitude"], s=14, c=table["mean_score"], cmap=cmap, norm=norm,
+        edgecolors="black", linewidths=0.4, zorder=3,
+    )
     ax.set(xlim=(-180, 180), ylim=(-60, 85), aspect="equal", title=title or "Mean score by capital")
     ax.set_axis_off()
     mappable = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
@@ -151,9 +154,7 @@ def write_capital_map_html(table: pd.DataFrame, out_html: str | Path, *, title: 
 
     shapes = country_shapes()
     features = []
-    for iso3 in table["iso3"]:
-        if iso3 not in shapes:
-            continue
+    for iso3 in shapes:  # every country: those without posts make the grey background
         polygons = [[clockwise(ring) if i == 0 else clockwise(ring)[::-1] for i, ring in enumerate(p)]
                     for p in _polygons(shapes[iso3])]
         geometry = {"type": "MultiPolygon", "coordinates": polygons}
@@ -179,9 +180,22 @@ def write_capital_map_html(table: pd.DataFrame, out_html: str | Path, *, title: 
         },
         showlegend=False,
     )
-    figure = go.Figure(
+    with_data = set(table["iso3"])
+    grey = [f for f in features if f["id"] not in with_data]
+    background = go.Choropleth(
+        geojson={"type": "FeatureCollection", "features": grey},
+        locations=[f["id"] for f in grey],
+        z=[0.0] * len(grey),
+        featureidkey="id",
+        colorscale=[[0, "#e0e0e0"], [1, "#e0e0e0"]],
+        showscale=False,
+        hoverinfo="skip",
+        marker={"line": {"color": "white", "width": 0.3}},
+    )
+    figure = go.Figure(background)
+    figure.add_trace(
         go.Choropleth(
-            geojson={"type": "FeatureCollection", "features": features},
+            geojson={"type": "FeatureCollection", "features": [f for f in features if f["id"] in with_data]},
             locations=list(table["iso3"]),
             z=list(table["mean_score"]),
             featureidkey="id",

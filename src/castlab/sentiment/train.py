@@ -149,6 +149,7 @@ class FineTuneConfig:
     max_train: int = 0  # use at most this many training tweets (0: all), a random subset
     dropout: float = 0.1
     balanced: bool = True  # weight classes equally, for macro recall
+    init_head: str | None = None  # start from this head folder ("shipped": castlab's own)
     seed: int = 0
 
 
@@ -283,6 +284,18 @@ def finetune(
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     weights = class_weights(train["label"].to_numpy()) if config.balanced else None
     model = SentimentClassifier(path, dropout=config.dropout, class_weights=weights)
+    if config.init_head:  # linear probe first, then fine-tune: the head starts useful
+        from castlab.core.artifacts import load_model_weights
+        from castlab.sentiment.scorers import HEAD_DIR
+
+        head_weights, head_config = load_model_weights(
+            HEAD_DIR if config.init_head == "shipped" else config.init_head
+        )
+        if head_config.get("vader_features") or head_weights["mean"].numel() != model.encoder.dim:
+            raise CastlabError(
+                "this head takes other inputs than the MiniLM vector", fix="drop --init-head"
+            )
+        model.head.load_state_dict(head_weights)
     model.train()  # from_pretrained returns eval mode, and Lightning keeps a module's mode
     run_dir = Path(run_dir)
     write_json(run_dir / "config.json", {"finetune": asdict(config), "train": train_config.to_dict()})
