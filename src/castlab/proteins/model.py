@@ -102,10 +102,11 @@ def _mask(idx: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
 class _Head(nn.Sequential):
     def __init__(self, width: int, hidden: int, n_classes: int, dropout: float) -> None:
         super().__init__(
-            nn.LayerNorm(width),
+            nn.BatchNorm1d(width),  # ULMFiT: batch statistics expose small input-dependent parts
             nn.Dropout(dropout),
             nn.Linear(width, hidden),
             nn.ReLU(),
+            nn.BatchNorm1d(hidden),
             nn.Dropout(dropout),
             nn.Linear(hidden, n_classes),
         )

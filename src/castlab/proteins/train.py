@@ -63,7 +63,7 @@ class ProteinTrainConfig:
     pretrain_epochs: int = 2  # 0: no pretraining (LM classifier from scratch)
     pretrain_lr: float = 0.0  # 0: 1e-2 for the LSTM, 2e-3 for the transformer
     finetune_epochs: int = 4
-    finetune_lr: float = 0.0  # 0: 5e-3 for the LSTM and CNN, 1e-3 for the transformer
+    finetune_lr: float = 0.0  # 0: 1e-2 for the LSTM, 1e-3 for the transformer, 5e-3 for the CNN
     lr_decay: float = 2.6  # discriminative rates: each lower layer group learns this much slower
     unfreeze: bool = True  # gradual unfreezing (one more layer group per epoch)
     batch_size: int = 32
@@ -205,7 +205,7 @@ def train_classifier(
             run_dir / "pretrain",
         )
         network.encoder.load_state_dict(lm.state_dict())
-    default_lr = 1e-3 if config.model == "transformer" else 5e-3
+    default_lr = {"lstm": 1e-2, "transformer": 1e-3}.get(config.model, 5e-3)
     finetune = FinetuneConfig(lr=config.finetune_lr or default_lr, lr_decay=config.lr_decay)
     task = ClassifierTask(network, finetune)
     train_loader = DataLoader(

@@ -1,0 +1,459 @@
+"""Protein family classification: every approach on Pfam families and human kinase groups,
+plus the blog's homework grid. Writes ``docs/results/proteins.md`` and files under
+``docs/results/proteins/``.
+
+Usage::
+
+    OMP_NUM_THREADS=1 python benchmarks/proteins.py            # the run on the results page
+    python benchmarks/proteins.py --families 8 --per-family 30 --seeds 1 --skip-kinases  # quick
+
+Parts (each rewrites the page when it finishes, so a stopped run keeps what is done):
+
+1. Pfam families (../shared/data/pfam-families, de-duplicated, subsampled): random split and
+   identity-clustered split; accuracy, macro-F1, log loss, fit seconds and queries/s (prediction
+   wall time including model loading / tool start-up) for k-mer TF-IDF + logistic regression,
+   phmmer top-1, blastp top-1, ProtCNN and an AWD-LSTM pretrained as a language model and
+   fine-tuned ULMFiT style.
+2. Human kinase groups (KinHub, 9 groups with >= 5 members): 5-fold stratified CV of the
+   baselines (and ProtCNN unless --skip-kinase-cnn).
+3. The homework grid: single amino acid vs unigram subwords at 3 vocabulary sizes, LSTM vs
+   transformer, N seeds each (castlab.proteins.experiment).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from castlab.proteins.baselines import (
+    BlastNearestNeighbour,
+    KmerLogisticRegression,
+    PhmmerNearestNeighbour,
+    blast_available,
+)
+from castlab.proteins.data import ProteinRecord, check_sequence, family_counts, load_records
+from castlab.proteins.experiment import ExperimentConfig, markdown_table, run_experiment, summarise
+from castlab.proteins.model import ProteinModel
+from castlab.proteins.plots import plot_approaches
+from castlab.proteins.splits import clustered_split, deduplicate, random_split, subsample
+from castlab.proteins.train import ProteinTrainConfig, score_probabilities, train_classifier
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+RESULTS = ROOT / "docs" / "results"
+FILES = RESULTS / "proteins"
+RUNS = ROOT / "runs" / "proteins-benchmark"
+
+
+def _machine() -> str:
+    text = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+    model = next(
+        (ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith("Model name")),
+        platform.processor() or "unknown CPU",
+    )
+    return (
+        f"{model}, {os.cpu_count()} logical CPUs (shared), torch threads {torch.get_num_threads()}"
+    )
+
+
+def _baselines() -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = [
+        ("k-mer TF-IDF + logistic", KmerLogisticRegression()),
+        ("phmmer top-1 (pyhmmer)", PhmmerNearestNeighbour()),
+    ]
+    if blast_available():
+        out.append(("blastp top-1 (ncbi-blast+)", BlastNearestNeighbour()))
+    return out
+
+
+def run_approaches(
+    parts: dict[str, list[ProteinRecord]],
+    models: dict[str, ProteinTrainConfig],
+    run_dir: Path,
+    *,
+    baselines: bool = True,
+) -> list[dict]:
+    """Fit every baseline and model on train(+valid), score on test."""
+    train, valid, test = parts["train"], parts["valid"], parts["test"]
+    truth = [r.family for r in test]
+    queries = [r.sequence for r in test]
+    rows = []
+    for name, baseline in _baselines() if baselines else []:
+        start = time.perf_counter()
+        baseline.fit([r.sequence for r in train + valid], [str(r.family) for r in train + valid])
+        fitted = time.perf_counter()
+        proba = baseline.predict_proba(queries)  # blastp: a new process, so start-up is included
+        predicted = time.perf_counter()
+        rows.append(_row(name, truth, proba, baseline.classes_, fitted - start, predicted - fitted))
+        print(f"  {rows[-1]}", flush=True)
+    for name, config in models.items():
+        start = time.perf_counter()
+        folder = run_dir / "-".join(name.split()[:2]).strip("()")
+        train_classifier(train, valid, config, folder)
+        fitted = time.perf_counter()
+        model = ProteinModel.load(folder / "model")  # loading is part of a query
+        proba = model.predict_proba(queries)
+        predicted = time.perf_counter()
+        rows.append(_row(name, truth, proba, model.families, fitted - start, predicted - fitted))
+        print(f"  {rows[-1]}", flush=True)
+    return rows
+
+
+def _row(name, truth, proba, classes, fit_s, predict_s) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "approach": name,
+        **score_probabilities(truth, proba, list(classes)),
+        "fit_s": fit_s,
+        "predict_s": predict_s,
+        "queries_per_s": len(truth) / max(predict_s, 1e-9),
+    }
+
+
+def pfam_part(args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
+    records, dropped = deduplicate(load_records(DATA / "pfam-families"))
+    total = len(records)
+    records = subsample(
+        records,
+        max_per_family=args.per_family,
+        families=args.families,
+        min_per_family=args.per_family,
+        seed=0,
+    )
+    choices = {
+        "cnn": ("ProtCNN (aa)", ProteinTrainConfig(
+            model="cnn", dim=args.dim, finetune_epochs=args.epochs, finetune_lr=5e-3, max_tokens=512
+        )),
+        "ulmfit": ("AWD-LSTM ULMFiT (aa)", ProteinTrainConfig(
+            model="lstm", dim=args.dim, hidden=2 * args.dim, pretrain_epochs=args.pretrain_epochs,
+            finetune_epochs=args.epochs, max_tokens=512,
+        )),
+        "scratch": ("AWD-LSTM no pretraining (aa)", ProteinTrainConfig(
+            model="lstm", dim=args.dim, hidden=2 * args.dim, pretrain_epochs=0,
+            finetune_epochs=args.epochs, max_tokens=512,
+        )),
+    }  # fmt: skip
+    models = dict(choices[name] for name in args.pfam_models)
+    frames, info = [], {"records_after_dedup": total, "dropped": dropped, "used": len(records)}
+    for split_name in ("random", "clustered"):
+        if split_name == "random":
+            parts = random_split(records, seed=0)
+        else:
+            parts = clustered_split(records, identity=args.identity, seed=0)
+        info[split_name] = {k: len(v) for k, v in parts.items()}
+        print(f"pfam {split_name}: {info[split_name]}", flush=True)
+        rows = run_approaches(
+            parts, models, RUNS / f"pfam-{split_name}", baselines=not args.skip_pfam_baselines
+        )
+        frame = pd.DataFrame(rows)
+        frame.insert(0, "split", split_name)
+        frames.append(frame)
+    info["families"] = len(family_counts(records))
+    return pd.concat(frames, ignore_index=True), info
+
+
+def read_kinases() -> list[ProteinRecord]:
+    """KinHub groups joined to UniProt sequences; multi-group rows and groups < 5 dropped."""
+    groups = pd.read_csv(DATA / "human-kinome-groups" / "kinhub.csv")
+    sequences = pd.read_csv(DATA / "human-kinome-groups" / "kinhub_uniprot.csv")
+    table = groups.merge(sequences, left_on="UniprotID", right_on="uniprot_id")
+    table = table[~table["Group"].str.contains(",")].drop_duplicates("UniprotID")
+    counts = table["Group"].value_counts()
+    table = table[table["Group"].isin(counts[counts >= 5].index)]
+    return [
+        ProteinRecord(
+            row.UniprotID, check_sequence(row.canonical_sequence, record=row.UniprotID), row.Group
+        )
+        for row in table.itertuples()
+    ]
+
+
+def kinase_part(args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
+    from sklearn.model_selection import StratifiedKFold
+
+    records, dropped = deduplicate(read_kinases())
+    labels = [r.family for r in records]
+    models = {}
+    if not args.skip_kinase_cnn:
+        models["ProtCNN (aa)"] = ProteinTrainConfig(
+            model="cnn",
+            dim=args.dim,
+            finetune_epochs=args.epochs,
+            finetune_lr=5e-3,
+            max_tokens=args.kinase_tokens,
+        )
+    rows = []
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    for fold, (train_index, test_index) in enumerate(folds.split(np.zeros(len(labels)), labels)):
+        train = [records[i] for i in train_index]
+        valid = train[::10] if models else []
+        parts = {
+            "train": [r for i, r in enumerate(train) if i % 10],
+            "valid": valid,
+            "test": [records[i] for i in test_index],
+        }
+        if not models:
+            parts = {"train": train, "valid": [], "test": parts["test"]}
+        print(f"kinases fold {fold}", flush=True)
+        for row in run_approaches(parts, models, RUNS / f"kinases-fold{fold}"):
+            rows.append({"fold": fold, **row})
+    info = {"kinases": len(records), "dropped": dropped, "groups": family_counts(records)}
+    return pd.DataFrame(rows), info
+
+
+def grid_part(args: argparse.Namespace) -> tuple[pd.DataFrame, ExperimentConfig]:
+    config = ExperimentConfig(
+        name="homework grid · Pfam subset",
+        source=str(DATA / "pfam-families"),
+        families=args.grid_families,
+        per_family=args.grid_per_family,
+        split="random",
+        tokenizers=("aa", "unigram"),
+        vocab_sizes=tuple(args.vocab_sizes),
+        models=("lstm", "transformer"),
+        seeds=tuple(range(args.seeds)),
+        train=replace(
+            ProteinTrainConfig(),
+            dim=args.grid_dim, hidden=2 * args.grid_dim, layers=2, heads=2, seq_len=64,
+            pretrain_epochs=args.grid_pretrain_epochs, finetune_epochs=args.grid_epochs, max_tokens=384,
+        ),
+    )  # fmt: skip
+    frame = run_experiment(config, RUNS / "grid")
+    for name in ("results.csv", "table.md", "accuracy_vs_vocab.png"):
+        (FILES / f"grid_{name}").write_bytes((RUNS / "grid" / name).read_bytes())
+    return frame, config
+
+
+def _summary(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    metrics = ["accuracy", "macro_f1", "log_loss", "fit_s", "queries_per_s"]
+    stats = frame.groupby(by, sort=False)[metrics].agg(["mean", "std"])
+    out = stats.index.to_frame(index=False)
+    for metric in metrics:
+        digits = 1 if metric in ("fit_s", "queries_per_s") else 3
+        out[metric] = [
+            f"{m:.{digits}f} ± {s:.{digits}f}" if not np.isnan(s) else f"{m:.{digits}f}"
+            for m, s in zip(stats[(metric, "mean")], stats[(metric, "std")])
+        ]
+    return out
+
+
+def write_page(
+    args: argparse.Namespace, sections: dict[str, tuple[str, str]], started: float
+) -> Path:
+    command = "OMP_NUM_THREADS=1 nice -n 10 python benchmarks/proteins.py " + " ".join(sys.argv[1:])
+    lines = [
+        "# Proteins: family classification, tokenizers x language models x alignment",
+        "",
+        "- Commands: each part below names the command that produced it (parts ran as separate "
+        "processes side by side to fit the time); `python benchmarks/proteins.py` runs them all.",
+        f"- Page written: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {_machine()}; other jobs shared the 2 cores during the run, so seconds and "
+        "queries/s are pessimistic and noisy, but all approaches ran under the same load.",
+        "- Queries/s = test sequences / wall seconds of prediction, including model loading (castlab "
+        "models), database search start-up (blastp runs as a new process per batch) or in-process "
+        "digitisation (phmmer). Fit seconds include tokenizer, LM pretraining and database building.",
+        "- Log loss: natural log, probabilities clipped at 1e-15. For phmmer/blastp the probability of "
+        "family f is 2^(best bit score of f), normalised (see castlab.proteins.baselines).",
+        "",
+    ]
+    for key, (title, text) in sections.items():  # this run's parts, saved for other runs' pages
+        (FILES / f"section_{key}.md").write_text(
+            f"## {title}\n\nCommand: `{command.strip()}`; finished {datetime.now(UTC):%Y-%m-%d %H:%M} "
+            f"UTC after {time.time() - started:.0f} s.\n\n{text}\n"
+        )
+    for key in ("pfam", "kinases", "grid", "conclusion"):  # parts run earlier or in parallel
+        if (FILES / f"section_{key}.md").exists():
+            lines += [(FILES / f"section_{key}.md").read_text()]
+    path = RESULTS / "proteins.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def _verdict(a: pd.Series, b: pd.Series) -> str:
+    """'higher', 'lower' or 'indistinguishable' for the mean of a against b (1 pooled std)."""
+    spread = float(
+        np.sqrt((a.var(ddof=1) if len(a) > 1 else 0) + (b.var(ddof=1) if len(b) > 1 else 0))
+    )
+    difference = float(a.mean() - b.mean())
+    if abs(difference) <= max(spread, 1e-9):
+        return "indistinguishable from"
+    return "higher than" if difference > 0 else "lower than"
+
+
+def conclusion() -> str:
+    """Plain statements computed from the CSVs under docs/results/proteins/."""
+    lines = []
+    pfam_path = FILES / "pfam.csv"
+    if pfam_path.exists():
+        pfam = pd.read_csv(pfam_path)
+        for split in pfam["split"].unique():
+            part = pfam[pfam["split"] == split].set_index("approach")
+            ours = part.loc[[a for a in part.index if "ProtCNN" in a or "LSTM" in a]]
+            best = ours["accuracy"].idxmax()
+            blast = [a for a in part.index if a.startswith("blastp")]
+            if blast:
+                b = part.loc[blast[0]]
+                speed = ours.loc[best, "queries_per_s"] / b["queries_per_s"]
+                met = ours.loc[best, "accuracy"] >= b["accuracy"] and speed >= 10
+                lines.append(
+                    f"- Pfam {split} split: best castlab model {best} {ours.loc[best, 'accuracy']:.3f} "
+                    f"accuracy vs blastp top-1 {b['accuracy']:.3f}, {speed:.0f}x its queries/s. "
+                    f"Target (>= blastp accuracy and >= 10x faster): {'met' if met else 'NOT met'}."
+                )
+    grid_path = FILES / "grid_results.csv"
+    if grid_path.exists():
+        grid = pd.read_csv(grid_path)
+        for model in grid["model"].unique():
+            part = grid[grid["model"] == model]
+            aa = part[part["tokenizer"] == "aa"]["accuracy"]
+            subword = part[part["tokenizer"] != "aa"]
+            means = subword.groupby("vocab")["accuracy"].mean()
+            vocab = int(means.idxmax())
+            best = subword[subword["vocab"] == vocab]["accuracy"]
+            lines.append(
+                f"- Grid, {model}: single amino acids {aa.mean():.3f} ± {aa.std():.3f} vs the best "
+                f"subword vocabulary ({vocab}) {best.mean():.3f} ± {best.std():.3f}: amino acids are "
+                f"{_verdict(aa, best)} subwords (difference vs one pooled std over seeds)."
+            )
+        lstm, transformer = grid[grid["model"] == "lstm"], grid[grid["model"] == "transformer"]
+        if len(lstm) and len(transformer):
+            lines.append(
+                f"- Grid, all tokenizers: LSTM {lstm['accuracy'].mean():.3f} vs transformer "
+                f"{transformer['accuracy'].mean():.3f} mean accuracy; the LSTM is "
+                f"{_verdict(lstm['accuracy'], transformer['accuracy'])} the transformer."
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--families", type=int, default=15)
+    parser.add_argument("--per-family", type=int, default=60)
+    parser.add_argument("--identity", type=float, default=0.5)
+    parser.add_argument("--dim", type=int, default=48)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--pretrain-epochs", type=int, default=8)
+    parser.add_argument("--kinase-tokens", type=int, default=1024)
+    parser.add_argument("--skip-kinase-cnn", action="store_true")
+    parser.add_argument("--skip-kinases", action="store_true")
+    parser.add_argument("--skip-pfam", action="store_true")
+    parser.add_argument("--pfam-models", nargs="+", default=["cnn", "ulmfit", "scratch"])
+    parser.add_argument("--skip-pfam-baselines", action="store_true")
+    parser.add_argument("--append", action="store_true", help="merge into an existing pfam.csv")
+    parser.add_argument("--skip-grid", action="store_true")
+    parser.add_argument("--grid-families", type=int, default=10)
+    parser.add_argument("--grid-per-family", type=int, default=40)
+    parser.add_argument("--grid-dim", type=int, default=32)
+    parser.add_argument("--grid-pretrain-epochs", type=int, default=0)
+    parser.add_argument("--grid-epochs", type=int, default=12)
+    parser.add_argument("--vocab-sizes", type=int, nargs="+", default=[64, 256, 1024])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--conclusion-only", action="store_true", help="rewrite the page's summary")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    FILES.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    sections: dict[str, tuple[str, str]] = {}
+    if args.conclusion_only:
+        args.skip_pfam = args.skip_kinases = args.skip_grid = True
+        sections["conclusion"] = ("Conclusion (computed from the tables above)", conclusion())
+    if not args.skip_pfam:
+        frame, info = pfam_part(args)
+        if (
+            args.append and (FILES / "pfam.csv").exists()
+        ):  # replace re-run approaches, keep the rest
+            old = pd.read_csv(FILES / "pfam.csv")
+            keep = ~old.set_index(["split", "approach"]).index.isin(
+                frame.set_index(["split", "approach"]).index
+            )
+            info["kept"] = sorted(set(old[keep]["approach"]))
+            frame = pd.concat([old[keep], frame], ignore_index=True)
+            order = {name: i for i, name in enumerate(dict.fromkeys(old["approach"]))}
+            frame = frame.sort_values(
+                ["split", "approach"],
+                key=lambda c: (
+                    c.map(order).fillna(99)
+                    if c.name == "approach"
+                    else c.map({"random": 0, "clustered": 1})
+                ),
+            ).reset_index(drop=True)
+        frame.to_csv(FILES / "pfam.csv", index=False)
+        plot_approaches(
+            frame, FILES / "pfam_accuracy.png", group="split", title="Pfam families · test accuracy"
+        )
+        table = frame.drop(columns=["n"]).copy()
+        sections["pfam"] = (
+            "Pfam families: random and clustered split",
+            f"Data: ../shared/data/pfam-families (kortemme-covariation, bitbol seed+full, hmmer-examples), "
+            f"{info['records_after_dedup']} sequences after de-duplication ({info['dropped']}); the "
+            f"{info['families']} largest families, {args.per_family} sequences each ({info['used']} in all, "
+            f"seed 0). Random split {info['random']}; clustered split (single linkage at estimated identity "
+            f">= {args.identity} within a family, whole clusters per part) {info['clustered']}. Models: "
+            f"width {args.dim}, {args.epochs} classifier epochs; the LSTM is pretrained for "
+            f"{args.pretrain_epochs} epochs as a language model on the training sequences first "
+            "(the 'no pretraining' LSTM is the same network trained from random weights).\n\n"
+            + (
+                f"This command re-ran {', '.join(sorted(set(frame['approach']) - set(info['kept'])))}; "
+                "the other rows come from the earlier full run (same data, split and code for them).\n\n"
+                if info.get("kept")
+                else ""
+            )
+            + markdown_table(table)
+            + "\n![accuracy](proteins/pfam_accuracy.png)\n",
+        )
+        write_page(args, sections, started)
+    if not args.skip_kinases:
+        frame, info = kinase_part(args)
+        frame.to_csv(FILES / "kinases.csv", index=False)
+        sections["kinases"] = (
+            "Human kinase groups: 5-fold cross-validation",
+            f"Data: ../shared/data/human-kinome-groups, {info['kinases']} kinases with one group "
+            f"(multi-group rows and groups under 5 members dropped; de-duplication dropped "
+            f"{info['dropped']}); groups {info['groups']}. Full-length UniProt sequences"
+            + (
+                ""
+                if args.skip_kinase_cnn
+                else f" (ProtCNN sees the first {args.kinase_tokens - 1} residues)"
+            )
+            + ". Mean ± std over the 5 stratified folds (seed 0).\n\n"
+            + markdown_table(_summary(frame, ["approach"])),
+        )
+        write_page(args, sections, started)
+    if not args.skip_grid:
+        frame, config = grid_part(args)
+        sections["grid"] = (
+            "Homework grid: amino acids vs subwords, LSTM vs transformer",
+            f"Data: the {config.families} largest Pfam families of the set above, {config.per_family} "
+            f"sequences each, random split (seed 0). Each run: tokenizer learnt on the training "
+            f"sequences, then a classifier (width {config.train.dim}, 2 layers, concat pooling) "
+            + (
+                f"whose language model was pretrained {config.train.pretrain_epochs} epochs on them, "
+                "fine-tuned with gradual unfreezing"
+                if config.train.pretrain_epochs
+                else "trained from scratch (no LM pretraining: see the note below)"
+            )
+            + f" for {config.train.finetune_epochs} epochs; seeds {list(config.seeds)} (the seed "
+            "changes initialisation and batch order; the split is fixed).\n\n"
+            + markdown_table(summarise(frame))
+            + "\n![grid](proteins/grid_accuracy_vs_vocab.png)\n",
+        )
+        write_page(args, sections, started)
+    if sections:
+        write_page(args, sections, started)
+    print(f"done in {time.time() - started:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
