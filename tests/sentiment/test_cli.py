@@ -33,7 +33,17 @@ def test_score_then_authors_then_map(tmp_path):
     table.to_csv(source, index=False)
     scored = tmp_path / "scored.csv"
     result = runner.invoke(
-        root_app, ["sentiment", "score", str(source), "--out", str(scored), "--scorer", "vader", "--no-progress"]
+        root_app,
+        [
+            "sentiment",
+            "score",
+            str(source),
+            "--out",
+            str(scored),
+            "--scorer",
+            "vader",
+            "--no-progress",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert f"scored {len(table)} posts with vader" in result.output
@@ -84,6 +94,8 @@ def test_user_errors_are_one_line_with_exit_code_2(tmp_path, args, message):
 
 
 def test_evaluate_vader_on_tweeteval(shared_data):
-    result = _castlab("evaluate", "--tweeteval", str(shared_data / "tweeteval-sentiment"), "--scorer", "vader")
+    result = _castlab(
+        "evaluate", "--tweeteval", str(shared_data / "tweeteval-sentiment"), "--scorer", "vader"
+    )
     assert result.returncode == 0, result.stderr
     assert "macro recall 0.59" in result.stdout  # VADER's usual +-0.05 rule on TweetEval val

@@ -57,7 +57,9 @@ def _x_route(state: dict):
         if token is None and not state.get("limited"):
             state["limited"] = True
             return 429, {"Retry-After": "7"}, '{"title": "Too Many Requests"}'
-        page = {None: "x_page1.json", "b26v89c19zqg8o3fr5": "x_page2.json"}.get(token, "x_page3.json")
+        page = {None: "x_page1.json", "b26v89c19zqg8o3fr5": "x_page2.json"}.get(
+            token, "x_page3.json"
+        )
         return 200, {}, (RECORDED / page).read_text()
 
     return route
@@ -68,7 +70,10 @@ def test_x_pages_waits_on_429_and_writes_readable_posts(server, tmp_path):
     waits: list[float] = []
     out = tmp_path / "x.jsonl"
     result = collect_x(
-        "lang:en", out, bearer_token="secret", base_url=f"http://127.0.0.1:{server.server_port}",
+        "lang:en",
+        out,
+        bearer_token="secret",
+        base_url=f"http://127.0.0.1:{server.server_port}",
         sleep=waits.append,
     )
     assert (result.posts, result.pages, result.finished) == (5, 3, True)
@@ -84,7 +89,9 @@ def test_x_resume_continues_from_the_saved_cursor(server, tmp_path):
     server.route = _x_route({"limited": True})
     out = tmp_path / "x.jsonl"
     base = f"http://127.0.0.1:{server.server_port}"
-    first = collect_x("q", out, bearer_token="secret", base_url=base, config=CollectConfig(max_posts=2))
+    first = collect_x(
+        "q", out, bearer_token="secret", base_url=base, config=CollectConfig(max_posts=2)
+    )
     assert (first.posts, first.finished) == (2, False)
     server.log.clear()
     second = collect_x("q", out, bearer_token="secret", base_url=base, resume=True)
@@ -137,7 +144,9 @@ def test_mastodon_hashtag_follows_link_headers(server, tmp_path):
 
     server.route = route
     out = tmp_path / "m.jsonl"
-    result = collect_mastodon(out, instance=f"http://127.0.0.1:{server.server_port}", hashtag="#caturday")
+    result = collect_mastodon(
+        out, instance=f"http://127.0.0.1:{server.server_port}", hashtag="#caturday"
+    )
     assert (result.posts, result.finished) == (3, True)
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert lines[0]["text"] == "My cat knocked over the plant again & I am not even mad #caturday"
@@ -162,4 +171,6 @@ def test_mastodon_account_looks_up_the_id_first(server, tmp_path):
 
 def test_mastodon_needs_exactly_one_timeline(tmp_path):
     with pytest.raises(CastlabError, match="one of hashtag and account"):
-        collect_mastodon(tmp_path / "m.jsonl", instance="http://127.0.0.1:9", hashtag="a", account="b")
+        collect_mastodon(
+            tmp_path / "m.jsonl", instance="http://127.0.0.1:9", hashtag="a", account="b"
+        )

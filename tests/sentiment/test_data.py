@@ -49,7 +49,13 @@ def test_snscrape_jsonl_nested_fields_are_flattened(tmp_path):
     path.write_text(json.dumps(record) + "\n" + json.dumps({"rawContent": "no place"}) + "\n")
     frame = read_posts(path)
     assert list(frame.columns) == [
-        "text", "author", "time", "place", "country", "latitude", "longitude",
+        "text",
+        "author",
+        "time",
+        "place",
+        "country",
+        "latitude",
+        "longitude",
     ]
     assert frame.loc[0, "country"] == "Kenya" and frame.loc[0, "latitude"] == pytest.approx(-1.28)
     assert frame.loc[1, "text"] == "no place" and pd.isna(frame.loc[1, "latitude"])
@@ -98,7 +104,9 @@ def _write(path):
 
 def test_normalise_and_match_key():
     assert normalise_tweet("@Bob see http://t.co/x and www.a.com") == "@user see http and http"
-    assert match_key('"Gas hit $3.39!!!! I\\u2019m going :)"') == match_key("Gas hit $3.39 I'm going")
+    assert match_key('"Gas hit $3.39!!!! I\\u2019m going :)"') == match_key(
+        "Gas hit $3.39 I'm going"
+    )
     assert match_key("a b") != match_key("a c")
 
 

@@ -41,7 +41,9 @@ def test_maps_png_and_self_contained_html(tmp_path):
     assert page.index("PlotlyGeoAssets") < page.index("plotly.js v")  # stub before the library
     assert not re.search(r"<script[^>]+src=", page)  # nothing loaded from elsewhere
     assert all(iso3 in page for iso3 in table["iso3"])
-    data = json.loads(re.search(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*?\]),\s*\{', page, re.S).group(1))
+    data = json.loads(
+        re.search(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*?\]),\s*\{', page, re.S).group(1)
+    )
     with_shapes = set(country_shapes()) & set(table["iso3"])
     assert {f["id"] for f in data[1]["geojson"]["features"]} == with_shapes
     assert not with_shapes & {f["id"] for f in data[0]["geojson"]["features"]}  # grey: no posts
@@ -65,17 +67,36 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium")
 def test_html_map_draws_countries_with_no_network(tmp_path):
     table = pd.DataFrame(
-        {"iso3": ["USA", "BRA"], "country": ["United States", "Brazil"], "capital": ["W", "B"],
-         "latitude": [38.9, -15.8], "longitude": [-77.0, -47.9], "posts": [3, 3],
-         "mean_score": [-1.0, 1.0]}
+        {
+            "iso3": ["USA", "BRA"],
+            "country": ["United States", "Brazil"],
+            "capital": ["W", "B"],
+            "latitude": [38.9, -15.8],
+            "longitude": [-77.0, -47.9],
+            "posts": [3, 3],
+            "mean_score": [-1.0, 1.0],
+        }
     )
     page = write_capital_map_html(table, tmp_path / "m.html")
     shot = tmp_path / "shot.png"
     subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--virtual-time-budget=5000",
-         "--window-size=800,500", f"--screenshot={shot}", page.as_uri()],
-        capture_output=True, timeout=120, check=False,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--virtual-time-budget=5000",
+            "--window-size=800,500",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
     )
     from PIL import Image
 

@@ -34,6 +34,7 @@ def test_vader_score_is_the_compound_and_labels_follow_its_threshold():
     assert np.allclose(frame["score"], compound)
     assert list(frame["label"]) == ["positive", "negative", "neutral"]
 
+
 @pytest.mark.parametrize("threshold", [0.05, 0.3])
 def test_vader_mapping_sums_to_one_and_flips_at_the_threshold(threshold):
     compound = np.linspace(-1, 1, 401)
@@ -66,9 +67,15 @@ def _tiny_model(folder, id2label):
 
     torch.manual_seed(0)
     config = BertConfig(
-        vocab_size=30522, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=37, max_position_embeddings=128, num_labels=len(id2label),
-        id2label=id2label, label2id={v: k for k, v in id2label.items()},
+        vocab_size=30522,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=37,
+        max_position_embeddings=128,
+        num_labels=len(id2label),
+        id2label=id2label,
+        label2id={v: k for k, v in id2label.items()},
     )
     model = BertForSequenceClassification(config).eval()
     model.save_pretrained(folder)

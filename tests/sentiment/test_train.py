@@ -61,8 +61,12 @@ def _tiny_encoder(folder):
     from castlab.sentiment.model import minilm_path
 
     config = BertConfig(
-        vocab_size=30522, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=32, max_position_embeddings=128,
+        vocab_size=30522,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=128,
     )
     BertModel(config).save_pretrained(folder)
     AutoTokenizer.from_pretrained(str(minilm_path())).save_pretrained(folder)
@@ -71,17 +75,28 @@ def _tiny_encoder(folder):
 
 def test_finetune_writes_a_model_the_scorer_loads(tmp_path):
     encoder = _tiny_encoder(tmp_path / "encoder")
-    train = pd.DataFrame({"text": ["good", "bad", "ok then", "great!", "awful"] * 8, "label": [2, 0, 1, 2, 0] * 8})
+    train = pd.DataFrame(
+        {"text": ["good", "bad", "ok then", "great!", "awful"] * 8, "label": [2, 0, 1, 2, 0] * 8}
+    )
     run = tmp_path / "run"
     config = TrainConfig(max_epochs=1, batch_size=8, lr=1e-3, progress=False, accelerator="cpu")
-    folder = finetune(train, train[:10], run, config=FineTuneConfig(max_length=16), train_config=config, encoder_path=encoder)
+    folder = finetune(
+        train,
+        train[:10],
+        run,
+        config=FineTuneConfig(max_length=16),
+        train_config=config,
+        encoder_path=encoder,
+    )
     assert (folder / "model.safetensors").exists() and (run / "metrics.csv").exists()
     assert (run / "checkpoints" / "last.ckpt").exists()
     assert "val_macro_recall" in (run / "metrics.csv").read_text()
     frame = FineTunedScorer(run).score(["good", "bad"])
     assert np.allclose(frame[["p_negative", "p_neutral", "p_positive"]].sum(1), 1)
     with pytest.raises(CastlabError, match="nothing to resume"):
-        finetune(train, None, tmp_path / "other", train_config=config, encoder_path=encoder, resume=True)
+        finetune(
+            train, None, tmp_path / "other", train_config=config, encoder_path=encoder, resume=True
+        )
 
 
 def test_minilm_scorer_accepts_another_head(tmp_path):
@@ -111,14 +126,26 @@ def test_finetune_can_start_from_a_trained_head(tmp_path):
         head.linear.bias.copy_(torch.tensor([0.5, -1.0, 2.0]))
     head_dir = save_head(head, tmp_path / "head", HeadConfig())
     train = pd.DataFrame({"text": ["good", "bad", "fine"] * 4, "label": [2, 0, 1] * 4})
-    frozen = TrainConfig(max_epochs=1, batch_size=4, lr=0.0, one_cycle=False, progress=False, accelerator="cpu")
+    frozen = TrainConfig(
+        max_epochs=1, batch_size=4, lr=0.0, one_cycle=False, progress=False, accelerator="cpu"
+    )
     folder = finetune(
-        train, None, tmp_path / "run", config=FineTuneConfig(max_length=8, init_head=str(head_dir)),
-        train_config=frozen, encoder_path=encoder,
+        train,
+        None,
+        tmp_path / "run",
+        config=FineTuneConfig(max_length=8, init_head=str(head_dir)),
+        train_config=frozen,
+        encoder_path=encoder,
     )
     weights, _ = load_model_weights(folder)
     assert torch.allclose(weights["head.linear.bias"], torch.tensor([0.5, -1.0, 2.0]))
     wide = save_head(SentimentHead(384), tmp_path / "wide", HeadConfig())
     with pytest.raises(CastlabError, match="other inputs"):
-        finetune(train, None, tmp_path / "run2", config=FineTuneConfig(init_head=str(wide)),
-                 train_config=frozen, encoder_path=encoder)
+        finetune(
+            train,
+            None,
+            tmp_path / "run2",
+            config=FineTuneConfig(init_head=str(wide)),
+            train_config=frozen,
+            encoder_path=encoder,
+        )

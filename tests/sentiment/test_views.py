@@ -45,7 +45,11 @@ def test_capitals_and_country_names():
     assert len(table) > 190
     assert table.loc["FRA", "capital"] == "Paris"
     assert table.loc["JPN", "latitude"] == pytest.approx(35.68, abs=0.5)
-    assert country_code("japan") == "JPN" and country_code("JP") == "JPN" and country_code(None) is None
+    assert (
+        country_code("japan") == "JPN"
+        and country_code("JP") == "JPN"
+        and country_code(None) is None
+    )
     shapes = country_shapes()
     assert shapes["KEN"]["type"] in ("Polygon", "MultiPolygon") and len(shapes) > 150
 
@@ -70,7 +74,9 @@ def test_capital_sentiment_from_coordinates_and_country_names():
     for row in table.itertuples():
         assert row.mean_score == pytest.approx(expected[row.iso3]) and row.posts == 5
     assert table["mean_score"].is_monotonic_decreasing
-    labelled = pd.DataFrame({"country": ["Kenya", "KE", "Atlantis", "France"], "score": [1.0, 0.0, 1.0, -1.0]})
+    labelled = pd.DataFrame(
+        {"country": ["Kenya", "KE", "Atlantis", "France"], "score": [1.0, 0.0, 1.0, -1.0]}
+    )
     by_name = capital_sentiment(labelled).set_index("iso3")
     assert by_name.loc["KEN", "posts"] == 2 and by_name.loc["KEN", "mean_score"] == 0.5
     assert set(by_name.index) == {"KEN", "FRA"}

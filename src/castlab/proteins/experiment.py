@@ -218,7 +218,11 @@ def run_experiment(config: ExperimentConfig, out_dir: str | Path) -> Any:
 
 def summarise(frame: Any) -> Any:
     """Mean +- std over seeds per (tokenizer, vocab, model), as strings."""
-    metrics = [m for m in ("accuracy", "macro_f1", "log_loss", "lm_accuracy") if m in frame]
+    metrics = [
+        m
+        for m in ("accuracy", "macro_f1", "log_loss", "lm_accuracy")
+        if m in frame and frame[m].notna().any()  # no LM pretraining: no lm_accuracy column
+    ]
     groups = frame.groupby(["tokenizer", "vocab", "model"], sort=False)
     summary = groups[metrics].agg(["mean", "std"])
     out = summary.index.to_frame(index=False)

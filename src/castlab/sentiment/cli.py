@@ -22,9 +22,7 @@ app = typer.Typer(
 )
 
 _POSTS = Annotated[Path, typer.Argument(help="Posts: .csv, .tsv, .jsonl or .parquet.")]
-_SCORER = Annotated[
-    str, typer.Option(help="vader | minilm | finetune | hf:<model id or folder>.")
-]
+_SCORER = Annotated[str, typer.Option(help="vader | minilm | finetune | hf:<model id or folder>.")]
 _MODEL = Annotated[
     Path | None,
     typer.Option(help="minilm: a head folder; finetune: the run folder of `sentiment train`."),
@@ -47,7 +45,9 @@ def _columns(**names: str | None) -> Any:
     return ColumnMap(**names)
 
 
-def _scorer(name: str, model: Path | None, labels: str | None, batch_size: int, threads: int) -> Any:
+def _scorer(
+    name: str, model: Path | None, labels: str | None, batch_size: int, threads: int
+) -> Any:
     import torch
 
     from castlab.sentiment.scorers import load_scorer
@@ -100,7 +100,9 @@ def score(
         longitude=longitude_column,
     )
     chosen = _scorer(scorer, model, labels, batch_size, threads)
-    total = score_file(posts, out, chosen, columns=columns, chunk_size=chunk_size, progress=progress)
+    total = score_file(
+        posts, out, chosen, columns=columns, chunk_size=chunk_size, progress=progress
+    )
     typer.echo(f"scored {total} posts with {chosen.name} into {out}")
 
 
@@ -191,7 +193,9 @@ def train(
     semeval: Annotated[Path, typer.Option(help="Folder of SemEval twitter-*-A.tsv files.")],
     tweeteval: Annotated[Path, typer.Option(help="TweetEval sentiment folder (val split).")],
     out: Annotated[Path, typer.Option(help="Run folder.")] = Path("runs/sentiment/finetune"),
-    kind: Annotated[str, typer.Option(help="finetune (whole MiniLM) | head (linear head).")] = "finetune",
+    kind: Annotated[
+        str, typer.Option(help="finetune (whole MiniLM) | head (linear head).")
+    ] = "finetune",
     epochs: Annotated[int, typer.Option(help="Passes over the training tweets.")] = 1,
     max_train: Annotated[int, typer.Option(help="Random subset of tweets (0: all).")] = 0,
     batch_size: _BATCH = 32,
@@ -218,7 +222,9 @@ def train(
     val = read_tweeteval(tweeteval, "val")
     if kind == "head":
         folder, result = train_head_from_data(tweets, val, out, max_train=max_train)
-        typer.echo(f"head written to {folder}; TweetEval val macro recall {result.macro_recall:.3f}")
+        typer.echo(
+            f"head written to {folder}; TweetEval val macro recall {result.macro_recall:.3f}"
+        )
         return
     if kind != "finetune":
         raise CastlabError(f"unknown --kind {kind!r}", fix="use finetune or head")
@@ -261,11 +267,15 @@ def collect(
     source: Annotated[str, typer.Argument(help="x | mastodon.")],
     out: Annotated[Path, typer.Option(help="JSONL file to append posts to.")] = Path("posts.jsonl"),
     query: Annotated[str | None, typer.Option(help="x: search query.")] = None,
-    instance: Annotated[str, typer.Option(help="mastodon: server URL.")] = "https://mastodon.social",
+    instance: Annotated[
+        str, typer.Option(help="mastodon: server URL.")
+    ] = "https://mastodon.social",
     hashtag: Annotated[str | None, typer.Option(help="mastodon: hashtag timeline.")] = None,
     account: Annotated[str | None, typer.Option(help="mastodon: an account's posts.")] = None,
     max_posts: Annotated[int, typer.Option(help="Stop after this many posts.")] = 1000,
-    base_url: Annotated[str, typer.Option(help="x: API root (for proxies and tests).")] = "https://api.x.com",
+    base_url: Annotated[
+        str, typer.Option(help="x: API root (for proxies and tests).")
+    ] = "https://api.x.com",
     resume: Annotated[bool, typer.Option(help="Continue an interrupted run.")] = False,
 ) -> None:
     """Collect posts from X (recent search; token in X_BEARER_TOKEN) or a Mastodon timeline.

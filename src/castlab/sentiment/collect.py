@@ -108,7 +108,9 @@ def get_json(
                 ) from None
             sleep(wait)
         except urllib.error.URLError as error:
-            raise CastlabError(f"cannot reach {url}: {error.reason}", fix="check the network") from None
+            raise CastlabError(
+                f"cannot reach {url}: {error.reason}", fix="check the network"
+            ) from None
     raise AssertionError("unreachable")
 
 
@@ -163,7 +165,7 @@ def collect_x(
     token = bearer_token or os.environ.get(X_TOKEN_VARIABLE)
     if not token:
         raise CastlabError(
-            f"no X bearer token", fix=f"export {X_TOKEN_VARIABLE}=<token from developer.x.com>"
+            "no X bearer token", fix=f"export {X_TOKEN_VARIABLE}=<token from developer.x.com>"
         )
     if not query.strip():
         raise CastlabError("empty search query", fix='give e.g. --query "from:nasa lang:en"')
@@ -255,13 +257,17 @@ def collect_mastodon(
     ``name@server``).
     """
     if (hashtag is None) == (account is None):
-        raise CastlabError("give one of hashtag and account", fix="--hashtag cats or --account name")
+        raise CastlabError(
+            "give one of hashtag and account", fix="--hashtag cats or --account name"
+        )
     base = instance.rstrip("/")
     if not base.startswith(("http://", "https://")):
         base = "https://" + base
     limit = str(min(config.page_size, 40))
     if hashtag is not None:
-        first = f"{base}/api/v1/timelines/tag/{urllib.parse.quote(hashtag.lstrip('#'))}?limit={limit}"
+        first = (
+            f"{base}/api/v1/timelines/tag/{urllib.parse.quote(hashtag.lstrip('#'))}?limit={limit}"
+        )
     else:
         lookup = f"{base}/api/v1/accounts/lookup?{urllib.parse.urlencode({'acct': account})}"
         user, _ = get_json(lookup, config=config, sleep=sleep)

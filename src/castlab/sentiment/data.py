@@ -120,7 +120,9 @@ def _tidy(raw: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
     frame["text"] = frame["text"].fillna("").astype(str)
     for name in SCORE_COLUMNS:  # a file written by `castlab sentiment score` keeps its scores
         if name in raw.columns and name not in mapping.values():
-            frame[name] = raw[name] if name == "label" else pd.to_numeric(raw[name], errors="coerce")
+            frame[name] = (
+                raw[name] if name == "label" else pd.to_numeric(raw[name], errors="coerce")
+            )
     for name in ("latitude", "longitude"):
         if name in frame:
             frame[name] = pd.to_numeric(frame[name], errors="coerce")
@@ -157,7 +159,9 @@ def _raw_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         try:
             yield from pd.read_csv(path, sep=sep, chunksize=chunk_size, dtype=str)
         except pd.errors.EmptyDataError:
-            raise CastlabError("the file is empty", path=path, fix="give a file with posts") from None
+            raise CastlabError(
+                "the file is empty", path=path, fix="give a file with posts"
+            ) from None
     elif suffix in (".jsonl", ".json", ".ndjson"):
         yield from _jsonl_chunks(path, chunk_size)
     elif suffix == ".parquet":

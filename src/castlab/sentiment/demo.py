@@ -20,7 +20,11 @@ def run_demo(out_dir: Path, section: Section) -> None:
 
     from castlab.core.artifacts import atomic_write
     from castlab.sentiment.generate import generate_author_posts, generate_capital_posts
-    from castlab.sentiment.plots import plot_author_hexbins, plot_capital_map, write_capital_map_html
+    from castlab.sentiment.plots import (
+        plot_author_hexbins,
+        plot_capital_map,
+        write_capital_map_html,
+    )
     from castlab.sentiment.scorers import load_scorer
     from castlab.sentiment.train import evaluate_predictions
     from castlab.sentiment.views import author_summary, capital_sentiment
@@ -39,7 +43,9 @@ def run_demo(out_dir: Path, section: Section) -> None:
     for name, scorer in scorers.items():
         probabilities = scorer.predict_proba(list(posts["text"]))
         result = evaluate_predictions(posts["true_label"], probabilities.argmax(1))
-        rows.append({"scorer": name, "macro recall": result.macro_recall, "accuracy": result.accuracy})
+        rows.append(
+            {"scorer": name, "macro recall": result.macro_recall, "accuracy": result.accuracy}
+        )
     section.table(
         pd.DataFrame(rows),
         "Agreement with the labels the posts were generated with (easy, templated text: this "

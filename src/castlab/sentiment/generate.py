@@ -104,6 +104,12 @@ def generate_capital_posts(
         for label in rng.choice(3, size=per_country, p=mood):
             dlat, dlon = rng.normal(0, jitter_km / 111.0 / 2, size=2)  # ~111 km per degree
             rows.append(
-                (random_post(int(label), rng), row.latitude + dlat, row.longitude + dlon, int(label), row.iso3)
+                (
+                    random_post(int(label), rng),
+                    row.latitude + dlat,
+                    row.longitude + dlon,
+                    int(label),
+                    row.iso3,
+                )
             )
     return pd.DataFrame(rows, columns=["text", "latitude", "longitude", "true_label", "iso3"])

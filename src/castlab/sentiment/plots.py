@@ -72,7 +72,9 @@ def plot_author_hexbins(
             mincnt=1,
         )
         ax.axhline(0, color="grey", lw=0.5)
-        ax.set_title(f"{author} ({len(posts)} posts, mean {posts['score'].mean():+.2f})", fontsize=9)
+        ax.set_title(
+            f"{author} ({len(posts)} posts, mean {posts['score'].mean():+.2f})", fontsize=9
+        )
     for ax in axes[-1]:
         ax.set_xlabel("post length (characters)")
     for ax in axes[:, 0]:
@@ -123,8 +125,15 @@ def plot_capital_map(table: pd.DataFrame, out_png: str | Path, *, title: str = "
     fig, ax = plt.subplots(figsize=(11, 5.5))
     ax.add_collection(PatchCollection(patches, facecolor=colours, edgecolor="white", lw=0.3))
     ax.scatter(  # every capital with posts is also a dot: small countries have no shape
-        table["longitude"], table["latitude"], s=14, c=table["mean_score"], cmap=cmap, norm=norm,
-        edgecolors="black", linewidths=0.4, zorder=3,
+        table["longitude"],
+        table["latitude"],
+        s=14,
+        c=table["mean_score"],
+        cmap=cmap,
+        norm=norm,
+        edgecolors="black",
+        linewidths=0.4,
+        zorder=3,
     )
     ax.set(xlim=(-180, 180), ylim=(-60, 85), aspect="equal", title=title or "Mean score by capital")
     ax.set_axis_off()
@@ -155,8 +164,10 @@ def write_capital_map_html(table: pd.DataFrame, out_html: str | Path, *, title: 
     shapes = country_shapes()
     features = []
     for iso3 in shapes:  # every country: those without posts make the grey background
-        polygons = [[clockwise(ring) if i == 0 else clockwise(ring)[::-1] for i, ring in enumerate(p)]
-                    for p in _polygons(shapes[iso3])]
+        polygons = [
+            [clockwise(ring) if i == 0 else clockwise(ring)[::-1] for i, ring in enumerate(p)]
+            for p in _polygons(shapes[iso3])
+        ]
         geometry = {"type": "MultiPolygon", "coordinates": polygons}
         features.append({"type": "Feature", "id": iso3, "properties": {}, "geometry": geometry})
     hover = [
@@ -195,7 +206,10 @@ def write_capital_map_html(table: pd.DataFrame, out_html: str | Path, *, title: 
     figure = go.Figure(background)
     figure.add_trace(
         go.Choropleth(
-            geojson={"type": "FeatureCollection", "features": [f for f in features if f["id"] in with_data]},
+            geojson={
+                "type": "FeatureCollection",
+                "features": [f for f in features if f["id"] in with_data],
+            },
             locations=list(table["iso3"]),
             z=list(table["mean_score"]),
             featureidkey="id",
@@ -211,7 +225,9 @@ def write_capital_map_html(table: pd.DataFrame, out_html: str | Path, *, title: 
     figure.update_geos(
         showcoastlines=False, showland=False, showframe=False, projection_type="natural earth"
     )
-    figure.update_layout(title=title or "Mean score by capital", margin={"l": 0, "r": 0, "t": 40, "b": 0})
+    figure.update_layout(
+        title=title or "Mean score by capital", margin={"l": 0, "r": 0, "t": 40, "b": 0}
+    )
     div = figure.to_html(include_plotlyjs=False, full_html=False, config={"displaylogo": False})
     page = (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>capital sentiment</title>"

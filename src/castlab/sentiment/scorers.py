@@ -245,7 +245,9 @@ class FineTunedScorer(Scorer):
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         texts = [normalise_tweet(t) for t in texts]
-        logits = _batched_logits(self.model, self.tokenizer, texts, self.batch_size, self.max_length)
+        logits = _batched_logits(
+            self.model, self.tokenizer, texts, self.batch_size, self.max_length
+        )
         return _softmax(logits)
 
 
@@ -308,7 +310,9 @@ class HuggingFaceScorer(Scorer):
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         texts = [normalise_tweet(t) for t in texts]
-        logits = _batched_logits(self.model, self.tokenizer, texts, self.batch_size, self.max_length)
+        logits = _batched_logits(
+            self.model, self.tokenizer, texts, self.batch_size, self.max_length
+        )
         full = _softmax(logits)
         columns = [full[:, i] if i is not None else np.zeros(len(full)) for i in self.order]
         probabilities = np.stack(columns, axis=1)

@@ -46,7 +46,9 @@ def score_file(
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
-        raise CastlabError(f"unknown output type {out.suffix!r}", path=out, fix="use .csv or .parquet")
+        raise CastlabError(
+            f"unknown output type {out.suffix!r}", path=out, fix="use .csv or .parquet"
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.partial")
     writer: Any = None

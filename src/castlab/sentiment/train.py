@@ -115,7 +115,7 @@ def train_head(
 
     torch.manual_seed(config.seed)
     x = torch.as_tensor(vectors, dtype=torch.float32)
-    y = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+    y = torch.tensor(np.asarray(labels, dtype=np.int64))
     weight = torch.tensor(class_weights(labels) if config.balanced else [1.0] * 3)
     head = SentimentHead(x.shape[1])
     head.mean.copy_(x.mean(0))
@@ -174,7 +174,10 @@ class _SortishBatches:
         for start in range(0, len(order), pool):
             chunk = order[start : start + pool]
             chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
-            batches += [chunk[i : i + self.batch_size].tolist() for i in range(0, len(chunk), self.batch_size)]
+            batches += [
+                chunk[i : i + self.batch_size].tolist()
+                for i in range(0, len(chunk), self.batch_size)
+            ]
         for index in rng.permutation(len(batches)):
             yield batches[index]
 
@@ -249,7 +252,10 @@ def _task(model: torch.nn.Module, train_config: TrainConfig):  # type: ignore[no
             schedule = torch.optim.lr_scheduler.OneCycleLR(
                 optimizer, max_lr=train_config.lr, total_steps=total, pct_start=0.1
             )
-            return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+            return {
+                "optimizer": optimizer,
+                "lr_scheduler": {"scheduler": schedule, "interval": "step"},
+            }
 
     return SentimentTask()
 
@@ -298,7 +304,9 @@ def finetune(
         model.head.load_state_dict(head_weights)
     model.train()  # from_pretrained returns eval mode, and Lightning keeps a module's mode
     run_dir = Path(run_dir)
-    write_json(run_dir / "config.json", {"finetune": asdict(config), "train": train_config.to_dict()})
+    write_json(
+        run_dir / "config.json", {"finetune": asdict(config), "train": train_config.to_dict()}
+    )
     train_loader = _loader(train, tokenizer, config, train_config.batch_size, True)
     val_loader = None if val is None else _loader(val, tokenizer, config, 128, False)
     fit(_task(model, train_config), train_loader, val_loader, run_dir, train_config, resume=resume)
@@ -334,7 +342,9 @@ def train_head_from_data(
 
     def embed(frame: pd.DataFrame) -> np.ndarray:
         texts = [normalise_tweet(t) for t in frame["text"]]
-        vectors = embed_texts(encoder, tokenizer, texts, batch_size=batch_size, max_length=config.max_length)
+        vectors = embed_texts(
+            encoder, tokenizer, texts, batch_size=batch_size, max_length=config.max_length
+        )
         if config.vader_features:
             vectors = np.hstack([vectors, vader_features(list(frame["text"]))])
         return vectors
@@ -347,5 +357,8 @@ def train_head_from_data(
         with torch.no_grad():
             logits = head(torch.as_tensor(embed(val))).numpy()
         result = evaluate_predictions(val["label"].to_numpy(), logits.argmax(1))
-    info = {"train_rows": len(train), "val_macro_recall": None if result is None else result.macro_recall}
+    info = {
+        "train_rows": len(train),
+        "val_macro_recall": None if result is None else result.macro_recall,
+    }
     return save_head(head, directory, config, **info), result

@@ -147,7 +147,10 @@ def nearest_capital(
     lon1 = np.radians(np.asarray(longitude, dtype=float))[:, None]
     lat2 = np.radians(table["latitude"].to_numpy())[None, :]  # (1, C)
     lon2 = np.radians(table["longitude"].to_numpy())[None, :]
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     distance = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))  # (N, C) km
     distance = np.where(np.isnan(distance), np.inf, distance)
     best = distance.argmin(1)
