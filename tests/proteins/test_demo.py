@@ -26,6 +26,11 @@ def test_demo_fills_its_section(tmp_path):
     html = report.render()
     assert "SYNTHETIC data" in html and "<table" in html and html.count("<img") == 2
     scores = pd.read_csv(tmp_path / "proteins" / "scores.csv")
-    assert {"k-mer TF-IDF + logistic", "phmmer top-1", "ProtCNN (aa)"} <= set(scores["approach"])
+    assert {
+        "k-mer TF-IDF + logistic",
+        "phmmer top-1",
+        "ProtCNN (aa)",
+        "AWD-LSTM no pretraining (aa)",
+    } <= set(scores["approach"])
     assert scores["accuracy"].between(0, 1).all()
     assert (tmp_path / "proteins" / "split" / "test.csv").exists()

@@ -2,14 +2,15 @@
 
 The data are generated (:mod:`castlab.proteins.synthetic`; family names start with
 ``synthetic-``), split at random, and classified by the k-mer TF-IDF baseline, phmmer and
-blastp nearest neighbours (blastp only when installed), a small ProtCNN and a small AWD-LSTM
-pretrained as a language model and fine-tuned ULMFiT style. Real numbers on Pfam families and
-kinases are in ``docs/results/proteins.md``.
+blastp nearest neighbours (blastp only when installed), a small ProtCNN, and a small AWD-LSTM
+twice: pretrained as a language model then fine-tuned ULMFiT style, and trained from scratch.
+Real numbers on Pfam families and kinases are in ``docs/results/proteins.md``.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from castlab.core.report import Section
@@ -78,10 +79,18 @@ def run_demo(out_dir: Path, section: Section, *, settings: dict | None = None) -
         start = time.perf_counter()
         baseline.fit(train_x, train_y)
         record(name, start, baseline.predict_proba([r.sequence for r in test]), baseline.classes_)
-    for name, model in (("ProtCNN (aa)", "cnn"), ("AWD-LSTM ULMFiT (aa)", "lstm")):
+    networks = (
+        ("ProtCNN (aa)", "cnn", True),
+        ("AWD-LSTM ULMFiT (aa)", "lstm", True),
+        ("AWD-LSTM no pretraining (aa)", "lstm", False),
+    )
+    for name, model, pretrain in networks:
         start = time.perf_counter()
         config = ProteinTrainConfig(model=model, **(settings or DEMO_TRAIN))
-        trained = train_classifier(parts["train"], parts["valid"], config, out_dir / model)
+        if not pretrain:
+            config = replace(config, pretrain_epochs=0)
+        folder = out_dir / f"{model}{'' if pretrain else '-scratch'}"
+        trained = train_classifier(parts["train"], parts["valid"], config, folder)
         record(name, start, trained.predict_proba([r.sequence for r in test]), trained.families)
     frame = pd.DataFrame(rows).drop(columns="n")
     frame.to_csv(out_dir / "scores.csv", index=False)
