@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := abcmidi abcm2ps fluidsynth fluid-soundfont-gm ncbi-blast+
+DEBIAN_PACKAGES := abcmidi abcm2ps fluidsynth fluid-soundfont-gm chromium ncbi-blast+
 export OMP_NUM_THREADS ?= 2
 
 .PHONY: demo test bench ui debian venv lint clean
@@ -35,7 +35,7 @@ bench: debian venv
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
 
 ui: debian venv
-	@echo "castlab ui: the web app arrives with its own issue; for now use the CLI or make demo"
+	$(BIN)/castlab ui
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks

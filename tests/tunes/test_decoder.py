@@ -27,7 +27,7 @@ def test_any_model_writes_complete_right_length_aabb_tunes(random_model, seed, r
     bars = measure_bars(abc_tokens(tune.body), bar_units=tune.bar_units)
     full = [bar for bar in bars if bar.full]
     assert right_length_share(bars) == 1.0
-    assert len(full) >= 16 and len(bars) <= 19  # 2 x 8 bars (+ pickup, + second endings)
+    assert len(full) >= 16 and len(bars) <= 18  # 2 x 8 bars (+ second endings)
     assert has_aabb_form(tune, random_model.tokenizer)
     assert tune.body.startswith("|:") and tune.body.rstrip().endswith((":|", "|]"))
     if meter:
@@ -87,4 +87,15 @@ def test_unconstrained_sampling_respects_length(random_model):
         random_model,
         GenerateConfig(constrained=False, length=30, meter="6/8", key="D", rhythm="jig"),
     )
-    assert generated[0].new_tokens <= 30 + 8 + 2
+    assert generated[0].new_tokens <= 4 + 1 + 30  # header fields, the "|:" prompt, 30 new
+
+
+def test_pickup_when_asked_for(random_model):
+    form = FormConfig(pickup=True)
+    tunes = [generate_tunes(random_model, GenerateConfig(meter="6/8", unit="1/8", rhythm="jig",
+                                                         seed=s, form=form, temperature=1.5))[0]
+             for s in range(6)]
+    for generated in tunes:
+        bars = measure_bars(abc_tokens(generated.tune.body), bar_units=generated.tune.bar_units)
+        assert right_length_share(bars) == 1.0
+        assert has_aabb_form(generated.tune, random_model.tokenizer)

@@ -123,7 +123,8 @@ class LanguageModelTask(L.LightningModule):
         )
         if not self.config.one_cycle:
             return optimizer
-        total = max(int(self.trainer.estimated_stepping_batches), 1)
+        # OneCycleLR divides by its warm-up length: very short runs get a schedule of 8 steps
+        total = max(int(self.trainer.estimated_stepping_batches), 8)
         schedule = torch.optim.lr_scheduler.OneCycleLR(
             optimizer, max_lr=self.config.lr, total_steps=total, pct_start=0.25
         )

@@ -76,7 +76,11 @@ class BarIndex:
         return best
 
 
-def has_aabb_form(tune: Tune, tokenizer: Tokenizer, form: FormConfig = FormConfig()) -> bool:
+#: The form a tune is judged against: a pickup counts as AABB too.
+AABB = FormConfig(pickup=True)
+
+
+def has_aabb_form(tune: Tune, tokenizer: Tokenizer, form: FormConfig = AABB) -> bool:
     """True when the tune is two repeated parts of ``bars_per_part`` right-length bars.
 
     A pickup and first/second endings are allowed. Slurs, decorations, spaces and ties are

@@ -87,14 +87,16 @@ def generate_tunes(model: TuneModel, config: GenerateConfig) -> list[GeneratedTu
         generator = torch.Generator().manual_seed(seed)
         start = time.perf_counter()
         if is_abc:
+            prompt_tokens = abc_tokens(config.prompt)
             grammar = TuneGrammar(
                 model.tokenizer,
                 **header,
-                prompt=abc_tokens(config.prompt),
+                prompt=prompt_tokens,
                 form=config.form,
                 constrain_body=config.constrained,
             )
-            limit = 4000 if config.constrained else config.length + 8 + len(config.prompt)
+            # header fields (<= 4) and the prompt pass through the sampler too
+            limit = 4000 if config.constrained else 4 + len(prompt_tokens) + config.length
             sampling = SamplingConfig(config.temperature, config.top_k, config.top_p, limit)
             ids = sample(
                 model.network,

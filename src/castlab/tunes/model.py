@@ -94,3 +94,15 @@ class TuneModel:
 
     def encode(self, text: str) -> list[int]:
         return encode_tune_text(self.tokenizer, text)
+
+    def header_values(self, field: str) -> list[str]:
+        """Values of a header field (``"R"``, ``"M"``, ``"L"``, ``"K"``) the model knows.
+
+        Examples
+        --------
+        >>> "jig" in TuneModel.pretrained().header_values("R")  # doctest: +SKIP
+        True
+        """
+        prefix = f"{field}:"
+        tokens = (self.tokenizer.token(i) for i in range(self.tokenizer.vocab_size))
+        return sorted(t[2:-1] for t in tokens if t.startswith(prefix) and t.endswith("\n"))

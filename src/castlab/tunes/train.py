@@ -29,7 +29,13 @@ from castlab.core.artifacts import write_json
 from castlab.core.errors import CastlabError
 from castlab.core.language_model import LanguageModelConfig, build_language_model
 from castlab.core.tokenizers import CharTokenizer, SubwordTokenizer, Tokenizer
-from castlab.core.training import LanguageModelTask, TokenStreamDataset, TrainConfig, fit
+from castlab.core.training import (
+    LanguageModelTask,
+    TokenStreamDataset,
+    TrainConfig,
+    fit,
+    last_checkpoint,
+)
 from castlab.tunes.abc import Tune, abc_tokenizer
 from castlab.tunes.data import load_corpus, split_tunes
 from castlab.tunes.model import TuneModel, encode_tune_text
@@ -136,10 +142,15 @@ def train_tunes(
     valid_loader = DataLoader(
         TokenStreamDataset(valid_ids, seq_len), batch_size=train_config.batch_size
     )
+    checkpoint = last_checkpoint(run_dir) if resume else None
+    start_step = 0
+    if checkpoint is not None:
+        start_step = int(torch.load(checkpoint, weights_only=True, map_location="cpu")["global_step"])
     start = time.perf_counter()
     trainer = fit(task, train_loader, valid_loader, run_dir, train_config, resume=resume)
     seconds = time.perf_counter() - start
     steps = int(trainer.global_step)
+    new_tokens = (steps - start_step) * train_config.batch_size * seq_len
     info = {
         "corpus": list(config.corpus),
         "tunes": {name: len(tunes) for name, tunes in splits.items()},
@@ -148,7 +159,7 @@ def train_tunes(
         "train_tokens": int(train_ids.numel()),
         "steps": steps,
         "seconds": round(seconds, 1),
-        "tokens_per_second": round(steps * train_config.batch_size * seq_len / max(seconds, 1e-9)),
+        "tokens_per_second": round(new_tokens / max(seconds, 1e-9)),  # this session's
         "rhythms": sorted({t.rhythm for t in splits["train"] if t.rhythm}),
     }
     model = TuneModel(tokenizer, network.eval(), model_config, info)

@@ -1,0 +1,20 @@
+"""The Streamlit app: ``castlab ui`` runs this script (``streamlit run``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+PAGES = Path(__file__).parent / "pages"
+
+st.set_page_config(page_title="castlab", layout="wide")
+navigation = st.navigation(
+    [
+        st.Page(PAGES / "home.py", title="castlab", default=True),
+        st.Page(PAGES / "tunes.py", title="Tunes", url_path="tunes"),
+        st.Page(PAGES / "imbalance.py", title="Imbalance", url_path="imbalance"),
+        st.Page(PAGES / "lifelog.py", title="Lifelog", url_path="lifelog"),
+    ]
+)
+navigation.run()

@@ -1,0 +1,72 @@
+"""Helpers every page uses: checked uploads and errors shown as one clear message.
+
+Examples
+--------
+>>> check_upload("data.csv", 10, suffixes=(".csv",), max_megabytes=5)
+>>> check_upload("data.exe", 10, suffixes=(".csv",), max_megabytes=5)
+Traceback (most recent call last):
+...
+castlab.core.errors.CastlabError: data.exe: this page takes .csv files (fix: upload a .csv file)
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from castlab.core.errors import CastlabError
+
+__all__ = ["MAX_UPLOAD_MB", "check_upload", "save_upload", "show_errors", "work_dir"]
+
+#: Largest upload a page accepts, in megabytes (also the server's own limit).
+MAX_UPLOAD_MB = 50
+
+
+def check_upload(
+    name: str, size: int, *, suffixes: tuple[str, ...], max_megabytes: int = MAX_UPLOAD_MB
+) -> None:
+    """Raise :class:`CastlabError` unless the file has an accepted suffix and size."""
+    if not name.lower().endswith(suffixes):
+        raise CastlabError(
+            f"this page takes {', '.join(suffixes)} files",
+            path=name,
+            fix=f"upload a {' or '.join(suffixes)} file",
+        )
+    if size > max_megabytes * 1024 * 1024:
+        raise CastlabError(
+            f"file is {size / 1e6:.0f} MB, more than {max_megabytes} MB",
+            path=name,
+            fix="use the command line for large files",
+        )
+    if size == 0:
+        raise CastlabError("file is empty", path=name, fix="upload the export itself")
+
+
+def save_upload(upload: Any, directory: Path, *, suffixes: tuple[str, ...]) -> Path:
+    """Check a Streamlit ``UploadedFile`` and write it into ``directory``; return the path."""
+    check_upload(upload.name, upload.size, suffixes=suffixes)
+    path = Path(directory) / Path(upload.name).name
+    path.write_bytes(upload.getvalue())
+    return path
+
+
+@contextmanager
+def work_dir() -> Iterator[Path]:
+    """A private temporary folder for one action's files (deleted afterwards)."""
+    with tempfile.TemporaryDirectory(prefix="castlab-ui-") as tmp:
+        yield Path(tmp)
+
+
+def show_errors(action: Callable[[], None]) -> None:
+    """Run ``action``; show a user error as one message on the page, never a stack trace."""
+    import streamlit as st
+
+    try:
+        action()
+    except CastlabError as error:
+        st.error(f"{error}")
+    except Exception as error:  # the page stays up; the message names what failed
+        st.error(f"Something went wrong: {type(error).__name__}: {error}")

@@ -1,0 +1,93 @@
+"""End to end: the real Streamlit server driven by Debian's Chromium through Playwright.
+
+Every page loads without an exception, its main action succeeds, and a screenshot of each
+page is saved under ``test-output/ui/``.
+"""
+
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from castlab.ui.launch import streamlit_command
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "ui"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed")]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    process = subprocess.Popen(streamlit_command(port), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as reply:
+                if reply.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("the Streamlit server did not start")
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # a run still in progress can keep it busy
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+# page path, button to press (None: just load), text that proves the action worked
+PAGES = [
+    ("", None, "Everything runs on this machine"),
+    ("tunes", "Generate", "Download ABC"),
+    ("imbalance", "Compare", "Reliability of the predicted probabilities"),
+    ("lifelog", "Build dashboard", None),
+]
+
+
+@pytest.mark.parametrize("path,button,proof", PAGES)
+def test_page_loads_and_main_action_works(server, browser, path, button, proof):
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 1600})
+    page.goto(f"{server}/{path}", wait_until="networkidle")
+    page.get_by_role("heading").first.wait_for(timeout=60_000)
+    if button:
+        page.get_by_role("button", name=button).click(timeout=180_000)
+    if proof:
+        page.get_by_text(proof).first.wait_for(timeout=240_000)
+    else:  # the lifelog dashboard is an embedded frame
+        page.frame_locator("iframe").first.get_by_text("lifelog").first.wait_for(
+            timeout=240_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    page.screenshot(path=str(OUTPUT / f"{path or 'home'}.png"), full_page=True)
+    page.close()
