@@ -63,15 +63,18 @@ class SentimentHead(nn.Module):
     head file alone turns raw features into logits.
     """
 
-    def __init__(self, dim: int = 384) -> None:
+    def __init__(self, dim: int = 384, *, dropout: float = 0.0) -> None:
         super().__init__()
         self.register_buffer("mean", torch.zeros(dim))
         self.register_buffer("scale", torch.ones(dim))
+        # dropout acts on the standardised features: before standardising, dropping and
+        # rescaling raw features would be amplified by 1 / scale and swamp the logits
+        self.dropout = nn.Dropout(dropout)
         self.linear = nn.Linear(dim, 3)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         """(B, dim) -> (B, 3) logits."""
-        return self.linear((features - self.mean) / self.scale)
+        return self.linear(self.dropout((features - self.mean) / self.scale))
 
 
 class SentimentClassifier(nn.Module):
@@ -86,8 +89,7 @@ class SentimentClassifier(nn.Module):
     ) -> None:
         super().__init__()
         self.encoder = SentenceEncoder(path)
-        self.dropout = nn.Dropout(dropout)
-        self.head = SentimentHead(self.encoder.dim)
+        self.head = SentimentHead(self.encoder.dim, dropout=dropout)
         weights = torch.tensor(class_weights or [1.0, 1.0, 1.0], dtype=torch.float32)
         self.register_buffer("class_weights", weights, persistent=False)
 
@@ -98,7 +100,7 @@ class SentimentClassifier(nn.Module):
         labels: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(B, T) ids and mask, optional (B,) labels -> (B, 3) logits and the weighted loss."""
-        logits = self.head(self.dropout(self.encoder(input_ids, attention_mask)))
+        logits = self.head(self.encoder(input_ids, attention_mask))
         loss = None
         if labels is not None:
             loss = nn.functional.cross_entropy(logits, labels, weight=self.class_weights)
