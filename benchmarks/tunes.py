@@ -148,7 +148,8 @@ def write_markdown(results: dict, command: str) -> Path:
     lines = [
         "# tunes: results",
         "",
-        f"- Command: `{command}`",
+        "- Commands (in order; later runs update only their sections): "
+        + "; ".join(f"`{c}`" for c in results.get("commands", [command])),
         f"- Machine: {results['machine']}; torch threads per training job: 1, "
         f"{results['workers']} jobs at a time",
         f"- Date: {results['date']}",
