@@ -271,6 +271,10 @@ def write_page(
         "- Commands: each part below names the command that produced it (parts ran as separate "
         "processes side by side to fit the time); `python benchmarks/proteins.py` runs them all.",
         f"- Page written: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "- Scope: sized for 2 CPU cores shared with other training, so every part uses a subset "
+        "(stated in the part) and short training; single runs unless seeds are listed. Not run: "
+        "pretrained ESM embeddings, language models on the kinases, LM pretraining on the "
+        "unlabelled proteomes, phmmer on the kinases (see that part).",
         f"- Machine: {_machine()}; other jobs shared the 2 cores during the run, so seconds and "
         "queries/s are pessimistic and noisy, but all approaches ran under the same load.",
         "- Queries/s = test sequences / wall seconds of prediction, including model loading (castlab "
@@ -364,6 +368,12 @@ def conclusion() -> str:
             means = subword.groupby("vocab")["accuracy"].mean()
             vocab = int(means.idxmax())
             best = subword[subword["vocab"] == vocab]["accuracy"]
+            trend = ", ".join(
+                f"{int(v)}: {m:.3f}" for v, m in part.groupby("vocab")["accuracy"].mean().items()
+            )
+            lines.append(
+                f"- Grid, {model}: mean accuracy by vocabulary size (29 = amino acids): {trend}."
+            )
             lines.append(
                 f"- Grid, {model}: single amino acids {aa.mean():.3f} ± {aa.std():.3f} vs the best "
                 f"subword vocabulary ({vocab}) {best.mean():.3f} ± {best.std():.3f}: amino acids are "
@@ -504,7 +514,13 @@ def main() -> None:
             )
             + f" for {config.train.finetune_epochs} epochs; seeds {list(config.seeds)} (the seed "
             "changes initialisation and batch order; the split is fixed). "
-            f"Runs finished: {len(frame)} of {len(config.runs())}"
+            + (
+                "Table and plot rebuilt from the results.csv of the grid run (the same options "
+                "without --grid-from-csv). "
+                if args.grid_from_csv
+                else ""
+            )
+            + f"Runs finished: {len(frame)} of {len(config.runs())}"
             + (
                 " (the grid was stopped to fit the session; the table shows those that finished)"
                 if len(frame) < len(config.runs())
