@@ -81,3 +81,22 @@ def test_unlabelled_fasta_is_a_user_error(tmp_path):
     path.write_text(">a\nMKV\n>b\nMKL\n")
     result = runner.invoke(app, ["proteins", "train", str(path), "--out", str(tmp_path / "r")])
     assert result.exit_code != 0 and "no family" in str(result.exception)
+
+
+def test_train_lstm_with_unlabelled_pretraining_file(tmp_path):
+    records = _write_families(tmp_path)
+    unlabelled = tmp_path / "proteome.faa"
+    unlabelled.write_text("".join(f">u{i}\n{r.sequence[::-1]}\n" for i, r in enumerate(records)))
+    out = tmp_path / "run"
+    files = sorted(str(p) for p in tmp_path.glob("synthetic-*.fasta"))
+    labels = tmp_path / "labels.csv"
+    labels.write_text("name,family\n" + "".join(f"{r.name},{r.family}\n" for r in records))
+    result = runner.invoke(
+        app,
+        ["proteins", "train", *files, "--labels", str(labels), "--model", "lstm", "--pretrain", str(unlabelled),
+         "--pretrain-epochs", "1", "--epochs", "1", "--dim", "16", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    info = json.loads((out / "model" / "config.json").read_text())["info"]
+    # pretraining saw the labelled training sequences plus the unlabelled file
+    assert info["pretrain"]["train_tokens"] > 1.5 * sum(len(r.sequence) for r in records)
