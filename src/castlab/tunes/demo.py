@@ -27,7 +27,7 @@ __all__ = ["run_demo"]
 _EXAMPLES = [("jig", "6/8", "D"), ("reel", "2/2", "G"), ("hornpipe", "4/4", "A")]
 
 
-def run_demo(out_dir: Path, section: Section, *, train_steps: int = 60) -> None:
+def run_demo(out_dir: Path, section: Section, *, train_steps: int = 40) -> None:
     """Fill ``section`` with the tunes demo, writing files under ``out_dir``."""
     out_dir = Path(out_dir)
     report_dir = out_dir.parent
@@ -55,10 +55,10 @@ def run_demo(out_dir: Path, section: Section, *, train_steps: int = 60) -> None:
         f"A tiny LSTM trained for {train_steps} steps on 300 tunes (loss per step).",
     )
 
-    held_out = next_token_metrics(model, splits["test"][:150])
+    held_out = next_token_metrics(model, splits["test"][:80])
     section.paragraph(
         f"Shipped model ({model.model_config.kind}, {model.tokenizer.vocab_size} ABC tokens, "
-        f"trained {model.info.get('steps', '?')} steps): on {min(150, len(splits['test']))} "
+        f"trained {model.info.get('steps', '?')} steps): on {min(80, len(splits['test']))} "
         f"held-out tunes next-token accuracy {held_out['accuracy']:.1%}, "
         f"{held_out['bits_per_character']:.3f} bits per ABC character."
     )
