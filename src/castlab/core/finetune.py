@@ -29,8 +29,7 @@ import torch.nn.functional as F
 from lightning.pytorch.callbacks import Callback
 from torch.utils.data import DataLoader
 
-from castlab.core.errors import CastlabError
-from castlab.core.training import TrainConfig, last_checkpoint, make_trainer
+from castlab.core.training import TrainConfig, fit
 
 __all__ = [
     "ClassifierTask",
@@ -144,14 +143,6 @@ def fit_classifier(
 
     ``config.lr`` is not used here: the task's :class:`FinetuneConfig` sets the rates.
     """
-    L.seed_everything(config.seed, workers=True, verbose=False)
-    run_dir = Path(run_dir)
-    checkpoint = last_checkpoint(run_dir) if resume else None
-    if resume and checkpoint is None:
-        raise CastlabError(
-            "nothing to resume", path=run_dir, fix="drop --resume to start a new run"
-        )
     callbacks = [unfreezing] if unfreezing is not None else []
-    trainer = make_trainer(run_dir, config, callbacks=callbacks)
-    trainer.fit(task, train_loader, val_loader, ckpt_path=checkpoint, weights_only=True)
-    return trainer
+    return fit(task, train_loader, val_loader, run_dir, config, resume=resume,
+               callbacks=callbacks)

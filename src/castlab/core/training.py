@@ -246,8 +246,12 @@ def fit(
     config: TrainConfig,
     *,
     resume: bool = False,
+    callbacks: Sequence[Callback] = (),
 ) -> L.Trainer:
-    """Seed, build a trainer and fit; with ``resume`` continue from the last checkpoint."""
+    """Seed, build a trainer and fit; with ``resume`` continue from the last checkpoint.
+
+    ``callbacks`` are added to the trainer's own (e.g. gradual unfreezing).
+    """
     L.seed_everything(config.seed, workers=True, verbose=False)
     run_dir = Path(run_dir)
     checkpoint = last_checkpoint(run_dir) if resume else None
@@ -259,7 +263,7 @@ def fit(
     if resume and metrics.exists():  # the CSV logger starts a new file; keep the old one
         parts = len(list(run_dir.glob("metrics.part*.csv")))
         metrics.rename(run_dir / f"metrics.part{parts + 1}.csv")
-    trainer = make_trainer(run_dir, config)
+    trainer = make_trainer(run_dir, config, callbacks)
     trainer.fit(task, train_loader, val_loader, ckpt_path=checkpoint, weights_only=True)
     return trainer
 
