@@ -94,7 +94,22 @@ def _categorical_mask(X: Any) -> np.ndarray:
     return np.zeros(np.shape(X)[1], dtype=bool)
 
 
-class ResampledClassifier(ClassifierMixin, BaseEstimator):
+class _WrappedPredictions:
+    """``predict_proba`` / ``predict`` of a wrapper whose fitted model is ``estimator_``."""
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities of the fitted model, shape ``(n_samples, n_classes)``."""
+        check_is_fitted(self, "estimator_")
+        X = check_predict_input(self, X)
+        return self.estimator_.predict_proba(X)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Most probable class, shape ``(n_samples,)``."""
+        check_is_fitted(self, "estimator_")
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+class ResampledClassifier(_WrappedPredictions, ClassifierMixin, BaseEstimator):
     """Re-sample the training rows (imbalanced-learn), then fit ``estimator`` on them.
 
     Only ``fit`` re-samples; predictions use the fitted model unchanged.
@@ -204,19 +219,8 @@ class ResampledClassifier(ClassifierMixin, BaseEstimator):
         self.estimator_ = clone(self.estimator).fit(X_s, self.classes_[c_s])
         return self
 
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities of the fitted model, shape ``(n_samples, n_classes)``."""
-        check_is_fitted(self, "estimator_")
-        X = check_predict_input(self, X)
-        return self.estimator_.predict_proba(X)
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Most probable class, shape ``(n_samples,)``."""
-        check_is_fitted(self, "estimator_")
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-
-class WeightedClassifier(ClassifierMixin, BaseEstimator):
+class WeightedClassifier(_WrappedPredictions, ClassifierMixin, BaseEstimator):
     """Fit ``estimator`` on every row, weighting each class by ``1 / frequency``.
 
     The weights go to the model's ``fit(..., sample_weight=...)`` (CatBoost, LightGBM and
@@ -247,17 +251,6 @@ class WeightedClassifier(ClassifierMixin, BaseEstimator):
             X, y_arr, sample_weight=base * class_weight[codes]
         )
         return self
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities of the weighted model, shape ``(n_samples, n_classes)``."""
-        check_is_fitted(self, "estimator_")
-        X = check_predict_input(self, X)
-        return self.estimator_.predict_proba(X)
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Most probable class, shape ``(n_samples,)``."""
-        check_is_fitted(self, "estimator_")
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 
 def make_strategy(
