@@ -15,8 +15,9 @@ torch.Size([2, 3])
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -27,6 +28,7 @@ __all__ = [
     "SentimentClassifier",
     "SentimentHead",
     "embed_texts",
+    "length_sorted_batches",
     "minilm_path",
 ]
 
@@ -107,6 +109,26 @@ class SentimentClassifier(nn.Module):
         return logits, loss
 
 
+def length_sorted_batches(
+    tokenizer: object, texts: Sequence[str], batch_size: int, max_length: int
+) -> Iterator[tuple[np.ndarray, Any]]:
+    """Yield ``(row indices, tokenized batch)`` over ``texts`` sorted by length.
+
+    Texts of similar length share a batch, so there is little padding.
+    """
+    order = np.argsort([len(t) for t in texts], kind="stable")
+    for start in range(0, len(texts), batch_size):
+        index = order[start : start + batch_size]
+        batch = tokenizer(  # type: ignore[operator]
+            [texts[i] for i in index],
+            padding=True,
+            truncation=True,
+            max_length=max_length,
+            return_tensors="pt",
+        )
+        yield index, batch
+
+
 def embed_texts(
     encoder: SentenceEncoder,
     tokenizer: object,
@@ -119,19 +141,10 @@ def embed_texts(
 
     Sorting by length first means little padding, which roughly halves the time on tweets.
     """
-    order = np.argsort([len(t) for t in texts], kind="stable")
     out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
     encoder.eval()
     with torch.inference_mode():
-        for start in range(0, len(texts), batch_size):
-            index = order[start : start + batch_size]
-            batch = tokenizer(  # type: ignore[operator]
-                [texts[i] for i in index],
-                padding=True,
-                truncation=True,
-                max_length=max_length,
-                return_tensors="pt",
-            )
+        for index, batch in length_sorted_batches(tokenizer, texts, batch_size, max_length):
             vectors = encoder(batch["input_ids"], batch["attention_mask"])
             out[index] = vectors.float().numpy()
     return out

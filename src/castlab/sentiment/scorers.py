@@ -198,18 +198,11 @@ def _batched_logits(
 ) -> np.ndarray:
     import torch
 
-    order = np.argsort([len(t) for t in texts], kind="stable")
+    from castlab.sentiment.model import length_sorted_batches
+
     out: np.ndarray | None = None
     with torch.inference_mode():
-        for start in range(0, len(texts), batch_size):
-            index = order[start : start + batch_size]
-            batch = tokenizer(  # type: ignore[operator]
-                [texts[i] for i in index],
-                padding=True,
-                truncation=True,
-                max_length=max_length,
-                return_tensors="pt",
-            )
+        for index, batch in length_sorted_batches(tokenizer, texts, batch_size, max_length):
             result = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])  # type: ignore[operator]
             logits = (result[0] if isinstance(result, tuple) else result.logits).float().numpy()
             if out is None:
