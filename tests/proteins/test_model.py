@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from castlab.core.errors import CastlabError
+from castlab.proteins.data import ProteinRecord
 from castlab.proteins.model import (
     ClassifierConfig,
     ProteinModel,
@@ -73,3 +74,19 @@ def test_unknown_kind_and_non_model_folder(tmp_path):
         build_classifier(ClassifierConfig(kind="gru"))
     with pytest.raises(CastlabError, match="no model.safetensors"):
         ProteinModel.load(tmp_path)
+
+
+def test_predict_families_streams_rows_in_order_with_the_top_k():
+    torch.manual_seed(0)
+    config = ClassifierConfig(kind="cnn", **TINY)
+    model = ProteinModel(
+        build_tokenizer("aa", []), build_classifier(config).eval(), config, ["a", "b", "c"]
+    )
+    records = (ProteinRecord(f"r{i}", "MKVLAAG" * (i + 1)) for i in range(5))  # a generator
+    rows = list(model.predict_families(records, top_k=2, batch_size=2))
+    proba = model.predict_proba(["MKVLAAG" * (i + 1) for i in range(5)])
+    assert [r.name for r in rows] == [f"r{i}" for i in range(5)]
+    for row, p in zip(rows, proba):
+        assert row.family == "abc"[p.argmax()] and abs(row.probability - p.max()) < 1e-6
+        first, second = row.top_k.split(";")
+        assert first == f"{row.family}:{p.max():.4f}" and second.count(":") == 1

@@ -154,27 +154,19 @@ def predict(
     Example: castlab proteins predict runs/proteins/cnn/model proteome.fasta --out predictions.csv
     """
     import csv
-    import itertools
 
     from castlab.core.artifacts import atomic_write
     from castlab.proteins.data import iter_fasta
     from castlab.proteins.model import ProteinModel
 
     classifier = ProteinModel.load(model)
-    records = iter_fasta(fasta)
     count = 0
     with atomic_write(out) as handle:
         writer = csv.writer(handle)
         writer.writerow(["name", "family", "probability", "top_k"])
-        while chunk := list(itertools.islice(records, batch)):
-            proba = classifier.predict_proba([r.sequence for r in chunk])
-            for record, row in zip(chunk, proba):
-                order = row.argsort()[::-1][:top_k]
-                top = ";".join(f"{classifier.families[i]}:{row[i]:.4f}" for i in order)
-                writer.writerow(
-                    [record.name, classifier.families[order[0]], f"{row[order[0]]:.4f}", top]
-                )
-            count += len(chunk)
+        for row in classifier.predict_families(iter_fasta(fasta), top_k=top_k, batch_size=batch):
+            writer.writerow([row.name, row.family, f"{row.probability:.4f}", row.top_k])
+            count += 1
     typer.echo(f"{count} predictions written to {out}")
 
 

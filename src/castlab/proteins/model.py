@@ -21,11 +21,12 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -36,10 +37,12 @@ from castlab.core.artifacts import load_model_weights, save_model, write_text
 from castlab.core.errors import CastlabError
 from castlab.core.language_model import LanguageModelConfig, build_language_model
 from castlab.core.tokenizers import BOS, PAD, Tokenizer
+from castlab.proteins.data import ProteinRecord
 from castlab.proteins.tokenize import load_protein_tokenizer
 
 __all__ = [
     "ClassifierConfig",
+    "FamilyPrediction",
     "LanguageModelClassifier",
     "ProtCNN",
     "ProteinModel",
@@ -206,6 +209,15 @@ def encode_batch(
     return idx, lengths
 
 
+class FamilyPrediction(NamedTuple):
+    """One row of ``castlab proteins predict``: the likeliest family and the top k."""
+
+    name: str
+    family: str
+    probability: float  # of ``family``, in [0, 1]
+    top_k: str  # the k likeliest families, most likely first: "PF00001:0.9100;PF00002:0.0500"
+
+
 @dataclass
 class ProteinModel:
     """A trained family classifier with its tokenizer and family names."""
@@ -262,3 +274,21 @@ class ProteinModel:
             )
             out[chosen] = torch.softmax(self.network(idx, lengths).float(), dim=-1).numpy()
         return out
+
+    def predict_families(
+        self, records: Iterable[ProteinRecord], *, top_k: int = 3, batch_size: int = 256
+    ) -> Iterator[FamilyPrediction]:
+        """One :class:`FamilyPrediction` per record, in order; ``batch_size`` records at a time.
+
+        ``records`` may be a generator (e.g. :func:`castlab.proteins.data.iter_fasta`), so a
+        file of any size is scored in flat memory.
+        """
+        records = iter(records)
+        while chunk := list(itertools.islice(records, batch_size)):
+            proba = self.predict_proba([r.sequence for r in chunk])  # (len(chunk), n_families)
+            for record, row in zip(chunk, proba):
+                order = row.argsort()[::-1][:top_k]
+                top = ";".join(f"{self.families[i]}:{row[i]:.4f}" for i in order)
+                yield FamilyPrediction(
+                    record.name, self.families[order[0]], float(row[order[0]]), top
+                )
