@@ -19,10 +19,18 @@ from typing import Any
 
 from castlab.core.errors import CastlabError
 
-__all__ = ["MAX_UPLOAD_MB", "check_upload", "save_upload", "show_errors", "work_dir"]
+__all__ = [
+    "MAX_UPLOAD_MB",
+    "check_upload",
+    "save_upload",
+    "show_errors",
+    "user_message",
+    "work_dir",
+]
 
 #: Largest upload a page accepts, in megabytes (also the server's own limit).
 MAX_UPLOAD_MB = 50
+_WORK_PREFIX = "castlab-ui-"
 
 
 def check_upload(
@@ -56,8 +64,30 @@ def save_upload(upload: Any, directory: Path, *, suffixes: tuple[str, ...]) -> P
 @contextmanager
 def work_dir() -> Iterator[Path]:
     """A private temporary folder for one action's files (deleted afterwards)."""
-    with tempfile.TemporaryDirectory(prefix="castlab-ui-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=_WORK_PREFIX) as tmp:
         yield Path(tmp)
+
+
+def user_message(error: CastlabError) -> str:
+    """The error in one line; a file in a :func:`work_dir` is named as the visitor knows it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.gettempdir()) / f"{_WORK_PREFIX}x1y2"
+    >>> user_message(CastlabError("bad residue", path=folder / "pasted.fasta", line=2))
+    'pasted.fasta:2: bad residue'
+    """
+    if error.path is None:
+        return str(error)
+    parts = Path(error.path).parts
+    inside = [i for i, part in enumerate(parts) if part.startswith(_WORK_PREFIX)]
+    if not inside:
+        return str(error)
+    shown = str(Path(*parts[inside[-1] + 1 :])) if len(parts) > inside[-1] + 1 else "upload"
+    return str(
+        CastlabError(error.message, path=shown, line=error.line, column=error.column, fix=error.fix)
+    )
 
 
 def show_errors(action: Callable[[], None]) -> None:
@@ -67,6 +97,6 @@ def show_errors(action: Callable[[], None]) -> None:
     try:
         action()
     except CastlabError as error:
-        st.error(f"{error}")
+        st.error(user_message(error))
     except Exception as error:  # the page stays up; the message names what failed
         st.error(f"Something went wrong: {type(error).__name__}: {error}")
