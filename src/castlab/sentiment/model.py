@@ -30,6 +30,7 @@ __all__ = [
     "embed_texts",
     "length_sorted_batches",
     "minilm_path",
+    "safe_scale",
 ]
 
 
@@ -43,11 +44,20 @@ def minilm_path() -> Path:
 class SentenceEncoder(nn.Module):
     """A transformer whose mean-pooled, normalised token vectors are sentence embeddings."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, dropout: float | None = None) -> None:
         super().__init__()
         from transformers import AutoModel
 
-        self.transformer = AutoModel.from_pretrained(str(path or minilm_path()))
+        # dropout None keeps the checkpoint's own (0.1 for MiniLM); it only acts in train mode
+        options = (
+            {}
+            if dropout is None
+            else {
+                "hidden_dropout_prob": dropout,
+                "attention_probs_dropout_prob": dropout,
+            }
+        )
+        self.transformer = AutoModel.from_pretrained(str(path or minilm_path()), **options)
         self.dim = int(self.transformer.config.hidden_size)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -56,6 +66,24 @@ class SentenceEncoder(nn.Module):
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)  # (B, C)
         return nn.functional.normalize(pooled, dim=-1)
+
+
+MIN_SCALE = 1e-4  # features spread less than this are not rescaled (see ``safe_scale``)
+
+
+def safe_scale(spread: torch.Tensor) -> torch.Tensor:
+    """Per-feature divisors for standardising: the spread, or 1 where a feature barely varies.
+
+    MiniLM has three dimensions that are zero for every sentence; dividing by their ~0
+    spread is harmless on frozen vectors but turns the smallest change fine-tuning makes
+    there into logits in the millions (training loss ~50 instead of ~1).
+
+    Examples
+    --------
+    >>> safe_scale(torch.tensor([0.03, 1e-6, 2.0]))
+    tensor([0.0300, 1.0000, 2.0000])
+    """
+    return torch.where(spread < MIN_SCALE, torch.ones_like(spread), spread)
 
 
 class SentimentHead(nn.Module):
@@ -88,9 +116,10 @@ class SentimentClassifier(nn.Module):
         *,
         dropout: float = 0.1,
         class_weights: Sequence[float] | None = None,
+        encoder_dropout: float | None = None,
     ) -> None:
         super().__init__()
-        self.encoder = SentenceEncoder(path)
+        self.encoder = SentenceEncoder(path, dropout=encoder_dropout)
         self.head = SentimentHead(self.encoder.dim, dropout=dropout)
         weights = torch.tensor(class_weights or [1.0, 1.0, 1.0], dtype=torch.float32)
         self.register_buffer("class_weights", weights, persistent=False)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import torch
 
     from castlab.core.training import TrainConfig
-    from castlab.sentiment.model import SentimentHead
+    from castlab.sentiment.model import SentimentClassifier, SentimentHead
     from castlab.sentiment.scorers import Scorer
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "evaluate_predictions",
     "evaluate_scorer",
     "finetune",
+    "parameter_groups",
     "save_head",
     "train_head",
     "train_head_from_data",
@@ -111,7 +112,7 @@ def train_head(
     """Fit a :class:`SentimentHead` on (N, dim) vectors and (N,) labels; returns it in eval mode."""
     import torch
 
-    from castlab.sentiment.model import SentimentHead
+    from castlab.sentiment.model import SentimentHead, safe_scale
 
     torch.manual_seed(config.seed)
     x = torch.as_tensor(vectors, dtype=torch.float32)
@@ -119,7 +120,7 @@ def train_head(
     weight = torch.tensor(class_weights(labels) if config.balanced else [1.0] * 3)
     head = SentimentHead(x.shape[1])
     head.mean.copy_(x.mean(0))
-    head.scale.copy_(x.std(0).clamp(min=1e-6))
+    head.scale.copy_(safe_scale(x.std(0)))
     optimizer = torch.optim.AdamW(head.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.steps)
     for _ in range(config.steps):
@@ -147,7 +148,9 @@ class FineTuneConfig:
 
     max_length: int = 64  # tokens per tweet while training (99% of tweets fit)
     max_train: int = 0  # use at most this many training tweets (0: all), a random subset
-    dropout: float = 0.1
+    dropout: float = 0.1  # on the head's input
+    encoder_dropout: float | None = None  # MiniLM's own dropout (None: its config's 0.1)
+    head_lr_scale: float = 1.0  # the head learns at lr x this (a fresh head needs ~100)
     balanced: bool = True  # weight classes equally, for macro recall
     init_head: str | None = None  # start from this head folder ("shipped": castlab's own)
     seed: int = 0
@@ -207,7 +210,27 @@ def _loader(frame: pd.DataFrame, tokenizer: Any, config: FineTuneConfig, batch: 
     return DataLoader(items, batch_size=batch, collate_fn=collate)  # type: ignore[arg-type]
 
 
-def _task(model: torch.nn.Module, train_config: TrainConfig):  # type: ignore[no-untyped-def]
+def parameter_groups(
+    model: SentimentClassifier, lr: float, head_lr_scale: float
+) -> list[dict[str, Any]]:
+    """AdamW groups: the encoder at ``lr``, the head at ``lr * head_lr_scale``.
+
+    Examples
+    --------
+    >>> from castlab.sentiment.model import SentimentHead
+    >>> import torch
+    >>> model = torch.nn.Module()
+    >>> model.encoder, model.head = torch.nn.Linear(2, 2), SentimentHead(2)
+    >>> [(len(g["params"]), g["lr"]) for g in parameter_groups(model, 1e-5, 100.0)]
+    [(2, 1e-05), (2, 0.001)]
+    """
+    return [
+        {"params": list(model.encoder.parameters()), "lr": lr},
+        {"params": list(model.head.parameters()), "lr": lr * head_lr_scale},
+    ]
+
+
+def _task(model: SentimentClassifier, train_config: TrainConfig, head_lr_scale: float = 1.0):  # type: ignore[no-untyped-def]
     """A LightningModule around the classifier (built here so Lightning loads lazily)."""
     import lightning as L
     import torch
@@ -243,14 +266,13 @@ def _task(model: torch.nn.Module, train_config: TrainConfig):  # type: ignore[no
                 self.log("val_macro_recall", result.macro_recall, prog_bar=True)
 
         def configure_optimizers(self) -> Any:
-            optimizer = torch.optim.AdamW(
-                self.parameters(), lr=train_config.lr, weight_decay=train_config.weight_decay
-            )
+            groups = parameter_groups(self.model, train_config.lr, head_lr_scale)
+            optimizer = torch.optim.AdamW(groups, weight_decay=train_config.weight_decay)
             if not train_config.one_cycle:
                 return optimizer
             total = max(int(self.trainer.estimated_stepping_batches), 1)
             schedule = torch.optim.lr_scheduler.OneCycleLR(
-                optimizer, max_lr=train_config.lr, total_steps=total, pct_start=0.1
+                optimizer, max_lr=[g["lr"] for g in groups], total_steps=total, pct_start=0.1
             )
             return {
                 "optimizer": optimizer,
@@ -279,7 +301,7 @@ def finetune(
 
     from castlab.core.artifacts import save_model, write_json
     from castlab.core.training import TrainConfig, fit
-    from castlab.sentiment.model import SentimentClassifier, minilm_path
+    from castlab.sentiment.model import SentimentClassifier, minilm_path, safe_scale
 
     train_config = train_config or TrainConfig(max_epochs=1, batch_size=32, lr=5e-5)
     if len(train) == 0:
@@ -289,7 +311,9 @@ def finetune(
     path = encoder_path or minilm_path()
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     weights = class_weights(train["label"].to_numpy()) if config.balanced else None
-    model = SentimentClassifier(path, dropout=config.dropout, class_weights=weights)
+    model = SentimentClassifier(
+        path, dropout=config.dropout, class_weights=weights, encoder_dropout=config.encoder_dropout
+    )
     if config.init_head:  # linear probe first, then fine-tune: the head starts useful
         from castlab.core.artifacts import load_model_weights
         from castlab.sentiment.scorers import HEAD_DIR
@@ -302,6 +326,7 @@ def finetune(
                 "this head takes other inputs than the MiniLM vector", fix="drop --init-head"
             )
         model.head.load_state_dict(head_weights)
+        model.head.scale.copy_(safe_scale(model.head.scale))  # heads saved before safe_scale
     model.train()  # from_pretrained returns eval mode, and Lightning keeps a module's mode
     run_dir = Path(run_dir)
     write_json(
@@ -309,7 +334,8 @@ def finetune(
     )
     train_loader = _loader(train, tokenizer, config, train_config.batch_size, True)
     val_loader = None if val is None else _loader(val, tokenizer, config, 128, False)
-    fit(_task(model, train_config), train_loader, val_loader, run_dir, train_config, resume=resume)
+    task = _task(model, train_config, config.head_lr_scale)
+    fit(task, train_loader, val_loader, run_dir, train_config, resume=resume)
     encoder = "minilm" if Path(path) == minilm_path() else str(path)  # portable for the default
     info = {"max_length": max(config.max_length, 128), "encoder": encoder, "train_rows": len(train)}
     return save_model(run_dir / "model", model.state_dict(), {**asdict(config), **info})
