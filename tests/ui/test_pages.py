@@ -50,3 +50,46 @@ def test_lifelog_dashboard_from_example_exports():
     app = _page("lifelog")
     app.button[0].click().run()
     assert not app.exception and not app.error, (app.exception, app.error)
+
+
+def test_proteins_classifies_each_pasted_record_with_the_demo_model():
+    app = _page("proteins")
+    two_records = "\n".join(app.text_area[0].value.splitlines()[:4])  # of the prefilled example
+    app.text_area[0].input(two_records).run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    table = app.dataframe[0].value
+    assert len(table) == 2 and list(table.columns) == ["name", "family", "probability", "top_k"]
+    # example names are synthetic_<family>_<member>; the demo model gets them right
+    assert table["family"].tolist() == [f"synthetic-F{n.split('_')[1]}" for n in table["name"]]
+    assert table["top_k"].str.count(";").eq(2).all() and table["probability"].between(0, 1).all()
+    assert "SYNTHETIC" in " ".join(caption.value for caption in app.caption)
+
+
+def test_proteins_bad_fasta_is_one_clear_message():
+    app = _page("proteins")
+    app.text_area[0].input(">bad\nMKVJL\n").run()
+    app.button[0].click().run()
+    assert not app.exception and not app.dataframe
+    message = app.error[0].value
+    assert message.startswith("pasted.fasta:2:4: record 'bad', position 4: 'J' is not an amino")
+    assert "Traceback" not in message and "\n" not in message
+
+
+def test_proteins_with_a_model_folder(tmp_path):
+    from castlab.proteins.model import ClassifierConfig, ProteinModel, build_classifier
+    from castlab.proteins.tokenize import build_tokenizer
+
+    config = ClassifierConfig(kind="cnn", vocab_size=29, n_classes=2, dim=8, blocks=1)
+    families = ["PF00001", "PF00002"]
+    ProteinModel(build_tokenizer("aa", []), build_classifier(config), config, families).save(
+        tmp_path / "model"
+    )
+    app = _page("proteins")
+    app.text_input[0].input(str(tmp_path / "model")).run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    assert set(app.dataframe[0].value["family"]) <= set(families)
+    app.text_input[0].input(str(tmp_path / "missing")).run()
+    app.button[0].click().run()
+    assert not app.exception and "no model.safetensors here" in app.error[0].value
