@@ -93,3 +93,40 @@ def test_proteins_with_a_model_folder(tmp_path):
     app.text_input[0].input(str(tmp_path / "missing")).run()
     app.button[0].click().run()
     assert not app.exception and "no model.safetensors here" in app.error[0].value
+
+
+def test_sentiment_scores_typed_posts_with_vader():
+    app = _page("sentiment")
+    app.text_area[0].input("I love this, wonderful!\nI hate this, awful.").run()
+    app.radio[0].set_value("vader").run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    table = app.dataframe[0].value
+    assert table["text"].tolist() == ["I love this, wonderful!", "I hate this, awful."]
+    assert table["label"].tolist() == ["positive", "negative"]
+    probabilities = table[["p_negative", "p_neutral", "p_positive"]].sum(axis=1)
+    assert ((probabilities - 1).abs() < 1e-6).all()
+    assert (table["score"] - (table["p_positive"] - table["p_negative"])).abs().max() < 1e-9
+    assert len(app.dataframe) == 1 and "needs an author column" in app.info[0].value
+
+
+def test_sentiment_example_shows_every_view():
+    app = _page("sentiment")
+    app.radio[0].set_value("vader").run()
+    app.button[1].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    posts, authors, capitals = (frame.value for frame in app.dataframe)
+    assert len(posts) == 270 and "score" in posts.columns
+    assert sorted(authors["author"]) == ["cheerful_chris", "grumpy_gus", "neutral_nat"]
+    by_author = authors.set_index("author")["mean"]
+    assert by_author["cheerful_chris"] > by_author["neutral_nat"] > by_author["grumpy_gus"]
+    assert len(capitals) == 30 and capitals["mean_score"].between(-1, 1).all()
+    assert [h.value for h in app.subheader] == ["Posts", "Authors", "Capital cities"]
+
+
+def test_sentiment_without_posts_says_so():
+    app = _page("sentiment")
+    app.text_area[0].input("  \n").run()
+    app.button[0].click().run()
+    assert not app.exception
+    assert app.error[0].value.startswith("no posts")

@@ -14,6 +14,7 @@ navigation = st.navigation(
         st.Page(PAGES / "home.py", title="castlab", default=True),
         st.Page(PAGES / "tunes.py", title="Tunes", url_path="tunes"),
         st.Page(PAGES / "proteins.py", title="Proteins", url_path="proteins"),
+        st.Page(PAGES / "sentiment.py", title="Sentiment", url_path="sentiment"),
         st.Page(PAGES / "imbalance.py", title="Imbalance", url_path="imbalance"),
         st.Page(PAGES / "lifelog.py", title="Lifelog", url_path="lifelog"),
     ]
