@@ -1,7 +1,8 @@
 """End to end: the real Streamlit server driven by Debian's Chromium through Playwright.
 
 Every page loads without an exception, its main action succeeds, and a screenshot of each
-page is saved under ``test-output/ui/``.
+page (and of its embedded frame, if any: the lifelog dashboard, the sentiment map) is saved
+under ``test-output/ui/``.
 """
 
 import shutil
@@ -17,11 +18,21 @@ from castlab.ui.launch import streamlit_command
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "ui"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed"),
+]
 
 
 def _free_port() -> int:
@@ -33,8 +44,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server():
     port = _free_port()
-    process = subprocess.Popen(streamlit_command(port), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        streamlit_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
@@ -65,29 +77,42 @@ def browser():
         browser.close()
 
 
-# page path, button to press (None: just load), text that proves the action worked
+# page path, option to pick first (None: keep the defaults), button to press (None: just load),
+# text that proves the action worked, element inside the page's embedded frame that proves it
 PAGES = [
-    ("", None, "Everything runs on this machine"),
-    ("tunes", "Generate", "Download ABC"),
-    ("imbalance", "Compare", "Reliability of the predicted probabilities"),
-    ("lifelog", "Build dashboard", None),
+    ("", None, None, "Everything runs on this machine", None),
+    ("tunes", None, "Generate", "Download ABC", None),
+    ("proteins", None, "Predict", "Download predictions (CSV)", None),
+    # vader: the fast scorer; the example has authors and capitals, so every view shows
+    (
+        "sentiment",
+        "vader",
+        "Score the generated example (every view)",
+        "countries with posts",
+        ".choroplethlocation",
+    ),
+    ("imbalance", None, "Compare", "Reliability of the predicted probabilities", None),
+    ("lifelog", None, "Build dashboard", None, "text=lifelog"),
 ]
 
 
-@pytest.mark.parametrize("path,button,proof", PAGES)
-def test_page_loads_and_main_action_works(server, browser, path, button, proof):
+@pytest.mark.parametrize("path,choose,button,proof,in_frame", PAGES)
+def test_page_loads_and_main_action_works(server, browser, path, choose, button, proof, in_frame):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 1600})
     page.goto(f"{server}/{path}", wait_until="networkidle")
     page.get_by_role("heading").first.wait_for(timeout=60_000)
+    if choose:
+        page.get_by_text(choose, exact=True).click(timeout=60_000)
     if button:
         page.get_by_role("button", name=button).click(timeout=180_000)
     if proof:
         page.get_by_text(proof).first.wait_for(timeout=240_000)
-    else:  # the lifelog dashboard is an embedded frame
-        page.frame_locator("iframe").first.get_by_text("lifelog").first.wait_for(
-            timeout=240_000)
+    if in_frame:  # the lifelog dashboard and the sentiment map are embedded frames
+        page.frame_locator("iframe").first.locator(in_frame).first.wait_for(timeout=240_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
     page.screenshot(path=str(OUTPUT / f"{path or 'home'}.png"), full_page=True)
+    if in_frame:  # the page scrolls inside Streamlit's own container: save the frame too
+        page.locator("iframe").first.screenshot(path=str(OUTPUT / f"{path}-frame.png"))
     page.close()
