@@ -149,3 +149,37 @@ def test_finetune_can_start_from_a_trained_head(tmp_path):
             train_config=frozen,
             encoder_path=encoder,
         )
+
+
+def test_finetune_does_not_divide_by_a_dead_dimension(tmp_path):
+    """Heads fitted on frozen MiniLM have ~0 spread on always-zero dimensions; fine-tuning
+    moves those dimensions, so dividing by 1e-6 there blew the loss up to ~50 (fixed)."""
+    import torch
+
+    from castlab.core.artifacts import load_model_weights
+    from castlab.sentiment.model import SentimentHead
+
+    encoder = _tiny_encoder(tmp_path / "encoder")
+    head = SentimentHead(16)
+    with torch.no_grad():
+        head.scale.fill_(0.5)
+        head.scale[3] = 1e-6  # as saved for MiniLM's dead dimensions before safe_scale
+        head.linear.weight.fill_(0.1)
+    head_dir = save_head(head, tmp_path / "head", HeadConfig())
+    train = pd.DataFrame({"text": ["good", "bad", "fine"] * 4, "label": [2, 0, 1] * 4})
+    config = TrainConfig(
+        max_epochs=2, batch_size=4, lr=1e-3, one_cycle=False, progress=False, accelerator="cpu"
+    )
+    run = tmp_path / "run"
+    folder = finetune(
+        train,
+        None,
+        run,
+        config=FineTuneConfig(max_length=8, init_head=str(head_dir), head_lr_scale=10.0),
+        train_config=config,
+        encoder_path=encoder,
+    )
+    weights, _ = load_model_weights(folder)
+    assert weights["head.scale"][3] == 1.0 and weights["head.scale"][0] == 0.5
+    losses = pd.read_csv(run / "metrics.csv")["train_loss_step"].dropna()
+    assert len(losses) > 0 and losses.max() < 5.0

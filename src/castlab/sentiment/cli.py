@@ -202,8 +202,17 @@ def train(
     lr: Annotated[float, typer.Option(help="Peak learning rate.")] = 5e-5,
     max_steps: Annotated[int, typer.Option(help="Stop after this many steps (-1: none).")] = -1,
     init_head: Annotated[
-        str | None, typer.Option(help="finetune: start from a head folder, or 'shipped'.")
-    ] = None,
+        str,
+        typer.Option(help="finetune: start from 'shipped' (castlab's head), a folder, or 'none'."),
+    ] = "shipped",
+    head_lr_scale: Annotated[
+        float,
+        typer.Option(help="finetune: the head learns at lr x this (~100 with --init-head none)."),
+    ] = 1.0,
+    accelerator: Annotated[
+        str, typer.Option(help="Lightning accelerator: cpu, gpu, auto.")
+    ] = "cpu",
+    devices: Annotated[str, typer.Option(help="Lightning devices: auto, 1, 4, ...")] = "auto",
     resume: Annotated[bool, typer.Option(help="Continue from OUT/checkpoints/last.ckpt.")] = False,
     threads: _THREADS = 2,
 ) -> None:
@@ -228,9 +237,18 @@ def train(
         return
     if kind != "finetune":
         raise CastlabError(f"unknown --kind {kind!r}", fix="use finetune or head")
-    config = FineTuneConfig(max_train=max_train, init_head=init_head)
+    config = FineTuneConfig(
+        max_train=max_train,
+        init_head=None if init_head == "none" else init_head,
+        head_lr_scale=head_lr_scale,
+    )
     train_config = TrainConfig(
-        max_epochs=epochs, max_steps=max_steps, batch_size=batch_size, lr=lr, accelerator="cpu"
+        max_epochs=epochs,
+        max_steps=max_steps,
+        batch_size=batch_size,
+        lr=lr,
+        accelerator=accelerator,
+        devices=devices,
     )
     folder = finetune(tweets, val, out, config=config, train_config=train_config, resume=resume)
     typer.echo(f"model written to {folder}; score with --scorer finetune --model {out}")
