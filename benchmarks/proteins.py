@@ -40,9 +40,11 @@ import torch
 from castlab.core.artifacts import write_text
 from castlab.proteins.baselines import (
     BlastNearestNeighbour,
+    EsmEmbeddingLogistic,
     KmerLogisticRegression,
     PhmmerNearestNeighbour,
     blast_available,
+    esm_available,
 )
 from castlab.proteins.data import ProteinRecord, check_sequence, family_counts, load_records
 from castlab.proteins.experiment import ExperimentConfig, markdown_table, run_experiment, summarise
@@ -70,8 +72,10 @@ def _machine() -> str:
     )
 
 
-def _baselines(phmmer: bool = True) -> list[tuple[str, object]]:
+def _baselines(phmmer: bool = True, esm: Path | None = None) -> list[tuple[str, object]]:
     out: list[tuple[str, object]] = [("k-mer TF-IDF + logistic", KmerLogisticRegression())]
+    if esm_available(esm):
+        out.append((f"{Path(esm).name} embeddings + logistic", EsmEmbeddingLogistic(esm)))
     if phmmer:
         out.append(("phmmer top-1 (pyhmmer)", PhmmerNearestNeighbour()))
     if blast_available():
@@ -86,13 +90,14 @@ def run_approaches(
     *,
     baselines: bool = True,
     phmmer: bool = True,
+    esm: Path | None = None,
 ) -> list[dict]:
     """Fit every baseline and model on train(+valid), score on test."""
     train, valid, test = parts["train"], parts["valid"], parts["test"]
     truth = [r.family for r in test]
     queries = [r.sequence for r in test]
     rows = []
-    for name, baseline in _baselines(phmmer) if baselines else []:
+    for name, baseline in _baselines(phmmer, esm) if baselines else []:
         start = time.perf_counter()
         baseline.fit([r.sequence for r in train + valid], [str(r.family) for r in train + valid])
         fitted = time.perf_counter()
@@ -167,7 +172,11 @@ def pfam_part(args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
         info[split_name] = {k: len(v) for k, v in parts.items()}
         print(f"pfam {split_name}: {info[split_name]}", flush=True)
         rows = run_approaches(
-            parts, models, RUNS / f"pfam-{split_name}", baselines=not args.skip_pfam_baselines
+            parts,
+            models,
+            RUNS / f"pfam-{split_name}",
+            baselines=not args.skip_pfam_baselines,
+            esm=args.esm,
         )
         frame = pd.DataFrame(rows)
         seeds = frame["approach"].str.extract(r" seed (\d+)$")[0]
@@ -229,6 +238,7 @@ def kinase_part(args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
             RUNS / f"kinases-fold{fold}",
             phmmer=not args.kinase_skip_phmmer,
             baselines=not args.kinase_cnn_only,
+            esm=args.esm,
         )
         for row in rows_fold:
             rows.append({"fold": fold, **row})
@@ -307,8 +317,10 @@ def write_page(
         f"- Page written: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "- Scope: sized for 2 CPU cores shared with other training, so every part uses a subset "
         "(stated in the part) and short training; single runs unless seeds are listed. Not run: "
-        "pretrained ESM embeddings, language models on the kinases, LM pretraining on the "
-        "unlabelled proteomes, phmmer on the kinases (see that part).",
+        "pretrained ESM embeddings (the baseline is built and tested with a tiny random ESM; no "
+        "ESM weights are on this offline machine: `--esm FOLDER` adds the row), language models "
+        "on the kinases, LM pretraining on the unlabelled proteomes, phmmer on the kinases (see "
+        "that part).",
         f"- Machine: {_machine()}; other jobs shared the 2 cores during the run, so seconds and "
         "queries/s are pessimistic and noisy, but all approaches ran under the same load.",
         "- Queries/s = test sequences / wall seconds of prediction, including model loading (castlab "
@@ -443,6 +455,9 @@ def main() -> None:
     parser.add_argument(
         "--pfam-models", nargs="+", default=["cnn", "transformer", "ulmfit", "scratch"]
     )
+    parser.add_argument(
+        "--esm", type=Path, default=None, help="ESM model folder: adds the embeddings baseline"
+    )
     parser.add_argument("--pfam-seeds", type=int, default=3, help="seeds per Pfam model")
     parser.add_argument("--cnn-dim", type=int, default=64, help="ProtCNN width on Pfam")
     parser.add_argument("--cnn-epochs", type=int, default=30, help="ProtCNN epochs on Pfam")
@@ -460,6 +475,8 @@ def main() -> None:
     parser.add_argument("--grid-from-csv", action="store_true", help="report a stopped grid's runs")
     parser.add_argument("--conclusion-only", action="store_true", help="rewrite the page's summary")
     args = parser.parse_args()
+    if args.esm is not None and not esm_available(args.esm):
+        parser.error(f"--esm {args.esm}: no config.json there (a transformers ESM model folder)")
     torch.set_num_threads(1)
     FILES.mkdir(parents=True, exist_ok=True)
     started = time.time()

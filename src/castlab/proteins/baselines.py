@@ -31,9 +31,11 @@ from castlab.core.errors import CastlabError
 
 __all__ = [
     "BlastNearestNeighbour",
+    "EsmEmbeddingLogistic",
     "KmerLogisticRegression",
     "PhmmerNearestNeighbour",
     "blast_available",
+    "esm_available",
     "probabilities_from_bitscores",
 ]
 
@@ -72,6 +74,82 @@ class KmerLogisticRegression(_Classifier):
 
     def predict_proba(self, sequences: Sequence[str]) -> np.ndarray:
         return self.model_.predict_proba(self.vectorizer_.transform(list(sequences)))
+
+
+def esm_available(path: str | Path | None) -> bool:
+    """True when ``path`` holds a transformers model folder (``config.json``) to embed with."""
+    return path is not None and (Path(path) / "config.json").is_file()
+
+
+class EsmEmbeddingLogistic(_Classifier):
+    """Mean-pooled embeddings of a pretrained protein language model, then logistic regression.
+
+    ``model_path`` is a local transformers folder of an ESM model (e.g. a copy of
+    ``facebook/esm2_t6_8M_UR50D``); nothing is downloaded. The language model stays frozen:
+    this is the "pretrained embeddings" baseline, not fine-tuning.
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path,
+        *,
+        C: float = 10.0,
+        max_iter: int = 1000,
+        batch_size: int = 16,
+        max_length: int = 1024,
+    ) -> None:
+        if not esm_available(model_path):
+            raise CastlabError(
+                "no model folder (config.json) for the ESM baseline",
+                path=model_path,
+                fix="save e.g. facebook/esm2_t6_8M_UR50D there with save_pretrained, or leave it out",
+            )
+        self.model_path = Path(model_path)
+        self.C = C
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self._network: Any = None
+
+    def embed(self, sequences: Sequence[str]) -> np.ndarray:
+        """(n, hidden) mean of the last layer over each sequence's residues (no special tokens)."""
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        if self._network is None:
+            self._tokenizer = AutoTokenizer.from_pretrained(str(self.model_path))
+            self._network = AutoModel.from_pretrained(str(self.model_path)).float().eval()
+        out = []
+        with torch.inference_mode():
+            for start in range(0, len(sequences), self.batch_size):
+                batch = self._tokenizer(
+                    list(sequences[start : start + self.batch_size]),
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                    return_special_tokens_mask=True,
+                )
+                special = batch.pop("special_tokens_mask")
+                hidden = self._network(**batch).last_hidden_state  # (B, T, C)
+                keep = (batch["attention_mask"] * (1 - special)).unsqueeze(-1).to(hidden.dtype)
+                out.append(((hidden * keep).sum(1) / keep.sum(1).clamp(min=1)).numpy())
+        return np.concatenate(out) if out else np.zeros((0, 0), dtype=np.float32)
+
+    def fit(self, sequences: Sequence[str], families: Sequence[str]) -> EsmEmbeddingLogistic:
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        self.model_ = make_pipeline(
+            StandardScaler(), LogisticRegression(C=self.C, max_iter=self.max_iter)
+        )
+        self.model_.fit(self.embed(sequences), list(families))
+        self.classes_ = [str(c) for c in self.model_.classes_]
+        return self
+
+    def predict_proba(self, sequences: Sequence[str]) -> np.ndarray:
+        return self.model_.predict_proba(self.embed(sequences))
 
 
 def probabilities_from_bitscores(
