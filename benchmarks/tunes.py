@@ -226,8 +226,11 @@ def main() -> None:
     parser.add_argument("--tunes", type=int, default=100)
     parser.add_argument("--skip-grid", action="store_true")
     parser.add_argument("--skip-shipped", action="store_true")
-    parser.add_argument("--only-constrained", action="store_true",
-                        help="re-check constrained decoding only; keep the other row")
+    parser.add_argument(
+        "--only-constrained",
+        action="store_true",
+        help="re-check constrained decoding only; keep the other row",
+    )
     args = parser.parse_args()
     command = "python benchmarks/tunes.py " + " ".join(sys.argv[1:])
     previous = RESULTS / "tunes.json"
@@ -274,8 +277,10 @@ def main() -> None:
             shutil.rmtree(PRETRAINED)
         model.save(PRETRAINED, half=True)  # float16 on disk keeps the package small
     modes = (True,) if args.only_constrained else (True, False)
-    results["generation"] = {**results.get("generation", {}),
-                             **generation_checks(PRETRAINED, args.tunes, modes)}
+    results["generation"] = {
+        **results.get("generation", {}),
+        **generation_checks(PRETRAINED, args.tunes, modes),
+    }
     results["help_seconds"] = help_time()
     print(write_markdown(results, command))
 

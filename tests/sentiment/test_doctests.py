@@ -7,7 +7,18 @@ import importlib
 
 import pytest
 
-MODULES = ["__init__", "data", "scorers", "model", "train", "collect", "views", "plots", "stream", "generate"]
+MODULES = [
+    "__init__",
+    "data",
+    "scorers",
+    "model",
+    "train",
+    "collect",
+    "views",
+    "plots",
+    "stream",
+    "generate",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -92,9 +92,15 @@ def test_unconstrained_sampling_respects_length(random_model):
 
 def test_pickup_when_asked_for(random_model):
     form = FormConfig(pickup=True)
-    tunes = [generate_tunes(random_model, GenerateConfig(meter="6/8", unit="1/8", rhythm="jig",
-                                                         seed=s, form=form, temperature=1.5))[0]
-             for s in range(6)]
+    tunes = [
+        generate_tunes(
+            random_model,
+            GenerateConfig(
+                meter="6/8", unit="1/8", rhythm="jig", seed=s, form=form, temperature=1.5
+            ),
+        )[0]
+        for s in range(6)
+    ]
     for generated in tunes:
         bars = measure_bars(abc_tokens(generated.tune.body), bar_units=generated.tune.bar_units)
         assert right_length_share(bars) == 1.0

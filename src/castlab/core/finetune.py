@@ -144,5 +144,4 @@ def fit_classifier(
     ``config.lr`` is not used here: the task's :class:`FinetuneConfig` sets the rates.
     """
     callbacks = [unfreezing] if unfreezing is not None else []
-    return fit(task, train_loader, val_loader, run_dir, config, resume=resume,
-               callbacks=callbacks)
+    return fit(task, train_loader, val_loader, run_dir, config, resume=resume, callbacks=callbacks)

@@ -145,7 +145,9 @@ def train_tunes(
     checkpoint = last_checkpoint(run_dir) if resume else None
     start_step = 0
     if checkpoint is not None:
-        start_step = int(torch.load(checkpoint, weights_only=True, map_location="cpu")["global_step"])
+        start_step = int(
+            torch.load(checkpoint, weights_only=True, map_location="cpu")["global_step"]
+        )
     start = time.perf_counter()
     trainer = fit(task, train_loader, valid_loader, run_dir, train_config, resume=resume)
     seconds = time.perf_counter() - start

@@ -8,8 +8,9 @@ st.title("Imbalance")
 st.caption("Strategies for imbalanced training data when the test set has another balance.")
 
 upload = st.file_uploader("CSV with a header row", type=["csv"])
-use_example = st.checkbox("Use a generated example (15% positives, test set at 50%)",
-                          value=upload is None)
+use_example = st.checkbox(
+    "Use a generated example (15% positives, test set at 50%)", value=upload is None
+)
 target = st.text_input("Target column", value="y" if use_example else "")
 positive = st.text_input("Positive label (empty: the rarer one)", value="")
 test_prior = st.slider("Positive share of the test set", 0.05, 0.95, 0.5, 0.05)
@@ -34,8 +35,9 @@ def compare() -> None:
                 raise CastlabError("no target column given", fix="type the label column's name")
             path = save_upload(upload, folder, suffixes=(".csv",))
             data = load_table(path, target=target, positive=positive or None)
-        config = CompareConfig(model=ModelConfig(name=model_name), n_splits=3, n_repeats=1,
-                               test_prior=test_prior)
+        config = CompareConfig(
+            model=ModelConfig(name=model_name), n_splits=3, n_repeats=1, test_prior=test_prior
+        )
         bar = st.progress(0.0, text="Comparing strategies...")
         total = len(config.strategies) * config.n_splits * config.n_repeats
         done = []

@@ -10,11 +10,11 @@ st.caption("Your exports are read on this machine only; nothing is uploaded anyw
 
 toggl = st.file_uploader("Toggl Track detailed report (CSV)", type=["csv"])
 daylio = st.file_uploader("Daylio export (CSV)", type=["csv"])
-ulogme = st.file_uploader("uLogMe logs (keyfreq_*.txt and window_*.txt)", type=["txt"],
-                          accept_multiple_files=True)
+ulogme = st.file_uploader(
+    "uLogMe logs (keyfreq_*.txt and window_*.txt)", type=["txt"], accept_multiple_files=True
+)
 moods = st.text_input("Daylio custom moods (e.g. 'okay=3,content=4')", value="")
-use_example = st.checkbox("Use generated example exports",
-                          value=not (toggl or daylio or ulogme))
+use_example = st.checkbox("Use generated example exports", value=not (toggl or daylio or ulogme))
 
 
 def dashboard() -> None:
@@ -26,8 +26,11 @@ def dashboard() -> None:
         if use_example:
             from castlab.lifelog.generate import GeneratorConfig, write_exports
 
-            paths = write_exports(folder / "exports", rng=np.random.default_rng(0),
-                                  config=GeneratorConfig(days=120, ulogme_days=3))
+            paths = write_exports(
+                folder / "exports",
+                rng=np.random.default_rng(0),
+                config=GeneratorConfig(days=120, ulogme_days=3),
+            )
             given = {"toggl": paths.toggl, "daylio": paths.daylio, "ulogme": paths.ulogme}
         else:
             given = {}

@@ -33,8 +33,13 @@ def generate() -> None:
         return None if value.startswith("(") else value
 
     config = GenerateConfig(
-        rhythm=chosen(rhythm), meter=chosen(meter), key=chosen(key), seed=int(seed),
-        temperature=temperature, constrained=constrained, length=200,
+        rhythm=chosen(rhythm),
+        meter=chosen(meter),
+        key=chosen(key),
+        seed=int(seed),
+        temperature=temperature,
+        constrained=constrained,
+        length=200,
     )
     with st.spinner("Writing a tune..."):
         tune = generate_tunes(model, config)[0].tune
@@ -43,15 +48,20 @@ def generate() -> None:
         st.code(tune.to_abc(), language=None)
         if files.svg is not None:
             svg = files.svg.read_text()
-            st.image(svg[svg.find("<svg"):], caption="Sheet music (abcm2ps)")
+            st.image(svg[svg.find("<svg") :], caption="Sheet music (abcm2ps)")
         if files.wav is not None:
             st.audio(files.wav.read_bytes(), format="audio/wav")
         columns = st.columns(3)
-        for column, path, mime in zip(columns, (files.abc, files.midi, files.wav),
-                                      ("text/vnd.abc", "audio/midi", "audio/wav")):
+        for column, path, mime in zip(
+            columns, (files.abc, files.midi, files.wav), ("text/vnd.abc", "audio/midi", "audio/wav")
+        ):
             if path is not None:
-                column.download_button(f"Download {path.suffix[1:].upper()}",
-                                       path.read_bytes(), file_name=path.name, mime=mime)
+                column.download_button(
+                    f"Download {path.suffix[1:].upper()}",
+                    path.read_bytes(),
+                    file_name=path.name,
+                    mime=mime,
+                )
         st.caption("; ".join(files.notes))
 
 
