@@ -72,6 +72,17 @@ def test_train_predict_evaluate(tmp_path):
     rows = list(csv.DictReader(predictions.open()))
     assert [r["name"] for r in rows] == ["q1", "q2"] and rows[0]["top_k"].count(";") == 1
     assert 0 < float(rows[0]["probability"]) <= 1
+    # --also averages several models; a model averaged with itself predicts the same
+    twice = tmp_path / "twice.csv"
+    model_dir = str(out / "model")
+    result = runner.invoke(
+        app,
+        ["proteins", "predict", model_dir, str(query), "--out", str(twice), "--also", model_dir],
+    )
+    assert result.exit_code == 0, result.output
+    assert [r["probability"] for r in csv.DictReader(twice.open())] == [
+        r["probability"] for r in rows
+    ]
     result = runner.invoke(app, ["proteins", "evaluate", str(out / "model"), str(out / "split")])
     assert result.exit_code == 0 and "accuracy" in result.output and "queries/s" in result.output
 

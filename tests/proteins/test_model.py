@@ -9,9 +9,11 @@ from castlab.core.errors import CastlabError
 from castlab.proteins.data import ProteinRecord
 from castlab.proteins.model import (
     ClassifierConfig,
+    ProteinEnsemble,
     ProteinModel,
     build_classifier,
     encode_batch,
+    load_classifier,
 )
 from castlab.proteins.tokenize import build_tokenizer
 
@@ -90,3 +92,26 @@ def test_predict_families_streams_rows_in_order_with_the_top_k():
         assert row.family == "abc"[p.argmax()] and abs(row.probability - p.max()) < 1e-6
         first, second = row.top_k.split(";")
         assert first == f"{row.family}:{p.max():.4f}" and second.count(":") == 1
+
+
+def _tiny_model(kind: str, seed: int, families: list[str]) -> ProteinModel:
+    torch.manual_seed(seed)
+    config = ClassifierConfig(kind=kind, **TINY)
+    return ProteinModel(
+        build_tokenizer("aa", []), build_classifier(config).eval(), config, families
+    )
+
+
+def test_an_ensemble_averages_its_members(tmp_path):
+    members = [_tiny_model("cnn", 0, ["a", "b", "c"]), _tiny_model("lstm", 1, ["a", "b", "c"])]
+    sequences = ["MKVLAAG", "WWPPHHC" * 5]
+    expected = (members[0].predict_proba(sequences) + members[1].predict_proba(sequences)) / 2
+    folders = [m.save(tmp_path / f"m{i}") for i, m in enumerate(members)]
+    ensemble = load_classifier(*folders)
+    assert isinstance(ensemble, ProteinEnsemble) and ensemble.families == ["a", "b", "c"]
+    assert abs(ensemble.predict_proba(sequences) - expected).max() < 1e-6
+    rows = list(ensemble.predict_families([ProteinRecord("q", "MKVLAAG")], top_k=1))
+    assert rows[0].family == "abc"[expected[0].argmax()]
+    assert isinstance(load_classifier(folders[0]), ProteinModel)
+    with pytest.raises(CastlabError, match="different families"):
+        ProteinEnsemble([members[0], _tiny_model("cnn", 2, ["a", "b", "x"])])

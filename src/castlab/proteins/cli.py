@@ -148,6 +148,10 @@ def predict(
     ),
     top_k: Annotated[int, typer.Option(help="How many families to list per sequence.")] = 3,
     batch: Annotated[int, typer.Option(help="Sequences per batch (memory stays flat).")] = 256,
+    also: Annotated[
+        list[Path] | None,
+        typer.Option(help="Another model folder of the same families (repeat): average them."),
+    ] = None,
 ) -> None:
     """Classify every sequence of a FASTA file; write family, probability and the top k.
 
@@ -157,9 +161,9 @@ def predict(
 
     from castlab.core.artifacts import atomic_write
     from castlab.proteins.data import iter_fasta
-    from castlab.proteins.model import ProteinModel
+    from castlab.proteins.model import load_classifier
 
-    classifier = ProteinModel.load(model)
+    classifier = load_classifier(model, *(also or []))
     count = 0
     with atomic_write(out) as handle:
         writer = csv.writer(handle)

@@ -45,10 +45,12 @@ __all__ = [
     "FamilyPrediction",
     "LanguageModelClassifier",
     "ProtCNN",
+    "ProteinEnsemble",
     "ProteinModel",
     "build_classifier",
     "encode_batch",
     "encoder_states",
+    "load_classifier",
 ]
 
 
@@ -218,8 +220,35 @@ class FamilyPrediction(NamedTuple):
     top_k: str  # the k likeliest families, most likely first: "PF00001:0.9100;PF00002:0.0500"
 
 
+class _FamilyPredictor:
+    """``predict_families`` for anything with ``families`` and ``predict_proba``."""
+
+    families: list[str]
+
+    def predict_proba(self, sequences: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict_families(
+        self, records: Iterable[ProteinRecord], *, top_k: int = 3, batch_size: int = 256
+    ) -> Iterator[FamilyPrediction]:
+        """One :class:`FamilyPrediction` per record, in order; ``batch_size`` records at a time.
+
+        ``records`` may be a generator (e.g. :func:`castlab.proteins.data.iter_fasta`), so a
+        file of any size is scored in flat memory.
+        """
+        records = iter(records)
+        while chunk := list(itertools.islice(records, batch_size)):
+            proba = self.predict_proba([r.sequence for r in chunk])  # (len(chunk), n_families)
+            for record, row in zip(chunk, proba):
+                order = row.argsort()[::-1][:top_k]
+                top = ";".join(f"{self.families[i]}:{row[i]:.4f}" for i in order)
+                yield FamilyPrediction(
+                    record.name, self.families[order[0]], float(row[order[0]]), top
+                )
+
+
 @dataclass
-class ProteinModel:
+class ProteinModel(_FamilyPredictor):
     """A trained family classifier with its tokenizer and family names."""
 
     tokenizer: Tokenizer
@@ -275,20 +304,34 @@ class ProteinModel:
             out[chosen] = torch.softmax(self.network(idx, lengths).float(), dim=-1).numpy()
         return out
 
-    def predict_families(
-        self, records: Iterable[ProteinRecord], *, top_k: int = 3, batch_size: int = 256
-    ) -> Iterator[FamilyPrediction]:
-        """One :class:`FamilyPrediction` per record, in order; ``batch_size`` records at a time.
 
-        ``records`` may be a generator (e.g. :func:`castlab.proteins.data.iter_fasta`), so a
-        file of any size is scored in flat memory.
-        """
-        records = iter(records)
-        while chunk := list(itertools.islice(records, batch_size)):
-            proba = self.predict_proba([r.sequence for r in chunk])  # (len(chunk), n_families)
-            for record, row in zip(chunk, proba):
-                order = row.argsort()[::-1][:top_k]
-                top = ";".join(f"{self.families[i]}:{row[i]:.4f}" for i in order)
-                yield FamilyPrediction(
-                    record.name, self.families[order[0]], float(row[order[0]]), top
+@dataclass
+class ProteinEnsemble(_FamilyPredictor):
+    """Several classifiers of the same families; probabilities are their average.
+
+    ProtCNN's authors ensemble ProtCNNs of different seeds ("ProtENN") for fewer errors than
+    any single one; any castlab protein models of the same families combine the same way.
+    """
+
+    members: list[ProteinModel]
+
+    def __post_init__(self) -> None:
+        if not self.members:
+            raise CastlabError("an ensemble needs at least one model")
+        for member in self.members[1:]:
+            if member.families != self.members[0].families:
+                raise CastlabError(
+                    "the ensemble's models were trained on different families",
+                    fix="combine models trained on the same training data",
                 )
+        self.families = list(self.members[0].families)
+
+    def predict_proba(self, sequences: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+        """Mean of the members' (n, n_families) probabilities."""
+        return np.mean([m.predict_proba(sequences, batch_size=batch_size) for m in self.members], 0)
+
+
+def load_classifier(*directories: str | Path) -> ProteinModel | ProteinEnsemble:
+    """One model folder -> :class:`ProteinModel`; several -> their :class:`ProteinEnsemble`."""
+    models = [ProteinModel.load(d) for d in directories]
+    return models[0] if len(models) == 1 else ProteinEnsemble(models)
