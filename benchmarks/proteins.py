@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -48,7 +49,7 @@ from castlab.proteins.baselines import (
 )
 from castlab.proteins.data import ProteinRecord, check_sequence, family_counts, load_records
 from castlab.proteins.experiment import ExperimentConfig, markdown_table, run_experiment, summarise
-from castlab.proteins.model import ProteinModel
+from castlab.proteins.model import ProteinModel, load_classifier
 from castlab.proteins.plots import plot_accuracy_vs_vocab, plot_approaches
 from castlab.proteins.splits import clustered_split, deduplicate, random_split, subsample
 from castlab.proteins.train import ProteinTrainConfig, score_probabilities, train_classifier
@@ -107,7 +108,7 @@ def run_approaches(
         print(f"  {rows[-1]}", flush=True)
     for name, config in models.items():
         start = time.perf_counter()
-        folder = run_dir / "-".join(name.replace("(", "").replace(")", "").split())
+        folder = run_dir / _folder_name(name)
         train_classifier(train, valid, config, folder)
         fitted = time.perf_counter()
         model = ProteinModel.load(folder / "model")  # loading is part of a query
@@ -116,6 +117,24 @@ def run_approaches(
         rows.append(_row(name, truth, proba, model.families, fitted - start, predicted - fitted))
         print(f"  {rows[-1]}", flush=True)
     return rows
+
+
+def _folder_name(approach: str) -> str:
+    """The run folder of an approach: 'ProtCNN (aa) seed 0' -> 'ProtCNN-aa-seed-0'."""
+    return "-".join(approach.replace("(", "").replace(")", "").split())
+
+
+def ensemble_row(name: str, folders: list[Path], test: list[ProteinRecord]) -> dict:
+    """Score the average of the trained seed models in ``folders`` (no training)."""
+    start = time.perf_counter()
+    ensemble = load_classifier(*folders)  # loading is part of a query
+    proba = ensemble.predict_proba([r.sequence for r in test])
+    seconds = time.perf_counter() - start
+    fit_s = sum(
+        json.loads((f / "config.json").read_text())["info"]["finetune"]["seconds"] for f in folders
+    )
+    truth = [r.family for r in test]
+    return _row(name, truth, proba, ensemble.families, fit_s, seconds)
 
 
 def _row(name, truth, proba, classes, fit_s, predict_s) -> dict:  # type: ignore[no-untyped-def]
@@ -178,6 +197,16 @@ def pfam_part(args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
             baselines=not args.skip_pfam_baselines,
             esm=args.esm,
         )
+        for key in args.pfam_ensembles:  # the seed models trained by this or an earlier run
+            approach = choices[key][0]
+            folders = [
+                RUNS / f"pfam-{split_name}" / _folder_name(f"{approach} seed {seed}") / "model"
+                for seed in range(args.pfam_seeds)
+            ]
+            name = f"{approach} ensemble of {len(folders)}"
+            rows.append(ensemble_row(name, folders, parts["test"]))
+            setups[name] = f"mean probability of the {len(folders)} seed models above"
+            print(f"  {rows[-1]}", flush=True)
         frame = pd.DataFrame(rows)
         seeds = frame["approach"].str.extract(r" seed (\d+)$")[0]
         frame["seed"] = pd.to_numeric(seeds)
@@ -462,12 +491,18 @@ def main() -> None:
     parser.add_argument("--skip-kinases", action="store_true")
     parser.add_argument("--skip-pfam", action="store_true")
     parser.add_argument(
-        "--pfam-models", nargs="+", default=["cnn", "transformer", "ulmfit", "scratch"]
+        "--pfam-models", nargs="*", default=["cnn", "transformer", "ulmfit", "scratch"]
     )
     parser.add_argument(
         "--esm", type=Path, default=None, help="ESM model folder: adds the embeddings baseline"
     )
     parser.add_argument("--pfam-seeds", type=int, default=3, help="seeds per Pfam model")
+    parser.add_argument(
+        "--pfam-ensembles",
+        nargs="*",
+        default=["cnn", "transformer"],
+        help="also score the average of these models' seed runs",
+    )
     parser.add_argument("--cnn-dim", type=int, default=64, help="ProtCNN width on Pfam")
     parser.add_argument("--cnn-epochs", type=int, default=30, help="ProtCNN epochs on Pfam")
     parser.add_argument("--transformer-epochs", type=int, default=25, help="on Pfam")
@@ -503,6 +538,10 @@ def main() -> None:
                 frame.set_index(["split", "approach"]).index
             )
             info["kept"] = sorted(set(old[keep]["approach"]))
+            earlier = FILES / "section_pfam.md"
+            if earlier.exists():  # name the command that made the kept rows
+                match = re.search(r"Command: (`[^`]+`)", earlier.read_text())
+                info["earlier"] = match.group(1) if match else ""
             frame = pd.concat([old[keep], frame], ignore_index=True)
             order = {name: i for i, name in enumerate(dict.fromkeys(old["approach"]))}
             frame = frame.sort_values(
@@ -531,7 +570,9 @@ def main() -> None:
             "alignment and k-mer baselines are deterministic (one run).\n\n"
             + (
                 f"This command re-ran {', '.join(sorted(set(frame['approach']) - set(info['kept'])))}; "
-                "the other rows come from the earlier full run (same data, split and code for them).\n\n"
+                "the other rows come from earlier runs (same data, split and code for them"
+                + (f"; the last one: {info['earlier']}" if info.get("earlier") else "")
+                + ").\n\n"
                 if info.get("kept")
                 else ""
             )
