@@ -497,6 +497,11 @@ def main() -> None:
     parser.add_argument(
         "--kinase-models-only", action="store_true", help="add/replace those rows in kinases.csv"
     )
+    parser.add_argument(
+        "--kinase-append",
+        action="store_true",
+        help="keep kinases.csv rows of approaches not re-run",
+    )
     parser.add_argument("--skip-kinases", action="store_true")
     parser.add_argument("--skip-pfam", action="store_true")
     parser.add_argument(
@@ -591,7 +596,8 @@ def main() -> None:
         write_page(args, sections, started)
     if not args.skip_kinases:
         frame, info = kinase_part(args)
-        if args.kinase_models_only and (FILES / "kinases.csv").exists():  # add the model rows
+        merge = args.kinase_models_only or args.kinase_append
+        if merge and (FILES / "kinases.csv").exists():  # replace the re-run rows, keep the rest
             old = pd.read_csv(FILES / "kinases.csv")
             rerun = set(frame["approach"])
             frame = pd.concat([old[~old["approach"].isin(rerun)], frame], ignore_index=True)
