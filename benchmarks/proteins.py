@@ -254,7 +254,8 @@ def kinase_part(args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
         )),
         "transformer": ("Transformer no pretraining (aa)", ProteinTrainConfig(
             model="transformer", dim=args.dim, pretrain_epochs=0,
-            finetune_epochs=args.kinase_transformer_epochs, max_tokens=args.kinase_tokens,
+            finetune_epochs=args.kinase_transformer_epochs,
+            max_tokens=args.kinase_transformer_tokens,
         )),
     }  # fmt: skip
     models = dict(choices[key] for key in args.kinase_models)
@@ -500,7 +501,8 @@ def main() -> None:
     parser.add_argument(
         "--kinase-models", nargs="*", default=["cnn"], help="cnn, transformer (none: baselines)"
     )
-    parser.add_argument("--kinase-transformer-epochs", type=int, default=15)
+    parser.add_argument("--kinase-transformer-epochs", type=int, default=10)
+    parser.add_argument("--kinase-transformer-tokens", type=int, default=512)
     parser.add_argument("--kinase-skip-phmmer", action="store_true")
     parser.add_argument(
         "--kinase-models-only", action="store_true", help="add/replace those rows in kinases.csv"
@@ -626,9 +628,10 @@ def main() -> None:
             + (
                 ""
                 if not set(frame["approach"]) & {"ProtCNN (aa)", "Transformer no pretraining (aa)"}
-                else f" (the networks see the first {args.kinase_tokens - 1} residues; ProtCNN "
-                f"{args.epochs} epochs, the transformer {args.kinase_transformer_epochs}, width "
-                f"{args.dim}, one seed)"
+                else f" (ProtCNN sees the first {args.kinase_tokens - 1} residues and trains "
+                f"{args.epochs} epochs; the transformer sees the first "
+                f"{args.kinase_transformer_tokens - 1} and trains {args.kinase_transformer_epochs} "
+                f"epochs; width {args.dim}, one seed each)"
             )
             + ". Mean ± std over the 5 stratified folds (seed 0)."
             + (
