@@ -409,14 +409,24 @@ def conclusion() -> str:
             blast = [a for a in part.index if a.startswith("blastp")]
             if blast:
                 b = part.loc[blast[0]]
-                speed = ours.loc[best, "queries_per_s"] / b["queries_per_s"]
-                met = (
-                    ours.loc[best, "accuracy"] >= b["accuracy"] - 1e-9 and speed >= 10
-                )  # float ties
+                speeds = ours["queries_per_s"] / b["queries_per_s"]
+                # float ties: equal accuracies computed along different paths
+                passing = ours[(ours["accuracy"] >= b["accuracy"] - 1e-9) & (speeds >= 10)]
                 lines.append(
-                    f"- Pfam {split} split: best castlab model {best} {ours.loc[best, 'accuracy']:.3f} "
-                    f"accuracy (mean over its runs) vs blastp top-1 {b['accuracy']:.3f}, {speed:.0f}x its queries/s. "
-                    f"Target (>= blastp accuracy and >= 10x faster): {'met' if met else 'NOT met'}."
+                    f"- Pfam {split} split: most accurate castlab model {best} "
+                    f"{ours.loc[best, 'accuracy']:.3f} accuracy (mean over its runs), "
+                    f"{speeds[best]:.0f}x blastp's queries/s; blastp top-1 {b['accuracy']:.3f}. "
+                    "Target (a castlab model >= blastp accuracy and >= 10x its queries/s): "
+                    + (
+                        "met by "
+                        + ", ".join(
+                            f"{a} ({passing.loc[a, 'accuracy']:.3f}, {speeds[a]:.0f}x)"
+                            for a in passing.index
+                        )
+                        if len(passing)
+                        else "NOT met"
+                    )
+                    + "."
                 )
                 n = int(pd.read_csv(pfam_path).query("split == @split")["n"].iloc[0])
                 lines.append(
