@@ -358,11 +358,9 @@ def write_page(
         "- Scope: sized for 2 CPU cores shared with other training, so every part uses a subset "
         "(stated in the part) and short training; single runs unless seeds are listed. Not run: "
         "pretrained ESM embeddings (the baseline is built and tested with a tiny random ESM; no "
-        "ESM weights are on this offline machine: `--esm FOLDER` adds the row), language models "
-        "on the kinases (`--kinase-models transformer` is there, but one optimiser step of 32 "
-        "sequences x 1024 tokens took ~12 s on one core: ~3 hours for 5 folds x 15 epochs, so it "
-        "was stopped after 10 steps), LM pretraining on the unlabelled proteomes, phmmer on the "
-        "kinases (see that part).",
+        "ESM weights are on this offline machine: `--esm FOLDER` adds the row), the LSTMs and "
+        "any LM pretraining on the kinases (an LSTM over 512-residue inputs would take about an "
+        "hour for 5 folds on one core), LM pretraining on the unlabelled proteomes.",
         f"- Machine: {_machine()}; other jobs shared the 2 cores during the run, so seconds and "
         "queries/s are pessimistic and noisy, but all approaches ran under the same load.",
         "- Queries/s = test sequences / wall seconds of prediction, including model loading (castlab "
