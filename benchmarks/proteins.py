@@ -359,8 +359,9 @@ def write_page(
         "(stated in the part) and short training; single runs unless seeds are listed. Not run: "
         "pretrained ESM embeddings (the baseline is built and tested with a tiny random ESM; no "
         "ESM weights are on this offline machine: `--esm FOLDER` adds the row), the LSTMs and "
-        "any LM pretraining on the kinases (an LSTM over 512-residue inputs would take about an "
-        "hour for 5 folds on one core), LM pretraining on the unlabelled proteomes.",
+        "any LM pretraining on the kinases (estimated from the Pfam LSTM's speed, ~3,600 tokens/s: "
+        "about 50 min for 5 folds x 10 epochs of 512 residues on one core), LM pretraining on the "
+        "unlabelled proteomes.",
         f"- Machine: {_machine()}; other jobs shared the 2 cores during the run, so seconds and "
         "queries/s are pessimistic and noisy, but all approaches ran under the same load.",
         "- Queries/s = test sequences / wall seconds of prediction, including model loading (castlab "
