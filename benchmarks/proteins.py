@@ -49,7 +49,7 @@ from castlab.proteins.baselines import (
 )
 from castlab.proteins.data import ProteinRecord, check_sequence, family_counts, load_records
 from castlab.proteins.experiment import ExperimentConfig, markdown_table, run_experiment, summarise
-from castlab.proteins.model import ProteinModel, load_classifier
+from castlab.proteins.model import load_classifier
 from castlab.proteins.plots import plot_accuracy_vs_vocab, plot_approaches
 from castlab.proteins.splits import clustered_split, deduplicate, random_split, subsample
 from castlab.proteins.train import ProteinTrainConfig, score_probabilities, train_classifier
@@ -111,10 +111,8 @@ def run_approaches(
         folder = run_dir / _folder_name(name)
         train_classifier(train, valid, config, folder)
         fitted = time.perf_counter()
-        model = ProteinModel.load(folder / "model")  # loading is part of a query
-        proba = model.predict_proba(queries)
-        predicted = time.perf_counter()
-        rows.append(_row(name, truth, proba, model.families, fitted - start, predicted - fitted))
+        proba, families, seconds = _timed_prediction([folder / "model"], test)
+        rows.append(_row(name, truth, proba, families, fitted - start, seconds))
         print(f"  {rows[-1]}", flush=True)
     return rows
 
@@ -124,18 +122,26 @@ def _folder_name(approach: str) -> str:
     return "-".join(approach.replace("(", "").replace(")", "").split())
 
 
+def _timed_prediction(
+    folders: list[Path], test: list[ProteinRecord]
+) -> tuple[np.ndarray, list[str], float]:
+    """Load the model (several: their ensemble) and predict ``test``; loading is timed too,
+    as it is part of a query."""
+    start = time.perf_counter()
+    classifier = load_classifier(*folders)
+    proba = classifier.predict_proba([r.sequence for r in test])
+    return proba, classifier.families, time.perf_counter() - start
+
+
 def ensemble_row(name: str, folders: list[Path], test: list[ProteinRecord]) -> dict:
     """Score the average of the trained models in ``folders`` (no training; one folder: that
     model). Fit seconds are the models' recorded training seconds, summed."""
-    start = time.perf_counter()
-    ensemble = load_classifier(*folders)  # loading is part of a query
-    proba = ensemble.predict_proba([r.sequence for r in test])
-    seconds = time.perf_counter() - start
+    proba, families, seconds = _timed_prediction(folders, test)
     fit_s = sum(
         json.loads((f / "config.json").read_text())["info"]["finetune"]["seconds"] for f in folders
     )
     truth = [r.family for r in test]
-    return _row(name, truth, proba, ensemble.families, fit_s, seconds)
+    return _row(name, truth, proba, families, fit_s, seconds)
 
 
 def _row(name, truth, proba, classes, fit_s, predict_s) -> dict:  # type: ignore[no-untyped-def]

@@ -1,8 +1,8 @@
 """Which fine-tuning recipe reaches TweetEval's 69 macro recall, and after how many tweets?
 
 A recipe search for ``castlab sentiment train``: each recipe fine-tunes MiniLM + head on the
-SemEval training tweets with the library's own pieces (``SentimentClassifier``, the sortish
-loader, ``parameter_groups``, one-cycle AdamW as in the Lightning task) and scores the
+SemEval training tweets with the library's own pieces (``initial_classifier``, the sortish
+loader, and ``make_optimizer``, as in the Lightning task) and scores the
 TweetEval validation split eight times per epoch, so one run gives the whole learning curve.
 It is meant for an accelerator (it runs anywhere, slowly); the CPU number in
 docs/results/sentiment.md comes from ``castlab sentiment train`` itself.
@@ -27,13 +27,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from castlab.sentiment.model import SentimentClassifier, minilm_path, safe_scale
+from castlab.core.training import TrainConfig
+from castlab.sentiment.model import SentimentClassifier, minilm_path
 from castlab.sentiment.train import (
     FineTuneConfig,
     _loader,
     class_weights,
     evaluate_predictions,
-    parameter_groups,
+    initial_classifier,
+    make_optimizer,
 )
 
 # name -> (FineTuneConfig fields, peak lr, epochs)
@@ -50,17 +52,6 @@ RECIPES: dict[str, tuple[dict, float, int]] = {
     "fresh head, lr 5e-5, head x100": ({"head_lr_scale": 100.0}, 5e-5, 1),
     "shipped head, lr 3e-5, 2 epochs": ({"init_head": "shipped"}, 3e-5, 2),
 }
-
-
-def load_head(model: SentimentClassifier, init_head: str | None) -> None:
-    if not init_head:
-        return
-    from castlab.core.artifacts import load_model_weights
-    from castlab.sentiment.scorers import HEAD_DIR
-
-    weights, _ = load_model_weights(HEAD_DIR if init_head == "shipped" else init_head)
-    model.head.load_state_dict(weights)
-    model.head.scale.copy_(safe_scale(model.head.scale))
 
 
 @torch.no_grad()
@@ -90,24 +81,14 @@ def run_recipe(
     config = FineTuneConfig(**fields)
     torch.manual_seed(config.seed)
     tokenizer = AutoTokenizer.from_pretrained(encoder)
-    weights = class_weights(train["label"].to_numpy())
-    model = SentimentClassifier(
-        encoder,
-        dropout=config.dropout,
-        class_weights=weights,
-        encoder_dropout=config.encoder_dropout,
-    )
-    load_head(model, config.init_head)
+    model = initial_classifier(config, encoder, class_weights(train["label"].to_numpy()))
     model = model.float().to(device).train()
     train_loader = _loader(train, tokenizer, config, batch_size, True)
     val_loader = _loader(val, tokenizer, config, 256, False)
-    groups = parameter_groups(model, lr, config.head_lr_scale)
-    optimizer = torch.optim.AdamW(groups, weight_decay=0.01)
     steps_per_epoch = len(train_loader)
     total = steps_per_epoch * epochs
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=[g["lr"] for g in groups], total_steps=total, pct_start=0.1
-    )
+    # the Lightning task's optimiser: weight decay 0.01 (TrainConfig's default), one cycle
+    optimizer, schedule = make_optimizer(model, TrainConfig(lr=lr), config.head_lr_scale, total)
     check_every = math.ceil(steps_per_epoch / checks_per_epoch)
     curve = [{"step": 0, "tweets": 0, "macro_recall": score(model, val_loader, device)}]
     losses, step, start = [], 0, time.time()

@@ -38,6 +38,8 @@ __all__ = [
     "evaluate_predictions",
     "evaluate_scorer",
     "finetune",
+    "initial_classifier",
+    "make_optimizer",
     "parameter_groups",
     "save_head",
     "train_head",
@@ -230,6 +232,55 @@ def parameter_groups(
     ]
 
 
+def make_optimizer(
+    model: SentimentClassifier, train_config: TrainConfig, head_lr_scale: float, total_steps: int
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler | None]:
+    """AdamW over :func:`parameter_groups`, and a one-cycle schedule (per step) if configured."""
+    import torch
+
+    groups = parameter_groups(model, train_config.lr, head_lr_scale)
+    optimizer = torch.optim.AdamW(groups, weight_decay=train_config.weight_decay)
+    if not train_config.one_cycle:
+        return optimizer, None
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=[g["lr"] for g in groups], total_steps=total_steps, pct_start=0.1
+    )
+    return optimizer, schedule
+
+
+def initial_classifier(
+    config: FineTuneConfig,
+    encoder_path: str | Path,
+    class_weights: Sequence[float] | None = None,
+) -> SentimentClassifier:
+    """MiniLM + head as fine-tuning starts: the head from ``config.init_head`` if given.
+
+    Starting from a trained head (a linear probe) means the head is useful from step one.
+    """
+    from castlab.sentiment.model import SentimentClassifier, safe_scale
+
+    model = SentimentClassifier(
+        encoder_path,
+        dropout=config.dropout,
+        class_weights=class_weights,
+        encoder_dropout=config.encoder_dropout,
+    )
+    if config.init_head:
+        from castlab.core.artifacts import load_model_weights
+        from castlab.sentiment.scorers import HEAD_DIR
+
+        head_weights, head_config = load_model_weights(
+            HEAD_DIR if config.init_head == "shipped" else config.init_head
+        )
+        if head_config.get("vader_features") or head_weights["mean"].numel() != model.encoder.dim:
+            raise CastlabError(
+                "this head takes other inputs than the MiniLM vector", fix="drop --init-head"
+            )
+        model.head.load_state_dict(head_weights)
+        model.head.scale.copy_(safe_scale(model.head.scale))  # heads saved before safe_scale
+    return model
+
+
 def _task(model: SentimentClassifier, train_config: TrainConfig, head_lr_scale: float = 1.0):  # type: ignore[no-untyped-def]
     """A LightningModule around the classifier (built here so Lightning loads lazily)."""
     import lightning as L
@@ -266,14 +317,10 @@ def _task(model: SentimentClassifier, train_config: TrainConfig, head_lr_scale: 
                 self.log("val_macro_recall", result.macro_recall, prog_bar=True)
 
         def configure_optimizers(self) -> Any:
-            groups = parameter_groups(self.model, train_config.lr, head_lr_scale)
-            optimizer = torch.optim.AdamW(groups, weight_decay=train_config.weight_decay)
-            if not train_config.one_cycle:
-                return optimizer
             total = max(int(self.trainer.estimated_stepping_batches), 1)
-            schedule = torch.optim.lr_scheduler.OneCycleLR(
-                optimizer, max_lr=[g["lr"] for g in groups], total_steps=total, pct_start=0.1
-            )
+            optimizer, schedule = make_optimizer(self.model, train_config, head_lr_scale, total)
+            if schedule is None:
+                return optimizer
             return {
                 "optimizer": optimizer,
                 "lr_scheduler": {"scheduler": schedule, "interval": "step"},
@@ -301,7 +348,7 @@ def finetune(
 
     from castlab.core.artifacts import save_model, write_json
     from castlab.core.training import TrainConfig, fit
-    from castlab.sentiment.model import SentimentClassifier, minilm_path, safe_scale
+    from castlab.sentiment.model import minilm_path
 
     train_config = train_config or TrainConfig(max_epochs=1, batch_size=32, lr=5e-5)
     if len(train) == 0:
@@ -311,22 +358,7 @@ def finetune(
     path = encoder_path or minilm_path()
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     weights = class_weights(train["label"].to_numpy()) if config.balanced else None
-    model = SentimentClassifier(
-        path, dropout=config.dropout, class_weights=weights, encoder_dropout=config.encoder_dropout
-    )
-    if config.init_head:  # linear probe first, then fine-tune: the head starts useful
-        from castlab.core.artifacts import load_model_weights
-        from castlab.sentiment.scorers import HEAD_DIR
-
-        head_weights, head_config = load_model_weights(
-            HEAD_DIR if config.init_head == "shipped" else config.init_head
-        )
-        if head_config.get("vader_features") or head_weights["mean"].numel() != model.encoder.dim:
-            raise CastlabError(
-                "this head takes other inputs than the MiniLM vector", fix="drop --init-head"
-            )
-        model.head.load_state_dict(head_weights)
-        model.head.scale.copy_(safe_scale(model.head.scale))  # heads saved before safe_scale
+    model = initial_classifier(config, path, weights)
     model.train()  # from_pretrained returns eval mode, and Lightning keeps a module's mode
     run_dir = Path(run_dir)
     write_json(
