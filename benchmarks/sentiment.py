@@ -161,29 +161,44 @@ def _write_posts(path: Path, n: int) -> Path:
 
 _CHILD = """
 import resource, sys, time, torch
-torch.set_num_threads(2)
+torch.set_num_threads(int(sys.argv[6]))
 from castlab.sentiment.scorers import load_scorer
 from castlab.sentiment.stream import score_file
 scorer = load_scorer(sys.argv[1], model=sys.argv[4] or None)
 start = time.perf_counter()
-n = score_file(sys.argv[2], sys.argv[3], scorer, chunk_size=int(sys.argv[5]))
+n = score_file(sys.argv[2], sys.argv[3], scorer, chunk_size=int(sys.argv[5]), progress=True)
 print(n, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
 def _memory(
-    spec: str, source: Path, model: str, chunk: int, work: Path
+    spec: str, source: Path, model: str, chunk: int, work: Path, threads: int = 2
 ) -> tuple[int, float, float]:
-    """Stream ``source`` through ``score_file`` in a fresh process: posts, seconds, peak MiB."""
+    """Stream ``source`` through ``score_file`` in a fresh process: posts, seconds, peak MiB.
+
+    The child's progress bar goes to ``work/progress_<scorer>.log`` (runs can take hours).
+    """
     out = work / f"scored_{spec}.csv"
-    env = {**os.environ, "OMP_NUM_THREADS": "2"}
-    result = subprocess.run(
-        [sys.executable, "-c", _CHILD, spec, str(source), str(out), model, str(chunk)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    with (work / f"progress_{spec}.log").open("w") as log:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _CHILD,
+                spec,
+                str(source),
+                str(out),
+                model,
+                str(chunk),
+                str(threads),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env=env,
+            check=True,
+        )
     n, seconds, kib = result.stdout.split()[-3:]
     out.unlink(missing_ok=True)
     return int(n), float(seconds), int(kib) / 1024
@@ -196,16 +211,18 @@ def _memory_rows(spec: str, model: str | None, args: argparse.Namespace) -> list
         return pd.read_csv(saved).to_dict("records")
     work = args.cache / "memory"
     work.mkdir(parents=True, exist_ok=True)
-    sizes = {"vader": [100_000, 1_000_000], "minilm": [1_000, 4_000], "finetune": [1_000, 2_000]}
+    sizes = {spec: [10_000, 1_000_000] for spec in ("minilm", "finetune")}
+    sizes["vader"] = [100_000, 1_000_000]
     if args.quick:
         sizes = {"vader": [10_000, 50_000], "minilm": [500, 1_500], "finetune": [500, 1_500]}
     rows = []
     for n in sizes[spec]:
         source = _write_posts(work / f"posts_{n}.csv", n)
-        posts, seconds, mib = _memory(spec, source, model or "", 10_000, work)
+        posts, seconds, mib = _memory(spec, source, model or "", 10_000, work, args.memory_threads)
         rows.append(
             {
                 "scorer": spec,
+                "threads": args.memory_threads,
                 "posts": posts,
                 "seconds": seconds,
                 "posts/s (streaming a file)": posts / seconds,
@@ -274,6 +291,9 @@ def main() -> None:
     parser.add_argument("--head-only", action="store_true", help="stop after --train-head")
     parser.add_argument("--memory-only", help="only measure this scorer's streaming memory")
     parser.add_argument("--redo-memory", action="store_true", help="ignore saved memory runs")
+    parser.add_argument(
+        "--memory-threads", type=int, default=2, help="torch threads of each streaming run"
+    )
     args = parser.parse_args()
     if args.memory_only:
         model = str(args.finetune_run) if args.memory_only == "finetune" else None
