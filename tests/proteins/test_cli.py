@@ -111,3 +111,35 @@ def test_train_lstm_with_unlabelled_pretraining_file(tmp_path):
     info = json.loads((out / "model" / "config.json").read_text())["info"]
     # pretraining saw the labelled training sequences plus the unlabelled file
     assert info["pretrain"]["train_tokens"] > 1.5 * sum(len(r.sequence) for r in records)
+
+
+def test_pretrain_then_train_from_the_language_model(tmp_path):
+    records = _write_families(tmp_path)
+    proteome = tmp_path / "proteome.faa"
+    proteome.write_text("".join(f">u{i}\n{r.sequence}\n" for i, r in enumerate(records)))
+    lm = tmp_path / "lm"
+    result = runner.invoke(
+        app,
+        ["proteins", "pretrain", str(proteome), "--out", str(lm), "--dim", "16", "--hidden", "24",
+         "--layers", "1", "--seq-len", "32", "--max-steps", "3", "--accelerator", "cpu"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "validation next-token accuracy" in result.output
+    files = sorted(str(p) for p in tmp_path.glob("synthetic-*.fasta"))
+    labels = tmp_path / "labels.csv"
+    labels.write_text("name,family\n" + "".join(f"{r.name},{r.family}\n" for r in records))
+    out = tmp_path / "run"
+    result = runner.invoke(
+        app,
+        ["proteins", "train", *files, "--labels", str(labels), "--lm", str(lm / "model"),
+         "--pretrain-epochs", "0", "--epochs", "1", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    saved = json.loads((out / "model" / "config.json").read_text())
+    assert saved["classifier"]["hidden"] == 24  # the LM's shape, not --dim's default
+    assert saved["info"]["language_model"]["source"] == "proteome.faa"
+    # a classifier folder is not a language model: a one-line user error
+    result = runner.invoke(
+        app, ["proteins", "train", *files, "--labels", str(labels), "--lm", str(out / "model")]
+    )
+    assert result.exit_code != 0 and "not a protein language-model folder" in str(result.exception)

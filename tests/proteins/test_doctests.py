@@ -14,6 +14,7 @@ MODULES = [
     "tokenize",
     "model",
     "train",
+    "pretrain",
     "baselines",
     "experiment",
     "plots",

@@ -60,7 +60,9 @@ def train(
     out: Annotated[Path, typer.Option(help="Run folder (split/, model/, logs).")] = Path(
         "runs/proteins/model"
     ),
-    model: Annotated[str, typer.Option(help="lstm | transformer | cnn.")] = "lstm",
+    model: Annotated[
+        str, typer.Option(help="lstm | transformer | cnn (with --lm: the LM's kind).")
+    ] = "lstm",
     tokenizer: Annotated[str, typer.Option(help="aa | kmer | bpe | unigram.")] = "aa",
     vocab_size: Annotated[int, typer.Option(help="Subword vocabulary size.")] = 256,
     split: Annotated[str, typer.Option(help="random | clustered (by identity).")] = "random",
@@ -70,6 +72,13 @@ def train(
         Path | None, typer.Option(help="Unlabelled FASTA for language-model pretraining.")
     ] = None,
     pretrain_epochs: Annotated[int, typer.Option(help="LM pretraining epochs (0: none).")] = 2,
+    lm: Annotated[
+        Path | None,
+        typer.Option(
+            help="Pretrained LM folder (castlab proteins pretrain): its tokenizer, shape and "
+            "weights start the classifier; --pretrain-epochs then fine-tune it on the data."
+        ),
+    ] = None,
     epochs: Annotated[int, typer.Option(help="Classifier epochs.")] = 4,
     dim: Annotated[int, typer.Option(help="Model width.")] = 128,
     max_tokens: Annotated[int, typer.Option(help="Cut inputs to this many tokens.")] = 512,
@@ -123,7 +132,19 @@ def train(
     texts = None
     if pretrain is not None:
         texts = [r.sequence for r in parts["train"]] + [r.sequence for r in read_fasta(pretrain)]
-    trained = train_classifier(parts["train"], parts["valid"], config, out, pretrain_texts=texts)
+    language_model = None
+    if lm is not None:
+        from castlab.proteins.pretrain import ProteinLanguageModel
+
+        language_model = ProteinLanguageModel.load(lm)
+    trained = train_classifier(
+        parts["train"],
+        parts["valid"],
+        config,
+        out,
+        pretrain_texts=texts,
+        language_model=language_model,
+    )
     test = parts["test"]
     if test:
         scores = score_probabilities(
@@ -137,6 +158,68 @@ def train(
             f"log loss {scores['log_loss']:.3f} on {len(test)} sequences"
         )
     typer.echo(f"model written to {out / 'model'}")
+
+
+@app.command()
+def pretrain(
+    fasta: Annotated[list[Path], typer.Argument(help="FASTA files of unlabelled proteins.")],
+    out: Annotated[Path, typer.Option(help="Run folder (checkpoints, logs, model/).")] = Path(
+        "runs/proteins/lm"
+    ),
+    model: Annotated[str, typer.Option(help="lstm (AWD-LSTM) | transformer.")] = "lstm",
+    tokenizer: Annotated[str, typer.Option(help="aa | kmer | bpe | unigram.")] = "aa",
+    vocab_size: Annotated[int, typer.Option(help="Subword vocabulary size.")] = 256,
+    dim: Annotated[int, typer.Option(help="Embedding width.")] = 128,
+    hidden: Annotated[int, typer.Option(help="LSTM hidden size.")] = 512,
+    layers: Annotated[int, typer.Option(help="LM layers.")] = 3,
+    seq_len: Annotated[int, typer.Option(help="Tokens per training window.")] = 128,
+    epochs: Annotated[int, typer.Option(help="Passes over the sequences.")] = 1,
+    max_steps: Annotated[int, typer.Option(help="Stop after N steps (-1: epochs decide).")] = -1,
+    batch_size: Annotated[int, typer.Option(help="Windows per step.")] = 32,
+    lr: Annotated[float, typer.Option(help="Peak learning rate (0: per-model default).")] = 0.0,
+    max_sequences: Annotated[int, typer.Option(help="Use at most N sequences (0: all).")] = 0,
+    accelerator: Annotated[str, typer.Option(help="auto | cpu | gpu ...")] = "auto",
+    devices: Annotated[str, typer.Option(help="auto | 1 | 4 ...")] = "auto",
+    resume: Annotated[bool, typer.Option(help="Continue the run in --out.")] = False,
+    seed: Annotated[int, typer.Option(help="Shuffle and initialisation seed.")] = 0,
+) -> None:
+    """Pretrain a protein language model on unlabelled sequences (ULMFiT stage 1).
+
+    Start classifiers from it with ``castlab proteins train ... --lm OUT/model``.
+
+    Example: castlab proteins pretrain proteome1.fasta proteome2.fasta --out runs/proteins/lm
+    """
+    from castlab.proteins.data import iter_fasta
+    from castlab.proteins.pretrain import PretrainConfig
+    from castlab.proteins.pretrain import pretrain as pretrain_lm
+
+    sequences = [r.sequence for path in fasta for r in iter_fasta(path)]
+    if max_sequences:
+        sequences = sequences[:max_sequences]
+    config = PretrainConfig(
+        tokenizer=tokenizer,
+        vocab_size=vocab_size,
+        model=model,
+        dim=dim,
+        hidden=hidden,
+        layers=layers,
+        seq_len=seq_len,
+        epochs=epochs,
+        max_steps=max_steps,
+        batch_size=batch_size,
+        lr=lr,
+        accelerator=accelerator,
+        devices=devices,
+        seed=seed,
+    )
+    source = ", ".join(p.name for p in fasta)
+    lm = pretrain_lm(sequences, config, out, resume=resume, source=source)
+    typer.echo(
+        f"{len(sequences)} sequences, {lm.info['train_tokens']} training tokens, "
+        f"{lm.info['steps']} steps: validation next-token accuracy "
+        f"{lm.info.get('val_accuracy', float('nan')):.3f}"
+    )
+    typer.echo(f"language model written to {out / 'model'}")
 
 
 @app.command()

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -34,6 +34,9 @@ from castlab.core.training import LanguageModelTask, TokenStreamDataset, TrainCo
 from castlab.proteins.data import ProteinRecord
 from castlab.proteins.model import ClassifierConfig, ProteinModel, build_classifier
 from castlab.proteins.tokenize import build_tokenizer
+
+if TYPE_CHECKING:
+    from castlab.proteins.pretrain import ProteinLanguageModel
 
 __all__ = [
     "ProteinTrainConfig",
@@ -145,24 +148,37 @@ def pretrain_language_model(
     classifier: ClassifierConfig,
     config: ProteinTrainConfig,
     run_dir: str | Path,
+    *,
+    start_from: torch.nn.Module | None = None,
+    train_config: TrainConfig | None = None,
+    resume: bool = False,
 ) -> tuple[torch.nn.Module, dict[str, float]]:
-    """Next-token pretraining on ``texts`` (5% held out); returns the LM and its metrics."""
+    """Next-token pretraining on ``texts`` (5% held out); returns the LM and its metrics.
+
+    ``start_from`` continues an already pretrained LM (ULMFiT's second stage: the general LM
+    fine-tuned on the task's own sequences); ``train_config`` replaces the quiet default
+    schedule (``config.pretrain_epochs`` at ``config.pretrain_lr``); ``resume`` continues
+    ``run_dir``'s last checkpoint.
+    """
     texts = list(texts)
     if len(texts) < 2:
         raise CastlabError("need at least two sequences to pretrain a language model")
     held = max(1, len(texts) // 20)
     train_ids, valid_ids = _stream(tokenizer, texts[held:]), _stream(tokenizer, texts[:held])
     seq_len = max(8, min(config.seq_len, valid_ids.numel() - 1))
-    lm = build_language_model(classifier.language_model())
+    lm = start_from if start_from is not None else build_language_model(classifier.language_model())
+    lm.train()
     lr = config.pretrain_lr or (1e-2 if config.model == "lstm" else 2e-3)
-    train_config = _train_config(config, config.pretrain_epochs, lr)
+    train_config = train_config or _train_config(config, config.pretrain_epochs, lr)
     task = LanguageModelTask(lm, train_config)
     train_loader = DataLoader(
-        TokenStreamDataset(train_ids, seq_len), batch_size=config.batch_size, shuffle=True
+        TokenStreamDataset(train_ids, seq_len), batch_size=train_config.batch_size, shuffle=True
     )
-    valid_loader = DataLoader(TokenStreamDataset(valid_ids, seq_len), batch_size=config.batch_size)
+    valid_loader = DataLoader(
+        TokenStreamDataset(valid_ids, seq_len), batch_size=train_config.batch_size
+    )
     start = time.perf_counter()
-    trainer = fit(task, train_loader, valid_loader, run_dir, train_config)
+    trainer = fit(task, train_loader, valid_loader, run_dir, train_config, resume=resume)
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val_")}
     metrics.update(
         seconds=round(time.perf_counter() - start, 1),
@@ -179,10 +195,14 @@ def train_classifier(
     run_dir: str | Path,
     *,
     pretrain_texts: Sequence[str] | None = None,
+    language_model: ProteinLanguageModel | None = None,
 ) -> ProteinModel:
     """Train a family classifier into ``run_dir`` and save it to ``run_dir/model``.
 
-    ``pretrain_texts`` (default: the training sequences) feed LM pretraining.
+    ``pretrain_texts`` (default: the training sequences) feed LM pretraining. With
+    ``language_model`` (from :func:`castlab.proteins.pretrain.pretrain`) the classifier takes
+    that LM's tokenizer, shape and weights (ULMFiT's general-domain LM); ``pretrain_epochs``
+    then fine-tune it on ``pretrain_texts`` first, and 0 goes straight to the classifier.
     """
     run_dir = Path(run_dir)
     if not train:
@@ -191,11 +211,25 @@ def train_classifier(
     valid = [r for r in valid if str(r.family) in set(families)]
     texts = [r.sequence for r in train]
     torch.manual_seed(config.seed)
-    tokenizer = build_tokenizer(config.tokenizer, texts, vocab_size=config.vocab_size, k=config.k)
-    classifier = config.classifier(tokenizer.vocab_size, len(families))
+    info: dict[str, Any] = {"tokenizer": config.tokenizer, "train_sequences": len(train)}
+    if language_model is not None and config.model == "cnn":
+        raise CastlabError(
+            "a CNN cannot start from a language model", fix="use --model lstm or drop --lm"
+        )
+    if language_model is not None:
+        tokenizer = language_model.tokenizer
+        classifier = language_model.classifier_config(len(families), config)
+        config = replace(config, model=classifier.kind, tokenizer=language_model.tokenizer_name)
+        info.update(tokenizer=config.tokenizer, language_model=language_model.info)
+    else:
+        tokenizer = build_tokenizer(
+            config.tokenizer, texts, vocab_size=config.vocab_size, k=config.k
+        )
+        classifier = config.classifier(tokenizer.vocab_size, len(families))
     write_json(run_dir / "config.json", {"train": asdict(config), "classifier": asdict(classifier)})
     network = build_classifier(classifier)
-    info: dict[str, Any] = {"tokenizer": config.tokenizer, "train_sequences": len(train)}
+    if language_model is not None:
+        network.encoder.load_state_dict(language_model.network.state_dict())
     if config.model != "cnn" and config.pretrain_epochs > 0:
         lm, info["pretrain"] = pretrain_language_model(
             list(pretrain_texts) if pretrain_texts is not None else texts,
@@ -203,6 +237,7 @@ def train_classifier(
             classifier,
             config,
             run_dir / "pretrain",
+            start_from=network.encoder if language_model is not None else None,
         )
         network.encoder.load_state_dict(lm.state_dict())
     default_lr = {"lstm": 1e-2, "transformer": 1e-3}.get(config.model, 5e-3)
@@ -221,8 +256,11 @@ def train_classifier(
             batch_size=config.batch_size,
             collate_fn=SequenceDataset.collate,
         )
-    pretrained = config.model != "cnn" and config.pretrain_epochs > 0
+    pretrained = config.model != "cnn" and (
+        config.pretrain_epochs > 0 or language_model is not None
+    )
     unfreezing = GradualUnfreezing() if config.unfreeze and pretrained else None
+    network.train()  # stage 2 hands the encoder back in eval mode
     start = time.perf_counter()
     trainer = fit_classifier(
         task,

@@ -1,0 +1,212 @@
+"""Pretrain a protein language model once, save it, and start classifiers from it (ULMFiT).
+
+ULMFiT has three stages: a language model (LM) learnt on a large general corpus, the same LM
+fine-tuned on the task's own sequences, then the classifier with gradual unfreezing. Stage 1
+is costly and shared by every task, so :func:`pretrain` runs it on unlabelled sequences (e.g.
+whole proteomes) and saves a :class:`ProteinLanguageModel` folder; stages 2-3 are
+:func:`castlab.proteins.train.train_classifier` with ``language_model=``. The folder holds
+``model.safetensors``, ``config.json`` (shape, tokenizer, metrics) and ``tokenizer.json``.
+
+Examples
+--------
+>>> config = PretrainConfig(model="lstm", dim=16, hidden=32, layers=1)
+>>> config.shape(vocab_size=29).language_model().hidden
+32
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from castlab.core.artifacts import load_model_weights, save_model, write_text
+from castlab.core.errors import CastlabError
+from castlab.core.language_model import build_language_model
+from castlab.core.tokenizers import BOS, Tokenizer
+from castlab.core.training import TrainConfig
+from castlab.proteins.model import ClassifierConfig
+from castlab.proteins.tokenize import build_tokenizer, load_protein_tokenizer
+
+__all__ = ["PretrainConfig", "ProteinLanguageModel", "pretrain"]
+
+
+@dataclass(frozen=True)
+class PretrainConfig:
+    """Tokenizer, LM shape and schedule of one pretraining run (ULMFiT stage 1)."""
+
+    tokenizer: str = "aa"  # aa | kmer | bpe | unigram (subwords are learnt on the corpus)
+    vocab_size: int = 256  # bpe / unigram only
+    k: int = 3  # kmer only
+    model: str = "lstm"  # lstm (AWD-LSTM) | transformer
+    dim: int = 128
+    hidden: int = 512  # LSTM only
+    layers: int = 3
+    heads: int = 4  # transformer only
+    dropout: float = 0.1
+    block_size: int = 512  # longest classifier input a transformer LM will accept
+    seq_len: int = 128  # tokens per training window
+    epochs: int = 1
+    lr: float = 0.0  # 0: 1e-2 for the LSTM, 2e-3 for the transformer
+    batch_size: int = 32
+    max_steps: int = -1  # stop after this many optimiser steps (-1: epochs decide)
+    seed: int = 0
+    precision: str = "32-true"
+    accelerator: str = "auto"
+    devices: str = "auto"
+    progress: bool = True
+
+    def shape(self, vocab_size: int) -> ClassifierConfig:
+        """The encoder shape a classifier built on this LM will have."""
+        if self.model not in ("lstm", "transformer"):
+            raise CastlabError(
+                f"cannot pretrain a {self.model!r} language model", fix="use lstm or transformer"
+            )
+        return ClassifierConfig(
+            kind=self.model,
+            vocab_size=vocab_size,
+            n_classes=1,
+            dim=self.dim,
+            hidden=self.hidden,
+            layers=self.layers,
+            heads=self.heads,
+            block_size=max(self.block_size, self.seq_len),
+            dropout=self.dropout,
+        )
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(
+            max_epochs=self.epochs,
+            max_steps=self.max_steps,
+            batch_size=self.batch_size,
+            lr=self.lr or (1e-2 if self.model == "lstm" else 2e-3),
+            seed=self.seed,
+            precision=self.precision,
+            accelerator=self.accelerator,
+            devices=self.devices,
+            progress=self.progress,
+        )
+
+
+@dataclass
+class ProteinLanguageModel:
+    """A pretrained protein LM: tokenizer, core LM network, its shape and how it was made."""
+
+    tokenizer: Tokenizer
+    network: nn.Module
+    shape: ClassifierConfig
+    tokenizer_name: str = "aa"
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def classifier_config(self, n_classes: int, config: Any = None) -> ClassifierConfig:
+        """The shape of a classifier on this LM.
+
+        ``config.max_tokens`` cuts LSTM inputs; a transformer keeps the LM's ``block_size``
+        (its position table is fixed by pretraining).
+        """
+        block = self.shape.block_size
+        if config is not None and self.shape.kind == "lstm":
+            block = int(config.max_tokens)
+        return replace(self.shape, n_classes=n_classes, block_size=block)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write ``model.safetensors`` (tied decoder left out), ``config.json``, ``tokenizer.json``."""
+        directory = Path(directory)
+        state = {k: v for k, v in self.network.state_dict().items() if k != "decoder.weight"}
+        meta = {
+            "language_model": asdict(self.shape),
+            "tokenizer": self.tokenizer_name,
+            "info": self.info,
+        }
+        save_model(directory, state, meta)
+        write_text(directory / "tokenizer.json", json.dumps(self.tokenizer.to_dict()))
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> ProteinLanguageModel:
+        """Load a folder written by :meth:`save` (``castlab proteins pretrain``)."""
+        directory = Path(directory)
+        state, meta = load_model_weights(directory)
+        if "language_model" not in meta:
+            raise CastlabError(
+                "not a protein language-model folder",
+                path=directory,
+                fix="pass the model folder written by castlab proteins pretrain",
+            )
+        shape = ClassifierConfig(**meta["language_model"])
+        network = build_language_model(shape.language_model())
+        missing, unexpected = network.load_state_dict(state, strict=False)
+        if unexpected or [k for k in missing if k != "decoder.weight"]:
+            raise CastlabError(
+                f"weights do not match the config (missing {missing[:3]}, extra {unexpected[:3]})",
+                path=directory,
+            )
+        tokenizer = load_protein_tokenizer(json.loads((directory / "tokenizer.json").read_text()))
+        return cls(tokenizer, network.eval(), shape, str(meta["tokenizer"]), meta.get("info", {}))
+
+    @torch.no_grad()
+    def next_token_accuracy(self, sequences: Sequence[str], *, max_tokens: int = 512) -> float:
+        """Share of next tokens the LM ranks first, over ``sequences`` (each cut to max_tokens).
+
+        >>> shape = PretrainConfig(dim=8, hidden=8, layers=1).shape(vocab_size=29)
+        >>> network = build_language_model(shape.language_model())
+        >>> lm = ProteinLanguageModel(build_tokenizer("aa", []), network, shape)
+        >>> 0.0 <= lm.next_token_accuracy(["MKVMKVMKV"]) <= 1.0
+        True
+        """
+        self.network.eval()
+        right = total = 0
+        for sequence in sequences:
+            ids = torch.tensor([[BOS, *self.tokenizer.encode(sequence)][:max_tokens]])
+            if ids.size(1) < 2:
+                continue
+            logits, _ = self.network(ids[:, :-1])
+            right += int((logits.argmax(-1) == ids[:, 1:]).sum())
+            total += ids.size(1) - 1
+        return right / max(total, 1)
+
+
+def pretrain(
+    sequences: Sequence[str],
+    config: PretrainConfig,
+    run_dir: str | Path,
+    *,
+    resume: bool = False,
+    source: str = "",
+) -> ProteinLanguageModel:
+    """Next-token pretraining on ``sequences``; saves and returns ``run_dir/model``.
+
+    The sequences are shuffled (``config.seed``) and 5% are held out for validation. Training
+    checkpoints into ``run_dir``, so ``resume=True`` continues a stopped run.
+    """
+    from castlab.proteins.train import ProteinTrainConfig, pretrain_language_model
+
+    texts = [s for s in sequences if s]
+    if len(texts) < 2:
+        raise CastlabError(
+            f"need at least two sequences to pretrain, got {len(texts)}",
+            fix="pass FASTA files of unlabelled proteins",
+        )
+    random.Random(config.seed).shuffle(texts)
+    tokenizer = build_tokenizer(config.tokenizer, texts, vocab_size=config.vocab_size, k=config.k)
+    shape = config.shape(tokenizer.vocab_size)
+    torch.manual_seed(config.seed)
+    lm, metrics = pretrain_language_model(
+        texts,
+        tokenizer,
+        shape,
+        ProteinTrainConfig(model=config.model, seq_len=config.seq_len),
+        run_dir,
+        train_config=config.train_config(),
+        resume=resume,
+    )
+    info = {"source": source, "sequences": len(texts), "config": asdict(config), **metrics}
+    model = ProteinLanguageModel(tokenizer, lm.eval(), shape, config.tokenizer, info)
+    model.save(Path(run_dir) / "model")
+    return model

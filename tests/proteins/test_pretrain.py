@@ -1,0 +1,101 @@
+"""Pretraining once and starting classifiers from the saved LM (ULMFiT stages 1-3)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from castlab.core.errors import CastlabError
+from castlab.core.language_model import build_language_model
+from castlab.proteins.model import ProteinModel
+from castlab.proteins.pretrain import PretrainConfig, ProteinLanguageModel, pretrain
+from castlab.proteins.train import ProteinTrainConfig, evaluate, train_classifier
+
+TINY = {
+    "dim": 32,
+    "hidden": 48,
+    "layers": 2,
+    "seq_len": 64,
+    "batch_size": 16,
+    "progress": False,
+    "accelerator": "cpu",
+    "devices": "1",
+}
+
+
+@pytest.fixture(scope="module")
+def language_model(tmp_path_factory, families):
+    run = tmp_path_factory.mktemp("lm")
+    sequences = [r.sequence for r in families]
+    return run, pretrain(sequences, PretrainConfig(epochs=6, **TINY), run, source="synthetic")
+
+
+def test_pretraining_learns_and_the_saved_model_is_the_same(language_model, families):
+    run, lm = language_model
+    loaded = ProteinLanguageModel.load(run / "model")
+    ids = torch.tensor([[1, *lm.tokenizer.encode(families[0].sequence)]])
+    assert torch.equal(lm.network(ids)[0], loaded.network(ids)[0])
+    untrained = ProteinLanguageModel(
+        lm.tokenizer, build_language_model(lm.shape.language_model()).eval(), lm.shape
+    )
+    sequences = [r.sequence for r in families[:20]]
+    # the generated families come from position-specific profiles: a trained LM must beat
+    # random weights (about 1/25); after 6 tiny epochs it has ~0.12
+    assert loaded.next_token_accuracy(sequences) > untrained.next_token_accuracy(sequences) + 0.05
+    assert loaded.info["source"] == "synthetic" and loaded.info["steps"] > 0
+    assert "val_accuracy" in loaded.info
+
+
+def test_classifier_starts_from_the_language_model(tmp_path, split, language_model):
+    _, lm = language_model
+    config = ProteinTrainConfig(
+        model="transformer",  # the LM decides: an LSTM classifier is built
+        pretrain_epochs=0,
+        finetune_epochs=8,
+        batch_size=16,
+        max_tokens=256,
+    )
+    model = train_classifier(split["train"], split["valid"], config, tmp_path, language_model=lm)
+    assert model.config.kind == "lstm" and model.config.hidden == 48
+    assert model.info["language_model"]["source"] == "synthetic"
+    assert "pretrain" not in model.info  # no stage-2 LM fine-tuning asked for
+    assert evaluate(tmp_path / "model", split["test"])["accuracy"] >= 0.75  # chance 0.25
+    assert isinstance(ProteinModel.load(tmp_path / "model"), ProteinModel)
+
+
+def test_stage_two_fine_tunes_the_loaded_language_model(tmp_path, split, language_model):
+    _, lm = language_model
+    before = {k: v.clone() for k, v in lm.network.state_dict().items()}
+    config = ProteinTrainConfig(pretrain_epochs=1, finetune_epochs=1, seq_len=64, batch_size=16)
+    model = train_classifier(split["train"], split["valid"], config, tmp_path, language_model=lm)
+    assert model.info["pretrain"]["steps"] > 0
+    moved = model.network.encoder.embedding.weight - before["embedding.weight"]
+    assert moved.abs().max() > 0
+    # the shared LM object is not changed by a classifier run
+    assert torch.equal(lm.network.state_dict()["embedding.weight"], before["embedding.weight"])
+
+
+def test_pretraining_resumes_from_its_checkpoint(tmp_path, families):
+    sequences = [r.sequence for r in families]
+    first = pretrain(sequences, PretrainConfig(epochs=5, max_steps=2, **TINY), tmp_path)
+    assert first.info["steps"] == 2
+    resumed = pretrain(
+        sequences, PretrainConfig(epochs=5, max_steps=4, **TINY), tmp_path, resume=True
+    )
+    assert resumed.info["steps"] == 4
+
+
+def test_bad_language_model_inputs_are_user_errors(tmp_path, split, language_model):
+    run, lm = language_model
+    with pytest.raises(CastlabError, match="cannot start from a language model"):
+        train_classifier(
+            split["train"], [], ProteinTrainConfig(model="cnn"), tmp_path, language_model=lm
+        )
+    classifier = ProteinTrainConfig(model="cnn", dim=16, finetune_epochs=1, max_steps=1)
+    train_classifier(split["train"], [], classifier, tmp_path / "c")
+    with pytest.raises(CastlabError, match="not a protein language-model folder"):
+        ProteinLanguageModel.load(tmp_path / "c" / "model")
+    with pytest.raises(CastlabError, match="at least two sequences"):
+        pretrain(["MKV"], PretrainConfig(**TINY), tmp_path / "one")
+    with pytest.raises(CastlabError, match="cannot pretrain a 'cnn'"):
+        PretrainConfig(model="cnn").shape(29)
