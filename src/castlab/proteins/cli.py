@@ -214,10 +214,15 @@ def pretrain(
     )
     source = ", ".join(p.name for p in fasta)
     lm = pretrain_lm(sequences, config, out, resume=resume, source=source)
+    accuracy = lm.info.get("val_accuracy")
     typer.echo(
         f"{len(sequences)} sequences, {lm.info['train_tokens']} training tokens, "
-        f"{lm.info['steps']} steps: validation next-token accuracy "
-        f"{lm.info.get('val_accuracy', float('nan')):.3f}"
+        f"{lm.info['steps']} steps: "
+        + (
+            f"validation next-token accuracy {accuracy:.3f}"
+            if accuracy is not None
+            else "no validation yet (it runs at the end of each epoch)"
+        )
     )
     typer.echo(f"language model written to {out / 'model'}")
 
