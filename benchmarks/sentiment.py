@@ -213,6 +213,8 @@ def _memory_rows(spec: str, model: str | None, args: argparse.Namespace) -> list
     work.mkdir(parents=True, exist_ok=True)
     sizes = {spec: [10_000, 1_000_000] for spec in ("minilm", "finetune")}
     sizes["vader"] = [100_000, 1_000_000]
+    if args.memory_sizes:
+        sizes[spec] = args.memory_sizes
     if args.quick:
         sizes = {"vader": [10_000, 50_000], "minilm": [500, 1_500], "finetune": [500, 1_500]}
     rows = []
@@ -293,6 +295,9 @@ def main() -> None:
     parser.add_argument("--redo-memory", action="store_true", help="ignore saved memory runs")
     parser.add_argument(
         "--memory-threads", type=int, default=2, help="torch threads of each streaming run"
+    )
+    parser.add_argument(
+        "--memory-sizes", type=int, nargs="+", help="posts per streaming run (with --memory-only)"
     )
     args = parser.parse_args()
     if args.memory_only:
