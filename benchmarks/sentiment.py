@@ -16,8 +16,9 @@ Parts:
    SemEval 2013-2016 Task 4A minus every tweet that also appears in that split.
    Targets (issue 4): default scorer >= 65, fine-tuned >= 69.
 2. Posts scored per second with 2 threads, and peak resident memory of a separate process
-   streaming a generated file through ``score_file`` (1,000,000 posts for VADER; fewer for
-   the transformer scorers, which would take hours; two sizes show memory stays flat).
+   streaming a generated file through ``score_file``: 10,000 (one chunk) and 1,000,000 posts
+   (100 chunks), so equal peaks show memory stays flat. A transformer scorer takes 2-2.5 h
+   per million posts on 2 CPU cores; ``--memory-only SCORER`` runs one scorer's files alone.
 """
 
 from __future__ import annotations
@@ -237,6 +238,20 @@ def _memory_rows(spec: str, model: str | None, args: argparse.Namespace) -> list
     return rows
 
 
+def _memory_coverage(memory: pd.DataFrame) -> str:
+    """Which scorers were streamed through 1,000,000 posts, and the largest file of the rest."""
+    largest = memory.groupby("scorer")["posts"].max()
+    done = [s for s, n in largest.items() if n >= 1_000_000]
+    rest = [f"{s} ({n:,} posts)" for s, n in largest.items() if n < 1_000_000]
+    text = f"Streamed through 1,000,000 posts: {', '.join(done) or 'none'}."
+    if rest:
+        text += (
+            f" Not yet through 1,000,000 (largest run): {', '.join(rest)}; on these 2 CPU "
+            "cores a transformer scorer needs 2-2.5 hours per million posts."
+        )
+    return text
+
+
 def recipe_lines(path: Path) -> list[str]:
     """The fine-tuning recipe search (``benchmarks/sentiment_recipes.py``) as a table."""
     import json
@@ -400,16 +415,16 @@ def main() -> None:
     lines += [
         "## Speed and peak memory",
         "",
-        "In-memory speed: the 2,000 TweetEval validation texts of part 1. Streaming: a generated "
-        "CSV of templated posts scored by `score_file` in chunks of 10,000 in a fresh process; "
-        "peak RSS is that process's maximum resident memory (`ru_maxrss`), model included. "
-        "VADER's 100,000 and 1,000,000-post runs (10 and 100 chunks) show memory does not grow "
-        "with the file. The transformer scorers were not run on 1,000,000 posts: at the speed "
-        "measured here that is many hours on these 2 shared cores; their files fit in one chunk, "
-        "so their peak is the cost of one chunk of that size (bounded by `--chunk-size`, not by "
-        "the file). Streaming runs are saved per scorer (`memory_<scorer>.csv`) and reused by "
-        "later runs unless `--redo-memory`; all speeds here vary severalfold with the load other "
-        "jobs put on the same 2 cores (minilm and finetune do the same work per post).",
+        "In-memory speed: the 2,000 TweetEval validation texts of part 1, 2 threads. Streaming: "
+        "a generated CSV of templated posts scored by `score_file` in chunks of 10,000 in a "
+        "fresh process with the `threads` shown; peak RSS is that process's maximum resident "
+        "memory (`ru_maxrss`), model included. A file of 10,000 posts is one chunk, 1,000,000 "
+        "posts are 100 chunks: equal peaks mean memory does not grow with the file. "
+        + _memory_coverage(pd.DataFrame(memory_rows))
+        + " Streaming runs are saved per scorer (`memory_<scorer>.csv`, with `--memory-only "
+        "SCORER --memory-threads N --memory-sizes ...`) and reused by later runs unless "
+        "`--redo-memory`. Speeds vary with the load other jobs put on the same 2 cores "
+        "(minilm and finetune do the same work per post).",
         "",
         _markdown(speed),
         "",
