@@ -62,6 +62,7 @@ FILES = RESULTS / "proteins"
 RUNS = ROOT / "runs" / "proteins-benchmark"
 CASTLAB_MODELS = ("ProtCNN", "LSTM", "Transformer")  # approaches that are castlab networks
 LM_APPROACH = "AWD-LSTM ULMFiT, proteome LM (aa)"  # starts from --lm (castlab proteins pretrain)
+PFAM_LM_SCRATCH = "AWD-LSTM no pretraining, LM shape (aa)"  # its twin from random weights
 
 
 def _machine() -> str:
@@ -191,6 +192,34 @@ def pfam_part(args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
             finetune_epochs=args.epochs, max_tokens=512,
         ), f"width {args.dim}, {args.epochs} epochs"),
     }  # fmt: skip
+    lm = ProteinLanguageModel.load(args.lm) if args.lm else None
+    if lm is not None:
+        epochs = args.kinase_lstm_epochs
+        choices["ulmfit-lm"] = (
+            LM_APPROACH,
+            ProteinTrainConfig(
+                model="lstm",
+                pretrain_epochs=args.kinase_lm_epochs,
+                finetune_epochs=epochs,
+                max_tokens=512,
+                dim=lm.shape.dim,
+                hidden=lm.shape.hidden,
+                layers=lm.shape.layers,
+            ),
+            f"proteome LM, {lm.shape.layers} layers x {lm.shape.hidden}; LM "
+            f"{args.kinase_lm_epochs} + {epochs} epochs",
+        )
+        shape = {"dim": lm.shape.dim, "hidden": lm.shape.hidden, "layers": lm.shape.layers}
+        choices["lstm-lm-shape"] = (
+            PFAM_LM_SCRATCH,
+            ProteinTrainConfig(
+                model="lstm", pretrain_epochs=0, finetune_epochs=epochs, max_tokens=512, **shape
+            ),
+            f"the proteome LM's shape, random weights, {epochs} epochs",
+        )
+    unknown = set(args.pfam_models) - set(choices)
+    if unknown:
+        raise SystemExit(f"--pfam-models {sorted(unknown)}: these need --lm FOLDER")
     setups = {name: setup for name, _, setup in choices.values()}
     models = {
         f"{name} seed {seed}": replace(config, seed=seed)
@@ -211,6 +240,7 @@ def pfam_part(args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
             RUNS / f"pfam-{split_name}",
             baselines=not args.skip_pfam_baselines,
             esm=args.esm,
+            language_models={LM_APPROACH: lm} if lm is not None else None,
         )
         for key in args.pfam_rescore:  # time saved seed models again, without training
             approach = choices[key][0]
@@ -538,6 +568,17 @@ def conclusion() -> str:
                     "came from a language model that had learnt something (about 32% next-token "
                     "accuracy on subwords); one that has not yet beaten guessing common residues "
                     "is a worse start than random weights."
+                )
+    if pfam_path.exists():
+        pfam = _pfam_means(pfam_path).set_index(["split", "approach"])
+        for split in ("random", "clustered"):
+            if (split, LM_APPROACH) in pfam.index and (split, PFAM_LM_SCRATCH) in pfam.index:
+                pre, scratch = pfam.loc[(split, LM_APPROACH)], pfam.loc[(split, PFAM_LM_SCRATCH)]
+                lines.append(
+                    f"- Pretraining on proteomes, Pfam {split} split: ULMFiT from the proteome LM "
+                    f"{pre['accuracy']:.3f} (log loss {pre['log_loss']:.3f}) vs the same LSTM "
+                    f"from random weights {scratch['accuracy']:.3f} (log loss "
+                    f"{scratch['log_loss']:.3f})."
                 )
     kinase_path = FILES / "kinases.csv"
     if kinase_path.exists():
