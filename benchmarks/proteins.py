@@ -163,6 +163,18 @@ def _row(name, truth, proba, classes, fit_s, predict_s) -> dict:  # type: ignore
     }
 
 
+def lm_configs(
+    lm: ProteinLanguageModel, args: argparse.Namespace, *, max_tokens: int
+) -> tuple[ProteinTrainConfig, ProteinTrainConfig]:
+    """ULMFiT from the pretrained LM, and the same LSTM shape trained from random weights."""
+    shape = {"dim": lm.shape.dim, "hidden": lm.shape.hidden, "layers": lm.shape.layers}
+    common = {"model": "lstm", "finetune_epochs": args.kinase_lstm_epochs, **shape}
+    ulmfit = ProteinTrainConfig(
+        pretrain_epochs=args.kinase_lm_epochs, max_tokens=max_tokens, **common
+    )
+    return ulmfit, replace(ulmfit, pretrain_epochs=0)
+
+
 def pfam_part(args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
     records, dropped = deduplicate(load_records(DATA / "pfam-families"))
     total = len(records)
@@ -194,28 +206,17 @@ def pfam_part(args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
     }  # fmt: skip
     lm = ProteinLanguageModel.load(args.lm) if args.lm else None
     if lm is not None:
-        epochs = args.kinase_lstm_epochs
+        ulmfit, scratch = lm_configs(lm, args, max_tokens=512)
+        epochs = f"{args.kinase_lm_epochs} + {args.kinase_lstm_epochs}"
         choices["ulmfit-lm"] = (
             LM_APPROACH,
-            ProteinTrainConfig(
-                model="lstm",
-                pretrain_epochs=args.kinase_lm_epochs,
-                finetune_epochs=epochs,
-                max_tokens=512,
-                dim=lm.shape.dim,
-                hidden=lm.shape.hidden,
-                layers=lm.shape.layers,
-            ),
-            f"proteome LM, {lm.shape.layers} layers x {lm.shape.hidden}; LM "
-            f"{args.kinase_lm_epochs} + {epochs} epochs",
+            ulmfit,
+            f"proteome LM, {lm.shape.layers} layers x {lm.shape.hidden}; LM {epochs} epochs",
         )
-        shape = {"dim": lm.shape.dim, "hidden": lm.shape.hidden, "layers": lm.shape.layers}
         choices["lstm-lm-shape"] = (
             PFAM_LM_SCRATCH,
-            ProteinTrainConfig(
-                model="lstm", pretrain_epochs=0, finetune_epochs=epochs, max_tokens=512, **shape
-            ),
-            f"the proteome LM's shape, random weights, {epochs} epochs",
+            scratch,
+            f"the proteome LM's shape, random weights, {args.kinase_lstm_epochs} epochs",
         )
     unknown = set(args.pfam_models) - set(choices)
     if unknown:
@@ -304,28 +305,9 @@ def kinase_part(args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
     }  # fmt: skip
     lm = ProteinLanguageModel.load(args.lm) if args.lm else None
     if lm is not None:
-        lm_epochs, tokens = args.kinase_lstm_epochs, args.kinase_lstm_tokens
-        shape = {"dim": lm.shape.dim, "hidden": lm.shape.hidden, "layers": lm.shape.layers}
-        choices["ulmfit"] = (
-            LM_APPROACH,
-            ProteinTrainConfig(
-                model="lstm",
-                pretrain_epochs=args.kinase_lm_epochs,
-                finetune_epochs=lm_epochs,
-                max_tokens=tokens,
-                **shape,
-            ),
-        )
-        choices["lstm"] = (
-            "AWD-LSTM no pretraining (aa)",
-            ProteinTrainConfig(
-                model="lstm",
-                pretrain_epochs=0,
-                finetune_epochs=lm_epochs,
-                max_tokens=tokens,
-                **shape,
-            ),
-        )
+        ulmfit, scratch = lm_configs(lm, args, max_tokens=args.kinase_lstm_tokens)
+        choices["ulmfit"] = (LM_APPROACH, ulmfit)
+        choices["lstm"] = ("AWD-LSTM no pretraining (aa)", scratch)
     unknown = set(args.kinase_models) - set(choices)
     if unknown:
         raise SystemExit(f"--kinase-models {sorted(unknown)}: ulmfit and lstm need --lm FOLDER")

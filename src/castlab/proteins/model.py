@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -51,6 +51,8 @@ __all__ = [
     "encode_batch",
     "encoder_states",
     "load_classifier",
+    "load_network",
+    "save_network",
 ]
 
 
@@ -247,6 +249,49 @@ class _FamilyPredictor:
                 )
 
 
+_TIED = "encoder.decoder.weight"  # the LM decoder shares the embedding: saved once
+
+
+def save_network(
+    directory: str | Path, network: nn.Module, tokenizer: Tokenizer, meta: dict, *, tied: str
+) -> Path:
+    """Write ``model.safetensors`` (without the ``tied`` copy), ``config.json``, ``tokenizer.json``."""
+    directory = Path(directory)
+    state = {k: v for k, v in network.state_dict().items() if k != tied}
+    save_model(directory, state, meta)
+    write_text(directory / "tokenizer.json", json.dumps(tokenizer.to_dict()))
+    return directory
+
+
+def load_network(
+    directory: str | Path,
+    key: str,
+    build: Callable[[dict[str, Any]], nn.Module],
+    *,
+    tied: str,
+    fix: str,
+) -> tuple[nn.Module, dict[str, Any], Tokenizer]:
+    """Read a folder of :func:`save_network`: ``build(meta[key])`` gets its weights.
+
+    Returns the network (in eval mode), the whole config and the tokenizer; a folder of
+    another kind, or weights that do not fit, is a :class:`CastlabError` naming ``fix``.
+    """
+    directory = Path(directory)
+    state, meta = load_model_weights(directory)
+    if key not in meta:
+        kind = "classifier" if key == "classifier" else "language-model"
+        raise CastlabError(f"not a protein {kind} folder", path=directory, fix=fix)
+    network = build(meta[key])
+    missing, unexpected = network.load_state_dict(state, strict=False)
+    if unexpected or [k for k in missing if k != tied]:
+        raise CastlabError(
+            f"weights do not match the config (missing {missing[:3]}, extra {unexpected[:3]})",
+            path=directory,
+        )
+    tokenizer = load_protein_tokenizer(json.loads((directory / "tokenizer.json").read_text()))
+    return network.eval(), meta, tokenizer
+
+
 @dataclass
 class ProteinModel(_FamilyPredictor):
     """A trained family classifier with its tokenizer and family names."""
@@ -259,36 +304,21 @@ class ProteinModel(_FamilyPredictor):
 
     def save(self, directory: str | Path) -> Path:
         """Write ``model.safetensors``, ``config.json`` and ``tokenizer.json``."""
-        directory = Path(directory)
-        state = {
-            k: v for k, v in self.network.state_dict().items() if k != "encoder.decoder.weight"
-        }
         meta = {"classifier": asdict(self.config), "families": self.families, "info": self.info}
-        save_model(directory, state, meta)
-        write_text(directory / "tokenizer.json", json.dumps(self.tokenizer.to_dict()))
-        return directory
+        return save_network(directory, self.network, self.tokenizer, meta, tied=_TIED)
 
     @classmethod
     def load(cls, directory: str | Path) -> ProteinModel:
         """Load a folder written by :meth:`save`."""
-        directory = Path(directory)
-        state, meta = load_model_weights(directory)
-        if "classifier" not in meta:
-            raise CastlabError(
-                "not a protein classifier folder",
-                path=directory,
-                fix="pass the model folder written by castlab proteins train",
-            )
+        network, meta, tokenizer = load_network(
+            directory,
+            "classifier",
+            lambda config: build_classifier(ClassifierConfig(**config)),
+            tied=_TIED,
+            fix="pass the model folder written by castlab proteins train",
+        )
         config = ClassifierConfig(**meta["classifier"])
-        network = build_classifier(config)
-        missing, unexpected = network.load_state_dict(state, strict=False)
-        if unexpected or [k for k in missing if k != "encoder.decoder.weight"]:
-            raise CastlabError(
-                f"weights do not match the config (missing {missing[:3]}, extra {unexpected[:3]})",
-                path=directory,
-            )
-        tokenizer = load_protein_tokenizer(json.loads((directory / "tokenizer.json").read_text()))
-        return cls(tokenizer, network.eval(), config, list(meta["families"]), meta.get("info", {}))
+        return cls(tokenizer, network, config, list(meta["families"]), meta.get("info", {}))
 
     @torch.no_grad()
     def predict_proba(self, sequences: Sequence[str], *, batch_size: int = 64) -> np.ndarray:

@@ -16,7 +16,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -26,13 +25,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from castlab.core.artifacts import load_model_weights, save_model, write_text
 from castlab.core.errors import CastlabError
 from castlab.core.language_model import build_language_model
 from castlab.core.tokenizers import BOS, Tokenizer
 from castlab.core.training import TrainConfig
-from castlab.proteins.model import ClassifierConfig
-from castlab.proteins.tokenize import build_tokenizer, load_protein_tokenizer
+from castlab.proteins.model import ClassifierConfig, load_network, save_network
+from castlab.proteins.tokenize import build_tokenizer
 
 __all__ = ["PretrainConfig", "ProteinLanguageModel", "pretrain"]
 
@@ -117,38 +115,25 @@ class ProteinLanguageModel:
 
     def save(self, directory: str | Path) -> Path:
         """Write ``model.safetensors`` (tied decoder left out), ``config.json``, ``tokenizer.json``."""
-        directory = Path(directory)
-        state = {k: v for k, v in self.network.state_dict().items() if k != "decoder.weight"}
         meta = {
             "language_model": asdict(self.shape),
             "tokenizer": self.tokenizer_name,
             "info": self.info,
         }
-        save_model(directory, state, meta)
-        write_text(directory / "tokenizer.json", json.dumps(self.tokenizer.to_dict()))
-        return directory
+        return save_network(directory, self.network, self.tokenizer, meta, tied="decoder.weight")
 
     @classmethod
     def load(cls, directory: str | Path) -> ProteinLanguageModel:
         """Load a folder written by :meth:`save` (``castlab proteins pretrain``)."""
-        directory = Path(directory)
-        state, meta = load_model_weights(directory)
-        if "language_model" not in meta:
-            raise CastlabError(
-                "not a protein language-model folder",
-                path=directory,
-                fix="pass the model folder written by castlab proteins pretrain",
-            )
+        network, meta, tokenizer = load_network(
+            directory,
+            "language_model",
+            lambda shape: build_language_model(ClassifierConfig(**shape).language_model()),
+            tied="decoder.weight",
+            fix="pass the model folder written by castlab proteins pretrain",
+        )
         shape = ClassifierConfig(**meta["language_model"])
-        network = build_language_model(shape.language_model())
-        missing, unexpected = network.load_state_dict(state, strict=False)
-        if unexpected or [k for k in missing if k != "decoder.weight"]:
-            raise CastlabError(
-                f"weights do not match the config (missing {missing[:3]}, extra {unexpected[:3]})",
-                path=directory,
-            )
-        tokenizer = load_protein_tokenizer(json.loads((directory / "tokenizer.json").read_text()))
-        return cls(tokenizer, network.eval(), shape, str(meta["tokenizer"]), meta.get("info", {}))
+        return cls(tokenizer, network, shape, str(meta["tokenizer"]), meta.get("info", {}))
 
     @torch.no_grad()
     def next_token_accuracy(self, sequences: Sequence[str], *, max_tokens: int = 512) -> float:
