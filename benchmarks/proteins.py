@@ -412,15 +412,16 @@ def write_page(
         "- Scope: sized for 2 CPU cores shared with other training, so every part uses a subset "
         "(stated in the part) and short training; single runs unless seeds are listed. Not run: "
         "pretrained ESM embeddings (the baseline is built and tested with a tiny random ESM; no "
-        "ESM weights are on this offline machine: `--esm FOLDER` adds the row), the LSTMs and "
-        "any LM pretraining on the kinases (estimated from the Pfam LSTM's speed, ~3,600 tokens/s: "
-        "about 50 min for 5 folds x 10 epochs of 512 residues on one core), LM pretraining on the "
-        "unlabelled proteomes.",
+        "ESM weights are on this offline machine: `--esm FOLDER` adds the row); Pfam rows "
+        "starting from the proteome LM (`--pfam-models ulmfit-lm lstm-lm-shape --lm FOLDER`); "
+        "subword-token or transformer LMs pretrained on the proteomes; more than one seed of "
+        "the kinase LSTMs.",
         f"- Machine: {_machine()}; other jobs shared the 2 cores during the run, so seconds and "
         "queries/s are pessimistic and noisy, but all approaches ran under the same load.",
         "- Queries/s = test sequences / wall seconds of prediction, including model loading (castlab "
         "models), database search start-up (blastp runs as a new process per batch) or in-process "
-        "digitisation (phmmer). Fit seconds include tokenizer, LM pretraining and database building.",
+        "digitisation (phmmer). Fit seconds include tokenizer, LM pretraining and database building, "
+        "except the proteome LM's one-off pretraining (its own section gives its time).",
         "- Log loss: natural log, probabilities clipped at 1e-15. For phmmer/blastp the probability of "
         "family f is 2^(best bit score of f), normalised (see castlab.proteins.baselines).",
         "",
