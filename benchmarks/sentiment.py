@@ -209,7 +209,10 @@ def _memory_rows(spec: str, model: str | None, args: argparse.Namespace) -> list
     """Peak memory runs of one scorer, saved per scorer so a rerun can reuse them."""
     saved = RESULTS / "sentiment" / f"memory_{spec}.csv"
     if saved.exists() and not args.redo_memory:
-        return pd.read_csv(saved).to_dict("records")
+        rows = pd.read_csv(saved)
+        if "threads" not in rows:  # runs saved before the option existed used 2 threads
+            rows.insert(1, "threads", 2)
+        return rows.to_dict("records")
     work = args.cache / "memory"
     work.mkdir(parents=True, exist_ok=True)
     sizes = {spec: [10_000, 1_000_000] for spec in ("minilm", "finetune")}
