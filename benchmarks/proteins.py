@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -402,7 +403,9 @@ def _summary(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 def write_page(
     args: argparse.Namespace, sections: dict[str, tuple[str, str]], started: float
 ) -> Path:
-    command = "OMP_NUM_THREADS=1 nice -n 10 python benchmarks/proteins.py " + " ".join(sys.argv[1:])
+    command = "OMP_NUM_THREADS=1 nice -n 10 python benchmarks/proteins.py " + shlex.join(
+        sys.argv[1:]
+    )
     lines = [
         "# Proteins: family classification, tokenizers x language models x alignment",
         "",
