@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 
@@ -67,7 +69,11 @@ def test_stage_two_fine_tunes_the_loaded_language_model(tmp_path, split, languag
     _, lm = language_model
     before = {k: v.clone() for k, v in lm.network.state_dict().items()}
     config = ProteinTrainConfig(pretrain_epochs=1, finetune_epochs=1, seq_len=64, batch_size=16)
-    model = train_classifier(split["train"], split["valid"], config, tmp_path, language_model=lm)
+    with warnings.catch_warnings():  # stage 2 once left the encoder in eval mode (no dropout)
+        warnings.filterwarnings("error", message=".*in eval mode at the start of training")
+        model = train_classifier(
+            split["train"], split["valid"], config, tmp_path, language_model=lm
+        )
     assert model.info["pretrain"]["steps"] > 0
     moved = model.network.encoder.embedding.weight - before["embedding.weight"]
     assert moved.abs().max() > 0
