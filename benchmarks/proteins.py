@@ -400,12 +400,24 @@ def _summary(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return out
 
 
+def _invocation_prefix() -> str:
+    """The thread limit and niceness this process really ran with, as shell words.
+
+    Under ``OMP_NUM_THREADS=1 nice -n 10`` this is ``"OMP_NUM_THREADS=1 nice -n 10 "``; with
+    neither set it is ``""``, so the page records the command as it was really run.
+    """
+    words = []
+    if os.environ.get("OMP_NUM_THREADS"):
+        words.append(f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}")
+    if os.nice(0) > 0:
+        words.append(f"nice -n {os.nice(0)}")
+    return " ".join(words) + " " if words else ""
+
+
 def write_page(
     args: argparse.Namespace, sections: dict[str, tuple[str, str]], started: float
 ) -> Path:
-    command = "OMP_NUM_THREADS=1 nice -n 10 python benchmarks/proteins.py " + shlex.join(
-        sys.argv[1:]
-    )
+    command = _invocation_prefix() + "python benchmarks/proteins.py " + shlex.join(sys.argv[1:])
     lines = [
         "# Proteins: family classification, tokenizers x language models x alignment",
         "",
