@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 
 import numpy as np
@@ -20,6 +19,7 @@ from castlab.sentiment.plots import (
     write_capital_map_html,
 )
 from castlab.sentiment.views import capital_sentiment, country_shapes
+from tests.chromium import CHROMIUM, OFFLINE_HEADLESS_FLAGS
 
 PNG = b"\x89PNG"
 
@@ -61,9 +61,6 @@ def test_confusion_png(tmp_path):
     assert path.read_bytes()[:4] == PNG
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium")
 def test_html_map_draws_countries_with_no_network(tmp_path):
     table = pd.DataFrame(
@@ -82,13 +79,7 @@ def test_html_map_draws_countries_with_no_network(tmp_path):
     subprocess.run(
         [
             CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
+            *OFFLINE_HEADLESS_FLAGS,
             "--virtual-time-budget=5000",
             "--window-size=800,500",
             f"--screenshot={shot}",

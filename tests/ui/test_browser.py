@@ -5,7 +5,6 @@ page (and of its embedded frame, if any: the lifelog dashboard, the sentiment ma
 under ``test-output/ui/``.
 """
 
-import shutil
 import socket
 import subprocess
 import time
@@ -15,19 +14,10 @@ from pathlib import Path
 import pytest
 
 from castlab.ui.launch import streamlit_command
+from tests.chromium import CHROMIUM, OFFLINE_HEADLESS_FLAGS
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "ui"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+FLAGS = OFFLINE_HEADLESS_FLAGS
 
 pytestmark = [
     pytest.mark.slow,
