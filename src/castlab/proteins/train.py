@@ -239,7 +239,8 @@ def train_classifier(
             run_dir / "pretrain",
             start_from=network.encoder if language_model is not None else None,
         )
-        network.encoder.load_state_dict(lm.state_dict())
+        if lm is not network.encoder:  # a given LM was fine-tuned in place
+            network.encoder.load_state_dict(lm.state_dict())
     default_lr = {"lstm": 1e-2, "transformer": 1e-3}.get(config.model, 5e-3)
     finetune = FinetuneConfig(lr=config.finetune_lr or default_lr, lr_decay=config.lr_decay)
     task = ClassifierTask(network, finetune)
