@@ -17,3 +17,16 @@ def test_report_has_sections_tables_figures_and_audio_links(tmp_path):
     assert "intro &lt;b&gt;" in html and "a &amp; b" in html
     assert "1.235" in html and "data:image/png;base64," in html
     assert 'src="out/t.wav"' in html
+
+
+def test_training_curves_with_nothing_logged_still_draw(tmp_path):
+    import warnings
+
+    from castlab.core.plots import plot_training_curves
+
+    csv = tmp_path / "metrics.csv"
+    csv.write_text("epoch,step,lr\n0,1,0.01\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "No artists with labels" legend warning
+        png = plot_training_curves([csv], tmp_path / "loss.png")
+    assert png.read_bytes()[:4] == b"\x89PNG"

@@ -50,8 +50,11 @@ def plot_training_curves(metrics_csvs: Sequence[str | Path], out_png: str | Path
         if "val_accuracy" in val:
             ax_acc.plot(val["epoch"] + 1, val["val_accuracy"], "o-", color="C2")
     ax_loss.set(xlabel="step", ylabel="cross-entropy (nats)", title="Loss")
-    ax_loss.legend()
-    ax_acc.set(xlabel="epoch", ylabel="next-token accuracy", title="Validation accuracy")
+    if ax_loss.lines:
+        ax_loss.legend()
+    else:  # fewer steps than the logging interval and no validation yet
+        ax_loss.text(0.5, 0.5, "nothing logged yet", ha="center", transform=ax_loss.transAxes)
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Validation accuracy")
     return save_figure(fig, Path(out_png))
 
 
