@@ -400,6 +400,11 @@ def _summary(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return out
 
 
+def _has_approach(csv: Path, approach: str) -> bool:
+    """Whether the results table ``csv`` exists and has rows for ``approach``."""
+    return csv.exists() and approach in set(pd.read_csv(csv)["approach"])
+
+
 def _invocation_prefix() -> str:
     """The thread limit and niceness this process really ran with, as shell words.
 
@@ -427,9 +432,14 @@ def write_page(
         "- Scope: sized for 2 CPU cores shared with other training, so every part uses a subset "
         "(stated in the part) and short training; single runs unless seeds are listed. Not run: "
         "pretrained ESM embeddings (the baseline is built and tested with a tiny random ESM; no "
-        "ESM weights are on this offline machine: `--esm FOLDER` adds the row); Pfam rows "
-        "starting from the proteome LM (`--pfam-models ulmfit-lm lstm-lm-shape --lm FOLDER`); "
-        "subword-token or transformer LMs pretrained on the proteomes; more than one seed of "
+        "ESM weights are on this offline machine: `--esm FOLDER` adds the row); "
+        + (
+            ""
+            if _has_approach(FILES / "pfam.csv", LM_APPROACH)
+            else "Pfam rows starting from the proteome LM "
+            "(`--pfam-models ulmfit-lm lstm-lm-shape --lm FOLDER`); "
+        )
+        + "subword-token or transformer LMs pretrained on the proteomes; more than one seed of "
         "the kinase LSTMs.",
         f"- Machine: {_machine()}; other jobs shared the 2 cores during the run, so seconds and "
         "queries/s are pessimistic and noisy, but all approaches ran under the same load.",
@@ -572,11 +582,18 @@ def conclusion() -> str:
         for split in ("random", "clustered"):
             if (split, LM_APPROACH) in pfam.index and (split, PFAM_LM_SCRATCH) in pfam.index:
                 pre, scratch = pfam.loc[(split, LM_APPROACH)], pfam.loc[(split, PFAM_LM_SCRATCH)]
+                raw = pd.read_csv(pfam_path).query("split == @split")
+                n = int(raw["n"].iloc[0])
+                errors = [round((1 - row["accuracy"]) * n) for row in (pre, scratch)]
+                runs = raw["approach"].value_counts()
                 lines.append(
                     f"- Pretraining on proteomes, Pfam {split} split: ULMFiT from the proteome LM "
                     f"{pre['accuracy']:.3f} (log loss {pre['log_loss']:.3f}) vs the same LSTM "
                     f"from random weights {scratch['accuracy']:.3f} (log loss "
-                    f"{scratch['log_loss']:.3f})."
+                    f"{scratch['log_loss']:.3f}), i.e. {errors[0]} vs {errors[1]} errors in {n} "
+                    f"test sequences, {runs[LM_APPROACH]} and {runs[PFAM_LM_SCRATCH]} run(s); "
+                    "compare the spread of the 3-seed rows before reading a gap of one or two "
+                    "errors as real."
                 )
     kinase_path = FILES / "kinases.csv"
     if kinase_path.exists():
