@@ -381,10 +381,14 @@ def pfam_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _pfam_means(path: Path) -> pd.DataFrame:
-    """pfam.csv averaged over seeds: one row per (split, approach)."""
+    """pfam.csv averaged over seeds: one row per (split, approach), with its test size ``n``
+    and its number of ``runs``."""
     frame = pd.read_csv(path)
     metrics = ["accuracy", "macro_f1", "log_loss", "queries_per_s"]
-    return frame.groupby(["split", "approach"], sort=False)[metrics].mean().reset_index()
+    grouped = frame.groupby(["split", "approach"], sort=False)
+    means = grouped[metrics].mean()
+    means["n"], means["runs"] = grouped["n"].first().astype(int), grouped.size()
+    return means.reset_index()
 
 
 def _summary(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -414,8 +418,9 @@ def _invocation_prefix() -> str:
     words = []
     if os.environ.get("OMP_NUM_THREADS"):
         words.append(f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}")
-    if os.nice(0) > 0:
-        words.append(f"nice -n {os.nice(0)}")
+    niceness = os.nice(0)
+    if niceness > 0:
+        words.append(f"nice -n {niceness}")
     return " ".join(words) + " " if words else ""
 
 
@@ -541,7 +546,7 @@ def conclusion() -> str:
                     )
                     + "."
                 )
-                n = int(pd.read_csv(pfam_path).query("split == @split")["n"].iloc[0])
+                n = int(b["n"])
                 lines.append(
                     f"  The {split} test part has {n} sequences, so one error moves accuracy by "
                     f"{1 / n:.3f}: the best castlab model and blastp differ by "
@@ -582,16 +587,14 @@ def conclusion() -> str:
         for split in ("random", "clustered"):
             if (split, LM_APPROACH) in pfam.index and (split, PFAM_LM_SCRATCH) in pfam.index:
                 pre, scratch = pfam.loc[(split, LM_APPROACH)], pfam.loc[(split, PFAM_LM_SCRATCH)]
-                raw = pd.read_csv(pfam_path).query("split == @split")
-                n = int(raw["n"].iloc[0])
+                n = int(pre["n"])
                 errors = [round((1 - row["accuracy"]) * n) for row in (pre, scratch)]
-                runs = raw["approach"].value_counts()
                 lines.append(
                     f"- Pretraining on proteomes, Pfam {split} split: ULMFiT from the proteome LM "
                     f"{pre['accuracy']:.3f} (log loss {pre['log_loss']:.3f}) vs the same LSTM "
                     f"from random weights {scratch['accuracy']:.3f} (log loss "
                     f"{scratch['log_loss']:.3f}), i.e. {errors[0]} vs {errors[1]} errors in {n} "
-                    f"test sequences, {runs[LM_APPROACH]} and {runs[PFAM_LM_SCRATCH]} run(s); "
+                    f"test sequences, {int(pre['runs'])} and {int(scratch['runs'])} run(s); "
                     "compare the spread of the 3-seed rows before reading a gap of one or two "
                     "errors as real."
                 )

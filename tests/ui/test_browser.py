@@ -17,7 +17,6 @@ from castlab.ui.launch import streamlit_command
 from tests.chromium import CHROMIUM, OFFLINE_HEADLESS_FLAGS
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "ui"
-FLAGS = OFFLINE_HEADLESS_FLAGS
 
 pytestmark = [
     pytest.mark.slow,
@@ -62,7 +61,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=OFFLINE_HEADLESS_FLAGS)
         yield browser
         browser.close()
 
