@@ -1,0 +1,75 @@
+"""CLI options shared by many commands, declared once (like sqlite-utils' ``output_options``).
+
+Every training command takes the same Lightning options with the same wording and defaults;
+``train_config`` turns them into a :class:`castlab.core.training.TrainConfig`. Use the
+``Annotated`` aliases as parameter types in a Typer command::
+
+    @app.command()
+    def train(..., epochs: Epochs = 5, accelerator: Accelerator = "auto",
+              devices: Devices = "auto", num_nodes: NumNodes = 1, strategy: Strategy = "auto",
+              precision: Precision = "32-true", max_steps: MaxSteps = -1,
+              threads: Threads = 2, resume: Resume = False) -> None: ...
+
+Examples
+--------
+>>> train_config(epochs=2, batch_size=8, lr=1e-3, devices="1").devices
+'1'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from castlab.core.training import TrainConfig
+
+__all__ = [
+    "Accelerator",
+    "BatchSize",
+    "Devices",
+    "Epochs",
+    "LearningRate",
+    "MaxSteps",
+    "NumNodes",
+    "Precision",
+    "Resume",
+    "Seed",
+    "Strategy",
+    "Threads",
+    "set_threads",
+    "train_config",
+]
+
+Epochs = Annotated[int, typer.Option(help="Training epochs.")]
+MaxSteps = Annotated[int, typer.Option(help="Stop after this many optimiser steps (-1: no limit).")]
+BatchSize = Annotated[int, typer.Option(help="Batch size (per device).")]
+LearningRate = Annotated[float, typer.Option(help="Peak learning rate (one-cycle schedule).")]
+Seed = Annotated[int, typer.Option(help="Random seed.")]
+Accelerator = Annotated[str, typer.Option(help="Lightning accelerator: auto, cpu, gpu, ...")]
+Devices = Annotated[str, typer.Option(help="Lightning devices per node: auto, 1, 4, ...")]
+NumNodes = Annotated[int, typer.Option(help="Machines taking part (multi-node training).")]
+Strategy = Annotated[str, typer.Option(help="Lightning strategy: auto, ddp, fsdp, ...")]
+Precision = Annotated[str, typer.Option(help="32-true or bf16-mixed (faster on recent CPUs).")]
+Threads = Annotated[int, typer.Option(help="CPU threads for torch.")]
+Resume = Annotated[bool, typer.Option(help="Continue from OUT/checkpoints/last.ckpt.")]
+
+
+def set_threads(threads: int) -> None:
+    """Limit torch's CPU threads (at least one)."""
+    import torch
+
+    torch.set_num_threads(max(1, threads))
+
+
+def train_config(**fields: Any) -> TrainConfig:
+    """A :class:`TrainConfig` from CLI option values; ``epochs`` maps to ``max_epochs``.
+
+    Unknown names raise ``TypeError`` (a programming error, not a user one).
+    """
+    from castlab.core.training import TrainConfig
+
+    if "epochs" in fields:
+        fields["max_epochs"] = fields.pop("epochs")
+    return TrainConfig(**fields)
