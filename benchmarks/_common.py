@@ -35,7 +35,11 @@ def machine(extra: Sequence[str] = ()) -> str:
     try:
         lines = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
         model = next(
-            (ln.split(":", 1)[1].strip() for ln in lines.splitlines() if ln.startswith("Model name")),
+            (
+                ln.split(":", 1)[1].strip()
+                for ln in lines.splitlines()
+                if ln.startswith("Model name")
+            ),
             model,
         )
     except OSError:
@@ -49,7 +53,9 @@ def machine(extra: Sequence[str] = ()) -> str:
     except ImportError:
         pass
     threads = os.environ.get("OMP_NUM_THREADS")
-    cpus = f"{len(os.sched_getaffinity(0))} CPUs" + (f", OMP_NUM_THREADS={threads}" if threads else "")
+    cpus = f"{len(os.sched_getaffinity(0))} CPUs" + (
+        f", OMP_NUM_THREADS={threads}" if threads else ""
+    )
     return f"{model}, {cpus}, {', '.join([*versions, *extra])}"
 
 

@@ -1,6 +1,7 @@
-"""Plots shared by every domain's training: loss curves and the learning-rate finder.
+"""Plots shared by every domain: loss curves, the learning-rate finder, one atomic PNG save.
 
-matplotlib is imported here only, with the non-interactive Agg backend.
+No module switches matplotlib's backend: without a display matplotlib picks the file-only
+Agg backend itself, and every figure here is written to a file.
 """
 
 from __future__ import annotations
@@ -12,21 +13,30 @@ __all__ = ["plot_lr_find", "plot_training_curves", "pyplot", "save_figure"]
 
 
 def pyplot():  # type: ignore[no-untyped-def]
-    """matplotlib.pyplot with the non-interactive Agg backend."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    """matplotlib.pyplot, imported on first use (so importing castlab stays light)."""
     import matplotlib.pyplot as plt
 
     return plt
 
 
-def save_figure(fig, path: Path) -> Path:  # type: ignore[no-untyped-def]
-    """Save ``fig`` as PNG atomically, close it and return ``path``."""
+def save_figure(fig, path: str | Path, *, dpi: int = 110) -> Path:  # type: ignore[no-untyped-def]
+    """Save ``fig`` as PNG atomically (a crash never leaves half a file), close it, return the path.
+
+    Works for pyplot figures and for bare :class:`matplotlib.figure.Figure` objects.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure(); _ = fig.subplots().plot([1, 2])
+    >>> save_figure(fig, pathlib.Path(tempfile.mkdtemp()) / "line.png").suffix
+    '.png'
+    """
     from castlab.core.artifacts import atomic_write
 
+    path = Path(path)
     with atomic_write(path, "wb") as handle:
-        fig.savefig(handle, format="png", dpi=110, bbox_inches="tight")
+        fig.savefig(handle, format="png", dpi=dpi, bbox_inches="tight")
     pyplot().close(fig)
     return path
 

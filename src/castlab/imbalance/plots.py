@@ -1,7 +1,6 @@
 """Figures for strategy comparisons: a bar chart with error bars and a reliability plot.
 
-The only module of :mod:`castlab.imbalance` that imports matplotlib (with the file-only Agg
-backend, so it works without a display).
+The only module of :mod:`castlab.imbalance` that imports matplotlib.
 
 Examples
 --------
@@ -18,24 +17,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from castlab.core.artifacts import atomic_write
+from castlab.core.plots import save_figure
 
 __all__ = ["reliability_curve", "reliability_plot", "strategy_bars"]
-
-
-def _save(fig: plt.Figure, path: Path) -> Path:
-    path = Path(path)
-    with atomic_write(path, "wb") as handle:
-        fig.savefig(handle, format="png", dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    return path
 
 
 def strategy_bars(
@@ -75,7 +63,7 @@ def strategy_bars(
         ax.legend(title="model")
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
-    return _save(fig, Path(path))
+    return save_figure(fig, path, dpi=120)
 
 
 def reliability_curve(
@@ -136,4 +124,4 @@ def reliability_plot(
     ax.legend(fontsize=8)
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    return _save(fig, Path(path))
+    return save_figure(fig, path, dpi=120)

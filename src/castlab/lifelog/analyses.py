@@ -29,7 +29,6 @@ from castlab.lifelog.ulogme import UlogmeLog
 __all__ = [
     "WEEKDAYS",
     "activity_effects",
-    "benjamini_hochberg",
     "keystroke_intensity",
     "keystrokes_per_application",
     "mean_interval",
@@ -171,30 +170,6 @@ def activity_effects(
     return frame.sort_values("effect", ascending=False, ignore_index=True)
 
 
-def benjamini_hochberg(p_values: np.ndarray | list[float]) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q-values), same order as the input.
-
-    ``q_(i) = min_{j >= i} p_(j) * m / j`` over sorted p-values, capped at 1. Calling a
-    finding significant when ``q <= alpha`` keeps the expected share of false discoveries
-    at most ``alpha`` (for independent or positively dependent tests).
-
-    Examples
-    --------
-    >>> benjamini_hochberg([0.01, 0.04, 0.03, 0.2]).round(3).tolist()
-    [0.04, 0.053, 0.053, 0.2]
-    """
-    p = np.asarray(p_values, dtype=float)
-    m = p.size
-    if m == 0:
-        return p.copy()
-    order = np.argsort(p)
-    scaled = p[order] * m / np.arange(1, m + 1)
-    q_sorted = np.minimum.accumulate(scaled[::-1])[::-1].clip(max=1.0)
-    q = np.empty(m)
-    q[order] = q_sorted
-    return q
-
-
 def mood_associations(
     table: pd.DataFrame, *, alpha: float = 0.05, min_days: int = 10
 ) -> pd.DataFrame:
@@ -229,7 +204,7 @@ def mood_associations(
             }
         )
     frame = pd.DataFrame(tests, columns=["metric", "when", "days", "rho", "p_value"])
-    frame["q_value"] = benjamini_hochberg(frame["p_value"].to_numpy())
+    frame["q_value"] = stats.false_discovery_control(frame["p_value"].to_numpy(), method="bh")
     frame["significant"] = frame["q_value"] <= alpha
     return frame.sort_values("p_value", ignore_index=True)
 

@@ -23,6 +23,8 @@ import pandas as pd
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 
+from castlab.core.plots import save_figure
+
 __all__ = [
     "plot_activity_effects",
     "plot_associations",
@@ -39,11 +41,8 @@ MOOD_COLOURS = ("#5b4a8b", "#4c86c6", "#9fb6c2", "#8bc34a", "#f2b631")
 
 
 def _save(figure: Figure, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    return path
+    return save_figure(figure, path)
 
 
 def _interval_bars(frame: pd.DataFrame, label: str, title: str, path: str | Path) -> Path:
