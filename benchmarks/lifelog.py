@@ -36,8 +36,8 @@ import pandas as pd
 from castlab.lifelog import analyses, plots
 from castlab.lifelog.daily import daily_table
 from castlab.lifelog.data import read_daylio, read_toggl
-from castlab.lifelog.generate import NULL_ACTIVITIES, GeneratorConfig, write_exports
 from castlab.lifelog.report import ReportConfig, load_sources, write_report
+from castlab.lifelog.synthetic import NULL_ACTIVITIES, GeneratorConfig, write_exports
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

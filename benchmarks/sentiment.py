@@ -144,7 +144,7 @@ def train_shipped_head(train: pd.DataFrame, val: pd.DataFrame, cache: Path) -> p
 
 
 def _write_posts(path: Path, n: int) -> Path:
-    from castlab.sentiment.generate import random_post
+    from castlab.sentiment.synthetic import random_post
 
     if path.exists() and sum(1 for _ in path.open()) == n + 1:
         return path

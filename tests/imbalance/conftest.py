@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from castlab.imbalance.data import ImbalanceData
-from castlab.imbalance.generate import generate_shifted_data
+from castlab.imbalance.synthetic import generate_shifted_data
 
 #: The shared data folder sits beside the repository (../shared in CI).
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"

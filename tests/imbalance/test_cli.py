@@ -10,7 +10,7 @@ import pytest
 
 from castlab.cli import main
 from castlab.imbalance.cli import app, parse_test_prior
-from castlab.imbalance.generate import generate_shifted_data
+from castlab.imbalance.synthetic import generate_shifted_data
 
 from .conftest import write_table
 

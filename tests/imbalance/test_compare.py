@@ -13,9 +13,9 @@ from castlab.imbalance.compare import (
     save_comparison,
     score_probabilities,
 )
-from castlab.imbalance.generate import generate_shifted_data
 from castlab.imbalance.model import ModelConfig
 from castlab.imbalance.strategies import STRATEGIES
+from castlab.imbalance.synthetic import generate_shifted_data
 
 LOGISTIC = ModelConfig("logistic")
 

@@ -10,8 +10,8 @@ import pytest
 
 from castlab.lifelog.daily import daily_table
 from castlab.lifelog.data import read_daylio, read_toggl
-from castlab.lifelog.generate import ExportPaths, GeneratorConfig, write_exports
 from castlab.lifelog.report import LifelogSources
+from castlab.lifelog.synthetic import ExportPaths, GeneratorConfig, write_exports
 from castlab.lifelog.ulogme import read_ulogme
 
 #: in CI the shared folder sits beside the clone

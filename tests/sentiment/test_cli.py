@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from castlab.cli import app as root_app
-from castlab.sentiment.generate import generate_author_posts, generate_capital_posts
+from castlab.sentiment.synthetic import generate_author_posts, generate_capital_posts
 
 runner = CliRunner()
 COMMANDS = ["score", "authors", "map", "train", "evaluate", "collect"]

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from castlab.sentiment.generate import generate_author_posts, generate_capital_posts
 from castlab.sentiment.plots import (
     clockwise,
     plot_author_hexbins,
@@ -18,6 +17,7 @@ from castlab.sentiment.plots import (
     plot_confusion,
     write_capital_map_html,
 )
+from castlab.sentiment.synthetic import generate_author_posts, generate_capital_posts
 from castlab.sentiment.views import capital_sentiment, country_shapes
 from tests.chromium import CHROMIUM, OFFLINE_HEADLESS_FLAGS
 

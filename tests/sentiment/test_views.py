@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from castlab.core.errors import CastlabError
-from castlab.sentiment.generate import generate_capital_posts
+from castlab.sentiment.synthetic import generate_capital_posts
 from castlab.sentiment.views import (
     author_summary,
     capital_sentiment,

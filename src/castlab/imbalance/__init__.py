@@ -33,7 +33,7 @@ _WHERE = {
     "CompareResult": "compare",
     "compare_strategies": "compare",
     "ImbalanceData": "data",
-    "generate_shifted_data": "generate",
+    "generate_shifted_data": "synthetic",
     "load_table": "data",
     "ModelConfig": "model",
     "make_model": "model",

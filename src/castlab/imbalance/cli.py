@@ -203,7 +203,7 @@ def generate(
     Example: castlab imbalance generate runs/imbalance/data --train-prior 0.15 --test-prior 0.5
     """
     from castlab.core.artifacts import write_text
-    from castlab.imbalance.generate import generate_shifted_data
+    from castlab.imbalance.synthetic import generate_shifted_data
 
     train, test = generate_shifted_data(
         n_train=rows, n_test=rows // 2, train_prior=train_prior, test_prior=test_prior, seed=seed

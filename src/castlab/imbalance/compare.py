@@ -12,7 +12,7 @@ strategies only change its probabilities afterwards.
 
 Examples
 --------
->>> from castlab.imbalance.generate import generate_shifted_data
+>>> from castlab.imbalance.synthetic import generate_shifted_data
 >>> train, _ = generate_shifted_data(n_train=600, n_test=10, train_prior=0.15)
 >>> config = CompareConfig(strategies=("none", "prior"), model=ModelConfig("logistic"),
 ...                        n_splits=3, n_repeats=1, test_prior=0.5)

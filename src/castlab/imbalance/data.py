@@ -14,7 +14,7 @@ said otherwise):
 - a missing numeric feature value, unless ``fill_missing=True`` (then the column median);
 - a missing text value is *not* an error: it becomes the category ``"(missing)"``.
 
-Generated tables with a known shift live in :mod:`castlab.imbalance.generate`.
+Generated tables with a known shift live in :mod:`castlab.imbalance.synthetic`.
 
 Examples
 --------

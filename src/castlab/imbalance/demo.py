@@ -29,9 +29,9 @@ def run_demo(out_dir: Path, section: Section) -> None:
         save_comparison,
         score_probabilities,
     )
-    from castlab.imbalance.generate import generate_shifted_data
     from castlab.imbalance.model import ModelConfig, make_model
     from castlab.imbalance.prior_shift import PriorShiftClassifier
+    from castlab.imbalance.synthetic import generate_shifted_data
 
     out_dir = Path(out_dir)
     train, test = generate_shifted_data(

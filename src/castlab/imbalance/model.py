@@ -7,7 +7,7 @@ model one-hot encodes them and standardises the numeric columns.
 
 Examples
 --------
->>> from castlab.imbalance.generate import generate_shifted_data
+>>> from castlab.imbalance.synthetic import generate_shifted_data
 >>> train, test = generate_shifted_data(n_train=300, n_test=100)
 >>> model = make_model(ModelConfig("logistic")).fit(train.features, train.target)
 >>> model.predict_proba(test.features).shape

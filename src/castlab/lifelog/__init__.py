@@ -8,9 +8,9 @@ Everything runs locally; nothing is uploaded anywhere.
 Examples
 --------
 >>> import numpy as np, tempfile
->>> from castlab.lifelog import generate, data, daily
->>> paths = generate.write_exports(tempfile.mkdtemp(), rng=np.random.default_rng(0),
-...                                config=generate.GeneratorConfig(days=30, ulogme_days=2))
+>>> from castlab.lifelog import synthetic, data, daily
+>>> paths = synthetic.write_exports(tempfile.mkdtemp(), rng=np.random.default_rng(0),
+...                                config=synthetic.GeneratorConfig(days=30, ulogme_days=2))
 >>> table = daily.daily_table(daylio=data.read_daylio(paths.daylio))
 >>> bool(table["mood"].dropna().between(1, 5).all())
 True

@@ -117,7 +117,7 @@ def generate(
     import numpy as np
 
     from castlab.core.errors import CastlabError
-    from castlab.lifelog.generate import GeneratorConfig, write_exports
+    from castlab.lifelog.synthetic import GeneratorConfig, write_exports
 
     if days < 1 or ulogme_days < 0:
         raise CastlabError("--days must be at least 1 and --ulogme-days at least 0")

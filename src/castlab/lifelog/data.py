@@ -9,7 +9,7 @@ breaks, empty notes, custom Daylio mood names and Toggl entries that cross midni
 Examples
 --------
 >>> import numpy as np, tempfile
->>> from castlab.lifelog.generate import GeneratorConfig, write_exports
+>>> from castlab.lifelog.synthetic import GeneratorConfig, write_exports
 >>> paths = write_exports(tempfile.mkdtemp(), rng=np.random.default_rng(0),
 ...                       config=GeneratorConfig(days=20, ulogme_days=1))
 >>> entries = read_toggl(paths.toggl)

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from castlab.core.report import Section
-from castlab.lifelog.generate import GeneratorConfig, write_exports
 from castlab.lifelog.report import ReportConfig, fill_section, load_sources
+from castlab.lifelog.synthetic import GeneratorConfig, write_exports
 
 __all__ = ["run_demo"]
 

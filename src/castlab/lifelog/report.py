@@ -7,7 +7,7 @@ analysis, plus ``config.json`` with the settings used. Nothing leaves the machin
 Examples
 --------
 >>> import numpy as np, tempfile
->>> from castlab.lifelog.generate import GeneratorConfig, write_exports
+>>> from castlab.lifelog.synthetic import GeneratorConfig, write_exports
 >>> folder = tempfile.mkdtemp()
 >>> paths = write_exports(folder, rng=np.random.default_rng(0),
 ...                       config=GeneratorConfig(days=40, ulogme_days=1))

@@ -19,13 +19,13 @@ def run_demo(out_dir: Path, section: Section) -> None:
     import pandas as pd
 
     from castlab.core.artifacts import atomic_write
-    from castlab.sentiment.generate import generate_author_posts, generate_capital_posts
     from castlab.sentiment.plots import (
         plot_author_hexbins,
         plot_capital_map,
         write_capital_map_html,
     )
     from castlab.sentiment.scorers import load_scorer
+    from castlab.sentiment.synthetic import generate_author_posts, generate_capital_posts
     from castlab.sentiment.train import evaluate_predictions
     from castlab.sentiment.views import author_summary, capital_sentiment
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -204,8 +204,3 @@ def next_token_metrics(model: TuneModel, tunes: Sequence[Tune]) -> dict[str, flo
         "bits_per_character": total_bits / characters,
         "tokens": tokens,
     }
-
-
-def quick_config(config: TunesTrainConfig, **changes: Any) -> TunesTrainConfig:
-    """A copy of ``config`` with ``changes`` (for tiny test and demo runs)."""
-    return replace(config, **changes)

@@ -25,7 +25,7 @@ def compare() -> None:
 
     with work_dir() as folder:
         if use_example:
-            from castlab.imbalance.generate import generate_shifted_data
+            from castlab.imbalance.synthetic import generate_shifted_data
 
             data, _ = generate_shifted_data(n_train=1500, n_test=10, seed=0)
         else:

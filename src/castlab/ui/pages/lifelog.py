@@ -24,7 +24,7 @@ def dashboard() -> None:
 
     with work_dir() as folder:
         if use_example:
-            from castlab.lifelog.generate import GeneratorConfig, write_exports
+            from castlab.lifelog.synthetic import GeneratorConfig, write_exports
 
             paths = write_exports(
                 folder / "exports",

@@ -37,7 +37,7 @@ def example_csv() -> bytes:
     """Generated posts: three authors with a known temper, and posts near 30 capitals."""
     import pandas as pd
 
-    from castlab.sentiment.generate import generate_author_posts, generate_capital_posts
+    from castlab.sentiment.synthetic import generate_author_posts, generate_capital_posts
 
     authors = generate_author_posts(n_per_author=40, seed=0)
     places = generate_capital_posts(n_countries=30, per_country=5, seed=1)

@@ -8,7 +8,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from castlab.lifelog.generate import GeneratorConfig, write_exports
+from castlab.lifelog.synthetic import GeneratorConfig, write_exports
 
 SMALL = GeneratorConfig(days=21, ulogme_days=2, timezone="Australia/Sydney")
 

@@ -1,4 +1,4 @@
-"""Tests of castlab.imbalance.generate: tables with a known prior shift."""
+"""Tests of castlab.imbalance.synthetic: tables with a known prior shift."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from castlab.core.errors import CastlabError
-from castlab.imbalance.generate import generate_shifted_data
+from castlab.imbalance.synthetic import generate_shifted_data
 
 
 def test_generated_data_has_exact_priors_and_same_class_conditionals():
