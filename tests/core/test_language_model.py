@@ -61,3 +61,16 @@ def test_bad_configs_are_clear_errors():
     model = build_language_model(LanguageModelConfig(kind="transformer", **TINY))
     with pytest.raises(CastlabError, match="longer than block_size"):
         model(torch.zeros(1, 65, dtype=torch.long))
+
+
+@pytest.mark.parametrize("kind", ["lstm", "transformer"])
+def test_logits_are_built_on_hidden_states(kind):
+    config = LanguageModelConfig(
+        kind=kind, vocab_size=17, dim=16, hidden=24, layers=2, heads=2, block_size=12
+    )
+    model = build_language_model(config).eval()
+    idx = torch.randint(0, 17, (3, 7))
+    states = model.hidden_states(idx)
+    assert tuple(states.shape) == (3, 7, 16)
+    logits, _ = model(idx)
+    torch.testing.assert_close(model.decoder(states), logits)

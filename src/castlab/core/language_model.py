@@ -7,7 +7,9 @@
 
 Both follow one contract: ``forward(idx, targets=None) -> (logits, loss)`` with
 ``idx`` of shape ``(B, T)`` and ``logits`` of shape ``(B, T, vocab_size)``, and
-``step(idx, state) -> (logits, state)`` for fast token-by-token generation.
+``step(idx, state) -> (logits, state)`` for fast token-by-token generation. Both build
+their logits on ``hidden_states(idx) -> (B, T, dim)``, the one forward pass a domain calls
+when it needs features (e.g. a classifier head on a pretrained encoder).
 
 Examples
 --------
@@ -117,8 +119,7 @@ class LSTMLanguageModel(nn.Module):
             weight = weight * mask
         return F.embedding(idx, weight)
 
-    def step(self, idx: torch.Tensor, state: Any = None) -> tuple[torch.Tensor, Any]:
-        """Run ``idx`` (B, T) from ``state``; return logits (B, T, V) and the new state."""
+    def _run(self, idx: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
         x = self.dropout(self._embed(idx))  # (B, T, C)
         states = state or [None] * len(self.rnns)
         new_states = []
@@ -126,6 +127,15 @@ class LSTMLanguageModel(nn.Module):
             x, layer_state = rnn(x, states[i])
             new_states.append(layer_state)
             x = self.dropout(x)
+        return x, new_states
+
+    def hidden_states(self, idx: torch.Tensor) -> torch.Tensor:
+        """Last-layer hidden states (B, T, dim) of ``idx`` (B, T), before the decoder."""
+        return self._run(idx, None)[0]
+
+    def step(self, idx: torch.Tensor, state: Any = None) -> tuple[torch.Tensor, Any]:
+        """Run ``idx`` (B, T) from ``state``; return logits (B, T, V) and the new state."""
+        x, new_states = self._run(idx, state)
         return self.decoder(x), new_states
 
     def forward(
@@ -191,14 +201,17 @@ class GPTLanguageModel(nn.Module):
         if isinstance(module, nn.Linear) and module.bias is not None:
             nn.init.zeros_(module.bias)
 
-    def _logits(self, idx: torch.Tensor) -> torch.Tensor:
-        T = idx.size(1)
-        positions = torch.arange(T, device=idx.device)
+    def hidden_states(self, idx: torch.Tensor) -> torch.Tensor:
+        """Last-layer hidden states (B, T, dim) of ``idx`` (B, T), before the decoder."""
+        positions = torch.arange(idx.size(1), device=idx.device)
         x = self.embedding(idx) + self.position(positions)  # (B, T, C)
         x = F.dropout(x, self.config.dropout, self.training)
         for block in self.blocks:
             x = block(x)
-        return self.decoder(self.norm(x))
+        return self.norm(x)
+
+    def _logits(self, idx: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.hidden_states(idx))  # (B, T, V)
 
     def step(self, idx: torch.Tensor, state: Any = None) -> tuple[torch.Tensor, Any]:
         """Append ``idx`` to the context in ``state``; logits for the new positions."""

@@ -49,7 +49,6 @@ __all__ = [
     "ProteinModel",
     "build_classifier",
     "encode_batch",
-    "encoder_states",
     "load_classifier",
     "load_network",
     "save_network",
@@ -87,21 +86,6 @@ class ClassifierConfig:
         )
 
 
-def encoder_states(lm: nn.Module, idx: torch.Tensor) -> torch.Tensor:
-    """Last-layer hidden states (B, T, dim) of a core language model, before its decoder."""
-    if lm.config.kind == "lstm":
-        x = lm.dropout(lm.embedding(idx))
-        for rnn in lm.rnns:
-            x, _ = rnn(x, None)
-            x = lm.dropout(x)
-        return x
-    positions = torch.arange(idx.size(1), device=idx.device)
-    x = F.dropout(lm.embedding(idx) + lm.position(positions), lm.config.dropout, lm.training)
-    for block in lm.blocks:
-        x = block(x)
-    return lm.norm(x)
-
-
 def _mask(idx: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     return torch.arange(idx.size(1), device=idx.device)[None, :] < lengths[:, None]  # (B, T)
 
@@ -129,7 +113,7 @@ class LanguageModelClassifier(nn.Module):
         self.head = _Head(3 * config.dim, config.head_hidden, config.n_classes, config.dropout)
 
     def forward(self, idx: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        states = encoder_states(self.encoder, idx)  # (B, T, C)
+        states = self.encoder.hidden_states(idx)  # (B, T, C)
         mask = _mask(idx, lengths).unsqueeze(-1)  # (B, T, 1)
         last = states[torch.arange(idx.size(0)), lengths - 1]  # (B, C)
         largest = states.masked_fill(~mask, float("-inf")).amax(dim=1)
