@@ -2,7 +2,7 @@
 
 A recipe search for ``castlab sentiment train``: each recipe fine-tunes MiniLM + head on the
 SemEval training tweets with the library's own pieces (``initial_classifier``, the sortish
-loader, and ``make_optimizer``, as in the Lightning task) and scores the
+loader, and core ``make_optimizer`` with ``optimiser_config``, as in the Lightning task) and scores the
 TweetEval validation split eight times per epoch, so one run gives the whole learning curve.
 It is meant for an accelerator (it runs anywhere, slowly); the CPU number in
 docs/results/sentiment.md comes from ``castlab sentiment train`` itself.
@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from castlab.core.finetune import make_optimizer
 from castlab.core.training import TrainConfig
 from castlab.sentiment.model import SentimentClassifier, minilm_path
 from castlab.sentiment.train import (
@@ -35,7 +36,7 @@ from castlab.sentiment.train import (
     class_weights,
     evaluate_predictions,
     initial_classifier,
-    make_optimizer,
+    optimiser_config,
 )
 
 # name -> (FineTuneConfig fields, peak lr, epochs)
@@ -58,7 +59,7 @@ RECIPES: dict[str, tuple[dict, float, int]] = {
 def score(model: SentimentClassifier, loader, device: str) -> float:  # type: ignore[no-untyped-def]
     model.eval()
     truth, predicted = [], []
-    for ids, mask, labels in loader:
+    for (ids, mask), labels in loader:
         logits, _ = model(ids.to(device), mask.to(device))
         truth.append(labels.numpy())
         predicted.append(logits.argmax(-1).cpu().numpy())
@@ -88,12 +89,13 @@ def run_recipe(
     steps_per_epoch = len(train_loader)
     total = steps_per_epoch * epochs
     # the Lightning task's optimiser: weight decay 0.01 (TrainConfig's default), one cycle
-    optimizer, schedule = make_optimizer(model, TrainConfig(lr=lr), config.head_lr_scale, total)
+    settings = optimiser_config(TrainConfig(lr=lr), config.head_lr_scale)
+    optimizer, schedule = make_optimizer(list(model.layer_groups()), settings, total)
     check_every = math.ceil(steps_per_epoch / checks_per_epoch)
     curve = [{"step": 0, "tweets": 0, "macro_recall": score(model, val_loader, device)}]
     losses, step, start = [], 0, time.time()
     for _ in range(epochs):
-        for ids, mask, labels in train_loader:
+        for (ids, mask), labels in train_loader:
             _, loss = model(ids.to(device), mask.to(device), labels.to(device))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -71,3 +71,36 @@ def test_optimizer_has_one_group_per_layer_group_with_its_rate(tmp_path):
     task = ClassifierTask(_Stack(), FinetuneConfig(lr=0.3, lr_decay=3.0, one_cycle=False))
     optimizer = task.configure_optimizers()
     assert [round(g["lr"], 6) for g in optimizer.param_groups] == [round(0.3 / 9, 6), 0.1, 0.3]
+
+
+class _WithLoss(_Stack):
+    """A nanoGPT-style model: forward returns (logits, loss); the task uses the logits."""
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return super().forward(x), None
+
+
+def test_class_weights_weigh_the_loss_and_tuple_outputs_are_accepted():
+    torch.manual_seed(0)
+    model = _WithLoss()
+    task = ClassifierTask(model, FinetuneConfig(class_weights=(1.0, 5.0)))
+    x, y = torch.randn(6, 4), torch.tensor([0, 0, 0, 0, 1, 1])
+    task.log = lambda *args, **kwargs: None  # no trainer attached: skip logging
+    loss = task._common_step((x, y), "train")
+    logits, _ = model(x)
+    expected = nn.functional.cross_entropy(logits, y, weight=torch.tensor([1.0, 5.0]))
+    torch.testing.assert_close(loss, expected)
+    assert not torch.allclose(loss, nn.functional.cross_entropy(logits, y))
+
+
+def test_validation_logs_macro_recall(tmp_path):
+    torch.manual_seed(0)
+    x = torch.randn(64, 4)
+    y = (x[:, 0] > 0.8).long()  # imbalanced: macro recall differs from accuracy
+    loader = DataLoader(TensorDataset(x, y), batch_size=16)
+    task = ClassifierTask(_Stack(), FinetuneConfig(lr=1e-2))
+    config = TrainConfig(max_epochs=1, progress=False, checkpoint_every_steps=0)
+    trainer = fit_classifier(task, loader, loader, tmp_path / "run", config)
+    recall = float(trainer.callback_metrics["val_macro_recall"])
+    assert 0.0 <= recall <= 1.0
+    assert recall != float(trainer.callback_metrics["val_accuracy"])

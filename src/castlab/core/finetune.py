@@ -7,8 +7,10 @@ fastest), and :class:`GradualUnfreezing` starts with only the head trainable and
 one more group (from the top) each epoch (Howard & Ruder 2018).
 
 Batches are ``(inputs, labels)``; ``inputs`` is whatever the model's ``forward`` takes
-(a tensor, or a tuple unpacked into it). Logs ``{stage}_loss`` and ``{stage}_accuracy``,
-so :func:`castlab.core.training.fit` draws the usual loss plot.
+(a tensor, or a tuple unpacked into it); ``forward`` returns logits, or ``(logits, loss)``
+nanoGPT-style (the task computes its own loss from the logits). Logs ``{stage}_loss`` and
+``{stage}_accuracy`` (so :func:`castlab.core.training.fit` draws the usual loss plot) and
+``val_macro_recall``, the mean of the per-class recalls.
 
 Examples
 --------
@@ -37,6 +39,7 @@ __all__ = [
     "fit_classifier",
     "GradualUnfreezing",
     "group_learning_rates",
+    "make_optimizer",
     "set_trainable_groups",
 ]
 
@@ -49,7 +52,9 @@ class FinetuneConfig:
     lr_decay: float = 2.6  # each lower group learns this many times slower (ULMFiT: 2.6)
     weight_decay: float = 0.01
     one_cycle: bool = True
+    warmup: float = 0.25  # share of the steps spent warming up (one-cycle pct_start)
     label_smoothing: float = 0.0
+    class_weights: tuple[float, ...] | None = None  # loss weight per class (None: equal)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,6 +72,32 @@ def set_trainable_groups(groups: list[list[torch.nn.Parameter]], n_top: int) -> 
             param.requires_grad_(i >= len(groups) - n_top)
 
 
+def make_optimizer(
+    groups: list[list[torch.nn.Parameter]], config: FinetuneConfig, total_steps: int
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler | None]:
+    """AdamW with one peak rate per layer group and, if configured, a one-cycle schedule.
+
+    Examples
+    --------
+    >>> layers = [[torch.nn.Parameter(torch.zeros(2))], [torch.nn.Parameter(torch.zeros(2))]]
+    >>> optimizer, schedule = make_optimizer(layers, FinetuneConfig(lr=1e-3, lr_decay=10), 100)
+    >>> [group["max_lr"] for group in optimizer.param_groups]
+    [0.0001, 0.001]
+    """
+    rates = group_learning_rates(config, len(groups))
+    optimizer = torch.optim.AdamW(
+        [{"params": g, "lr": r} for g, r in zip(groups, rates)],
+        weight_decay=config.weight_decay,
+    )
+    if not config.one_cycle:
+        return optimizer, None
+    # OneCycleLR divides by its warm-up length: very short runs get a schedule of 8 steps
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=rates, total_steps=max(total_steps, 8), pct_start=config.warmup
+    )
+    return optimizer, schedule
+
+
 class ClassifierTask(L.LightningModule):
     """Cross-entropy training of a model with ``forward(inputs) -> logits`` and layer groups."""
 
@@ -74,18 +105,27 @@ class ClassifierTask(L.LightningModule):
         super().__init__()
         self.model = model
         self.config = config
+        weights = None if config.class_weights is None else torch.tensor(config.class_weights)
+        self.register_buffer("class_weights", weights, persistent=False)
+        self._validation: list[torch.Tensor] = []  # (labels, predictions) per batch
 
     def forward(self, inputs: Any) -> torch.Tensor:
-        return self.model(*inputs) if isinstance(inputs, (tuple, list)) else self.model(inputs)
+        output = self.model(*inputs) if isinstance(inputs, (tuple, list)) else self.model(inputs)
+        return output[0] if isinstance(output, tuple) else output
 
     def _common_step(self, batch: Any, stage: str) -> torch.Tensor:
         inputs, labels = batch
         logits = self(inputs).float()
-        loss = F.cross_entropy(logits, labels, label_smoothing=self.config.label_smoothing)
-        accuracy = (logits.argmax(-1) == labels).float().mean()
+        loss = F.cross_entropy(
+            logits, labels, weight=self.class_weights, label_smoothing=self.config.label_smoothing
+        )
+        predicted = logits.argmax(-1)
+        accuracy = (predicted == labels).float().mean()
         on_step = stage == "train"
         self.log(f"{stage}_loss", loss, prog_bar=True, on_step=on_step, on_epoch=True)
         self.log(f"{stage}_accuracy", accuracy, on_step=on_step, on_epoch=True)
+        if stage == "val":
+            self._validation.append(torch.stack([labels, predicted], 1).cpu())
         return loss
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
@@ -94,24 +134,26 @@ class ClassifierTask(L.LightningModule):
     def validation_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         return self._common_step(batch, "val")
 
+    def on_validation_epoch_end(self) -> None:
+        if not self._validation:
+            return
+        rows = torch.cat(self._validation)
+        self._validation = []
+        recalls = [
+            (rows[rows[:, 0] == label, 1] == label).float().mean() for label in rows[:, 0].unique()
+        ]
+        self.log("val_macro_recall", torch.stack(recalls).mean(), prog_bar=True)
+
     def _groups(self) -> list[list[torch.nn.Parameter]]:
         if hasattr(self.model, "layer_groups"):
             return list(self.model.layer_groups())
         return [list(self.model.parameters())]
 
     def configure_optimizers(self) -> Any:
-        groups = self._groups()
-        rates = group_learning_rates(self.config, len(groups))
-        optimizer = torch.optim.AdamW(
-            [{"params": g, "lr": r} for g, r in zip(groups, rates)],
-            weight_decay=self.config.weight_decay,
-        )
-        if not self.config.one_cycle:
+        total = int(self.trainer.estimated_stepping_batches) if self.config.one_cycle else 0
+        optimizer, schedule = make_optimizer(self._groups(), self.config, total)
+        if schedule is None:
             return optimizer
-        total = max(int(self.trainer.estimated_stepping_batches), 1)
-        schedule = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=rates, total_steps=total, pct_start=0.25
-        )
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
 
 

@@ -137,6 +137,10 @@ class SentimentClassifier(nn.Module):
             loss = nn.functional.cross_entropy(logits, labels, weight=self.class_weights)
         return logits, loss
 
+    def layer_groups(self) -> list[list[nn.Parameter]]:
+        """Encoder, then head: the fine-tuning groups (the head learns fastest)."""
+        return [list(self.encoder.parameters()), list(self.head.parameters())]
+
 
 def length_sorted_batches(
     tokenizer: object, texts: Sequence[str], batch_size: int, max_length: int

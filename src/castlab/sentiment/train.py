@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import torch
 
+    from castlab.core.finetune import FinetuneConfig
     from castlab.core.training import TrainConfig
     from castlab.sentiment.model import SentimentClassifier, SentimentHead
     from castlab.sentiment.scorers import Scorer
@@ -39,8 +40,7 @@ __all__ = [
     "evaluate_scorer",
     "finetune",
     "initial_classifier",
-    "make_optimizer",
-    "parameter_groups",
+    "optimiser_config",
     "save_head",
     "train_head",
     "train_head_from_data",
@@ -195,7 +195,9 @@ def _loader(frame: pd.DataFrame, tokenizer: Any, config: FineTuneConfig, batch: 
 
     items = list(zip([normalise_tweet(t) for t in frame["text"]], frame["label"].astype(int)))
 
-    def collate(rows: list[tuple[str, int]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def collate(
+        rows: list[tuple[str, int]],
+    ) -> tuple[tuple[torch.Tensor, torch.Tensor], torch.Tensor]:
         encoded = tokenizer(
             [text for text, _ in rows],
             padding=True,
@@ -204,7 +206,7 @@ def _loader(frame: pd.DataFrame, tokenizer: Any, config: FineTuneConfig, batch: 
             return_tensors="pt",
         )
         labels = torch.tensor([label for _, label in rows])
-        return encoded["input_ids"], encoded["attention_mask"], labels
+        return (encoded["input_ids"], encoded["attention_mask"]), labels
 
     if shuffle:
         batches = _SortishBatches([len(text) for text, _ in items], batch, config.seed)
@@ -212,40 +214,33 @@ def _loader(frame: pd.DataFrame, tokenizer: Any, config: FineTuneConfig, batch: 
     return DataLoader(items, batch_size=batch, collate_fn=collate)  # type: ignore[arg-type]
 
 
-def parameter_groups(
-    model: SentimentClassifier, lr: float, head_lr_scale: float
-) -> list[dict[str, Any]]:
-    """AdamW groups: the encoder at ``lr``, the head at ``lr * head_lr_scale``.
+def optimiser_config(
+    train_config: TrainConfig,
+    head_lr_scale: float = 1.0,
+    class_weights: Sequence[float] | None = None,
+) -> FinetuneConfig:
+    """The core fine-tuning settings: the encoder at ``lr``, the head at ``lr * head_lr_scale``.
+
+    Two layer groups (encoder, head), so the head's rate is the top rate and the encoder's
+    is ``head_lr_scale`` times lower; one-cycle with a 10% warm-up.
 
     Examples
     --------
-    >>> from castlab.sentiment.model import SentimentHead
-    >>> import torch
-    >>> model = torch.nn.Module()
-    >>> model.encoder, model.head = torch.nn.Linear(2, 2), SentimentHead(2)
-    >>> [(len(g["params"]), g["lr"]) for g in parameter_groups(model, 1e-5, 100.0)]
-    [(2, 1e-05), (2, 0.001)]
+    >>> from castlab.core.finetune import group_learning_rates
+    >>> from castlab.core.training import TrainConfig
+    >>> group_learning_rates(optimiser_config(TrainConfig(lr=1e-5), 100.0), 2)
+    [1e-05, 0.001]
     """
-    return [
-        {"params": list(model.encoder.parameters()), "lr": lr},
-        {"params": list(model.head.parameters()), "lr": lr * head_lr_scale},
-    ]
+    from castlab.core.finetune import FinetuneConfig
 
-
-def make_optimizer(
-    model: SentimentClassifier, train_config: TrainConfig, head_lr_scale: float, total_steps: int
-) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler | None]:
-    """AdamW over :func:`parameter_groups`, and a one-cycle schedule (per step) if configured."""
-    import torch
-
-    groups = parameter_groups(model, train_config.lr, head_lr_scale)
-    optimizer = torch.optim.AdamW(groups, weight_decay=train_config.weight_decay)
-    if not train_config.one_cycle:
-        return optimizer, None
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=[g["lr"] for g in groups], total_steps=total_steps, pct_start=0.1
+    return FinetuneConfig(
+        lr=train_config.lr * head_lr_scale,
+        lr_decay=head_lr_scale,
+        weight_decay=train_config.weight_decay,
+        one_cycle=train_config.one_cycle,
+        warmup=0.1,
+        class_weights=None if class_weights is None else tuple(class_weights),
     )
-    return optimizer, schedule
 
 
 def initial_classifier(
@@ -281,54 +276,6 @@ def initial_classifier(
     return model
 
 
-def _task(model: SentimentClassifier, train_config: TrainConfig, head_lr_scale: float = 1.0):  # type: ignore[no-untyped-def]
-    """A LightningModule around the classifier (built here so Lightning loads lazily)."""
-    import lightning as L
-    import torch
-
-    class SentimentTask(L.LightningModule):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-            self.validation_rows: list[torch.Tensor] = []
-
-        def _common_step(self, batch: Any, stage: str) -> torch.Tensor:
-            input_ids, attention_mask, labels = batch
-            logits, loss = self.model(input_ids, attention_mask, labels)
-            accuracy = (logits.argmax(-1) == labels).float().mean()
-            on_step = stage == "train"
-            self.log(f"{stage}_loss", loss, prog_bar=True, on_step=on_step, on_epoch=True)
-            self.log(f"{stage}_accuracy", accuracy, on_step=on_step, on_epoch=True)
-            if stage == "val":
-                self.validation_rows.append(torch.stack([labels, logits.argmax(-1)], 1))
-            return loss
-
-        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-            return self._common_step(batch, "train")
-
-        def validation_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-            return self._common_step(batch, "val")
-
-        def on_validation_epoch_end(self) -> None:
-            if self.validation_rows:
-                rows = torch.cat(self.validation_rows).numpy()
-                self.validation_rows = []
-                result = evaluate_predictions(rows[:, 0], rows[:, 1])
-                self.log("val_macro_recall", result.macro_recall, prog_bar=True)
-
-        def configure_optimizers(self) -> Any:
-            total = max(int(self.trainer.estimated_stepping_batches), 1)
-            optimizer, schedule = make_optimizer(self.model, train_config, head_lr_scale, total)
-            if schedule is None:
-                return optimizer
-            return {
-                "optimizer": optimizer,
-                "lr_scheduler": {"scheduler": schedule, "interval": "step"},
-            }
-
-    return SentimentTask()
-
-
 def finetune(
     train: pd.DataFrame,
     val: pd.DataFrame | None,
@@ -347,6 +294,7 @@ def finetune(
     from transformers import AutoTokenizer
 
     from castlab.core.artifacts import save_model, write_json
+    from castlab.core.finetune import ClassifierTask
     from castlab.core.training import TrainConfig, fit
     from castlab.sentiment.model import minilm_path
 
@@ -366,7 +314,7 @@ def finetune(
     )
     train_loader = _loader(train, tokenizer, config, train_config.batch_size, True)
     val_loader = None if val is None else _loader(val, tokenizer, config, 128, False)
-    task = _task(model, train_config, config.head_lr_scale)
+    task = ClassifierTask(model, optimiser_config(train_config, config.head_lr_scale, weights))
     fit(task, train_loader, val_loader, run_dir, train_config, resume=resume)
     encoder = "minilm" if Path(path) == minilm_path() else str(path)  # portable for the default
     info = {"max_length": max(config.max_length, 128), "encoder": encoder, "train_rows": len(train)}
