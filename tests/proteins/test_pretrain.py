@@ -105,3 +105,24 @@ def test_bad_language_model_inputs_are_user_errors(tmp_path, split, language_mod
         pretrain(["MKV"], PretrainConfig(**TINY), tmp_path / "one")
     with pytest.raises(CastlabError, match="cannot pretrain a 'cnn'"):
         PretrainConfig(model="cnn").shape(29)
+
+
+def test_pretrain_does_not_import_the_classifier_trainer():
+    """Imports run one way: train uses pretrain, never the reverse (no hidden cycle)."""
+    import subprocess
+    import sys
+
+    code = "import sys, castlab.proteins.pretrain; print('castlab.proteins.train' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_both_configs_share_one_shape_and_one_default_rate():
+    from castlab.proteins.model import NetworkShape, default_lr
+    from castlab.proteins.pretrain import PretrainConfig
+    from castlab.proteins.train import ProteinTrainConfig
+
+    assert issubclass(PretrainConfig, NetworkShape) and issubclass(ProteinTrainConfig, NetworkShape)
+    assert PretrainConfig(model="transformer").train_config().lr == default_lr(
+        "transformer", "pretrain"
+    )

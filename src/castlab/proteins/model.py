@@ -41,6 +41,9 @@ from castlab.proteins.data import ProteinRecord
 from castlab.proteins.tokenize import load_protein_tokenizer
 
 __all__ = [
+    "DEFAULT_LR",
+    "NetworkShape",
+    "default_lr",
     "ClassifierConfig",
     "FamilyPrediction",
     "LanguageModelClassifier",
@@ -82,6 +85,53 @@ class ClassifierConfig:
             layers=self.layers,
             heads=self.heads,
             block_size=self.block_size,
+            dropout=self.dropout,
+        )
+
+
+#: peak learning rates by model and stage, measured on the Pfam and kinase benchmarks
+DEFAULT_LR = {
+    "pretrain": {"lstm": 1e-2, "transformer": 2e-3},
+    "finetune": {"lstm": 1e-2, "transformer": 1e-3, "cnn": 5e-3},
+}
+
+
+def default_lr(model: str, stage: str) -> float:
+    """The peak learning rate used when none is given (``stage``: pretrain or finetune).
+
+    Examples
+    --------
+    >>> default_lr("transformer", "pretrain"), default_lr("cnn", "finetune")
+    (0.002, 0.005)
+    """
+    return DEFAULT_LR[stage][model]
+
+
+@dataclass(frozen=True)
+class NetworkShape:
+    """Tokenizer and network fields shared by pretraining and classifier configs."""
+
+    tokenizer: str = "aa"  # aa | kmer | bpe | unigram (subwords are learnt on the corpus)
+    vocab_size: int = 256  # bpe / unigram only
+    k: int = 3  # kmer only
+    model: str = "lstm"  # lstm (AWD-LSTM) | transformer | cnn (classifiers only)
+    dim: int = 128
+    hidden: int = 256  # LSTM only
+    layers: int = 2
+    heads: int = 4  # transformer only
+    dropout: float = 0.1
+
+    def classifier(self, vocab_size: int, n_classes: int, block_size: int) -> ClassifierConfig:
+        """The network's shape for a tokenizer of ``vocab_size`` and ``n_classes`` families."""
+        return ClassifierConfig(
+            kind=self.model,
+            vocab_size=vocab_size,
+            n_classes=n_classes,
+            dim=self.dim,
+            hidden=self.hidden,
+            layers=self.layers,
+            heads=self.heads,
+            block_size=block_size,
             dropout=self.dropout,
         )
 

@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -24,34 +25,34 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.utils.data import DataLoader
 
 from castlab.core.errors import CastlabError
 from castlab.core.language_model import build_language_model
-from castlab.core.tokenizers import BOS, Tokenizer
-from castlab.core.training import TrainConfig
-from castlab.proteins.model import ClassifierConfig, load_network, save_network
+from castlab.core.tokenizers import BOS, EOS, Tokenizer
+from castlab.core.training import LanguageModelTask, TokenStreamDataset, TrainConfig, fit
+from castlab.proteins.model import (
+    ClassifierConfig,
+    NetworkShape,
+    default_lr,
+    load_network,
+    save_network,
+)
 from castlab.proteins.tokenize import build_tokenizer
 
-__all__ = ["PretrainConfig", "ProteinLanguageModel", "pretrain"]
+__all__ = ["PretrainConfig", "ProteinLanguageModel", "pretrain", "pretrain_language_model"]
 
 
 @dataclass(frozen=True)
-class PretrainConfig:
+class PretrainConfig(NetworkShape):
     """Tokenizer, LM shape and schedule of one pretraining run (ULMFiT stage 1)."""
 
-    tokenizer: str = "aa"  # aa | kmer | bpe | unigram (subwords are learnt on the corpus)
-    vocab_size: int = 256  # bpe / unigram only
-    k: int = 3  # kmer only
-    model: str = "lstm"  # lstm (AWD-LSTM) | transformer
-    dim: int = 128
     hidden: int = 512  # LSTM only
     layers: int = 3
-    heads: int = 4  # transformer only
-    dropout: float = 0.1
     block_size: int = 512  # longest classifier input a transformer LM will accept
     seq_len: int = 128  # tokens per training window
     epochs: int = 1
-    lr: float = 0.0  # 0: 1e-2 for the LSTM, 2e-3 for the transformer
+    lr: float = 0.0  # 0: default_lr(model, "pretrain")
     batch_size: int = 32
     max_steps: int = -1  # stop after this many optimiser steps (-1: epochs decide)
     seed: int = 0
@@ -66,24 +67,14 @@ class PretrainConfig:
             raise CastlabError(
                 f"cannot pretrain a {self.model!r} language model", fix="use lstm or transformer"
             )
-        return ClassifierConfig(
-            kind=self.model,
-            vocab_size=vocab_size,
-            n_classes=1,
-            dim=self.dim,
-            hidden=self.hidden,
-            layers=self.layers,
-            heads=self.heads,
-            block_size=max(self.block_size, self.seq_len),
-            dropout=self.dropout,
-        )
+        return self.classifier(vocab_size, 1, max(self.block_size, self.seq_len))
 
     def train_config(self) -> TrainConfig:
         return TrainConfig(
             max_epochs=self.epochs,
             max_steps=self.max_steps,
             batch_size=self.batch_size,
-            lr=self.lr or (1e-2 if self.model == "lstm" else 2e-3),
+            lr=self.lr or default_lr(self.model, "pretrain"),
             seed=self.seed,
             precision=self.precision,
             accelerator=self.accelerator,
@@ -170,8 +161,6 @@ def pretrain(
     The sequences are shuffled (``config.seed``) and 5% are held out for validation. Training
     checkpoints into ``run_dir``, so ``resume=True`` continues a stopped run.
     """
-    from castlab.proteins.train import ProteinTrainConfig, pretrain_language_model
-
     texts = [s for s in sequences if s]
     if len(texts) < 2:
         raise CastlabError(
@@ -186,12 +175,62 @@ def pretrain(
         texts,
         tokenizer,
         shape,
-        ProteinTrainConfig(model=config.model, seq_len=config.seq_len),
         run_dir,
         train_config=config.train_config(),
+        seq_len=config.seq_len,
         resume=resume,
     )
     info = {"source": source, "sequences": len(texts), "config": asdict(config), **metrics}
     model = ProteinLanguageModel(tokenizer, lm.eval(), shape, config.tokenizer, info)
     model.save(Path(run_dir) / "model")
     return model
+
+
+def _stream(tokenizer: Tokenizer, texts: Sequence[str]) -> torch.Tensor:
+    ids: list[int] = []
+    for text in texts:
+        ids.extend([BOS, *tokenizer.encode(text), EOS])
+    return torch.tensor(ids, dtype=torch.long)
+
+
+def pretrain_language_model(
+    texts: Sequence[str],
+    tokenizer: Tokenizer,
+    classifier: ClassifierConfig,
+    run_dir: str | Path,
+    *,
+    train_config: TrainConfig,
+    seq_len: int = 128,
+    start_from: torch.nn.Module | None = None,
+    resume: bool = False,
+) -> tuple[torch.nn.Module, dict[str, float]]:
+    """Next-token pretraining on ``texts`` (5% held out); returns the LM and its metrics.
+
+    ``start_from`` continues an already pretrained LM (ULMFiT's second stage: the general LM
+    fine-tuned on the task's own sequences); ``resume`` continues ``run_dir``'s last
+    checkpoint. Windows are ``seq_len`` tokens (fewer if the held-out part is shorter).
+    """
+    texts = list(texts)
+    if len(texts) < 2:
+        raise CastlabError("need at least two sequences to pretrain a language model")
+    held = max(1, len(texts) // 20)
+    train_ids, valid_ids = _stream(tokenizer, texts[held:]), _stream(tokenizer, texts[:held])
+    seq_len = max(8, min(seq_len, valid_ids.numel() - 1))
+    lm = start_from if start_from is not None else build_language_model(classifier.language_model())
+    lm.train()
+    task = LanguageModelTask(lm, train_config)
+    train_loader = DataLoader(
+        TokenStreamDataset(train_ids, seq_len), batch_size=train_config.batch_size, shuffle=True
+    )
+    valid_loader = DataLoader(
+        TokenStreamDataset(valid_ids, seq_len), batch_size=train_config.batch_size
+    )
+    start = time.perf_counter()
+    trainer = fit(task, train_loader, valid_loader, run_dir, train_config, resume=resume)
+    metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val_")}
+    metrics.update(
+        seconds=round(time.perf_counter() - start, 1),
+        train_tokens=int(train_ids.numel()),
+        steps=int(trainer.global_step),
+    )
+    return lm.eval(), metrics

@@ -19,7 +19,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -28,64 +28,38 @@ from torch.utils.data import DataLoader, Dataset
 from castlab.core.artifacts import write_json
 from castlab.core.errors import CastlabError
 from castlab.core.finetune import ClassifierTask, FinetuneConfig, GradualUnfreezing, fit_classifier
-from castlab.core.language_model import build_language_model
-from castlab.core.tokenizers import BOS, EOS, PAD, Tokenizer
-from castlab.core.training import LanguageModelTask, TokenStreamDataset, TrainConfig, fit
+from castlab.core.tokenizers import BOS, PAD, Tokenizer
+from castlab.core.training import TrainConfig
 from castlab.proteins.data import ProteinRecord
-from castlab.proteins.model import ClassifierConfig, ProteinModel, build_classifier
+from castlab.proteins.model import NetworkShape, ProteinModel, build_classifier, default_lr
+from castlab.proteins.pretrain import ProteinLanguageModel, pretrain_language_model
 from castlab.proteins.tokenize import build_tokenizer
-
-if TYPE_CHECKING:
-    from castlab.proteins.pretrain import ProteinLanguageModel
 
 __all__ = [
     "ProteinTrainConfig",
     "SequenceDataset",
     "evaluate",
-    "pretrain_language_model",
     "score_probabilities",
     "train_classifier",
 ]
 
 
 @dataclass(frozen=True)
-class ProteinTrainConfig:
+class ProteinTrainConfig(NetworkShape):
     """Tokenizer, model and schedule of one classifier run."""
 
-    tokenizer: str = "aa"  # aa | kmer | bpe | unigram
-    vocab_size: int = 256  # bpe / unigram only
-    k: int = 3  # kmer only
-    model: str = "lstm"  # lstm | transformer | cnn
-    dim: int = 128
-    hidden: int = 256  # LSTM only
-    layers: int = 2
-    heads: int = 4
-    dropout: float = 0.1
     max_tokens: int = 512  # inputs are cut to this many tokens (incl. <bos>)
     seq_len: int = 128  # LM pretraining window
     pretrain_epochs: int = 2  # 0: no pretraining (LM classifier from scratch)
-    pretrain_lr: float = 0.0  # 0: 1e-2 for the LSTM, 2e-3 for the transformer
+    pretrain_lr: float = 0.0  # 0: default_lr(model, "pretrain")
     finetune_epochs: int = 4
-    finetune_lr: float = 0.0  # 0: 1e-2 for the LSTM, 1e-3 for the transformer, 5e-3 for the CNN
+    finetune_lr: float = 0.0  # 0: default_lr(model, "finetune")
     lr_decay: float = 2.6  # discriminative rates: each lower layer group learns this much slower
     unfreeze: bool = True  # gradual unfreezing (one more layer group per epoch)
     batch_size: int = 32
     max_steps: int = -1  # cap optimiser steps per stage (quick runs)
     seed: int = 0
     precision: str = "32-true"
-
-    def classifier(self, vocab_size: int, n_classes: int) -> ClassifierConfig:
-        return ClassifierConfig(
-            kind=self.model,
-            vocab_size=vocab_size,
-            n_classes=n_classes,
-            dim=self.dim,
-            hidden=self.hidden,
-            layers=self.layers,
-            heads=self.heads,
-            block_size=max(self.max_tokens, self.seq_len),
-            dropout=self.dropout,
-        )
 
 
 class SequenceDataset(Dataset):
@@ -135,59 +109,6 @@ def _train_config(config: ProteinTrainConfig, epochs: int, lr: float) -> TrainCo
     )
 
 
-def _stream(tokenizer: Tokenizer, texts: Sequence[str]) -> torch.Tensor:
-    ids: list[int] = []
-    for text in texts:
-        ids.extend([BOS, *tokenizer.encode(text), EOS])
-    return torch.tensor(ids, dtype=torch.long)
-
-
-def pretrain_language_model(
-    texts: Sequence[str],
-    tokenizer: Tokenizer,
-    classifier: ClassifierConfig,
-    config: ProteinTrainConfig,
-    run_dir: str | Path,
-    *,
-    start_from: torch.nn.Module | None = None,
-    train_config: TrainConfig | None = None,
-    resume: bool = False,
-) -> tuple[torch.nn.Module, dict[str, float]]:
-    """Next-token pretraining on ``texts`` (5% held out); returns the LM and its metrics.
-
-    ``start_from`` continues an already pretrained LM (ULMFiT's second stage: the general LM
-    fine-tuned on the task's own sequences); ``train_config`` replaces the quiet default
-    schedule (``config.pretrain_epochs`` at ``config.pretrain_lr``); ``resume`` continues
-    ``run_dir``'s last checkpoint.
-    """
-    texts = list(texts)
-    if len(texts) < 2:
-        raise CastlabError("need at least two sequences to pretrain a language model")
-    held = max(1, len(texts) // 20)
-    train_ids, valid_ids = _stream(tokenizer, texts[held:]), _stream(tokenizer, texts[:held])
-    seq_len = max(8, min(config.seq_len, valid_ids.numel() - 1))
-    lm = start_from if start_from is not None else build_language_model(classifier.language_model())
-    lm.train()
-    lr = config.pretrain_lr or (1e-2 if config.model == "lstm" else 2e-3)
-    train_config = train_config or _train_config(config, config.pretrain_epochs, lr)
-    task = LanguageModelTask(lm, train_config)
-    train_loader = DataLoader(
-        TokenStreamDataset(train_ids, seq_len), batch_size=train_config.batch_size, shuffle=True
-    )
-    valid_loader = DataLoader(
-        TokenStreamDataset(valid_ids, seq_len), batch_size=train_config.batch_size
-    )
-    start = time.perf_counter()
-    trainer = fit(task, train_loader, valid_loader, run_dir, train_config, resume=resume)
-    metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val_")}
-    metrics.update(
-        seconds=round(time.perf_counter() - start, 1),
-        train_tokens=int(train_ids.numel()),
-        steps=int(trainer.global_step),
-    )
-    return lm.eval(), metrics
-
-
 def train_classifier(
     train: Sequence[ProteinRecord],
     valid: Sequence[ProteinRecord],
@@ -225,24 +146,27 @@ def train_classifier(
         tokenizer = build_tokenizer(
             config.tokenizer, texts, vocab_size=config.vocab_size, k=config.k
         )
-        classifier = config.classifier(tokenizer.vocab_size, len(families))
+        block_size = max(config.max_tokens, config.seq_len)
+        classifier = config.classifier(tokenizer.vocab_size, len(families), block_size)
     write_json(run_dir / "config.json", {"train": asdict(config), "classifier": asdict(classifier)})
     network = build_classifier(classifier)
     if language_model is not None:
         network.encoder.load_state_dict(language_model.network.state_dict())
     if config.model != "cnn" and config.pretrain_epochs > 0:
+        lr = config.pretrain_lr or default_lr(config.model, "pretrain")
         lm, info["pretrain"] = pretrain_language_model(
             list(pretrain_texts) if pretrain_texts is not None else texts,
             tokenizer,
             classifier,
-            config,
             run_dir / "pretrain",
+            train_config=_train_config(config, config.pretrain_epochs, lr),
+            seq_len=config.seq_len,
             start_from=network.encoder if language_model is not None else None,
         )
         if lm is not network.encoder:  # a given LM was fine-tuned in place
             network.encoder.load_state_dict(lm.state_dict())
-    default_lr = {"lstm": 1e-2, "transformer": 1e-3}.get(config.model, 5e-3)
-    finetune = FinetuneConfig(lr=config.finetune_lr or default_lr, lr_decay=config.lr_decay)
+    lr = config.finetune_lr or default_lr(config.model, "finetune")
+    finetune = FinetuneConfig(lr=lr, lr_decay=config.lr_decay)
     task = ClassifierTask(network, finetune)
     train_loader = DataLoader(
         SequenceDataset(train, tokenizer, families, max_tokens=classifier.block_size),
