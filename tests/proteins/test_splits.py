@@ -76,3 +76,16 @@ def test_split_round_trips_through_disk(tmp_path, split):
     write_split(split, tmp_path, info={"split": "random"})
     assert read_split(tmp_path) == split
     assert (tmp_path / "split.json").exists()
+
+
+def test_prepare_split_deduplicates_subsamples_and_splits():
+    from castlab.proteins.splits import SplitConfig, prepare_split
+
+    records = synthetic_families(n_families=3, per_family=30, seed=1)
+    doubled = records + records[:5]  # five exact duplicates
+    parts, info = prepare_split(doubled, SplitConfig(method="clustered", per_family=20, seed=2))
+    kept = [r for part in parts.values() for r in part]
+    assert len(kept) == 60 and len({r.sequence for r in kept}) == 60
+    assert info["method"] == "clustered" and sum(info["dropped"].values()) >= 5
+    with pytest.raises(CastlabError, match="unknown split"):
+        prepare_split(records, SplitConfig(method="by-length"))

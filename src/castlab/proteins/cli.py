@@ -35,25 +35,6 @@ _LABELS = Annotated[
 ]
 
 
-def _load(paths: list[Path], label_field: int | None, labels: Path | None) -> list:
-    from castlab.proteins.data import load_records, read_fasta, read_label_csv
-
-    mapping = read_label_csv(labels) if labels else None
-    records = []
-    for path in paths:
-        if mapping is not None:
-            records += read_fasta(path, labels=mapping, aligned=True)
-        else:
-            records += load_records(path, label_field=label_field)
-    unlabelled = sum(r.family is None for r in records)
-    if unlabelled:
-        raise CastlabError(
-            f"{unlabelled} record(s) have no family",
-            fix="name the family with --label-field or --labels, or use family files",
-        )
-    return records
-
-
 @app.command()
 def train(
     data: _DATA,
@@ -90,34 +71,14 @@ def train(
 
     Example: castlab proteins train PF00041.fasta PF00072.fasta --model cnn --out runs/proteins/cnn
     """
-    import torch
+    from castlab.proteins.data import load_labelled, read_fasta
+    from castlab.proteins.pretrain import ProteinLanguageModel
+    from castlab.proteins.splits import SplitConfig
+    from castlab.proteins.train import ProteinTrainConfig, train_from_records
 
-    from castlab.core.artifacts import write_json
-    from castlab.proteins.data import read_fasta
-    from castlab.proteins.splits import (
-        clustered_split,
-        deduplicate,
-        random_split,
-        subsample,
-        write_split,
-    )
-    from castlab.proteins.train import ProteinTrainConfig, score_probabilities, train_classifier
-
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    records, dropped = deduplicate(_load(data, label_field, labels))
-    if per_family:
-        records = subsample(records, max_per_family=per_family, seed=seed)
-    if split == "random":
-        parts = random_split(records, seed=seed)
-    elif split == "clustered":
-        parts = clustered_split(records, identity=identity, seed=seed)
-    else:
-        raise CastlabError(f"unknown split {split!r}", fix="use random or clustered")
-    write_split(
-        parts,
-        out / "split",
-        info={"split": split, "identity": identity, "seed": seed, "dropped": dropped},
-    )
+    if split not in ("random", "clustered"):
+        raise CastlabError(f"unknown split {split!r}", fix="use --split random or clustered")
+    records = load_labelled(data, label_field=label_field, labels=labels)
     config = ProteinTrainConfig(
         tokenizer=tokenizer,
         vocab_size=vocab_size,
@@ -129,33 +90,18 @@ def train(
         finetune_epochs=epochs,
         seed=seed,
     )
-    texts = None
-    if pretrain is not None:
-        texts = [r.sequence for r in parts["train"]] + [r.sequence for r in read_fasta(pretrain)]
-    language_model = None
-    if lm is not None:
-        from castlab.proteins.pretrain import ProteinLanguageModel
-
-        language_model = ProteinLanguageModel.load(lm)
-    trained = train_classifier(
-        parts["train"],
-        parts["valid"],
+    _, scores = train_from_records(
+        records,
+        SplitConfig(method=split, identity=identity, per_family=per_family, seed=seed),
         config,
         out,
-        pretrain_texts=texts,
-        language_model=language_model,
+        pretrain_texts=[r.sequence for r in read_fasta(pretrain)] if pretrain else (),
+        language_model=ProteinLanguageModel.load(lm) if lm else None,
     )
-    test = parts["test"]
-    if test:
-        scores = score_probabilities(
-            [r.family for r in test],
-            trained.predict_proba([r.sequence for r in test]),
-            trained.families,
-        )
-        write_json(out / "test_scores.json", scores)
+    if scores is not None:
         typer.echo(
             f"test: accuracy {scores['accuracy']:.3f}, macro-F1 {scores['macro_f1']:.3f}, "
-            f"log loss {scores['log_loss']:.3f} on {len(test)} sequences"
+            f"log loss {scores['log_loss']:.3f} on {scores['sequences']} sequences"
         )
     typer.echo(f"model written to {out / 'model'}")
 
@@ -273,6 +219,7 @@ def evaluate(
 
     Example: castlab proteins evaluate runs/proteins/cnn/model runs/proteins/cnn/split
     """
+    from castlab.proteins.data import load_labelled
     from castlab.proteins.splits import read_split
     from castlab.proteins.train import evaluate as evaluate_model
 
@@ -281,7 +228,7 @@ def evaluate(
         if (path / "split.json").exists():
             records += read_split(path)["test"]
         else:
-            records += _load([path], label_field, labels)
+            records += load_labelled([path], label_field=label_field, labels=labels)
     scores = evaluate_model(model, records)
     typer.echo(
         f"accuracy {scores['accuracy']:.3f}, macro-F1 {scores['macro_f1']:.3f}, log loss "

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +33,7 @@ __all__ = [
     "check_sequence",
     "family_counts",
     "iter_fasta",
+    "load_labelled",
     "load_records",
     "read_aligned_fasta",
     "read_fasta",
@@ -306,6 +307,33 @@ def load_records(path: str | Path, *, label_field: int | None = None) -> list[Pr
     if label_field is None and (re.search(r"PF\d{5}", path.name) or ".align" in path.name):
         return read_aligned_fasta(path)
     return read_fasta(path, label_field=label_field, aligned=True)
+
+
+def load_labelled(
+    paths: Sequence[str | Path],
+    *,
+    label_field: int | None = None,
+    labels: str | Path | None = None,
+) -> list[ProteinRecord]:
+    """Records with families from files or folders; every record must have one.
+
+    The family comes from the file (Stockholm, aligned FASTA, Pfam CSV), from FASTA header
+    field ``label_field``, or from a ``name,family`` CSV given as ``labels``.
+    """
+    mapping = read_label_csv(labels) if labels else None
+    records: list[ProteinRecord] = []
+    for path in paths:
+        if mapping is not None:
+            records += read_fasta(path, labels=mapping, aligned=True)
+        else:
+            records += load_records(path, label_field=label_field)
+    unlabelled = sum(r.family is None for r in records)
+    if unlabelled:
+        raise CastlabError(
+            f"{unlabelled} record(s) have no family",
+            fix="name the family with --label-field or --labels, or use family files",
+        )
+    return records
 
 
 def _is_sequence_file(path: Path) -> bool:

@@ -41,13 +41,7 @@ from typing import Any
 from castlab.core.artifacts import write_json, write_text
 from castlab.core.errors import CastlabError
 from castlab.proteins.data import ProteinRecord, load_records, read_fasta
-from castlab.proteins.splits import (
-    clustered_split,
-    deduplicate,
-    random_split,
-    subsample,
-    write_split,
-)
+from castlab.proteins.splits import SplitConfig, prepare_split, write_split
 from castlab.proteins.synthetic import synthetic_families
 from castlab.proteins.train import ProteinTrainConfig, score_probabilities, train_classifier
 
@@ -148,17 +142,18 @@ def prepare_data(config: ExperimentConfig) -> tuple[dict[str, list[ProteinRecord
         )
     else:
         records = load_records(config.source)
-    records, dropped = deduplicate(records)
-    records = subsample(
-        records, max_per_family=config.per_family, families=config.families, min_per_family=10
+    parts, split_info = prepare_split(
+        records,
+        SplitConfig(
+            method=config.split,
+            identity=config.identity,
+            per_family=config.per_family,
+            families=config.families,
+            min_per_family=10,
+        ),
     )
-    if config.split == "random":
-        parts = random_split(records, seed=0)
-    elif config.split == "clustered":
-        parts = clustered_split(records, identity=config.identity, seed=0)
-    else:
-        raise CastlabError(f"unknown split {config.split!r}", fix="use random or clustered")
-    info = {"source": config.source, "dropped": dropped, "synthetic": config.source == "synthetic"}
+    info = {"source": config.source, "dropped": split_info["dropped"]}
+    info["synthetic"] = config.source == "synthetic"
     return parts, info
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,11 @@ from castlab.proteins.data import ProteinRecord, check_sequence
 
 __all__ = [
     "PARTS",
+    "SplitConfig",
     "clustered_split",
     "deduplicate",
     "identity_clusters",
+    "prepare_split",
     "random_split",
     "read_split",
     "subsample",
@@ -213,6 +216,49 @@ def clustered_split(
             groups[label].append(index)
         units[family] = [groups[label] for label in sorted(groups)]
     return _split(records, units, fractions, seed)
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    """How labelled records become train/valid/test parts."""
+
+    method: str = "random"  # random | clustered (by sequence identity)
+    identity: float = 0.5  # clustered: link same-family sequences at >= this identity
+    per_family: int = 0  # keep at most this many records per family (0: all)
+    families: int = 0  # keep only the largest N families (0: all)
+    min_per_family: int = 1  # drop families with fewer records
+    seed: int = 0
+
+
+def prepare_split(
+    records: Iterable[ProteinRecord], config: SplitConfig = SplitConfig()
+) -> tuple[dict[str, list[ProteinRecord]], dict[str, Any]]:
+    """De-duplicate, subsample and split ``records``; return the parts and what was done.
+
+    Examples
+    --------
+    >>> from castlab.proteins.synthetic import synthetic_families
+    >>> records = synthetic_families(n_families=3, per_family=20, seed=0)
+    >>> parts, info = prepare_split(records, SplitConfig(per_family=10))
+    >>> sum(len(p) for p in parts.values()), info["method"]
+    (30, 'random')
+    """
+    if config.method not in ("random", "clustered"):
+        raise CastlabError(f"unknown split {config.method!r}", fix="use random or clustered")
+    kept, dropped = deduplicate(records)
+    if config.per_family or config.families or config.min_per_family > 1:
+        kept = subsample(
+            kept,
+            max_per_family=config.per_family or len(kept),
+            families=config.families,
+            min_per_family=config.min_per_family,
+            seed=config.seed,
+        )
+    if config.method == "random":
+        parts = random_split(kept, seed=config.seed)
+    else:
+        parts = clustered_split(kept, identity=config.identity, seed=config.seed)
+    return parts, {**asdict(config), "dropped": dropped}
 
 
 def write_split(

@@ -33,6 +33,7 @@ from castlab.core.training import TrainConfig
 from castlab.proteins.data import ProteinRecord
 from castlab.proteins.model import NetworkShape, ProteinModel, build_classifier, default_lr
 from castlab.proteins.pretrain import ProteinLanguageModel, pretrain_language_model
+from castlab.proteins.splits import SplitConfig, prepare_split, write_split
 from castlab.proteins.tokenize import build_tokenizer
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "evaluate",
     "score_probabilities",
     "train_classifier",
+    "train_from_records",
 ]
 
 
@@ -205,6 +207,47 @@ def train_classifier(
     model = ProteinModel(tokenizer, network.eval(), classifier, families, info)
     model.save(run_dir / "model")
     return model
+
+
+def train_from_records(
+    records: Sequence[ProteinRecord],
+    split: SplitConfig,
+    config: ProteinTrainConfig,
+    run_dir: str | Path,
+    *,
+    pretrain_texts: Sequence[str] = (),
+    language_model: ProteinLanguageModel | None = None,
+) -> tuple[ProteinModel, dict[str, float] | None]:
+    """The whole ``castlab proteins train`` pipeline; returns the model and its test scores.
+
+    De-duplicate, subsample and split ``records`` (written to ``run_dir/split``), train on
+    the training part (LM pretraining on it plus ``pretrain_texts``; or from
+    ``language_model``), then score the test part into ``run_dir/test_scores.json``.
+    """
+    run_dir = Path(run_dir)
+    parts, info = prepare_split(records, split)
+    write_split(parts, run_dir / "split", info=info)
+    texts = None
+    if pretrain_texts:
+        texts = [r.sequence for r in parts["train"]] + list(pretrain_texts)
+    model = train_classifier(
+        parts["train"],
+        parts["valid"],
+        config,
+        run_dir,
+        pretrain_texts=texts,
+        language_model=language_model,
+    )
+    test = parts["test"]
+    if not test:
+        return model, None
+    proba = model.predict_proba([r.sequence for r in test])
+    scores = {
+        **score_probabilities([r.family for r in test], proba, model.families),
+        "sequences": len(test),
+    }
+    write_json(run_dir / "test_scores.json", scores)
+    return model, scores
 
 
 def score_probabilities(
