@@ -51,3 +51,16 @@ def test_help_does_not_import_heavy_libraries():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_shared_options_read_the_same_everywhere():
+    """Lightning and thread options are declared once (castlab.core.options) and reused."""
+    shared = ("accelerator", "devices", "num_nodes", "strategy", "max_steps")
+    seen: dict[str, set[str]] = {}
+    for _, command in _commands(typer.main.get_command(app)):
+        for param in command.params:
+            if param.name in shared:
+                seen.setdefault(param.name, set()).add(param.help)
+    assert {"accelerator", "devices", "max_steps"} <= set(seen)
+    for name, helps in seen.items():
+        assert len(helps) == 1, f"--{name.replace('_', '-')} has {len(helps)} wordings: {helps}"

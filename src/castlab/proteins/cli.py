@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from castlab.core.errors import CastlabError
+from castlab.core.options import Accelerator, BatchSize, Devices, Epochs, MaxSteps, Resume, Seed
 
 __all__ = ["app"]
 
@@ -119,15 +120,15 @@ def pretrain(
     hidden: Annotated[int, typer.Option(help="LSTM hidden size.")] = 512,
     layers: Annotated[int, typer.Option(help="LM layers.")] = 3,
     seq_len: Annotated[int, typer.Option(help="Tokens per training window.")] = 128,
-    epochs: Annotated[int, typer.Option(help="Passes over the sequences.")] = 1,
-    max_steps: Annotated[int, typer.Option(help="Stop after N steps (-1: epochs decide).")] = -1,
-    batch_size: Annotated[int, typer.Option(help="Windows per step.")] = 32,
+    epochs: Epochs = 1,
+    max_steps: MaxSteps = -1,
+    batch_size: BatchSize = 32,
     lr: Annotated[float, typer.Option(help="Peak learning rate (0: per-model default).")] = 0.0,
     max_sequences: Annotated[int, typer.Option(help="Use at most N sequences (0: all).")] = 0,
-    accelerator: Annotated[str, typer.Option(help="auto | cpu | gpu ...")] = "auto",
-    devices: Annotated[str, typer.Option(help="auto | 1 | 4 ...")] = "auto",
-    resume: Annotated[bool, typer.Option(help="Continue the run in --out.")] = False,
-    seed: Annotated[int, typer.Option(help="Shuffle and initialisation seed.")] = 0,
+    accelerator: Accelerator = "auto",
+    devices: Devices = "auto",
+    resume: Resume = False,
+    seed: Seed = 0,
 ) -> None:
     """Pretrain a protein language model on unlabelled sequences (ULMFiT stage 1).
 

@@ -12,6 +12,21 @@ from typing import Annotated, Any
 import typer
 
 from castlab.core.errors import CastlabError
+from castlab.core.options import (
+    Accelerator,
+    BatchSize,
+    Devices,
+    Epochs,
+    LearningRate,
+    MaxSteps,
+    NumNodes,
+    Precision,
+    Resume,
+    Strategy,
+    Threads,
+    set_threads,
+)
+from castlab.core.options import train_config as train_config_from
 
 __all__ = ["app"]
 
@@ -35,7 +50,6 @@ _AUTHOR = Annotated[str | None, typer.Option(help="Column with the author.")]
 _COUNTRY = Annotated[str | None, typer.Option(help="Column with a country name or ISO code.")]
 _LATITUDE = Annotated[str | None, typer.Option(help="Column with the latitude.")]
 _LONGITUDE = Annotated[str | None, typer.Option(help="Column with the longitude.")]
-_THREADS = Annotated[int, typer.Option(help="CPU threads for the model.")]
 _BATCH = Annotated[int, typer.Option(help="Posts per model batch.")]
 
 
@@ -48,11 +62,9 @@ def _columns(**names: str | None) -> Any:
 def _scorer(
     name: str, model: Path | None, labels: str | None, batch_size: int, threads: int
 ) -> Any:
-    import torch
-
     from castlab.sentiment.scorers import load_scorer
 
-    torch.set_num_threads(max(threads, 1))
+    set_threads(threads)
     parts = labels.split(",") if labels else None
     return load_scorer(name, model=model, labels=parts, batch_size=batch_size)
 
@@ -60,11 +72,12 @@ def _scorer(
 def _scored(path: Path, columns: Any, scorer: str, model: Path | None, threads: int) -> Any:
     """Read ``path``; score it first unless it is a file written by ``sentiment score``."""
     from castlab.sentiment.data import read_posts
+    from castlab.sentiment.scorers import is_scored, score_posts
 
     frame = read_posts(path, columns=columns)
-    if "score" in frame.columns and "label" in frame.columns:
+    if is_scored(frame):
         return frame
-    return frame.join(_scorer(scorer, model, None, 64, threads).score(list(frame["text"])))
+    return score_posts(frame, _scorer(scorer, model, None, 64, threads))
 
 
 @app.command()
@@ -81,7 +94,7 @@ def score(
     longitude_column: _LONGITUDE = None,
     chunk_size: Annotated[int, typer.Option(help="Posts read and written at a time.")] = 10_000,
     batch_size: _BATCH = 64,
-    threads: _THREADS = 2,
+    threads: Threads = 2,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Score every post: p_negative, p_neutral, p_positive and score = p_pos - p_neg.
@@ -118,7 +131,7 @@ def authors(
     author_column: _AUTHOR = None,
     max_authors: Annotated[int, typer.Option(help="Authors drawn in the hexbin figure.")] = 6,
     min_posts: Annotated[int, typer.Option(help="Leave out authors with fewer posts.")] = 1,
-    threads: _THREADS = 2,
+    threads: Threads = 2,
 ) -> None:
     """Summarise each author (count, mean, median, spread, shares) and draw hexbins.
 
@@ -156,7 +169,7 @@ def map_(
     longitude_column: _LONGITUDE = None,
     radius_km: Annotated[float, typer.Option(help="Posts this close to a capital count.")] = 50.0,
     min_posts: Annotated[int, typer.Option(help="Leave out countries with fewer posts.")] = 1,
-    threads: _THREADS = 2,
+    threads: Threads = 2,
 ) -> None:
     """Average score per country of posts from its capital: CSV, PNG map, offline HTML map.
 
@@ -196,11 +209,11 @@ def train(
     kind: Annotated[
         str, typer.Option(help="finetune (whole MiniLM) | head (linear head).")
     ] = "finetune",
-    epochs: Annotated[int, typer.Option(help="Passes over the training tweets.")] = 1,
+    epochs: Epochs = 1,
     max_train: Annotated[int, typer.Option(help="Random subset of tweets (0: all).")] = 0,
-    batch_size: _BATCH = 32,
-    lr: Annotated[float, typer.Option(help="Peak learning rate.")] = 5e-5,
-    max_steps: Annotated[int, typer.Option(help="Stop after this many steps (-1: none).")] = -1,
+    batch_size: BatchSize = 32,
+    lr: LearningRate = 5e-5,
+    max_steps: MaxSteps = -1,
     init_head: Annotated[
         str,
         typer.Option(help="finetune: start from 'shipped' (castlab's head), a folder, or 'none'."),
@@ -209,24 +222,22 @@ def train(
         float,
         typer.Option(help="finetune: the head learns at lr x this (~100 with --init-head none)."),
     ] = 1.0,
-    accelerator: Annotated[
-        str, typer.Option(help="Lightning accelerator: cpu, gpu, auto.")
-    ] = "cpu",
-    devices: Annotated[str, typer.Option(help="Lightning devices: auto, 1, 4, ...")] = "auto",
-    resume: Annotated[bool, typer.Option(help="Continue from OUT/checkpoints/last.ckpt.")] = False,
-    threads: _THREADS = 2,
+    accelerator: Accelerator = "cpu",
+    devices: Devices = "auto",
+    num_nodes: NumNodes = 1,
+    strategy: Strategy = "auto",
+    precision: Precision = "32-true",
+    resume: Resume = False,
+    threads: Threads = 2,
 ) -> None:
     """Train on SemEval 2013-2016 minus every TweetEval validation tweet; validate on TweetEval.
 
     Example: castlab sentiment train --semeval data/semeval --tweeteval data/tweeteval --out runs/sentiment/ft
     """
-    import torch
-
-    from castlab.core.training import TrainConfig
     from castlab.sentiment.data import read_tweeteval, training_tweets
     from castlab.sentiment.train import FineTuneConfig, finetune, train_head_from_data
 
-    torch.set_num_threads(max(threads, 1))
+    set_threads(threads)
     tweets = training_tweets(semeval, tweeteval)
     val = read_tweeteval(tweeteval, "val")
     if kind == "head":
@@ -242,13 +253,16 @@ def train(
         init_head=None if init_head == "none" else init_head,
         head_lr_scale=head_lr_scale,
     )
-    train_config = TrainConfig(
-        max_epochs=epochs,
+    train_config = train_config_from(
+        epochs=epochs,
         max_steps=max_steps,
         batch_size=batch_size,
         lr=lr,
         accelerator=accelerator,
         devices=devices,
+        num_nodes=num_nodes,
+        strategy=strategy,
+        precision=precision,
     )
     folder = finetune(tweets, val, out, config=config, train_config=train_config, resume=resume)
     typer.echo(f"model written to {folder}; score with --scorer finetune --model {out}")
@@ -262,7 +276,7 @@ def evaluate(
     labels: _LABELS = None,
     split: Annotated[str, typer.Option(help="TweetEval split with text and labels.")] = "val",
     batch_size: _BATCH = 64,
-    threads: _THREADS = 2,
+    threads: Threads = 2,
 ) -> None:
     """Macro recall (TweetEval's metric), accuracy and confusion matrix of a scorer.
 

@@ -23,7 +23,7 @@ Examples
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,8 +42,10 @@ __all__ = [
     "MiniLMScorer",
     "Scorer",
     "VaderScorer",
+    "is_scored",
     "load_scorer",
     "probabilities_frame",
+    "score_posts",
     "vader_features",
     "vader_probabilities",
 ]
@@ -84,6 +86,44 @@ class Scorer(ABC):
         if not texts:
             return probabilities_frame(np.zeros((0, 3)))
         return probabilities_frame(self.predict_proba(texts))
+
+
+def is_scored(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` already holds scores written by ``castlab sentiment score``."""
+    return {"score", "label"} <= set(frame.columns)
+
+
+def score_posts(
+    frame: pd.DataFrame,
+    scorer: Scorer,
+    *,
+    batch_size: int = 256,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """``frame`` (with a ``text`` column) with the scorer's columns joined, row for row.
+
+    A frame that :func:`is_scored` is returned as it is. ``progress(done, total)`` is called
+    after every batch of ``batch_size`` posts.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"text": ["I love it", "I hate it"]})
+    >>> score_posts(frame, VaderScorer())["label"].tolist()
+    ['positive', 'negative']
+    """
+    import pandas as pd
+
+    if is_scored(frame):
+        return frame
+    texts = list(frame["text"])
+    parts = []
+    for start in range(0, len(texts), batch_size):
+        parts.append(scorer.score(texts[start : start + batch_size]))
+        if progress is not None:
+            progress(min(start + batch_size, len(texts)), len(texts))
+    scores = pd.concat(parts, ignore_index=True) if parts else scorer.score([])
+    return frame.join(scores.set_index(frame.index))
 
 
 class VaderScorer(Scorer):

@@ -10,6 +10,21 @@ from typing import Annotated
 
 import typer
 
+from castlab.core.options import (
+    Accelerator,
+    BatchSize,
+    Devices,
+    Epochs,
+    LearningRate,
+    MaxSteps,
+    NumNodes,
+    Precision,
+    Resume,
+    Seed,
+    Strategy,
+)
+from castlab.core.options import train_config as train_config_from
+
 __all__ = ["app"]
 
 app = typer.Typer(
@@ -41,30 +56,6 @@ def _load_model(model: Path | None):  # type: ignore[no-untyped-def]
     return TuneModel.pretrained() if model is None else TuneModel.load(model)
 
 
-def _train_config(
-    epochs: int,
-    max_steps: int,
-    batch_size: int,
-    lr: float,
-    seed: int,
-    accelerator: str,
-    devices: str,
-    precision: str,
-):  # type: ignore[no-untyped-def]
-    from castlab.core.training import TrainConfig
-
-    return TrainConfig(
-        max_epochs=epochs,
-        max_steps=max_steps,
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        accelerator=accelerator,
-        devices=devices,
-        precision=precision,
-    )
-
-
 @app.command()
 def train(
     corpus: Corpus = None,
@@ -77,15 +68,17 @@ def train(
     hidden: Annotated[int, typer.Option(help="LSTM hidden size.")] = 512,
     layers: Annotated[int, typer.Option(help="Number of layers.")] = 2,
     seq_len: Annotated[int, typer.Option(help="Training window in tokens.")] = 128,
-    epochs: Annotated[int, typer.Option(help="Epochs.")] = 5,
-    max_steps: Annotated[int, typer.Option(help="Stop after this many steps (-1: none).")] = -1,
-    batch_size: Annotated[int, typer.Option(help="Batch size.")] = 32,
-    lr: Annotated[float, typer.Option(help="Peak learning rate (one-cycle).")] = 3e-3,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    accelerator: Annotated[str, typer.Option(help="cpu, gpu or auto.")] = "auto",
-    devices: Annotated[str, typer.Option(help="Devices: auto, 1, 4, ...")] = "auto",
-    precision: Annotated[str, typer.Option(help="32-true or bf16-mixed.")] = "32-true",
-    resume: Annotated[bool, typer.Option(help="Continue from OUT/checkpoints/last.ckpt.")] = False,
+    epochs: Epochs = 5,
+    max_steps: MaxSteps = -1,
+    batch_size: BatchSize = 32,
+    lr: LearningRate = 3e-3,
+    seed: Seed = 0,
+    accelerator: Accelerator = "auto",
+    devices: Devices = "auto",
+    num_nodes: NumNodes = 1,
+    strategy: Strategy = "auto",
+    precision: Precision = "32-true",
+    resume: Resume = False,
 ) -> None:
     """Train a tune language model; the model lands in OUT/model.
 
@@ -114,8 +107,17 @@ def train(
             layers=layers,
             seq_len=seq_len,
         )
-        train_config = _train_config(
-            epochs, max_steps, batch_size, lr, seed, accelerator, devices, precision
+        train_config = train_config_from(
+            epochs=epochs,
+            max_steps=max_steps,
+            batch_size=batch_size,
+            lr=lr,
+            seed=seed,
+            accelerator=accelerator,
+            devices=devices,
+            num_nodes=num_nodes,
+            strategy=strategy,
+            precision=precision,
         )
     trained = train_tunes(tunes_config, train_config, out, resume=resume)
     typer.echo(
@@ -137,38 +139,12 @@ def lr_find(
 
     Example: castlab tunes lr-find --corpus oneills --steps 100
     """
-    from torch.utils.data import DataLoader
-
-    from castlab.core.language_model import LanguageModelConfig, build_language_model
-    from castlab.core.training import (
-        LanguageModelTask,
-        TokenStreamDataset,
-        TrainConfig,
-        find_learning_rate,
-    )
-    from castlab.tunes.train import TunesTrainConfig, prepare, token_stream
+    from castlab.tunes.train import TunesTrainConfig, find_tunes_learning_rate
 
     config = TunesTrainConfig(
         corpus=tuple(corpus or ("oneills", "ryans", "airds")), tokenizer=tokenizer, model=model
     )
-    splits, tok, _ = prepare(config)
-    network = build_language_model(
-        LanguageModelConfig(
-            kind=model,
-            vocab_size=tok.vocab_size,
-            dim=config.dim,
-            hidden=config.hidden,
-            layers=config.layers,
-            block_size=max(512, config.seq_len),
-        )
-    )
-    loader = DataLoader(
-        TokenStreamDataset(token_stream(tok, splits["train"]), config.seq_len),
-        batch_size=batch_size,
-        shuffle=True,
-    )
-    task = LanguageModelTask(network, TrainConfig(one_cycle=False))
-    suggestion, plot = find_learning_rate(task, loader, out, steps=steps)
+    suggestion, plot = find_tunes_learning_rate(config, out, steps=steps, batch_size=batch_size)
     typer.echo(f"suggested learning rate: {suggestion:.2e} (plot: {plot})")
 
 

@@ -33,6 +33,7 @@ from castlab.core.training import (
     LanguageModelTask,
     TokenStreamDataset,
     TrainConfig,
+    find_learning_rate,
     fit,
     last_checkpoint,
 )
@@ -43,6 +44,7 @@ from castlab.tunes.model import TuneModel, encode_tune_text
 __all__ = [
     "TunesTrainConfig",
     "build_tokenizer",
+    "find_tunes_learning_rate",
     "next_token_metrics",
     "prepare",
     "token_stream",
@@ -65,6 +67,19 @@ class TunesTrainConfig:
     dropout: float = 0.1
     seq_len: int = 128  # training window in tokens
     max_tunes: int = 0  # use only the first N training tunes (0: all); for quick runs
+
+    def language_model(self, vocab_size: int) -> LanguageModelConfig:
+        """The network's config for a tokenizer of ``vocab_size`` tokens."""
+        return LanguageModelConfig(
+            kind=self.model,
+            vocab_size=vocab_size,
+            dim=self.dim,
+            hidden=self.hidden,
+            layers=self.layers,
+            heads=self.heads,
+            block_size=max(512, self.seq_len),
+            dropout=self.dropout,
+        )
 
 
 def build_tokenizer(kind: str, texts: Sequence[str], *, bpe_vocab: int = 512) -> Tokenizer:
@@ -117,16 +132,7 @@ def train_tunes(
     train_ids = token_stream(tokenizer, splits["train"])
     valid_ids = token_stream(tokenizer, splits["valid"])
     seq_len = min(config.seq_len, len(valid_ids) - 1)
-    model_config = LanguageModelConfig(
-        kind=config.model,
-        vocab_size=tokenizer.vocab_size,
-        dim=config.dim,
-        hidden=config.hidden,
-        layers=config.layers,
-        heads=config.heads,
-        block_size=max(512, config.seq_len),
-        dropout=config.dropout,
-    )
+    model_config = config.language_model(tokenizer.vocab_size)
     write_json(
         run_dir / "config.json",
         {"tunes": asdict(config), "train": asdict(train_config), "model": model_config.to_dict()},
@@ -167,6 +173,21 @@ def train_tunes(
     model = TuneModel(tokenizer, network.eval(), model_config, info)
     model.save(run_dir / "model")
     return model
+
+
+def find_tunes_learning_rate(
+    config: TunesTrainConfig, run_dir: str | Path, *, steps: int = 100, batch_size: int = 32
+) -> tuple[float, Path]:
+    """Lightning's learning-rate range test on the corpus; returns the suggestion and plot."""
+    splits, tokenizer, _ = prepare(config)
+    network = build_language_model(config.language_model(tokenizer.vocab_size))
+    loader = DataLoader(
+        TokenStreamDataset(token_stream(tokenizer, splits["train"]), config.seq_len),
+        batch_size=batch_size,
+        shuffle=True,
+    )
+    task = LanguageModelTask(network, TrainConfig(one_cycle=False))
+    return find_learning_rate(task, loader, run_dir, steps=steps)
 
 
 @torch.no_grad()

@@ -97,21 +97,19 @@ def read_input(use_example: bool) -> "pd.DataFrame":
 
 def scored_posts(frame: "pd.DataFrame") -> "pd.DataFrame":
     """``frame`` with the scores joined; a file written by `sentiment score` is kept as is."""
-    import pandas as pd
+    from castlab.sentiment.scorers import is_scored, score_posts
 
-    if {"score", "label"} <= set(frame.columns):
+    if is_scored(frame):
         st.caption("The file already has scores (from `castlab sentiment score`): shown as is.")
         return frame
-    scorer = load_scorer(scorer_name)
-    texts = list(frame["text"])
-    bar = st.progress(0.0, text=f"Scoring {len(texts)} posts with {scorer_name}...")
-    parts = []
-    for start in range(0, len(texts), SCORE_BATCH):
-        parts.append(scorer.score(texts[start : start + SCORE_BATCH]))
-        done = min(start + SCORE_BATCH, len(texts))
-        bar.progress(done / len(texts), text=f"{done} of {len(texts)} posts")
+    bar = st.progress(0.0, text=f"Scoring {len(frame)} posts with {scorer_name}...")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"{done} of {total} posts")
+
+    scored = score_posts(frame, load_scorer(scorer_name), batch_size=SCORE_BATCH, progress=progress)
     bar.empty()
-    return frame.join(pd.concat(parts, ignore_index=True))
+    return scored
 
 
 def show(use_example: bool) -> None:
