@@ -23,53 +23,27 @@ True
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from castlab.core.exports import lazy_exports
 
 # Names load on first use, so `castlab --help` (which imports .cli) stays free of
 # scikit-learn, pandas and the boosting libraries.
-_WHERE = {
-    "CompareConfig": "compare",
-    "CompareResult": "compare",
-    "compare_strategies": "compare",
-    "ImbalanceData": "data",
-    "generate_shifted_data": "synthetic",
-    "load_table": "data",
-    "ModelConfig": "model",
-    "make_model": "model",
-    "PriorShiftClassifier": "prior_shift",
-    "adjust_to_prior": "prior_shift",
-    "estimate_prior_em": "prior_shift",
-    "STRATEGIES": "strategies",
-    "ResampledClassifier": "strategies",
-    "WeightedClassifier": "strategies",
-    "make_strategy": "strategies",
-}
-
-__all__ = [
-    "STRATEGIES",
-    "CompareConfig",
-    "CompareResult",
-    "ImbalanceData",
-    "ModelConfig",
-    "PriorShiftClassifier",
-    "ResampledClassifier",
-    "WeightedClassifier",
-    "adjust_to_prior",
-    "compare_strategies",
-    "estimate_prior_em",
-    "generate_shifted_data",
-    "load_table",
-    "make_model",
-    "make_strategy",
-]
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module 'castlab.imbalance' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"castlab.imbalance.{_WHERE[name]}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+__all__, __getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "CompareConfig": "compare",
+        "CompareResult": "compare",
+        "compare_strategies": "compare",
+        "ImbalanceData": "data",
+        "generate_shifted_data": "synthetic",
+        "load_table": "data",
+        "ModelConfig": "model",
+        "make_model": "model",
+        "PriorShiftClassifier": "prior_shift",
+        "adjust_to_prior": "prior_shift",
+        "estimate_prior_em": "prior_shift",
+        "STRATEGIES": "strategies",
+        "ResampledClassifier": "strategies",
+        "WeightedClassifier": "strategies",
+        "make_strategy": "strategies",
+    },
+)

@@ -16,4 +16,22 @@ Examples
 True
 """
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from castlab.core.exports import lazy_exports
+
+# Names load on first use, so `castlab --help` stays free of pandas and scipy.
+__all__, __getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "read_toggl": "data",
+        "read_daylio": "data",
+        "read_ulogme": "ulogme",
+        "daily_table": "daily",
+        "mood_by_weekday": "analyses",
+        "activity_effects": "analyses",
+        "mood_associations": "analyses",
+        "ReportConfig": "report",
+        "write_report": "report",
+    },
+)

@@ -19,37 +19,27 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from castlab.core.exports import lazy_exports
 
 # Names load on first use, so `castlab --help` (which imports .cli) stays free of
 # torch, transformers and pandas.
-_WHERE = {
-    "ColumnMap": "data",
-    "iter_posts": "data",
-    "read_posts": "data",
-    "read_semeval": "data",
-    "read_tweeteval": "data",
-    "training_tweets": "data",
-    "Scorer": "scorers",
-    "load_scorer": "scorers",
-    "score_file": "stream",
-    "author_summary": "views",
-    "capital_sentiment": "views",
-    "collect_mastodon": "collect",
-    "collect_x": "collect",
-    "evaluate_scorer": "train",
-    "finetune": "train",
-}
-
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module 'castlab.sentiment' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"castlab.sentiment.{_WHERE[name]}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+__all__, __getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "ColumnMap": "data",
+        "iter_posts": "data",
+        "read_posts": "data",
+        "read_semeval": "data",
+        "read_tweeteval": "data",
+        "training_tweets": "data",
+        "Scorer": "scorers",
+        "load_scorer": "scorers",
+        "score_file": "stream",
+        "author_summary": "views",
+        "capital_sentiment": "views",
+        "collect_mastodon": "collect",
+        "collect_x": "collect",
+        "evaluate_scorer": "train",
+        "finetune": "train",
+    },
+)

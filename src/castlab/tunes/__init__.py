@@ -1,3 +1,22 @@
 """tunes: a language model for Irish traditional tunes in ABC notation ("WhistleGen")."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from castlab.core.exports import lazy_exports
+
+# Names load on first use, so `castlab --help` stays free of torch and music21.
+__all__, __getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "Tune": "abc",
+        "Corpus": "data",
+        "load_corpus": "data",
+        "TuneModel": "model",
+        "TunesTrainConfig": "train",
+        "train_tunes": "train",
+        "GenerateConfig": "generate",
+        "generate_tunes": "generate",
+        "write_outputs": "render",
+        "score_tune": "evaluate",
+    },
+)
