@@ -43,14 +43,14 @@ def run_demo(out_dir: Path, section: Section, *, settings: dict | None = None) -
         blast_available,
     )
     from castlab.proteins.plots import plot_approaches, plot_confusion
-    from castlab.proteins.splits import random_split, write_split
+    from castlab.proteins.splits import SplitConfig, prepare_split, write_split
     from castlab.proteins.synthetic import synthetic_families
     from castlab.proteins.train import ProteinTrainConfig, score_probabilities, train_classifier
 
     out_dir = Path(out_dir)
     records = synthetic_families(n_families=6, per_family=40, mutation=0.55, seed=0)
-    parts = random_split(records, seed=0)
-    write_split(parts, out_dir / "split", info={"split": "random", "synthetic": True})
+    parts, info = prepare_split(records, SplitConfig(method="random", seed=0))
+    write_split(parts, out_dir / "split", info={**info, "synthetic": True})
     section.paragraph(
         f"SYNTHETIC data: {len(records)} sequences in 6 generated families (each drawn from a "
         "random ancestor with per-position conservation, ~55% of positions mutated, small "
