@@ -1,0 +1,269 @@
+"""``castlab airquality ...``: thin commands over :mod:`castlab.airquality`.
+
+pandas, LightGBM, CatBoost, xarray and plotly load inside the commands so ``castlab --help``
+stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="PM2.5 where there is no sensor: location-grouped models, baselines, an offline "
+    "dashboard, Sentinel-5P features.\n\nExample: castlab airquality dashboard "
+    "za_cities_predictions.csv --out runs/airquality/dashboard",
+    no_args_is_help=True,
+)
+
+_TABLE = Annotated[
+    Path,
+    typer.Argument(
+        help="CSV table (location, date, PM2.5, ...), a sensors.AFRICA export, or the "
+        "Beijing multi-site folder."
+    ),
+]
+_FORMAT = Annotated[str, typer.Option(help="auto | table | beijing | sensors-africa.")]
+_FREQ = Annotated[
+    str, typer.Option(help="Average to h (hourly) or D (daily); none keeps the file's rows.")
+]
+_DATE_FORMAT = Annotated[
+    str | None, typer.Option(help="strptime format of the dates, e.g. %d/%m/%Y.")
+]
+
+
+def _read(path: Path, fmt: str, freq: str, *, group=None, target=None, date=None, date_format=None):  # type: ignore[no-untyped-def]
+    from castlab.airquality.readers import ReadConfig, load
+
+    config = ReadConfig(
+        format=fmt,
+        location=group,
+        target=target,
+        date=date,
+        date_format=date_format,
+        freq=None if freq.lower() == "none" else freq,
+    )
+    readings = load(path, config)
+    typer.echo(f"read {path}: {readings.summary()}")
+    return readings
+
+
+@app.command()
+def train(
+    table: _TABLE,
+    target: Annotated[
+        str | None, typer.Option(help="PM2.5 column (found by name if omitted).")
+    ] = None,
+    group: Annotated[
+        str | None, typer.Option(help="Location column, e.g. station or City (the CV group).")
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option(help="Date column (found by name if omitted).")
+    ] = None,
+    model: Annotated[str, typer.Option(help="lightgbm | catboost.")] = "lightgbm",
+    iterations: Annotated[int, typer.Option(help="Boosting rounds.")] = 300,
+    learning_rate: Annotated[float, typer.Option(help="Boosting learning rate.")] = 0.05,
+    folds: Annotated[
+        int, typer.Option(help="0: leave one location out; k: k location groups.")
+    ] = 0,
+    interval: Annotated[float, typer.Option(help="Central prediction interval (0: none).")] = 0.9,
+    feature: Annotated[
+        list[str] | None, typer.Option(help="Feature column (repeatable; default: all numeric).")
+    ] = None,
+    drop: Annotated[
+        list[str] | None, typer.Option(help="Column never used as a feature (repeatable).")
+    ] = None,
+    baselines: Annotated[bool, typer.Option(help="Score the baselines too.")] = True,
+    adversarial: Annotated[bool, typer.Option(help="Adversarial-validation AUC per fold.")] = True,
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto | table | beijing | sensors-africa.")
+    ] = "auto",
+    freq: _FREQ = "none",
+    date_format: _DATE_FORMAT = None,
+    threads: Annotated[int, typer.Option(help="CPU threads for the boosting library.")] = 2,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    out: Annotated[Path, typer.Option(help="Folder for the model, tables and figures.")] = Path(
+        "runs/airquality/train"
+    ),
+) -> None:
+    """Fit a PM2.5 model with location-grouped CV against baselines; save it with its scores.
+
+    Example: castlab airquality train beijing_daily.csv --target pm25 --group station --drop pm10 --out runs/airquality/beijing
+    """
+    from castlab.airquality.model import ModelConfig
+    from castlab.airquality.train import TrainConfig
+    from castlab.airquality.train import train as fit
+
+    readings = _read(
+        table, fmt, freq, group=group, target=target, date=date, date_format=date_format
+    )
+    config = TrainConfig(
+        model=ModelConfig(
+            kind=model,
+            iterations=iterations,
+            learning_rate=learning_rate,
+            interval=interval,
+            threads=threads,
+            seed=seed,
+        ),
+        features=tuple(feature or ()),
+        drop=tuple(drop or ()),
+        n_folds=folds,
+        baselines=baselines,
+        adversarial=adversarial,
+        seed=seed,
+    )
+    evaluation, paths = fit(readings, config, out)
+    typer.echo(evaluation.metrics.to_string(index=False, float_format="{:.3f}".format))
+    if len(evaluation.adversarial):
+        typer.echo(
+            f"adversarial AUC (held-out vs training locations): mean {evaluation.adversarial['auc'].mean():.3f}"
+        )
+    typer.echo(f"model in {paths['model']}; tables and figures in {out}")
+
+
+@app.command()
+def predict(
+    model_dir: Annotated[
+        Path, typer.Argument(help="The model folder written by train (OUT/model).")
+    ],
+    table: _TABLE,
+    group: Annotated[str | None, typer.Option(help="Location column.")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto | table | beijing | sensors-africa.")
+    ] = "auto",
+    freq: _FREQ = "none",
+    out: Annotated[Path, typer.Option(help="CSV of predictions.")] = Path(
+        "runs/airquality/predictions.csv"
+    ),
+) -> None:
+    """Predict PM2.5 (with the interval) for every row of a table with the model's features.
+
+    Example: castlab airquality predict runs/airquality/beijing/model new_sites.csv --out predictions.csv
+    """
+    from castlab.airquality.train import predict as apply_model
+    from castlab.core.artifacts import write_text
+
+    readings = _read(table, fmt, freq, group=group)
+    predictions = apply_model(model_dir, readings)
+    write_text(out, predictions.to_csv(index=False))
+    typer.echo(f"{len(predictions)} predictions written to {out}")
+
+
+@app.command()
+def dashboard(
+    table: _TABLE,
+    out: Annotated[Path, typer.Option(help="Folder for index.html, summary.csv and PNGs.")] = Path(
+        "runs/airquality/dashboard"
+    ),
+    group: Annotated[str | None, typer.Option(help="Location column.")] = None,
+    target: Annotated[str | None, typer.Option(help="PM2.5 column.")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto | table | beijing | sensors-africa.")
+    ] = "auto",
+    window: Annotated[int, typer.Option(help="Days of the rolling mean.")] = 7,
+    title: Annotated[str, typer.Option(help="Page title.")] = "",
+) -> None:
+    """Write an offline HTML dashboard: time series with WHO lines, map of averages, ranking.
+
+    Example: castlab airquality dashboard za_cities_predictions.csv --out runs/airquality/dashboard
+    """
+    from castlab.airquality.dashboard import write_dashboard
+
+    readings = _read(table, fmt, "none", group=group, target=target)
+    paths = write_dashboard(readings, out, title=title, window=window)
+    typer.echo(f"dashboard written to {paths['html']} (opens offline)")
+
+
+@app.command()
+def prepare(
+    source: _TABLE,
+    out: Annotated[Path, typer.Option(help="Tidy CSV to write.")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto | table | beijing | sensors-africa.")
+    ] = "auto",
+    freq: _FREQ = "D",
+    group: Annotated[str | None, typer.Option(help="Location column (or sensor name).")] = None,
+    date_format: _DATE_FORMAT = None,
+) -> None:
+    """Read and check an export, average it per hour or day, write one tidy CSV.
+
+    Example: castlab airquality prepare ../shared/data/beijing-multisite-air --freq D --out beijing_daily.csv
+    """
+    from castlab.core.artifacts import write_text
+
+    readings = _read(source, fmt, freq, group=group, date_format=date_format)
+    write_text(out, readings.frame.to_csv(index=False))
+    typer.echo(f"tidy table written to {out}")
+
+
+@app.command()
+def satellite(
+    table: _TABLE,
+    netcdf: Annotated[
+        list[Path], typer.Option("--netcdf", help="Sentinel-5P L2/L3 .nc file (repeatable).")
+    ],
+    variable: Annotated[
+        list[str] | None, typer.Option(help="Variable to sample (repeatable).")
+    ] = None,
+    radius_km: Annotated[
+        float, typer.Option(help="L2: average good pixels within this radius.")
+    ] = 10.0,
+    min_qa: Annotated[float, typer.Option(help="L2: smallest qa_value kept.")] = 0.75,
+    out: Annotated[Path, typer.Option(help="Table with the satellite columns added.")] = Path(
+        "runs/airquality/with_satellite.csv"
+    ),
+) -> None:
+    """Sample Sentinel-5P NetCDF variables at each location and day; add them as features.
+
+    Example: castlab airquality satellite cities.csv --netcdf S5P_L3_NO2.nc --variable nitrogendioxide_tropospheric_column --out cities_s5p.csv
+    """
+    from castlab.airquality.satellite import add_satellite_features, sample_netcdf
+    from castlab.core.artifacts import write_text
+
+    readings = _read(table, "auto", "none")
+    points = readings.frame[["location", "latitude", "longitude"]]
+    samples = sample_netcdf(
+        netcdf,
+        points,
+        variables=tuple(variable or ("nitrogendioxide_tropospheric_column",)),
+        radius_km=radius_km,
+        min_qa=min_qa,
+    )
+    write_text(out, add_satellite_features(readings, samples).frame.to_csv(index=False))
+    typer.echo(f"{len(samples)} location-days sampled; table written to {out}")
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Argument(help="CSV file to write.")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            help="locations (features + planted PM2.5) | predictions (the blog's format)."
+        ),
+    ] = "locations",
+    locations: Annotated[int, typer.Option(help="Number of locations.")] = 12,
+    days: Annotated[int, typer.Option(help="Days per location.")] = 365,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Write a generated table: locations with a planted feature-PM2.5 relation, or predictions.
+
+    Example: castlab airquality generate runs/airquality/example.csv --kind locations --locations 12
+    """
+    from castlab.airquality.synthetic import generate_locations, generate_predictions
+    from castlab.core.artifacts import write_text
+    from castlab.core.errors import CastlabError
+
+    if kind == "locations":
+        frame = generate_locations(locations, days, seed=seed).frame
+    elif kind == "predictions":
+        frame = generate_predictions(locations, days, seed=seed)
+    else:
+        raise CastlabError(f"unknown kind {kind!r}", fix="use locations or predictions")
+    write_text(out, frame.to_csv(index=False))
+    typer.echo(f"{len(frame)} rows written to {out}")

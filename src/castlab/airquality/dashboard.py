@@ -1,0 +1,334 @@
+"""The air-quality dashboard: per-location summaries and one self-contained offline HTML page.
+
+The page carries plotly.js inline, country outlines from countryinfo as inline GeoJSON and
+an empty stand-in for the world map plotly.js would otherwise fetch from a CDN, so it opens
+in a browser with no network. It shows a time series for any location (chosen from a menu)
+with a rolling mean and the WHO 2021 guidelines (24-hour 15 µg/m³, annual 5 µg/m³), a map
+of averages, a ranking table and the days over the 24-hour guideline.
+
+Examples
+--------
+>>> from castlab.airquality.synthetic import generate_locations
+>>> summary = location_summary(generate_locations(n_locations=3, n_days=30).frame)
+>>> list(summary.columns[:4]), int(summary["days"].iloc[0])
+(['rank', 'location', 'name', 'latitude'], 30)
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from castlab.airquality.data import Readings, resample
+from castlab.airquality.plots import WHO_ANNUAL, WHO_DAILY
+from castlab.core.artifacts import write_text
+
+__all__ = [
+    "country_outlines",
+    "daily",
+    "location_summary",
+    "map_figure",
+    "timeseries_figure",
+    "write_dashboard",
+]
+
+# plotly.js fetches a world topojson from a CDN for coastlines; an empty one stops that
+_EMPTY_WORLD = {
+    "type": "Topology",
+    "arcs": [],
+    "objects": {
+        name: {"type": "GeometryCollection", "geometries": []}
+        for name in ("coastlines", "land", "ocean", "lakes", "rivers", "countries", "subunits")
+    },
+}
+
+
+def daily(readings: Readings) -> pd.DataFrame:
+    """The readings as daily means (unchanged when already one row per location and day)."""
+    frame = readings.frame
+    if (frame["date"] != frame["date"].dt.normalize()).any():
+        return resample(readings, "D").frame
+    return frame
+
+
+def location_summary(frame: pd.DataFrame, *, value: str = "pm25") -> pd.DataFrame:
+    """One row per location, highest mean first: days, mean/median/max PM2.5, days over the
+    24-hour guideline (and their share), and the mean as a multiple of the annual guideline."""
+    grouped = frame.groupby("location")
+    summary = grouped.agg(
+        name=("name", "first"),
+        latitude=("latitude", "first"),
+        longitude=("longitude", "first"),
+        days=(value, "count"),
+        mean_pm25=(value, "mean"),
+        median_pm25=(value, "median"),
+        max_pm25=(value, "max"),
+    )
+    summary["days_over_15"] = grouped[value].agg(lambda v: int((v > WHO_DAILY).sum()))
+    summary["share_over_15"] = summary["days_over_15"] / summary["days"].clip(lower=1)
+    summary["times_annual_guideline"] = summary["mean_pm25"] / WHO_ANNUAL
+    summary = summary.sort_values("mean_pm25", ascending=False).reset_index()
+    summary.insert(0, "rank", np.arange(1, len(summary) + 1))
+    return summary
+
+
+@lru_cache(maxsize=1)
+def _country_geometries() -> tuple[dict[str, Any], ...]:
+    from countryinfo import CountryInfo
+
+    shapes = []
+    for info in CountryInfo.all().values():
+        for feature in (info.get("geoJSON") or {}).get("features", []):
+            if feature.get("geometry"):
+                shapes.append(feature["geometry"])
+    return tuple(shapes)
+
+
+def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
+    polygons = (
+        [geometry["coordinates"]]
+        if geometry["type"] == "Polygon"
+        else geometry["coordinates"]
+        if geometry["type"] == "MultiPolygon"
+        else []
+    )
+    return [polygon[0] for polygon in polygons]
+
+
+def country_outlines(box: tuple[float, float, float, float]) -> list[list[list[float]]]:
+    """Outer rings ``[[lon, lat], ...]`` of the countries that overlap ``box``
+    (``(west, south, east, north)`` in degrees), from countryinfo (offline).
+
+    Examples
+    --------
+    >>> len(country_outlines((16, -35, 33, -22))) >= 3  # South Africa and neighbours
+    True
+    """
+    west, south, east, north = box
+    rings = []
+    for geometry in _country_geometries():
+        for ring in _rings(geometry):
+            points = np.asarray(ring, dtype=float)[:, :2]
+            if (
+                points[:, 0].max() >= west
+                and points[:, 0].min() <= east
+                and points[:, 1].max() >= south
+                and points[:, 1].min() <= north
+            ):
+                rings.append(points.tolist())
+    return rings
+
+
+def _clockwise(ring: list[list[float]]) -> list[list[float]]:
+    x, y = np.asarray(ring, dtype=float).T
+    area = float(np.sum(x[:-1] * y[1:] - x[1:] * y[:-1]) / 2)
+    return ring[::-1] if area > 0 else ring  # d3-geo (plotly.js) wants clockwise outer rings
+
+
+def timeseries_figure(frame: pd.DataFrame, *, locations: list[str] | None = None, window: int = 7):  # type: ignore[no-untyped-def]
+    """A plotly figure: daily PM2.5 and its rolling mean for each location, one shown at a
+    time through a menu, with the WHO lines."""
+    import plotly.graph_objects as go
+
+    chosen = locations or list(location_summary(frame)["location"])
+    figure = go.Figure()
+    for k, location in enumerate(chosen):
+        part = frame[frame["location"] == location].sort_values("date")
+        x = part["date"].dt.strftime("%Y-%m-%d").tolist()
+        y = part["pm25"].round(2)
+        rolling = y.rolling(window, min_periods=1).mean().round(2)
+        visible = k == 0
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=y.tolist(),
+                name="daily",
+                mode="lines",
+                line={"width": 1, "color": "#9ecae1"},
+                visible=visible,
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=rolling.tolist(),
+                name=f"{window}-day mean",
+                mode="lines",
+                line={"width": 2.5, "color": "#08519c"},
+                visible=visible,
+            )
+        )
+    buttons = []
+    for k, location in enumerate(chosen):
+        visible = [False] * (2 * len(chosen))
+        visible[2 * k] = visible[2 * k + 1] = True
+        buttons.append(
+            {
+                "label": location,
+                "method": "update",
+                "args": [{"visible": visible}, {"title": f"PM2.5 at {location}"}],
+            }
+        )
+    for level, label, dash in (
+        (WHO_DAILY, "WHO 24-h guideline 15", "dash"),
+        (WHO_ANNUAL, "WHO annual guideline 5", "dot"),
+    ):
+        figure.add_hline(
+            y=level,
+            line_dash=dash,
+            line_color="#cb181d",
+            annotation_text=label,
+            annotation_position="top left",
+        )
+    figure.update_layout(
+        title=f"PM2.5 at {chosen[0]}" if chosen else "PM2.5",
+        yaxis_title="PM2.5 (µg/m³)",
+        updatemenus=[{"buttons": buttons, "x": 1.0, "xanchor": "right", "y": 1.18}]
+        if len(chosen) > 1
+        else [],
+        margin={"l": 50, "r": 20, "t": 70, "b": 40},
+        height=420,
+    )
+    return figure
+
+
+def map_figure(summary: pd.DataFrame):  # type: ignore[no-untyped-def]
+    """A plotly geo map: a dot per location coloured by its mean, over country outlines."""
+    import plotly.graph_objects as go
+
+    located = summary.dropna(subset=["latitude", "longitude"])
+    figure = go.Figure()
+    if len(located) == 0:
+        return figure
+    box = (
+        located["longitude"].min() - 3,
+        located["latitude"].min() - 3,
+        located["longitude"].max() + 3,
+        located["latitude"].max() + 3,
+    )
+    features = [
+        {
+            "type": "Feature",
+            "id": str(k),
+            "properties": {},
+            "geometry": {"type": "Polygon", "coordinates": [_clockwise(ring)]},
+        }
+        for k, ring in enumerate(country_outlines(box))
+    ]
+    figure.add_trace(
+        go.Choropleth(
+            geojson={"type": "FeatureCollection", "features": features},
+            locations=[f["id"] for f in features],
+            z=[0.0] * len(features),
+            featureidkey="id",
+            colorscale=[[0, "#eeeeee"], [1, "#eeeeee"]],
+            showscale=False,
+            hoverinfo="skip",
+            marker={"line": {"color": "#999999", "width": 0.6}},
+        )
+    )
+    hover = [
+        f"{r.location}<br>mean {r.mean_pm25:.1f} µg/m³<br>{r.days_over_15} of {r.days} days over 15"
+        for r in located.itertuples()
+    ]
+    figure.add_trace(
+        go.Scattergeo(
+            lon=located["longitude"].tolist(),
+            lat=located["latitude"].tolist(),
+            text=hover,
+            hoverinfo="text",
+            mode="markers",
+            marker={
+                "color": located["mean_pm25"].round(2).tolist(),
+                "colorscale": "YlOrRd",
+                "size": 10,
+                "line": {"width": 0.6, "color": "black"},
+                "colorbar": {"title": {"text": "mean µg/m³"}},
+            },
+            showlegend=False,
+        )
+    )
+    figure.update_geos(
+        showcoastlines=False,
+        showland=False,
+        showframe=False,
+        projection_type="mercator",
+        lonaxis_range=[box[0], box[2]],
+        lataxis_range=[box[1], box[3]],
+    )
+    figure.update_layout(
+        title="Mean PM2.5 by location", height=520, margin={"l": 0, "r": 0, "t": 40, "b": 0}
+    )
+    return figure
+
+
+def _table_html(summary: pd.DataFrame) -> str:
+    head = (
+        "<tr><th>rank</th><th>location</th><th>days</th><th>mean</th><th>median</th>"
+        "<th>max</th><th>days &gt; 15</th><th>share &gt; 15</th><th>× annual guideline</th></tr>"
+    )
+    rows = "".join(
+        f"<tr><td>{r.rank}</td><td>{html.escape(str(r.location))}</td><td>{r.days}</td>"
+        f"<td>{r.mean_pm25:.1f}</td><td>{r.median_pm25:.1f}</td><td>{r.max_pm25:.1f}</td>"
+        f"<td>{r.days_over_15}</td><td>{r.share_over_15:.0%}</td>"
+        f"<td>{r.times_annual_guideline:.1f}</td></tr>"
+        for r in summary.itertuples()
+    )
+    return f"<table>{head}{rows}</table>"
+
+
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:1100px;margin:1em auto;padding:0 1em;"
+    "color:#222}table{border-collapse:collapse;font-size:.9em}td,th{padding:.15em .6em;"
+    "border-bottom:1px solid #ddd;text-align:right}td:nth-child(2){text-align:left}"
+)
+
+
+def write_dashboard(
+    readings: Readings, out_dir: str | Path, *, title: str = "", window: int = 7
+) -> dict[str, Path]:
+    """Write ``index.html`` (offline, interactive), ``summary.csv`` and static PNGs to ``out_dir``."""
+    from plotly.offline import get_plotlyjs
+
+    from castlab.airquality import plots
+
+    out_dir = Path(out_dir)
+    frame = daily(readings)
+    summary = location_summary(frame)
+    title = title or f"PM2.5 · {readings.source or 'table'}"
+    config = {"displaylogo": False}
+    series = timeseries_figure(frame, window=window).to_html(
+        include_plotlyjs=False, full_html=False, config=config
+    )
+    geo = map_figure(summary).to_html(include_plotlyjs=False, full_html=False, config=config)
+    over = (summary["days_over_15"] > 0).sum()
+    intro = (
+        f"{len(frame):,} daily values, {len(summary)} locations, "
+        f"{frame['date'].min():%Y-%m-%d} to {frame['date'].max():%Y-%m-%d}. "
+        f"{over} locations have at least one day over the WHO 2021 24-hour guideline "
+        f"({WHO_DAILY:g} µg/m³); the annual guideline is {WHO_ANNUAL:g} µg/m³."
+    )
+    page = (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{_STYLE}</style>"
+        f"<script>window.PlotlyGeoAssets={{topojson:{{world_110m:{json.dumps(_EMPTY_WORLD)}}}}};</script>"
+        f"<script>{get_plotlyjs()}</script></head><body><h1>{html.escape(title)}</h1>"
+        f"<p>{html.escape(intro)}</p><h2>Time series</h2>{series}<h2>Map of averages</h2>{geo}"
+        f"<h2>Ranking and days over the 24-hour guideline</h2>{_table_html(summary)}</body></html>"
+    )
+    paths = {
+        "html": write_text(out_dir / "index.html", page),
+        "summary": write_text(out_dir / "summary.csv", summary.to_csv(index=False)),
+    }
+    paths["timeseries_png"] = plots.plot_timeseries(
+        frame, out_dir / "timeseries.png", window=window
+    )
+    paths["map_png"] = plots.plot_average_map(summary, out_dir / "map.png")
+    paths["ranking_png"] = plots.plot_ranking(summary, out_dir / "ranking.png")
+    return paths

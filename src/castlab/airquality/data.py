@@ -1,0 +1,377 @@
+"""Air-quality tables: read, check and tidy readings or predictions of PM2.5 per place and time.
+
+Every reader returns :class:`Readings`: a tidy frame with the columns ``location`` (a unique
+key), ``name`` (the place name as written), ``date`` (a timestamp), ``latitude``,
+``longitude`` (NaN when unknown), ``pm25`` (µg/m³, NaN when missing) and any other numeric
+columns (features), plus a count of every problem that was handled instead of raised.
+
+Places are keyed on name *and* coordinates: two towns called "Middelburg" at different
+coordinates stay two locations (``"Middelburg (-25.78, 29.46)"`` and ``"Middelburg (-31.49,
+25.01)"``).
+
+Examples
+--------
+>>> import io
+>>> text = "City,Date,Lat,Long,Predicted_PM25\\nA,2020-01-01,1,2,10\\nA,2020-01-02,1,2,-3\\n"
+>>> readings = read_table(io.StringIO(text))
+>>> readings.frame[["location", "date", "pm25"]].to_string(index=False)
+'location       date  pm25\\n       A 2020-01-01  10.0\\n       A 2020-01-02   NaN'
+>>> readings.issues["negative_pm25"]
+1
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+import pandas as pd
+
+from castlab.core.errors import CastlabError
+
+__all__ = [
+    "COLUMN_ALIASES",
+    "DATE_FORMATS",
+    "SENTINELS",
+    "Readings",
+    "clean_pm25",
+    "location_keys",
+    "parse_dates",
+    "read_table",
+    "resample",
+    "tidy",
+]
+
+#: tidy column -> accepted spellings (compared lower-case, without spaces, dots, _ and -)
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "location": ("location", "station", "city", "site", "name", "sensor", "locationname"),
+    "date": ("date", "datetime", "timestamp", "time", "day"),
+    "latitude": ("latitude", "lat"),
+    "longitude": ("longitude", "lon", "long", "lng"),
+    "pm25": ("pm25", "predictedpm25", "p2", "pm2p5", "target"),
+}
+#: timestamp formats tried in order when ISO 8601 fails (US month-first, as sensors.AFRICA)
+DATE_FORMATS = (
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+)
+#: values loggers write for "no reading"; never real PM2.5
+SENTINELS = (999.0, 9999.0, -999.0, -9999.0)
+_COORD_DIGITS = 2  # decimals of the coordinates shown in a disambiguated location key
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[\s._\-/()µ]+", "", name.strip().lower().replace("\ufeff", ""))
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_") or "column"
+
+
+@dataclass
+class Readings:
+    """A tidy air-quality table and what was done to it.
+
+    Attributes
+    ----------
+    frame:
+        One row per location and timestamp (see the module docstring for columns).
+    issues:
+        Problem -> rows affected: ``non_numeric_pm25``, ``negative_pm25``, ``sentinel_pm25``,
+        ``missing_pm25``, ``duplicate_rows`` (merged by averaging), ``renamed_locations``.
+    source:
+        Where the rows came from (a path or a description).
+    """
+
+    frame: pd.DataFrame
+    issues: dict[str, int] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def locations(self) -> list[str]:
+        """The unique location keys, sorted."""
+        return sorted(self.frame["location"].unique())
+
+    @property
+    def features(self) -> list[str]:
+        """Numeric columns other than the target and the bookkeeping ones."""
+        skip = {"pm25", "n_readings"}
+        return [
+            c
+            for c in self.frame.columns
+            if c not in skip
+            and c not in ("location", "name", "date")
+            and pd.api.types.is_numeric_dtype(self.frame[c])
+        ]
+
+    def summary(self) -> str:
+        """One line: rows, locations, date range and the problems handled."""
+        f = self.frame
+        span = f"{f['date'].min():%Y-%m-%d}..{f['date'].max():%Y-%m-%d}" if len(f) else "-"
+        handled = ", ".join(f"{k} {v}" for k, v in self.issues.items() if v) or "none"
+        return f"{len(f)} rows, {f['location'].nunique()} locations, {span}; handled: {handled}"
+
+
+def _find_column(columns: list[str], tidy_name: str, given: str | None, path: str) -> str | None:
+    if given is not None:
+        if given not in columns:
+            raise CastlabError(
+                f"no column {given!r} (columns: {', '.join(columns)})",
+                path=path,
+                line=1,
+                fix=f"pass the {tidy_name} column's exact name",
+            )
+        return given
+    by_canonical = {_canonical(c): c for c in columns}
+    for alias in COLUMN_ALIASES[tidy_name]:
+        if alias in by_canonical:
+            return by_canonical[alias]
+    return None
+
+
+def parse_dates(values: pd.Series, *, path: str = "", date_format: str | None = None) -> pd.Series:
+    """Timestamps from text in ISO 8601 or one of :data:`DATE_FORMATS`, format per value.
+
+    Mixed formats in one column are fine (sensors.AFRICA exports mix ``MM/DD/YYYY HH:MM``
+    and ``M/D/YYYY H:MM:SS``). Empty values are an error, as is text no format reads.
+
+    Examples
+    --------
+    >>> parse_dates(pd.Series(["2019-01-02", "9/13/2018 0:09:31", "09/01/2018 00:05"])).tolist()
+    [Timestamp('2019-01-02 00:00:00'), Timestamp('2018-09-13 00:09:31'), Timestamp('2018-09-01 00:05:00')]
+    >>> parse_dates(pd.Series(["2019-01-02", "yesterday"]), path="x.csv")
+    Traceback (most recent call last):
+    ...
+    castlab.core.errors.CastlabError: x.csv:3: unknown date format 'yesterday' (fix: use YYYY-MM-DD [HH:MM[:SS]] or MM/DD/YYYY HH:MM, or pass --date-format)
+    """
+    text = values.astype("string").str.strip()
+    if date_format is not None:
+        parsed = pd.to_datetime(text, format=date_format, errors="coerce")
+    else:
+        # utc=True reads offsets (2020-01-01T02:00+02:00) as UTC; naive text stays as written
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+        parsed = parsed.dt.tz_localize(None)
+        for fmt in DATE_FORMATS:
+            todo = parsed.isna() & text.notna()
+            if not todo.any():
+                break
+            parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    bad = parsed.isna()
+    if bad.any():
+        position = int(np.flatnonzero(bad.to_numpy())[0])
+        raise CastlabError(
+            f"unknown date format {text.iloc[position]!r}"
+            if pd.notna(text.iloc[position])
+            else "empty date",
+            path=path or None,
+            line=position + 2,  # a header line, then 1-based rows
+            fix="use YYYY-MM-DD [HH:MM[:SS]] or MM/DD/YYYY HH:MM, or pass --date-format",
+        )
+    return parsed.astype("datetime64[ns]")
+
+
+def clean_pm25(
+    values: pd.Series, *, sentinels: tuple[float, ...] = SENTINELS
+) -> tuple[pd.Series, dict[str, int]]:
+    """PM2.5 as floats with impossible values set to NaN, and how many of each were found.
+
+    Examples
+    --------
+    >>> clean_pm25(pd.Series(["12.5", "n/a", "-1", "999", None]))[1]
+    {'non_numeric_pm25': 1, 'negative_pm25': 1, 'sentinel_pm25': 1, 'missing_pm25': 1}
+    """
+    raw = values.astype("string").str.strip()
+    empty = raw.isna() | raw.isin(["", "NA", "NaN", "nan", "null", "None"])
+    numbers = pd.to_numeric(raw.where(~empty), errors="coerce").astype(float)
+    non_numeric = numbers.isna() & ~empty
+    sentinel = numbers.isin(sentinels)
+    negative = (numbers < 0) & ~sentinel
+    issues = {
+        "non_numeric_pm25": int(non_numeric.sum()),
+        "negative_pm25": int(negative.sum()),
+        "sentinel_pm25": int(sentinel.sum()),
+        "missing_pm25": int(empty.sum()),
+    }
+    return numbers.mask(negative | sentinel), issues
+
+
+def location_keys(frame: pd.DataFrame) -> tuple[pd.Series, int]:
+    """A unique key per place: the name, plus rounded coordinates where a name is shared.
+
+    Returns the keys and how many names needed coordinates to tell places apart.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"name": ["M", "M", "K"], "latitude": [-25.7751, -31.49, 1.0],
+    ...                   "longitude": [29.46, 25.0, 2.0]})
+    >>> location_keys(f)[0].tolist()
+    ['M (-25.78, 29.46)', 'M (-31.49, 25.00)', 'K']
+    """
+    names = frame["name"].astype(str)
+    if "latitude" not in frame or frame["latitude"].isna().all():
+        return names, 0
+    lat = frame["latitude"].round(3)
+    lon = frame["longitude"].round(3)
+    places = pd.DataFrame({"name": names, "lat": lat, "lon": lon}).drop_duplicates()
+    shared = places["name"][places["name"].duplicated()].unique()
+    keys = names.copy()
+    mask = names.isin(shared)
+    keys[mask] = [
+        f"{n} ({a:.{_COORD_DIGITS}f}, {b:.{_COORD_DIGITS}f})"
+        for n, a, b in zip(names[mask], frame["latitude"][mask], frame["longitude"][mask])
+    ]
+    return keys, len(shared)
+
+
+def tidy(
+    raw: pd.DataFrame,
+    *,
+    source: str = "",
+    location: str | None = None,
+    date: str | None = None,
+    target: str | None = None,
+    latitude: str | None = None,
+    longitude: str | None = None,
+    date_format: str | None = None,
+    sentinels: tuple[float, ...] = SENTINELS,
+    default_location: str | None = None,
+) -> Readings:
+    """Turn any table with a place, a date and PM2.5 into :class:`Readings`.
+
+    Column names are found from :data:`COLUMN_ALIASES` unless given. Without a location
+    column, ``default_location`` names the single place (else it is an error).
+    """
+    columns = [str(c) for c in raw.columns]
+    raw = raw.set_axis(columns, axis=1)
+    found = {
+        name: _find_column(columns, name, given, source)
+        for name, given in (
+            ("location", location),
+            ("date", date),
+            ("pm25", target),
+            ("latitude", latitude),
+            ("longitude", longitude),
+        )
+    }
+    for required in ("date", "pm25"):
+        if found[required] is None:
+            flag = "--date" if required == "date" else "--target"
+            raise CastlabError(
+                f"no {required} column (columns: {', '.join(columns)})",
+                path=source or None,
+                line=1,
+                fix=f"name it with {flag} COLUMN",
+            )
+    if found["location"] is None and default_location is None:
+        raise CastlabError(
+            f"no location column (columns: {', '.join(columns)})",
+            path=source or None,
+            line=1,
+            fix="name it with --location COLUMN (e.g. station or city)",
+        )
+    frame = pd.DataFrame(index=raw.index)
+    frame["name"] = (
+        raw[found["location"]].astype(str).str.strip() if found["location"] else default_location
+    )
+    frame["date"] = parse_dates(raw[found["date"]], path=source, date_format=date_format)
+    for coordinate in ("latitude", "longitude"):
+        column = found[coordinate]
+        frame[coordinate] = (
+            pd.to_numeric(raw[column], errors="coerce").astype(float) if column else np.nan
+        )
+    frame["pm25"], issues = clean_pm25(raw[found["pm25"]], sentinels=sentinels)
+    used = {c for c in found.values() if c}
+    for column in columns:
+        if column not in used and pd.api.types.is_numeric_dtype(raw[column]):
+            frame[_snake(column)] = raw[column].astype(float)
+    frame["location"], issues["renamed_locations"] = location_keys(frame)
+    before = len(frame)
+    frame = _merge_duplicates(frame)
+    issues["duplicate_rows"] = before - len(frame)
+    ordered = ["location", "name", "date", "latitude", "longitude", "pm25"]
+    frame = frame[ordered + [c for c in frame.columns if c not in ordered]]
+    return Readings(frame.reset_index(drop=True), issues, source)
+
+
+def _merge_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Average rows that share a location and timestamp (keeps the first name)."""
+    keys = ["location", "date"]
+    if not frame.duplicated(keys).any():
+        return frame.sort_values(keys, kind="stable")
+    numeric = [c for c in frame.columns if c not in (*keys, "name")]
+    merged = frame.groupby(keys, sort=True).agg({"name": "first", **dict.fromkeys(numeric, "mean")})
+    return merged.reset_index()
+
+
+def read_table(
+    path: str | Path | IO[str],
+    *,
+    location: str | None = None,
+    date: str | None = None,
+    target: str | None = None,
+    latitude: str | None = None,
+    longitude: str | None = None,
+    date_format: str | None = None,
+    sentinels: tuple[float, ...] = SENTINELS,
+) -> Readings:
+    """Read a CSV of readings or predictions (e.g. the blog's ``City,Date,Lat,Long,
+    Predicted_PM25,...``) into :class:`Readings`. A UTF-8 byte-order mark is fine."""
+    source = str(path) if isinstance(path, str | Path) else "<table>"
+    if isinstance(path, str | Path) and not Path(path).exists():
+        raise CastlabError("file not found", path=path, fix="check the path")
+    try:
+        raw = pd.read_csv(path, encoding="utf-8-sig", low_memory=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
+        raise CastlabError(
+            f"not a readable CSV: {str(error).splitlines()[0]}",
+            path=source,
+            fix="save it as comma-separated UTF-8 text with a header row",
+        ) from None
+    return tidy(
+        raw,
+        source=source,
+        location=location,
+        date=date,
+        target=target,
+        latitude=latitude,
+        longitude=longitude,
+        date_format=date_format,
+        sentinels=sentinels,
+    )
+
+
+def resample(readings: Readings, freq: str = "D", *, min_readings: int = 1) -> Readings:
+    """Average each location's readings per hour (``"h"``) or day (``"D"``).
+
+    A period keeps PM2.5 only when at least ``min_readings`` valid readings fall in it;
+    ``n_readings`` counts them.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"station": "S", "time": ["2020-01-01 00:10", "2020-01-01 00:40",
+    ...                   "2020-01-01 01:05"], "PM2.5": [10, 20, 7]})
+    >>> resample(tidy(f), "h").frame[["date", "pm25", "n_readings"]].values.tolist()
+    [[Timestamp('2020-01-01 00:00:00'), 15.0, 2], [Timestamp('2020-01-01 01:00:00'), 7.0, 1]]
+    """
+    if freq not in ("h", "D"):
+        raise CastlabError(f"unknown period {freq!r}", fix="use h (hourly) or D (daily)")
+    frame = readings.frame.copy()
+    frame["date"] = frame["date"].dt.floor(freq)
+    numeric = [c for c in frame.columns if c not in ("location", "name", "date", "n_readings")]
+    grouped = frame.groupby(["location", "date"], sort=True)
+    out = grouped.agg({"name": "first", **dict.fromkeys(numeric, "mean")})
+    out["n_readings"] = grouped["pm25"].count().astype(int)
+    out.loc[out["n_readings"] < min_readings, "pm25"] = np.nan
+    out = out.reset_index()
+    ordered = ["location", "name", "date", "latitude", "longitude", "pm25"]
+    out = out[ordered + [c for c in out.columns if c not in ordered]]
+    return Readings(out, dict(readings.issues), readings.source)

@@ -1,0 +1,235 @@
+"""Fit and score PM2.5 models for unseen locations: grouped CV, baselines, intervals, saving.
+
+:func:`evaluate` runs location-grouped cross-validation of the model and the baselines and
+returns every score; :func:`train` does that, fits the final model on all rows and writes
+the model folder with tables and figures; :func:`predict` applies a saved model.
+
+Examples
+--------
+>>> from castlab.airquality.synthetic import generate_locations
+>>> readings = generate_locations(n_locations=5, n_days=60, seed=0)
+>>> config = TrainConfig(model=ModelConfig(iterations=40, threads=1), adversarial=False)
+>>> result = evaluate(readings, config, progress=False)
+>>> list(result.metrics["method"])
+['lightgbm', 'global mean', 'monthly climatology', 'other locations, same time (IDW)']
+>>> bool(result.metrics.set_index("method").loc["lightgbm", "mae"] < 4)
+True
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from castlab.airquality.baselines import BASELINES, scores
+from castlab.airquality.data import Readings
+from castlab.airquality.model import ModelConfig, PM25Regressor, add_date_features
+from castlab.airquality.validation import adversarial_auc, location_folds, time_varying
+from castlab.core.artifacts import write_json, write_text
+from castlab.core.errors import CastlabError
+
+__all__ = ["Evaluation", "TrainConfig", "evaluate", "predict", "save_evaluation", "train"]
+
+_BOOKKEEPING = {"pm25", "n_readings"}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What to fit and how to score it."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    features: tuple[str, ...] = ()  # feature columns; empty = every numeric column
+    drop: tuple[str, ...] = ()  # columns never used as features (e.g. pm10, a near-copy)
+    date_features: bool = True  # add year, month, day of year (and hour for hourly data)
+    n_folds: int = 0  # 0 = leave one location out; k = k location groups
+    baselines: bool = True
+    adversarial: bool = True  # adversarial-validation AUC per fold
+    seed: int = 0
+
+
+@dataclass
+class Evaluation:
+    """Out-of-location scores of the model and the baselines."""
+
+    metrics: pd.DataFrame  # one row per method: mae, rmse, r2, n (+ coverage, width)
+    predictions: pd.DataFrame  # location, date, pm25, fold, one column per method, low, high
+    per_location: pd.DataFrame  # MAE of each method per location
+    adversarial: pd.DataFrame  # fold, held_out, auc
+    importance: pd.DataFrame  # feature, importance (mean share of gain over folds)
+    features: list[str]
+    seconds: float
+
+
+def feature_columns(readings: Readings, config: TrainConfig) -> list[str]:
+    """The model's input columns (checked to exist and be numeric)."""
+    frame = readings.frame
+    if config.features:
+        missing = [f for f in config.features if f not in frame.columns]
+        if missing:
+            raise CastlabError(
+                f"no feature column {', '.join(missing)} (columns: {', '.join(frame.columns)})",
+                path=readings.source or None,
+                fix="name existing columns with --feature",
+            )
+        chosen = list(config.features)
+    else:
+        chosen = [f for f in readings.features if f not in config.drop]
+    if config.date_features:
+        chosen += [f for f in ("year", "month", "day_of_year") if f not in chosen]
+        if (frame["date"].dt.hour != 0).any() and "hour" not in chosen:
+            chosen.append("hour")
+    return [f for f in chosen if f not in _BOOKKEEPING and f not in config.drop]
+
+
+def _labelled(readings: Readings, config: TrainConfig) -> tuple[pd.DataFrame, list[str]]:
+    frame = readings.frame
+    frame = frame[np.isfinite(frame["pm25"].to_numpy(dtype=float))].reset_index(drop=True)
+    if frame["location"].nunique() < 2:
+        raise CastlabError(
+            f"{frame['location'].nunique()} location with PM2.5 readings; need 2 or more",
+            path=readings.source or None,
+            fix="location-grouped validation needs several locations",
+        )
+    if config.date_features:
+        frame = add_date_features(frame)
+    return frame, feature_columns(readings, config)
+
+
+def _baseline_name(name: str, frame: pd.DataFrame) -> str:
+    if name.startswith("other") and frame[["latitude", "longitude"]].notna().all().all():
+        return f"{name} (IDW)"
+    return name
+
+
+def evaluate(
+    readings: Readings, config: TrainConfig = TrainConfig(), *, progress: bool = True
+) -> Evaluation:
+    """Location-grouped CV of the model and baselines on the rows that have PM2.5."""
+    from tqdm.auto import tqdm
+
+    start = time.perf_counter()
+    frame, features = _labelled(readings, config)
+    groups = frame["location"].to_numpy()
+    name = config.model.kind
+    preds = frame[["location", "date", "pm25"]].copy()
+    preds["fold"] = -1
+    for column in (name, "low", "high"):
+        preds[column] = np.nan
+    baseline_names = {b: _baseline_name(b, frame) for b in BASELINES} if config.baselines else {}
+    for column in baseline_names.values():
+        preds[column] = np.nan
+    drift_features = time_varying(frame, features)
+    adversarial, importance = [], []
+    folds = list(location_folds(groups, n_folds=config.n_folds, seed=config.seed))
+    for k, (train_rows, test_rows) in enumerate(tqdm(folds, desc="folds", disable=not progress)):
+        train_part, test_part = frame.iloc[train_rows], frame.iloc[test_rows]
+        model = PM25Regressor(config.model).fit(train_part[features], train_part["pm25"])
+        preds.loc[test_rows, "fold"] = k
+        preds.loc[test_rows, name] = model.predict(test_part[features])
+        if config.model.interval > 0:
+            low, high = model.predict_interval(test_part[features])
+            preds.loc[test_rows, "low"], preds.loc[test_rows, "high"] = low, high
+        importance.append(model.importance())
+        for baseline, column in baseline_names.items():
+            preds.loc[test_rows, column] = BASELINES[baseline](train_part, test_part)
+        if config.adversarial:
+            held = ", ".join(sorted(test_part["location"].unique()))
+            is_test = np.zeros(len(frame), dtype=bool)
+            is_test[test_rows] = True
+            auc = adversarial_auc(frame[drift_features], is_test, seed=config.seed)
+            adversarial.append({"fold": k, "held_out": held, "auc": auc})
+    methods = [name, *baseline_names.values()]
+    truth = preds["pm25"].to_numpy(dtype=float)
+    rows = []
+    for method in methods:
+        row = {"method": method, **scores(truth, preds[method].to_numpy(dtype=float))}
+        rows.append(row)
+    metrics = pd.DataFrame(rows)
+    if config.model.interval > 0:
+        inside = (preds["low"] <= preds["pm25"]) & (preds["pm25"] <= preds["high"])
+        metrics["coverage"] = [float(inside.mean()), *[np.nan] * len(baseline_names)]
+        metrics["width"] = [float((preds["high"] - preds["low"]).mean())] + [np.nan] * len(
+            baseline_names
+        )
+    per_location = preds.groupby("location")[methods].agg(
+        lambda column: float(np.nanmean(np.abs(column - preds.loc[column.index, "pm25"])))
+    )
+    mean_importance = pd.concat(importance, axis=1).mean(axis=1).sort_values(ascending=False)
+    return Evaluation(
+        metrics=metrics,
+        predictions=preds,
+        per_location=per_location.reset_index(),
+        adversarial=pd.DataFrame(adversarial, columns=["fold", "held_out", "auc"]),
+        importance=mean_importance.rename_axis("feature").reset_index(name="importance"),
+        features=features,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def save_evaluation(evaluation: Evaluation, out: str | Path, *, title: str = "") -> dict[str, Path]:
+    """Write the tables (CSV) and figures (PNG) of an evaluation into ``out``."""
+    from castlab.airquality import plots
+
+    out = Path(out)
+    paths = {
+        "metrics": write_text(out / "metrics.csv", evaluation.metrics.to_csv(index=False)),
+        "predictions": write_text(
+            out / "cv_predictions.csv", evaluation.predictions.to_csv(index=False)
+        ),
+        "per_location": write_text(
+            out / "per_location_mae.csv", evaluation.per_location.to_csv(index=False)
+        ),
+        "importance": write_text(out / "importance.csv", evaluation.importance.to_csv(index=False)),
+    }
+    if len(evaluation.adversarial):
+        paths["adversarial"] = write_text(
+            out / "adversarial.csv", evaluation.adversarial.to_csv(index=False)
+        )
+    paths["metrics_png"] = plots.plot_metrics(evaluation.metrics, out / "metrics.png", title=title)
+    paths["importance_png"] = plots.plot_importance(evaluation.importance, out / "importance.png")
+    paths["residuals_png"] = plots.plot_residuals(
+        evaluation.predictions, evaluation.metrics["method"].iloc[0], out / "residuals.png"
+    )
+    return paths
+
+
+def train(
+    readings: Readings, config: TrainConfig, out: str | Path, *, progress: bool = True
+) -> tuple[Evaluation, dict[str, Path]]:
+    """Evaluate with grouped CV, fit on every labelled row, save model + tables + figures."""
+    out = Path(out)
+    evaluation = evaluate(readings, config, progress=progress)
+    frame, features = _labelled(readings, config)
+    model = PM25Regressor(config.model).fit(frame[features], frame["pm25"])
+    extra = {
+        "train": asdict(replace(config, features=tuple(features))),
+        "rows": len(frame),
+        "locations": sorted(frame["location"].unique()),
+        "cv_metrics": evaluation.metrics.to_dict(orient="records"),
+        "cv_seconds": evaluation.seconds,
+    }
+    model.save(out / "model", extra=extra)
+    paths = save_evaluation(evaluation, out, title=f"{readings.source or 'table'}")
+    paths["model"] = out / "model"
+    write_json(out / "train_config.json", config)
+    return evaluation, paths
+
+
+def predict(model_dir: str | Path, readings: Readings) -> pd.DataFrame:
+    """Predict PM2.5 (and the interval, when saved) for every row of ``readings``."""
+    model, config = PM25Regressor.load(model_dir)
+    frame = readings.frame
+    train_config = config.get("train", {})
+    if train_config.get("date_features", True):
+        frame = add_date_features(frame)
+    out = readings.frame[["location", "name", "date", "latitude", "longitude"]].copy()
+    out["predicted_pm25"] = model.predict(frame)
+    if "low" in model.models_:
+        out["low"], out["high"] = model.predict_interval(frame)
+    if readings.frame["pm25"].notna().any():
+        out["pm25"] = readings.frame["pm25"]
+    return out

@@ -1,0 +1,73 @@
+"""The offline dashboard: summaries, no network references, WHO lines, static PNGs."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+import pytest
+
+from castlab.airquality.dashboard import location_summary, write_dashboard
+from castlab.airquality.data import Readings, read_table
+from castlab.airquality.synthetic import generate_predictions
+
+from .conftest import ZA_PREDICTIONS
+
+
+def test_summary_counts_days_over_the_guideline():
+    frame = pd.DataFrame(
+        {
+            "location": ["A"] * 4 + ["B"] * 2,
+            "name": ["A"] * 4 + ["B"] * 2,
+            "date": pd.to_datetime(
+                ["2020-01-01", "2020-01-02", "2020-01-03", "2020-01-04"] * 1
+                + ["2020-01-01", "2020-01-02"]
+            ),
+            "latitude": 0.0,
+            "longitude": 0.0,
+            "pm25": [10, 15, 16, 40, 3, 4],
+        }
+    )
+    summary = location_summary(frame).set_index("location")
+    assert summary.loc["A", "days_over_15"] == 2  # 15 itself meets the guideline
+    assert summary.loc["A", "rank"] == 1 and summary.loc["B", "days_over_15"] == 0
+    assert summary.loc["B", "times_annual_guideline"] == pytest.approx(0.7)
+
+
+def test_dashboard_is_self_contained(tmp_path):
+    table = generate_predictions(n_cities=5, n_days=60)
+    readings = read_table(io.StringIO(table.to_csv(index=False)))
+    paths = write_dashboard(readings, tmp_path, title="test")
+    page = paths["html"].read_text()
+    assert not re.search(r"<script[^>]+src=", page)  # plotly.js is inline
+    assert "PlotlyGeoAssets" in page  # the world outline plotly.js would fetch is stubbed
+    assert "Middelburg (" in page and "WHO 24-h guideline 15" in page
+    assert "days &gt; 15" in page
+    summary = pd.read_csv(paths["summary"])
+    assert len(summary) == 5 and summary["mean_pm25"].is_monotonic_decreasing
+    for key in ("timeseries_png", "map_png", "ranking_png"):
+        assert paths[key].stat().st_size > 10_000
+
+
+def test_hourly_input_is_averaged_to_days(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "location": "S",
+            "name": "S",
+            "date": pd.date_range("2020-01-01", periods=48, freq="h"),
+            "latitude": 1.0,
+            "longitude": 36.0,
+            "pm25": [20.0] * 24 + [10.0] * 24,
+        }
+    )
+    paths = write_dashboard(Readings(frame), tmp_path)
+    summary = pd.read_csv(paths["summary"])
+    assert summary["days"].iloc[0] == 2 and summary["days_over_15"].iloc[0] == 1
+
+
+@pytest.mark.skipif(not ZA_PREDICTIONS.exists(), reason="shared data absent")
+def test_real_za_dashboard(tmp_path):
+    paths = write_dashboard(read_table(ZA_PREDICTIONS), tmp_path)
+    summary = pd.read_csv(paths["summary"])
+    assert len(summary) == 72 and summary["days"].sum() == 41_688
