@@ -17,6 +17,7 @@ navigation = st.navigation(
         st.Page(PAGES / "sentiment.py", title="Sentiment", url_path="sentiment"),
         st.Page(PAGES / "imbalance.py", title="Imbalance", url_path="imbalance"),
         st.Page(PAGES / "lifelog.py", title="Lifelog", url_path="lifelog"),
+        st.Page(PAGES / "airquality.py", title="Air quality", url_path="airquality"),
     ]
 )
 navigation.run()

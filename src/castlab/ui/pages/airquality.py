@@ -1,0 +1,78 @@
+"""Air-quality page: upload PM2.5 predictions or measurements (or use a generated example),
+then a time series for a chosen location, a map of averages and a ranking."""
+
+import streamlit as st
+
+from castlab.ui.common import save_upload, show_errors, work_dir
+
+st.title("Air quality")
+st.caption(
+    "PM2.5 per place and day: the blog's City,Date,Lat,Long,Predicted_PM25 format, any table "
+    "with location, date and PM2.5 columns, or a sensors.AFRICA export. Lines: WHO 2021 "
+    "guidelines (24-hour 15 µg/m³, annual 5 µg/m³)."
+)
+
+upload = st.file_uploader("CSV table", type=["csv"])
+use_example = st.checkbox(
+    "Use a generated example (8 towns, two named Middelburg)", value=upload is None
+)
+location_column = st.text_input("Location column (empty: found by name)", value="")
+target_column = st.text_input("PM2.5 column (empty: found by name)", value="")
+
+
+def load() -> None:
+    from castlab.airquality.dashboard import daily, location_summary
+    from castlab.airquality.plots import plot_average_map
+    from castlab.airquality.readers import ReadConfig, load
+    from castlab.core.errors import CastlabError
+
+    with work_dir() as folder:
+        if use_example:
+            from castlab.airquality.synthetic import generate_predictions
+
+            path = folder / "example.csv"
+            generate_predictions(n_cities=8, n_days=365).to_csv(path, index=False)
+        else:
+            if upload is None:
+                raise CastlabError("no file uploaded", fix="upload a CSV or tick the example")
+            path = save_upload(upload, folder, suffixes=(".csv",))
+        config = ReadConfig(location=location_column or None, target=target_column or None)
+        readings = load(path, config)
+        frame = daily(readings)
+        summary = location_summary(frame)
+        map_png = plot_average_map(summary, folder / "map.png").read_bytes()
+    st.session_state["airquality"] = {
+        "frame": frame,
+        "summary": summary,
+        "map": map_png,
+        "note": readings.summary(),
+    }
+
+
+if st.button("Show dashboard", type="primary"):
+    show_errors(load)
+
+state = st.session_state.get("airquality")
+if state is not None:
+    from castlab.airquality.dashboard import timeseries_figure
+
+    summary = state["summary"]
+    st.caption(state["note"])
+    chosen = st.selectbox("Location (highest mean first)", list(summary["location"]))
+    window = st.slider("Rolling mean (days)", 1, 60, 7)
+    st.plotly_chart(
+        timeseries_figure(state["frame"], locations=[chosen], window=window),
+        config={"displaylogo": False},
+    )
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Map of averages")
+        st.image(state["map"])
+    with right:
+        st.subheader("Ranking and days over the WHO 24-hour guideline")
+        st.dataframe(
+            summary[
+                ["rank", "location", "days", "mean_pm25", "days_over_15", "share_over_15"]
+            ].round(2),
+            hide_index=True,
+        )
