@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from castlab.airquality.cli import app as airquality_app
+from castlab.art.cli import app as art_app
 from castlab.core.errors import CastlabError
 from castlab.imbalance.cli import app as imbalance_app
 from castlab.lifelog.cli import app as lifelog_app
@@ -37,6 +38,7 @@ app.add_typer(imbalance_app, name="imbalance")
 app.add_typer(proteins_app, name="proteins")
 app.add_typer(sentiment_app, name="sentiment")
 app.add_typer(airquality_app, name="airquality")
+app.add_typer(art_app, name="art")
 
 
 @app.command()

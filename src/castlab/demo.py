@@ -23,6 +23,7 @@ DOMAIN_DEMOS: dict[str, tuple[str, str]] = {
     "proteins": ("castlab.proteins.demo", "Protein families from sequence: LMs, CNN, alignment."),
     "sentiment": ("castlab.sentiment.demo", "Post sentiment per author and per capital city."),
     "airquality": ("castlab.airquality.demo", "PM2.5 for sites with no sensor; a dashboard."),
+    "art": ("castlab.art.demo", "Images made by optimisation: pixels, Fourier, strokes, style."),
 }
 
 

@@ -1,0 +1,112 @@
+"""Art page: pick or upload an image, a parameterisation and goals; watch it converge live."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from castlab.ui.common import save_upload, show_errors, work_dir
+
+st.title("Art")
+st.caption(
+    "Images made by optimisation, with the same code as `castlab art paint`: a "
+    "parameterisation is updated step by step until the picture meets weighted goals."
+)
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+SOURCES = ["sample:china", "sample:flower", "upload", "path on this machine"]
+
+mode = st.radio("What to make", ["Copy a target image", "Style transfer"], horizontal=True)
+style_mode = mode == "Style transfer"
+left, right = st.columns(2)
+with left:
+    first_label = "Content image" if style_mode else "Target image"
+    first_source = st.selectbox(first_label, SOURCES, index=0)
+    first_upload = st.file_uploader(f"{first_label} upload", type=[s[1:] for s in IMAGE_SUFFIXES])
+    first_path = st.text_input(f"{first_label} path", value="")
+with right:
+    if style_mode:
+        second_source = st.selectbox("Style image", SOURCES, index=1)
+        second_upload = st.file_uploader("Style upload", type=[s[1:] for s in IMAGE_SUFFIXES])
+        second_path = st.text_input("Style path", value="")
+    param = st.selectbox(
+        "Parameterisation",
+        ["pixels", "fourier", "siren", "cppn", "strokes", "palette"],
+        index=0 if style_mode else 1,
+    )
+    default_goals = "content=1, style=5" if style_mode else "mse=1"
+    goals_text = st.text_input("Goals (name=weight, comma-separated)", value=default_goals)
+size = st.slider("Size (pixels)", 32, 256, 96, 16)
+steps = st.slider("Steps", 10, 500, 100, 10)
+strokes = st.slider("Brush strokes (strokes only)", 10, 400, 100, 10)
+
+
+def _image(source: str, upload, typed: str, folder: Path, role: str) -> str:  # type: ignore[no-untyped-def]
+    from castlab.core.errors import CastlabError
+
+    if source.startswith("sample:"):
+        return source
+    if source == "upload":
+        if upload is None:
+            raise CastlabError(f"no {role} image uploaded", fix="upload one or pick a sample")
+        return str(save_upload(upload, folder, suffixes=IMAGE_SUFFIXES))
+    if not typed.strip():
+        raise CastlabError(f"no {role} image path given", fix="type a path or pick a sample")
+    return typed.strip()
+
+
+def paint_page() -> None:
+    from castlab.art.goals import parse_goal
+    from castlab.art.optimise import Step
+    from castlab.art.run import ArtConfig, paint
+
+    goals = tuple(parse_goal(part) for part in goals_text.split(",") if part.strip())
+    with work_dir() as folder:
+        first = _image(
+            first_source, first_upload, first_path, folder, first_label.split()[0].lower()
+        )
+        images = {"content": first} if style_mode else {"target": first}
+        if style_mode:
+            images["style"] = _image(second_source, second_upload, second_path, folder, "style")
+        config = ArtConfig(
+            param=param,
+            goals=goals,
+            init="content" if style_mode and param in ("pixels", "fourier") else None,
+            strokes=strokes,
+            size=size,
+            steps=steps,
+            frames=min(steps, 30),
+            **images,
+        )
+        bar = st.progress(0.0, text="Painting...")
+        live = st.empty()
+
+        def show(state: Step) -> None:
+            bar.progress(state.step / state.steps, text=f"step {state.step}: loss {state.loss:.4g}")
+            if state.frame is not None:
+                live.image(state.frame, caption=f"step {state.step}", width=320)
+
+        notes: list[str] = []
+        result = paint(config, folder / "run", report=notes.append, callback=show)
+        bar.empty()
+        for note in notes:
+            st.info(note)
+        live.image(str(result.paths["image"]), caption="best image", width=320)
+        summary = result.summary
+        line = f"Best loss {summary['best_loss']:.4g} at step {summary['best_step']}"
+        if "psnr" in summary:
+            line += (
+                f"; PSNR {summary['psnr']:.2f} dB, SSIM {summary['ssim']:.3f} against the target"
+            )
+        st.success(f"{line} ({summary['steps_per_second']:.1f} steps/s).")
+        st.image(str(result.paths["loss"]), caption="Loss per step")
+        st.download_button(
+            "Download PNG", result.paths["image"].read_bytes(), "art.png", "image/png"
+        )
+        st.download_button("Download GIF", result.paths["gif"].read_bytes(), "art.gif", "image/gif")
+        st.download_button(
+            "Download config (JSON)", result.paths["config"].read_bytes(), "config.json"
+        )
+
+
+if st.button("Paint", type="primary"):
+    show_errors(paint_page)
