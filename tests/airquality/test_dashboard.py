@@ -71,3 +71,13 @@ def test_real_za_dashboard(tmp_path):
     paths = write_dashboard(read_table(ZA_PREDICTIONS), tmp_path)
     summary = pd.read_csv(paths["summary"])
     assert len(summary) == 72 and summary["days"].sum() == 41_688
+
+
+def test_outline_map_needs_no_geo_layer():
+    from castlab.airquality.maps import outline_map_figure
+
+    table = generate_predictions(n_cities=3, n_days=10)
+    summary = location_summary(read_table(io.StringIO(table.to_csv(index=False))).frame)
+    figure = outline_map_figure(summary)
+    assert [trace.type for trace in figure.data] == ["scatter", "scatter"]
+    assert len(figure.data[1].x) == 3 and None in figure.data[0].x  # outlines, then sites

@@ -12,6 +12,7 @@ MODULES = [
     "baselines",
     "dashboard",
     "data",
+    "maps",
     "model",
     "plots",
     "readers",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from castlab.airquality.data import Readings
@@ -88,3 +89,33 @@ def test_bad_features_and_single_location(planted):
     one = Readings(planted.frame[planted.frame["location"] == planted.locations[0]])
     with pytest.raises(CastlabError, match="need 2 or more"):
         evaluate(one, TrainConfig(), progress=False)
+
+
+def test_neighbour_feature_model_and_prediction_for_a_site_without_readings(planted, tmp_path):
+    config = TrainConfig(
+        model=ModelConfig(iterations=40, interval=0), neighbours=True, adversarial=False
+    )
+    evaluation, paths = train(planted, config, tmp_path, progress=False)
+    assert evaluation.metrics["method"].iloc[0] == "lightgbm + neighbours"
+    assert "neighbour_pm25" in evaluation.features
+    frame = planted.frame.copy()
+    hidden = frame["location"] == planted.locations[0]
+    truth = frame.loc[hidden, "pm25"].to_numpy()
+    frame.loc[hidden, "pm25"] = np.nan  # the site to predict has no sensor
+    table = predict(paths["model"], Readings(frame))
+    assert np.isfinite(table["predicted_pm25"]).all()
+    assert np.mean(np.abs(table.loc[hidden, "predicted_pm25"].to_numpy() - truth)) < 4
+
+
+def test_neighbour_feature_never_uses_the_rows_own_location():
+    from castlab.airquality.baselines import neighbour_feature
+
+    frame = pd.DataFrame(
+        {
+            "location": ["A", "B", "C"],
+            "date": pd.to_datetime(["2020-01-01"] * 3),
+            "pm25": [10.0, 1000.0, 20.0],
+        }
+    )
+    values = neighbour_feature(frame, frame)
+    assert values.tolist() == [510.0, 15.0, 505.0]

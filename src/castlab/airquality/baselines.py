@@ -31,6 +31,7 @@ __all__ = [
     "global_mean",
     "haversine_km",
     "monthly_climatology",
+    "neighbour_feature",
     "other_locations",
     "scores",
 ]
@@ -106,6 +107,19 @@ def other_locations(train: pd.DataFrame, test: pd.DataFrame, *, power: float = 2
         norm = (present * weights).sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             out[rows] = np.where(norm > 0, total / norm, np.nan)
+    return out
+
+
+def neighbour_feature(frame: pd.DataFrame, reference: pd.DataFrame) -> np.ndarray:
+    """For each row of ``frame``: :func:`other_locations` over ``reference``'s readings at the
+    same time, never using the row's own location (a feature for a model, see
+    :class:`castlab.airquality.train.TrainConfig`'s ``neighbours``)."""
+    out = np.full(len(frame), np.nan)
+    labelled = reference[np.isfinite(reference["pm25"].to_numpy(dtype=float))]
+    for location, rows in frame.groupby("location", sort=False).indices.items():
+        others = labelled[labelled["location"] != location]
+        if len(others):
+            out[rows] = other_locations(others, frame.iloc[rows])
     return out
 
 

@@ -79,6 +79,9 @@ def train(
     ] = None,
     baselines: Annotated[bool, typer.Option(help="Score the baselines too.")] = True,
     adversarial: Annotated[bool, typer.Option(help="Adversarial-validation AUC per fold.")] = True,
+    neighbours: Annotated[
+        bool, typer.Option(help="Add the other locations' same-time PM2.5 (IDW) as a feature.")
+    ] = False,
     fmt: Annotated[
         str, typer.Option("--format", help="auto | table | beijing | sensors-africa.")
     ] = "auto",
@@ -115,6 +118,7 @@ def train(
         n_folds=folds,
         baselines=baselines,
         adversarial=adversarial,
+        neighbours=neighbours,
         seed=seed,
     )
     evaluation, paths = fit(readings, config, out)

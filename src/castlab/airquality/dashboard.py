@@ -18,35 +18,22 @@ from __future__ import annotations
 
 import html
 import json
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from castlab.airquality.data import Readings, resample
+from castlab.airquality.maps import EMPTY_WORLD, map_figure
 from castlab.airquality.plots import WHO_ANNUAL, WHO_DAILY
 from castlab.core.artifacts import write_text
 
 __all__ = [
-    "country_outlines",
     "daily",
     "location_summary",
-    "map_figure",
     "timeseries_figure",
     "write_dashboard",
 ]
-
-# plotly.js fetches a world topojson from a CDN for coastlines; an empty one stops that
-_EMPTY_WORLD = {
-    "type": "Topology",
-    "arcs": [],
-    "objects": {
-        name: {"type": "GeometryCollection", "geometries": []}
-        for name in ("coastlines", "land", "ocean", "lakes", "rivers", "countries", "subunits")
-    },
-}
 
 
 def daily(readings: Readings) -> pd.DataFrame:
@@ -76,59 +63,6 @@ def location_summary(frame: pd.DataFrame, *, value: str = "pm25") -> pd.DataFram
     summary = summary.sort_values("mean_pm25", ascending=False).reset_index()
     summary.insert(0, "rank", np.arange(1, len(summary) + 1))
     return summary
-
-
-@lru_cache(maxsize=1)
-def _country_geometries() -> tuple[dict[str, Any], ...]:
-    from countryinfo import CountryInfo
-
-    shapes = []
-    for info in CountryInfo.all().values():
-        for feature in (info.get("geoJSON") or {}).get("features", []):
-            if feature.get("geometry"):
-                shapes.append(feature["geometry"])
-    return tuple(shapes)
-
-
-def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
-    polygons = (
-        [geometry["coordinates"]]
-        if geometry["type"] == "Polygon"
-        else geometry["coordinates"]
-        if geometry["type"] == "MultiPolygon"
-        else []
-    )
-    return [polygon[0] for polygon in polygons]
-
-
-def country_outlines(box: tuple[float, float, float, float]) -> list[list[list[float]]]:
-    """Outer rings ``[[lon, lat], ...]`` of the countries that overlap ``box``
-    (``(west, south, east, north)`` in degrees), from countryinfo (offline).
-
-    Examples
-    --------
-    >>> len(country_outlines((16, -35, 33, -22))) >= 3  # South Africa and neighbours
-    True
-    """
-    west, south, east, north = box
-    rings = []
-    for geometry in _country_geometries():
-        for ring in _rings(geometry):
-            points = np.asarray(ring, dtype=float)[:, :2]
-            if (
-                points[:, 0].max() >= west
-                and points[:, 0].min() <= east
-                and points[:, 1].max() >= south
-                and points[:, 1].min() <= north
-            ):
-                rings.append(points.tolist())
-    return rings
-
-
-def _clockwise(ring: list[list[float]]) -> list[list[float]]:
-    x, y = np.asarray(ring, dtype=float).T
-    area = float(np.sum(x[:-1] * y[1:] - x[1:] * y[:-1]) / 2)
-    return ring[::-1] if area > 0 else ring  # d3-geo (plotly.js) wants clockwise outer rings
 
 
 def timeseries_figure(frame: pd.DataFrame, *, locations: list[str] | None = None, window: int = 7):  # type: ignore[no-untyped-def]
@@ -198,76 +132,6 @@ def timeseries_figure(frame: pd.DataFrame, *, locations: list[str] | None = None
     return figure
 
 
-def map_figure(summary: pd.DataFrame):  # type: ignore[no-untyped-def]
-    """A plotly geo map: a dot per location coloured by its mean, over country outlines."""
-    import plotly.graph_objects as go
-
-    located = summary.dropna(subset=["latitude", "longitude"])
-    figure = go.Figure()
-    if len(located) == 0:
-        return figure
-    box = (
-        located["longitude"].min() - 3,
-        located["latitude"].min() - 3,
-        located["longitude"].max() + 3,
-        located["latitude"].max() + 3,
-    )
-    features = [
-        {
-            "type": "Feature",
-            "id": str(k),
-            "properties": {},
-            "geometry": {"type": "Polygon", "coordinates": [_clockwise(ring)]},
-        }
-        for k, ring in enumerate(country_outlines(box))
-    ]
-    figure.add_trace(
-        go.Choropleth(
-            geojson={"type": "FeatureCollection", "features": features},
-            locations=[f["id"] for f in features],
-            z=[0.0] * len(features),
-            featureidkey="id",
-            colorscale=[[0, "#eeeeee"], [1, "#eeeeee"]],
-            showscale=False,
-            hoverinfo="skip",
-            marker={"line": {"color": "#999999", "width": 0.6}},
-        )
-    )
-    hover = [
-        f"{r.location}<br>mean {r.mean_pm25:.1f} µg/m³<br>{r.days_over_15} of {r.days} days over 15"
-        for r in located.itertuples()
-    ]
-    figure.add_trace(
-        go.Scattergeo(
-            lon=located["longitude"].tolist(),
-            lat=located["latitude"].tolist(),
-            text=hover,
-            hoverinfo="text",
-            mode="markers",
-            marker={
-                "color": located["mean_pm25"].round(2).tolist(),
-                "colorscale": "YlOrRd",
-                "size": 10,
-                "line": {"width": 0.6, "color": "black"},
-                "colorbar": {"title": {"text": "mean µg/m³"}},
-            },
-            showlegend=False,
-        )
-    )
-    figure.update_geos(
-        showcoastlines=False,
-        showland=False,
-        showframe=False,
-        projection_type="mercator",
-        lonaxis_range=[box[0], box[2]],
-        lataxis_range=[box[1], box[3]],
-    )
-    figure.update_layout(
-        title="Mean PM2.5 by location", height=520, margin={"l": 0, "r": 0, "t": 40, "b": 0}
-    )
-    return figure
-
-
 def _table_html(summary: pd.DataFrame) -> str:
     head = (
         "<tr><th>rank</th><th>location</th><th>days</th><th>mean</th><th>median</th>"
@@ -317,7 +181,7 @@ def write_dashboard(
     page = (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<style>{_STYLE}</style>"
-        f"<script>window.PlotlyGeoAssets={{topojson:{{world_110m:{json.dumps(_EMPTY_WORLD)}}}}};</script>"
+        f"<script>window.PlotlyGeoAssets={{topojson:{{world_110m:{json.dumps(EMPTY_WORLD)}}}}};</script>"
         f"<script>{get_plotlyjs()}</script></head><body><h1>{html.escape(title)}</h1>"
         f"<p>{html.escape(intro)}</p><h2>Time series</h2>{series}<h2>Map of averages</h2>{geo}"
         f"<h2>Ranking and days over the 24-hour guideline</h2>{_table_html(summary)}</body></html>"

@@ -77,7 +77,7 @@ def plot_average_map(
     from matplotlib.collections import PatchCollection
     from matplotlib.patches import Polygon
 
-    from castlab.airquality.dashboard import country_outlines
+    from castlab.airquality.maps import country_outlines
 
     plt = pyplot()
     located = averages.dropna(subset=["latitude", "longitude"])

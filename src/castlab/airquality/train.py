@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from castlab.airquality.baselines import BASELINES, scores
+from castlab.airquality.baselines import BASELINES, neighbour_feature, scores
 from castlab.airquality.data import Readings
 from castlab.airquality.model import ModelConfig, PM25Regressor, add_date_features
 from castlab.airquality.validation import adversarial_auc, location_folds, time_varying
@@ -35,6 +35,7 @@ from castlab.core.errors import CastlabError
 __all__ = ["Evaluation", "TrainConfig", "evaluate", "predict", "save_evaluation", "train"]
 
 _BOOKKEEPING = {"pm25", "n_readings"}
+NEIGHBOUR = "neighbour_pm25"  # the feature added by TrainConfig.neighbours
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class TrainConfig:
     n_folds: int = 0  # 0 = leave one location out; k = k location groups
     baselines: bool = True
     adversarial: bool = True  # adversarial-validation AUC per fold
+    # add "neighbour_pm25", the same-time IDW mean of the other locations' readings, as a
+    # feature: for places near a sensor network (computed inside each fold, no leakage)
+    neighbours: bool = False
     seed: int = 0
 
 
@@ -82,6 +86,8 @@ def feature_columns(readings: Readings, config: TrainConfig) -> list[str]:
         chosen += [f for f in ("year", "month", "day_of_year") if f not in chosen]
         if (frame["date"].dt.hour != 0).any() and "hour" not in chosen:
             chosen.append("hour")
+    if config.neighbours and NEIGHBOUR not in chosen:
+        chosen.append(NEIGHBOUR)
     return [f for f in chosen if f not in _BOOKKEEPING and f not in config.drop]
 
 
@@ -114,7 +120,7 @@ def evaluate(
     start = time.perf_counter()
     frame, features = _labelled(readings, config)
     groups = frame["location"].to_numpy()
-    name = config.model.kind
+    name = config.model.kind + (" + neighbours" if config.neighbours else "")
     preds = frame[["location", "date", "pm25"]].copy()
     preds["fold"] = -1
     for column in (name, "low", "high"):
@@ -122,11 +128,14 @@ def evaluate(
     baseline_names = {b: _baseline_name(b, frame) for b in BASELINES} if config.baselines else {}
     for column in baseline_names.values():
         preds[column] = np.nan
-    drift_features = time_varying(frame, features)
+    drift_features = time_varying(frame, [f for f in features if f != NEIGHBOUR])
     adversarial, importance = [], []
     folds = list(location_folds(groups, n_folds=config.n_folds, seed=config.seed))
     for k, (train_rows, test_rows) in enumerate(tqdm(folds, desc="folds", disable=not progress)):
         train_part, test_part = frame.iloc[train_rows], frame.iloc[test_rows]
+        if config.neighbours:  # from training locations only, never a row's own location
+            train_part = train_part.assign(**{NEIGHBOUR: neighbour_feature(train_part, train_part)})
+            test_part = test_part.assign(**{NEIGHBOUR: neighbour_feature(test_part, train_part)})
         model = PM25Regressor(config.model).fit(train_part[features], train_part["pm25"])
         preds.loc[test_rows, "fold"] = k
         preds.loc[test_rows, name] = model.predict(test_part[features])
@@ -204,6 +213,8 @@ def train(
     out = Path(out)
     evaluation = evaluate(readings, config, progress=progress)
     frame, features = _labelled(readings, config)
+    if config.neighbours:
+        frame[NEIGHBOUR] = neighbour_feature(frame, frame)
     model = PM25Regressor(config.model).fit(frame[features], frame["pm25"])
     extra = {
         "train": asdict(replace(config, features=tuple(features))),
@@ -220,12 +231,17 @@ def train(
 
 
 def predict(model_dir: str | Path, readings: Readings) -> pd.DataFrame:
-    """Predict PM2.5 (and the interval, when saved) for every row of ``readings``."""
+    """Predict PM2.5 (and the interval, when saved) for every row of ``readings``.
+
+    A model trained with ``neighbours`` takes ``neighbour_pm25`` from the table's own PM2.5
+    readings at the other locations (rows without PM2.5 are the places to predict)."""
     model, config = PM25Regressor.load(model_dir)
     frame = readings.frame
     train_config = config.get("train", {})
     if train_config.get("date_features", True):
         frame = add_date_features(frame)
+    if NEIGHBOUR in model.features_ and NEIGHBOUR not in frame:
+        frame = frame.assign(**{NEIGHBOUR: neighbour_feature(frame, frame)})
     out = readings.frame[["location", "name", "date", "latitude", "longitude"]].copy()
     out["predicted_pm25"] = model.predict(frame)
     if "low" in model.models_:

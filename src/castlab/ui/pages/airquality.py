@@ -22,7 +22,6 @@ target_column = st.text_input("PM2.5 column (empty: found by name)", value="")
 
 def load() -> None:
     from castlab.airquality.dashboard import daily, location_summary
-    from castlab.airquality.plots import plot_average_map
     from castlab.airquality.readers import ReadConfig, load
     from castlab.core.errors import CastlabError
 
@@ -40,11 +39,9 @@ def load() -> None:
         readings = load(path, config)
         frame = daily(readings)
         summary = location_summary(frame)
-        map_png = plot_average_map(summary, folder / "map.png").read_bytes()
     st.session_state["airquality"] = {
         "frame": frame,
         "summary": summary,
-        "map": map_png,
         "note": readings.summary(),
     }
 
@@ -55,6 +52,7 @@ if st.button("Show dashboard", type="primary"):
 state = st.session_state.get("airquality")
 if state is not None:
     from castlab.airquality.dashboard import timeseries_figure
+    from castlab.airquality.maps import outline_map_figure
 
     summary = state["summary"]
     st.caption(state["note"])
@@ -67,7 +65,7 @@ if state is not None:
     left, right = st.columns(2)
     with left:
         st.subheader("Map of averages")
-        st.image(state["map"])
+        st.plotly_chart(outline_map_figure(summary), config={"displaylogo": False})
     with right:
         st.subheader("Ranking and days over the WHO 24-hour guideline")
         st.dataframe(
