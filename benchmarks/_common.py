@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from castlab.core.artifacts import write_text
+from castlab.core.report import markdown_table  # the one table writer, shared with the library
 
 __all__ = ["RESULTS", "SHARED", "command_line", "machine", "markdown_table", "write_page"]
 
@@ -60,36 +61,17 @@ def machine(extra: Sequence[str] = ()) -> str:
 
 
 def command_line() -> str:
-    """The exact command that ran this script, quoted so it can be pasted."""
-    return shlex.join(["python", *sys.argv])
+    """The exact command that ran this script, quoted so it can be pasted.
 
-
-def _cell(value: object, digits: int) -> str:
-    if isinstance(value, float | np.floating):
-        if np.isnan(value):
-            return "-"
-        if value != 0 and abs(value) < 10 ** (-digits):
-            return f"{value:.{digits}g}"
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
-    """A pipe table of ``frame`` (no tabulate dependency).
-
-    Examples
-    --------
-    >>> print(markdown_table(pd.DataFrame({"a": [1], "b": [0.5]}), digits=2), end="")
-    | a | b |
-    |---|---|
-    | 1 | 0.50 |
+    The thread limit and niceness it really ran with come first: under
+    ``OMP_NUM_THREADS=1 nice -n 10`` the line starts with those words.
     """
-    head = "| " + " | ".join(map(str, frame.columns)) + " |\n|" + "---|" * len(frame.columns) + "\n"
-    rows = (
-        "| " + " | ".join(_cell(v, digits) for v in row) + " |\n"
-        for row in frame.itertuples(index=False)
-    )
-    return head + "".join(rows)
+    words = []
+    if os.environ.get("OMP_NUM_THREADS"):
+        words.append(f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}")
+    if os.nice(0) > 0:
+        words += ["nice", "-n", str(os.nice(0))]
+    return " ".join([*words, shlex.join(["python", *sys.argv])])
 
 
 def write_page(path: str | Path, title: str, sections: Sequence[str]) -> Path:

@@ -22,16 +22,12 @@ Parts:
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+from _common import RESULTS, SHARED, markdown_table, write_page
 
 from castlab.imbalance.compare import (
     CompareConfig,
@@ -43,34 +39,10 @@ from castlab.imbalance.data import load_table, load_unlabelled
 from castlab.imbalance.model import MODELS, ModelConfig
 from castlab.imbalance.plots import reliability_plot, strategy_bars
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "financial-inclusion-africa"
-RESULTS = ROOT / "docs" / "results"
+DATA = SHARED / "financial-inclusion-africa"
 RE_SAMPLING = ("under", "over", "smote", "smote_under")
 #: the blog's own numbers (its competition data and validation; for orientation only)
 BLOG = {"under": 0.556998, "weights": 0.559395, "smote_under": 0.579939, "none": 0.674555}
-
-
-def _machine() -> str:
-    text = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-    model = next(
-        (ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith("Model name")),
-        platform.processor() or "unknown CPU",
-    )
-    return f"{model}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}"
-
-
-def _md(frame: pd.DataFrame, digits: int = 4) -> str:
-    def cell(value: object) -> str:
-        if isinstance(value, float | np.floating):
-            return "" if np.isnan(value) else f"{value:.{digits}f}"
-        return str(value)
-
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
-    lines += [
-        "| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)
-    ]
-    return "\n".join(lines)
 
 
 def _pm(mean: float, std: float) -> str:
@@ -201,13 +173,7 @@ def main() -> None:
         em_all.groupby(["model", "target_share"])["estimated_prior"].mean().to_numpy(),
     )
     other_table = other.summary[["strategy", "log_loss_mean", "log_loss_std", "brier_mean"]]
-    command = "python benchmarks/imbalance.py" + (
-        " " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""
-    )
     lines = [
-        "# imbalance: strategies for an imbalanced training set, re-balanced test set",
-        "",
-        f"- Command: `{command}` (repository root, `.venv` active, `OMP_NUM_THREADS=1`)",
         (
             f"- Data: `../shared/data/financial-inclusion-africa/Train.csv`, {len(table.target)} "
             f"rows, target `bank_account`, positive `Yes` ({table.prior[1]:.1%}), `uniqueid` dropped; "
@@ -223,8 +189,7 @@ def main() -> None:
             for n, c in configs.items()
         )
         + f"; {args.threads} thread(s).",
-        f"- Machine: {_machine()}",
-        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; total run time {seconds / 60:.1f} min",
+        f"- Total run time {seconds / 60:.1f} min",
         "",
         "## Log loss at 50/50 validation (mean ± std over folds)",
         "",
@@ -235,18 +200,15 @@ def main() -> None:
             "competition's numbers (different data and split), for orientation only."
         ),
         "",
-        _md(grid),
-        "",
+        markdown_table(grid, 4),
         "![log loss](imbalance/log_loss.png)",
         "",
         "### Target: prior-shift correction no worse than the best re-sampling strategy",
         "",
-        _md(pd.DataFrame(verdict)),
-        "",
+        markdown_table(pd.DataFrame(verdict), 4),
         "### All metrics",
         "",
-        _md(detail),
-        "",
+        markdown_table(detail, 4),
         f"Reliability on the 50/50 validation folds ({models[0]}):",
         "",
         "![reliability](imbalance/reliability.png)",
@@ -256,8 +218,7 @@ def main() -> None:
             "is charged it in full):"
         ),
         "",
-        _md(timing, digits=2),
-        "",
+        markdown_table(timing, 2),
         "## EM estimate of the validation balance (target: absolute error ≤ 0.03)",
         "",
         (
@@ -265,8 +226,7 @@ def main() -> None:
             f"{args.folds * args.repeats} folds per row."
         ),
         "",
-        _md(em_summary),
-        "",
+        markdown_table(em_summary, 4),
         (f"## Another balance: validation at 30% positives ({other_model}, {args.folds}-fold x 1)"),
         "",
         (
@@ -274,8 +234,7 @@ def main() -> None:
             "estimates it."
         ),
         "",
-        _md(other_table),
-        "",
+        markdown_table(other_table, 4),
     ]
     if unlabelled_share is not None:
         lines += [
@@ -287,8 +246,8 @@ def main() -> None:
             ),
             "",
         ]
-    args.out.write_text("\n".join(lines))
-    print(args.out.read_text())
+    title = "imbalance: strategies for an imbalanced training set, re-balanced test set"
+    print(write_page(args.out, title, lines).read_text())
 
 
 if __name__ == "__main__":

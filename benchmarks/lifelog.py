@@ -21,17 +21,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
-import platform
-import subprocess
-import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import RESULTS, SHARED, markdown_table, write_page
 
 from castlab.lifelog import analyses, plots
 from castlab.lifelog.daily import daily_table
@@ -40,7 +36,6 @@ from castlab.lifelog.report import ReportConfig, load_sources, write_report
 from castlab.lifelog.synthetic import NULL_ACTIVITIES, GeneratorConfig, write_exports
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
 TOGGL = SHARED / "toggl_track_exports/floresfdev_Toggl_time_entries_2017-08-01_to_2017-08-31.csv"
 DAYLIO = SHARED / "daylio_exports/zhafen_moody_daylio_export.csv"
 #: our scores for the real export's custom moods (Daylio's five defaults keep 1-5)
@@ -50,41 +45,8 @@ REAL_MOODS = (
 )
 
 
-def _machine() -> str:
-    try:
-        lines = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        model = next(
-            (
-                ln.split(":", 1)[1].strip()
-                for ln in lines.splitlines()
-                if ln.startswith("Model name")
-            ),
-            platform.processor(),
-        )
-    except OSError:
-        model = platform.processor()
-    versions = f"Python {sys.version.split()[0]}, pandas {pd.__version__}, numpy {np.__version__}"
-    return f"{model}, {len(os.sched_getaffinity(0))} CPUs, {versions}"
-
-
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-
-
-def _md(frame: pd.DataFrame, digits: int = 2) -> str:
-    """A small pipe table (no tabulate dependency)."""
-
-    def cell(value: object) -> str:
-        if isinstance(value, float | np.floating):
-            return (
-                f"{value:.{digits}g}" if abs(value) < 1e-3 and value != 0 else f"{value:.{digits}f}"
-            )
-        return str(value)
-
-    head = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns) + "\n"
-    return head + "".join(
-        "| " + " | ".join(cell(v) for v in row) + " |\n" for row in frame.itertuples(index=False)
-    )
 
 
 def real_exports(out: list[str], figures: Path) -> None:
@@ -113,7 +75,7 @@ def real_exports(out: list[str], figures: Path) -> None:
         f"median {hours.median():.1f}, mean {hours.mean():.1f}, max {hours.max():.1f}; "
         f"{int((hours == 0).sum())} of {len(hours)} days have nothing logged.\n"
     )
-    out.append(_md(analyses.time_per_month(toggl), 1))
+    out.append(markdown_table(analyses.time_per_month(toggl), 1))
     table = daily_table(daylio=daylio)
     mood = table["mood"].dropna()
     out.append(
@@ -132,7 +94,7 @@ def real_exports(out: list[str], figures: Path) -> None:
         f"{best['high']:.2f}]), worst {worst['weekday']} ({worst['mood']:.2f} "
         f"[{worst['low']:.2f}, {worst['high']:.2f}]).\n"
     )
-    out.append(_md(weekday))
+    out.append(markdown_table(weekday, 2))
     plots.plot_mood_by_weekday(weekday, figures / "real_mood_by_weekday.png")
     out.append("\n![mood by weekday](lifelog/real_mood_by_weekday.png)\n")
     effects = analyses.activity_effects(table, rng=np.random.default_rng(0), n_boot=5000)
@@ -140,7 +102,7 @@ def real_exports(out: list[str], figures: Path) -> None:
     out.append(
         "Activity effects (mood with minus without; 95% bootstrap interval, 5,000 resamples):\n"
     )
-    out.append(_md(effects))
+    out.append(markdown_table(effects, 2))
     out.append("\n![activity effects](lifelog/real_activity_effects.png)\n")
     found = analyses.mood_associations(table)
     raw = int((found["p_value"] < 0.05).sum())
@@ -149,7 +111,7 @@ def real_exports(out: list[str], figures: Path) -> None:
         f"{int(found['significant'].sum())} stay significant after Benjamini-Hochberg "
         "at FDR 0.05:\n"
     )
-    out.append(_md(found[found["p_value"] < 0.05], 3))
+    out.append(markdown_table(found[found["p_value"] < 0.05], 3))
     report = write_report(
         ROOT / "runs/lifelog/real",
         load_sources(toggl=TOGGL, daylio=DAYLIO, moods=REAL_MOODS),
@@ -221,13 +183,13 @@ def planted(out: list[str], seeds: int) -> None:
         f"tests have p < 0.05 ({null_raw / max(null_tests, 1):.1%}); {null_fdr} stay "
         "significant after Benjamini-Hochberg.\n"
     )
-    out.append(_md(frame.head(10), 3))
+    out.append(markdown_table(frame.head(10), 3))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs/results/lifelog.md")
+    parser.add_argument("--out", type=Path, default=RESULTS / "lifelog.md")
     args = parser.parse_args()
     figures = args.out.parent / "lifelog"
     figures.mkdir(parents=True, exist_ok=True)
@@ -235,17 +197,8 @@ def main() -> None:
     body: list[str] = []
     real_exports(body, figures)
     planted(body, args.seeds)
-    command = "python benchmarks/lifelog.py" + (
-        f" --seeds {args.seeds}" if args.seeds != 20 else ""
-    )
-    header = [
-        "# lifelog results\n",
-        f"- Command: `{command}` (from the repository root, `.venv` active)",
-        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {_machine()}",
-        f"- Run time: {time.perf_counter() - start:.0f} s\n",
-    ]
-    args.out.write_text("\n".join(header + body) + "\n")
+    run_time = f"- Run time: {time.perf_counter() - start:.0f} s\n"
+    write_page(args.out, "lifelog results", [run_time, *body])
     print(f"wrote {args.out}")
 
 

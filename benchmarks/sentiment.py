@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -34,22 +33,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import RESULTS, SHARED, machine, markdown_table
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
-RESULTS = ROOT / "docs" / "results"
 PUBLISHED = (
     "SVM 62.9, FastText 62.9, LSTM 58.3, RoBERTa-base 71.3, Twitter-RoBERTa 72.8, BERTweet 73.4"
 )
-
-
-def _machine() -> str:
-    text = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-    model = next(
-        (ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith("Model name")),
-        platform.processor() or "unknown CPU",
-    )
-    return f"{model}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}"
 
 
 def _shown_arguments() -> str:
@@ -65,22 +53,6 @@ def _shown_arguments() -> str:
         else:
             shown.append(argument)
     return " ".join(shown)
-
-
-def _markdown(frame: pd.DataFrame, digits: int = 1) -> str:
-    """A pipe table (pandas' ``to_markdown`` needs the tabulate package)."""
-
-    def cell(value: object) -> str:
-        if isinstance(value, float | np.floating):
-            return f"{value:,.{digits}f}"
-        if isinstance(value, int | np.integer) and not isinstance(value, bool):
-            return f"{value:,}"
-        return str(value)
-
-    header = "| " + " | ".join(map(str, frame.columns)) + " |"
-    rule = "|" + "---|" * len(frame.columns)
-    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([header, rule, *body])
 
 
 def _embeddings(frame: pd.DataFrame, cache: Path, name: str) -> np.ndarray:
@@ -293,8 +265,7 @@ def recipe_lines(path: Path) -> list[str]:
         "The curves are noisy (+-1.5 points between checks), so the ranking of close recipes is "
         "not settled by one seed.",
         "",
-        _markdown(pd.DataFrame(rows)),
-        "",
+        markdown_table(pd.DataFrame(rows), 1, thousands=True),
     ]
 
 
@@ -302,7 +273,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--data", type=Path, default=SHARED)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/castlab-sentiment-cache"))
     parser.add_argument("--train-head", action="store_true", help="refit and ship the MiniLM head")
     parser.add_argument("--finetune-run", type=Path, help="run folder of `castlab sentiment train`")
@@ -340,7 +311,7 @@ def main() -> None:
         "# Sentiment: TweetEval validation, speed, memory",
         "",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {_machine()}; torch {torch.__version__} with 2 threads, shared with other jobs",
+        f"- Machine: {machine()}; torch with 2 threads, shared with other jobs",
         f"- Command: `python benchmarks/sentiment.py {_shown_arguments()}`".rstrip(),
         f"- Training data: SemEval 2013-2016 Task 4A ({len(train):,} unique tweets after removing "
         "every tweet that also appears in TweetEval validation)",
@@ -367,8 +338,7 @@ def main() -> None:
             "are scored on (two configurations, so a small optimistic bias). Appending VADER's "
             "four numbers adds ~3 points; it is not the default yet (see the issue notes).",
             "",
-            _markdown(heads),
-            "",
+            markdown_table(heads, 1, thousands=True),
         ]
 
     specs = {"vader": None, "minilm": None}
@@ -398,8 +368,7 @@ def main() -> None:
     lines += [
         "## TweetEval validation",
         "",
-        _markdown(scores),
-        "",
+        markdown_table(scores, 1, thousands=True),
         f"Published TweetEval *test* reference points (not comparable split): {PUBLISHED}.",
         "Targets: default scorer (minilm) >= 65 macro recall; fine-tuned >= 69.",
         "",
@@ -429,8 +398,7 @@ def main() -> None:
         "`--redo-memory`. Speeds vary with the load other jobs put on the same 2 cores "
         "(minilm and finetune do the same work per post).",
         "",
-        _markdown(speed),
-        "",
+        markdown_table(speed, 1, thousands=True),
     ]
     (RESULTS / "sentiment.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -26,20 +24,11 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import pandas as pd
+from _common import RESULTS, machine, markdown_table
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "docs" / "results"
 PRETRAINED = ROOT / "src" / "castlab" / "tunes" / "pretrained"
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
-            if line.startswith("Model name"):
-                cpu = line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def train_one(job: dict) -> dict:
@@ -163,17 +152,26 @@ def write_markdown(results: dict, command: str) -> Path:
         "rows compare across tokenizers; accuracy is per token of each tokenizer (ABC tokens "
         "include single spaces, which mark beaming).",
         "",
-        "| tokenizer | model | vocab | params | epochs | steps | accuracy | bits/char | "
-        "bits/token | train tokens/s | train s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for row in results.get("grid", []):
-        lines.append(
-            f"| {row['tokenizer']} | {row['model']} | {row['vocab']} | {row['params']:,} | "
-            f"{results['epochs']} | {row['steps']} | {row['accuracy']:.1%} | "
-            f"{row['bits_per_character']:.3f} | {row['bits_per_token']:.3f} | "
-            f"{row['tokens_per_second']:,} | {row['train_seconds']} |"
-        )
+    grid = [
+        {
+            "tokenizer": row["tokenizer"],
+            "model": row["model"],
+            "vocab": row["vocab"],
+            "params": f"{row['params']:,}",
+            "epochs": results["epochs"],
+            "steps": row["steps"],
+            "accuracy": f"{row['accuracy']:.1%}",
+            "bits/char": f"{row['bits_per_character']:.3f}",
+            "bits/token": f"{row['bits_per_token']:.3f}",
+            "train tokens/s": f"{row['tokens_per_second']:,}",
+            "train s": str(row["train_seconds"]),
+        }
+        for row in results.get("grid", [])
+    ]
+    columns = ["tokenizer", "model", "vocab", "params", "epochs", "steps", "accuracy"]
+    columns += ["bits/char", "bits/token", "train tokens/s", "train s"]
+    lines.append(markdown_table(pd.DataFrame(grid, columns=columns)).rstrip("\n"))
     shipped = results.get("shipped")
     if shipped:
         lines += [
@@ -192,17 +190,23 @@ def write_markdown(results: dict, command: str) -> Path:
             f"## Constrained vs unconstrained ({gen['constrained']['tunes']} tunes each, "
             "temperature 0.7, shipped model)",
             "",
-            "| decoding | parse rate (music21) | right-length bars | tunes with no abc2midi "
-            "bar warning | AABB form | median / max copied bars | s per tune | tokens per tune |",
-            "|---|---|---|---|---|---|---|---|",
         ]
-        for mode, s in gen.items():
-            lines.append(
-                f"| {mode} | {s['parse_rate']:.0%} | {s['right_length_bars']:.1%} | "
-                f"{s['abc2midi_clean_tunes']:.0%} | {s['aabb_share']:.0%} | "
-                f"{s['median_copied_bars']:.0f} / {s['max_copied_bars']:.0f} | "
-                f"{s['seconds_per_tune']:.2f} | {s['tokens_per_tune']:.0f} |"
-            )
+        rows = [
+            {
+                "decoding": mode,
+                "parse rate (music21)": f"{s['parse_rate']:.0%}",
+                "right-length bars": f"{s['right_length_bars']:.1%}",
+                "tunes with no abc2midi bar warning": f"{s['abc2midi_clean_tunes']:.0%}",
+                "AABB form": f"{s['aabb_share']:.0%}",
+                "median / max copied bars": (
+                    f"{s['median_copied_bars']:.0f} / {s['max_copied_bars']:.0f}"
+                ),
+                "s per tune": f"{s['seconds_per_tune']:.2f}",
+                "tokens per tune": f"{s['tokens_per_tune']:.0f}",
+            }
+            for mode, s in gen.items()
+        ]
+        lines.append(markdown_table(pd.DataFrame(rows)).rstrip("\n"))
         lines += [
             "",
             "Novelty: the longest run of consecutive bars that also occurs, in order, "

@@ -1,4 +1,5 @@
-"""Pieces of the HTML report written by ``castlab demo``: sections, figures, tables, audio.
+"""Pieces of the HTML report written by ``castlab demo``: sections, figures, tables, audio;
+and :func:`markdown_table`, the one markdown table writer (results pages, ``table.md`` files).
 
 The report is one self-contained ``index.html`` (figures embedded as base64 PNG or inline SVG)
 plus the output files it links to, so it opens offline in any browser.
@@ -23,9 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from castlab.core.artifacts import write_text
 
-__all__ = ["Report", "Section"]
+__all__ = ["Report", "Section", "markdown_table"]
 
 
 @dataclass
@@ -135,3 +138,44 @@ class Report:
     def write(self, directory: str | Path) -> Path:
         """Write ``index.html`` into ``directory`` atomically and return its path."""
         return write_text(Path(directory) / "index.html", self.render())
+
+
+def _cell(value: object, digits: int, thousands: bool) -> str:
+    comma = "," if thousands else ""
+    if isinstance(value, float | np.floating):
+        if np.isnan(value):
+            return ""
+        text = f"{value:{comma}.{digits}f}"
+        if value != 0 and float(text.replace(",", "")) == 0:  # 0.000: show significant digits
+            return f"{value:.{digits}g}"
+        return text
+    if thousands and isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def markdown_table(frame: Any, digits: int = 3, *, thousands: bool = False) -> str:
+    """A DataFrame as a GitHub pipe table, ending in a newline (no tabulate dependency).
+
+    Floats get ``digits`` decimals (a non-zero one that would show as 0 gets ``digits``
+    significant digits instead), missing values an empty cell, everything else ``str``;
+    ``thousands`` adds thousands separators to numbers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"a": [1, 12345], "b": [0.5, float("nan")], "p": [1e-7, 0.25]})
+    >>> print(markdown_table(frame, digits=2), end="")
+    | a | b | p |
+    |---|---|---|
+    | 1 | 0.50 | 1e-07 |
+    | 12345 |  | 0.25 |
+    >>> print(markdown_table(frame[["a"]], thousands=True).splitlines()[-1])
+    | 12,345 |
+    """
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
+    lines += [
+        "| " + " | ".join(_cell(v, digits, thousands) for v in row) + " |"
+        for row in frame.itertuples(index=False)
+    ]
+    return "\n".join(lines) + "\n"

@@ -40,6 +40,7 @@ from typing import Any
 
 from castlab.core.artifacts import write_json, write_text
 from castlab.core.errors import CastlabError
+from castlab.core.report import markdown_table  # re-exported: the CLI prints it
 from castlab.proteins.data import ProteinRecord, load_records, read_fasta
 from castlab.proteins.splits import SplitConfig, prepare_split, write_split
 from castlab.proteins.synthetic import synthetic_families
@@ -231,25 +232,3 @@ def summarise(frame: Any) -> Any:
     if "tokens_per_sequence" in frame:
         out["tokens/seq"] = groups["tokens_per_sequence"].mean().round(1).to_numpy()
     return out
-
-
-def markdown_table(frame: Any, float_format: str = "{:.3f}") -> str:
-    """A DataFrame as a GitHub markdown table (no extra dependency).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> print(markdown_table(pd.DataFrame({"a": [1.0], "b": ["x"]})), end="")
-    | a | b |
-    |---|---|
-    | 1.000 | x |
-    """
-
-    def cell(value: Any) -> str:
-        return float_format.format(value) if isinstance(value, float) else str(value)
-
-    lines = ["| " + " | ".join(str(c) for c in frame.columns) + " |"]
-    lines.append("|" + "---|" * len(frame.columns))
-    for row in frame.itertuples(index=False):
-        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
-    return "\n".join(lines) + "\n"
