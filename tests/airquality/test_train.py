@@ -66,6 +66,10 @@ def test_predict_on_new_rows(run, planted):
     table = predict(paths["model"], planted)
     assert {"predicted_pm25", "low", "high"} <= set(table.columns)
     assert np.mean(np.abs(table["predicted_pm25"] - table["pm25"])) < 2.0
+    inside = (table["low"] <= table["pm25"]) & (table["pm25"] <= table["high"])
+    assert inside.mean() > 0.85  # widened by the conformal margin from the CV residuals
+    config = json.loads((paths["model"] / "config.json").read_text())
+    assert np.isfinite(config["interval_margin"])
 
 
 def test_group_kfold_and_feature_choice(planted):

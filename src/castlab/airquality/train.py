@@ -32,7 +32,15 @@ from castlab.airquality.validation import adversarial_auc, location_folds, time_
 from castlab.core.artifacts import write_json, write_text
 from castlab.core.errors import CastlabError
 
-__all__ = ["Evaluation", "TrainConfig", "evaluate", "predict", "save_evaluation", "train"]
+__all__ = [
+    "Evaluation",
+    "TrainConfig",
+    "evaluate",
+    "interval_margin",
+    "predict",
+    "save_evaluation",
+    "train",
+]
 
 _BOOKKEEPING = {"pm25", "n_readings"}
 NEIGHBOUR = "neighbour_pm25"  # the feature added by TrainConfig.neighbours
@@ -206,6 +214,26 @@ def save_evaluation(evaluation: Evaluation, out: str | Path, *, title: str = "")
     return paths
 
 
+def interval_margin(predictions: pd.DataFrame, interval: float) -> float:
+    """How much to widen the quantile interval so it covers ``interval`` of the held-out
+    rows (conformalized quantile regression on the out-of-location CV predictions).
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"pm25": [1.0, 5, 9, 20], "low": [0.0, 4, 8, 9], "high": [2.0, 6, 10, 11]})
+    >>> interval_margin(p, 0.75)  # 4 rows: 75% (finite-sample corrected) needs the largest
+    9.0
+    """
+    if interval <= 0 or "low" not in predictions or predictions["low"].isna().all():
+        return 0.0
+    excess = np.maximum(
+        predictions["low"] - predictions["pm25"], predictions["pm25"] - predictions["high"]
+    )
+    excess = excess.dropna().to_numpy(dtype=float)
+    level = min(1.0, np.ceil((len(excess) + 1) * interval) / len(excess))
+    return float(np.quantile(excess, level, method="higher"))
+
+
 def train(
     readings: Readings, config: TrainConfig, out: str | Path, *, progress: bool = True
 ) -> tuple[Evaluation, dict[str, Path]]:
@@ -222,6 +250,7 @@ def train(
         "locations": sorted(frame["location"].unique()),
         "cv_metrics": evaluation.metrics.to_dict(orient="records"),
         "cv_seconds": evaluation.seconds,
+        "interval_margin": interval_margin(evaluation.predictions, config.model.interval),
     }
     model.save(out / "model", extra=extra)
     paths = save_evaluation(evaluation, out, title=f"{readings.source or 'table'}")
@@ -245,7 +274,9 @@ def predict(model_dir: str | Path, readings: Readings) -> pd.DataFrame:
     out = readings.frame[["location", "name", "date", "latitude", "longitude"]].copy()
     out["predicted_pm25"] = model.predict(frame)
     if "low" in model.models_:
-        out["low"], out["high"] = model.predict_interval(frame)
+        low, high = model.predict_interval(frame)
+        margin = float(config.get("interval_margin", 0.0))  # conformal widening from CV
+        out["low"], out["high"] = np.maximum(low - margin, 0.0), high + margin
     if readings.frame["pm25"].notna().any():
         out["pm25"] = readings.frame["pm25"]
     return out
