@@ -1,0 +1,169 @@
+"""The soundscape command as one library call: score, tune, decide, write CSVs and pictures.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from castlab.birds.model import BirdCNN, CnnConfig
+>>> from castlab.birds.classifier import save_cnn
+>>> from castlab.birds.synthetic import make_species, write_soundscape
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> species = make_species(2)
+>>> model = save_cnn(root / "model", BirdCNN(CnnConfig(2, channels=(4,))), [s.name for s in species])
+>>> wav, labels = write_soundscape(root / "scape.wav", species, seconds=15.0, calls=2)
+>>> files = analyse_soundscapes([wav], model, root / "out", labels=[labels], plots=False)
+>>> sorted(files)
+['probabilities', 'scores', 'submission', 'thresholds']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from castlab.core.errors import CastlabError
+
+__all__ = ["analyse_soundscapes", "load_thresholds", "peaks_picture"]
+
+
+def load_thresholds(path: str | Path, classes: list[str]) -> np.ndarray:
+    """Per-species thresholds from a ``thresholds.json`` (``{species: value}``); missing = 0.5."""
+    from castlab.core.artifacts import read_json
+
+    values = read_json(path)
+    if not isinstance(values, dict):
+        raise CastlabError("thresholds JSON must map species to numbers", path=path)
+    return np.array([float(values.get(name, 0.5)) for name in classes])
+
+
+def _match_labels(audio: list[Path], labels: list[Path]) -> dict[Path, Path]:
+    if len(audio) == 1 and len(labels) == 1:
+        return {audio[0]: labels[0]}
+    by_stem = {p.stem: p for p in labels}
+    return {a: by_stem[a.stem] for a in audio if a.stem in by_stem}
+
+
+def analyse_soundscapes(
+    audio: list[str | Path],
+    model: str | Path,
+    out: str | Path,
+    *,
+    labels: list[str | Path] | None = None,
+    thresholds: str | Path | float | None = None,
+    window: float = 5.0,
+    plots: bool = True,
+    progress: bool = False,
+) -> dict[str, Path]:
+    """Score every ``window`` of each recording and write the BirdCLEF files into ``out``.
+
+    With ``labels`` (Audacity or Raven files, matched by file stem), per-species thresholds
+    are tuned on those recordings and saved as ``thresholds.json`` (and scores.json says
+    the F1 they reach, an optimistic in-sample number). Otherwise ``thresholds`` is a JSON
+    file, a number, or ``None`` (the model folder's ``thresholds.json`` if any, else 0.5).
+    """
+    from tqdm import tqdm
+
+    from castlab.birds.classifier import load_classifier
+    from castlab.birds.data import read_annotations, window_labels
+    from castlab.birds.soundscape import (
+        SoundscapeResult,
+        analyse_soundscape,
+        decide,
+        false_positive_rate,
+        micro_f1,
+        tune_thresholds,
+    )
+    from castlab.core.artifacts import write_json, write_text
+
+    out = Path(out)
+    paths = [Path(p) for p in audio]
+    classifier = load_classifier(model)
+    classes = list(classifier.classes)
+    results: list[SoundscapeResult] = [
+        analyse_soundscape(p, classifier, window=window)
+        for p in tqdm(paths, desc="soundscapes", unit="file", disable=not progress)
+    ]
+    names = [r.name for r in results]
+    if len(set(names)) < len(names):
+        raise CastlabError("two recordings share a file name", fix="rename one of them")
+    files: dict[str, Path] = {}
+    truth: dict[str, list[list[str]]] = {}
+    if labels:
+        matched = _match_labels(paths, [Path(p) for p in labels])
+        if not matched:
+            raise CastlabError(
+                "no label file matches a recording's name", fix="name labels like the audio"
+            )
+        for path, result in zip(paths, results):
+            if path in matched:
+                notes = read_annotations(matched[path])
+                truth[result.name] = window_labels(
+                    notes, duration=len(result.probs) * window, window=window
+                )
+        probs = np.concatenate([r.probs for r in results if r.name in truth])
+        windows_truth = [w for r in results if r.name in truth for w in truth[r.name]]
+        chosen = tune_thresholds(probs, windows_truth, classes)
+        files["thresholds"] = write_json(
+            out / "thresholds.json", dict(zip(classes, map(float, chosen)))
+        )
+    elif isinstance(thresholds, (int, float)):
+        chosen = np.full(len(classes), float(thresholds))
+    elif thresholds is not None:
+        chosen = load_thresholds(thresholds, classes)
+    else:
+        saved = Path(model) / "thresholds.json"
+        chosen = load_thresholds(saved, classes) if saved.exists() else np.full(len(classes), 0.5)
+    frames = []
+    for result in results:
+        result.thresholds = chosen
+        result.decisions = decide(result.probs, chosen, classes)
+        frames.append(result.probability_frame())
+    import pandas as pd
+
+    table = pd.concat(frames, ignore_index=True)
+    files["probabilities"] = write_text(
+        out / "probabilities.csv", table.to_csv(index=False, float_format="%.4f")
+    )
+    files["submission"] = write_text(
+        out / "submission.csv", table[["row_id", "birds"]].to_csv(index=False)
+    )
+    if truth:
+        predicted = [d for r in results if r.name in truth for d in r.decisions]
+        expected = [w for r in results if r.name in truth for w in truth[r.name]]
+        files["scores"] = write_json(
+            out / "scores.json",
+            {
+                "windows": len(expected),
+                "micro_f1_birdclef": micro_f1(predicted, expected),
+                "micro_f1_species_only": micro_f1(predicted, expected, count_nocall=False),
+                "background_windows_flagged": false_positive_rate(predicted, expected),
+                "note": "thresholds tuned on these same windows: an optimistic in-sample score",
+            },
+        )
+    if plots:
+        from castlab.birds.plots import plot_timeline
+
+        for result in results:
+            files[f"timeline_{result.name}"] = plot_timeline(
+                result.probs,
+                classes,
+                chosen,
+                out / f"timeline_{result.name}.png",
+                window=window,
+                truth=truth.get(result.name),
+                title=f"{result.name}",
+            )
+    return files
+
+
+def peaks_picture(path: str | Path, out_png: str | Path, *, count: int = 20) -> tuple[Path, list]:
+    """Spectrogram + PCEN-SNR curve + the ``count`` strongest peaks of one recording."""
+    from castlab.birds.audio import SAMPLE_RATE, load_audio
+    from castlab.birds.peaks import find_peaks, snr_curve
+    from castlab.birds.plots import plot_peaks
+
+    audio = load_audio(path, sample_rate=SAMPLE_RATE)
+    times, snr = snr_curve(audio, sample_rate=SAMPLE_RATE)
+    peaks = find_peaks(times, snr, count=count)
+    picture = plot_peaks(audio, SAMPLE_RATE, times, snr, peaks, out_png, title=Path(path).name)
+    return picture, peaks

@@ -1,0 +1,127 @@
+"""Reading recordings: any of WAV, FLAC, OGG, MP3 -> one mono float32 array at one rate.
+
+Bad audio says what is wrong in one line (:class:`~castlab.core.errors.CastlabError`):
+a missing, empty, corrupt or non-audio file, an unknown suffix, NaN samples. Audio that is
+merely awkward is handled: stereo is averaged to mono, any rate is resampled, a short file
+is padded by whoever cuts clips from it, and silence simply yields no peaks.
+
+Examples
+--------
+>>> import tempfile, pathlib, numpy as np, soundfile as sf
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "tone.wav"
+>>> sf.write(path, np.stack([np.zeros(8000), np.ones(8000) * 0.5], axis=1), 8000)
+>>> audio = load_audio(path, sample_rate=16000)
+>>> audio.shape, audio.dtype, float(np.median(audio).round(2))
+((16000,), dtype('float32'), 0.25)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from castlab.core.errors import CastlabError
+
+__all__ = ["AUDIO_SUFFIXES", "SAMPLE_RATE", "audio_files", "duration_seconds", "load_audio"]
+
+#: The one rate every castlab bird model works at (BirdCLEF's rate); BirdNET resamples to 48 kHz.
+SAMPLE_RATE = 32_000
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
+_FIX_SUFFIX = "convert it to WAV, FLAC, OGG or MP3 (e.g. ffmpeg -i IN OUT.wav)"
+
+
+def _check_suffix(path: Path) -> None:
+    if path.suffix.lower() not in AUDIO_SUFFIXES:
+        raise CastlabError(
+            f"not an audio file suffix ({path.suffix or 'none'})", path=path, fix=_FIX_SUFFIX
+        )
+
+
+def load_audio(
+    path: str | Path,
+    *,
+    sample_rate: int = SAMPLE_RATE,
+    offset: float = 0.0,
+    duration: float | None = None,
+) -> np.ndarray:
+    """Read ``path`` as mono float32 at ``sample_rate`` Hz, shape ``(samples,)``.
+
+    ``offset`` and ``duration`` (seconds) read only part of the file. The content decides the
+    decoder, so a WAV file named ``.mp3`` still reads; a file that is not audio at all raises
+    a :class:`CastlabError`.
+    """
+    import soundfile as sf
+
+    path = Path(path)
+    if not path.is_file():
+        raise CastlabError("audio file not found", path=path, fix="check the path")
+    _check_suffix(path)
+    if path.stat().st_size == 0:
+        raise CastlabError(
+            "audio file is empty (0 bytes)", path=path, fix="record or copy it again"
+        )
+    try:
+        with sf.SoundFile(path) as handle:
+            native = handle.samplerate
+            start = int(offset * native)
+            if start:
+                handle.seek(min(start, handle.frames))
+            frames = -1 if duration is None else int(duration * native)
+            data = handle.read(frames, dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, ValueError) as error:
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CastlabError(
+            f"cannot decode audio ({detail})", path=path, fix="check the file plays; re-export it"
+        ) from None
+    if data.shape[0] == 0:
+        raise CastlabError("audio file holds no samples", path=path, fix="check the recording")
+    mono = data.mean(axis=1)
+    if not np.all(np.isfinite(mono)):
+        raise CastlabError("audio holds NaN or infinite samples", path=path, fix="re-export it")
+    if native != sample_rate:
+        import librosa
+
+        mono = librosa.resample(mono, orig_sr=native, target_sr=sample_rate, res_type="soxr_hq")
+    return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+def duration_seconds(path: str | Path) -> float:
+    """Length of an audio file in seconds, read from its header (fast)."""
+    import soundfile as sf
+
+    path = Path(path)
+    _check_suffix(path)
+    try:
+        return float(sf.info(str(path)).duration)
+    except (sf.LibsndfileError, RuntimeError) as error:
+        raise CastlabError(f"cannot read audio header ({error})", path=path) from None
+
+
+def audio_files(folder: str | Path) -> list[Path]:
+    """Every audio file under ``folder`` (recursively, sorted); a folder with none is an error.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> audio_files(tempfile.mkdtemp())
+    Traceback (most recent call last):
+    ...
+    castlab.core.errors.CastlabError: ...: no .wav, .flac, .ogg or .mp3 files here (fix: ...)
+    """
+    folder = Path(folder)
+    if folder.is_file():
+        _check_suffix(folder)
+        return [folder]
+    if not folder.is_dir():
+        raise CastlabError("folder not found", path=folder, fix="check the path")
+    files = sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES
+    )
+    if not files:
+        raise CastlabError(
+            "no .wav, .flac, .ogg or .mp3 files here",
+            path=folder,
+            fix="pass a folder of species/*.wav (xeno-canto style) or one audio file",
+        )
+    return files

@@ -1,0 +1,273 @@
+"""``castlab birds ...``: thin commands over :mod:`castlab.birds`.
+
+Heavy libraries (torch, librosa, pandas, scikit-learn, BirdNET) load inside the commands so
+``castlab --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from castlab.core.errors import CastlabError
+from castlab.core.options import (
+    Accelerator,
+    BatchSize,
+    Devices,
+    Epochs,
+    LearningRate,
+    MaxSteps,
+    NumNodes,
+    Precision,
+    Resume,
+    Seed,
+    Strategy,
+    Threads,
+    set_threads,
+    train_config,
+)
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="Find, learn and name bird calls: PCEN peaks, a CNN on mel clips, soundscapes, "
+    "BirdNET beside it.\n\nExample: castlab birds peaks recordings/ --out peaks.csv",
+    no_args_is_help=True,
+)
+
+_FOLDER = Annotated[
+    Path, typer.Argument(help="Folder of species/*.wav|mp3|flac|ogg (or one file).")
+]
+_METADATA = Annotated[
+    Path | None, typer.Option(help="CSV with filename + primary_label (e.g. train_metadata.csv).")
+]
+
+
+@app.command()
+def peaks(
+    folder: _FOLDER,
+    out: Annotated[
+        Path, typer.Option(help="CSV to write (appended per file; reruns resume).")
+    ] = Path("peaks.csv"),
+    count: Annotated[int, typer.Option(help="Strongest peaks kept per file.")] = 20,
+    min_gap: Annotated[float, typer.Option(help="Seconds between kept peaks.")] = 1.0,
+) -> None:
+    """Find the strongest PCEN-SNR peaks of every recording; resumable over thousands of files.
+
+    Example: castlab birds peaks recordings/ --out peaks.csv --count 20
+    """
+    from castlab.birds.peak_table import write_peak_table
+
+    table = write_peak_table(folder, out, count=count, min_gap=min_gap)
+    typer.echo(
+        f"{table.files_done} files done, {table.files_skipped} already there, "
+        f"{table.files_failed} unreadable; peaks in {table.path}"
+    )
+
+
+@app.command()
+def picture(
+    audio: Annotated[Path, typer.Argument(help="One recording.")],
+    out: Annotated[Path, typer.Option(help="PNG to write.")] = Path("peaks.png"),
+    count: Annotated[int, typer.Option(help="Peaks to mark.")] = 20,
+) -> None:
+    """Draw a recording's spectrogram, its PCEN-SNR curve and the chosen peaks.
+
+    Example: castlab birds picture XC343983.mp3 --out peaks.png
+    """
+    from castlab.birds.analyse import peaks_picture
+
+    path, found = peaks_picture(audio, out, count=count)
+    typer.echo(f"{len(found)} peaks; picture written to {path}")
+
+
+@app.command()
+def train(
+    folder: _FOLDER,
+    out: Annotated[
+        Path, typer.Option(help="Run folder (log, loss.png, checkpoints, model/).")
+    ] = Path("runs/birds/cnn"),
+    features: Annotated[
+        str, typer.Option(help="mel (the blog's CNN) or birdnet (a head on BirdNET embeddings).")
+    ] = "mel",
+    metadata: _METADATA = None,
+    peaks_per_file: Annotated[int, typer.Option(help="Peak clips per recording.")] = 20,
+    background_per_file: Annotated[
+        int, typer.Option(help="Low-SNR 'no bird' clips per recording.")
+    ] = 3,
+    find_lr: Annotated[
+        bool, typer.Option(help="Run the learning-rate finder first (mel).")
+    ] = False,
+    epochs: Epochs = 15,
+    batch_size: BatchSize = 32,
+    lr: LearningRate = 3e-3,
+    seed: Seed = 0,
+    max_steps: MaxSteps = -1,
+    accelerator: Accelerator = "auto",
+    devices: Devices = "auto",
+    num_nodes: NumNodes = 1,
+    strategy: Strategy = "auto",
+    precision: Precision = "32-true",
+    threads: Threads = 2,
+    resume: Resume = False,
+) -> None:
+    """Train a species classifier on labelled recordings (multi-label, with a background class).
+
+    Example: castlab birds train recordings/ --out runs/birds/cnn --epochs 15
+    """
+    set_threads(threads)
+    if features not in ("mel", "birdnet"):
+        raise CastlabError(f"unknown --features {features!r}", fix="use mel or birdnet")
+    if features == "birdnet":
+        from castlab.birds.head import HeadConfig, train_head
+
+        model = train_head(
+            folder,
+            out,
+            config=HeadConfig(
+                peaks_per_file=peaks_per_file, background_per_file=background_per_file, seed=seed
+            ),
+            metadata=metadata,
+        )
+    else:
+        from castlab.birds.train import BirdTrainConfig, train_cnn
+
+        config = BirdTrainConfig(
+            peaks_per_file=peaks_per_file, background_per_file=background_per_file
+        )
+        settings = train_config(
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            seed=seed,
+            max_steps=max_steps,
+            accelerator=accelerator,
+            devices=devices,
+            num_nodes=num_nodes,
+            strategy=strategy,
+            precision=precision,
+        )
+        model = train_cnn(
+            folder,
+            out,
+            config=config,
+            train=settings,
+            metadata=metadata,
+            resume=resume,
+            find_lr=find_lr,
+        )
+    typer.echo(f"model written to {model}")
+
+
+@app.command()
+def soundscape(
+    model: Annotated[Path, typer.Argument(help="Model folder from castlab birds train.")],
+    audio: Annotated[list[Path], typer.Argument(help="Long recordings to score.")],
+    out: Annotated[
+        Path, typer.Option(help="Folder for submission.csv, probabilities.csv, PNGs.")
+    ] = Path("runs/birds/soundscapes"),
+    labels: Annotated[
+        list[Path] | None,
+        typer.Option(help="Audacity/Raven labels (same stem as the audio): tune thresholds."),
+    ] = None,
+    thresholds: Annotated[
+        str | None, typer.Option(help="thresholds.json or one number (default: the model's).")
+    ] = None,
+    threads: Threads = 2,
+) -> None:
+    """Score every 5-s window; write the BirdCLEF submission and per-window probabilities.
+
+    Example: castlab birds soundscape runs/birds/cnn/model site1.wav --labels site1.txt
+    """
+    from castlab.birds.analyse import analyse_soundscapes
+
+    set_threads(threads)
+    chosen: str | float | None = thresholds
+    if thresholds is not None:
+        try:
+            chosen = float(thresholds)
+        except ValueError:
+            chosen = thresholds
+    files = analyse_soundscapes(audio, model, out, labels=labels, thresholds=chosen, progress=True)
+    if "scores" in files:
+        typer.echo(files["scores"].read_text().strip())
+    typer.echo(f"written to {out} ({', '.join(sorted(p.name for p in files.values()))})")
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Argument(help="Folder for species/*.wav and soundscapes.")],
+    species: Annotated[int, typer.Option(help="Made-up species.")] = 4,
+    per_species: Annotated[int, typer.Option(help="Recordings per species.")] = 3,
+    seconds: Annotated[float, typer.Option(help="Length of each recording.")] = 20.0,
+    soundscapes: Annotated[int, typer.Option(help="Labelled 60-s soundscapes.")] = 2,
+    seed: Seed = 0,
+) -> None:
+    """Write made-up species (FM chirps, trills, warbles in noise) and labelled soundscapes.
+
+    Example: castlab birds generate runs/birds/synthetic --species 4 --soundscapes 2
+    """
+    from castlab.birds.synthetic import write_soundscape, write_species_folders
+
+    kinds = write_species_folders(
+        out / "species", n_species=species, per_species=per_species, seconds=seconds, seed=seed
+    )
+    for k in range(soundscapes):
+        write_soundscape(
+            out / "soundscapes" / f"soundscape_{k + 1}.wav", kinds, seed=seed + 100 + k
+        )
+    typer.echo(f"wrote {species * per_species} recordings and {soundscapes} soundscapes to {out}")
+
+
+@app.command()
+def birdnet(
+    audio: Annotated[list[Path], typer.Argument(help="Recordings to analyse with BirdNET.")],
+    out: Annotated[Path, typer.Option(help="CSV of detections.")] = Path("birdnet.csv"),
+    lat: Annotated[float | None, typer.Option(help="Latitude (with --lon: range prior).")] = None,
+    lon: Annotated[float | None, typer.Option(help="Longitude.")] = None,
+    week: Annotated[
+        int | None, typer.Option(help="Week of the year, 1-48 (BirdNET weeks).")
+    ] = None,
+    min_confidence: Annotated[
+        float, typer.Option(help="Keep detections at least this sure.")
+    ] = 0.25,
+) -> None:
+    """BirdNET's own detections (3-s chunks), optionally filtered by location and season.
+
+    Example: castlab birds birdnet soundscape.wav --lat 42.4 --lon -76.5 --week 20 --out birdnet.csv
+    """
+    from castlab.birds.birdnet import detections_table
+
+    path = detections_table(audio, out, lat=lat, lon=lon, week=week, min_confidence=min_confidence)
+    typer.echo(f"detections written to {path} (BirdNET model: CC BY-NC-SA 4.0)")
+
+
+@app.command()
+def cluster(
+    folder: _FOLDER,
+    out: Annotated[Path, typer.Option(help="Folder for clusters.csv and the figures.")] = Path(
+        "runs/birds/clusters"
+    ),
+    clusters: Annotated[
+        int, typer.Option(help="Number of clusters (0: one per species folder).")
+    ] = 0,
+    peaks_per_file: Annotated[int, typer.Option(help="Calls taken per recording.")] = 5,
+    features: Annotated[str, typer.Option(help="birdnet (1024-d embeddings) or mel.")] = "birdnet",
+) -> None:
+    """Cluster detected calls by their embeddings; CSV, 2-D map, example spectrograms, ARI.
+
+    Example: castlab birds cluster recordings/ --out runs/birds/clusters --clusters 12
+    """
+    from castlab.birds.cluster import ClusterConfig, cluster_calls
+
+    result = cluster_calls(
+        folder,
+        out,
+        config=ClusterConfig(clusters=clusters, peaks_per_file=peaks_per_file, features=features),
+    )
+    ari = "n/a" if result.adjusted_rand is None else f"{result.adjusted_rand:.3f}"
+    typer.echo(
+        f"{len(result.table)} calls in {result.clusters} clusters (ARI vs species {ari}); written to {out}"
+    )

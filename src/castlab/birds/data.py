@@ -1,0 +1,237 @@
+"""The formats bird people have: species folders, metadata CSVs, Audacity labels, Raven tables.
+
+- xeno-canto style folders: ``ROOT/<species>/*.mp3|wav|flac|ogg``; the folder name is the label.
+  A ``metadata.csv`` / BirdCLEF ``train_metadata.csv`` (``filename`` + ``primary_label``) may
+  name the labels instead.
+- Audacity label files: ``start<TAB>end<TAB>label`` lines, optionally each followed by a
+  ``\\<TAB>fmin<TAB>fmax`` line (spectral selection).
+- Raven selection tables: tab-separated with ``Begin Time (s)``, ``End Time (s)``, a label
+  column (``Species``, ``Annotation``, ``Label`` or ``Class``) and optional frequencies.
+- BirdCLEF ``train_soundscape_labels.csv``: ``row_id, site, audio_id, seconds, birds``.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "labels.txt"
+>>> _ = path.write_text("0.5\\t3.0\\tCRER\\n\\\\\\t2593.1\\t8866.9\\n6.0\\t6.4\\tSP\\n")
+>>> [(a.start, a.end, a.label, a.fmin) for a in read_audacity_labels(path)]
+[(0.5, 3.0, 'CRER', 2593.1), (6.0, 6.4, 'SP', None)]
+>>> window_labels(read_audacity_labels(path), duration=10.0)
+[['CRER'], ['SP']]
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from castlab.birds.audio import AUDIO_SUFFIXES, audio_files
+from castlab.core.errors import CastlabError
+
+__all__ = [
+    "Annotation",
+    "Recording",
+    "read_annotations",
+    "read_audacity_labels",
+    "read_raven_table",
+    "read_soundscape_labels",
+    "recordings",
+    "window_labels",
+]
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One training recording and its species label(s)."""
+
+    path: Path
+    species: str
+    also: tuple[str, ...] = ()  # secondary species (BirdCLEF's secondary_labels)
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One labelled time(-frequency) box of a soundscape; times in seconds, frequencies in Hz."""
+
+    start: float
+    end: float
+    label: str
+    fmin: float | None = None
+    fmax: float | None = None
+
+
+def _metadata_labels(csv_path: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
+    with csv_path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        fields = set(reader.fieldnames or [])
+        name_col = next((c for c in ("filename", "file", "path") if c in fields), None)
+        label_col = next((c for c in ("primary_label", "species", "label") if c in fields), None)
+        if name_col is None or label_col is None:
+            raise CastlabError(
+                "metadata CSV needs a filename column and a primary_label (or species) column",
+                path=csv_path,
+                line=1,
+                fix="name the columns filename and primary_label",
+            )
+        out = {}
+        for row in reader:
+            also = row.get("secondary_labels") or ""
+            extra = tuple(s.strip(" '\"") for s in also.strip("[]").split(",") if s.strip(" '\""))
+            out[Path(row[name_col]).name] = (row[label_col].strip(), extra)
+        return out
+
+
+def recordings(folder: str | Path, *, metadata: str | Path | None = None) -> list[Recording]:
+    """Labelled recordings under ``folder``: ``species/*.wav`` or names from ``metadata``.
+
+    Files directly in ``folder`` (no species folder) need a metadata CSV.
+    """
+    folder = Path(folder)
+    files = audio_files(folder)
+    labels = _metadata_labels(Path(metadata)) if metadata else {}
+    out = []
+    for path in files:
+        if path.name in labels:
+            species, also = labels[path.name]
+        elif path.parent != folder:
+            species, also = path.parent.name, ()
+        else:
+            raise CastlabError(
+                "audio file has no species: not in a species folder nor in the metadata",
+                path=path,
+                fix="put it in ROOT/<species>/ or list it in a metadata CSV",
+            )
+        out.append(Recording(path, species, also))
+    if len({r.species for r in out}) < 1:
+        raise CastlabError("no labelled recordings", path=folder)
+    return out
+
+
+def _number(text: str, path: Path, line: int, what: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise CastlabError(
+            f"{what} {text!r} is not a number", path=path, line=line, fix="use seconds, e.g. 1.25"
+        ) from None
+
+
+def read_audacity_labels(path: str | Path) -> list[Annotation]:
+    """Annotations from an Audacity label file (with or without spectral-selection lines)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CastlabError("label file not found", path=path)
+    out: list[Annotation] = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+        if not raw.strip():
+            continue
+        parts = raw.split("\t")
+        if parts[0] == "\\":  # frequency line of the previous label
+            if not out or len(parts) < 3:
+                raise CastlabError("frequency line without a label", path=path, line=number)
+            last = out.pop()
+            fmin = _number(parts[1], path, number, "fmin")
+            fmax = _number(parts[2], path, number, "fmax")
+            out.append(Annotation(last.start, last.end, last.label, fmin, fmax))
+            continue
+        if len(parts) < 3:
+            raise CastlabError(
+                "expected start<TAB>end<TAB>label",
+                path=path,
+                line=number,
+                fix="export labels from Audacity (File > Export > Labels)",
+            )
+        start = _number(parts[0], path, number, "start")
+        end = _number(parts[1], path, number, "end")
+        if end < start:
+            raise CastlabError(f"end {end} before start {start}", path=path, line=number)
+        out.append(Annotation(start, end, parts[2].strip()))
+    return out
+
+
+def read_raven_table(path: str | Path) -> list[Annotation]:
+    """Annotations from a Raven selection table (tab-separated, header row)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CastlabError("selection table not found", path=path)
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+        fields = rows[0].keys() if rows else []
+    if "Begin Time (s)" not in fields or "End Time (s)" not in fields:
+        raise CastlabError(
+            "not a Raven selection table: no 'Begin Time (s)' / 'End Time (s)' columns",
+            path=path,
+            line=1,
+            fix="export with Raven's File > Save Selection Table",
+        )
+    label_col = next(
+        (c for c in ("Species", "Annotation", "Label", "Class", "species") if c in fields), None
+    )
+    if label_col is None:
+        raise CastlabError(
+            "the selection table has no Species/Annotation/Label column", path=path, line=1
+        )
+    out = []
+    for number, row in enumerate(rows, 2):
+        low, high = row.get("Low Freq (Hz)"), row.get("High Freq (Hz)")
+        out.append(
+            Annotation(
+                _number(row["Begin Time (s)"], path, number, "Begin Time"),
+                _number(row["End Time (s)"], path, number, "End Time"),
+                row[label_col].strip(),
+                _number(low, path, number, "Low Freq") if low else None,
+                _number(high, path, number, "High Freq") if high else None,
+            )
+        )
+    return out
+
+
+def read_annotations(path: str | Path) -> list[Annotation]:
+    """Audacity labels or a Raven table, whichever ``path`` holds."""
+    path = Path(path)
+    if not path.is_file():
+        raise CastlabError("annotation file not found", path=path)
+    if path.suffix.lower() in AUDIO_SUFFIXES:
+        raise CastlabError("this is audio, not labels", path=path, fix="pass the .txt labels")
+    first = path.read_text(encoding="utf-8-sig").split("\n", 1)[0]
+    return read_raven_table(path) if "Begin Time" in first else read_audacity_labels(path)
+
+
+def window_labels(
+    annotations: list[Annotation],
+    *,
+    duration: float,
+    window: float = 5.0,
+    min_overlap: float = 0.1,
+) -> list[list[str]]:
+    """Sorted species in each ``window``-second window (overlap at least ``min_overlap`` s)."""
+    count = max(1, int(-(-duration // window)))
+    out: list[set[str]] = [set() for _ in range(count)]
+    for note in annotations:
+        for k in range(count):
+            overlap = min(note.end, (k + 1) * window) - max(note.start, k * window)
+            if overlap >= min(min_overlap, (note.end - note.start) * 0.5):
+                out[k].add(note.label)
+    return [sorted(s) for s in out]
+
+
+def read_soundscape_labels(path: str | Path) -> dict[str, list[list[str]]]:
+    """BirdCLEF ``train_soundscape_labels.csv`` -> ``{audio_id: [species per 5-s window]}``."""
+    path = Path(path)
+    if not path.is_file():
+        raise CastlabError("soundscape labels not found", path=path)
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        needed = {"audio_id", "seconds", "birds"}
+        if not needed <= set(reader.fieldnames or []):
+            raise CastlabError(f"needs columns {', '.join(sorted(needed))}", path=path, line=1)
+        windows: dict[str, dict[int, list[str]]] = {}
+        for number, row in enumerate(reader, 2):
+            end = int(_number(row["seconds"], path, number, "seconds"))
+            birds = [b for b in row["birds"].split() if b != "nocall"]
+            windows.setdefault(row["audio_id"], {})[end] = sorted(birds)
+    return {
+        audio: [by_end.get(end, []) for end in range(5, max(by_end) + 1, 5)]
+        for audio, by_end in windows.items()
+    }

@@ -1,0 +1,143 @@
+"""``peaks.csv`` for a whole collection, resumable: one atomic append per finished file.
+
+Rows: ``file, species, rank, time, snr, note``. ``file`` is relative to the folder. A file
+that yields no peak (silence) or cannot be decoded gets one row with ``rank`` 0 and the
+reason in ``note``, so a rerun skips it too. A crash mid-write can leave at most one
+partial line, which the next run cuts off before appending.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from castlab.birds.synthetic import write_species_folders
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> _ = write_species_folders(root / "calls", n_species=2, per_species=1, seconds=6.0)
+>>> table = write_peak_table(root / "calls", root / "peaks.csv", count=3, progress=False)
+>>> table.files_done, table.files_skipped
+(2, 0)
+>>> write_peak_table(root / "calls", root / "peaks.csv", count=3, progress=False).files_skipped
+2
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from castlab.birds.audio import SAMPLE_RATE, audio_files, load_audio
+from castlab.birds.peaks import PcenConfig, find_peaks, snr_curve
+from castlab.core.errors import CastlabError
+
+__all__ = ["COLUMNS", "PeakTable", "read_peak_table", "write_peak_table"]
+
+COLUMNS = ["file", "species", "rank", "time", "snr", "note"]
+
+
+@dataclass(frozen=True)
+class PeakTable:
+    """What one run of :func:`write_peak_table` did."""
+
+    path: Path
+    files_done: int  # newly processed in this run
+    files_skipped: int  # already in the CSV from an earlier run
+    files_failed: int  # could not be decoded (rank-0 row with the reason)
+
+
+def _repair_and_read_done(path: Path) -> set[str]:
+    """Cut a partial last line (a crash mid-append) and return the files already done."""
+    if not path.exists() or path.stat().st_size == 0:
+        return set()
+    data = path.read_bytes()
+    if not data.endswith(b"\n"):
+        keep = data.rfind(b"\n") + 1
+        with path.open("r+b") as handle:
+            handle.truncate(keep)
+        data = data[:keep]
+    text = data.decode("utf-8")
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header != COLUMNS:
+        raise CastlabError(
+            f"exists but is not a castlab peaks CSV (header {header})",
+            path=path,
+            line=1,
+            fix="choose another --out or delete the file",
+        )
+    return {row[0] for row in reader if row}
+
+
+def _append(path: Path, rows: list[list[object]]) -> None:
+    """Append all rows of one file in a single write, then fsync."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        os.write(fd, buffer.getvalue().encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_peak_table(
+    folder: str | Path,
+    out: str | Path,
+    *,
+    count: int = 20,
+    min_gap: float = 1.0,
+    config: PcenConfig = PcenConfig(),
+    sample_rate: int = SAMPLE_RATE,
+    progress: bool = True,
+) -> PeakTable:
+    """Find the ``count`` strongest PCEN-SNR peaks of every audio file under ``folder``.
+
+    Resumable: files already in ``out`` are skipped. The species is the file's parent folder
+    (empty for files directly in ``folder``).
+    """
+    folder, out = Path(folder), Path(out)
+    files = audio_files(folder)
+    root = folder if folder.is_dir() else folder.parent
+    done = _repair_and_read_done(out)
+    if not out.exists() or out.stat().st_size == 0:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _append(out, [COLUMNS])
+    todo = [p for p in files if p.relative_to(root).as_posix() not in done]
+    failed = 0
+    from tqdm import tqdm
+
+    for path in tqdm(todo, desc="peaks", unit="file", disable=not progress):
+        name = path.relative_to(root).as_posix()
+        species = path.parent.name if path.parent != root else ""
+        try:
+            audio = load_audio(path, sample_rate=sample_rate)
+        except CastlabError as error:
+            failed += 1
+            _append(out, [[name, species, 0, "", "", f"error: {error.message}"]])
+            continue
+        times, snr = snr_curve(audio, sample_rate=sample_rate, config=config)
+        peaks = find_peaks(times, snr, count=count, min_gap=min_gap)
+        if not peaks:
+            _append(out, [[name, species, 0, "", "", "no peaks (silent?)"]])
+            continue
+        _append(
+            out,
+            [
+                [name, species, k, f"{p.time:.3f}", f"{p.snr:.4f}", ""]
+                for k, p in enumerate(peaks, 1)
+            ],
+        )
+    return PeakTable(out, len(todo) - failed, len(files) - len(todo), failed)
+
+
+def read_peak_table(path: str | Path):  # type: ignore[no-untyped-def]
+    """The peaks CSV as a pandas DataFrame of real peaks only (rank >= 1)."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise CastlabError("peaks CSV not found", path=path, fix="run castlab birds peaks first")
+    frame = pd.read_csv(path, dtype={"file": str, "species": str, "note": str})
+    if list(frame.columns) != COLUMNS:
+        raise CastlabError("not a castlab peaks CSV", path=path, line=1)
+    return frame[frame["rank"] >= 1].reset_index(drop=True)

@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+import soundfile as sf
+
+from castlab.birds.audio import audio_files, duration_seconds, load_audio
+from castlab.core.errors import CastlabError
+
+
+def _one_line(error: CastlabError) -> str:
+    text = str(error)
+    assert "\n" not in text
+    return text
+
+
+def test_stereo_8khz_becomes_mono_at_the_model_rate(tmp_path):
+    left = np.sin(2 * np.pi * 440 * np.arange(8000) / 8000)
+    sf.write(tmp_path / "s.wav", np.stack([left, -left * 0 + 0.5], axis=1), 8000)
+    audio = load_audio(tmp_path / "s.wav", sample_rate=32000)
+    assert audio.shape == (32000,) and audio.dtype == np.float32
+    assert abs(float(audio.mean()) - 0.25) < 0.02  # the mean of the two channels
+
+
+def test_one_second_and_silent_files_load(tmp_path):
+    sf.write(tmp_path / "short.flac", np.zeros(32000), 32000)
+    assert load_audio(tmp_path / "short.flac").size == 32000
+    assert duration_seconds(tmp_path / "short.flac") == pytest.approx(1.0)
+
+
+def test_wrong_extension_with_audio_inside_still_reads(tmp_path):
+    sf.write(tmp_path / "really_a_wav.mp3", np.ones(1600) * 0.1, 16000, format="WAV")
+    assert load_audio(tmp_path / "really_a_wav.mp3", sample_rate=16000).size == 1600
+
+
+@pytest.mark.parametrize(
+    "name,content,message",
+    [
+        ("notes.txt", b"hello", "not an audio file suffix"),
+        ("broken.wav", b"RIFF\x00\x00garbage" * 10, "cannot decode audio"),
+        ("broken.mp3", b"\x00" * 500, "cannot decode audio"),
+        ("empty.ogg", b"", "empty"),
+    ],
+)
+def test_bad_files_are_one_line_errors(tmp_path, name, content, message):
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(CastlabError) as caught:
+        load_audio(tmp_path / name)
+    assert message in _one_line(caught.value) and name in str(caught.value)
+
+
+def test_missing_file_and_empty_folder(tmp_path):
+    with pytest.raises(CastlabError, match="not found"):
+        load_audio(tmp_path / "nope.wav")
+    with pytest.raises(CastlabError, match="no .wav"):
+        audio_files(tmp_path)
+
+
+def test_offset_and_duration_read_part(tmp_path):
+    sf.write(tmp_path / "ramp.wav", np.linspace(0, 0.9, 32000), 32000, subtype="FLOAT")
+    part = load_audio(tmp_path / "ramp.wav", offset=0.5, duration=0.25)
+    assert part.size == 8000 and part[0] == pytest.approx(0.45, abs=0.01)

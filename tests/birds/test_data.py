@@ -1,0 +1,72 @@
+import pytest
+
+from castlab.birds.data import (
+    read_annotations,
+    read_audacity_labels,
+    read_raven_table,
+    read_soundscape_labels,
+    recordings,
+    window_labels,
+)
+from castlab.core.errors import CastlabError
+
+SPINETAIL_STYLE = "0.101385\t0.367520\tSP\n\\\t6441.06\t12296.57\n0.506924\t3.041545\tCRER\n\\\t2593.15\t8866.92\n5.2\t7.9\tCRER\n"
+
+
+def test_audacity_labels_with_frequency_lines(tmp_path):
+    path = tmp_path / "labels.txt"
+    path.write_text(SPINETAIL_STYLE)
+    notes = read_audacity_labels(path)
+    assert [n.label for n in notes] == ["SP", "CRER", "CRER"]
+    assert notes[1].fmin == pytest.approx(2593.15) and notes[2].fmin is None
+    assert window_labels(notes, duration=10.0) == [["CRER", "SP"], ["CRER"]]
+
+
+def test_audacity_bad_line_names_the_line(tmp_path):
+    path = tmp_path / "labels.txt"
+    path.write_text("0.1\t0.2\tA\nzero\t1.0\tB\n")
+    with pytest.raises(CastlabError) as caught:
+        read_audacity_labels(path)
+    assert ":2:" in str(caught.value) and "not a number" in str(caught.value)
+
+
+def test_raven_table_and_autodetect(tmp_path):
+    path = tmp_path / "sel.txt"
+    path.write_text(
+        "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tLow Freq (Hz)\tHigh Freq (Hz)\tSpecies\n"
+        "1\tSpectrogram 1\t1\t1.5\t2.5\t2000\t6000\tveery\n"
+        "2\tSpectrogram 1\t1\t7.0\t8.0\t1000\t3000\thoatzin\n"
+    )
+    notes = read_raven_table(path)
+    assert [(n.start, n.label, n.fmax) for n in notes] == [
+        (1.5, "veery", 6000.0),
+        (7.0, "hoatzin", 3000.0),
+    ]
+    assert read_annotations(path) == notes
+    (tmp_path / "bad.txt").write_text("Begin Time (s)\tEnd Time (s)\n1\t2\n")
+    with pytest.raises(CastlabError, match="no Species"):
+        read_raven_table(tmp_path / "bad.txt")
+
+
+def test_species_folders_and_metadata(tmp_path):
+    for rel in ("veery/a.wav", "hoatzin/b.mp3", "loose.flac"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x")
+    with pytest.raises(CastlabError, match="no species"):
+        recordings(tmp_path)
+    meta = tmp_path / "train_metadata.csv"
+    meta.write_text("primary_label,secondary_labels,filename\nwoothr,\"['veery']\",loose.flac\n")
+    found = {r.path.name: (r.species, r.also) for r in recordings(tmp_path, metadata=meta)}
+    assert found == {
+        "a.wav": ("veery", ()),
+        "b.mp3": ("hoatzin", ()),
+        "loose.flac": ("woothr", ("veery",)),
+    }
+
+
+def test_birdclef_soundscape_labels(tmp_path):
+    path = tmp_path / "train_soundscape_labels.csv"
+    path.write_text(
+        "row_id,site,audio_id,seconds,birds\n7019_COR_5,COR,7019,5,nocall\n7019_COR_10,COR,7019,10,rewbla amecro\n"
+    )
+    assert read_soundscape_labels(path) == {"7019": [[], ["amecro", "rewbla"]]}

@@ -1,0 +1,50 @@
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from castlab.birds.peak_table import COLUMNS, read_peak_table, write_peak_table
+from castlab.birds.synthetic import write_species_folders
+from castlab.core.errors import CastlabError
+
+
+@pytest.fixture
+def folder(tmp_path):
+    write_species_folders(tmp_path / "rec", n_species=2, per_species=2, seconds=6.0)
+    return tmp_path / "rec"
+
+
+def test_resumes_and_skips_done_files(folder, tmp_path):
+    out = tmp_path / "peaks.csv"
+    first = write_peak_table(folder, out, count=3, progress=False)
+    assert (first.files_done, first.files_skipped) == (4, 0)
+    # a new file appears; a crash had left half a line at the end
+    sf.write(
+        folder / "ember_chirper" / "late.wav", np.random.default_rng(0).normal(0, 0.1, 64000), 32000
+    )
+    with out.open("a") as handle:
+        handle.write("ember_chirper/half_writ")
+    second = write_peak_table(folder, out, count=3, progress=False)
+    assert (second.files_done, second.files_skipped) == (1, 4)
+    frame = pd.read_csv(out)
+    assert list(frame.columns) == COLUMNS and frame["file"].nunique() == 5
+    assert not frame["file"].str.contains("half_writ").any()
+    assert frame.groupby("file")["rank"].max().le(3).all()
+
+
+def test_bad_and_silent_files_are_recorded_not_fatal(folder, tmp_path):
+    (folder / "ember_chirper" / "corrupt.wav").write_bytes(b"RIFFnot really")
+    sf.write(folder / "ember_chirper" / "silent.wav", np.zeros(32000), 32000)
+    result = write_peak_table(folder, tmp_path / "p.csv", count=3, progress=False)
+    assert result.files_failed == 1
+    frame = pd.read_csv(tmp_path / "p.csv")
+    notes = dict(zip(frame["file"], frame["note"].fillna("")))
+    assert notes["ember_chirper/corrupt.wav"].startswith("error: cannot decode")
+    assert notes["ember_chirper/silent.wav"].startswith("no peaks")
+    assert len(read_peak_table(tmp_path / "p.csv")) == len(frame) - 2  # real peaks only
+
+
+def test_refuses_to_append_to_another_csv(folder, tmp_path):
+    (tmp_path / "other.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(CastlabError, match="not a castlab peaks CSV"):
+        write_peak_table(folder, tmp_path / "other.csv", progress=False)

@@ -1,0 +1,44 @@
+import numpy as np
+import pandas as pd
+
+from castlab.birds.analyse import analyse_soundscapes
+from castlab.birds.data import read_audacity_labels, window_labels
+from castlab.birds.soundscape import (
+    false_positive_rate,
+    micro_f1,
+    row_ids,
+    tune_thresholds,
+    write_submission,
+)
+from castlab.birds.synthetic import write_soundscape
+
+
+def test_micro_f1_counts_nocall_only_when_asked():
+    truth = [["a"], [], []]
+    assert micro_f1([["a"], [], []], truth) == 1.0
+    assert micro_f1([["a"], [], ["b"]], truth, count_nocall=False) == 2 / 3
+    assert false_positive_rate([["a"], [], ["b"]], truth) == 0.5
+
+
+def test_thresholds_prefer_fewer_false_alarms_on_ties():
+    probs = np.array([[0.9], [0.2], [0.1]])
+    assert tune_thresholds(probs, [["a"], [], []], ["a"])[0] > 0.2
+
+
+def test_submission_format(tmp_path):
+    path = write_submission(tmp_path / "s.csv", row_ids("7019_COR", 2), [["a", "b"], []])
+    assert path.read_text() == "row_id,birds\n7019_COR_5,a b\n7019_COR_10,nocall\n"
+
+
+def test_held_out_soundscape_with_tuned_thresholds(demo_model, tmp_path):
+    model, species = demo_model
+    tune = write_soundscape(tmp_path / "tune.wav", species, seconds=60.0, calls=10, seed=21)
+    test = write_soundscape(tmp_path / "test.wav", species, seconds=60.0, calls=10, seed=22)
+    tuned = analyse_soundscapes([tune[0]], model, tmp_path / "t", labels=[tune[1]], plots=False)
+    files = analyse_soundscapes([test[0]], model, tmp_path / "o", thresholds=tuned["thresholds"])
+    frame = pd.read_csv(files["probabilities"])
+    assert list(frame.columns[:3]) == ["row_id", "start", "end"] and len(frame) == 12
+    assert frame["row_id"].iloc[-1] == "test_60" and files["timeline_test"].exists()
+    truth = window_labels(read_audacity_labels(test[1]), duration=60.0)
+    predicted = [[] if b == "nocall" else b.split() for b in frame["birds"]]
+    assert micro_f1(predicted, truth, count_nocall=False) >= 0.6

@@ -1,0 +1,56 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from castlab.birds.classifier import load_classifier
+from castlab.birds.features import MelConfig, cut_clip
+from castlab.birds.synthetic import synthetic_recording
+from castlab.birds.train import BirdTrainConfig, train_cnn
+from castlab.core.errors import CastlabError
+from castlab.core.training import TrainConfig
+
+
+def test_the_demo_cnn_names_new_calls(demo_model):
+    folder, species = demo_model
+    classifier = load_classifier(folder)
+    rng = np.random.default_rng(42)
+    hits = total = 0
+    for kind in species:
+        audio, notes = synthetic_recording(kind, seconds=15.0, rng=rng)
+        clips = np.stack([cut_clip(audio, (n.start + n.end) / 2) for n in notes])
+        guesses = classifier.predict_clips(clips).argmax(axis=1)
+        hits += sum(classifier.classes[g] == kind.name for g in guesses)
+        total += len(guesses)
+    assert hits / total >= 0.8, f"{hits}/{total}"
+
+
+def test_run_folder_has_log_plot_and_checkpoint(demo_model):
+    run = demo_model[0].parent
+    assert (run / "loss.png").exists() and (run / "checkpoints" / "last.ckpt").exists()
+    log = pd.read_csv(run / "metrics.csv")
+    assert {"train_loss_step", "val_loss", "val_accuracy"} <= set(log.columns)
+
+
+def test_resume_continues_and_lr_finder_runs(species_folder, tmp_path):
+    config = BirdTrainConfig(
+        peaks_per_file=2,
+        background_per_file=1,
+        channels=(4,),
+        mel=MelConfig(n_mels=16, hop_length=1280),
+    )
+    settings = TrainConfig(max_epochs=1, batch_size=8, progress=False)
+    train_cnn(species_folder, tmp_path / "run", config=config, train=settings, find_lr=True)
+    assert (tmp_path / "run" / "lr_find.png").exists()
+    longer = TrainConfig(max_epochs=2, batch_size=8, progress=False)
+    train_cnn(species_folder, tmp_path / "run", config=config, train=longer, resume=True)
+    parts = sorted(p.name for p in (tmp_path / "run").glob("metrics*.csv"))
+    assert parts == ["metrics.csv", "metrics.part1.csv"]
+    assert pd.read_csv(tmp_path / "run" / "metrics.csv")["epoch"].max() == 1
+
+
+def test_one_species_is_refused(species_folder, tmp_path):
+    import shutil
+
+    shutil.copytree(species_folder / "ember_chirper", tmp_path / "one" / "ember_chirper")
+    with pytest.raises(CastlabError, match="at least two species"):
+        train_cnn(tmp_path / "one", tmp_path / "x")
