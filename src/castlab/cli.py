@@ -15,6 +15,7 @@ import typer
 
 from castlab.airquality.cli import app as airquality_app
 from castlab.art.cli import app as art_app
+from castlab.birds.cli import app as birds_app
 from castlab.core.errors import CastlabError
 from castlab.imbalance.cli import app as imbalance_app
 from castlab.lifelog.cli import app as lifelog_app
@@ -37,6 +38,7 @@ app.add_typer(lifelog_app, name="lifelog")
 app.add_typer(imbalance_app, name="imbalance")
 app.add_typer(proteins_app, name="proteins")
 app.add_typer(sentiment_app, name="sentiment")
+app.add_typer(birds_app, name="birds")
 app.add_typer(airquality_app, name="airquality")
 app.add_typer(art_app, name="art")
 

@@ -83,6 +83,7 @@ PAGES = [
     ("imbalance", None, "Compare", "Reliability of the predicted probabilities", None),
     ("lifelog", None, "Build dashboard", None, "text=lifelog"),
     ("airquality", None, "Show dashboard", "Ranking and days over", None),
+    ("birds", None, "Analyse", "Soundscape timeline", None),
     ("art", None, "Paint", "Download GIF", None),
 ]
 

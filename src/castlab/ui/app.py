@@ -18,6 +18,7 @@ navigation = st.navigation(
         st.Page(PAGES / "imbalance.py", title="Imbalance", url_path="imbalance"),
         st.Page(PAGES / "lifelog.py", title="Lifelog", url_path="lifelog"),
         st.Page(PAGES / "airquality.py", title="Air quality", url_path="airquality"),
+        st.Page(PAGES / "birds.py", title="Birds", url_path="birds"),
         st.Page(PAGES / "art.py", title="Art", url_path="art"),
     ]
 )
