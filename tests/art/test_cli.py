@@ -59,3 +59,29 @@ def test_bad_image_is_one_line_and_exit_code_2(tmp_path):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "not an image Pillow can read" in lines[0], result.stderr
+
+
+def test_ctrl_c_keeps_the_best_frame(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "castlab", "art", "paint", "--target", "sample:flower",
+         "--param", "pixels", "--size", "32", "--steps", "1000000", "--frames", "100000",
+         "--threads", "1", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not (out / "image.png").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["stopped"] == "KeyboardInterrupt" and summary["steps_done"] >= 1
+    from PIL import Image
+
+    assert Image.open(out / "image.png").size == (32, 32)
+    assert Image.open(out / "frames.gif").n_frames >= 1

@@ -71,7 +71,7 @@ def test_content_is_zero_for_the_content_image():
     net = RandomFeatureNet(channels=(8, 16, 32))
     content = torch.rand(1, 3, 32, 32)
     goal = Content(content, net, layer=5)  # clipped to the last layer
-    assert goal.layer == 2 and float(goal(content)) == pytest.approx(0, abs=1e-6)
+    assert goal.layer == 3 and float(goal(content)) == pytest.approx(0, abs=1e-6)
 
 
 def test_goals_add_weighted_parts_and_route_views():

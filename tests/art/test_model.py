@@ -23,7 +23,7 @@ def test_random_net_is_fixed_by_its_seed_and_untrainable():
     )
     image = torch.rand(1, 3, 16, 16)
     assert all(torch.equal(x, y) for x, y in zip(a(image), b(image)))
-    assert not torch.equal(a(image)[0], c(image)[0])
+    assert not torch.equal(a(image)[1], c(image)[1])
     assert not any(p.requires_grad for p in a.parameters())
     assert isinstance(a, FeatureNetwork)
 
@@ -31,7 +31,7 @@ def test_random_net_is_fixed_by_its_seed_and_untrainable():
 def test_features_halve_per_stage_and_pass_gradients_to_the_image():
     image = torch.rand(1, 3, 32, 32, requires_grad=True)
     maps = RandomFeatureNet((4, 8, 16))(image)
-    assert [m.shape[-1] for m in maps] == [32, 16, 8]
+    assert [m.shape[1:] for m in maps] == [(3, 32, 32), (4, 32, 32), (8, 16, 16), (16, 8, 8)]
     sum(m.sum() for m in maps).backward()
     assert image.grad.abs().sum() > 0
 
@@ -82,9 +82,10 @@ def test_another_domains_encoder_goes_through_its_load_encoder(tmp_path, monkeyp
 @pytest.mark.parametrize(
     "config,message",
     [
-        ({"channels": [4]}, "no 'kind'"),
+        ({"channels": [4]}, "no 'kind' or 'architecture'"),
         ({"kind": "os.system"}, "not a castlab encoder"),
-        ({"kind": "castlab.nosuchdomain.encoder"}, "has no load_encoder"),
+        ({"architecture": "resnet50"}, "not a castlab encoder"),
+        ({"kind": "castlab.nosuchdomain.encoder"}, "castlab.nosuchdomain has no load_encoder"),
     ],
 )
 def test_bad_encoder_folders_are_clear_errors(tmp_path, config, message):
@@ -97,3 +98,18 @@ def test_folder_without_config_is_an_error(tmp_path):
     (tmp_path / "model.safetensors").write_bytes(b"")
     with pytest.raises(CastlabError, match="file not found"):
         load_feature_network(tmp_path)
+
+
+def test_a_selfsup_encoder_folder_serves_the_style_goal(tmp_path):
+    selfsup = pytest.importorskip("castlab.selfsup.model")
+    from castlab.art.goals import Style
+
+    encoder = selfsup.Encoder(selfsup.EncoderConfig(widths=(4, 8)))
+    folder = selfsup.save_encoder(tmp_path / "encoder", encoder)
+    net = load_feature_network(folder)
+    image = torch.rand(1, 3, 32, 32)
+    maps = net(image)
+    assert [m.shape[1] for m in maps] == [4, 8]
+    assert all(torch.equal(a, b) for a, b in zip(maps, encoder.eval()(image)))
+    goal = Style(torch.rand(1, 3, 32, 32), net)
+    assert float(goal(image)) > 0
