@@ -54,6 +54,7 @@ def run_demo(out_dir: Path, section: Section) -> None:
 
     out_dir = Path(out_dir)
     model_dir, species = build_demo_model(out_dir / "work")
+    recordings = model_dir.parents[1] / "species"  # written by build_demo_model
     names = [s.name for s in species]
     section.paragraph(
         "Four made-up species (" + ", ".join(n.replace("_", " ") for n in names) + "), three "
@@ -61,17 +62,15 @@ def run_demo(out_dir: Path, section: Section) -> None:
         "peaks; 5-second clips around them, plus low-SNR stretches labelled 'no bird', train a "
         "small CNN on log-mel spectrograms computed after augmenting the raw audio."
     )
-    table = write_peak_table(
-        out_dir / "work" / "species", out_dir / "peaks.csv", count=6, progress=False
-    )
-    first = sorted((out_dir / "work" / "species").rglob("*.wav"))[0]
+    table = write_peak_table(recordings, out_dir / "peaks.csv", count=6, progress=False)
+    first = sorted(recordings.rglob("*.wav"))[0]
     picture, _ = peaks_picture(first, out_dir / "peaks.png", count=6)
     section.figure(
         picture,
         f"{first.name}: spectrogram, PCEN-SNR curve and the chosen peaks "
         f"(peaks.csv covers {table.files_done} files).",
     )
-    section.figure(out_dir / "work" / "run" / "loss.png", "Training loss and clip accuracy.")
+    section.figure(model_dir.parent / "loss.png", "Training loss and clip accuracy.")
 
     classifier = load_classifier(model_dir)
     names = list(classifier.classes)

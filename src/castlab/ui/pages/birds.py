@@ -49,14 +49,13 @@ def analyse() -> None:
         if model_path.strip():
             model = Path(model_path.strip())
         else:
-            model_text, species = demo_model()
-            model = Path(model_text)
+            model = Path(demo_model()[0])
         if use_example:
-            from castlab.birds.synthetic import write_soundscape
+            from castlab.birds.synthetic import make_species, write_soundscape
 
-            _, species = demo_model()
+            # the demo model's species (same generator and seed)
             path, _ = write_soundscape(
-                folder / "example.wav", species, seconds=40.0, calls=6, seed=3
+                folder / "example.wav", make_species(4), seconds=40.0, calls=6, seed=3
             )
         else:
             if upload is None:

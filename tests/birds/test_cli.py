@@ -1,0 +1,85 @@
+import subprocess
+import sys
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from castlab.cli import app
+
+
+def _run(*args: str):
+    result = CliRunner().invoke(app, ["birds", *args])
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.output
+
+
+def test_generate_then_peaks_resume(tmp_path):
+    _run(
+        "generate",
+        str(tmp_path / "g"),
+        "--species",
+        "2",
+        "--per-species",
+        "1",
+        "--seconds",
+        "6",
+        "--soundscapes",
+        "1",
+    )
+    assert (tmp_path / "g" / "soundscapes" / "soundscape_1.txt").exists()
+    first = _run(
+        "peaks", str(tmp_path / "g" / "species"), "--out", str(tmp_path / "p.csv"), "--count", "3"
+    )
+    again = _run(
+        "peaks", str(tmp_path / "g" / "species"), "--out", str(tmp_path / "p.csv"), "--count", "3"
+    )
+    assert "2 files done" in first and "2 already there" in again
+    assert set(pd.read_csv(tmp_path / "p.csv")["species"]) == {"ember_chirper", "glass_triller"}
+
+
+def test_soundscape_with_labels_writes_submission(demo_model, tmp_path):
+    from castlab.birds.synthetic import write_soundscape
+
+    wav, labels = write_soundscape(tmp_path / "site.wav", demo_model[1], seconds=20.0, calls=3)
+    output = _run(
+        "soundscape",
+        str(demo_model[0]),
+        str(wav),
+        "--labels",
+        str(labels),
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert "micro_f1_birdclef" in output
+    submission = pd.read_csv(tmp_path / "o" / "submission.csv")
+    assert submission["row_id"].tolist() == ["site_5", "site_10", "site_15", "site_20"]
+    assert (tmp_path / "o" / "thresholds.json").exists() and (
+        tmp_path / "o" / "timeline_site.png"
+    ).exists()
+
+
+def test_picture_and_cluster(species_folder, tmp_path):
+    first = sorted(species_folder.rglob("*.wav"))[0]
+    assert "picture written" in _run("picture", str(first), "--out", str(tmp_path / "p.png"))
+    output = _run(
+        "cluster",
+        str(species_folder),
+        "--features",
+        "mel",
+        "--peaks-per-file",
+        "2",
+        "--out",
+        str(tmp_path / "c"),
+    )
+    assert "ARI vs species" in output and (tmp_path / "c" / "cluster_map.png").exists()
+
+
+def test_bad_audio_is_one_line_and_exit_code_2(tmp_path):
+    (tmp_path / "notes.txt").write_text("not audio")
+    result = subprocess.run(
+        [sys.executable, "-m", "castlab", "birds", "picture", str(tmp_path / "notes.txt")],
+        capture_output=True,
+        text=True,
+    )
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and "not an audio file suffix" in lines[0]

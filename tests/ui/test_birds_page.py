@@ -1,0 +1,67 @@
+"""The birds page in Streamlit's AppTest: loads, analyses a recording, one-line error on bad audio."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from streamlit.testing.v1 import AppTest
+
+PAGE = Path(__file__).resolve().parents[2] / "src" / "castlab" / "ui" / "pages" / "birds.py"
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> Path:
+    """An untrained tiny CNN over the demo's species: the page's plumbing, not its accuracy."""
+    from castlab.birds.classifier import save_cnn
+    from castlab.birds.features import MelConfig
+    from castlab.birds.model import BirdCNN, CnnConfig
+    from castlab.birds.synthetic import make_species
+
+    names = sorted(s.name for s in make_species(4))
+    folder = tmp_path_factory.mktemp("birds-ui") / "model"
+    return save_cnn(
+        folder, BirdCNN(CnnConfig(4, channels=(4,))), names, MelConfig(n_mels=32, hop_length=640)
+    )
+
+
+def _page(model: Path) -> AppTest:
+    app = AppTest.from_file(str(PAGE), default_timeout=240)
+    app.run()
+    assert not app.exception, app.exception
+    app.text_input[0].input(str(model)).run()
+    return app
+
+
+def test_example_gives_peaks_timeline_and_a_player_per_detection(tiny_model):
+    app = _page(tiny_model)
+    app.slider[0].set_value(0.05).run()  # everything counts as a detection
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    elements = list(app.main)
+    captions = " ".join(e.proto.imgs[0].caption for e in elements if e.type == "image")
+    assert "PCEN-SNR" in captions and "Soundscape timeline" in captions
+    table = app.dataframe[0].value
+    assert len(table) == 8 and table["row_id"].iloc[0] == "example_5"
+    assert sum(e.type == "audio" for e in elements) == 8
+
+
+def test_uploaded_wav_is_analysed(tiny_model, tmp_path):
+    app = _page(tiny_model)
+    buffer = tmp_path / "mine.wav"
+    sf.write(buffer, np.random.default_rng(0).normal(0, 0.05, 32000 * 7), 32000)
+    app.file_uploader[0].set_value(("mine.wav", buffer.read_bytes(), "audio/wav")).run()
+    app.checkbox[0].uncheck().run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    assert app.dataframe[0].value["row_id"].tolist() == ["mine_5", "mine_10"]
+
+
+def test_corrupt_upload_is_one_line_error(tiny_model):
+    app = _page(tiny_model)
+    app.file_uploader[0].set_value(("broken.mp3", b"\x00" * 400, "audio/mpeg")).run()
+    app.checkbox[0].uncheck().run()
+    app.button[0].click().run()
+    assert not app.exception
+    message = app.error[0].value
+    assert message.startswith("broken.mp3: cannot decode audio") and "\n" not in message
