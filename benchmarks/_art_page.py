@@ -23,9 +23,10 @@ def _when(part: dict[str, Any]) -> str:
     quick = " (--quick)" if part.get("quick") else ""
     load = part.get("load_before")
     loaded = f"; load average {load:.1f} -> {part['load_after']:.1f} on 2 CPUs" if load else ""
+    command = f"\n\nCommand: `{part['command']}`" if part.get("command") else ""
     return (
-        f"_Ran {part['date']}{quick}, {part['threads']} thread(s), {part['seconds']:.0f} s"
-        f"{loaded}._"
+        f"_Ran {part['date']}{quick}, {part['threads']} thread(s), {part['seconds']:.0f} s wall"
+        f"{loaded}._{command}"
     )
 
 
@@ -141,6 +142,14 @@ def write_art_page(
         if len(rows) == 1:
             sections += ["No selfsup encoder folder was given (`--encoder`), so only the "
                          "random-filter network ran.", ""]  # fmt: skip
+        else:
+            config = style.get("encoder_config") or {}
+            sections += [
+                f"The encoder (`{style.get('encoder')}`): architecture "
+                f"{config.get('architecture')}, widths {config.get('widths')}, pretext "
+                f"{config.get('pretext')}, trained on {config.get('input_size')} px images.",
+                "",
+            ]
         per_step = float(rows.iloc[0]["wall_s_per_step"])
         cpu_step = float(rows.iloc[0]["cpu_s_per_step"])
         lines = []

@@ -70,3 +70,12 @@ def test_missing_folder_and_missing_tokenizer_are_clear(tmp_path, tiny_clip):
         TextPrompt("a fox", tmp_path)
     with pytest.raises(CastlabError, match="empty prompt"):
         TextPrompt("  ", tiny_clip)
+
+
+def test_paint_with_a_prompt_and_a_clip_folder(tiny_clip, tmp_path):
+    from castlab.art.run import ArtConfig, paint
+
+    config = ArtConfig(param="fourier", goals=(("clip", 1.0), ("tv", 0.1)), prompt="a red fox",
+                       clip_model=str(tiny_clip), size=32, steps=4, views=2, frames=2)  # fmt: skip
+    result = paint(config, tmp_path)
+    assert result.summary["steps_done"] == 4 and "clip" in result.optimisation.history_[0]

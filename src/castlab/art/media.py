@@ -63,7 +63,8 @@ def write_mp4(
     fps: int = 12,
     report: Callable[[str], None] | None = None,
 ) -> Path | None:
-    """Write frames as an H.264 MP4 (yuv420p, plays everywhere); ``None`` without ffmpeg.
+    """Write frames as an H.264 MP4 (yuv420p, plays everywhere); ``None`` without ffmpeg
+    (or when ffmpeg fails), said through ``report``.
 
     Frames are padded to even sides (H.264 needs them) by repeating the edge.
     """
