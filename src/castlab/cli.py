@@ -20,6 +20,7 @@ from castlab.core.errors import CastlabError
 from castlab.imbalance.cli import app as imbalance_app
 from castlab.lifelog.cli import app as lifelog_app
 from castlab.proteins.cli import app as proteins_app
+from castlab.selfsup.cli import app as selfsup_app
 from castlab.sentiment.cli import app as sentiment_app
 from castlab.tunes.cli import app as tunes_app
 
@@ -41,6 +42,7 @@ app.add_typer(sentiment_app, name="sentiment")
 app.add_typer(birds_app, name="birds")
 app.add_typer(airquality_app, name="airquality")
 app.add_typer(art_app, name="art")
+app.add_typer(selfsup_app, name="selfsup")
 
 
 @app.command()

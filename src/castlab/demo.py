@@ -25,6 +25,7 @@ DOMAIN_DEMOS: dict[str, tuple[str, str]] = {
     "birds": ("castlab.birds.demo", "Bird calls: PCEN peaks, a mel CNN, soundscape thresholds."),
     "airquality": ("castlab.airquality.demo", "PM2.5 for sites with no sensor; a dashboard."),
     "art": ("castlab.art.demo", "Images made by optimisation: pixels, Fourier, strokes, style."),
+    "selfsup": ("castlab.selfsup.demo", "Pretext tasks on unlabelled images, few-label classes."),
 }
 
 

@@ -85,6 +85,7 @@ PAGES = [
     ("airquality", None, "Show dashboard", "Ranking and days over", None),
     ("birds", None, "Analyse", "Soundscape timeline", None),
     ("art", None, "Paint", "Download GIF", None),
+    ("selfsup", None, "Classify", "Predicted class", None),
 ]
 
 

@@ -20,6 +20,7 @@ navigation = st.navigation(
         st.Page(PAGES / "airquality.py", title="Air quality", url_path="airquality"),
         st.Page(PAGES / "birds.py", title="Birds", url_path="birds"),
         st.Page(PAGES / "art.py", title="Art", url_path="art"),
+        st.Page(PAGES / "selfsup.py", title="Self-supervised", url_path="selfsup"),
     ]
 )
 navigation.run()

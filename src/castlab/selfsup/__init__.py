@@ -1,0 +1,1 @@
+"""Self-supervised pretext tasks on unlabelled images, then few-label classification."""

@@ -1,0 +1,254 @@
+"""Image inputs for self-supervised learning: folders or a manifest, decoded once into memory.
+
+Three layouts are read, all into one :class:`ImageSet` (a uint8 tensor of shape
+``(N, 3, size, size)`` with labels and split names):
+
+- the Image网 layout as fastai ships it: ``train/<class>/``, ``val/<class>/`` and ``unsup/``
+  (flat, or with class folders whose names are ignored: unlabelled means unlabelled);
+- any ImageFolder-style tree ``<class>/*.jpg`` (every image in split ``train``);
+- a manifest CSV with columns ``path``, ``split`` and ``label`` (``wnid`` is accepted as the
+  label column); ``path`` is relative to the CSV. Labels of ``unsup`` rows are never read.
+
+Every image is converted to RGB (greyscale, CMYK, palette and alpha images included),
+centre-cropped to a square and resized once to ``size`` pixels. A file that cannot be decoded
+is skipped and counted (``ImageSet.skipped`` names each file and the reason), so one broken
+JPEG never stops a run; a set where nothing decodes is a :class:`CastlabError`.
+
+Examples
+--------
+>>> import tempfile
+>>> from castlab.selfsup.synthetic import write_image_folders
+>>> root = write_image_folders(tempfile.mkdtemp(), per_class=2, unlabelled=4, size=24)
+>>> images = load_images(root, size=16)
+>>> images.pixels.shape, images.classes[:2], images.counts()
+(torch.Size([16, 3, 16, 16]), ('circle', 'square'), {'train': 6, 'val': 6, 'unsup': 4})
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from castlab.core.errors import CastlabError
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "ImageSet",
+    "decode_image",
+    "find_images",
+    "load_images",
+]
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+SPLITS = ("train", "val", "unsup")
+UNLABELLED = -1  # label of an image without a class
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """Decoded images in memory, with labels (``-1``: unlabelled) and split names.
+
+    ``pixels`` is uint8 ``(N, 3, size, size)``; ``labels`` int64 ``(N,)``; ``splits`` and
+    ``paths`` have one entry per image; ``skipped`` lists ``(path, reason)`` of files that
+    did not decode.
+    """
+
+    pixels: torch.Tensor
+    labels: torch.Tensor
+    splits: tuple[str, ...]
+    paths: tuple[str, ...]
+    classes: tuple[str, ...]
+    skipped: tuple[tuple[str, str], ...] = field(default=())
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def split(self, name: str) -> ImageSet:
+        """The images of one split (``train``, ``val`` or ``unsup``)."""
+        keep = [i for i, s in enumerate(self.splits) if s == name]
+        index = torch.tensor(keep, dtype=torch.long)
+        return ImageSet(
+            self.pixels[index],
+            self.labels[index],
+            tuple(self.splits[i] for i in keep),
+            tuple(self.paths[i] for i in keep),
+            self.classes,
+            self.skipped,
+        )
+
+    def counts(self) -> dict[str, int]:
+        """Images per split, in the order train, val, unsup, then any others."""
+        names = [s for s in SPLITS if s in self.splits]
+        names += sorted(set(self.splits) - set(SPLITS))
+        return {name: self.splits.count(name) for name in names}
+
+    @property
+    def size(self) -> int:
+        """Side length of every image in pixels."""
+        return int(self.pixels.shape[-1])
+
+
+def decode_image(path: str | Path, size: int) -> np.ndarray:
+    """Decode any Pillow-readable image to RGB, centre-crop square, resize to ``size``.
+
+    Returns uint8 ``(size, size, 3)``. Raises :class:`CastlabError` naming the file when
+    it cannot be decoded.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from PIL import Image
+    >>> path = Path(tempfile.mkdtemp()) / "cmyk.jpg"
+    >>> Image.new("CMYK", (40, 20), (0, 255, 0, 0)).save(path)
+    >>> decode_image(path, 8).shape
+    (8, 8, 3)
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            if image.format == "JPEG":  # decode at reduced scale: much faster for big JPEGs
+                image.draft("RGB", (size * 2, size * 2))
+            image = image.convert("RGB")
+            width, height = image.size
+            side = min(width, height)
+            left, top = (width - side) // 2, (height - side) // 2
+            image = image.crop((left, top, left + side, top + side))
+            image = image.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+            return np.asarray(image, dtype=np.uint8).copy()
+    except FileNotFoundError:
+        raise CastlabError("image file not found", path=path, fix="check the path") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+        raise CastlabError(
+            f"cannot decode image ({type(error).__name__}: {error})",
+            path=path,
+            fix="remove or replace this file",
+        ) from None
+
+
+def _images_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def _class_folders(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_dir() and _images_in(p))
+
+
+def _read_manifest(path: Path) -> list[tuple[Path, str, str | None]]:
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        columns = reader.fieldnames or []
+        label_column = "label" if "label" in columns else "wnid" if "wnid" in columns else None
+        if "path" not in columns:
+            raise CastlabError(
+                "manifest has no 'path' column", path=path, line=1, fix="columns: path,split,label"
+            )
+        rows = []
+        for line, row in enumerate(reader, start=2):
+            split = (row.get("split") or "train").strip()
+            label = None if label_column is None else (row[label_column] or "").strip() or None
+            if split == "unsup":
+                label = None  # an unlabelled image's class is never read
+            elif split in ("train", "val") and label is None:
+                raise CastlabError(
+                    f"{split} row without a label", path=path, line=line, fix="fill the label"
+                )
+            rows.append((path.parent / row["path"].strip(), split, label))
+    return rows
+
+
+def find_images(source: str | Path) -> list[tuple[Path, str, str | None]]:
+    """List ``(file, split, class or None)`` for a manifest CSV or a folder tree.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from castlab.selfsup.synthetic import write_image_folders
+    >>> root = write_image_folders(tempfile.mkdtemp(), per_class=1, unlabelled=1, size=16)
+    >>> [(p.parent.name, split, label) for p, split, label in find_images(root)][:2]
+    [('circle', 'train', 'circle'), ('square', 'train', 'square')]
+    """
+    source = Path(source)
+    if not source.exists():
+        raise CastlabError("no such file or folder", path=source, fix="check the path")
+    if source.is_file():
+        if source.suffix.lower() != ".csv":
+            raise CastlabError(
+                "expected a folder of images or a manifest .csv",
+                path=source,
+                fix="pass the dataset folder or its manifest.csv",
+            )
+        return _read_manifest(source)
+    if (source / "manifest.csv").exists() and not (source / "train").is_dir():
+        return _read_manifest(source / "manifest.csv")
+    found: list[tuple[Path, str, str | None]] = []
+    if any((source / split).is_dir() for split in SPLITS):  # Image网 layout
+        for split in ("train", "val"):
+            if (source / split).is_dir():
+                for folder in _class_folders(source / split):
+                    found += [(p, split, folder.name) for p in _images_in(folder)]
+        if (source / "unsup").is_dir():
+            found += [(p, "unsup", None) for p in _images_in(source / "unsup")]
+    else:  # ImageFolder: class folders directly below
+        for folder in _class_folders(source):
+            found += [(p, "train", folder.name) for p in _images_in(folder)]
+    if not found:
+        raise CastlabError(
+            "no images found",
+            path=source,
+            fix="use train/<class>/, val/<class>/, unsup/ folders, <class>/ folders or a manifest",
+        )
+    return found
+
+
+@lru_cache(maxsize=4)
+def _load_cached(source: str, size: int, splits: tuple[str, ...] | None, mtime: float) -> ImageSet:
+    from tqdm.auto import tqdm
+
+    entries = [e for e in find_images(source) if splits is None or e[1] in splits]
+    if not entries:
+        raise CastlabError(f"no images in splits {splits}", path=source, fix="check --splits")
+    classes = tuple(sorted({label for _, _, label in entries if label is not None}))
+    index = {name: i for i, name in enumerate(classes)}
+    pixels, labels, kept_splits, paths, skipped = [], [], [], [], []
+    for path, split, label in tqdm(entries, desc="decoding images", leave=False, disable=None):
+        try:
+            pixels.append(decode_image(path, size))
+        except CastlabError as error:
+            skipped.append((str(path), error.message))
+            continue
+        labels.append(UNLABELLED if label is None else index[label])
+        kept_splits.append(split)
+        paths.append(str(path))
+    if not pixels:
+        path, reason = skipped[0]
+        raise CastlabError(f"no image could be decoded; first: {reason}", path=path)
+    array = np.stack(pixels).transpose(0, 3, 1, 2)  # (N, H, W, 3) -> (N, 3, H, W)
+    return ImageSet(
+        torch.from_numpy(np.ascontiguousarray(array)),
+        torch.tensor(labels, dtype=torch.long),
+        tuple(kept_splits),
+        tuple(paths),
+        classes,
+        tuple(skipped),
+    )
+
+
+def load_images(
+    source: str | Path, *, size: int = 64, splits: tuple[str, ...] | None = None
+) -> ImageSet:
+    """Decode every image under ``source`` once, at ``size`` px, into memory.
+
+    ``splits`` keeps only those splits (default: all). The result is cached per process
+    (source, size, splits), so a second call with the same arguments costs nothing.
+    """
+    if size < 8:
+        raise CastlabError(f"--size {size} is too small", fix="use 8 pixels or more")
+    source = Path(source)
+    mtime = source.stat().st_mtime if source.exists() else 0.0
+    return _load_cached(str(source), size, splits, mtime)

@@ -1,0 +1,119 @@
+"""Frozen features: embed images with an encoder, and the linear probe on top of them.
+
+Examples
+--------
+>>> from castlab.selfsup.model import Encoder, EncoderConfig
+>>> encoder = Encoder(EncoderConfig(widths=(4, 8)))
+>>> embed_pixels(encoder, torch.zeros(5, 3, 16, 16, dtype=torch.uint8)).shape
+(5, 8)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from castlab.core.artifacts import atomic_write
+from castlab.core.errors import CastlabError
+from castlab.selfsup.data import ImageSet
+from castlab.selfsup.model import Classifier, Encoder, load_encoder
+
+__all__ = [
+    "classify_files",
+    "classify_pixels",
+    "embed_pixels",
+    "linear_probe",
+    "load_classifier",
+    "write_embeddings",
+]
+
+
+@torch.no_grad()
+def embed_pixels(encoder: Encoder, pixels: torch.Tensor, *, batch_size: int = 128) -> np.ndarray:
+    """Pooled features ``(N, feature_dim)`` (float32) of uint8 images ``(N, 3, H, W)``."""
+    encoder = encoder.eval()
+    parts = [
+        encoder.features(pixels[i : i + batch_size].float() / 255.0).float()
+        for i in range(0, len(pixels), batch_size)
+    ]
+    return torch.cat(parts).numpy() if parts else np.zeros((0, encoder.config.feature_dim), "f4")
+
+
+def linear_probe(encoder: Encoder, images: ImageSet, *, c: float = 1.0, seed: int = 0) -> float:
+    """Validation accuracy of logistic regression on frozen, standardised ``train`` features."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    train, val = images.split("train"), images.split("val")
+    if len(train) == 0 or len(val) == 0:
+        raise CastlabError(
+            f"the linear probe needs labelled train and val images, found {images.counts()}"
+        )
+    probe = make_pipeline(
+        StandardScaler(), LogisticRegression(C=c, max_iter=2000, random_state=seed)
+    )
+    probe.fit(embed_pixels(encoder, train.pixels), train.labels.numpy())
+    return float(probe.score(embed_pixels(encoder, val.pixels), val.labels.numpy()))
+
+
+def write_embeddings(features: np.ndarray, images: ImageSet, out: str | Path) -> Path:
+    """Write features as ``.npy`` (array only) or ``.csv`` (path, split, label, f0, f1, ...)."""
+    out = Path(out)
+    if out.suffix == ".npy":
+        with atomic_write(out, "wb") as handle:
+            np.save(handle, features)
+        return out
+    if out.suffix != ".csv":
+        raise CastlabError("unknown output type", path=out, fix="end the name in .csv or .npy")
+    import pandas as pd
+
+    frame = pd.DataFrame(features, columns=[f"f{i}" for i in range(features.shape[1])])
+    labels = [images.classes[k] if k >= 0 else "" for k in images.labels.tolist()]
+    frame.insert(0, "label", labels)
+    frame.insert(0, "split", list(images.splits))
+    frame.insert(0, "path", list(images.paths))
+    with atomic_write(out) as handle:
+        frame.to_csv(handle, index=False, float_format="%.6g")
+    return out
+
+
+def load_classifier(folder: str | Path) -> tuple[Classifier, dict]:
+    """A fine-tuned classifier (eval mode) and its config from ``castlab selfsup finetune``'s
+    ``<run>/model`` folder."""
+    from castlab.core.artifacts import load_model_weights
+
+    tensors, config = load_model_weights(folder)
+    if config.get("kind") != "classifier" or "classes" not in config:
+        raise CastlabError(
+            "not a classifier folder",
+            path=folder,
+            fix="pass the model/ folder written by castlab selfsup finetune",
+        )
+    encoder = load_encoder(folder)
+    classifier = Classifier(encoder, len(config["classes"]))
+    classifier.load_state_dict(tensors)
+    return classifier.eval(), config
+
+
+@torch.no_grad()
+def classify_pixels(
+    classifier: Classifier, classes: list[str], pixels: torch.Tensor
+) -> list[tuple[str, float]]:
+    """``(class, probability)`` of the top class for each uint8 image ``(N, 3, H, W)``."""
+    probabilities = torch.softmax(classifier(pixels.float() / 255.0).float(), dim=-1)
+    best = probabilities.max(dim=-1)
+    return [(classes[int(k)], float(p)) for p, k in zip(best.values, best.indices)]
+
+
+def classify_files(folder: str | Path, paths: list[str | Path]) -> list[tuple[str, str, float]]:
+    """``(file, class, probability)`` for image files with a fine-tuned model folder."""
+    from castlab.selfsup.data import decode_image
+
+    classifier, config = load_classifier(folder)
+    size = int(config.get("input_size") or 64)
+    pixels = torch.from_numpy(np.stack([decode_image(p, size) for p in paths])).permute(0, 3, 1, 2)
+    predictions = classify_pixels(classifier, config["classes"], pixels)
+    return [(str(p), name, prob) for p, (name, prob) in zip(paths, predictions)]

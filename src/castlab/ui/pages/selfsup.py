@@ -1,0 +1,108 @@
+"""Self-supervised page: a pretext task's input/target live, and classifying an image."""
+
+import streamlit as st
+
+from castlab.ui.common import save_upload, show_errors, work_dir
+
+SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff")
+
+st.title("Self-supervised images")
+st.caption(
+    "Pretext tasks make their own labels from unlabelled images (e.g. grey, blurred regions "
+    "to repaint); the trained encoder then learns a classifier from few labels."
+)
+
+upload = st.file_uploader(
+    "An image (or leave empty for a generated one)", type=[s[1:] for s in SUFFIXES]
+)
+task_name = st.selectbox(
+    "Pretext task", ["greyblur", "grey", "inpaint", "rotation", "jigsaw", "simclr"]
+)
+size = st.slider("Size (pixels)", 32, 256, 128, 32)
+model_folder = st.text_input(
+    "Fine-tuned model folder (model/ from `castlab selfsup finetune`; empty: a small demo model "
+    "trained here on generated shapes)",
+    value="",
+)
+
+
+def _image_pixels(folder):
+    import torch
+
+    from castlab.selfsup.data import decode_image
+    from castlab.selfsup.synthetic import generate_images
+
+    if upload is None:
+        pixels, _ = generate_images(1, size=size, n_classes=4, seed=7)
+        return pixels, "generated circle"
+    path = save_upload(upload, folder, suffixes=SUFFIXES)
+    return torch.from_numpy(decode_image(path, size)).permute(2, 0, 1)[None], upload.name
+
+
+def show_task() -> None:
+    from castlab.selfsup.plots import pretext_examples
+
+    with work_dir() as folder:
+        pixels, name = _image_pixels(folder)
+        images = pixels.float() / 255.0
+        inputs, _, targets = pretext_examples(
+            task_name, images.expand(4, -1, -1, -1).clone(), seed=0
+        )
+        st.write(f"**{task_name}** on {name}: four random corruptions (input row), then the target")
+        st.image([x.permute(1, 2, 0).clamp(0, 1).numpy() for x in inputs], width=160)
+        st.image(
+            [x.permute(1, 2, 0).clamp(0, 1).numpy() for x in targets[:1]],
+            width=160,
+            caption=["target"],
+        )
+
+
+@st.cache_resource(show_spinner="Training a small demo model on generated shapes...")
+def demo_model() -> str:
+    import tempfile
+
+    from castlab.core.training import TrainConfig
+    from castlab.selfsup.data import load_images
+    from castlab.selfsup.model import EncoderConfig
+    from castlab.selfsup.synthetic import write_image_folders
+    from castlab.selfsup.train import FinetuneConfig, finetune
+
+    root = tempfile.mkdtemp(prefix="castlab-selfsup-demo-")
+    data = write_image_folders(f"{root}/data", per_class=40, unlabelled=0, size=32, n_classes=4)
+    result = finetune(
+        load_images(data, size=32),
+        FinetuneConfig(size=32, encoder_shape=EncoderConfig(widths=(8, 16, 32, 64))),
+        TrainConfig(
+            max_epochs=10, batch_size=32, lr=5e-3, progress=False, checkpoint_every_steps=0
+        ),
+        f"{root}/run",
+    )
+    return str(result.run_dir / "model")
+
+
+def classify() -> None:
+    from castlab.selfsup.features import classify_files
+
+    with work_dir() as folder:
+        if upload is None:
+            from PIL import Image
+
+            from castlab.selfsup.synthetic import generate_images
+
+            pixels, _ = generate_images(1, size=64, n_classes=4, seed=7)
+            path = folder / "generated_circle.png"
+            Image.fromarray(pixels[0].permute(1, 2, 0).numpy()).save(path)
+        else:
+            path = save_upload(upload, folder, suffixes=SUFFIXES)
+        model = model_folder.strip() or demo_model()
+        [(_, name, probability)] = classify_files(model, [path])
+        st.success(f"Predicted class: {name} (probability {probability:.2f})")
+        if not model_folder.strip():
+            st.caption("Demo model: 4 generated shape classes (circle, square, triangle, stripes).")
+
+
+left, right = st.columns(2)
+if left.button("Show pretext task", type="primary"):
+    show_errors(show_task)
+if right.button("Classify"):
+    show_errors(classify)

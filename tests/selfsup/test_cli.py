@@ -1,0 +1,76 @@
+"""The selfsup commands end to end on a tiny generated tree."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from castlab.cli import app
+
+RUNNER = CliRunner()
+FAST = ["--size", "16", "--epochs", "1", "--batch-size", "8", "--threads", "1"]
+
+
+def _ok(args):
+    result = RUNNER.invoke(app, ["selfsup", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_generate_pretrain_finetune_probe_embed_show_classify(tmp_path):
+    data = tmp_path / "data"
+    _ok(
+        [
+            "generate",
+            str(data),
+            "--per-class",
+            "3",
+            "--unlabelled",
+            "8",
+            "--classes",
+            "2",
+            "--size",
+            "16",
+        ]
+    )
+    run = tmp_path / "gb"
+    out = _ok(
+        ["pretrain", str(data), "--task", "inpaint", "--widths", "4,8", *FAST, "--out", str(run)]
+    )
+    assert "encoder written to" in out
+    encoder = run / "encoder"
+    out = _ok(
+        ["finetune", str(data), "--encoder", str(encoder), *FAST, "--out", str(tmp_path / "ft")]
+    )
+    assert "val accuracy per epoch" in out
+    assert "linear probe val accuracy" in _ok(
+        ["probe", str(data), "--encoder", str(encoder), "--size", "16"]
+    )
+    _ok(
+        [
+            "embed",
+            str(data),
+            "--encoder",
+            str(encoder),
+            "--size",
+            "16",
+            "--out",
+            str(tmp_path / "f.csv"),
+        ]
+    )
+    assert (tmp_path / "f.csv").read_text().count("\n") == 3 * 2 * 2 + 8 + 1
+    _ok(["show", str(data), "--run", str(run), "--size", "16", "--out", str(tmp_path / "g.png")])
+    assert (tmp_path / "g.png").exists()
+    image = next((data / "val").rglob("*.png"))
+    out = _ok(["classify", str(tmp_path / "ft" / "model"), str(image)])
+    assert out.split("\t")[1] in ("circle", "square")
+    config = json.loads((run / "config.json").read_text())
+    assert config["pretrain"]["task"] == "inpaint"
+
+
+def test_user_errors_exit_2(tmp_path):
+    result = RUNNER.invoke(app, ["selfsup", "pretrain", str(tmp_path / "nope"), "--task", "x"])
+    assert result.exit_code != 0 and "unknown pretext task" in str(result.exception)
+    result = RUNNER.invoke(app, ["selfsup", "finetune", str(tmp_path / "nope")])
+    assert "no such file or folder" in str(result.exception)

@@ -1,0 +1,74 @@
+"""Pre-training and fine-tuning through core fit: run files, encoder folder, resume."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from castlab.core.errors import CastlabError
+from castlab.selfsup.data import load_images
+from castlab.selfsup.model import load_encoder
+from castlab.selfsup.train import (
+    FinetuneConfig,
+    PretrainConfig,
+    finetune,
+    load_pretext_network,
+    pretrain,
+)
+
+from .conftest import SIZE, TINY, quick
+
+
+def test_pretrain_writes_encoder_and_run_files(pretrain_run):
+    assert (pretrain_run / "metrics.csv").exists() and (pretrain_run / "loss.png").exists()
+    assert (pretrain_run / "checkpoints" / "last.ckpt").exists()
+    config = json.loads((pretrain_run / "encoder" / "config.json").read_text())
+    assert config["pretext"] == "greyblur" and config["input_size"] == SIZE
+    assert load_encoder(pretrain_run / "encoder").config == TINY
+    task, network = load_pretext_network(pretrain_run)
+    assert task == "greyblur" and network.head_kind == "image"
+    summary = json.loads((pretrain_run / "summary.json").read_text())
+    assert summary["images"] == 12 and summary["images_per_second"] > 0
+
+
+def test_pretrain_resume_continues(image_tree, tmp_path):
+    images = load_images(image_tree, size=SIZE)
+    config = PretrainConfig(task="rotation", size=SIZE, encoder=TINY)
+    pretrain(images, config, quick(), tmp_path)
+    summary = pretrain(images, config, quick(max_epochs=2), tmp_path, resume=True)
+    assert [row["epoch"] for row in summary["epochs"]] == [2]
+    assert (tmp_path / "metrics.part1.csv").exists()
+
+
+def test_pretrain_bf16_mixed_runs(image_tree, tmp_path):
+    images = load_images(image_tree, size=SIZE)
+    config = PretrainConfig(task="simclr", size=SIZE, encoder=TINY)
+    summary = pretrain(images, config, quick(precision="bf16-mixed"), tmp_path)
+    assert summary["precision"] == "bf16-mixed" and summary["epochs"]
+
+
+def test_pretrain_without_unlabelled_images_says_so(image_tree, tmp_path):
+    images = load_images(image_tree, size=SIZE, splits=("train", "val"))
+    with pytest.raises(CastlabError, match="only 0 images"):
+        pretrain(images, PretrainConfig(size=SIZE, encoder=TINY), quick(), tmp_path)
+
+
+def test_finetune_from_encoder_and_from_random(image_tree, pretrain_run, tmp_path):
+    images = load_images(image_tree, size=SIZE)
+    for encoder in (str(pretrain_run / "encoder"), None):
+        result = finetune(
+            images,
+            FinetuneConfig(encoder=encoder, size=SIZE, encoder_shape=TINY),
+            quick(max_epochs=2),
+            tmp_path / str(bool(encoder)),
+        )
+        assert len(result.accuracy) == 2 and 0 <= result.final_accuracy <= 1
+        config = json.loads((result.run_dir / "model" / "config.json").read_text())
+        assert config["classes"] == ["circle", "square", "triangle"]
+
+
+def test_finetune_needs_labels(image_tree, tmp_path):
+    images = load_images(image_tree, size=SIZE, splits=("unsup",))
+    with pytest.raises(CastlabError, match="need labelled train and val"):
+        finetune(images, FinetuneConfig(size=SIZE, encoder_shape=TINY), quick(), tmp_path)
