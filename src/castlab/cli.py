@@ -7,6 +7,7 @@ User errors (:class:`castlab.core.errors.CastlabError`) print one line and exit 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -40,8 +41,8 @@ app.add_typer(imbalance_app, name="imbalance")
 app.add_typer(proteins_app, name="proteins")
 app.add_typer(sentiment_app, name="sentiment")
 app.add_typer(birds_app, name="birds")
-app.add_typer(airquality_app, name="airquality")
 app.add_typer(art_app, name="art")
+app.add_typer(airquality_app, name="airquality")
 app.add_typer(selfsup_app, name="selfsup")
 
 
@@ -84,7 +85,14 @@ def ui(
 
 
 def main() -> None:
-    """Entry point: run the app, turning user errors into one line and exit code 2."""
+    """Entry point: run the app, turning user errors into one line and exit code 2.
+
+    In a distributed run (DDP) every process runs the command; only rank 0 prints results.
+    """
+    from castlab.core.distributed import is_main_process
+
+    if not is_main_process():
+        sys.stdout = open(os.devnull, "w")  # kept open for the life of the process
     try:
         app()
     except CastlabError as error:

@@ -23,9 +23,9 @@ DOMAIN_DEMOS: dict[str, tuple[str, str]] = {
     "proteins": ("castlab.proteins.demo", "Protein families from sequence: LMs, CNN, alignment."),
     "sentiment": ("castlab.sentiment.demo", "Post sentiment per author and per capital city."),
     "birds": ("castlab.birds.demo", "Bird calls: PCEN peaks, a mel CNN, soundscape thresholds."),
-    "airquality": ("castlab.airquality.demo", "PM2.5 for sites with no sensor; a dashboard."),
     "art": ("castlab.art.demo", "Images made by optimisation: pixels, Fourier, strokes, style."),
     "selfsup": ("castlab.selfsup.demo", "Pretext tasks on unlabelled images, few-label classes."),
+    "airquality": ("castlab.airquality.demo", "PM2.5 for sites with no sensor; a dashboard."),
 }
 
 

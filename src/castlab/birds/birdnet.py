@@ -74,20 +74,20 @@ class BirdNET:
         self._output = self.analyzer.output_layer_index
         self._ready = False
 
-    def _run(self, chunks: np.ndarray, layer: int) -> np.ndarray:
+    def _run(self, chunks: np.ndarray, *layers: int) -> list[np.ndarray]:
         # one chunk per invoke: batched inputs measured 3-6x slower per chunk with LiteRT here
         if not self._ready:
-            self._interpreter.resize_tensor_input(
-                self._input, [1, int(CHUNK_SECONDS * BIRDNET_RATE)]
-            )
+            size = int(CHUNK_SECONDS * BIRDNET_RATE)
+            self._interpreter.resize_tensor_input(self._input, [1, size])
             self._interpreter.allocate_tensors()
             self._ready = True
-        out = []
+        out: list[list[np.ndarray]] = [[] for _ in layers]
         for chunk in np.asarray(chunks, dtype=np.float32):
             self._interpreter.set_tensor(self._input, np.ascontiguousarray(chunk[None]))
             self._interpreter.invoke()
-            out.append(np.array(self._interpreter.get_tensor(layer))[0])
-        return np.stack(out) if out else np.zeros((0, 0), np.float32)
+            for k, layer in enumerate(layers):
+                out[k].append(np.array(self._interpreter.get_tensor(layer))[0])
+        return [np.stack(rows) if rows else np.zeros((0, 0), np.float32) for rows in out]
 
     def chunk(self, audio: np.ndarray) -> np.ndarray:
         """3-second chunks ``(N, 144000)`` of 48-kHz audio, the last zero-padded."""
@@ -97,12 +97,16 @@ class BirdNET:
 
     def predict_chunks(self, chunks: np.ndarray) -> np.ndarray:
         """Sigmoid scores ``(N, 6522)`` for 3-s chunks ``(N, 144000)`` (birdnetlib's sigmoid)."""
-        logits = self._run(chunks, self._output)
-        return 1.0 / (1.0 + np.exp(-np.clip(logits, -15, 15)))
+        return _sigmoid(self._run(chunks, self._output)[0])
 
     def embed_chunks(self, chunks: np.ndarray) -> np.ndarray:
         """1024-d embeddings ``(N, 1024)`` of 3-s chunks (the layer before the classifier)."""
-        return self._run(chunks, self._output - 1)
+        return self._run(chunks, self._output - 1)[0]
+
+    def scores_and_embeddings(self, chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Both at the cost of one pass: ``(N, 6522)`` scores and ``(N, 1024)`` embeddings."""
+        logits, embeddings = self._run(chunks, self._output, self._output - 1)
+        return _sigmoid(logits), embeddings
 
     def window_chunks(self, audio: np.ndarray, *, window: float = 5.0) -> np.ndarray:
         """For each ``window`` of 48-kHz audio, chunks at its start and its end: ``(2W, 144000)``."""
@@ -143,6 +147,10 @@ class BirdNET:
 
 def _normal(name: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", re.sub("['’]", "", name.lower())).split())
+
+
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -15, 15)))
 
 
 _SHARED: dict[str, BirdNET] = {}

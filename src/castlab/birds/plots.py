@@ -23,6 +23,7 @@ __all__ = [
     "plot_cluster_map",
     "plot_confusion",
     "plot_peaks",
+    "plot_snr_curves",
     "plot_timeline",
     "save",
 ]
@@ -225,4 +226,27 @@ def plot_cluster_examples(
                 )
             if c == 0:
                 ax.set_ylabel(f"cluster {r}", fontsize=8)
+    return save(fig, path)
+
+
+def plot_snr_curves(
+    snrs: Sequence[float],
+    curves: dict[str, Sequence[float]],
+    path: str | Path,
+    *,
+    ylabel: str = "micro F1",
+    target: float | None = None,
+    title: str = "",
+) -> Path:
+    """One line per method against SNR (dB), with an optional target line."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
+    for name, values in curves.items():
+        ax.plot(snrs, values, "o-", label=name)
+    if target is not None:
+        ax.axhline(target, color="grey", ls="--", lw=1, label=f"target {target:g}")
+    ax.set(xlabel="SNR of the added calls (dB)", ylabel=ylabel, title=title, ylim=(0, 1.02))
+    ax.legend(fontsize=8)
     return save(fig, path)

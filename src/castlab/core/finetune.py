@@ -21,7 +21,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -122,8 +122,9 @@ class ClassifierTask(L.LightningModule):
         predicted = logits.argmax(-1)
         accuracy = (predicted == labels).float().mean()
         on_step = stage == "train"
-        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=on_step, on_epoch=True)
-        self.log(f"{stage}_accuracy", accuracy, on_step=on_step, on_epoch=True)
+        log = {"on_step": on_step, "on_epoch": True, "sync_dist": True}
+        self.log(f"{stage}_loss", loss, prog_bar=True, **log)
+        self.log(f"{stage}_accuracy", accuracy, **log)
         if stage == "val":
             self._validation.append(torch.stack([labels, predicted], 1).cpu())
         return loss
@@ -137,8 +138,10 @@ class ClassifierTask(L.LightningModule):
     def on_validation_epoch_end(self) -> None:
         if not self._validation:
             return
-        rows = torch.cat(self._validation)
+        rows = torch.cat(self._validation).to(self.device)
         self._validation = []
+        if self.trainer.world_size > 1:  # every process scores its share: pool them all
+            rows = self.all_gather(rows).reshape(-1, 2)
         recalls = [
             (rows[rows[:, 0] == label, 1] == label).float().mean() for label in rows[:, 0].unique()
         ]
@@ -184,6 +187,11 @@ def fit_classifier(
     """Like :func:`castlab.core.training.fit`, with optional gradual unfreezing.
 
     ``config.lr`` is not used here: the task's :class:`FinetuneConfig` sets the rates.
+    With several processes, gradual unfreezing leaves the frozen groups without gradients,
+    so DDP is told to expect unused parameters.
     """
     callbacks = [unfreezing] if unfreezing is not None else []
+    several = config.devices not in ("1", "auto") or config.num_nodes > 1
+    if unfreezing is not None and several and config.strategy in ("auto", "ddp"):
+        config = replace(config, strategy="ddp_find_unused_parameters_true")
     return fit(task, train_loader, val_loader, run_dir, config, resume=resume, callbacks=callbacks)

@@ -5,6 +5,12 @@ every epoch (and every ``checkpoint_every_steps`` steps, and on Ctrl-C or a cras
 ``checkpoints/``, and ``--resume`` picks up from ``checkpoints/last.ckpt``. Scaling to GPUs
 or nodes is configuration (``accelerator``, ``devices``, ``num_nodes``, ``strategy``).
 
+Several processes (DDP): Lightning gives each process its own share of every epoch (a
+distributed sampler), averages gradients, and reduces the logged metrics over processes
+(``sync_dist``); only rank 0 writes the log, the plot and checkpoints. Code that writes run
+files itself asks :func:`is_main_process` first (before training) or
+``trainer.is_global_zero`` (after).
+
 Examples
 --------
 >>> config = TrainConfig(max_epochs=1, progress=False)
@@ -27,6 +33,7 @@ from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader, Dataset
 
+from castlab.core.distributed import is_main_process
 from castlab.core.errors import CastlabError
 
 __all__ = [
@@ -37,6 +44,7 @@ __all__ = [
     "TrainConfig",
     "find_learning_rate",
     "fit",
+    "is_main_process",
     "last_checkpoint",
     "make_trainer",
     "metrics_files",
@@ -63,6 +71,8 @@ class TrainConfig:
     checkpoint_every_steps: int = 200  # also save mid-epoch, so a crash loses little
     limit_val_batches: float = 1.0
     progress: bool = True
+    # let Lightning shard each epoch over processes; False for loaders that shard themselves
+    distributed_sampler: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -105,9 +115,16 @@ class LanguageModelTask(L.LightningModule):
         logits, loss = self.model(x, y)
         accuracy = (logits.argmax(-1) == y).float().mean()
         on_step = stage == "train"
-        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=on_step, on_epoch=True)
         self.log(
-            f"{stage}_accuracy", accuracy, prog_bar=stage != "train", on_step=on_step, on_epoch=True
+            f"{stage}_loss", loss, prog_bar=True, on_step=on_step, on_epoch=True, sync_dist=True
+        )
+        self.log(
+            f"{stage}_accuracy",
+            accuracy,
+            prog_bar=stage != "train",
+            on_step=on_step,
+            on_epoch=True,
+            sync_dist=True,
         )
         return loss
 
@@ -203,6 +220,9 @@ def _quiet_lightning() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
     warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+    # the run folder holds config.json and checkpoints beside the log by design
+    warnings.filterwarnings("ignore", message=".*Experiment logs directory .* exists.*")
+    warnings.filterwarnings("ignore", message=".*all_gather is deprecated.*")  # inside Lightning
 
 
 def make_trainer(
@@ -230,6 +250,7 @@ def make_trainer(
         enable_model_summary=False,
         num_sanity_val_steps=0,
         enable_checkpointing=False,  # LastCheckpoint below does it, in one predictable file
+        use_distributed_sampler=config.distributed_sampler,
         callbacks=[
             LastCheckpoint(checkpoints / "last.ckpt", every_steps=config.checkpoint_every_steps),
             LossPlot(run_dir),
@@ -260,7 +281,7 @@ def fit(
             "nothing to resume", path=run_dir, fix="drop --resume to start a new run"
         )
     metrics = run_dir / "metrics.csv"
-    if resume and metrics.exists():  # the CSV logger starts a new file; keep the old one
+    if resume and metrics.exists() and is_main_process():  # the CSV logger starts a new file
         parts = len(list(run_dir.glob("metrics.part*.csv")))
         metrics.rename(run_dir / f"metrics.part{parts + 1}.csv")
     trainer = make_trainer(run_dir, config, callbacks)

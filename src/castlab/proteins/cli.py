@@ -11,7 +11,17 @@ from typing import Annotated
 import typer
 
 from castlab.core.errors import CastlabError
-from castlab.core.options import Accelerator, BatchSize, Devices, Epochs, MaxSteps, Resume, Seed
+from castlab.core.options import (
+    Accelerator,
+    BatchSize,
+    Devices,
+    Epochs,
+    MaxSteps,
+    NumNodes,
+    Resume,
+    Seed,
+    Strategy,
+)
 
 __all__ = ["app"]
 
@@ -67,6 +77,10 @@ def train(
     seed: Annotated[int, typer.Option(help="Random seed (split and training).")] = 0,
     label_field: _LABEL_FIELD = None,
     labels: _LABELS = None,
+    accelerator: Accelerator = "auto",
+    devices: Devices = "1",
+    num_nodes: NumNodes = 1,
+    strategy: Strategy = "auto",
 ) -> None:
     """Split labelled sequences, train a classifier and save it with its test scores.
 
@@ -90,6 +104,10 @@ def train(
         pretrain_epochs=pretrain_epochs,
         finetune_epochs=epochs,
         seed=seed,
+        accelerator=accelerator,
+        devices=devices,
+        num_nodes=num_nodes,
+        strategy=strategy,
     )
     _, scores = train_from_records(
         records,
@@ -127,6 +145,8 @@ def pretrain(
     max_sequences: Annotated[int, typer.Option(help="Use at most N sequences (0: all).")] = 0,
     accelerator: Accelerator = "auto",
     devices: Devices = "auto",
+    num_nodes: NumNodes = 1,
+    strategy: Strategy = "auto",
     resume: Resume = False,
     seed: Seed = 0,
 ) -> None:
@@ -157,6 +177,8 @@ def pretrain(
         lr=lr,
         accelerator=accelerator,
         devices=devices,
+        num_nodes=num_nodes,
+        strategy=strategy,
         seed=seed,
     )
     source = ", ".join(p.name for p in fasta)

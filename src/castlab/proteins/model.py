@@ -42,7 +42,7 @@ from castlab.proteins.tokenize import load_protein_tokenizer
 
 __all__ = [
     "DEFAULT_LR",
-    "NetworkShape",
+    "ProteinConfig",
     "default_lr",
     "ClassifierConfig",
     "FamilyPrediction",
@@ -108,8 +108,8 @@ def default_lr(model: str, stage: str) -> float:
 
 
 @dataclass(frozen=True)
-class NetworkShape:
-    """Tokenizer and network fields shared by pretraining and classifier configs."""
+class ProteinConfig:
+    """Fields shared by pretraining and classifier configs: tokenizer, network, how to run."""
 
     tokenizer: str = "aa"  # aa | kmer | bpe | unigram (subwords are learnt on the corpus)
     vocab_size: int = 256  # bpe / unigram only
@@ -120,6 +120,14 @@ class NetworkShape:
     layers: int = 2
     heads: int = 4  # transformer only
     dropout: float = 0.1
+    batch_size: int = 32
+    max_steps: int = -1  # stop after this many optimiser steps (-1: epochs decide)
+    seed: int = 0
+    precision: str = "32-true"
+    accelerator: str = "auto"  # Lightning: auto, cpu, gpu, ...
+    devices: str = "auto"  # Lightning devices per node
+    num_nodes: int = 1
+    strategy: str = "auto"  # ddp, fsdp, ... for several devices
 
     def classifier(self, vocab_size: int, n_classes: int, block_size: int) -> ClassifierConfig:
         """The network's shape for a tokenizer of ``vocab_size`` and ``n_classes`` families."""

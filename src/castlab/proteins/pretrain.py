@@ -30,10 +30,16 @@ from torch.utils.data import DataLoader
 from castlab.core.errors import CastlabError
 from castlab.core.language_model import build_language_model
 from castlab.core.tokenizers import BOS, EOS, Tokenizer
-from castlab.core.training import LanguageModelTask, TokenStreamDataset, TrainConfig, fit
+from castlab.core.training import (
+    LanguageModelTask,
+    TokenStreamDataset,
+    TrainConfig,
+    fit,
+    is_main_process,
+)
 from castlab.proteins.model import (
     ClassifierConfig,
-    NetworkShape,
+    ProteinConfig,
     default_lr,
     load_network,
     save_network,
@@ -44,7 +50,7 @@ __all__ = ["PretrainConfig", "ProteinLanguageModel", "pretrain", "pretrain_langu
 
 
 @dataclass(frozen=True)
-class PretrainConfig(NetworkShape):
+class PretrainConfig(ProteinConfig):
     """Tokenizer, LM shape and schedule of one pretraining run (ULMFiT stage 1)."""
 
     hidden: int = 512  # LSTM only
@@ -53,12 +59,6 @@ class PretrainConfig(NetworkShape):
     seq_len: int = 128  # tokens per training window
     epochs: int = 1
     lr: float = 0.0  # 0: default_lr(model, "pretrain")
-    batch_size: int = 32
-    max_steps: int = -1  # stop after this many optimiser steps (-1: epochs decide)
-    seed: int = 0
-    precision: str = "32-true"
-    accelerator: str = "auto"
-    devices: str = "auto"
     progress: bool = True
 
     def shape(self, vocab_size: int) -> ClassifierConfig:
@@ -79,6 +79,8 @@ class PretrainConfig(NetworkShape):
             precision=self.precision,
             accelerator=self.accelerator,
             devices=self.devices,
+            num_nodes=self.num_nodes,
+            strategy=self.strategy,
             progress=self.progress,
         )
 
@@ -182,7 +184,8 @@ def pretrain(
     )
     info = {"source": source, "sequences": len(texts), "config": asdict(config), **metrics}
     model = ProteinLanguageModel(tokenizer, lm.eval(), shape, config.tokenizer, info)
-    model.save(Path(run_dir) / "model")
+    if is_main_process():  # one writer under DDP: rank 0
+        model.save(Path(run_dir) / "model")
     return model
 
 

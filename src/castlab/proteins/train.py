@@ -29,9 +29,9 @@ from castlab.core.artifacts import write_json
 from castlab.core.errors import CastlabError
 from castlab.core.finetune import ClassifierTask, FinetuneConfig, GradualUnfreezing, fit_classifier
 from castlab.core.tokenizers import BOS, PAD, Tokenizer
-from castlab.core.training import TrainConfig
+from castlab.core.training import TrainConfig, is_main_process
 from castlab.proteins.data import ProteinRecord
-from castlab.proteins.model import NetworkShape, ProteinModel, build_classifier, default_lr
+from castlab.proteins.model import ProteinConfig, ProteinModel, build_classifier, default_lr
 from castlab.proteins.pretrain import ProteinLanguageModel, pretrain_language_model
 from castlab.proteins.splits import SplitConfig, prepare_split, write_split
 from castlab.proteins.tokenize import build_tokenizer
@@ -47,7 +47,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class ProteinTrainConfig(NetworkShape):
+class ProteinTrainConfig(ProteinConfig):
     """Tokenizer, model and schedule of one classifier run."""
 
     max_tokens: int = 512  # inputs are cut to this many tokens (incl. <bos>)
@@ -58,10 +58,7 @@ class ProteinTrainConfig(NetworkShape):
     finetune_lr: float = 0.0  # 0: default_lr(model, "finetune")
     lr_decay: float = 2.6  # discriminative rates: each lower layer group learns this much slower
     unfreeze: bool = True  # gradual unfreezing (one more layer group per epoch)
-    batch_size: int = 32
-    max_steps: int = -1  # cap optimiser steps per stage (quick runs)
-    seed: int = 0
-    precision: str = "32-true"
+    devices: str = "1"  # Lightning devices per node (ProteinConfig has the other run fields)
 
 
 class SequenceDataset(Dataset):
@@ -104,8 +101,10 @@ def _train_config(config: ProteinTrainConfig, epochs: int, lr: float) -> TrainCo
         lr=lr,
         seed=config.seed,
         precision=config.precision,
-        accelerator="cpu" if not torch.cuda.is_available() else "auto",
-        devices="1",
+        accelerator=config.accelerator,
+        devices=config.devices,
+        num_nodes=config.num_nodes,
+        strategy=config.strategy,
         progress=False,
         checkpoint_every_steps=0,
     )
@@ -150,7 +149,10 @@ def train_classifier(
         )
         block_size = max(config.max_tokens, config.seq_len)
         classifier = config.classifier(tokenizer.vocab_size, len(families), block_size)
-    write_json(run_dir / "config.json", {"train": asdict(config), "classifier": asdict(classifier)})
+    if is_main_process():  # one writer under DDP: rank 0
+        write_json(
+            run_dir / "config.json", {"train": asdict(config), "classifier": asdict(classifier)}
+        )
     network = build_classifier(classifier)
     if language_model is not None:
         network.encoder.load_state_dict(language_model.network.state_dict())
@@ -205,7 +207,8 @@ def train_classifier(
         **{k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val_")},
     }
     model = ProteinModel(tokenizer, network.eval(), classifier, families, info)
-    model.save(run_dir / "model")
+    if trainer.is_global_zero:
+        model.save(run_dir / "model")
     return model
 
 
@@ -226,7 +229,8 @@ def train_from_records(
     """
     run_dir = Path(run_dir)
     parts, info = prepare_split(records, split)
-    write_split(parts, run_dir / "split", info=info)
+    if is_main_process():
+        write_split(parts, run_dir / "split", info=info)
     texts = None
     if pretrain_texts:
         texts = [r.sequence for r in parts["train"]] + list(pretrain_texts)
@@ -239,7 +243,7 @@ def train_from_records(
         language_model=language_model,
     )
     test = parts["test"]
-    if not test:
+    if not test or not is_main_process():  # rank 0 scores the test part
         return model, None
     proba = model.predict_proba([r.sequence for r in test])
     scores = {

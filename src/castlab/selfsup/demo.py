@@ -43,7 +43,7 @@ def _run(out_dir: Path, section: Section) -> None:
     from castlab.selfsup.train import FinetuneConfig, PretrainConfig, finetune, pretrain
 
     root = write_image_folders(
-        out_dir / "data", per_class=12, unlabelled=400, size=SIZE, n_classes=4
+        out_dir / "data", per_class=12, unlabelled=300, size=SIZE, n_classes=4
     )
     images = load_images(root, size=SIZE)
     section.paragraph(

@@ -14,7 +14,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -158,8 +158,21 @@ class FineTuneConfig:
     seed: int = 0
 
 
+def _shard() -> tuple[int, int]:
+    """(rank, processes) of a distributed run, (0, 1) otherwise."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
 class _SortishBatches:
-    """Shuffled batches of tweets of similar length: little padding, still random each epoch."""
+    """Shuffled batches of tweets of similar length: little padding, still random each epoch.
+
+    Under DDP every process draws the same shuffle and takes every n-th batch (all take the
+    same number), so the processes share out each epoch without overlap.
+    """
 
     def __init__(self, lengths: Sequence[int], batch_size: int, seed: int) -> None:
         self.lengths = np.asarray(lengths)
@@ -168,7 +181,7 @@ class _SortishBatches:
         self.epoch = 0
 
     def __len__(self) -> int:
-        return -(-len(self.lengths) // self.batch_size)
+        return -(-len(self.lengths) // self.batch_size) // _shard()[1]
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         rng = np.random.default_rng(self.seed + self.epoch)
@@ -183,7 +196,9 @@ class _SortishBatches:
                 chunk[i : i + self.batch_size].tolist()
                 for i in range(0, len(chunk), self.batch_size)
             ]
-        for index in rng.permutation(len(batches)):
+        rank, processes = _shard()
+        shuffled = rng.permutation(len(batches))
+        for index in shuffled[rank : len(shuffled) // processes * processes : processes]:
             yield batches[index]
 
 
@@ -295,7 +310,7 @@ def finetune(
 
     from castlab.core.artifacts import save_model, write_json
     from castlab.core.finetune import ClassifierTask
-    from castlab.core.training import TrainConfig, fit
+    from castlab.core.training import TrainConfig, fit, is_main_process
     from castlab.sentiment.model import minilm_path
 
     train_config = train_config or TrainConfig(max_epochs=1, batch_size=32, lr=5e-5)
@@ -309,15 +324,19 @@ def finetune(
     model = initial_classifier(config, path, weights)
     model.train()  # from_pretrained returns eval mode, and Lightning keeps a module's mode
     run_dir = Path(run_dir)
-    write_json(
-        run_dir / "config.json", {"finetune": asdict(config), "train": train_config.to_dict()}
-    )
+    train_config = replace(train_config, distributed_sampler=False)  # _SortishBatches shards
+    if is_main_process():  # one writer under DDP: rank 0
+        write_json(
+            run_dir / "config.json", {"finetune": asdict(config), "train": train_config.to_dict()}
+        )
     train_loader = _loader(train, tokenizer, config, train_config.batch_size, True)
     val_loader = None if val is None else _loader(val, tokenizer, config, 128, False)
     task = ClassifierTask(model, optimiser_config(train_config, config.head_lr_scale, weights))
-    fit(task, train_loader, val_loader, run_dir, train_config, resume=resume)
+    trainer = fit(task, train_loader, val_loader, run_dir, train_config, resume=resume)
     encoder = "minilm" if Path(path) == minilm_path() else str(path)  # portable for the default
     info = {"max_length": max(config.max_length, 128), "encoder": encoder, "train_rows": len(train)}
+    if not trainer.is_global_zero:
+        return run_dir / "model"
     return save_model(run_dir / "model", model.state_dict(), {**asdict(config), **info})
 
 

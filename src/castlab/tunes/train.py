@@ -35,6 +35,7 @@ from castlab.core.training import (
     TrainConfig,
     find_learning_rate,
     fit,
+    is_main_process,
     last_checkpoint,
 )
 from castlab.tunes.abc import Tune, abc_tokenizer
@@ -133,10 +134,15 @@ def train_tunes(
     valid_ids = token_stream(tokenizer, splits["valid"])
     seq_len = min(config.seq_len, len(valid_ids) - 1)
     model_config = config.language_model(tokenizer.vocab_size)
-    write_json(
-        run_dir / "config.json",
-        {"tunes": asdict(config), "train": asdict(train_config), "model": model_config.to_dict()},
-    )
+    if is_main_process():  # one writer under DDP: rank 0
+        write_json(
+            run_dir / "config.json",
+            {
+                "tunes": asdict(config),
+                "train": asdict(train_config),
+                "model": model_config.to_dict(),
+            },
+        )
     network = build_language_model(model_config)
     task = LanguageModelTask(network, train_config)
     train_loader = DataLoader(
@@ -158,7 +164,8 @@ def train_tunes(
     trainer = fit(task, train_loader, valid_loader, run_dir, train_config, resume=resume)
     seconds = time.perf_counter() - start
     steps = int(trainer.global_step)
-    new_tokens = (steps - start_step) * train_config.batch_size * seq_len
+    # every process trains on batch_size windows per step
+    new_tokens = (steps - start_step) * train_config.batch_size * seq_len * trainer.world_size
     info = {
         "corpus": list(config.corpus),
         "tunes": {name: len(tunes) for name, tunes in splits.items()},
@@ -171,7 +178,8 @@ def train_tunes(
         "rhythms": sorted({t.rhythm for t in splits["train"] if t.rhythm}),
     }
     model = TuneModel(tokenizer, network.eval(), model_config, info)
-    model.save(run_dir / "model")
+    if trainer.is_global_zero:
+        model.save(run_dir / "model")
     return model
 
 
