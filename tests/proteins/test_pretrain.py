@@ -118,11 +118,13 @@ def test_pretrain_does_not_import_the_classifier_trainer():
 
 
 def test_both_configs_share_one_shape_and_one_default_rate():
-    from castlab.proteins.model import NetworkShape, default_lr
+    from castlab.proteins.model import ProteinConfig, default_lr
     from castlab.proteins.pretrain import PretrainConfig
     from castlab.proteins.train import ProteinTrainConfig
 
-    assert issubclass(PretrainConfig, NetworkShape) and issubclass(ProteinTrainConfig, NetworkShape)
+    assert issubclass(PretrainConfig, ProteinConfig) and issubclass(
+        ProteinTrainConfig, ProteinConfig
+    )
     assert PretrainConfig(model="transformer").train_config().lr == default_lr(
         "transformer", "pretrain"
     )
