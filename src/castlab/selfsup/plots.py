@@ -48,7 +48,9 @@ def pretext_examples(
 ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
     """``(inputs, outputs, targets)`` of a reconstruction task for float images in [0, 1].
 
-    ``outputs`` is ``None`` without a network. For SimCLR the "target" is the second view.
+    ``outputs`` is ``None`` without a network or for a classification task (rotation,
+    jigsaw: the "target" row is then the original image); for SimCLR the "target" is the
+    second view of each image.
     """
     from castlab.selfsup.pretext import make_task
 
@@ -57,8 +59,8 @@ def pretext_examples(
     if task.head == "projection":
         n = len(images)
         return inputs[:n], None, inputs[n:]
-    if task.head == "classes":
-        return inputs, None, inputs
+    if task.head == "classes":  # the answer is how the original was changed: show it
+        return inputs, None, images
     outputs = network.eval()(inputs) if network is not None else None
     return inputs, outputs, target
 
