@@ -77,3 +77,11 @@ def test_manifest_problems_name_the_line(tmp_path):
         find_images(tmp_path / "missing")
     with pytest.raises(CastlabError, match="no images found"):
         find_images(tmp_path)
+
+
+def test_truncated_jpeg_names_the_file(tmp_path):
+    path = tmp_path / "cut.jpg"
+    Image.new("RGB", (64, 64), (10, 200, 30)).save(path, quality=95)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(CastlabError, match=r"cut.jpg: cannot decode image"):
+        decode_image(path, 16)

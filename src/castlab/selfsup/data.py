@@ -123,7 +123,13 @@ def decode_image(path: str | Path, size: int) -> np.ndarray:
             return np.asarray(image, dtype=np.uint8).copy()
     except FileNotFoundError:
         raise CastlabError("image file not found", path=path, fix="check the path") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        OSError,
+        ValueError,
+        SyntaxError,
+    ) as error:
         raise CastlabError(
             f"cannot decode image ({type(error).__name__}: {error})",
             path=path,
