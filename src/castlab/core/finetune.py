@@ -21,7 +21,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from lightning.pytorch.callbacks import Callback
 from torch.utils.data import DataLoader
 
-from castlab.core.training import TrainConfig, fit
+from castlab.core.training import TrainConfig, allow_unused_parameters, fit
 
 __all__ = [
     "ClassifierTask",
@@ -145,7 +145,8 @@ class ClassifierTask(L.LightningModule):
         recalls = [
             (rows[rows[:, 0] == label, 1] == label).float().mean() for label in rows[:, 0].unique()
         ]
-        self.log("val_macro_recall", torch.stack(recalls).mean(), prog_bar=True)
+        recall = torch.stack(recalls).mean()  # the same on every process after the gather
+        self.log("val_macro_recall", recall, prog_bar=True, sync_dist=True)
 
     def _groups(self) -> list[list[torch.nn.Parameter]]:
         if hasattr(self.model, "layer_groups"):
@@ -191,7 +192,6 @@ def fit_classifier(
     so DDP is told to expect unused parameters.
     """
     callbacks = [unfreezing] if unfreezing is not None else []
-    several = config.devices not in ("1", "auto") or config.num_nodes > 1
-    if unfreezing is not None and several and config.strategy in ("auto", "ddp"):
-        config = replace(config, strategy="ddp_find_unused_parameters_true")
+    if unfreezing is not None:
+        config = allow_unused_parameters(config)
     return fit(task, train_loader, val_loader, run_dir, config, resume=resume, callbacks=callbacks)

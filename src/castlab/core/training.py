@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from castlab.core.errors import CastlabError
 
 __all__ = [
     "LanguageModelTask",
+    "allow_unused_parameters",
     "LastCheckpoint",
     "LossPlot",
     "TokenStreamDataset",
@@ -213,6 +214,25 @@ def last_checkpoint(run_dir: str | Path) -> Path | None:
     """The checkpoint ``--resume`` would continue from, if any."""
     path = Path(run_dir) / "checkpoints" / "last.ckpt"
     return path if path.exists() else None
+
+
+def allow_unused_parameters(config: TrainConfig) -> TrainConfig:
+    """``config`` for a model some of whose parameters get no gradient in a step.
+
+    DDP stops with an error unless told to expect them (frozen layer groups during gradual
+    unfreezing, a pretrained encoder's unused pooler); one process needs nothing.
+
+    Examples
+    --------
+    >>> allow_unused_parameters(TrainConfig(devices="2")).strategy
+    'ddp_find_unused_parameters_true'
+    >>> allow_unused_parameters(TrainConfig(devices="1")).strategy
+    'auto'
+    """
+    several = config.devices not in ("1", "auto") or config.num_nodes > 1
+    if several and config.strategy in ("auto", "ddp"):
+        return replace(config, strategy="ddp_find_unused_parameters_true")
+    return config
 
 
 def _quiet_lightning() -> None:

@@ -310,7 +310,12 @@ def finetune(
 
     from castlab.core.artifacts import save_model, write_json
     from castlab.core.finetune import ClassifierTask
-    from castlab.core.training import TrainConfig, fit, is_main_process
+    from castlab.core.training import (
+        TrainConfig,
+        allow_unused_parameters,
+        fit,
+        is_main_process,
+    )
     from castlab.sentiment.model import minilm_path
 
     train_config = train_config or TrainConfig(max_epochs=1, batch_size=32, lr=5e-5)
@@ -324,7 +329,8 @@ def finetune(
     model = initial_classifier(config, path, weights)
     model.train()  # from_pretrained returns eval mode, and Lightning keeps a module's mode
     run_dir = Path(run_dir)
-    train_config = replace(train_config, distributed_sampler=False)  # _SortishBatches shards
+    # _SortishBatches shards each epoch itself; MiniLM's pooler is not used by the head
+    train_config = allow_unused_parameters(replace(train_config, distributed_sampler=False))
     if is_main_process():  # one writer under DDP: rank 0
         write_json(
             run_dir / "config.json", {"finetune": asdict(config), "train": train_config.to_dict()}
