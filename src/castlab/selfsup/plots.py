@@ -167,7 +167,7 @@ def draw_pretext_grid(
     count: int = 6,
     seed: int = 0,
 ) -> Path:
-    """The grid for the first ``count`` unlabelled (else any) images; with a pretrain
+    """The grid for ``count`` evenly spaced unlabelled (else any) images; with a pretrain
     ``run`` folder its network's outputs form the middle row."""
     from castlab.selfsup.train import load_pretext_network
 
@@ -176,6 +176,8 @@ def draw_pretext_grid(
         run_task, network = load_pretext_network(run)
         task_name = run_task
     pool = images.split("unsup") if "unsup" in images.splits else images
-    pixels = pool.pixels[:count].float() / 255.0
+    # evenly spaced picks: folders and manifests are often sorted by class
+    index = torch.linspace(0, len(pool) - 1, min(count, len(pool))).round().long()
+    pixels = pool.pixels[index].float() / 255.0
     inputs, outputs, targets = pretext_examples(task_name, pixels, network, seed=seed)
     return plot_pretext_grid(inputs, outputs, targets, path, title=task_name)
