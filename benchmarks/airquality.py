@@ -39,7 +39,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import RESULTS, SHARED, markdown_table, write_page  # noqa: E402
+from _common import RESULTS, SHARED, command_line, markdown_table, write_page  # noqa: E402
 
 from castlab.airquality.baselines import other_locations, scores  # noqa: E402
 from castlab.airquality.dashboard import write_dashboard  # noqa: E402
@@ -83,6 +83,10 @@ def _load_average() -> str:
 
 def _save(name: str, data: dict) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
+    env = " ".join(
+        f"{k}={os.environ[k]}" for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY") if k in os.environ
+    )
+    data["command"] = f"{env} nice -n {os.nice(0)} {command_line()}".strip()
     (OUT / f"{name}.json").write_text(json.dumps(data, indent=2, default=str) + "\n")
 
 
@@ -169,20 +173,30 @@ def part_timing(iterations: int, runs_spec: list[str]) -> None:
         )
         load_before = _load_average()
         print(f"timing: hourly, {threads} threads, interval {interval} ...", flush=True)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         evaluation, _ = train(readings, config, TMP / "timing_run", progress=True)
         seconds = time.perf_counter() - start
+        cpu_seconds = time.process_time() - cpu_start  # all threads; independent of the load
         metric = evaluation.metrics.iloc[0]
         runs.append(
             {
                 "threads": threads,
                 "models per fold": 3 if interval else 1,
                 "seconds (12-fold CV + final fit)": seconds,
+                "CPU seconds": cpu_seconds,
                 "cv MAE (hourly)": float(metric["mae"]),
                 "load before": load_before,
                 "load after": _load_average(),
             }
         )
+    previous = _section("timing") or {}
+    kept = [  # earlier runs of other settings stay on the page
+        r
+        for r in previous.get("runs", [])
+        if (r["threads"], r["models per fold"])
+        not in {(n["threads"], n["models per fold"]) for n in runs}
+    ]
+    runs = sorted(kept + runs, key=lambda r: (-r["threads"], r["models per fold"]))
     _save(
         "timing",
         {
@@ -321,6 +335,10 @@ def _section(name: str) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def _ran(part: dict) -> str:
+    return f"Ran: `{part.get('command', '(command not recorded)')}`\n"
+
+
 def _page() -> None:
     sections, verdicts = [], []
     beijing = _section("beijing")
@@ -345,11 +363,19 @@ def _page() -> None:
             f"({gain:.0%} lower)."
         )
         idw = table[table["method"].str.startswith("other locations")]
+        near = table[table["method"].str.contains("neighbours")]
         if len(idw) and idw["mae"].iloc[0] < best["mae"]:
+            combined = (
+                f" With that same-day estimate as one more feature, {near['method'].iloc[0]} "
+                f"reaches MAE {near['mae'].iloc[0]:.2f}"
+                + (" and beats it." if near["mae"].iloc[0] < idw["mae"].iloc[0] else ".")
+                if len(near)
+                else ""
+            )
             verdicts.append(
-                f"- Not beaten: the other stations' same-day PM2.5 (IDW, MAE "
-                f"{idw['mae'].iloc[0]:.2f}) is better than gases + weather alone; it needs "
-                "sensors nearby, which the 'no sensor here' case lacks (see the + neighbours row)."
+                f"- Gases + weather alone do not beat the other stations' same-day PM2.5 (IDW, "
+                f"MAE {idw['mae'].iloc[0]:.2f}), which needs sensors nearby, as the 'no sensor "
+                f"here' case does not have.{combined}"
             )
         first_name = next(iter(beijing["details"]))
         first = beijing["details"][first_name]
@@ -357,6 +383,7 @@ def _page() -> None:
         sections += [
             "## 1. Beijing, daily, leave one station out",
             "",
+            _ran(beijing),
             f"{beijing['rows']:,} station-days ({beijing['labelled_rows']:,} with PM2.5), "
             f"{beijing['stations']} stations, hourly readings averaged per day. Features: "
             f"{', '.join(first['features'])} (PM10 left out: no satellite measures it and it "
@@ -394,17 +421,27 @@ def _page() -> None:
     timing = _section("timing")
     if timing:
         runs = pd.DataFrame(timing["runs"])
-        two = runs[runs["threads"] == 2]
-        best = two["seconds (12-fold CV + final fit)"].min() if len(two) else float("nan")
+        point = runs[runs["models per fold"] == 1]
+        fastest = point.sort_values("seconds (12-fold CV + final fit)").iloc[0]
+        wall = fastest["seconds (12-fold CV + final fit)"]
         loaded = any(float(str(r).split()[0]) > 2.5 for r in runs["load before"])
+        cpu = fastest.get("CPU seconds", float("nan"))
+        cpu_note = (
+            f"; its CPU time was {cpu:.0f} s on {fastest['threads']} thread(s), so on an idle "
+            f"machine it would take about {cpu / fastest['threads']:.0f} s or more (not measured)"
+            if pd.notna(cpu)
+            else ""
+        )
         verdicts.append(
             f"- Training + grouped CV on the full hourly table within 2 minutes on 2 cores: "
-            f"**{'met' if best <= 120 else 'not met'}** ({best:.0f} s for the point model"
-            f"{', measured under load from other jobs' if loaded else ''})."
+            f"**{'met' if wall <= 120 else 'not met as measured'}**: {wall:.0f} s wall for the "
+            f"point model with {fastest['threads']} thread(s)"
+            f"{', under heavy load from other jobs (niced)' if loaded else ''}{cpu_note}."
         )
         sections += [
             "## 2. Time: the full hourly table",
             "",
+            _ran(timing),
             f"{timing['rows']:,} hourly rows ({timing['labelled_rows']:,} with PM2.5), read in "
             f"{timing['read_seconds']:.1f} s. LightGBM, {timing['iterations']} rounds, 12 "
             "leave-one-station-out folds plus the final fit on all rows, writing the model and "
@@ -418,6 +455,7 @@ def _page() -> None:
         sections += [
             "## 3. The ZA dashboard",
             "",
+            _ran(board),
             f"{board['rows']:,} rows, {board['city_names']} city names, {board['locations']} "
             f"locations (the two Middelburgs stay apart). Read in {board['read_seconds']:.2f} s; "
             f"the offline dashboard (HTML {board['html_megabytes']:.1f} MB with plotly.js inline, "
@@ -434,6 +472,7 @@ def _page() -> None:
         sections += [
             "## 4. UI page (Streamlit AppTest)",
             "",
+            _ran(app),
             f"Page load {app['load_seconds']:.2f} s; 'Show dashboard' on the uploaded ZA file "
             f"({app['locations']} locations) {app['show_seconds']:.2f} s; choosing another "
             f"location {app['select_seconds']:.2f} s, in AppTest (server-side work only, no "
@@ -454,6 +493,7 @@ def _page() -> None:
         sections += [
             "## 5. UI page in Chromium",
             "",
+            _ran(shown),
             f"Errors on the page: {shown['errors'] or 'none'}.",
             "",
             "![UI page](airquality/ui.png)",
