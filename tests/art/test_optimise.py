@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from castlab.art.goals import Goal, Goals, Style, TargetMSE
+from castlab.art.goals import Goal, Goals, Style, TargetMSE, TargetSSIM
 from castlab.art.model import RandomFeatureNet
 from castlab.art.optimise import Optimisation
 from castlab.art.parameterisations import PixelImage
@@ -55,6 +55,14 @@ def test_bf16_runs_and_lowers_a_style_loss():
     run = Optimisation(PixelImage(32), Goals([(1.0, goal)]), lr=0.05, precision="bf16", views=2)
     run.run(25)
     assert run.history_[-1]["style"] < run.history_[0]["style"]
+
+
+def test_bf16_ssim_stays_finite():
+    torch.manual_seed(0)
+    target = torch.rand(1, 3, 32, 32)
+    run = Optimisation(PixelImage(32), Goals([(1.0, TargetSSIM(target))]), precision="bf16")
+    run.run(5)
+    assert all(0 <= row["ssim"] <= 2 for row in run.history_)
 
 
 def test_bad_settings_are_castlab_errors():

@@ -82,7 +82,9 @@ class TargetSSIM(Goal):
         from pytorch_msssim import ssim
 
         target = _fit(self.target, image).expand_as(image)
-        return 1 - ssim(image.float(), target.float(), data_range=1.0, size_average=True)
+        # SSIM's constants (1e-4, 9e-4) vanish in bf16: always compute it in fp32
+        with torch.autocast("cpu", enabled=False):
+            return 1 - ssim(image.float(), target.float(), data_range=1.0, size_average=True)
 
 
 class TotalVariation(Goal):
