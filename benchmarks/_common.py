@@ -84,4 +84,4 @@ def write_page(path: str | Path, title: str, sections: Sequence[str]) -> Path:
         f"- Date: {date.today().isoformat()}",
         "",
     ]
-    return write_text(path, "\n".join(header) + "\n".join(sections).rstrip() + "\n")
+    return write_text(path, "\n".join([*header, ""]) + "\n".join(sections).rstrip() + "\n")
