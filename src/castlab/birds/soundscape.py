@@ -2,8 +2,8 @@
 
 BirdCLEF's submission has one row per window, ``row_id = <recording>_<end second>`` and
 ``birds`` = the species above threshold separated by spaces, or ``nocall``. Thresholds are
-tuned per species to maximise that species' F1 on labelled windows; a species with no
-positive window keeps the default. The score is the micro-averaged F1 over (window, species)
+tuned per species to maximise that species' F1 on labelled windows; a species with few
+positive windows shares one threshold tuned on all species together. The score is the micro-averaged F1 over (window, species)
 pairs, with the BirdCLEF convention that a correct ``nocall`` counts as a hit.
 
 Examples
@@ -11,7 +11,7 @@ Examples
 >>> import numpy as np
 >>> probs = np.array([[0.9, 0.1], [0.2, 0.7], [0.1, 0.2]])
 >>> truth = [["a"], ["b"], []]
->>> thresholds = tune_thresholds(probs, truth, ["a", "b"])
+>>> thresholds = tune_thresholds(probs, truth, ["a", "b"], min_positives=1)
 >>> decide(probs, thresholds, ["a", "b"])
 [['a'], ['b'], []]
 >>> round(micro_f1(decide(probs, thresholds, ["a", "b"]), truth), 3)
@@ -82,26 +82,36 @@ def tune_thresholds(
     classes: list[str],
     *,
     grid: np.ndarray | None = None,
-    default: float = 0.5,
+    min_positives: int = 5,
 ) -> np.ndarray:
-    """Per-species threshold maximising that species' F1 on labelled windows, shape ``(C,)``.
+    """Per-species thresholds maximising each species' F1 on labelled windows, shape ``(C,)``.
 
-    Ties go to the highest threshold (fewer false alarms on background).
+    A species with fewer than ``min_positives`` labelled windows gets the one shared
+    threshold that maximises micro F1 over all species (a few positives make a per-species
+    optimum noisy, often so low that it flags background). Ties go to the higher threshold.
     """
     probs = np.asarray(probs)
     grid = np.round(np.arange(0.05, 0.96, 0.025), 3) if grid is None else grid
-    out = np.full(len(classes), default)
-    for c, name in enumerate(classes):
-        positive = np.array([name in t for t in truth])
-        if not positive.any():
+    positive = np.array([[name in t for name in classes] for t in truth]).reshape(len(truth), -1)
+
+    def f1(chosen: np.ndarray, wanted: np.ndarray) -> float:
+        tp = float((chosen & wanted).sum())
+        return 2 * tp / max(1.0, chosen.sum() + wanted.sum())
+
+    shared, best = 0.5, -1.0
+    for value in grid[::-1]:
+        score = f1(probs >= value, positive)
+        if score > best + 1e-9:
+            best, shared = score, float(value)
+    out = np.full(len(classes), shared)
+    for c in range(len(classes)):
+        if positive[:, c].sum() < min_positives:
             continue
         best = -1.0
         for value in grid[::-1]:
-            chosen = probs[:, c] >= value
-            tp = float((chosen & positive).sum())
-            f1 = 2 * tp / max(1.0, chosen.sum() + positive.sum())
-            if f1 > best + 1e-9:
-                best, out[c] = f1, value
+            score = f1(probs[:, c] >= value, positive[:, c])
+            if score > best + 1e-9:
+                best, out[c] = score, float(value)
     return out
 
 
