@@ -50,6 +50,8 @@ class HeadConfig:
     peaks_per_file: int = 20
     background_per_file: int = 3
     regularisation: float = 0.01  # scikit-learn's C: strong, as recordings differ more than clips
+    noise_examples: int = 20  # extra background: 3-s pieces of coloured noise
+    mixed_copies: int = 1  # each call also mixed into a background at 0-20 dB (0: none)
     seed: int = 0
 
 
@@ -205,46 +207,62 @@ def collect_embeddings(
     classes: list[str],
     peaks_per_file: int = 20,
     background_per_file: int = 3,
+    noise_examples: int = 0,
+    mixed_copies: int = 0,
+    seed: int = 0,
     progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """BirdNET embeddings of 3-s chunks at each recording's peaks and low-SNR stretches.
 
-    Returns ``(X (N, 1024), y (N,), groups (N,))``; ``y == len(classes)`` is background and
-    ``groups`` is the recording's index.
+    ``noise_examples`` adds coloured-noise chunks to the background class, and
+    ``mixed_copies`` adds copies of every call mixed into a random background chunk at
+    0-20 dB (so the head sees calls in noise, not only clean ones). Returns
+    ``(X (N, 1024), y (N,), groups (N,))``; ``y == len(classes)`` is background and
+    ``groups`` is the recording's index (-1 for generated noise).
     """
     from tqdm import tqdm
 
     from castlab.birds.audio import SAMPLE_RATE, load_audio
     from castlab.birds.features import cut_clip
     from castlab.birds.peaks import find_peaks, low_snr_stretches, snr_curve
+    from castlab.birds.synthetic import background_noise, mix_at_snr
 
     model = load_birdnet()
+    rng = np.random.default_rng(seed)
     index = {name: k for k, name in enumerate(classes)}
-    X, y, groups = [], [], []
+    size = int(CHUNK_SECONDS * BIRDNET_RATE)
+    chunks: list[np.ndarray] = [
+        background_noise(CHUNK_SECONDS, sample_rate=BIRDNET_RATE, rng=rng, level=0.01)
+        for _ in range(noise_examples)
+    ]
+    y: list[int] = [len(classes)] * noise_examples
+    groups: list[int] = [-1] * noise_examples
+    calls: list[tuple[np.ndarray, int, int]] = []
     for g, rec in enumerate(tqdm(recs, desc="embeddings", unit="file", disable=not progress)):
         audio = load_audio(rec.path, sample_rate=BIRDNET_RATE)
         times, snr = snr_curve(load_audio(rec.path, sample_rate=SAMPLE_RATE))
-        centres = [
-            (p.time, index[rec.species]) for p in find_peaks(times, snr, count=peaks_per_file)
-        ]
-        centres += [
-            (start + 2.5, len(classes))
-            for start in low_snr_stretches(times, snr, seconds=5.0, count=background_per_file)
-        ]
-        if not centres:
-            continue
-        chunks = np.stack(
-            [
-                cut_clip(audio, t, seconds=CHUNK_SECONDS, sample_rate=BIRDNET_RATE)
-                for t, _ in centres
-            ]
-        )
-        X.append(model.embed_chunks(chunks))
-        y += [label for _, label in centres]
-        groups += [g] * len(centres)
-    if not X:
+        for peak in find_peaks(times, snr, count=peaks_per_file):
+            call = cut_clip(audio, peak.time, seconds=CHUNK_SECONDS, sample_rate=BIRDNET_RATE)
+            chunks.append(call)
+            y.append(index[rec.species])
+            groups.append(g)
+            calls.append((call, index[rec.species], g))
+        for start in low_snr_stretches(times, snr, seconds=5.0, count=background_per_file):
+            chunks.append(
+                cut_clip(audio, start + 2.5, seconds=CHUNK_SECONDS, sample_rate=BIRDNET_RATE)
+            )
+            y.append(len(classes))
+            groups.append(g)
+    if not calls:
         raise CastlabError("no calls found in any recording", fix="check the audio is not silent")
-    return np.concatenate(X), np.array(y), np.array(groups)
+    backgrounds = [c for c, label in zip(chunks, y) if label == len(classes) and len(c) == size]
+    for _ in range(mixed_copies if backgrounds else 0):
+        for call, label, g in calls:
+            noise = backgrounds[int(rng.integers(len(backgrounds)))]
+            chunks.append(mix_at_snr(noise, call, start=0, snr_db=float(rng.uniform(0, 20))))
+            y.append(label)
+            groups.append(g)
+    return model.embed_chunks(np.stack(chunks)), np.array(y), np.array(groups)
 
 
 def train_head(
@@ -267,6 +285,9 @@ def train_head(
         classes=classes,
         peaks_per_file=config.peaks_per_file,
         background_per_file=config.background_per_file,
+        noise_examples=config.noise_examples,
+        mixed_copies=config.mixed_copies,
+        seed=config.seed,
         progress=True,
     )
     head = fit_head(
