@@ -28,6 +28,7 @@ Parts:
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import resource
@@ -163,7 +164,11 @@ def style(args: argparse.Namespace) -> dict[str, Any]:
         })  # fmt: skip
         print(f"style {name}: {rows[-1]}", flush=True)
     image_grid(images, FOLDER / "style.png")
-    return {"rows": rows}
+    encoder_config = None
+    if args.encoder:
+        encoder_config = json.loads((Path(args.encoder) / "config.json").read_text())
+    return {"rows": rows, "encoder": str(args.encoder) if args.encoder else None,
+            "encoder_config": encoder_config}  # fmt: skip
 
 
 def speed(args: argparse.Namespace) -> dict[str, Any]:
@@ -259,8 +264,7 @@ def main() -> None:
             start, load = time.perf_counter(), os.getloadavg()[0]
             result = functions[part](args)
             result |= {"seconds": time.perf_counter() - start, "quick": args.quick,
-                       "command": f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '-')} "
-                       f"nice -n {os.nice(0)} {command_line()}",
+                       "command": command_line(),
                        "threads": args.threads, "size": args.size, "load_before": load,
                        "load_after": os.getloadavg()[0],
                        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}  # fmt: skip
