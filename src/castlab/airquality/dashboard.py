@@ -71,33 +71,26 @@ def timeseries_figure(frame: pd.DataFrame, *, locations: list[str] | None = None
     import plotly.graph_objects as go
 
     chosen = locations or list(location_summary(frame)["location"])
-    figure = go.Figure()
+    parts = dict(tuple(frame[frame["location"].isin(chosen)].groupby("location", sort=False)))
+    traces = []
     for k, location in enumerate(chosen):
-        part = frame[frame["location"] == location].sort_values("date")
+        part = parts[location].sort_values("date")
         x = part["date"].dt.strftime("%Y-%m-%d").tolist()
         y = part["pm25"].round(2)
         rolling = y.rolling(window, min_periods=1).mean().round(2)
-        visible = k == 0
-        figure.add_trace(
-            go.Scatter(
-                x=x,
-                y=y.tolist(),
-                name="daily",
-                mode="lines",
-                line={"width": 1, "color": "#9ecae1"},
-                visible=visible,
-            )
+        common = {"x": x, "mode": "lines", "visible": k == 0}
+        traces.append(
+            go.Scatter(y=y.tolist(), name="daily", line={"width": 1, "color": "#9ecae1"}, **common)
         )
-        figure.add_trace(
+        traces.append(
             go.Scatter(
-                x=x,
                 y=rolling.tolist(),
                 name=f"{window}-day mean",
-                mode="lines",
                 line={"width": 2.5, "color": "#08519c"},
-                visible=visible,
+                **common,
             )
         )
+    figure = go.Figure(data=traces)
     buttons = []
     for k, location in enumerate(chosen):
         visible = [False] * (2 * len(chosen))
