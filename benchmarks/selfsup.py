@@ -38,6 +38,19 @@ from castlab.selfsup.plots import draw_pretext_grid, plot_accuracy_curves, plot_
 from castlab.selfsup.train import FinetuneConfig, PretrainConfig, finetune, pretrain
 
 DATA = SHARED / "imagenette_ssl_subset" / "manifest.csv"
+#: Imagenette's WordNet ids -> names (from the data's SOURCE.md), for figure legends
+WNID_NAMES = {
+    "n01440764": "tench",
+    "n02102040": "English springer",
+    "n02979186": "cassette player",
+    "n03000684": "chain saw",
+    "n03028079": "church",
+    "n03394916": "French horn",
+    "n03417042": "garbage truck",
+    "n03425413": "gas pump",
+    "n03445777": "golf ball",
+    "n03888257": "parachute",
+}
 NAMES = {
     "none": "no pretraining",
     "greyblur": "RandomGreyBlur",
@@ -143,7 +156,9 @@ def _finetune_section(tune: pd.DataFrame, epochs: int, figure: str, args):
         summary["mean"] - (base.iloc[0] if len(base) else float("nan"))
     ) * 100
     summary.insert(0, "start", [NAMES.get(m, m) for m in summary.method])
-    summary = summary.rename(
+    shown = summary.copy()
+    shown["vs none (points)"] = [f"{v:+.1f}" for v in shown["vs none (points)"]]
+    shown = shown.rename(
         columns={"mean": f"val acc @ {epochs} ep (mean)", "std": "std", "count": "seeds"}
     )
     curves = {
@@ -156,7 +171,7 @@ def _finetune_section(tune: pd.DataFrame, epochs: int, figure: str, args):
     return summary, [
         f"## Fine-tuning, {epochs} epochs",
         "",
-        markdown_table(summary.drop(columns="method"), 3),
+        markdown_table(shown.drop(columns="method"), 3),
         f"![accuracy per epoch]({args.figures.name}/{figure}.png)",
         "",
     ]
@@ -190,7 +205,9 @@ def _page(args, csv: Path) -> None:
         frame[frame.kind == "finetune_long"], args.long_epochs, "accuracy_long", args
     )
     sections += part
-    probe = frame[frame.kind == "probe"]
+    probe = frame[frame.kind == "probe"].sort_values(
+        "method", key=lambda m: m != "none", kind="stable"
+    )
     if len(probe):
         table = pd.DataFrame(
             {
@@ -287,8 +304,9 @@ def _notes(frame: pd.DataFrame, args) -> list[str]:
             "when this page was written; the table above has only finished rows."
         )
     lines += [
-        f"- The {args.long_epochs}-epoch rows cover only {args.long_methods or 'nothing'} "
-        f"with {args.long_seeds} seeds each: the time left allowed no more.",
+        f"- The {args.long_epochs}-epoch rows cover only "
+        f"{', '.join(NAMES.get(m, m) for m in args.long_methods.split(',') if m) or 'nothing'} "
+        f"with {args.long_seeds} seeds each.",
         "- Compute: the machine's 2 cores were shared by five agents; the script ran with "
         "OMP_NUM_THREADS=1 under nice 10, so the minutes and images/s above are far below what "
         "the same code does on an idle core (about 190 (fp32) and 380 (bf16) images/s for "
@@ -321,8 +339,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--long-epochs", type=int, default=20)
-    parser.add_argument("--long-methods", default="none,greyblur,simclr", help="'' skips them")
-    parser.add_argument("--long-seeds", type=int, default=2)
+    parser.add_argument("--long-methods", default="none,greyblur,inpaint,simclr,grey")
+    parser.add_argument("--long-seeds", type=int, default=3)
     parser.add_argument("--widths", default="16,32,64,128")
     parser.add_argument("--precision", default="bf16-mixed")
     parser.add_argument("--speed-steps", type=int, default=12)
@@ -418,7 +436,7 @@ def main() -> None:
             plot_embedding_map(
                 embed_pixels(load_encoder(encoder), val.pixels),
                 val.labels.tolist(),
-                val.classes,
+                [WNID_NAMES.get(c, c) for c in val.classes],
                 args.figures / "embedding.png",
                 title=f"{NAMES[method]} encoder, val images",
             )
