@@ -74,3 +74,27 @@ def test_user_errors_exit_2(tmp_path):
     assert result.exit_code != 0 and "unknown pretext task" in str(result.exception)
     result = RUNNER.invoke(app, ["selfsup", "finetune", str(tmp_path / "nope")])
     assert "no such file or folder" in str(result.exception)
+
+
+def test_a_corrupt_file_is_skipped_and_reported(tmp_path):
+    data = tmp_path / "data"
+    _ok(
+        [
+            "generate",
+            str(data),
+            "--per-class",
+            "2",
+            "--unlabelled",
+            "2",
+            "--classes",
+            "2",
+            "--size",
+            "16",
+        ]
+    )
+    (data / "unsup" / "broken.jpg").write_bytes(b"not an image")
+    result = RUNNER.invoke(
+        app, ["selfsup", "show", str(data), "--size", "16", "--out", str(tmp_path / "g.png")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "skipped 1 file(s)" in result.output and "broken.jpg" in result.output

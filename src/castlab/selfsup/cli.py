@@ -47,6 +47,20 @@ _SIZE = Annotated[int, typer.Option(help="Images are resized to SIZE x SIZE pixe
 _ENCODER = Annotated[Path, typer.Option(help="Encoder folder written by pretrain (its encoder/).")]
 
 
+def _load(data: Path, size: int, splits: tuple[str, ...] | None = None):
+    """Decode the images once; say how many files were skipped as undecodable."""
+    from castlab.selfsup.data import load_images
+
+    images = load_images(data, size=size, splits=splits)
+    if images.skipped:
+        path, reason = images.skipped[0]
+        typer.echo(
+            f"skipped {len(images.skipped)} file(s) that did not decode; first: {path}: {reason}",
+            err=True,
+        )
+    return images
+
+
 def parse_widths(text: str) -> tuple[int, ...]:
     """Parse ``--widths`` such as ``16,32,64,128``.
 
@@ -95,7 +109,6 @@ def pretrain(
 
     Example: castlab selfsup pretrain DATA --task greyblur --size 64 --epochs 15 --out runs/selfsup/gb
     """
-    from castlab.selfsup.data import load_images
     from castlab.selfsup.model import EncoderConfig
     from castlab.selfsup.pretext import make_task
     from castlab.selfsup.train import PretrainConfig
@@ -121,7 +134,7 @@ def pretrain(
         strategy=strategy,
         max_steps=max_steps,
     )
-    summary = run_pretrain(load_images(data, size=size), config, train, out, resume=resume)
+    summary = run_pretrain(_load(data, size), config, train, out, resume=resume)
     typer.echo(
         f"{summary['images_per_second']:.0f} images/s; encoder written to {summary['encoder']}"
     )
@@ -156,7 +169,6 @@ def finetune(
 
     Example: castlab selfsup finetune DATA --encoder runs/selfsup/gb/encoder --epochs 5
     """
-    from castlab.selfsup.data import load_images
     from castlab.selfsup.model import EncoderConfig
     from castlab.selfsup.train import FinetuneConfig
     from castlab.selfsup.train import finetune as run_finetune
@@ -180,9 +192,7 @@ def finetune(
         strategy=strategy,
         max_steps=max_steps,
     )
-    result = run_finetune(
-        load_images(data, size=size, splits=("train", "val")), config, train, out, resume=resume
-    )
+    result = run_finetune(_load(data, size, ("train", "val")), config, train, out, resume=resume)
     typer.echo("val accuracy per epoch: " + ", ".join(f"{a:.3f}" for a in result.accuracy))
     typer.echo(f"model written to {result.run_dir / 'model'}")
 
@@ -198,14 +208,11 @@ def probe(
 
     Example: castlab selfsup probe DATA --encoder runs/selfsup/gb/encoder
     """
-    from castlab.selfsup.data import load_images
     from castlab.selfsup.features import linear_probe
     from castlab.selfsup.model import load_encoder
 
     set_threads(threads)
-    accuracy = linear_probe(
-        load_encoder(encoder), load_images(data, size=size, splits=("train", "val"))
-    )
+    accuracy = linear_probe(load_encoder(encoder), _load(data, size, ("train", "val")))
     typer.echo(f"linear probe val accuracy: {accuracy:.3f}")
 
 
@@ -223,12 +230,11 @@ def embed(
 
     Example: castlab selfsup embed DATA --encoder runs/selfsup/gb/encoder --out features.csv
     """
-    from castlab.selfsup.data import load_images
     from castlab.selfsup.features import embed_pixels, write_embeddings
     from castlab.selfsup.model import load_encoder
 
     set_threads(threads)
-    images = load_images(data, size=size)
+    images = _load(data, size)
     path = write_embeddings(embed_pixels(load_encoder(encoder), images.pixels), images, out)
     typer.echo(f"{len(images)} feature rows written to {path}")
 
@@ -261,10 +267,9 @@ def show(
 
     Example: castlab selfsup show DATA --task greyblur --run runs/selfsup/gb --out grid.png
     """
-    from castlab.selfsup.data import load_images
     from castlab.selfsup.plots import draw_pretext_grid
 
-    path = draw_pretext_grid(load_images(data, size=size), task, out, run=run, count=count)
+    path = draw_pretext_grid(_load(data, size), task, out, run=run, count=count)
     typer.echo(f"grid written to {path}")
 
 
