@@ -194,14 +194,15 @@ def _page(args, csv: Path) -> None:
         f"pretext {args.pretext_epochs} epochs over the unlabelled images (batch 64, one-cycle "
         f"lr 3e-3, {args.precision}); downstream {args.epochs} epochs on the 500 labelled train "
         f"images (batch 32, one-cycle lr {args.lr}, flips), accuracy on the 500 val images; "
-        f"seeds 0..{args.seeds - 1} of the downstream run (one pretext run per task, seed 0).",
+        f"seeds 0..{args.seeds - 1} of the downstream run (one pretext run per task, seed 0); "
+        f"the same with {args.long_epochs} downstream epochs below.",
         "",
     ]
     summary, part = _finetune_section(
         frame[frame.kind == "finetune"], args.epochs, "accuracy", args
     )
     sections += part
-    _, part = _finetune_section(
+    long_summary, part = _finetune_section(
         frame[frame.kind == "finetune_long"], args.long_epochs, "accuracy_long", args
     )
     sections += part
@@ -248,8 +249,8 @@ def _page(args, csv: Path) -> None:
         best = speed.groupby("method").value.max()
         ratio = best.get("bf16-mixed", float("nan")) / best.get("32-true", float("nan"))
         sections += [
-            "## Speed (RandomGreyBlur pretext training, batch 64, measured on a shared, busy "
-            "machine with the thread limit above: compare the two rows, not absolute numbers)",
+            "## Speed (RandomGreyBlur pretext training, batch 64, one thread, measured on a shared "
+            "machine whose load varied: compare the two precisions, not absolute numbers)",
             "",
             markdown_table(table, 1),
             f"Best of each: bf16-mixed / fp32 = {ratio:.2f}x.",
@@ -262,8 +263,25 @@ def _page(args, csv: Path) -> None:
             f"![map]({args.figures.name}/embedding.png)",
             "",
         ]
-    sections += ["## Targets", ""] + _targets(summary, args) + [""] + _notes(frame, args)
+    sections += (
+        ["## Targets", ""]
+        + _targets(summary, args)
+        + _longer(long_summary, args)
+        + [""]
+        + _notes(frame, args)
+    )
     write_page(args.out, "selfsup: pretext tasks, then few-label classification", sections)
+
+
+def _longer(summary: pd.DataFrame, args) -> list[str]:
+    if summary.empty or "none" not in set(summary.method):
+        return []
+    gains = ", ".join(
+        f"{r.start} {r['vs none (points)']:+.1f}"
+        for _, r in summary.iterrows()
+        if r.method != "none"
+    )
+    return [f"- At {args.long_epochs} epochs (no target set): {gains} points vs none."]
 
 
 def _targets(summary: pd.DataFrame, args) -> list[str]:
