@@ -22,6 +22,21 @@ def test_shows_the_pretext_task_on_a_generated_image():
     assert any("inpaint" in m.value for m in app.markdown)
 
 
+def test_repainting_task_shows_the_network_output():
+    app = _page()  # greyblur by default: a tiny network is trained on generated shapes
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    assert any("Middle row: the output of" in c.value for c in app.caption)
+
+
+def test_run_folder_of_another_task_is_one_line(tmp_path):
+    app = _page()
+    app.text_input[0].input(str(tmp_path)).run()
+    app.button[0].click().run()
+    assert not app.exception
+    assert "no model.safetensors" in app.error[0].value
+
+
 def test_classifies_with_the_demo_model():
     app = _page()
     app.button[1].click().run()
@@ -31,7 +46,7 @@ def test_classifies_with_the_demo_model():
 
 def test_bad_model_folder_is_one_line(tmp_path):
     app = _page()
-    app.text_input[0].input(str(tmp_path)).run()
+    app.text_input[1].input(str(tmp_path)).run()
     app.button[1].click().run()
     assert not app.exception
     message = app.error[0].value

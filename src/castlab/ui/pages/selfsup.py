@@ -1,5 +1,7 @@
 """Self-supervised page: a pretext task's input/target live, and classifying an image."""
 
+from contextlib import contextmanager
+
 import streamlit as st
 
 from castlab.ui.common import save_upload, show_errors, work_dir
@@ -19,6 +21,11 @@ task_name = st.selectbox(
     "Pretext task", ["greyblur", "grey", "inpaint", "rotation", "jigsaw", "simclr"]
 )
 size = st.slider("Size (pixels)", 32, 256, 128, 32)
+run_folder = st.text_input(
+    "Pretrain run folder for the output row (from `castlab selfsup pretrain`; empty: a tiny "
+    "network trained here on generated shapes for the chosen repainting task)",
+    value="",
+)
 model_folder = st.text_input(
     "Fine-tuned model folder (model/ from `castlab selfsup finetune`; empty: a small demo model "
     "trained here on generated shapes)",
@@ -39,22 +46,73 @@ def _image_pixels(folder):
     return torch.from_numpy(decode_image(path, size)).permute(2, 0, 1)[None], upload.name
 
 
-def show_task() -> None:
-    from castlab.selfsup.plots import pretext_examples
+@st.cache_resource(show_spinner="Training a tiny pretext network on generated shapes...")
+def demo_pretext_run(task: str) -> str:
+    import tempfile
 
+    from castlab.core.training import TrainConfig
+    from castlab.selfsup.data import load_images
+    from castlab.selfsup.model import EncoderConfig
+    from castlab.selfsup.synthetic import write_image_folders
+    from castlab.selfsup.train import PretrainConfig, pretrain
+
+    root = tempfile.mkdtemp(prefix="castlab-selfsup-pretext-")
+    data = write_image_folders(f"{root}/data", per_class=1, unlabelled=256, size=32, n_classes=4)
+    with _one_thread():
+        pretrain(
+            load_images(data, size=32),
+            PretrainConfig(task=task, size=32, encoder=EncoderConfig(widths=(8, 16, 32, 64))),
+            TrainConfig(max_epochs=6, batch_size=32, progress=False, checkpoint_every_steps=0),
+            f"{root}/run",
+        )
+    return f"{root}/run"
+
+
+@contextmanager
+def _one_thread():
+    """Tiny networks train faster on one thread, above all on a busy machine."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _pictures(batch) -> list:
+    return [x.permute(1, 2, 0).float().clamp(0, 1).numpy() for x in batch]
+
+
+def show_task() -> None:
+    from castlab.core.errors import CastlabError
+    from castlab.selfsup.plots import pretext_examples
+    from castlab.selfsup.pretext import make_task
+    from castlab.selfsup.train import load_pretext_network
+
+    network = None
+    if make_task(task_name).head == "image":  # a repainting task: show the network's output
+        run_task, network = load_pretext_network(run_folder.strip() or demo_pretext_run(task_name))
+        if run_task != task_name:
+            raise CastlabError(
+                f"this run was trained for {run_task!r}, not {task_name!r}",
+                fix=f"choose {run_task} or another run folder",
+            )
     with work_dir() as folder:
         pixels, name = _image_pixels(folder)
-        images = pixels.float() / 255.0
-        inputs, _, targets = pretext_examples(
-            task_name, images.expand(4, -1, -1, -1).clone(), seed=0
-        )
-        st.write(f"**{task_name}** on {name}: four random corruptions (input row), then the target")
-        st.image([x.permute(1, 2, 0).clamp(0, 1).numpy() for x in inputs], width=160)
-        st.image(
-            [x.permute(1, 2, 0).clamp(0, 1).numpy() for x in targets[:1]],
-            width=160,
-            caption=["target"],
-        )
+        images = (pixels.float() / 255.0).expand(4, -1, -1, -1).clone()
+        inputs, outputs, targets = pretext_examples(task_name, images, network, seed=0)
+    st.write(f"**{task_name}** on {name}: four random corruptions")
+    st.image(_pictures(inputs), width=160, caption=["input"] * 4)
+    if outputs is not None:
+        source = "the run" if run_folder.strip() else "a tiny network trained on shapes"
+        st.image(_pictures(outputs), width=160, caption=[f"output ({source})"] * 4)
+        st.caption(f"Middle row: the output of {source}, repainting the input.")
+    if make_task(task_name).head == "projection":  # SimCLR: its pairs are two views
+        st.image(_pictures(targets), width=160, caption=["second view"] * 4)
+    else:
+        st.image(_pictures(targets[:1]), width=160, caption=["target (the original)"])
 
 
 @st.cache_resource(show_spinner="Training a small demo model on generated shapes...")
@@ -69,14 +127,15 @@ def demo_model() -> str:
 
     root = tempfile.mkdtemp(prefix="castlab-selfsup-demo-")
     data = write_image_folders(f"{root}/data", per_class=40, unlabelled=0, size=32, n_classes=4)
-    result = finetune(
-        load_images(data, size=32),
-        FinetuneConfig(size=32, encoder_shape=EncoderConfig(widths=(8, 16, 32, 64))),
-        TrainConfig(
-            max_epochs=10, batch_size=32, lr=5e-3, progress=False, checkpoint_every_steps=0
-        ),
-        f"{root}/run",
-    )
+    with _one_thread():
+        result = finetune(
+            load_images(data, size=32),
+            FinetuneConfig(size=32, encoder_shape=EncoderConfig(widths=(8, 16, 32, 64))),
+            TrainConfig(
+                max_epochs=10, batch_size=32, lr=5e-3, progress=False, checkpoint_every_steps=0
+            ),
+            f"{root}/run",
+        )
     return str(result.run_dir / "model")
 
 
