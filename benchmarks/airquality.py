@@ -47,7 +47,7 @@ from castlab.airquality.data import read_table  # noqa: E402
 from castlab.airquality.model import ModelConfig  # noqa: E402
 from castlab.airquality.plots import plot_metrics  # noqa: E402
 from castlab.airquality.readers import read_beijing  # noqa: E402
-from castlab.airquality.train import TrainConfig, evaluate, save_evaluation, train  # noqa: E402
+from castlab.airquality.train import LocationModelConfig, evaluate, save_evaluation, train  # noqa: E402
 from castlab.airquality.validation import location_folds  # noqa: E402
 
 OUT = RESULTS / "airquality"
@@ -97,7 +97,7 @@ def part_beijing(models: list[str], iterations: int) -> None:
     rows, details = [], {}
     for k, name in enumerate(models):
         kind = name.split("+")[0]
-        config = TrainConfig(
+        config = LocationModelConfig(
             model=_model_config(kind, iterations, 1),
             drop=BEIJING_DROP,
             baselines=k == 0,
@@ -163,7 +163,7 @@ def part_timing(iterations: int, runs_spec: list[str]) -> None:
     runs = []
     for spec in runs_spec:
         threads, interval = int(spec.split(":")[0]), float(spec.split(":")[1])
-        config = TrainConfig(
+        config = LocationModelConfig(
             model=ModelConfig(iterations=iterations, threads=threads, interval=interval),
             drop=("pm10",),
             baselines=False,

@@ -11,14 +11,14 @@ import pytest
 from castlab.airquality.data import Readings
 from castlab.airquality.model import ModelConfig, PM25Regressor, add_date_features
 from castlab.airquality.synthetic import NOISE_SD, PLANTED
-from castlab.airquality.train import TrainConfig, evaluate, predict, train
+from castlab.airquality.train import LocationModelConfig, evaluate, predict, train
 from castlab.core.errors import CastlabError
 
 
 @pytest.fixture(scope="module")
 def run(planted, tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
-    config = TrainConfig(model=ModelConfig(iterations=150, threads=1))
+    config = LocationModelConfig(model=ModelConfig(iterations=150, threads=1))
     evaluation, paths = train(planted, config, out, progress=False)
     return evaluation, paths
 
@@ -73,7 +73,7 @@ def test_predict_on_new_rows(run, planted):
 
 
 def test_group_kfold_and_feature_choice(planted):
-    config = TrainConfig(
+    config = LocationModelConfig(
         model=ModelConfig(iterations=30, interval=0),
         features=("no2", "wind_speed"),
         date_features=False,
@@ -89,14 +89,14 @@ def test_group_kfold_and_feature_choice(planted):
 
 def test_bad_features_and_single_location(planted):
     with pytest.raises(CastlabError, match="no feature column nope"):
-        evaluate(planted, TrainConfig(features=("nope",)), progress=False)
+        evaluate(planted, LocationModelConfig(features=("nope",)), progress=False)
     one = Readings(planted.frame[planted.frame["location"] == planted.locations[0]])
     with pytest.raises(CastlabError, match="need 2 or more"):
-        evaluate(one, TrainConfig(), progress=False)
+        evaluate(one, LocationModelConfig(), progress=False)
 
 
 def test_neighbour_feature_model_and_prediction_for_a_site_without_readings(planted, tmp_path):
-    config = TrainConfig(
+    config = LocationModelConfig(
         model=ModelConfig(iterations=40, interval=0), neighbours=True, adversarial=False
     )
     evaluation, paths = train(planted, config, tmp_path, progress=False)

@@ -25,43 +25,33 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from castlab.core.exports import lazy_exports
 
 # Names load on first use, so `castlab --help` (which imports .cli) stays free of pandas,
 # LightGBM, CatBoost, xarray and plotly.
-_WHERE = {
-    "BASELINES": "baselines",
-    "Evaluation": "train",
-    "ModelConfig": "model",
-    "PM25Regressor": "model",
-    "ReadConfig": "readers",
-    "Readings": "data",
-    "TrainConfig": "train",
-    "add_satellite_features": "satellite",
-    "evaluate": "train",
-    "generate_locations": "synthetic",
-    "generate_predictions": "synthetic",
-    "load": "readers",
-    "location_summary": "dashboard",
-    "predict": "train",
-    "read_beijing": "readers",
-    "read_sensors_africa": "readers",
-    "read_table": "data",
-    "resample": "data",
-    "sample_netcdf": "satellite",
-    "train": "train",
-    "write_dashboard": "dashboard",
-}
-
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module 'castlab.airquality' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"castlab.airquality.{_WHERE[name]}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+__all__, __getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "BASELINES": "baselines",
+        "Evaluation": "train",
+        "ModelConfig": "model",
+        "PM25Regressor": "model",
+        "ReadConfig": "readers",
+        "Readings": "data",
+        "LocationModelConfig": "train",
+        "add_satellite_features": "satellite",
+        "evaluate": "train",
+        "generate_locations": "synthetic",
+        "generate_predictions": "synthetic",
+        "load": "readers",
+        "location_summary": "dashboard",
+        "predict": "train",
+        "read_beijing": "readers",
+        "read_sensors_africa": "readers",
+        "read_table": "data",
+        "resample": "data",
+        "sample_netcdf": "satellite",
+        "train": "train",
+        "write_dashboard": "dashboard",
+    },
+)

@@ -113,7 +113,7 @@ def other_locations(train: pd.DataFrame, test: pd.DataFrame, *, power: float = 2
 def neighbour_feature(frame: pd.DataFrame, reference: pd.DataFrame) -> np.ndarray:
     """For each row of ``frame``: :func:`other_locations` over ``reference``'s readings at the
     same time, never using the row's own location (a feature for a model, see
-    :class:`castlab.airquality.train.TrainConfig`'s ``neighbours``)."""
+    :class:`castlab.airquality.train.LocationModelConfig`'s ``neighbours``)."""
     out = np.full(len(frame), np.nan)
     labelled = reference[np.isfinite(reference["pm25"].to_numpy(dtype=float))]
     for location, rows in frame.groupby("location", sort=False).indices.items():

@@ -98,13 +98,13 @@ def train(
     Example: castlab airquality train beijing_daily.csv --target pm25 --group station --drop pm10 --out runs/airquality/beijing
     """
     from castlab.airquality.model import ModelConfig
-    from castlab.airquality.train import TrainConfig
+    from castlab.airquality.train import LocationModelConfig
     from castlab.airquality.train import train as fit
 
     readings = _read(
         table, fmt, freq, group=group, target=target, date=date, date_format=date_format
     )
-    config = TrainConfig(
+    config = LocationModelConfig(
         model=ModelConfig(
             kind=model,
             iterations=iterations,

@@ -29,7 +29,7 @@ def run_demo(out_dir: Path, section: Section) -> None:
         generate_locations,
         generate_predictions,
     )
-    from castlab.airquality.train import TrainConfig, train
+    from castlab.airquality.train import LocationModelConfig, train
 
     out_dir = Path(out_dir)
     readings = generate_locations(n_locations=10, n_days=240, seed=0)
@@ -40,7 +40,7 @@ def run_demo(out_dir: Path, section: Section) -> None:
         f"PM2.5 = 5 {relation} + noise (sd {NOISE_SD:g}). Each location is predicted by a "
         "model that never saw it (leave-one-location-out)."
     )
-    config = TrainConfig(model=ModelConfig(iterations=150, threads=1), adversarial=True)
+    config = LocationModelConfig(model=ModelConfig(iterations=150, threads=1), adversarial=True)
     evaluation, paths = train(readings, config, out_dir / "model_run", progress=False)
     section.table(
         evaluation.metrics,

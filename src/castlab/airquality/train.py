@@ -8,7 +8,7 @@ Examples
 --------
 >>> from castlab.airquality.synthetic import generate_locations
 >>> readings = generate_locations(n_locations=5, n_days=60, seed=0)
->>> config = TrainConfig(model=ModelConfig(iterations=40, threads=1), adversarial=False)
+>>> config = LocationModelConfig(model=ModelConfig(iterations=40, threads=1), adversarial=False)
 >>> result = evaluate(readings, config, progress=False)
 >>> list(result.metrics["method"])
 ['lightgbm', 'global mean', 'monthly climatology', 'other locations, same time (IDW)']
@@ -34,7 +34,7 @@ from castlab.core.errors import CastlabError
 
 __all__ = [
     "Evaluation",
-    "TrainConfig",
+    "LocationModelConfig",
     "evaluate",
     "interval_margin",
     "predict",
@@ -43,11 +43,11 @@ __all__ = [
 ]
 
 _BOOKKEEPING = {"pm25", "n_readings"}
-NEIGHBOUR = "neighbour_pm25"  # the feature added by TrainConfig.neighbours
+NEIGHBOUR = "neighbour_pm25"  # the feature added by LocationModelConfig.neighbours
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class LocationModelConfig:
     """What to fit and how to score it."""
 
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -76,7 +76,7 @@ class Evaluation:
     seconds: float
 
 
-def feature_columns(readings: Readings, config: TrainConfig) -> list[str]:
+def feature_columns(readings: Readings, config: LocationModelConfig) -> list[str]:
     """The model's input columns (checked to exist and be numeric)."""
     frame = readings.frame
     if config.features:
@@ -99,7 +99,7 @@ def feature_columns(readings: Readings, config: TrainConfig) -> list[str]:
     return [f for f in chosen if f not in _BOOKKEEPING and f not in config.drop]
 
 
-def _labelled(readings: Readings, config: TrainConfig) -> tuple[pd.DataFrame, list[str]]:
+def _labelled(readings: Readings, config: LocationModelConfig) -> tuple[pd.DataFrame, list[str]]:
     frame = readings.frame
     frame = frame[np.isfinite(frame["pm25"].to_numpy(dtype=float))].reset_index(drop=True)
     if frame["location"].nunique() < 2:
@@ -120,7 +120,10 @@ def _baseline_name(name: str, frame: pd.DataFrame) -> str:
 
 
 def evaluate(
-    readings: Readings, config: TrainConfig = TrainConfig(), *, progress: bool = True
+    readings: Readings,
+    config: LocationModelConfig = LocationModelConfig(),
+    *,
+    progress: bool = True,
 ) -> Evaluation:
     """Location-grouped CV of the model and baselines on the rows that have PM2.5."""
     from tqdm.auto import tqdm
@@ -235,7 +238,7 @@ def interval_margin(predictions: pd.DataFrame, interval: float) -> float:
 
 
 def train(
-    readings: Readings, config: TrainConfig, out: str | Path, *, progress: bool = True
+    readings: Readings, config: LocationModelConfig, out: str | Path, *, progress: bool = True
 ) -> tuple[Evaluation, dict[str, Path]]:
     """Evaluate with grouped CV, fit on every labelled row, save model + tables + figures."""
     out = Path(out)
