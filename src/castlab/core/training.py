@@ -49,6 +49,7 @@ __all__ = [
     "last_checkpoint",
     "make_trainer",
     "metrics_files",
+    "one_cycle_adamw",
 ]
 
 
@@ -136,17 +137,25 @@ class LanguageModelTask(L.LightningModule):
         return self._common_step(batch, "val")
 
     def configure_optimizers(self) -> Any:
-        optimizer = torch.optim.AdamW(
-            self.parameters(), lr=self.config.lr, weight_decay=self.config.weight_decay
-        )
-        if not self.config.one_cycle:
-            return optimizer
-        # OneCycleLR divides by its warm-up length: very short runs get a schedule of 8 steps
-        total = max(int(self.trainer.estimated_stepping_batches), 8)
-        schedule = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=self.config.lr, total_steps=total, pct_start=0.25
-        )
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+        return one_cycle_adamw(self, self.config)
+
+
+def one_cycle_adamw(module: L.LightningModule, config: TrainConfig) -> Any:
+    """AdamW over ``module``'s trainable parameters and, if configured, a one-cycle schedule.
+
+    What a LightningModule's ``configure_optimizers`` returns: peak rate ``config.lr``,
+    a quarter of the steps warming up, stepped every batch.
+    """
+    params = [p for p in module.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    if not config.one_cycle:
+        return optimizer
+    # OneCycleLR divides by its warm-up length: very short runs get a schedule of 8 steps
+    total = max(int(module.trainer.estimated_stepping_batches), 8)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.lr, total_steps=total, pct_start=0.25
+    )
+    return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
 
 
 class LastCheckpoint(Callback):

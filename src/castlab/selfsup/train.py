@@ -28,7 +28,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from castlab.core.artifacts import save_model, write_json
 from castlab.core.errors import CastlabError
-from castlab.core.training import TrainConfig, fit
+from castlab.core.training import TrainConfig, fit, one_cycle_adamw
 from castlab.selfsup.data import ImageSet
 from castlab.selfsup.model import (
     Classifier,
@@ -91,17 +91,7 @@ class _Optimised(L.LightningModule):
     config: TrainConfig
 
     def configure_optimizers(self) -> Any:
-        params = [p for p in self.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(
-            params, lr=self.config.lr, weight_decay=self.config.weight_decay
-        )
-        if not self.config.one_cycle:
-            return optimizer
-        total = max(int(self.trainer.estimated_stepping_batches), 8)
-        schedule = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=self.config.lr, total_steps=total, pct_start=0.25
-        )
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+        return one_cycle_adamw(self, self.config)
 
 
 class PretextModule(_Optimised):
