@@ -51,7 +51,7 @@ class HeadConfig:
     background_per_file: int = 3
     regularisation: float = 0.01  # scikit-learn's C: strong, as recordings differ more than clips
     noise_examples: int = 20  # extra background: 3-s pieces of coloured noise
-    mixed_copies: int = 1  # each call also mixed into a background at 0-20 dB (0: none)
+    mixed_copies: int = 0  # copies of each call mixed into noise at 0-20 dB (no gain measured)
     seed: int = 0
 
 
