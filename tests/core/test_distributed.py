@@ -234,3 +234,52 @@ def test_the_main_process_is_rank_zero(monkeypatch):
     assert not is_main_process()
     monkeypatch.setenv("RANK", "0")  # torchrun's global rank wins
     assert is_main_process()
+
+
+def test_selfsup_pretrain_and_finetune_in_two_processes(tmp_path):
+    data, run = tmp_path / "data", tmp_path / "pretrain"
+    made = _run(
+        [sys.executable, "-m", "castlab", "selfsup", "generate", str(data), "--per-class", "4",
+         "--unlabelled", "32"], tmp_path,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr[-2000:]
+    ddp = ["--accelerator", "cpu", "--devices", "2", "--strategy", "ddp"]
+    small = ["--size", "16", "--epochs", "2", "--batch-size", "8"]
+    pretrain = _run(
+        [sys.executable, "-m", "castlab", "selfsup", "pretrain", str(data), "--task", "rotation",
+         "--widths", "8,16", *small, *ddp, "--out", str(run)], tmp_path,
+    )  # fmt: skip
+    assert pretrain.returncode == 0, pretrain.stderr[-3000:]
+    assert pretrain.stdout.count("encoder written to") == 1
+    finetune = _run(
+        [sys.executable, "-m", "castlab", "selfsup", "finetune", str(data), "--encoder",
+         str(run / "encoder"), *small, *ddp, "--out", str(tmp_path / "finetune")], tmp_path,
+    )  # fmt: skip
+    assert finetune.returncode == 0, finetune.stderr[-3000:]
+    assert (tmp_path / "finetune" / "model" / "model.safetensors").exists()
+
+
+SENTIMENT = """
+import sys
+import pandas as pd
+from castlab.core.training import TrainConfig
+from castlab.sentiment.train import FineTuneConfig, finetune
+
+words = ["love", "hate", "see"]
+texts = [f"I {words[i % 3]} thing number {i}" for i in range(48)]
+frame = pd.DataFrame({"text": texts, "label": [(2, 0, 1)[i % 3] for i in range(48)]})
+config = TrainConfig(max_epochs=1, batch_size=8, lr=5e-5, accelerator="cpu",
+                     devices="2", strategy="ddp", progress=False)
+finetune(frame, frame.head(16), sys.argv[1], train_config=config)
+"""
+
+
+def test_sentiment_finetuning_in_two_processes(tmp_path):
+    """MiniLM + head: the sortish batches shard themselves and the unused pooler is allowed."""
+    script = tmp_path / "finetune.py"
+    script.write_text(SENTIMENT)
+    result = _run([sys.executable, str(script), str(tmp_path / "run")], tmp_path, timeout=400)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "run" / "model" / "model.safetensors").exists()
+    header = (tmp_path / "run" / "metrics.csv").read_text().splitlines()[0]
+    assert "val_macro_recall" in header
