@@ -283,3 +283,20 @@ def test_sentiment_finetuning_in_two_processes(tmp_path):
     assert (tmp_path / "run" / "model" / "model.safetensors").exists()
     header = (tmp_path / "run" / "metrics.csv").read_text().splitlines()[0]
     assert "val_macro_recall" in header
+
+
+def test_birds_cnn_in_two_processes(tmp_path):
+    made = _run(
+        [sys.executable, "-m", "castlab", "birds", "generate", str(tmp_path / "syn")], tmp_path
+    )
+    assert made.returncode == 0, made.stderr[-2000:]
+    command = [
+        sys.executable, "-m", "castlab", "birds", "train", str(tmp_path / "syn" / "species"),
+        "--out", str(tmp_path / "run"), "--epochs", "2", "--batch-size", "8",
+        "--peaks-per-file", "4", "--background-per-file", "1", "--threads", "1",
+        "--accelerator", "cpu", "--devices", "2", "--strategy", "ddp",
+    ]  # fmt: skip
+    result = _run(command, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.count("model written to") == 1
+    assert (tmp_path / "run" / "model" / "model.safetensors").exists()

@@ -27,58 +27,48 @@ True
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from castlab.core.exports import lazy_exports
 
 # Names load on first use, so `castlab --help` (which imports .cli) stays free of
 # torch, librosa, pandas and scikit-learn.
-_WHERE = {
-    "load_audio": "audio",
-    "audio_files": "audio",
-    "SAMPLE_RATE": "audio",
-    "snr_curve": "peaks",
-    "find_peaks": "peaks",
-    "PcenConfig": "peaks",
-    "write_peak_table": "peak_table",
-    "read_peak_table": "peak_table",
-    "recordings": "data",
-    "read_annotations": "data",
-    "read_audacity_labels": "data",
-    "read_raven_table": "data",
-    "window_labels": "data",
-    "LogMel": "features",
-    "MelConfig": "features",
-    "ClipDataset": "dataset",
-    "BirdCNN": "model",
-    "CnnConfig": "model",
-    "BirdTrainConfig": "train",
-    "train_cnn": "train",
-    "load_classifier": "classifier",
-    "tune_thresholds": "soundscape",
-    "micro_f1": "soundscape",
-    "write_submission": "soundscape",
-    "analyse_soundscapes": "analyse",
-    "BirdNET": "birdnet",
-    "load_birdnet": "birdnet",
-    "train_head": "head",
-    "fit_head": "head",
-    "range_prior": "prior",
-    "apply_prior": "prior",
-    "cluster_calls": "cluster",
-    "make_species": "synthetic",
-    "synthetic_recording": "synthetic",
-    "write_species_folders": "synthetic",
-    "write_soundscape": "synthetic",
-}
-
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module 'castlab.birds' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"castlab.birds.{_WHERE[name]}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+__all__, __getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "load_audio": "audio",
+        "audio_files": "audio",
+        "SAMPLE_RATE": "audio",
+        "snr_curve": "peaks",
+        "find_peaks": "peaks",
+        "PcenConfig": "peaks",
+        "write_peak_table": "peak_table",
+        "read_peak_table": "peak_table",
+        "recordings": "data",
+        "read_annotations": "data",
+        "read_audacity_labels": "data",
+        "read_raven_table": "data",
+        "window_labels": "data",
+        "LogMel": "features",
+        "MelConfig": "features",
+        "ClipDataset": "dataset",
+        "BirdCNN": "model",
+        "CnnConfig": "model",
+        "BirdTrainConfig": "train",
+        "train_cnn": "train",
+        "load_classifier": "classifier",
+        "tune_thresholds": "soundscape",
+        "micro_f1": "soundscape",
+        "write_submission": "soundscape",
+        "analyse_soundscapes": "analyse",
+        "BirdNET": "birdnet",
+        "load_birdnet": "birdnet",
+        "train_head": "head",
+        "fit_head": "head",
+        "range_prior": "prior",
+        "apply_prior": "prior",
+        "cluster_calls": "cluster",
+        "make_species": "synthetic",
+        "synthetic_recording": "synthetic",
+        "write_species_folders": "synthetic",
+        "write_soundscape": "synthetic",
+    },
+)

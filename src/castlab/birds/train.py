@@ -38,7 +38,7 @@ from castlab.birds.features import MelConfig
 from castlab.birds.model import BirdCNN, CnnConfig
 from castlab.birds.peaks import PcenConfig, low_snr_stretches, snr_curve
 from castlab.core.errors import CastlabError
-from castlab.core.training import TrainConfig, find_learning_rate, fit
+from castlab.core.training import TrainConfig, find_learning_rate, fit, one_cycle_adamw
 
 __all__ = ["BirdTask", "BirdTrainConfig", "TrainingClips", "prepare_clips", "train_cnn"]
 
@@ -115,10 +115,13 @@ class BirdTask(L.LightningModule):
         mel, target = batch
         logits, loss = self.model(mel, target)
         labelled = target.sum(dim=1) > 0
-        if labelled.any():
+        if labelled.any():  # not every batch has a labelled clip: no cross-process reduction
             hit = target[labelled].gather(1, logits[labelled].argmax(1, keepdim=True))
             self.log(f"{stage}_accuracy", hit.mean(), prog_bar=stage != "train", on_epoch=True)
-        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=stage == "train", on_epoch=True)
+        on_step = stage == "train"
+        self.log(
+            f"{stage}_loss", loss, prog_bar=True, on_step=on_step, on_epoch=True, sync_dist=True
+        )
         return loss
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
@@ -128,16 +131,7 @@ class BirdTask(L.LightningModule):
         return self._common_step(batch, "val")
 
     def configure_optimizers(self) -> Any:
-        optimizer = torch.optim.AdamW(
-            self.parameters(), lr=self.config.lr, weight_decay=self.config.weight_decay
-        )
-        if not self.config.one_cycle:
-            return optimizer
-        total = max(int(self.trainer.estimated_stepping_batches), 8)
-        schedule = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=self.config.lr, total_steps=total, pct_start=0.25
-        )
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+        return one_cycle_adamw(self, self.config)
 
 
 def _split(count: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:
@@ -188,7 +182,9 @@ def fit_clips(
         )
         train = TrainConfig(**{**train.to_dict(), "lr": lr})
     task = BirdTask(model, train)
-    fit(task, loader, val_loader, out, train, resume=resume)
+    trainer = fit(task, loader, val_loader, out, train, resume=resume)
+    if not trainer.is_global_zero:  # one writer in a multi-process (DDP) run
+        return out / "model"
     extra = {"train": train.to_dict(), "birds": asdict(config)}
     return save_cnn(out / "model", model, clips.classes, config.mel, extra=extra)
 
