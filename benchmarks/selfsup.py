@@ -328,6 +328,14 @@ def _notes(frame: pd.DataFrame, args) -> list[str]:
         f"- The {args.long_epochs}-epoch rows cover only "
         f"{', '.join(NAMES.get(m, m) for m in args.long_methods.split(',') if m) or 'nothing'} "
         f"with {args.long_seeds} seeds each.",
+        (
+            f"- The {args.longest_epochs}-epoch rows cover only "
+            f"{', '.join(NAMES.get(m, m) for m in sorted(set(longest.method)))} with "
+            f"{longest.groupby('method').size().min()} or more seeds each; the leaderboard's "
+            "200-epoch column was not run (CPU budget)."
+            if len(longest := frame[frame.kind == "finetune_longest"])
+            else f"- No {args.longest_epochs}-epoch rows were run (`--longest-methods`)."
+        ),
         "- Compute: the machine's 2 cores were shared by five agents; the script ran with "
         "OMP_NUM_THREADS=1 under nice 10, so the minutes and images/s above are far below what "
         "the same code does on an idle core (about 190 (fp32) and 380 (bf16) images/s for "
