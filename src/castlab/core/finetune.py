@@ -31,7 +31,13 @@ import torch.nn.functional as F
 from lightning.pytorch.callbacks import Callback
 from torch.utils.data import DataLoader
 
-from castlab.core.training import TrainConfig, allow_unused_parameters, fit
+from castlab.core.training import (
+    TrainConfig,
+    adamw,
+    allow_unused_parameters,
+    fit,
+    lightning_optimizers,
+)
 
 __all__ = [
     "ClassifierTask",
@@ -84,18 +90,14 @@ def make_optimizer(
     >>> [group["max_lr"] for group in optimizer.param_groups]
     [0.0001, 0.001]
     """
-    rates = group_learning_rates(config, len(groups))
-    optimizer = torch.optim.AdamW(
-        [{"params": g, "lr": r} for g, r in zip(groups, rates)],
+    return adamw(
+        groups,
+        group_learning_rates(config, len(groups)),
         weight_decay=config.weight_decay,
+        total_steps=total_steps,
+        one_cycle=config.one_cycle,
+        warmup=config.warmup,
     )
-    if not config.one_cycle:
-        return optimizer, None
-    # OneCycleLR divides by its warm-up length: very short runs get a schedule of 8 steps
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=rates, total_steps=max(total_steps, 8), pct_start=config.warmup
-    )
-    return optimizer, schedule
 
 
 class ClassifierTask(L.LightningModule):
@@ -155,10 +157,7 @@ class ClassifierTask(L.LightningModule):
 
     def configure_optimizers(self) -> Any:
         total = int(self.trainer.estimated_stepping_batches) if self.config.one_cycle else 0
-        optimizer, schedule = make_optimizer(self._groups(), self.config, total)
-        if schedule is None:
-            return optimizer
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+        return lightning_optimizers(*make_optimizer(self._groups(), self.config, total))
 
 
 class GradualUnfreezing(Callback):

@@ -43,10 +43,12 @@ __all__ = [
     "LossPlot",
     "TokenStreamDataset",
     "TrainConfig",
+    "adamw",
     "find_learning_rate",
     "fit",
     "is_main_process",
     "last_checkpoint",
+    "lightning_optimizers",
     "make_trainer",
     "metrics_files",
     "one_cycle_adamw",
@@ -140,22 +142,58 @@ class LanguageModelTask(L.LightningModule):
         return one_cycle_adamw(self, self.config)
 
 
-def one_cycle_adamw(module: L.LightningModule, config: TrainConfig) -> Any:
-    """AdamW over ``module``'s trainable parameters and, if configured, a one-cycle schedule.
+def adamw(
+    groups: Sequence[Sequence[torch.nn.Parameter]],
+    rates: Sequence[float],
+    *,
+    weight_decay: float,
+    total_steps: int,
+    one_cycle: bool = True,
+    warmup: float = 0.25,
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler | None]:
+    """AdamW with one peak rate per parameter group and, if ``one_cycle``, a one-cycle schedule
+    over ``total_steps`` (``warmup``: the share spent warming up).
 
-    What a LightningModule's ``configure_optimizers`` returns: peak rate ``config.lr``,
-    a quarter of the steps warming up, stepped every batch.
+    Examples
+    --------
+    >>> layers = [[torch.nn.Parameter(torch.zeros(2))], [torch.nn.Parameter(torch.zeros(2))]]
+    >>> optimizer, _ = adamw(layers, [1e-4, 1e-3], weight_decay=0.01, total_steps=100)
+    >>> [group["max_lr"] for group in optimizer.param_groups]
+    [0.0001, 0.001]
     """
-    params = [p for p in module.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
-    if not config.one_cycle:
-        return optimizer
-    # OneCycleLR divides by its warm-up length: very short runs get a schedule of 8 steps
-    total = max(int(module.trainer.estimated_stepping_batches), 8)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.lr, total_steps=total, pct_start=0.25
+    optimizer = torch.optim.AdamW(
+        [{"params": list(g), "lr": r} for g, r in zip(groups, rates)], weight_decay=weight_decay
     )
+    if not one_cycle:
+        return optimizer, None
+    # OneCycleLR divides by its warm-up length: very short runs get a schedule of 8 steps
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=list(rates), total_steps=max(total_steps, 8), pct_start=warmup
+    )
+    return optimizer, schedule
+
+
+def lightning_optimizers(
+    optimizer: torch.optim.Optimizer, schedule: torch.optim.lr_scheduler.LRScheduler | None
+) -> Any:
+    """What ``configure_optimizers`` returns: the optimiser, with its schedule stepped per batch."""
+    if schedule is None:
+        return optimizer
     return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+
+
+def one_cycle_adamw(module: L.LightningModule, config: TrainConfig) -> Any:
+    """``configure_optimizers`` for ``module``'s trainable parameters at peak rate ``config.lr``."""
+    params = [p for p in module.parameters() if p.requires_grad]
+    total = int(module.trainer.estimated_stepping_batches) if config.one_cycle else 0
+    optimizer, schedule = adamw(
+        [params],
+        [config.lr],
+        weight_decay=config.weight_decay,
+        total_steps=total,
+        one_cycle=config.one_cycle,
+    )
+    return lightning_optimizers(optimizer, schedule)
 
 
 class LastCheckpoint(Callback):

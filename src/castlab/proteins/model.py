@@ -26,7 +26,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import torch
@@ -39,6 +39,9 @@ from castlab.core.language_model import LanguageModelConfig, build_language_mode
 from castlab.core.tokenizers import BOS, PAD, Tokenizer
 from castlab.proteins.data import ProteinRecord
 from castlab.proteins.tokenize import load_protein_tokenizer
+
+if TYPE_CHECKING:
+    from castlab.core.training import TrainConfig
 
 __all__ = [
     "DEFAULT_LR",
@@ -128,6 +131,24 @@ class ProteinConfig:
     devices: str = "auto"  # Lightning devices per node
     num_nodes: int = 1
     strategy: str = "auto"  # ddp, fsdp, ... for several devices
+
+    def training(self, epochs: int, lr: float, **fields: Any) -> TrainConfig:
+        """The core ``TrainConfig`` of one stage: these run fields plus ``fields``."""
+        from castlab.core.training import TrainConfig
+
+        return TrainConfig(
+            max_epochs=epochs,
+            lr=lr,
+            max_steps=self.max_steps,
+            batch_size=self.batch_size,
+            seed=self.seed,
+            precision=self.precision,
+            accelerator=self.accelerator,
+            devices=self.devices,
+            num_nodes=self.num_nodes,
+            strategy=self.strategy,
+            **fields,
+        )
 
     def classifier(self, vocab_size: int, n_classes: int, block_size: int) -> ClassifierConfig:
         """The network's shape for a tokenizer of ``vocab_size`` and ``n_classes`` families."""

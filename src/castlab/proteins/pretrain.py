@@ -70,19 +70,8 @@ class PretrainConfig(ProteinConfig):
         return self.classifier(vocab_size, 1, max(self.block_size, self.seq_len))
 
     def train_config(self) -> TrainConfig:
-        return TrainConfig(
-            max_epochs=self.epochs,
-            max_steps=self.max_steps,
-            batch_size=self.batch_size,
-            lr=self.lr or default_lr(self.model, "pretrain"),
-            seed=self.seed,
-            precision=self.precision,
-            accelerator=self.accelerator,
-            devices=self.devices,
-            num_nodes=self.num_nodes,
-            strategy=self.strategy,
-            progress=self.progress,
-        )
+        lr = self.lr or default_lr(self.model, "pretrain")
+        return self.training(self.epochs, lr, progress=self.progress)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from castlab.core.artifacts import write_json
 from castlab.core.errors import CastlabError
 from castlab.core.finetune import ClassifierTask, FinetuneConfig, GradualUnfreezing, fit_classifier
 from castlab.core.tokenizers import BOS, PAD, Tokenizer
-from castlab.core.training import TrainConfig, is_main_process
+from castlab.core.training import is_main_process
 from castlab.proteins.data import ProteinRecord
 from castlab.proteins.model import ProteinConfig, ProteinModel, build_classifier, default_lr
 from castlab.proteins.pretrain import ProteinLanguageModel, pretrain_language_model
@@ -59,6 +59,10 @@ class ProteinTrainConfig(ProteinConfig):
     lr_decay: float = 2.6  # discriminative rates: each lower layer group learns this much slower
     unfreeze: bool = True  # gradual unfreezing (one more layer group per epoch)
     devices: str = "1"  # Lightning devices per node (ProteinConfig has the other run fields)
+
+
+#: classifier runs inside a larger command: no progress bar, checkpoints at epoch ends only
+_QUIET = {"progress": False, "checkpoint_every_steps": 0}
 
 
 class SequenceDataset(Dataset):
@@ -91,23 +95,6 @@ class SequenceDataset(Dataset):
         for row, (ids, _) in enumerate(items):
             idx[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
         return (idx, lengths), torch.tensor([label for _, label in items], dtype=torch.long)
-
-
-def _train_config(config: ProteinTrainConfig, epochs: int, lr: float) -> TrainConfig:
-    return TrainConfig(
-        max_epochs=epochs,
-        max_steps=config.max_steps,
-        batch_size=config.batch_size,
-        lr=lr,
-        seed=config.seed,
-        precision=config.precision,
-        accelerator=config.accelerator,
-        devices=config.devices,
-        num_nodes=config.num_nodes,
-        strategy=config.strategy,
-        progress=False,
-        checkpoint_every_steps=0,
-    )
 
 
 def train_classifier(
@@ -163,7 +150,7 @@ def train_classifier(
             tokenizer,
             classifier,
             run_dir / "pretrain",
-            train_config=_train_config(config, config.pretrain_epochs, lr),
+            train_config=config.training(config.pretrain_epochs, lr, **_QUIET),
             seq_len=config.seq_len,
             start_from=network.encoder if language_model is not None else None,
         )
@@ -196,7 +183,7 @@ def train_classifier(
         train_loader,
         valid_loader,
         run_dir / "finetune",
-        _train_config(config, config.finetune_epochs, finetune.lr),
+        config.training(config.finetune_epochs, finetune.lr, **_QUIET),
         unfreezing=unfreezing,
     )
     for param in network.parameters():
