@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := abcmidi abcm2ps fluidsynth fluid-soundfont-gm chromium ncbi-blast+ ffmpeg
+DEBIAN_PACKAGES := abcmidi abcm2ps fluidsynth fluid-soundfont-gm chromium ncbi-blast+ mmseqs2 ffmpeg
 export OMP_NUM_THREADS ?= 2
 
 .PHONY: demo test bench ui debian venv lint clean
