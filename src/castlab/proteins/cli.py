@@ -42,8 +42,35 @@ _LABEL_FIELD = Annotated[
     int | None, typer.Option(help="FASTA header field (0-based, split on '|') holding the family.")
 ]
 _LABELS = Annotated[
-    Path | None, typer.Option(help="CSV with columns name,family for unlabelled FASTA files.")
+    Path | None,
+    typer.Option(
+        help="A second table holding the labels, joined by id (FASTA: record names; default "
+        "columns name,family)."
+    ),
 ]
+_SEQUENCE_COLUMN = Annotated[
+    str | None,
+    typer.Option(help="Tables (CSV/TSV/Parquet): the sequence column (default: found by layout)."),
+]
+_LABEL_COLUMN = Annotated[
+    str | None,
+    typer.Option(help="Tables: the label column (of the --labels table when one is given)."),
+]
+_ID_COLUMN = Annotated[
+    str | None, typer.Option(help="Tables: the id column (names records; joins --labels).")
+]
+_LABELS_ID_COLUMN = Annotated[
+    str | None,
+    typer.Option(help="The --labels table's id column (default: the same as --id-column)."),
+]
+
+
+def _columns(
+    sequence: str | None, label: str | None, id_column: str | None, labels_id: str | None
+) -> object:
+    from castlab.proteins.tables import TableColumns
+
+    return TableColumns(sequence=sequence, label=label, id=id_column, labels_id=labels_id)
 
 
 @app.command()
@@ -77,12 +104,21 @@ def train(
     seed: Annotated[int, typer.Option(help="Random seed (split and training).")] = 0,
     label_field: _LABEL_FIELD = None,
     labels: _LABELS = None,
+    sequence_column: _SEQUENCE_COLUMN = None,
+    label_column: _LABEL_COLUMN = None,
+    id_column: _ID_COLUMN = None,
+    labels_id_column: _LABELS_ID_COLUMN = None,
     accelerator: Accelerator = "auto",
     devices: Devices = "1",
     num_nodes: NumNodes = 1,
     strategy: Strategy = "auto",
 ) -> None:
     """Split labelled sequences, train a classifier and save it with its test scores.
+
+    Tables (CSV/TSV/Parquet) name their columns with --sequence-column, --label-column and
+    --id-column; labels may come from a second table joined by id (--labels), e.g.
+    castlab proteins train kinhub_uniprot.csv --labels kinhub.csv --labels-id-column UniprotID
+    --label-column Group.
 
     Example: castlab proteins train PF00041.fasta PF00072.fasta --model cnn --out runs/proteins/cnn
     """
@@ -93,7 +129,8 @@ def train(
 
     if split not in ("random", "clustered"):
         raise CastlabError(f"unknown split {split!r}", fix="use --split random or clustered")
-    records = load_labelled(data, label_field=label_field, labels=labels)
+    columns = _columns(sequence_column, label_column, id_column, labels_id_column)
+    records = load_labelled(data, label_field=label_field, labels=labels, columns=columns)
     config = ProteinTrainConfig(
         tokenizer=tokenizer,
         vocab_size=vocab_size,
@@ -198,8 +235,15 @@ def pretrain(
 
 @app.command()
 def predict(
-    model: Annotated[Path, typer.Argument(help="Model folder written by castlab proteins train.")],
-    fasta: Annotated[Path, typer.Argument(help="FASTA file of sequences to classify.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="[MODEL] DATA: an optional model folder (castlab proteins train), then a FASTA "
+            "file or a table (CSV/TSV/Parquet) of sequences. Without a model: castlab's default "
+            "Pfam model (see its model card), which answers 'unknown' outside its families.",
+            show_default=False,
+        ),
+    ],
     out: Annotated[Path, typer.Option(help="CSV: name, family, probability, top_k.")] = Path(
         "predictions.csv"
     ),
@@ -209,23 +253,38 @@ def predict(
         list[Path] | None,
         typer.Option(help="Another model folder of the same families (repeat): average them."),
     ] = None,
+    sequence_column: _SEQUENCE_COLUMN = None,
+    id_column: _ID_COLUMN = None,
 ) -> None:
-    """Classify every sequence of a FASTA file; write family, probability and the top k.
+    """Classify every sequence of a FASTA file or table; write family, probability and top k.
 
     Example: castlab proteins predict runs/proteins/cnn/model proteome.fasta --out predictions.csv
     """
     import csv
 
     from castlab.core.artifacts import atomic_write
-    from castlab.proteins.data import iter_fasta
+    from castlab.proteins.default import default_model_dir
     from castlab.proteins.model import load_classifier
+    from castlab.proteins.tables import TableColumns, iter_sequences
 
+    if len(paths) not in (1, 2):
+        raise CastlabError(
+            f"expected [MODEL] DATA, got {len(paths)} paths",
+            fix="castlab proteins predict [MODEL_FOLDER] SEQUENCES.fasta",
+        )
+    model, data = (paths[0], paths[1]) if len(paths) == 2 else (default_model_dir(), paths[0])
+    if len(paths) == 1:
+        typer.echo(f"no model given: using the default Pfam model ({model})")
     classifier = load_classifier(model, *(also or []))
+    columns = TableColumns(sequence=sequence_column, id=id_column)
     count = 0
     with atomic_write(out) as handle:
         writer = csv.writer(handle)
         writer.writerow(["name", "family", "probability", "top_k"])
-        for row in classifier.predict_families(iter_fasta(fasta), top_k=top_k, batch_size=batch):
+        rows = classifier.predict_families(
+            iter_sequences(data, columns), top_k=top_k, batch_size=batch
+        )
+        for row in rows:
             writer.writerow([row.name, row.family, f"{row.probability:.4f}", row.top_k])
             count += 1
     typer.echo(f"{count} predictions written to {out}")
@@ -237,6 +296,10 @@ def evaluate(
     data: _DATA,
     label_field: _LABEL_FIELD = None,
     labels: _LABELS = None,
+    sequence_column: _SEQUENCE_COLUMN = None,
+    label_column: _LABEL_COLUMN = None,
+    id_column: _ID_COLUMN = None,
+    labels_id_column: _LABELS_ID_COLUMN = None,
 ) -> None:
     """Score a saved model on labelled sequences (a split folder means its test part).
 
@@ -251,7 +314,10 @@ def evaluate(
         if (path / "split.json").exists():
             records += read_split(path)["test"]
         else:
-            records += load_labelled([path], label_field=label_field, labels=labels)
+            columns = _columns(sequence_column, label_column, id_column, labels_id_column)
+            records += load_labelled(
+                [path], label_field=label_field, labels=labels, columns=columns
+            )
     scores = evaluate_model(model, records)
     typer.echo(
         f"accuracy {scores['accuracy']:.3f}, macro-F1 {scores['macro_f1']:.3f}, log loss "

@@ -21,10 +21,14 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from castlab.core.errors import CastlabError
+
+if TYPE_CHECKING:
+    from castlab.proteins.tables import TableColumns
 
 __all__ = [
     "ALPHABET",
@@ -287,23 +291,33 @@ def read_pfam_csv(path: str | Path) -> list[ProteinRecord]:
     return records
 
 
-def load_records(path: str | Path, *, label_field: int | None = None) -> list[ProteinRecord]:
+def load_records(
+    path: str | Path, *, label_field: int | None = None, columns: TableColumns | None = None
+) -> list[ProteinRecord]:
     """Read one file or every family file in a folder, choosing the reader by content.
 
-    ``.sto``/``.stk`` -> Stockholm; ``.csv`` -> Pfam CSV; FASTA whose name holds a PF id or
-    contains gaps -> aligned FASTA of that family; other FASTA -> labels from ``label_field``.
+    ``.sto``/``.stk`` -> Stockholm; ``.csv``/``.tsv``/``.parquet`` -> a table
+    (:func:`castlab.proteins.tables.read_table`, the Pfam CSV among its layouts); FASTA whose
+    name holds a PF id or contains gaps -> aligned FASTA of that family; other FASTA -> labels
+    from ``label_field``.
     """
+    from castlab.proteins.tables import TableColumns, is_table, read_table
+
     path = Path(path)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and _is_sequence_file(p))
         if not files:
             raise CastlabError("no sequence files in this folder", path=path)
-        return [r for file in files for r in load_records(file, label_field=label_field)]
+        return [
+            r
+            for file in files
+            for r in load_records(file, label_field=label_field, columns=columns)
+        ]
     suffix = path.suffix.lower()
     if suffix in (".sto", ".stk", ".sth"):
         return read_stockholm(path)
-    if suffix == ".csv":
-        return read_pfam_csv(path)
+    if is_table(path):
+        return read_table(path, columns or TableColumns())
     if label_field is None and (re.search(r"PF\d{5}", path.name) or ".align" in path.name):
         return read_aligned_fasta(path)
     return read_fasta(path, label_field=label_field, aligned=True)
@@ -314,24 +328,38 @@ def load_labelled(
     *,
     label_field: int | None = None,
     labels: str | Path | None = None,
+    columns: TableColumns | None = None,
 ) -> list[ProteinRecord]:
     """Records with families from files or folders; every record must have one.
 
-    The family comes from the file (Stockholm, aligned FASTA, Pfam CSV), from FASTA header
-    field ``label_field``, or from a ``name,family`` CSV given as ``labels``.
+    The family comes from the file (Stockholm, aligned FASTA, a table's label column), from
+    FASTA header field ``label_field``, or from a second table ``labels`` joined by id
+    (columns ``name,family`` unless ``columns`` names others).
     """
-    mapping = read_label_csv(labels) if labels else None
+    from castlab.proteins.tables import TableColumns, is_table, read_table
+
+    columns = columns or TableColumns()
     records: list[ProteinRecord] = []
     for path in paths:
-        if mapping is not None:
+        if is_table(path):
+            if labels is not None:
+                columns = replace(columns, labels=Path(labels))
+            records += read_table(path, columns, require_labels=True)
+        elif labels is not None:
+            mapping = read_label_csv(
+                labels,
+                id_column=columns.labels_id or "name",
+                label_column=columns.label or "family",
+            )
             records += read_fasta(path, labels=mapping, aligned=True)
         else:
-            records += load_records(path, label_field=label_field)
+            records += load_records(path, label_field=label_field, columns=columns)
     unlabelled = sum(r.family is None for r in records)
     if unlabelled:
         raise CastlabError(
             f"{unlabelled} record(s) have no family",
-            fix="name the family with --label-field or --labels, or use family files",
+            fix="name the family with --label-field, --label-column or --labels, "
+            "or use family files",
         )
     return records
 
@@ -339,7 +367,8 @@ def load_labelled(
 def _is_sequence_file(path: Path) -> bool:
     name = path.name.lower()
     return not name.startswith(("source", "license", "readme")) and (
-        name.endswith((".sto", ".stk", ".sth", ".fasta", ".fa", ".faa", ".csv")) or ".align" in name
+        name.endswith((".sto", ".stk", ".sth", ".fasta", ".fa", ".faa", ".csv", ".tsv", ".parquet"))
+        or ".align" in name
     )
 
 
