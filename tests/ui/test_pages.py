@@ -29,22 +29,6 @@ def test_tunes_generates_a_tune_with_sheet_music_and_audio():
     assert "R:jig" in abc and "K:D" in abc and abc.count(":|") >= 2
 
 
-def test_imbalance_compares_strategies_on_the_example():
-    app = _page("imbalance")
-    app.button[0].click().run()
-    assert not app.exception and not app.error, (app.exception, app.error)
-    table = app.dataframe[0].value
-    assert "prior" in " ".join(map(str, table.iloc[:, 0].tolist()))
-
-
-def test_imbalance_without_a_file_says_so():
-    app = _page("imbalance")
-    app.checkbox[0].uncheck().run()
-    app.button[0].click().run()
-    assert not app.exception
-    assert "no file uploaded" in app.error[0].value
-
-
 @pytest.mark.slow
 def test_lifelog_dashboard_from_example_exports():
     app = _page("lifelog")

@@ -1,10 +1,87 @@
-"""The castlab error type: a user mistake, said in one line with where it is and how to fix it."""
+"""The castlab error type: a user mistake, said in one line with where it is and how to fix it.
+
+A fix that is "change this setting" is given once, as a :class:`Fix` naming the setting
+(the config field / CLI option, e.g. ``drop``); the CLI says it as a flag (``pass --drop
+uniqueid``) and a page says it as its control (``add 'uniqueid' to Columns to drop``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-__all__ = ["CastlabError"]
+__all__ = ["CastlabError", "Fix"]
+
+#: What a :class:`Fix` asks of the setting.
+FixAction = Literal["add", "turn_on", "choose", "set", "give", "leave_out"]
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A fix that changes one setting, phrased by whoever shows it (CLI flag or page control).
+
+    Parameters
+    ----------
+    setting:
+        The setting's name as in the config and the CLI option (``fill_missing`` is
+        ``--fill-missing``).
+    action:
+        ``add`` a value to a list, ``turn_on`` a switch, ``choose`` one of ``choices``, ``set``
+        it to ``value``, ``give`` a file or value for it, ``leave_out`` (unset) it.
+    value:
+        The value to add or set.
+    choices:
+        The values to choose from.
+    template:
+        Words around the phrase: ``{}`` is replaced by it (e.g. ``"fill it, or {}"``).
+
+    Examples
+    --------
+    >>> fix = Fix("drop", "add", value="uniqueid")
+    >>> fix.for_cli(), fix.for_page("Columns to drop")
+    ('pass --drop uniqueid', "add 'uniqueid' to Columns to drop")
+    >>> Fix("fill_missing", "turn_on", template="fill it, or {}").for_page("Fill missing numbers")
+    "fill it, or tick 'Fill missing numbers'"
+    """
+
+    setting: str
+    action: FixAction = "set"
+    value: str | None = None
+    choices: tuple[str, ...] = ()
+    template: str = "{}"
+
+    @property
+    def flag(self) -> str:
+        """The CLI option, e.g. ``--fill-missing``."""
+        return "--" + self.setting.replace("_", "-")
+
+    def for_cli(self) -> str:
+        """The fix as a command-line user reads it."""
+        flag, value = self.flag, self.value
+        phrase = {
+            "add": f"pass {flag} {value}",
+            "turn_on": f"pass {flag}",
+            "choose": f"choose {flag} from: {', '.join(self.choices)}",
+            "set": f"pass {flag} {value}",
+            "give": f"give {flag}" + (f" {value}" if value else ""),
+            "leave_out": f"leave out {flag}",
+        }[self.action]
+        return self.template.format(phrase)
+
+    def for_page(self, control: str) -> str:
+        """The fix as a page visitor reads it; ``control`` is the control's label."""
+        value = self.value
+        phrase = {
+            "add": f"add '{value}' to {control}",
+            "turn_on": f"tick '{control}'",
+            "choose": f"choose {control} from: {', '.join(self.choices)}",
+            "set": f"set {control} to {value}",
+            "give": f"use {control}" + (f" ({value})" if value else ""),
+            "leave_out": f"clear {control}",
+        }[self.action]
+        return self.template.format(phrase)
 
 
 class CastlabError(ValueError):
@@ -25,6 +102,12 @@ class CastlabError(ValueError):
     --------
     >>> str(CastlabError("no K: field", path="tunes.abc", line=12, fix="add a K: line"))
     'tunes.abc:12: no K: field (fix: add a K: line)'
+
+    A fix that names a setting reads as a flag here and as a control on a page:
+
+    >>> error = CastlabError("looks like an identifier", fix=Fix("drop", "add", value="id"))
+    >>> str(error), error.phrased({"drop": "Columns to drop"})
+    ('looks like an identifier (fix: pass --drop id)', "looks like an identifier (fix: add 'id' to Columns to drop)")
     """
 
     def __init__(
@@ -34,9 +117,13 @@ class CastlabError(ValueError):
         path: str | Path | None = None,
         line: int | None = None,
         column: int | None = None,
-        fix: str | None = None,
+        fix: str | Fix | None = None,
     ) -> None:
         self.message = message
+        #: The structured fix when it names a setting (``fix`` is then its CLI phrasing).
+        self.setting_fix = fix if isinstance(fix, Fix) else None
+        if isinstance(fix, Fix):
+            fix = fix.for_cli()
         self.path = None if path is None else str(path)
         self.line = line
         self.column = column
@@ -44,6 +131,20 @@ class CastlabError(ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        return self._text(self.fix)
+
+    def phrased(self, controls: Mapping[str, str]) -> str:
+        """The error in one line with the fix phrased for a page.
+
+        ``controls`` maps a setting name to the label of the page control that sets it; a
+        setting without a control keeps the CLI phrasing.
+        """
+        fix = self.setting_fix
+        if fix is None or fix.setting not in controls:
+            return str(self)
+        return self._text(fix.for_page(controls[fix.setting]))
+
+    def _text(self, fix: str | None) -> str:
         where = ""
         if self.path is not None:
             where = self.path
@@ -53,6 +154,6 @@ class CastlabError(ValueError):
                     where += f":{self.column}"
             where += ": "
         text = where + self.message
-        if self.fix:
-            text += f" (fix: {self.fix})"
+        if fix:
+            text += f" (fix: {fix})"
         return text

@@ -37,7 +37,7 @@ from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 
 from castlab.core.artifacts import write_json, write_text
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, Fix
 from castlab.imbalance.data import ImbalanceData, as_prior, resample_to_prior
 from castlab.imbalance.model import ModelConfig, make_model
 from castlab.imbalance.prior_shift import PriorShiftClassifier, estimate_prior_em
@@ -171,12 +171,19 @@ def compare_strategies(
     n_classes = len(data.classes)
     prior = None if config.test_prior is None else _as_prior_for(config.test_prior, n_classes)
     if prior is None and "prior" in config.strategies:
-        raise CastlabError("the 'prior' strategy needs a test prior", fix="pass --test-prior 0.5")
+        raise CastlabError(
+            "the 'prior' strategy needs a test prior", fix=Fix("test_prior", "set", value="0.5")
+        )
     counts = np.bincount(data.target, minlength=n_classes)
     if counts.min() < config.n_splits:
         raise CastlabError(
             f"the rarest class has {counts.min()} rows, fewer than {config.n_splits} folds",
-            fix="use fewer folds (--folds) or more data",
+            fix=Fix(
+                "folds",
+                "set",
+                value=str(max(2, int(counts.min()))),
+                template="{}, or use more data",
+            ),
         )
     base = make_model(config.model)
     rng = np.random.default_rng(config.seed)

@@ -32,12 +32,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, Fix
 
 __all__ = [
     "MISSING_CATEGORY",
     "ImbalanceData",
     "as_prior",
+    "identifier_columns",
     "load_table",
     "load_unlabelled",
     "resample_to_prior",
@@ -96,6 +97,29 @@ def _is_text(column: pd.Series) -> bool:
     return not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column))
 
 
+def identifier_columns(frame: pd.DataFrame, *, max_categories: int = 1000) -> list[str]:
+    """Columns that look like identifiers: the text columns :func:`load_table` would refuse
+    (more than ``max_categories`` distinct values) and text columns unique in every row.
+
+    A page proposes these as columns to drop.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"id": ["a", "b", "c"], "city": ["A", "A", "B"], "age": [1, 2, 3]})
+    >>> identifier_columns(frame)
+    ['id']
+    """
+    found = []
+    for name in frame.columns:
+        column = frame[name]
+        if not _is_text(column):
+            continue
+        distinct = column.nunique(dropna=True)
+        if distinct > max_categories or (len(frame) > 1 and distinct == len(frame)):
+            found.append(str(name))
+    return found
+
+
 def load_table(
     path: str | Path,
     *,
@@ -145,11 +169,16 @@ def load_table(
             f"no column {target!r}",
             path=path,
             line=1,
-            fix=f"choose --target from: {', '.join(map(str, frame.columns))}",
+            fix=Fix("target", "choose", choices=tuple(map(str, frame.columns))),
         )
     missing_drop = [c for c in drop if c not in frame.columns]
     if missing_drop:
-        raise CastlabError(f"cannot drop unknown column(s) {missing_drop}", path=path, line=1)
+        raise CastlabError(
+            f"cannot drop unknown column(s) {missing_drop}",
+            path=path,
+            line=1,
+            fix=Fix("drop", "choose", choices=tuple(map(str, frame.columns))),
+        )
     labels = frame[target]
     if labels.isna().any():
         row = int(np.flatnonzero(labels.isna().to_numpy())[0])
@@ -158,7 +187,7 @@ def load_table(
             path=path,
             line=row + 2,  # 1-based, after the header
             column=frame.columns.get_loc(target) + 1,
-            fix="drop unlabelled rows, or pass them as --unlabelled data",
+            fix=Fix("unlabelled", "give", template="drop unlabelled rows, or {} for them"),
         )
     labels = labels.astype(str)
     names, counts = np.unique(labels.to_numpy(), return_counts=True)
@@ -172,7 +201,7 @@ def load_table(
         raise CastlabError(
             f"positive label {positive!r} not in column {target!r}",
             path=path,
-            fix=f"choose --positive from: {', '.join(names)}",
+            fix=Fix("positive", "choose", choices=tuple(map(str, names))),
         )
     if len(names) == 2:
         pos = positive if positive is not None else str(names[np.argmin(counts)])
@@ -180,9 +209,9 @@ def load_table(
     else:
         if positive is not None:
             raise CastlabError(
-                f"--positive is for binary targets; {target!r} has {len(names)} classes",
+                f"a positive label is for binary targets; {target!r} has {len(names)} classes",
                 path=path,
-                fix="leave out --positive",
+                fix=Fix("positive", "leave_out"),
             )
         classes = tuple(str(n) for n in names)
     codes = pd.Categorical(labels, categories=list(classes)).codes.astype(np.int64)
@@ -219,7 +248,7 @@ def _check_features(
                     "it looks like an identifier",
                     path=path,
                     column=col_no,
-                    fix=f"pass --drop {name}",
+                    fix=Fix("drop", "add", value=name),
                 )
             text = column.astype(object).where(column.notna(), MISSING_CATEGORY).astype(str)
             out[name] = text.astype("category")
@@ -233,14 +262,18 @@ def _check_features(
                     path=path,
                     line=row + 2,
                     column=col_no,
-                    fix="fill it, or pass --fill-missing to use the column median",
+                    fix=Fix(
+                        "fill_missing",
+                        "turn_on",
+                        template="fill it, or {} to use the column median",
+                    ),
                 )
             if values.notna().sum() == 0:
                 raise CastlabError(
                     f"numeric column {name!r} is empty",
                     path=path,
                     column=col_no,
-                    fix=f"pass --drop {name}",
+                    fix=Fix("drop", "add", value=name),
                 )
             values = values.fillna(values.median())
         out[name] = values
@@ -339,7 +372,11 @@ def load_unlabelled(
             f"unlabelled data lacks column(s) {missing}",
             path=path,
             line=1,
-            fix="use a table with the same feature columns as the training data",
+            fix=Fix(
+                "unlabelled",
+                "give",
+                template="{} with the same feature columns as the training data",
+            ),
         )
     checked = _check_features(
         frame[wanted],

@@ -35,7 +35,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, Fix
 from castlab.imbalance._checks import (
     check_fit_input,
     check_predict_input,
@@ -285,7 +285,7 @@ def make_strategy(
         if test_prior is None:
             raise CastlabError(
                 "the 'prior' strategy needs a test prior",
-                fix="pass --test-prior 0.5 (or another balance)",
+                fix=Fix("test_prior", "set", value="0.5", template="{} (or another balance)"),
             )
         return PriorShiftClassifier(model, test_prior=test_prior)
     if name == "prior_em":

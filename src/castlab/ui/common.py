@@ -12,7 +12,7 @@ castlab.core.errors.CastlabError: data.exe: this page takes .csv files (fix: upl
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -68,8 +68,11 @@ def work_dir() -> Iterator[Path]:
         yield Path(tmp)
 
 
-def user_message(error: CastlabError) -> str:
+def user_message(error: CastlabError, controls: Mapping[str, str] | None = None) -> str:
     """The error in one line; a file in a :func:`work_dir` is named as the visitor knows it.
+
+    ``controls`` maps setting names to the page's control labels, so a fix that names a
+    setting says which control to change instead of a CLI flag.
 
     Examples
     --------
@@ -77,26 +80,33 @@ def user_message(error: CastlabError) -> str:
     >>> folder = Path(tempfile.gettempdir()) / f"{_WORK_PREFIX}x1y2"
     >>> user_message(CastlabError("bad residue", path=folder / "pasted.fasta", line=2))
     'pasted.fasta:2: bad residue'
+    >>> from castlab.core.errors import Fix
+    >>> fix = Fix("drop", "add", value="id")
+    >>> error = CastlabError("an identifier", path=folder / "a.csv", fix=fix)
+    >>> user_message(error, {"drop": "Columns to drop"})
+    "a.csv: an identifier (fix: add 'id' to Columns to drop)"
     """
-    if error.path is None:
-        return str(error)
-    parts = Path(error.path).parts
+    fix = error.setting_fix or error.fix
+    parts = Path(error.path).parts if error.path is not None else ()
     inside = [i for i, part in enumerate(parts) if part.startswith(_WORK_PREFIX)]
-    if not inside:
-        return str(error)
-    shown = str(Path(*parts[inside[-1] + 1 :])) if len(parts) > inside[-1] + 1 else "upload"
-    return str(
-        CastlabError(error.message, path=shown, line=error.line, column=error.column, fix=error.fix)
-    )
+    if inside:
+        shown = str(Path(*parts[inside[-1] + 1 :])) if len(parts) > inside[-1] + 1 else "upload"
+        error = CastlabError(
+            error.message, path=shown, line=error.line, column=error.column, fix=fix
+        )
+    return error.phrased(controls or {})
 
 
-def show_errors(action: Callable[[], None]) -> None:
-    """Run ``action``; show a user error as one message on the page, never a stack trace."""
+def show_errors(action: Callable[[], None], controls: Mapping[str, str] | None = None) -> None:
+    """Run ``action``; show a user error as one message on the page, never a stack trace.
+
+    ``controls``: setting name -> control label, to phrase fixes in the page's words.
+    """
     import streamlit as st
 
     try:
         action()
     except CastlabError as error:
-        st.error(user_message(error))
+        st.error(user_message(error, controls))
     except Exception as error:  # the page stays up; the message names what failed
         st.error(f"Something went wrong: {type(error).__name__}: {error}")

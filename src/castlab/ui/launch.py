@@ -37,6 +37,9 @@ def streamlit_command(port: int = 8501, *, address: str = "127.0.0.1") -> list[s
         str(MAX_UPLOAD_MB),
         "--server.fileWatcherType",
         "none",
+        # a local tool, not a hosted app: no Deploy button, no developer menu
+        "--client.toolbarMode",
+        "viewer",
         "--browser.gatherUsageStats",
         "false",
     ]

@@ -1,58 +1,246 @@
-"""Imbalance page: upload a CSV, pick the target, compare strategies (table and charts)."""
+"""Imbalance page: upload a CSV, pick the target, compare strategies (table and charts).
+
+The controls are the options of ``castlab imbalance compare``: columns to drop (identifier
+columns proposed and pre-selected), filling missing numbers, the test balance (a share, or
+estimated by EM from an unlabelled test file), model, folds and repeats.
+"""
+
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from castlab.ui.common import save_upload, show_errors, work_dir
+from castlab.ui.common import save_upload, work_dir
+from castlab.ui.results import Progress, input_key, last_result, run_action, zip_bytes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 st.title("Imbalance")
-st.caption("Strategies for imbalanced training data when the test set has another balance.")
+st.caption(
+    "Strategies for imbalanced training data when the test set has another balance. The same "
+    "code as `castlab imbalance compare`."
+)
 
-upload = st.file_uploader("CSV with a header row", type=["csv"])
+#: Setting name (config field / CLI option) -> the control that sets it on this page.
+CONTROLS = {
+    "target": "Target column",
+    "positive": "Positive label",
+    "drop": "Columns to drop",
+    "fill_missing": "Fill missing numbers with the column median",
+    "unlabelled": "Unlabelled test file (CSV)",
+    "test_prior": "Positive share of the test set",
+    "folds": "Folds",
+}
+RARER = "(the rarer one)"
+
+
+@st.cache_data(show_spinner="Reading the file...", max_entries=4)
+def read_header(data: bytes) -> "tuple[pd.DataFrame, list[str]]":
+    """The table (for its columns and labels) and the columns that look like identifiers."""
+    import io
+
+    import pandas as pd
+
+    from castlab.imbalance.data import identifier_columns
+
+    try:
+        frame = pd.read_csv(io.BytesIO(data))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+        return pd.DataFrame(), []  # compare() reports the problem with its line
+    return frame, identifier_columns(frame)
+
+
+upload = st.file_uploader("CSV with a header row", type=["csv"], key="data")
 use_example = st.checkbox(
     "Use a generated example (15% positives, test set at 50%)", value=upload is None
 )
-target = st.text_input("Target column", value="y" if use_example else "")
-positive = st.text_input("Positive label (empty: the rarer one)", value="")
-test_prior = st.slider("Positive share of the test set", 0.05, 0.95, 0.5, 0.05)
-model_name = st.selectbox("Model", ["logistic", "lightgbm", "catboost"], index=0)
+if use_example or upload is None:
+    frame, identifiers, columns = None, [], ["y"]
+else:
+    frame, identifiers = read_header(upload.getvalue())
+    columns = [str(c) for c in frame.columns]
+left, right = st.columns(2)
+guess = next((c for c in columns if c.lower() in {"target", "label", "y", "class"}), None)
+target = left.selectbox(
+    CONTROLS["target"],
+    columns,
+    index=columns.index(guess) if guess in columns else None,
+    placeholder="choose the label column",
+    key="target",
+)
+labels = [RARER]
+if frame is not None and target in frame.columns:
+    values = frame[target].dropna().astype(str).unique()
+    labels += sorted(values) if len(values) <= 50 else []
+positive = right.selectbox(CONTROLS["positive"], labels, index=0, key="positive")
+features = [c for c in columns if c != target]
+drop = left.multiselect(
+    CONTROLS["drop"],
+    features,
+    default=[c for c in identifiers if c in features],
+    help="Identifier columns (many distinct text values) are proposed and pre-selected.",
+    key=f"drop-{input_key(upload, use_example, target)}",  # a new file: a new proposal
+)
+if identifiers:
+    left.caption(f"Detected identifier columns: {', '.join(identifiers)}.")
+fill_missing = right.checkbox(CONTROLS["fill_missing"], value=False, key="fill_missing")
+balance = right.radio(
+    "Test-set balance",
+    ["a share", "estimate from an unlabelled test file (EM)", "none"],
+    horizontal=True,
+    help="The balance the validation folds are re-sampled to.",
+    key="balance",
+)
+test_prior = right.slider(CONTROLS["test_prior"], 0.05, 0.95, 0.5, 0.05, key="test_prior")
+unlabelled = right.file_uploader(CONTROLS["unlabelled"], type=["csv"], key="unlabelled")
+model_name = left.selectbox("Model", ["logistic", "lightgbm", "catboost"], index=0, key="model")
+folds = left.number_input(CONTROLS["folds"], min_value=2, max_value=10, value=3)
+repeats = left.number_input("Repeats", min_value=1, max_value=5, value=1)
+iterations = right.number_input(
+    "Boosting rounds (LightGBM / CatBoost)", min_value=10, max_value=2000, value=200, step=50
+)
 
 
-def compare() -> None:
-    from castlab.core.errors import CastlabError
-    from castlab.imbalance.compare import CompareConfig, compare_strategies, save_comparison
-    from castlab.imbalance.data import load_table
+def compare(progress: Progress) -> dict[str, Any]:
+    from castlab.core.errors import CastlabError, Fix
+    from castlab.imbalance.compare import (
+        CompareConfig,
+        compare_strategies,
+        estimate_unlabelled_prior,
+        save_comparison,
+    )
+    from castlab.imbalance.data import load_table, load_unlabelled
     from castlab.imbalance.model import ModelConfig
 
+    model = ModelConfig(name=model_name, iterations=int(iterations), threads=1)
+    estimated = None
     with work_dir() as folder:
         if use_example:
             from castlab.imbalance.synthetic import generate_shifted_data
 
             data, _ = generate_shifted_data(n_train=1500, n_test=10, seed=0)
+            name = "generated example"
         else:
             if upload is None:
                 raise CastlabError("no file uploaded", fix="upload a CSV or tick the example")
             if not target:
-                raise CastlabError("no target column given", fix="type the label column's name")
+                raise CastlabError("no target column chosen", fix=Fix("target", "choose"))
             path = save_upload(upload, folder, suffixes=(".csv",))
-            data = load_table(path, target=target, positive=positive or None)
-        config = CompareConfig(
-            model=ModelConfig(name=model_name), n_splits=3, n_repeats=1, test_prior=test_prior
+            data = load_table(
+                path,
+                target=target,
+                positive=None if positive == RARER else positive,
+                drop=drop,
+                fill_missing=fill_missing,
+            )
+            name = upload.name
+        prior: float | tuple[float, ...] | None = test_prior
+        if balance == "none":
+            prior = None
+        elif balance.startswith("estimate"):
+            if unlabelled is None:
+                raise CastlabError(
+                    "estimating the test balance needs the unlabelled test rows",
+                    fix=Fix("unlabelled", "give"),
+                )
+            progress(0.0, "Estimating the test balance by EM on the unlabelled file...")
+            rows = load_unlabelled(
+                save_upload(unlabelled, folder, suffixes=(".csv",)),
+                like=data,
+                fill_missing=fill_missing,
+            )
+            estimate = estimate_unlabelled_prior(data, rows, model=model)
+            prior = tuple(float(v) for v in estimate)
+            estimated = {
+                "file": unlabelled.name,
+                "rows": len(rows),
+                "table": {
+                    c: (float(t), float(e)) for c, t, e in zip(data.classes, data.prior, estimate)
+                },
+            }
+        strategies = tuple(
+            s for s in CompareConfig().strategies if prior is not None or s != "prior"
         )
-        bar = st.progress(0.0, text="Comparing strategies...")
-        total = len(config.strategies) * config.n_splits * config.n_repeats
-        done = []
+        config = CompareConfig(
+            strategies=strategies,
+            model=model,
+            n_splits=int(folds),
+            n_repeats=int(repeats),
+            test_prior=prior,
+        )
+        total = config.n_splits * config.n_repeats
+        done: list[str] = []
 
-        def progress(line: str) -> None:
+        def fold_done(line: str) -> None:
             done.append(line)
-            bar.progress(min(len(done) / total, 1.0), text=line)
+            progress(len(done) / total, f"fold {len(done)} of {total}: {line}")
 
-        result = compare_strategies(data, config, progress=progress)
-        bar.empty()
-        files = save_comparison(result, folder, config=config, title="uploaded data")
-        st.dataframe(result.summary)
-        st.image(str(files["bars"]), caption="Log loss per strategy (mean and std over folds)")
-        st.image(str(files["reliability"]), caption="Reliability of the predicted probabilities")
+        progress(0.0, f"Comparing {len(strategies)} strategies on {len(data.target)} rows...")
+        result = compare_strategies(data, config, progress=fold_done)
+        files = save_comparison(result, folder / "out", config=config, title=name)
+        contents = {path.name: path.read_bytes() for path in files.values()}
+    return {
+        "name": name,
+        "rows": len(data.target),
+        "classes": data.classes,
+        "train_prior": [float(v) for v in data.prior],
+        "estimated": estimated,
+        "summary": result.summary,
+        "files": contents,
+    }
 
 
+def show(result: dict[str, Any], current: bool) -> None:
+    import pandas as pd
+
+    if not current:
+        st.caption("These results are for earlier settings; press Compare to update them.")
+    st.subheader(f"Strategies on {result['name']} ({result['rows']} rows)")
+    if result["estimated"] is not None:
+        estimated = result["estimated"]
+        table = pd.DataFrame(
+            [
+                {"class": name, "training share": train, "estimated test share": test}
+                for name, (train, test) in estimated["table"].items()
+            ]
+        )
+        st.write(f"Estimated test balance (EM on {estimated['rows']} rows of {estimated['file']}):")
+        st.dataframe(table.round(3), hide_index=True)
+    st.dataframe(result["summary"], hide_index=True)
+    files = result["files"]
+    left, right = st.columns(2)
+    left.image(files["log_loss.png"], caption="Log loss per strategy (mean and std over folds)")
+    right.image(files["reliability.png"], caption="Reliability of the predicted probabilities")
+    left, right = st.columns(2)
+    left.download_button(
+        "Download summary (CSV)", files["summary.csv"], "summary.csv", "text/csv", on_click="ignore"
+    )
+    right.download_button(
+        "Download everything (ZIP)",
+        zip_bytes(files),
+        "imbalance-comparison.zip",
+        "application/zip",
+        on_click="ignore",
+        help="summary.csv, folds.csv, config.json and both figures",
+    )
+
+
+key = input_key(
+    "example" if use_example else upload,
+    target,
+    positive,
+    drop,
+    fill_missing,
+    balance,
+    test_prior,
+    unlabelled if balance.startswith("estimate") else None,
+    model_name,
+    folds,
+    repeats,
+    iterations,
+)
 if st.button("Compare", type="primary"):
-    show_errors(compare)
+    run_action("imbalance", key, compare, controls=CONTROLS, label="Comparing strategies...")
+shown = last_result("imbalance", key)
+if shown is not None:
+    show(*shown)
