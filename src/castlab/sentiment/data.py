@@ -29,7 +29,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, Fix
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,6 +38,7 @@ __all__ = [
     "LABELS",
     "POST_COLUMNS",
     "SCORE_COLUMNS",
+    "SCORE_PREFIX",
     "ColumnMap",
     "iter_posts",
     "match_key",
@@ -45,12 +46,14 @@ __all__ = [
     "read_posts",
     "read_semeval",
     "read_tweeteval",
+    "score_column_prefix",
+    "tidy_posts",
     "training_tweets",
 ]
 
 LABELS = ("negative", "neutral", "positive")  # label ids 0, 1, 2, as in TweetEval
 POST_COLUMNS = ("text", "author", "time", "place", "country", "latitude", "longitude")
-SCORE_COLUMNS = ("p_negative", "p_neutral", "p_positive", "score", "label")  # kept if present
+SCORE_COLUMNS = ("p_negative", "p_neutral", "p_positive", "score", "label")  # castlab's, in order
 
 # Column names used by common exports, tried in order (twint CSV/JSON; snscrape JSONL, which
 # nests users and places, flattened with dots; X API v2; Mastodon).
@@ -105,9 +108,32 @@ class ColumnMap:
             raise CastlabError(
                 "no text column found",
                 path=path,
-                fix=f"pass --text-column; the columns are: {', '.join(columns[:20])}",
+                fix=Fix("text_column", "choose", choices=tuple(columns[:20])),
             )
         return found
+
+
+SCORE_PREFIX = "sentiment_"  # castlab's columns get this prefix when the input has their names
+
+
+def score_column_prefix(columns: list[str]) -> str | None:
+    """The prefix under which ``columns`` hold all of castlab's score columns, else ``None``.
+
+    Unprefixed columns are looked for first, then :data:`SCORE_PREFIX` (what ``sentiment
+    score`` uses when the input already had a ``label`` or ``score`` column).
+
+    Examples
+    --------
+    >>> score_column_prefix(["label", "sentiment_p_negative", "sentiment_p_neutral",
+    ...                      "sentiment_p_positive", "sentiment_score", "sentiment_label"])
+    'sentiment_'
+    >>> score_column_prefix(["text", "label", "score"]) is None
+    True
+    """
+    for prefix in ("", SCORE_PREFIX):
+        if all(prefix + name in columns for name in SCORE_COLUMNS):
+            return prefix
+    return None
 
 
 def _tidy(raw: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
@@ -118,15 +144,32 @@ def _tidy(raw: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
         if name in mapping:
             frame[name] = raw[mapping[name]]
     frame["text"] = frame["text"].fillna("").astype(str)
-    for name in SCORE_COLUMNS:  # a file written by `castlab sentiment score` keeps its scores
-        if name in raw.columns and name not in mapping.values():
-            frame[name] = (
-                raw[name] if name == "label" else pd.to_numeric(raw[name], errors="coerce")
-            )
+    # a file written by `castlab sentiment score` keeps its scores (a user's own `label` or
+    # `score` column alone is not castlab's: all five columns must be there)
+    prefix = score_column_prefix([str(c) for c in raw.columns])
+    if prefix is not None:
+        for name in SCORE_COLUMNS:
+            column = raw[prefix + name]
+            frame[name] = column if name == "label" else pd.to_numeric(column, errors="coerce")
     for name in ("latitude", "longitude"):
         if name in frame:
             frame[name] = pd.to_numeric(frame[name], errors="coerce")
     return frame.reset_index(drop=True)
+
+
+def tidy_posts(frame: pd.DataFrame, *, columns: ColumnMap = ColumnMap()) -> pd.DataFrame:
+    """Any frame of posts -> the tidy post columns (``text``, ``author``, ...) and its scores.
+
+    Turns a frame read with ``keep_columns=True`` (and scored) into what the views need.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"id": [7], "username": ["ann"], "tweet": ["hi"]})
+    >>> list(tidy_posts(raw).columns)
+    ['text', 'author']
+    """
+    return _tidy(frame, columns.resolve([str(c) for c in frame.columns]))
 
 
 def _jsonl_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
@@ -150,10 +193,50 @@ def _jsonl_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         yield pd.json_normalize(records)
 
 
+def _flat_keys(record: dict, prefix: str = "") -> Iterator[str]:
+    """The column names ``pandas.json_normalize`` gives a record (nested dicts joined by dots)."""
+    for key, value in record.items():
+        if isinstance(value, dict):  # an empty one gives no column, as in json_normalize
+            yield from _flat_keys(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}"
+
+
+def jsonl_columns(path: str | Path) -> list[str]:
+    """Every column of a JSONL file, in order of first appearance (records may differ).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "posts.jsonl"
+    >>> _ = path.write_text('{"id": 1, "text": "a"}\\n{"text": "b", "user": {"name": "x"}}\\n')
+    >>> jsonl_columns(path)
+    ['id', 'text', 'user.name']
+    """
+    seen: dict[str, None] = {}
+    with Path(path).open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise CastlabError(
+                    f"not a JSON line: {error.msg}", path=path, line=number, column=error.colno
+                ) from None
+            if isinstance(record, dict):
+                seen.update(dict.fromkeys(_flat_keys(record)))
+    return list(seen)
+
+
+def _suffix(path: Path) -> str:
+    return "".join(path.suffixes[-2:]).lower() if path.suffix == ".gz" else path.suffix.lower()
+
+
 def _raw_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     import pandas as pd
 
-    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix == ".gz" else path.suffix.lower()
+    suffix = _suffix(path)
     if suffix in (".csv", ".csv.gz", ".tsv"):
         sep = "\t" if suffix == ".tsv" else ","
         try:
@@ -183,10 +266,14 @@ def iter_posts(
     columns: ColumnMap = ColumnMap(),
     chunk_size: int = 50_000,
     progress: bool = False,
+    keep_columns: bool = False,
 ) -> Iterator[pd.DataFrame]:
     """Yield the posts of a CSV / TSV / JSONL / Parquet file as tidy frames of ``chunk_size`` rows.
 
     Only one chunk is held at a time. With ``progress`` a progress bar counts posts on stderr.
+    With ``keep_columns`` the chunks are the file's own columns, in the file's order and with
+    their own names and values (CSV cells as strings, nested JSON flattened with dots, every
+    chunk with the same columns), for writing results the user can join back.
 
     Examples
     --------
@@ -205,15 +292,25 @@ def iter_posts(
 
         bar = tqdm(unit=" posts", desc=path.name, mininterval=1.0)
     mapping: dict[str, str] | None = None
+    names: list[str] | None = None
     try:
         for raw in _raw_chunks(path, chunk_size):
-            if mapping is None:
-                mapping = columns.resolve([str(c) for c in raw.columns], path=path)
-            missing = [c for c in mapping.values() if c not in raw.columns]
-            if missing:  # JSONL records need not all have the same keys
-                for column in missing:
+            if names is None:
+                is_jsonl = _suffix(path) in (".jsonl", ".json", ".ndjson")
+                # every key of the file, not just the first chunk's: a kept column must exist
+                # from the first chunk written on (a JSONL key can first appear late)
+                names = (
+                    jsonl_columns(path) if keep_columns and is_jsonl else [str(c) for c in raw.columns]
+                )
+                mapping = columns.resolve(names, path=path)
+            assert mapping is not None
+            if keep_columns:
+                chunk = raw.reindex(columns=names)  # JSONL records need not share keys
+            else:
+                missing = [c for c in mapping.values() if c not in raw.columns]
+                for column in missing:  # JSONL records need not all have the same keys
                     raw[column] = None
-            chunk = _tidy(raw, mapping)
+                chunk = _tidy(raw, mapping)
             if bar is not None:
                 bar.update(len(chunk))
             yield chunk
@@ -222,11 +319,18 @@ def iter_posts(
             bar.close()
 
 
-def read_posts(path: str | Path, *, columns: ColumnMap = ColumnMap()) -> pd.DataFrame:
-    """Read a whole file of posts into one tidy frame (see :func:`iter_posts` for big files)."""
+def read_posts(
+    path: str | Path, *, columns: ColumnMap = ColumnMap(), keep_columns: bool = False
+) -> pd.DataFrame:
+    """Read a whole file of posts into one tidy frame (see :func:`iter_posts` for big files).
+
+    With ``keep_columns`` the frame has the file's own columns instead (see :func:`iter_posts`);
+    :func:`castlab.sentiment.scorers.score_posts` adds the scores to it and
+    :func:`tidy_posts` gives the views' columns.
+    """
     import pandas as pd
 
-    chunks = list(iter_posts(path, columns=columns))
+    chunks = list(iter_posts(path, columns=columns, keep_columns=keep_columns))
     if not chunks:
         raise CastlabError("no posts in the file", path=path, fix="give a file with posts")
     return pd.concat(chunks, ignore_index=True)
