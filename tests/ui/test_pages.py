@@ -114,3 +114,40 @@ def test_sentiment_without_posts_says_so():
     app.button[0].click().run()
     assert not app.exception
     assert app.error[0].value.startswith("no posts")
+
+
+def test_sentiment_columns_with_unrecognised_names_are_chosen_on_the_page():
+    import pandas as pd
+
+    posts = pd.DataFrame(
+        {
+            "message": ["I love it", "Awful, I hate it", "Great work!", "So bad"],
+            "who": ["ann", "bob", "ann", "bob"],
+            "nation": ["Kenya", "Kenya", "France", "France"],
+        }
+    )
+    app = _page("sentiment")
+    app.radio[0].set_value("vader").run()
+    app.file_uploader[0].set_value(("mine.csv", posts.to_csv(index=False).encode(), "text/csv"))
+    app.run()
+    app.button[0].click().run()
+    message = app.error[0].value  # 'message' is not a recognised name
+    assert "no text column found (fix: choose Text column from: message, who, nation)" in message
+    app.selectbox(key="column-text").select("message").run()
+    app.selectbox(key="column-author").select("who").run()
+    app.selectbox(key="column-country").select("nation").run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    assert [h.value for h in app.subheader] == ["Posts", "Authors", "Capital cities"]
+    assert sorted(app.dataframe[1].value["author"]) == ["ann", "bob"]
+    assert sorted(app.dataframe[2].value["iso3"]) == ["FRA", "KEN"]
+
+
+def test_sentiment_scores_a_text_file_one_post_per_line():
+    app = _page("sentiment")
+    app.radio[0].set_value("vader").run()
+    data = b"I love this\n\nthis is terrible\n"
+    app.file_uploader[0].set_value(("val_text.txt", data, "text/plain")).run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    assert app.dataframe[0].value["text"].tolist() == ["I love this", "this is terrible"]

@@ -1,11 +1,12 @@
 """Sentiment page: type posts or upload a file; scores per post, per author and per capital."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 import streamlit.components.v1 as components
 
-from castlab.ui.common import save_upload, show_errors, work_dir
+from castlab.ui.common import save_upload, work_dir
+from castlab.ui.results import Progress, input_key, last_result, run_action
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,7 +19,16 @@ st.caption(
     "hexbins per author; mean score per capital city. The same code as `castlab sentiment`."
 )
 
-POST_SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet")
+POST_SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet", ".txt")
+#: Post fields a column can be chosen for (``castlab sentiment score --text-column`` etc.).
+FIELDS = {
+    "text": "Text column",
+    "author": "Author column",
+    "country": "Country column",
+    "latitude": "Latitude column",
+    "longitude": "Longitude column",
+}
+RECOGNISED = "(recognised by name)"
 #: Posts scored on this page at most; the CLI streams files of any size.
 MAX_POSTS = 10_000
 SCORE_BATCH = 256  # posts per scorer call (one progress step)
@@ -53,9 +63,46 @@ typed = st.text_area(
 )
 upload = st.file_uploader(
     "...or a file of posts (used instead of the text): CSV, TSV, JSONL or Parquet with a text "
-    "column, and optionally author, country or latitude/longitude",
+    "column, and optionally author, country or latitude/longitude; or a .txt file, one post "
+    "per line (e.g. TweetEval's val_text.txt)",
     type=[suffix[1:] for suffix in POST_SUFFIXES],
 )
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def file_columns(name: str, data: bytes) -> list[str]:
+    """The columns of an uploaded table (empty for a .txt file or one pandas cannot read)."""
+    import io
+
+    import pandas as pd
+
+    buffer = io.BytesIO(data)
+    try:
+        if name.endswith(".csv"):
+            return [str(c) for c in pd.read_csv(buffer, nrows=5).columns]
+        if name.endswith(".tsv"):
+            return [str(c) for c in pd.read_csv(buffer, sep="\t", nrows=5).columns]
+        if name.endswith(".jsonl"):
+            return [str(c) for c in pd.read_json(buffer, lines=True, nrows=50).columns]
+        if name.endswith(".parquet"):
+            return [str(c) for c in pd.read_parquet(buffer).columns]
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
+        pass  # read_posts reports the problem with its line
+    return []
+
+
+chosen_columns: dict[str, str] = {}
+if upload is not None:
+    found = file_columns(upload.name.lower(), upload.getvalue())
+    if found:
+        st.caption(
+            "Which column holds what: leave a field on '(recognised by name)' to use the usual "
+            "names (text, tweet, content; author, username; country; latitude, lat; ...)."
+        )
+        for column, (field, label) in zip(st.columns(len(FIELDS)), FIELDS.items()):
+            picked = column.selectbox(label, [RECOGNISED, *found], key=f"column-{field}")
+            if picked != RECOGNISED:
+                chosen_columns[field] = picked
 left, middle, right = st.columns([2, 1, 2])
 scorer_name = left.radio(
     "Scorer",
@@ -80,7 +127,7 @@ def read_input(use_example: bool) -> "pd.DataFrame":
     import pandas as pd
 
     from castlab.core.errors import CastlabError
-    from castlab.sentiment.data import read_posts
+    from castlab.sentiment.data import ColumnMap, read_posts
 
     with work_dir() as folder:
         if use_example:
@@ -88,42 +135,72 @@ def read_input(use_example: bool) -> "pd.DataFrame":
             path.write_bytes(example_csv())
             return read_posts(path)
         if upload is not None:
-            return read_posts(save_upload(upload, folder, suffixes=POST_SUFFIXES))
+            path = save_upload(upload, folder, suffixes=POST_SUFFIXES)
+            if path.suffix.lower() == ".txt":
+                lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+                return pd.DataFrame({"text": [line.strip() for line in lines if line.strip()]})
+            return read_posts(path, columns=ColumnMap(**chosen_columns))
     lines = [line.strip() for line in typed.splitlines() if line.strip()]
     if not lines:
         raise CastlabError("no posts", fix="type a post, upload a file or score the example")
     return pd.DataFrame({"text": lines})
 
 
-def scored_posts(frame: "pd.DataFrame") -> "pd.DataFrame":
+def scored_posts(frame: "pd.DataFrame", progress: Progress) -> "pd.DataFrame":
     """``frame`` with the scores joined; a file written by `sentiment score` is kept as is."""
     from castlab.sentiment.scorers import is_scored, score_posts
 
     if is_scored(frame):
-        st.caption("The file already has scores (from `castlab sentiment score`): shown as is.")
         return frame
-    bar = st.progress(0.0, text=f"Scoring {len(frame)} posts with {scorer_name}...")
+    progress(0.0, f"Scoring {len(frame)} posts with {scorer_name}...")
+    scorer = load_scorer(scorer_name)
+    return score_posts(
+        frame,
+        scorer,
+        batch_size=SCORE_BATCH,
+        progress=lambda done, total: progress(done / total, f"{done} of {total} posts"),
+    )
 
-    def progress(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"{done} of {total} posts")
 
-    scored = score_posts(frame, load_scorer(scorer_name), batch_size=SCORE_BATCH, progress=progress)
-    bar.empty()
-    return scored
-
-
-def show(use_example: bool) -> None:
+def compute(use_example: bool, progress: Progress) -> dict[str, Any]:
+    """Scores, and the author and capital views the columns allow."""
     from castlab.sentiment.plots import plot_author_hexbins, write_capital_map_html
+    from castlab.sentiment.scorers import is_scored
     from castlab.sentiment.views import author_summary, capital_sentiment
 
     frame = read_input(use_example)
+    notes = []
     if len(frame) > MAX_POSTS:
-        st.warning(
+        notes.append(
             f"{len(frame)} posts: this page scores the first {MAX_POSTS}; "
             "`castlab sentiment score` streams files of any size."
         )
         frame = frame.head(MAX_POSTS)
-    scored = scored_posts(frame)
+    if is_scored(frame):
+        notes.append("The file already has scores (from `castlab sentiment score`): shown as is.")
+    scored = scored_posts(frame, progress)
+    result: dict[str, Any] = {"scored": scored, "notes": notes, "authors": None, "capitals": None}
+    has_authors = "author" in scored.columns and scored["author"].notna().any()
+    has_places = "country" in scored.columns or {"latitude", "longitude"} <= set(scored.columns)
+    with work_dir() as folder:
+        if has_authors:
+            summary = author_summary(scored)
+            chosen = scored[scored["author"].isin(summary["author"])]
+            hexbins = plot_author_hexbins(chosen, folder / "hexbins.png").read_bytes()
+            result["authors"] = (summary, hexbins)
+        if has_places:
+            table = capital_sentiment(scored, radius_km=radius_km)
+            page = None if table.empty else write_capital_map_html(table, folder / "map.html")
+            result["capitals"] = (table, None if page is None else page.read_text())
+    return result
+
+
+def show(result: dict[str, Any], current: bool) -> None:
+    if not current:
+        st.caption("These results are for earlier posts or settings; press Score to update.")
+    for note in result["notes"]:
+        st.info(note)
+    scored = result["scored"]
     st.subheader("Posts")
     st.dataframe(scored, hide_index=True)
     st.download_button(
@@ -133,45 +210,69 @@ def show(use_example: bool) -> None:
         mime="text/csv",
         on_click="ignore",
     )
-    has_authors = "author" in scored.columns and scored["author"].notna().any()
-    has_places = "country" in scored.columns or {"latitude", "longitude"} <= set(scored.columns)
-    if not (has_authors or has_places):
+    if result["authors"] is None and result["capitals"] is None:
         st.info(
             "Per-author view: needs an author column. Capital-city map: needs a country "
-            "column or latitude and longitude. Try the example for both."
+            "column or latitude and longitude (choose them above if their names are not "
+            "recognised). Try the example for both."
         )
-    with work_dir() as folder:
-        if has_authors:
-            st.subheader("Authors")
-            summary = author_summary(scored)
-            st.dataframe(summary, hide_index=True)
-            chosen = scored[scored["author"].isin(summary["author"])]
-            hexbins = plot_author_hexbins(chosen, folder / "hexbins.png")
-            st.image(str(hexbins), caption="Score against post length, per author (hexbins)")
-        if has_places:
-            st.subheader("Capital cities")
-            table = capital_sentiment(scored, radius_km=radius_km)
-            if table.empty:
-                st.info(
-                    f"No post names a known country or lies within {radius_km:g} km of a capital."
-                )
-                return
-            st.dataframe(table, hide_index=True)
-            page = write_capital_map_html(table, folder / "map.html").read_text()
-            # the library's map carries plotly.js and the country shapes inline: no network
-            components.html(page, height=520)
-            st.caption(f"Mean score per capital city: {len(table)} countries with posts.")
-            st.download_button(
-                "Download the map (HTML)",
-                page,
-                file_name="map.html",
-                mime="text/html",
-                on_click="ignore",
-            )
+    if result["authors"] is not None:
+        summary, hexbins = result["authors"]
+        st.subheader("Authors")
+        st.dataframe(summary, hide_index=True)
+        st.download_button(
+            "Download authors (CSV)",
+            summary.to_csv(index=False),
+            file_name="authors.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
+        st.image(hexbins, caption="Score against post length, per author (hexbins)")
+        st.download_button(
+            "Download hexbins (PNG)", hexbins, "hexbins.png", "image/png", on_click="ignore"
+        )
+    if result["capitals"] is not None:
+        table, page = result["capitals"]
+        st.subheader("Capital cities")
+        if page is None:
+            st.info(f"No post names a known country or lies within {radius_km:g} km of a capital.")
+            return
+        st.dataframe(table, hide_index=True)
+        # the library's map carries plotly.js and the country shapes inline: no network
+        components.html(page, height=520)
+        st.caption(f"Mean score per capital city: {len(table)} countries with posts.")
+        left, right = st.columns(2)
+        left.download_button(
+            "Download capitals (CSV)",
+            table.to_csv(index=False),
+            file_name="capitals.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
+        right.download_button(
+            "Download the map (HTML)",
+            page,
+            file_name="map.html",
+            mime="text/html",
+            on_click="ignore",
+        )
 
 
 score_column, example_column = st.columns(2)
 score_typed = score_column.button("Score", type="primary")
 score_example = example_column.button("Score the generated example (every view)")
 if score_typed or score_example:
-    show_errors(lambda: show(use_example=score_example))
+    st.session_state["sentiment-example"] = score_example
+source = "example" if st.session_state.get("sentiment-example") else (upload or typed)
+key = input_key(source, chosen_columns, scorer_name, radius_km)
+if score_typed or score_example:
+    run_action(
+        "sentiment",
+        key,
+        lambda progress: compute(score_example, progress),
+        controls={f"{field}_column": label for field, label in FIELDS.items()},
+        label="Scoring...",
+    )
+shown = last_result("sentiment", key)
+if shown is not None:
+    show(*shown)
