@@ -272,9 +272,10 @@ def part_apptest() -> None:
     )
 
 
-def part_browser() -> None:
+def part_browser(repeats: int = 3) -> None:
     """The real Streamlit server and Debian's Chromium: upload the ZA file, press the button,
-    time until both plotly charts and the ranking table are drawn."""
+    time until the summary line, both charts and the ranking table are drawn. Each repeat is
+    a fresh browser (nothing cached), so every one pays for loading the chart scripts."""
     import socket
     import subprocess
     import urllib.request
@@ -293,6 +294,8 @@ def part_browser() -> None:
         streamlit_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
+    runs, errors = [], []
+    load_before = _load_average()
     try:
         for _ in range(120):
             try:
@@ -301,30 +304,44 @@ def part_browser() -> None:
             except OSError:
                 time.sleep(0.5)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=OFFLINE_HEADLESS_FLAGS
-            )
-            page = browser.new_page(viewport={"width": 1280, "height": 1500})
-            page.goto(f"{url}/airquality", wait_until="networkidle")
-            page.get_by_role("heading").first.wait_for(timeout=60_000)
-            page.locator("input[type=file]").set_input_files(str(ZA))
-            page.get_by_text("Use a generated example", exact=False).click()
-            page.wait_for_timeout(1500)  # let the upload and the rerun settle
-            start = time.perf_counter()
-            page.get_by_role("button", name="Show dashboard").click()
-            page.locator(".js-plotly-plot .scatterlayer").nth(1).wait_for(timeout=120_000)
-            page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=120_000)
-            render_seconds = time.perf_counter() - start
-            errors = page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
-            page.wait_for_timeout(1000)
-            page.screenshot(path=str(OUT / "ui.png"), full_page=True)
-            browser.close()
+            for repeat in range(repeats):
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=OFFLINE_HEADLESS_FLAGS
+                )
+                page = browser.new_page(viewport={"width": 1280, "height": 2000})
+                page.goto(f"{url}/airquality", wait_until="networkidle")
+                page.get_by_role("heading").first.wait_for(timeout=60_000)
+                page.locator("input[type=file]").set_input_files(str(ZA))
+                page.get_by_text("Use a generated example", exact=False).click()
+                page.wait_for_timeout(1500)  # let the upload and the rerun settle
+                start = time.perf_counter()
+                page.get_by_role("button", name="Show dashboard").click()
+                page.get_by_text("41688 rows").wait_for(timeout=120_000)
+                summary_seconds = time.perf_counter() - start
+                charts = page.locator('[data-testid="stVegaLiteChart"]')
+                charts.nth(1).locator("canvas, svg").first.wait_for(timeout=120_000)
+                charts.nth(0).locator("canvas, svg").first.wait_for(timeout=120_000)
+                page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=120_000)
+                render_seconds = time.perf_counter() - start
+                runs.append(
+                    {"repeat": repeat + 1, "summary_s": summary_seconds, "render_s": render_seconds}
+                )
+                errors += page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
+                if repeat == 0:
+                    page.wait_for_timeout(1000)
+                    page.screenshot(path=str(OUT / "ui.png"), full_page=True)
+                browser.close()
     finally:
         server.terminate()
         server.wait(timeout=20)
     _save(
         "browser",
-        {"render_seconds": render_seconds, "errors": errors, "load": _load_average()},
+        {
+            "render_seconds": float(np.median([r["render_s"] for r in runs])),
+            "runs": runs,
+            "errors": errors,
+            "load": f"before {load_before}; after {_load_average()}",
+        },
     )
 
 
@@ -489,16 +506,24 @@ def _page() -> None:
     if shown:
         verdicts.append(
             f"- ZA dashboard rendered in the UI within 2 s: "
-            f"**{'met' if shown['render_seconds'] <= 2 else 'not met'}** in this run: "
-            f"{shown['render_seconds']:.2f} s from pressing 'Show dashboard' (41,688 uploaded "
-            f"rows) to both charts and the ranking drawn in Chromium (load {shown['load']}; "
-            "the lead's browser test is the reference)."
+            f"**{'met' if shown['render_seconds'] <= 2 else 'not met'}** in this run: median "
+            f"{shown['render_seconds']:.2f} s over {len(shown.get('runs', [])) or 1} fresh "
+            "browsers from pressing 'Show dashboard' (41,688 uploaded rows) to both charts and "
+            f"the ranking drawn in Chromium (load {shown['load']})."
         )
         sections += [
             "## 5. UI page in Chromium",
             "",
             _ran(shown),
+            "Each repeat is a fresh Chromium (empty cache) on the running server: upload the ZA "
+            "file, press 'Show dashboard', time until the summary line (server work and "
+            "transfer), then until both charts and the ranking table are drawn. The page draws "
+            "its charts with Vega-Lite: Streamlit's plotly script is 4.7 MB against 0.8 MB, and "
+            "with plotly this measure was 2.23 s on a quiet machine (2026-12-01, before the "
+            "change). "
             f"Errors on the page: {shown['errors'] or 'none'}.",
+            "",
+            markdown_table(pd.DataFrame(shown.get("runs", [])), digits=2),
             "",
             "![UI page](airquality/ui.png)",
             "",

@@ -51,26 +51,17 @@ if st.button("Show dashboard", type="primary"):
 
 state = st.session_state.get("airquality")
 if state is not None:
-    from castlab.airquality.dashboard import timeseries_figure
-    from castlab.airquality.maps import outline_map_figure
+    from castlab.airquality.charts import map_spec, timeseries_spec
 
     summary = state["summary"]
     st.caption(state["note"])
     chosen = st.selectbox("Location (highest mean first)", list(summary["location"]))
     window = st.slider("Rolling mean (days)", 1, 60, 7)
-    st.plotly_chart(
-        timeseries_figure(state["frame"], locations=[chosen], window=window),
-        config={"displaylogo": False},
-    )
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Map of averages")
-        st.plotly_chart(outline_map_figure(summary), config={"displaylogo": False})
-    with right:
-        st.subheader("Ranking and days over the WHO 24-hour guideline")
-        st.dataframe(
-            summary[
-                ["rank", "location", "days", "mean_pm25", "days_over_15", "share_over_15"]
-            ].round(2),
-            hide_index=True,
-        )
+    # Vega-Lite rather than plotly: Streamlit's plotly script is 4.7 MB, which alone cost
+    # over a second before the first chart (benchmarks/airquality.py --parts browser)
+    st.vega_lite_chart(spec=timeseries_spec(state["frame"], chosen, window=window), width="stretch")
+    st.subheader("Map of averages")
+    st.vega_lite_chart(spec=map_spec(summary, width=620), width="content")
+    st.subheader("Ranking and days over the WHO 24-hour guideline")
+    shown = ["rank", "location", "days", "mean_pm25", "days_over_15", "share_over_15"]
+    st.dataframe(summary[shown].round(2), hide_index=True)
