@@ -87,10 +87,20 @@ def read_json(path: str | Path) -> Any:
     if not path.exists():
         raise CastlabError("file not found", path=path, fix="check the path")
     try:
-        return json.loads(path.read_text())
+        return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise CastlabError(
-            f"not valid JSON: {error.msg}", path=path, line=error.lineno, column=error.colno
+            f"not valid JSON: {error.msg}",
+            path=path,
+            line=error.lineno,
+            column=error.colno,
+            fix="pass the JSON file castlab wrote, or repair it",
+        ) from None
+    except UnicodeDecodeError as error:
+        raise CastlabError(
+            f"not UTF-8 text (byte {error.start})",
+            path=path,
+            fix="pass the JSON file castlab wrote, saved as UTF-8",
         ) from None
 
 
@@ -132,6 +142,7 @@ def save_model(
 
 def load_model_weights(directory: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Load ``(state_dict, config)`` saved by :func:`save_model`; never unpickles."""
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     directory = Path(directory)
@@ -140,4 +151,12 @@ def load_model_weights(directory: str | Path) -> tuple[dict[str, Any], dict[str,
         raise CastlabError(
             "no model.safetensors here", path=directory, fix="pass a folder written by castlab"
         )
-    return load_file(str(weights)), read_json(directory / "config.json")
+    try:
+        tensors = load_file(str(weights))
+    except (SafetensorError, OSError) as error:
+        raise CastlabError(
+            f"not a safetensors file ({str(error).splitlines()[0][:80]})",
+            path=weights,
+            fix="pass a model folder written by castlab; retrain if the file was cut short",
+        ) from None
+    return tensors, read_json(directory / "config.json")

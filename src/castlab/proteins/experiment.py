@@ -126,9 +126,15 @@ def load_grid(path: str | Path) -> ExperimentConfig:
     if not path.exists():
         raise CastlabError("grid file not found", path=path, fix="check the path")
     try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as error:
-        raise CastlabError(f"not valid TOML: {error}", path=path) from None
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise CastlabError(
+            f"not valid TOML: {error}", path=path, fix="write the grid as UTF-8 TOML"
+        ) from None
+    if not data:
+        raise CastlabError(
+            "the grid file is empty", path=path, fix="set at least tokenizers and models"
+        )
     try:
         return ExperimentConfig.from_dict(data, path=path)
     except TypeError as error:
