@@ -34,6 +34,30 @@ def test_lifelog_dashboard_from_example_exports():
     app = _page("lifelog")
     app.button[0].click().run()
     assert not app.exception and not app.error, (app.exception, app.error)
+    labels = [button.label for button in app.get("download_button")]
+    assert labels[0] == "Download the dashboard (HTML)"
+
+
+def test_lifelog_custom_mood_is_named_on_the_page(tmp_path):
+    import numpy as np
+
+    from castlab.lifelog.synthetic import GeneratorConfig, write_exports
+
+    paths = write_exports(
+        tmp_path, rng=np.random.default_rng(0), config=GeneratorConfig(days=30, ulogme_days=1)
+    )
+    daylio = paths.daylio.read_bytes().replace(b",good,", b",content,")
+    app = _page("lifelog")
+    app.file_uploader[1].set_value(("daylio.csv", daylio, "text/csv")).run()
+    app.number_input[1].set_value(100).run()  # bootstrap resamples
+    app.button[0].click().run()
+    message = app.error[0].value
+    assert message.startswith("daylio.csv:") and "unknown mood name 'content'" in message
+    assert message.endswith("(fix: give each a score 1-5: set Daylio custom moods to 'content=3')")
+    app.text_input[0].input("content=4").run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    assert "mood" in app.get("iframe")[0].proto.srcdoc
 
 
 def test_proteins_classifies_each_pasted_record_with_the_demo_model():

@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, Fix
 
 __all__ = [
     "DEFAULT_MOODS",
@@ -352,7 +352,7 @@ def read_daylio(
             path=path,
             line=line,
             column=column,
-            fix=f"give each a score 1-5, e.g. --mood-map '{first}=3' or a mapping file",
+            fix=Fix("mood_map", "set", value=f"'{first}=3'", template="give each a score 1-5: {}"),
         )
     if not records:
         raise CastlabError("no mood entries in the file", path=path, fix="export Daylio again")

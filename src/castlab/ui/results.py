@@ -43,10 +43,10 @@ def input_key(*parts: Any) -> str:
     digest = hashlib.sha256()
     for part in parts:
         if hasattr(part, "getvalue") and hasattr(part, "name"):  # a Streamlit UploadedFile
-            digest.update(part.name.encode())
+            digest.update(part.name.encode() + b"\0")
             part = part.getvalue()
-        if isinstance(part, (list, tuple)) and part and hasattr(part[0], "getvalue"):
-            part = [(p.name, hashlib.sha256(p.getvalue()).hexdigest()) for p in part]
+        elif isinstance(part, (list, tuple)):  # e.g. several uploads
+            part = input_key(*part).encode()
         digest.update(part if isinstance(part, bytes) else repr(part).encode())
         digest.update(b"\0")
     return digest.hexdigest()[:16]
