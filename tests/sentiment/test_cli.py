@@ -48,7 +48,7 @@ def test_score_then_authors_then_map(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"scored {len(table)} posts with vader" in result.output
     frame = pd.read_csv(scored)
-    assert {"p_negative", "p_neutral", "p_positive", "score", "author"} <= set(frame.columns)
+    assert {"p_negative", "p_neutral", "p_positive", "score", "username"} <= set(frame.columns)
 
     out = tmp_path / "authors"
     result = runner.invoke(root_app, ["sentiment", "authors", str(scored), "--out", str(out)])
@@ -62,6 +62,23 @@ def test_score_then_authors_then_map(tmp_path):
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(out / "capitals.csv")) == 5
     assert (out / "map.png").exists() and (out / "map.html").exists()
+
+
+def test_score_keeps_a_label_column_and_the_ids(tmp_path):
+    source = tmp_path / "t.csv"
+    source.write_text("id,text,label\n17,I love this,2\n18,I hate this,0\n")
+    scored = tmp_path / "scored.csv"
+    args = ["sentiment", "score", str(source), "--out", str(scored), "--scorer", "vader"]
+    result = runner.invoke(root_app, [*args, "--no-progress"])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(scored)
+    assert list(frame.columns[:4]) == ["id", "text", "label", "sentiment_p_negative"]
+    assert list(frame["id"]) == [17, 18] and list(frame["sentiment_label"]) == [
+        "positive",
+        "negative",
+    ]
+    result = runner.invoke(root_app, [*args, "--prefix", "", "--no-progress"])
+    assert "already has a column 'label'" in str(result.exception)  # main() exits 2 on it
 
 
 def _castlab(*args: str) -> subprocess.CompletedProcess[str]:

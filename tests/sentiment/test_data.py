@@ -124,3 +124,24 @@ def test_semeval_minus_tweeteval_val(shared_data):
     assert train_keys.is_unique
     assert 45_000 < len(train) < len(everything) - 1_900
     assert not train["text"].str.contains(r"\\u2019", regex=False).any()  # escapes decoded
+
+
+def test_a_users_label_column_is_not_taken_for_castlabs(tmp_path):
+    path = tmp_path / "labelled.csv"
+    path.write_text("id,text,label\n1,I love this,2\n")
+    assert list(read_posts(path).columns) == ["text"]
+    kept = read_posts(path, keep_columns=True)
+    assert list(kept.columns) == ["id", "text", "label"] and kept.loc[0, "id"] == "1"
+
+
+def test_prefixed_castlab_scores_are_read_back(tmp_path):
+    from castlab.sentiment.data import tidy_posts
+
+    path = tmp_path / "scored.csv"
+    path.write_text(
+        "username,text,label,sentiment_p_negative,sentiment_p_neutral,sentiment_p_positive,"
+        "sentiment_score,sentiment_label\nann,great,2,0.1,0.2,0.7,0.6,positive\n"
+    )
+    frame = read_posts(path)
+    assert frame.loc[0, "label"] == "positive" and frame.loc[0, "score"] == pytest.approx(0.6)
+    assert tidy_posts(read_posts(path, keep_columns=True)).loc[0, "author"] == "ann"

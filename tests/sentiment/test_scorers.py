@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -136,3 +137,16 @@ def test_unknown_scorers_and_missing_models_are_user_errors(tmp_path):
         load_scorer("finetune", model=tmp_path)
     with pytest.raises(CastlabError, match="cannot load the Hugging Face model"):
         load_scorer(f"hf:{tmp_path / 'nothing'}")
+
+
+def test_score_posts_keeps_the_frame_and_prefixes_on_a_clash():
+    from castlab.sentiment.scorers import score_posts
+
+    frame = pd.DataFrame(
+        {"id": [3, 4], "tweet": ["I love it", "I hate it"], "label": [2, 0]}, index=[10, 11]
+    )
+    scored = score_posts(frame, VaderScorer())
+    assert list(scored.columns[:3]) == ["id", "tweet", "label"]
+    assert list(scored.index) == [10, 11] and list(scored["label"]) == [2, 0]
+    assert list(scored["sentiment_label"]) == ["positive", "negative"]
+    assert score_posts(scored, VaderScorer()) is scored  # already scored: kept as is

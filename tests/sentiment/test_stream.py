@@ -35,7 +35,8 @@ def test_chunks_are_scored_and_written_in_order(tmp_path, suffix):
     assert score_file(source, out, scorer, chunk_size=200) == 1_050
     assert scorer.batches == [200] * 5 + [50]
     frame = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
-    assert list(frame["text"]) == texts and list(frame["author"][:2]) == ["a", "b"]
+    assert list(frame.columns[:2]) == ["tweet", "username"]  # the input's own names
+    assert list(frame["tweet"]) == texts and list(frame["username"][:2]) == ["a", "b"]
     assert np.allclose(frame["score"], [2 * min(len(t) / 20, 1) - 1 for t in texts])
     assert not list(tmp_path.glob(".*partial"))
 
@@ -48,3 +49,81 @@ def test_bad_output_and_empty_input(tmp_path):
     assert not (tmp_path / "out.csv").exists()
     with pytest.raises(CastlabError, match="unknown output type"):
         score_file(source, tmp_path / "out.xlsx", VaderScorer())
+
+
+SCORE_NAMES = ["p_negative", "p_neutral", "p_positive", "score", "label"]
+
+
+def _write(frame: pd.DataFrame, path):
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif path.suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        path.write_text(frame.to_json(orient="records", lines=True))
+
+
+def _read(path):
+    return pd.read_csv(path, dtype=str) if path.suffix == ".csv" else pd.read_parquet(path)
+
+
+@pytest.mark.parametrize("source_suffix", [".csv", ".jsonl", ".parquet"])
+@pytest.mark.parametrize("out_suffix", [".csv", ".parquet"])
+def test_every_input_column_is_kept_in_order(tmp_path, source_suffix, out_suffix):
+    posts = pd.DataFrame(
+        {
+            "id": ["007", "008", "009"],  # leading zeros must survive a CSV
+            "tweet": ["I love this", "I hate this", "a chair"],
+            "lang": ["en", "en", "en"],
+        }
+    )
+    source = tmp_path / f"posts{source_suffix}"
+    _write(posts, source)
+    out = tmp_path / f"scored{out_suffix}"
+    assert score_file(source, out, VaderScorer(), chunk_size=2) == 3
+    frame = _read(out)
+    assert list(frame.columns) == ["id", "tweet", "lang", *SCORE_NAMES]
+    if source_suffix != ".jsonl":  # JSON reads "007" as text too, but pandas writes it back
+        assert list(frame["id"]) == ["007", "008", "009"]
+    assert list(frame["label"]) == ["positive", "negative", "neutral"]
+
+
+@pytest.mark.parametrize("source_suffix", [".csv", ".jsonl", ".parquet"])
+def test_a_label_or_score_column_gets_castlab_columns_prefixed(tmp_path, source_suffix):
+    posts = pd.DataFrame({"text": ["I love this", "I hate this"], "label": [2, 0], "score": [5, 1]})
+    source = tmp_path / f"posts{source_suffix}"
+    _write(posts, source)
+    out = tmp_path / "scored.csv"
+    score_file(source, out, VaderScorer())
+    frame = pd.read_csv(out)
+    assert list(frame.columns) == ["text", "label", "score"] + [
+        f"sentiment_{n}" for n in SCORE_NAMES
+    ]
+    assert list(frame["label"]) == [2, 0] and list(frame["score"]) == [5, 1]  # untouched
+    assert list(frame["sentiment_label"]) == ["positive", "negative"]
+
+
+def test_an_explicit_prefix_is_used_and_a_clash_names_the_column(tmp_path):
+    source = tmp_path / "posts.csv"
+    pd.DataFrame({"text": ["I love this"], "vader_score": [1]}).to_csv(source, index=False)
+    out = tmp_path / "scored.parquet"
+    score_file(source, out, VaderScorer(), prefix="v_")
+    assert list(pd.read_parquet(out).columns) == ["text", "vader_score"] + [
+        f"v_{n}" for n in SCORE_NAMES
+    ]
+    with pytest.raises(CastlabError, match="already has a column 'vader_score'.*--prefix"):
+        score_file(source, tmp_path / "again.csv", VaderScorer(), prefix="vader_")
+    assert not (tmp_path / "again.csv").exists()
+
+
+def test_jsonl_keys_that_appear_late_are_kept(tmp_path):
+    source = tmp_path / "posts.jsonl"
+    source.write_text(
+        '{"id": 1, "text": "good"}\n{"id": 2, "text": "bad"}\n'
+        '{"id": 3, "text": "ok", "user": {"name": "ann"}}\n'
+    )
+    out = tmp_path / "scored.csv"
+    score_file(source, out, VaderScorer(), chunk_size=1)
+    frame = pd.read_csv(out)
+    assert list(frame.columns[:3]) == ["id", "text", "user.name"]
+    assert frame["user.name"].isna().tolist() == [True, True, False]

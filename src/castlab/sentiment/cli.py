@@ -92,6 +92,13 @@ def score(
     country_column: _COUNTRY = None,
     latitude_column: _LATITUDE = None,
     longitude_column: _LONGITUDE = None,
+    prefix: Annotated[
+        str | None,
+        typer.Option(
+            help="Prefix for castlab's columns (default: none, or 'sentiment_' when the input "
+            "already has a p_negative/p_neutral/p_positive/score/label column)."
+        ),
+    ] = None,
     chunk_size: Annotated[int, typer.Option(help="Posts read and written at a time.")] = 10_000,
     batch_size: _BATCH = 64,
     threads: Threads = 2,
@@ -99,7 +106,8 @@ def score(
 ) -> None:
     """Score every post: p_negative, p_neutral, p_positive and score = p_pos - p_neg.
 
-    Streams the file in chunks, so millions of posts fit in flat memory.
+    Every input column is kept, in order; castlab's columns follow. Streams the file in
+    chunks, so millions of posts fit in flat memory.
 
     Example: castlab sentiment score tweets.csv --out scored.csv --scorer minilm
     """
@@ -114,7 +122,13 @@ def score(
     )
     chosen = _scorer(scorer, model, labels, batch_size, threads)
     total = score_file(
-        posts, out, chosen, columns=columns, chunk_size=chunk_size, progress=progress
+        posts,
+        out,
+        chosen,
+        columns=columns,
+        prefix=prefix,
+        chunk_size=chunk_size,
+        progress=progress,
     )
     typer.echo(f"scored {total} posts with {chosen.name} into {out}")
 
@@ -222,6 +236,10 @@ def train(
         float,
         typer.Option(help="finetune: the head learns at lr x this (~100 with --init-head none)."),
     ] = 1.0,
+    freeze_embeddings: Annotated[
+        bool,
+        typer.Option(help="finetune: keep MiniLM's embeddings as packaged (a smaller model)."),
+    ] = False,
     accelerator: Accelerator = "cpu",
     devices: Devices = "auto",
     num_nodes: NumNodes = 1,
@@ -252,6 +270,7 @@ def train(
         max_train=max_train,
         init_head=None if init_head == "none" else init_head,
         head_lr_scale=head_lr_scale,
+        freeze_embeddings=freeze_embeddings,
     )
     train_config = train_config_from(
         epochs=epochs,

@@ -300,7 +300,9 @@ def iter_posts(
                 # every key of the file, not just the first chunk's: a kept column must exist
                 # from the first chunk written on (a JSONL key can first appear late)
                 names = (
-                    jsonl_columns(path) if keep_columns and is_jsonl else [str(c) for c in raw.columns]
+                    jsonl_columns(path)
+                    if keep_columns and is_jsonl
+                    else [str(c) for c in raw.columns]
                 )
                 mapping = columns.resolve(names, path=path)
             assert mapping is not None

@@ -35,6 +35,8 @@ from castlab.sentiment.data import LABELS, normalise_tweet
 if TYPE_CHECKING:
     import pandas as pd
 
+    from castlab.sentiment.data import ColumnMap
+
 __all__ = [
     "HEAD_DIR",
     "FineTunedScorer",
@@ -42,9 +44,11 @@ __all__ = [
     "MiniLMScorer",
     "Scorer",
     "VaderScorer",
+    "add_scores",
     "is_scored",
     "load_scorer",
     "probabilities_frame",
+    "score_column_names",
     "score_posts",
     "vader_features",
     "vader_probabilities",
@@ -89,41 +93,107 @@ class Scorer(ABC):
 
 
 def is_scored(frame: pd.DataFrame) -> bool:
-    """Whether ``frame`` already holds scores written by ``castlab sentiment score``."""
-    return {"score", "label"} <= set(frame.columns)
+    """Whether ``frame`` already holds all the columns written by ``castlab sentiment score``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> is_scored(pd.DataFrame(columns=["text", "label", "score"]))  # a user's own columns
+    False
+    """
+    from castlab.sentiment.data import score_column_prefix
+
+    return score_column_prefix([str(c) for c in frame.columns]) is not None
+
+
+def score_column_names(
+    existing: Sequence[str], prefix: str | None = None, *, path: str | Path | None = None
+) -> dict[str, str]:
+    """``{castlab's column: its name in the output}`` beside the input columns ``existing``.
+
+    ``prefix=None`` (the default) names them ``p_negative, p_neutral, p_positive, score,
+    label``, unless one of those is already an input column (a labelled file's ``label``):
+    then all five get the prefix ``sentiment_``. A prefix given explicitly (``""`` too) is
+    always used. A name that still clashes is a :class:`CastlabError` naming the column.
+
+    Examples
+    --------
+    >>> score_column_names(["id", "text"])["label"]
+    'label'
+    >>> score_column_names(["id", "text", "label"])["label"]
+    'sentiment_label'
+    >>> score_column_names(["text"], prefix="vader_")["score"]
+    'vader_score'
+    >>> score_column_names(["text", "label"], prefix="")
+    Traceback (most recent call last):
+    ...
+    castlab.core.errors.CastlabError: the input already has a column 'label' (fix: pass another --prefix for castlab's columns, e.g. --prefix castlab_)
+    """
+    from castlab.sentiment.data import SCORE_COLUMNS, SCORE_PREFIX
+
+    taken = {str(c) for c in existing}
+    if prefix is None:
+        prefix = SCORE_PREFIX if taken & set(SCORE_COLUMNS) else ""
+    names = {name: prefix + name for name in SCORE_COLUMNS}
+    for name in names.values():
+        if name in taken:
+            raise CastlabError(
+                f"the input already has a column {name!r}",
+                path=path,
+                fix="pass another --prefix for castlab's columns, e.g. --prefix castlab_",
+            )
+    return names
+
+
+def add_scores(frame: pd.DataFrame, scores: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """``frame``'s columns, in order, then ``scores`` (row for row) renamed by ``names``."""
+    import pandas as pd
+
+    renamed = scores.rename(columns=names).set_axis(frame.index)
+    return pd.concat([frame, renamed], axis=1)
 
 
 def score_posts(
     frame: pd.DataFrame,
     scorer: Scorer,
     *,
+    columns: ColumnMap | None = None,
+    prefix: str | None = None,
     batch_size: int = 256,
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
-    """``frame`` (with a ``text`` column) with the scorer's columns joined, row for row.
+    """Every column of ``frame``, in order, then the scorer's columns, row for row.
 
-    A frame that :func:`is_scored` is returned as it is. ``progress(done, total)`` is called
+    The text is the column ``columns`` finds (by default ``text`` or another recognised
+    name such as ``tweet``); castlab's columns are named by :func:`score_column_names`
+    (``sentiment_`` prefix when ``frame`` has a ``label`` or ``score`` column of its own). A
+    frame that :func:`is_scored` is returned as it is. ``progress(done, total)`` is called
     after every batch of ``batch_size`` posts.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> frame = pd.DataFrame({"text": ["I love it", "I hate it"]})
-    >>> score_posts(frame, VaderScorer())["label"].tolist()
-    ['positive', 'negative']
+    >>> frame = pd.DataFrame({"id": [1, 2], "text": ["I love it", "I hate it"], "label": [2, 0]})
+    >>> scored = score_posts(frame, VaderScorer())
+    >>> list(scored.columns)[:4], scored["sentiment_label"].tolist()
+    (['id', 'text', 'label', 'sentiment_p_negative'], ['positive', 'negative'])
     """
     import pandas as pd
 
+    from castlab.sentiment.data import ColumnMap
+
     if is_scored(frame):
         return frame
-    texts = list(frame["text"])
+    names = score_column_names(list(frame.columns), prefix)
+    text_column = (columns or ColumnMap()).resolve([str(c) for c in frame.columns])["text"]
+    texts = frame[text_column].fillna("").astype(str).tolist()
     parts = []
     for start in range(0, len(texts), batch_size):
         parts.append(scorer.score(texts[start : start + batch_size]))
         if progress is not None:
             progress(min(start + batch_size, len(texts)), len(texts))
     scores = pd.concat(parts, ignore_index=True) if parts else scorer.score([])
-    return frame.join(scores.set_index(frame.index))
+    return add_scores(frame, scores, names)
 
 
 class VaderScorer(Scorer):

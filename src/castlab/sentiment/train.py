@@ -155,6 +155,9 @@ class FineTuneConfig:
     head_lr_scale: float = 1.0  # the head learns at lr x this (a fresh head needs ~100)
     balanced: bool = True  # weight classes equally, for macro recall
     init_head: str | None = None  # start from this head folder ("shipped": castlab's own)
+    # keep MiniLM's embedding tables as packaged: the model then ships without them (the 12 MB
+    # word table is loaded from the packaged base model), see castlab.sentiment.default
+    freeze_embeddings: bool = False
     seed: int = 0
 
 
@@ -327,6 +330,8 @@ def finetune(
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     weights = class_weights(train["label"].to_numpy()) if config.balanced else None
     model = initial_classifier(config, path, weights)
+    if config.freeze_embeddings:
+        model.encoder.transformer.embeddings.requires_grad_(False)
     model.train()  # from_pretrained returns eval mode, and Lightning keeps a module's mode
     run_dir = Path(run_dir)
     # _SortishBatches shards each epoch itself; MiniLM's pooler is not used by the head
