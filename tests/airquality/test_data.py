@@ -99,7 +99,7 @@ def test_missing_file_and_bad_csv(tmp_path):
         read_table(tmp_path / "nope.csv")
     empty = tmp_path / "empty.csv"
     empty.write_text("")
-    with pytest.raises(CastlabError, match="not a readable CSV"):
+    with pytest.raises(CastlabError, match="empty readings table"):
         read_table(empty)
 
 

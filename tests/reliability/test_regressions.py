@@ -36,3 +36,16 @@ def test_empty_experiment_grid_does_not_run_the_default_grid(tmp_path):
     (tmp_path / "latin1.toml").write_bytes("name = 'caf\xe9'\n".encode("latin-1"))
     with pytest.raises(CastlabError, match="not valid TOML"):
         load_grid(tmp_path / "latin1.toml")
+
+
+def test_a_huge_author_name_does_not_hang_the_hexbins(tmp_path):
+    """A CSV whose author cell was one 10 MB line kept matplotlib busy for minutes."""
+    import pandas as pd
+
+    from castlab.sentiment.plots import plot_author_hexbins
+
+    scored = pd.DataFrame(
+        {"author": ["x" * 1_000_000, "ann"], "text": ["a", "bb"], "score": [0.1, -0.2]}
+    )
+    path = plot_author_hexbins(scored, tmp_path / "hexbins.png")
+    assert path.stat().st_size > 0

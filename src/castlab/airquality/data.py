@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from castlab.core.errors import CastlabError
+from castlab.core.readers import read_csv
 
 __all__ = [
     "COLUMN_ALIASES",
@@ -328,14 +329,10 @@ def read_table(
     source = str(path) if isinstance(path, str | Path) else "<table>"
     if isinstance(path, str | Path) and not Path(path).exists():
         raise CastlabError("file not found", path=path, fix="check the path")
-    try:
-        raw = pd.read_csv(path, encoding="utf-8-sig", low_memory=False)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
-        raise CastlabError(
-            f"not a readable CSV: {str(error).splitlines()[0]}",
-            path=source,
-            fix="save it as comma-separated UTF-8 text with a header row",
-        ) from None
+    if isinstance(path, str | Path):
+        raw = read_csv(path, what="readings table", low_memory=False)
+    else:
+        raw = _read_stream(path, source)
     return tidy(
         raw,
         source=source,
@@ -347,6 +344,17 @@ def read_table(
         date_format=date_format,
         sentinels=sentinels,
     )
+
+
+def _read_stream(stream: IO[str], source: str) -> pd.DataFrame:
+    try:
+        return pd.read_csv(stream, low_memory=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
+        raise CastlabError(
+            f"not a readable CSV: {str(error).splitlines()[0]}",
+            path=source,
+            fix="save it as comma-separated UTF-8 text with a header row",
+        ) from None
 
 
 def resample(readings: Readings, freq: str = "D", *, min_readings: int = 1) -> Readings:

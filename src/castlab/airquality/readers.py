@@ -22,6 +22,7 @@ import pandas as pd
 
 from castlab.airquality.data import Readings, resample, tidy
 from castlab.core.errors import CastlabError
+from castlab.core.readers import read_csv
 
 __all__ = [
     "COMPASS",
@@ -49,7 +50,7 @@ def compass_vector(direction: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _read_station(path: Path) -> pd.DataFrame:
-    raw = pd.read_csv(path, na_values=["NA"], low_memory=False)
+    raw = read_csv(path, what="Beijing station file", na_values=["NA"], low_memory=False)
     missing = _BEIJING_COLUMNS - set(raw.columns)
     if missing:
         raise CastlabError(
@@ -111,7 +112,7 @@ def read_sensors_africa(
     path = Path(path)
     if not path.exists():
         raise CastlabError("file not found", path=path, fix="check the path")
-    raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, low_memory=False)
+    raw = read_csv(path, what="sensors.AFRICA export", dtype=str, low_memory=False)
     columns = {c.strip().lower(): c for c in raw.columns}
     value = columns.get("p2") or columns.get("value")
     stamp = columns.get("timestamp")

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from castlab.core.errors import CastlabError, Fix
+from castlab.core.readers import read_csv
 
 __all__ = [
     "MISSING_CATEGORY",
@@ -160,10 +161,7 @@ def load_table(
     path = Path(path)
     if not path.exists():
         raise CastlabError("file not found", path=path, fix="check the path")
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise CastlabError(f"cannot read as CSV: {error}", path=path) from None
+    frame = read_csv(path)
     if target not in frame.columns:
         raise CastlabError(
             f"no column {target!r}",
@@ -364,7 +362,7 @@ def load_unlabelled(
     path = Path(path)
     if not path.exists():
         raise CastlabError("file not found", path=path, fix="check the path")
-    frame = pd.read_csv(path)
+    frame = read_csv(path)
     wanted = list(like.features.columns)
     missing = [c for c in wanted if c not in frame.columns]
     if missing:

@@ -72,9 +72,8 @@ def plot_author_hexbins(
             mincnt=1,
         )
         ax.axhline(0, color="grey", lw=0.5)
-        ax.set_title(
-            f"{author} ({len(posts)} posts, mean {posts['score'].mean():+.2f})", fontsize=9
-        )
+        name = author if len(author) <= 40 else author[:39] + "…"  # a 10 MB name hung the plot
+        ax.set_title(f"{name} ({len(posts)} posts, mean {posts['score'].mean():+.2f})", fontsize=9)
     for ax in axes[-1]:
         ax.set_xlabel("post length (characters)")
     for ax in axes[:, 0]:

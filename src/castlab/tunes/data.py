@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from castlab.core.errors import CastlabError
+from castlab.core.readers import read_csv
 from castlab.tunes.abc import (
     Tune,
     abc_tokens,
@@ -216,14 +217,18 @@ def read_table(path: str | Path) -> Corpus:
     path = Path(path)
     suffix = path.suffix.lower()
     try:
-        if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if suffix == ".csv" or path.name.lower().endswith(".csv.gz"):
+            frame = read_csv(path, what="tune table", dtype=str, keep_default_na=False)
         elif suffix in {".jsonl", ".ndjson"}:
             frame = pd.read_json(path, lines=True, dtype=False)
         else:
             frame = pd.DataFrame(json.loads(_read_text(path)))
+    except CastlabError:
+        raise
     except (ValueError, json.JSONDecodeError) as error:
-        raise CastlabError(f"cannot read table: {error}", path=path) from None
+        raise CastlabError(
+            f"cannot read table: {error}", path=path, fix="pass UTF-8 CSV, JSON or JSONL"
+        ) from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     if "abc" not in frame.columns:
         raise CastlabError(

@@ -1,0 +1,163 @@
+"""Reading the text files users hand castlab, whatever a spreadsheet or an export did to them.
+
+:func:`read_text` decodes UTF-8 (with or without a byte-order mark) and UTF-16 with a BOM,
+and turns anything else (latin-1, a binary file behind a ``.csv`` name, a gzip cut short)
+into one :class:`CastlabError` naming the file, the line and the fix. :func:`read_csv` reads
+a table through it: comma, semicolon, tab or ``|`` separated (sniffed from the header, or
+given), plain or gzip-compressed, with duplicate column names refused rather than renamed.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "a.csv").write_bytes("city;pm25\\r\\nNairobi;12,5\\r\\n".encode("utf-16"))
+>>> frame = read_csv(folder / "a.csv")
+>>> list(frame.columns), frame.iloc[0, 0]
+(['city', 'pm25'], 'Nairobi')
+>>> _ = (folder / "b.csv").write_bytes("name\\ncaf\\xe9\\n".encode("latin-1"))
+>>> read_text(folder / "b.csv")
+Traceback (most recent call last):
+...
+castlab.core.errors.CastlabError: .../b.csv:2: not UTF-8 text (byte 0xe9) (fix: save the file as UTF-8, e.g. iconv -f latin1 -t utf-8)
+>>> sniff_separator("a\\tb\\tc\\n1\\t2\\t3\\n")
+'\\t'
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import zlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from castlab.core.errors import CastlabError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["SEPARATORS", "decode_text", "read_csv", "read_text", "sniff_separator"]
+
+#: Separators :func:`sniff_separator` chooses between, most usual first.
+SEPARATORS = (",", ";", "\t", "|")
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def decode_text(raw: bytes, path: str | Path) -> str:
+    """Decode file bytes as UTF-8 / UTF-8 with BOM / UTF-16 with BOM, or raise CastlabError.
+
+    A NUL byte outside UTF-16 means a binary file; bytes that are not UTF-8 (a latin-1 or
+    Windows-1252 save) are reported with their line.
+    """
+    if raw.startswith(_UTF16_BOMS):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise CastlabError(
+                "UTF-16 text cut short", path=path, fix="export or save the file again"
+            ) from None
+    if b"\x00" in raw[:65536]:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise CastlabError(
+            "a binary file, not text", path=path, line=line, fix="pass the text export itself"
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise CastlabError(
+            f"not UTF-8 text (byte 0x{raw[error.start]:02x})",
+            path=path,
+            line=line,
+            fix="save the file as UTF-8, e.g. iconv -f latin1 -t utf-8",
+        ) from None
+
+
+def read_text(path: str | Path, *, what: str = "file") -> str:
+    """The text of ``path`` (``.gz`` is decompressed), decoded by :func:`decode_text`."""
+    path = Path(path)
+    if not path.is_file():
+        raise CastlabError(f"{what} not found", path=path, fix="check the path")
+    raw = path.read_bytes()
+    if path.suffix.lower() == ".gz":
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error) as error:
+            raise CastlabError(
+                f"not a complete gzip file ({error})",
+                path=path,
+                fix="copy or download the file again; gunzip -t checks it",
+            ) from None
+    return decode_text(raw, path)
+
+
+def sniff_separator(text: str) -> str:
+    """The separator of a delimited text: the candidate found most often in its header line.
+
+    Quoted parts are ignored, so ``"a,b";c`` counts one ``;``. A header with none of
+    :data:`SEPARATORS` (a single column) gives ``","``.
+    """
+    header = text.split("\n", 1)[0]
+    counts = {}
+    for sep in SEPARATORS:
+        try:
+            fields = next(csv.reader([header], delimiter=sep))
+        except (csv.Error, StopIteration):
+            fields = [header]
+        counts[sep] = len(fields) - 1
+    best = max(SEPARATORS, key=lambda sep: counts[sep])  # ties keep the earlier one
+    return best if counts[best] > 0 else ","
+
+
+def read_csv(
+    path: str | Path, *, sep: str | None = None, what: str = "table", **options: Any
+) -> pd.DataFrame:
+    """Read a delimited table into pandas, or raise one CastlabError naming file, line and fix.
+
+    ``sep`` of None sniffs it (:func:`sniff_separator`); ``options`` go to
+    :func:`pandas.read_csv` (``dtype``, ``na_values``, ...). An empty file, a header with a
+    column named twice, or rows pandas cannot split are errors; so is a table with no rows.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        raise CastlabError(
+            f"a Parquet file where a {what} CSV is read",
+            path=path,
+            fix="export it as CSV (pandas: read_parquet(...).to_csv(...))",
+        )
+    text = read_text(path, what=what)
+    if not text.strip():
+        raise CastlabError(f"empty {what}", path=path, fix="pass a CSV with a header row")
+    sep = sep or sniff_separator(text)
+    header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")], delimiter=sep), [])
+    seen: set[str] = set()
+    for number, name in enumerate(header, start=1):
+        name = name.strip()
+        if name and name in seen:
+            raise CastlabError(
+                f"column {name!r} appears twice in the header",
+                path=path,
+                line=1,
+                column=number,
+                fix="rename or remove one of them",
+            )
+        seen.add(name)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, **options)
+    except pd.errors.EmptyDataError:
+        raise CastlabError(f"empty {what}", path=path, fix="pass a CSV with a header row") from None
+    except pd.errors.ParserError as error:
+        message = str(error).strip().splitlines()[0]
+        raise CastlabError(
+            f"cannot split the rows ({message})",
+            path=path,
+            fix=f"check quoting and that every row has as many fields as the header "
+            f"(separator {sep!r}; the command's --sep option sets another)",
+        ) from None
+    if frame.empty:
+        raise CastlabError(f"no rows in the {what}", path=path, fix="pass a CSV with data rows")
+    return frame
