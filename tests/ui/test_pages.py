@@ -60,6 +60,38 @@ def test_lifelog_custom_mood_is_named_on_the_page(tmp_path):
     assert "mood" in app.get("iframe")[0].proto.srcdoc
 
 
+TWO_TUNES = b"""X:1
+T:First
+R:jig
+M:6/8
+L:1/8
+K:D
+|:(AFA) {g}dAF|GBG FAF:|
+X:2
+T:Second
+R:reel
+M:4/4
+L:1/8
+K:G
+|:GABc dedB|dedB dedB:|
+"""
+
+
+def test_tunes_continues_an_uploaded_tune():
+    app = _page("tunes")
+    app.radio[0].set_value("continue a tune from my ABC file (prompt)").run()
+    app.file_uploader[0].set_value(("mine.abc", TWO_TUNES, "text/plain")).run()
+    assert "2 tunes read from mine.abc" in [c.value for c in app.caption]
+    app.selectbox[0].select_index(1).run()  # the reel
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    abc = app.code[0].value
+    assert "M:4/4" in abc and "K:G" in abc
+    assert abc.split("K:G\n")[1].startswith("|:GABc dedB|dedB dedB")  # its first two bars
+    labels = [button.label for button in app.get("download_button")]
+    assert "Download ABC" in labels and labels[-1] == "Download all (ZIP)"
+
+
 def test_proteins_classifies_each_pasted_record_with_the_demo_model():
     app = _page("proteins")
     two_records = "\n".join(app.text_area[0].value.splitlines()[:4])  # of the prefilled example

@@ -1,11 +1,28 @@
-"""Tunes page: pick type, meter, key and temperature; generate; see, hear, download."""
+"""Tunes page: pick type, meter, key and temperature; generate; see, hear, download.
+
+An uploaded ABC file can be the prompt (a tune's header and first bars are continued) or a
+corpus: a small model is trained briefly on it here (``castlab tunes train --corpus FILE``
+with a tiny network and few steps), then writes the tune.
+"""
+
+from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
-from castlab.ui.common import show_errors, work_dir
+from castlab.ui.common import save_upload, work_dir
+from castlab.ui.results import Progress, input_key, last_result, run_action, zip_bytes
 
 st.title("Tunes")
 st.caption("An ABC language model that writes complete tunes with every bar the right length.")
+
+ABC_SUFFIXES = (".abc", ".txt")
+SHIPPED, PROMPT, CORPUS = (
+    "the model shipped with castlab",
+    "continue a tune from my ABC file (prompt)",
+    "train a small model briefly on my ABC file (corpus)",
+)
+CONTROLS = {"prompt": "Bars of the tune to continue", "max_steps": "Training steps"}
 
 
 @st.cache_resource
@@ -15,55 +32,221 @@ def load_model():  # type: ignore[no-untyped-def]
     return TuneModel.pretrained()
 
 
+@st.cache_data(show_spinner="Reading the ABC file...", max_entries=4)
+def read_tunes(name: str, data: bytes) -> tuple[list[Any], int]:
+    """The tunes of an uploaded ABC file (and how many were skipped), as the CLI reads them."""
+    from castlab.tunes.data import read_abc_text
+
+    corpus = read_abc_text(data.decode("utf-8", errors="replace"), source=name)
+    return list(corpus.tunes), len(corpus.skipped)
+
+
 model = load_model()
+mode = st.radio("Write with", [SHIPPED, PROMPT, CORPUS], horizontal=True)
+upload = None
+chosen_tune = None
+bars = 2
+steps = 300
+if mode != SHIPPED:
+    upload = st.file_uploader("ABC file (one or more tunes)", type=[s[1:] for s in ABC_SUFFIXES])
+    if upload is not None:
+        tunes, skipped = read_tunes(upload.name, upload.getvalue())
+        st.caption(
+            f"{len(tunes)} tunes read from {upload.name}"
+            + (f"; {skipped} skipped (no body or unreadable header)" if skipped else "")
+        )
+        if mode == PROMPT and tunes:
+            titles = [
+                f"{i + 1}. {t.title or '(untitled)'} ({t.rhythm or 'no type'}, K:{t.key})"
+                for i, t in enumerate(tunes[:500])
+            ]
+            picked = st.selectbox("Tune to continue", titles)
+            chosen_tune = tunes[titles.index(picked)]
+    if mode == PROMPT:
+        bars = st.slider(CONTROLS["prompt"], 1, 8, 2)
+    else:
+        steps = st.slider(
+            CONTROLS["max_steps"],
+            50,
+            2000,
+            300,
+            50,
+            help="A tiny LSTM learns from scratch on your file (castlab has no fine-tuning of "
+            "the shipped model); more steps, better tunes, longer wait.",
+        )
 left, right = st.columns(2)
 rhythm = left.selectbox("Type", ["(model chooses)", *model.header_values("R")], index=0)
 meter = left.selectbox("Meter", ["(model chooses)", *model.header_values("M")], index=0)
-key = left.selectbox("Key", ["(model chooses)", *model.header_values("K")], index=0)
+key_choice = left.selectbox("Key", ["(model chooses)", *model.header_values("K")], index=0)
 temperature = right.slider("Temperature", 0.1, 1.5, 0.7, 0.05)
 seed = right.number_input("Seed", min_value=0, value=0, step=1)
 constrained = right.checkbox("Constrained (complete AABB tunes)", value=True)
 
 
-def generate() -> None:
+def _chosen(value: str) -> str | None:
+    return None if value.startswith("(") else value
+
+
+def _opening(body: str, count: int) -> str:
+    """The first ``count`` bars of a tune body, ending on a bar line."""
+    import re
+
+    body = body.strip()
+    ends = [m.end() for m in re.finditer(r"\|+[:\]]?|:\|+", body) if m.start() > 0]
+    cut = ends[min(count, len(ends)) - 1] if ends else len(body)
+    # slurs and grace notes are not in the model's vocabulary (tuplets such as (3 are)
+    opening = re.sub(r"\{[^}]*\}|\((?!\d)|\)", "", body[:cut])
+    opening = re.sub(
+        r"(\|+:?|:\|+|\|\])\s+", r"\1", " ".join(opening.split())
+    )  # no space after a bar line
+    # the form (AABB, 8 bars a part) is the sampler's: the prompt keeps plain bar lines
+    opening = re.sub(r":?\|+:?|\|\]", "|", opening.removeprefix("|:"))
+    return "|:" + opening.lstrip("|")
+
+
+def _train(path: Path, folder: Path, progress: Progress):  # type: ignore[no-untyped-def]
+    """Train a tiny LSTM on ``path`` in chunks of steps (each chunk a point to cancel)."""
+    from castlab.core.training import TrainConfig
+    from castlab.tunes.train import TunesTrainConfig, train_tunes
+
+    config = TunesTrainConfig(
+        corpus=(str(path),), dim=64, hidden=128, layers=1, seq_len=64, dropout=0.0
+    )
+    chunk = 50
+    trained = None
+    for done in range(chunk, steps + chunk, chunk):
+        progress(
+            0.9 * (done - chunk) / steps, f"Training on {path.name}: step {done - chunk} of {steps}"
+        )
+        training = TrainConfig(
+            max_epochs=10_000,
+            max_steps=min(done, steps),
+            batch_size=16,
+            lr=3e-3,
+            one_cycle=False,  # constant rate: the run resumes chunk after chunk
+            progress=False,
+            checkpoint_every_steps=0,
+            accelerator="cpu",
+            seed=int(seed),
+        )
+        trained = train_tunes(config, training, folder / "run", resume=done > chunk)
+    return trained
+
+
+def generate(progress: Progress) -> dict[str, Any]:
+    from castlab.core.errors import CastlabError, Fix
     from castlab.tunes.generate import GenerateConfig, generate_tunes
     from castlab.tunes.render import write_outputs
 
-    def chosen(value: str) -> str | None:
-        return None if value.startswith("(") else value
-
-    config = GenerateConfig(
-        rhythm=chosen(rhythm),
-        meter=chosen(meter),
-        key=chosen(key),
-        seed=int(seed),
-        temperature=temperature,
-        constrained=constrained,
-        length=200,
-    )
-    with st.spinner("Writing a tune..."):
-        tune = generate_tunes(model, config)[0].tune
-    with work_dir() as folder, st.spinner("Engraving and rendering audio..."):
-        files = write_outputs(tune, folder, f"tune-{seed}")
-        st.code(tune.to_abc(), language=None)
-        if files.svg is not None:
-            svg = files.svg.read_text()
-            st.image(svg[svg.find("<svg") :], caption="Sheet music (abcm2ps)")
-        if files.wav is not None:
-            st.audio(files.wav.read_bytes(), format="audio/wav")
-        columns = st.columns(3)
-        for column, path, mime in zip(
-            columns, (files.abc, files.midi, files.wav), ("text/vnd.abc", "audio/midi", "audio/wav")
-        ):
-            if path is not None:
-                column.download_button(
-                    f"Download {path.suffix[1:].upper()}",
-                    path.read_bytes(),
-                    file_name=path.name,
-                    mime=mime,
+    writer = model
+    prompt = "|:"
+    header = {"rhythm": _chosen(rhythm), "meter": _chosen(meter), "key": _chosen(key_choice)}
+    with work_dir() as folder:
+        if mode != SHIPPED:
+            if upload is None:
+                raise CastlabError(
+                    "no ABC file uploaded", fix="upload an .abc file or use the shipped model"
                 )
-        st.caption("; ".join(files.notes))
+            path = save_upload(upload, folder, suffixes=ABC_SUFFIXES)
+            if mode == CORPUS:
+                writer = _train(path, folder, progress)
+            else:
+                if chosen_tune is None:
+                    raise CastlabError("no tune with a body in the file", path=upload.name)
+                prompt = _opening(chosen_tune.body, bars)
+                header = {
+                    "rhythm": header["rhythm"] or chosen_tune.rhythm or None,
+                    "meter": header["meter"] or chosen_tune.meter,
+                    "key": header["key"] or chosen_tune.key,
+                    "unit": chosen_tune.unit,  # the prompt's note lengths are in its L:
+                }
+                if not prompt:
+                    raise CastlabError(
+                        "the tune's opening is empty", fix=Fix("prompt", "set", value="2")
+                    )
+        config = GenerateConfig(
+            prompt=prompt,
+            **header,
+            seed=int(seed),
+            temperature=temperature,
+            constrained=constrained,
+            length=200,
+        )
+        progress(0.9, "Writing a tune...")
+        tune = generate_tunes(writer, config)[0].tune
+        progress(0.95, "Engraving and rendering audio...")
+        files = write_outputs(tune, folder, f"tune-{seed}")
+        contents = {
+            path.name: path.read_bytes()
+            for path in (files.abc, files.midi, files.wav, files.svg)
+            if path is not None
+        }
+        svg = files.svg.read_text() if files.svg is not None else None
+    return {
+        "abc": tune.to_abc(),
+        "prompt": prompt if mode == PROMPT else None,
+        "svg": svg,
+        "files": contents,
+        "notes": files.notes,
+        "trained": None if writer is model else writer.info,
+    }
 
 
+def show(result: dict[str, Any], current: bool) -> None:
+    if not current:
+        st.caption("This tune is from earlier settings; press Generate for a new one.")
+    if result["trained"] is not None:
+        info = result["trained"]
+        st.info(
+            f"Trained here: {info['steps']} steps on {info['tunes']['train']} tunes "
+            f"({info['seconds']} s)."
+        )
+    if result["prompt"]:
+        st.caption(f"Continued from: {result['prompt']}")
+    st.code(result["abc"], language=None)
+    svg = result["svg"]
+    if svg is not None:
+        st.image(svg[svg.find("<svg") :], caption="Sheet music (abcm2ps)")
+    files = result["files"]
+    wav = next((name for name in files if name.endswith(".wav")), None)
+    if wav is not None:
+        st.audio(files[wav], format="audio/wav")
+    mimes = {
+        ".abc": "text/vnd.abc",
+        ".mid": "audio/midi",
+        ".wav": "audio/wav",
+        ".svg": "image/svg+xml",
+    }
+    columns = st.columns(len(files) + 1)
+    for column, (name, content) in zip(columns, files.items()):
+        column.download_button(
+            f"Download {Path(name).suffix[1:].upper()}",
+            content,
+            file_name=name,
+            mime=mimes.get(Path(name).suffix),
+            on_click="ignore",
+        )
+    columns[-1].download_button(
+        "Download all (ZIP)", zip_bytes(files), "tune.zip", "application/zip", on_click="ignore"
+    )
+    st.caption("; ".join(result["notes"]))
+
+
+key = input_key(
+    mode,
+    upload,
+    chosen_tune.source if chosen_tune is not None else None,
+    bars,
+    steps,
+    rhythm,
+    meter,
+    key_choice,
+    temperature,
+    seed,
+    constrained,
+)
 if st.button("Generate", type="primary"):
-    show_errors(generate)
+    run_action("tunes", key, generate, controls=CONTROLS, label="Writing a tune...")
+shown = last_result("tunes", key)
+if shown is not None:
+    show(*shown)
