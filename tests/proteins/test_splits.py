@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from castlab.core.errors import CastlabError
 from castlab.proteins.data import ProteinRecord
+from castlab.proteins.identity import (
+    alignment_identity,
+    max_identity,
+    mmseqs_available,
+    sequence_clusters,
+)
 from castlab.proteins.splits import (
     clustered_split,
     deduplicate,
-    identity_clusters,
     random_split,
     read_split,
+    split_identity,
     subsample,
     write_split,
 )
@@ -34,27 +41,74 @@ def test_random_split_is_deterministic_complete_and_keeps_family_shares(families
     assert all(18 <= count <= 21 for count in train.values())  # 80% of 24 each
 
 
-def test_clustered_split_keeps_close_homologues_together():
-    # two families; in each, 3 tight clusters of near-identical sequences
+AMINO = "ACDEFGHIKLMNPQRSTVWY"
+
+
+def _random_protein(rng, length=160):
+    return "".join(rng.choice(list(AMINO), length))
+
+
+def _at_identity(sequence, identity, rng):
+    """A copy of ``sequence`` with exactly (1 - identity) of its positions substituted."""
+    out = list(sequence)
+    for i in rng.choice(len(sequence), round((1 - identity) * len(sequence)), replace=False):
+        out[i] = rng.choice([a for a in AMINO if a != sequence[i]])
+    return "".join(out)
+
+
+def test_alignment_identity_of_pairs_at_known_identity():
+    rng = np.random.default_rng(0)
+    base = _random_protein(rng)
+    measured = {p: alignment_identity(base, _at_identity(base, p, rng)) for p in (0.9, 0.5, 0.3)}
+    assert abs(measured[0.9] - 0.9) < 0.02 and abs(measured[0.5] - 0.5) < 0.05
+    assert measured[0.3] < 0.42  # aligners find a few extra matches at twilight identity
+
+
+def _known_pairs():
+    rng = np.random.default_rng(1)
+    base = _random_protein(rng)
+    sequences = [base] + [_at_identity(base, p, rng) for p in (0.9, 0.5, 0.3)]
+    return sequences + [_random_protein(rng)]  # and one unrelated
+
+
+def test_clusters_link_exactly_the_pairs_above_the_threshold():
+    sequences = _known_pairs()
+    at_70 = sequence_clusters(sequences, identity=0.7, engine="align")
+    assert at_70[0] == at_70[1] and len({at_70[0], at_70[2], at_70[3], at_70[4]}) == 4
+    at_40 = sequence_clusters(sequences, identity=0.4, engine="align")
+    assert at_40[0] == at_40[1] == at_40[2] and len({at_40[0], at_40[3], at_40[4]}) == 3
+
+
+@pytest.mark.skipif(not mmseqs_available(), reason="mmseqs2 is not installed (Debian mmseqs2)")
+def test_mmseqs_clusters_and_search_agree_with_the_known_identities():
+    sequences = _known_pairs()  # mmseqs costs ~10 s per prefilter step: one clustering only
+    at_40 = sequence_clusters(sequences, identity=0.4, engine="mmseqs")
+    assert at_40[0] == at_40[1] == at_40[2] and len({at_40[0], at_40[3], at_40[4]}) == 3
+    nearest = max_identity(sequences[1:4], sequences[:1], engine="mmseqs")
+    assert abs(nearest[0] - 0.9) < 0.02 and abs(nearest[1] - 0.5) < 0.05 and nearest[2] < 0.42
+
+
+def test_clustered_split_leaves_no_close_homologue_across_parts():
+    engine = "align"
+    rng = np.random.default_rng(2)
     records = []
-    for f, base in enumerate(["MKVLAAGIVGLLLAACWYHHPPQE", "WWPPHHCCYYMMKKEEDDRRSSTT"]):
-        for c in range(3):
-            core = base[c:] + base[:c]  # rotated: different k-mers between clusters
-            for m in range(4):
-                seq = core[:m] + "A" + core[m + 1 :]
+    for f in range(2):
+        for c in range(6):  # 6 unrelated clusters per family, each a base and 3 copies at 90%
+            base = _random_protein(rng, 120)
+            for m, seq in enumerate([base] + [_at_identity(base, 0.9, rng) for _ in range(3)]):
                 records.append(ProteinRecord(f"{f}-{c}-{m}", seq, f"F{f}"))
-    parts = clustered_split(records, identity=0.8, fractions=(0.34, 0.33, 0.33), seed=0)
+    parts = clustered_split(
+        records, identity=0.5, fractions=(0.5, 0.25, 0.25), seed=0, engine=engine
+    )
+    assert all(parts[p] for p in ("train", "valid", "test"))
     where = {r.name: part for part, rs in parts.items() for r in rs}
     for f in range(2):
-        for c in range(3):
+        for c in range(6):
             assert len({where[f"{f}-{c}-{m}"] for m in range(4)}) == 1
-    assert sum(len(p) for p in parts.values()) == len(records)
-
-
-def test_identity_clusters_separate_unrelated_sequences():
-    sequences = [r.sequence for r in synthetic_families(n_families=2, per_family=5, mutation=0.1)]
-    labels = identity_clusters(sequences, identity=0.5)
-    assert len(set(labels[:5])) == 1 and len(set(labels[5:])) == 1 and labels[0] != labels[5]
+    assert split_identity(parts, engine=engine)["max"] < 0.5
+    # the random split of the same records puts 90% copies on both sides, and the check sees it
+    mixed = random_split(records, fractions=(0.5, 0.25, 0.25), seed=0)
+    assert split_identity(mixed, engine=engine)["max"] >= 0.85
 
 
 def test_deduplicate_and_subsample():
@@ -83,7 +137,9 @@ def test_prepare_split_deduplicates_subsamples_and_splits():
 
     records = synthetic_families(n_families=3, per_family=30, seed=1)
     doubled = records + records[:5]  # five exact duplicates
-    parts, info = prepare_split(doubled, SplitConfig(method="clustered", per_family=20, seed=2))
+    parts, info = prepare_split(
+        doubled, SplitConfig(method="clustered", per_family=20, seed=2, engine="align")
+    )
     kept = [r for part in parts.values() for r in part]
     assert len(kept) == 60 and len({r.sequence for r in kept}) == 60
     assert info["method"] == "clustered" and sum(info["dropped"].values()) >= 5

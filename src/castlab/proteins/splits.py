@@ -1,11 +1,12 @@
 """De-duplicate labelled sequences and split them: at random, or by sequence-identity cluster.
 
 The random split is ProtCNN's: families keep their share in every part. The clustered split
-first links every pair of same-family sequences whose estimated identity reaches a threshold
-(single linkage), then sends whole clusters to one part, so no sequence in the test part has
-a close homologue in training. Identity is estimated from shared k-mers as CD-HIT's word
-filter does: two sequences at identity ``p`` share about ``p**k`` of their k-mers, so the
-estimate is ``(shared / min(k-mers of either)) ** (1 / k)``.
+first links every pair of sequences whose alignment identity reaches a threshold (single
+linkage; ``mmseqs easy-cluster --min-seq-id``, or parasail alignments when mmseqs2 is not
+installed: :mod:`castlab.proteins.identity`), then sends whole clusters to one part, so no
+sequence in the test part has a homologue at that identity in training.
+:func:`split_identity` measures it: the highest identity between any test and any training
+sequence.
 
 Splits are deterministic (seeded) and written to disk as ``train.csv``, ``valid.csv``,
 ``test.csv`` (columns name, family, sequence) with ``split.json`` describing how.
@@ -33,16 +34,17 @@ import numpy as np
 from castlab.core.artifacts import atomic_write, read_json, write_json
 from castlab.core.errors import CastlabError
 from castlab.proteins.data import ProteinRecord, check_sequence
+from castlab.proteins.identity import max_identity, sequence_clusters
 
 __all__ = [
     "PARTS",
     "SplitConfig",
     "clustered_split",
     "deduplicate",
-    "identity_clusters",
     "prepare_split",
     "random_split",
     "read_split",
+    "split_identity",
     "subsample",
     "write_split",
 ]
@@ -155,67 +157,52 @@ def random_split(
     return _split(records, units, fractions, seed)
 
 
-def _kmer_matrix(sequences: Sequence[str], k: int) -> Any:
-    """Sparse 0/1 matrix (sequence x k-mer present)."""
-    from scipy import sparse
-
-    rows, cols = [], []
-    for i, sequence in enumerate(sequences):
-        kmers = {int.from_bytes(sequence[j : j + k].encode()) for j in range(len(sequence) - k + 1)}
-        rows.extend([i] * len(kmers))
-        cols.extend(kmers)
-    _, cols_dense = np.unique(np.asarray(cols, dtype=np.int64), return_inverse=True)
-    data = np.ones(len(rows), dtype=np.float32)
-    shape = (len(sequences), int(cols_dense.max()) + 1 if len(cols) else 1)
-    return sparse.csr_matrix((data, (rows, cols_dense)), shape=shape)
-
-
-def identity_clusters(sequences: Sequence[str], *, identity: float = 0.5, k: int = 3) -> list[int]:
-    """Cluster id per sequence: single linkage at estimated identity >= ``identity``.
-
-    Examples
-    --------
-    >>> identity_clusters(["MKVLAAGIVG", "MKVLAAGIVA", "WWPPHHCCYY"], identity=0.7)
-    [0, 0, 1]
-    """
-    from scipy.sparse.csgraph import connected_components
-
-    if len(sequences) < 2:
-        return [0] * len(sequences)
-    matrix = _kmer_matrix(sequences, k)
-    sizes = np.asarray(matrix.sum(axis=1)).ravel()
-    shared = (matrix @ matrix.T).tocoo()
-    smaller = np.maximum(np.minimum(sizes[shared.row], sizes[shared.col]), 1)
-    linked = shared.data / smaller >= identity**k
-    graph = shared.copy()
-    graph.data = linked.astype(np.float32)
-    graph.eliminate_zeros()
-    _, labels = connected_components(graph.tocsr(), directed=False)
-    # renumber in order of first appearance so ids do not depend on scipy's internals
-    first: dict[int, int] = {}
-    return [first.setdefault(int(label), len(first)) for label in labels]
-
-
 def clustered_split(
     records: Sequence[ProteinRecord],
     *,
     identity: float = 0.5,
-    k: int = 3,
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
     seed: int = 0,
+    engine: str = "auto",
+    threads: int = 1,
 ) -> dict[str, list[ProteinRecord]]:
-    """Like :func:`random_split`, but whole identity clusters (within a family) move together."""
-    by_family: dict[str, list[int]] = defaultdict(list)
-    for i, record in enumerate(records):
-        by_family[str(record.family)].append(i)
-    units: dict[str, list[list[int]]] = {}
-    for family, indices in by_family.items():
-        labels = identity_clusters([records[i].sequence for i in indices], identity=identity, k=k)
-        groups: dict[int, list[int]] = defaultdict(list)
-        for index, label in zip(indices, labels):
-            groups[label].append(index)
-        units[family] = [groups[label] for label in sorted(groups)]
+    """Like :func:`random_split`, but whole identity clusters move together.
+
+    Clusters link every pair at alignment identity >= ``identity``
+    (:func:`castlab.proteins.identity.sequence_clusters`, mmseqs2 or parasail) across all
+    records; within a family, the records of one cluster go to one part.
+    """
+    labels = sequence_clusters(
+        [r.sequence for r in records], identity=identity, engine=engine, threads=threads
+    )
+    groups: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for index, (record, label) in enumerate(zip(records, labels)):
+        groups[str(record.family)][label].append(index)
+    units = {family: [g[label] for label in sorted(g)] for family, g in groups.items()}
     return _split(records, units, fractions, seed)
+
+
+def split_identity(
+    parts: dict[str, list[ProteinRecord]], *, engine: str = "auto", threads: int = 1
+) -> dict[str, float]:
+    """How close the test part comes to training: the highest and the median nearest identity.
+
+    Returns ``max`` (the highest identity between any test and any training sequence),
+    ``median`` (of each test sequence's nearest training identity) and ``share_over_50``.
+    """
+    nearest = max_identity(
+        [r.sequence for r in parts["test"]],
+        [r.sequence for r in parts["train"]],
+        engine=engine,
+        threads=threads,
+    )
+    if not len(nearest):
+        return {"max": 0.0, "median": 0.0, "share_over_50": 0.0}
+    return {
+        "max": float(nearest.max()),
+        "median": float(np.median(nearest)),
+        "share_over_50": float(np.mean(nearest >= 0.5)),
+    }
 
 
 @dataclass(frozen=True)
@@ -223,7 +210,8 @@ class SplitConfig:
     """How labelled records become train/valid/test parts."""
 
     method: str = "random"  # random | clustered (by sequence identity)
-    identity: float = 0.5  # clustered: link same-family sequences at >= this identity
+    identity: float = 0.5  # clustered: link sequences at >= this alignment identity
+    engine: str = "auto"  # clustered: mmseqs | align (parasail) | auto (mmseqs if installed)
     per_family: int = 0  # keep at most this many records per family (0: all)
     families: int = 0  # keep only the largest N families (0: all)
     min_per_family: int = 1  # drop families with fewer records
@@ -257,7 +245,9 @@ def prepare_split(
     if config.method == "random":
         parts = random_split(kept, seed=config.seed)
     else:
-        parts = clustered_split(kept, identity=config.identity, seed=config.seed)
+        parts = clustered_split(
+            kept, identity=config.identity, seed=config.seed, engine=config.engine
+        )
     return parts, {**asdict(config), "dropped": dropped}
 
 
