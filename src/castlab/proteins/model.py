@@ -40,6 +40,9 @@ from castlab.core.tokenizers import BOS, PAD, Tokenizer
 from castlab.proteins.data import ProteinRecord
 from castlab.proteins.tokenize import load_protein_tokenizer
 
+#: the answer for a sequence of none of the families (see castlab.proteins.openset)
+UNKNOWN = "unknown"
+
 if TYPE_CHECKING:
     from castlab.core.training import TrainConfig
 
@@ -243,13 +246,16 @@ class ProtCNN(nn.Module):
             nn.Dropout(config.dropout), nn.Linear(config.dim, config.n_classes)
         )
 
-    def forward(self, idx: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    def features(self, idx: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Max-pooled convolution features (B, C): what the head classifies."""
         mask = _mask(idx, lengths).unsqueeze(1)  # (B, 1, T)
         x = self.conv(self.embedding(idx).transpose(1, 2)) * mask  # (B, C, T)
         for block in self.blocks:
             x = block(x) * mask
-        pooled = x.masked_fill(~mask, float("-inf")).amax(dim=2)  # (B, C)
-        return self.head(pooled)
+        return x.masked_fill(~mask, float("-inf")).amax(dim=2)  # (B, C)
+
+    def forward(self, idx: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(idx, lengths))
 
     def layer_groups(self) -> list[list[nn.Parameter]]:
         return [list(self.parameters())]
@@ -290,6 +296,10 @@ class _FamilyPredictor:
 
     families: list[str]
 
+    def open_set_threshold(self) -> float | None:
+        """Top probabilities below this are answered ``unknown`` (None: closed set)."""
+        return None
+
     def predict_proba(self, sequences: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
         raise NotImplementedError
 
@@ -299,17 +309,20 @@ class _FamilyPredictor:
         """One :class:`FamilyPrediction` per record, in order; ``batch_size`` records at a time.
 
         ``records`` may be a generator (e.g. :func:`castlab.proteins.data.iter_fasta`), so a
-        file of any size is scored in flat memory.
+        file of any size is scored in flat memory. A model with an open-set rule (see
+        :mod:`castlab.proteins.openset`) answers ``unknown`` below its threshold.
         """
         records = iter(records)
+        threshold = self.open_set_threshold()
         while chunk := list(itertools.islice(records, batch_size)):
             proba = self.predict_proba([r.sequence for r in chunk])  # (len(chunk), n_families)
             for record, row in zip(chunk, proba):
                 order = row.argsort()[::-1][:top_k]
                 top = ";".join(f"{self.families[i]}:{row[i]:.4f}" for i in order)
-                yield FamilyPrediction(
-                    record.name, self.families[order[0]], float(row[order[0]]), top
-                )
+                family = self.families[order[0]]
+                if threshold is not None and row[order[0]] < threshold:
+                    family = UNKNOWN  # open set: not sure enough that it is any family
+                yield FamilyPrediction(record.name, family, float(row[order[0]]), top)
 
 
 _TIED = "encoder.decoder.weight"  # the LM decoder shares the embedding: saved once
@@ -383,19 +396,41 @@ class ProteinModel(_FamilyPredictor):
         config = ClassifierConfig(**meta["classifier"])
         return cls(tokenizer, network, config, list(meta["families"]), meta.get("info", {}))
 
+    def open_set_threshold(self) -> float | None:
+        """The calibrated threshold saved in ``info["open_set"]`` (None: closed set)."""
+        rule = self.info.get("open_set") or {}
+        return rule.get("threshold")
+
     @torch.no_grad()
-    def predict_proba(self, sequences: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
-        """Family probabilities (n, n_families); sequences are scored in length-sorted batches."""
+    def _batched(
+        self, sequences: Sequence[str], width: int, step: Callable, batch_size: int
+    ) -> np.ndarray:
+        """``step(idx, lengths)`` over length-sorted batches, rows back in input order."""
         self.network.eval()
         order = np.argsort([len(s) for s in sequences], kind="stable")
-        out = np.zeros((len(sequences), len(self.families)), dtype=np.float64)
+        out = np.zeros((len(sequences), width), dtype=np.float64)
         for start in range(0, len(order), batch_size):
             chosen = order[start : start + batch_size]
             idx, lengths = encode_batch(
                 self.tokenizer, [sequences[i] for i in chosen], max_tokens=self.config.block_size
             )
-            out[chosen] = torch.softmax(self.network(idx, lengths).float(), dim=-1).numpy()
+            out[chosen] = step(idx, lengths).float().numpy()
         return out
+
+    def predict_proba(self, sequences: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+        """Family probabilities (n, n_families); sequences are scored in length-sorted batches."""
+        return self._batched(
+            sequences,
+            len(self.families),
+            lambda idx, lengths: torch.softmax(self.network(idx, lengths).float(), dim=-1),
+            batch_size,
+        )
+
+    def embed(self, sequences: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+        """(n, dim) ProtCNN features (the head's input), for nearest-neighbour search."""
+        if not hasattr(self.network, "features"):
+            raise CastlabError("only ProtCNN models have features to embed", fix="use --model cnn")
+        return self._batched(sequences, self.config.dim, self.network.features, batch_size)
 
 
 @dataclass
