@@ -207,3 +207,21 @@ def test_sentiment_scores_a_text_file_one_post_per_line():
     app.button[0].click().run()
     assert not app.exception and not app.error, (app.exception, app.error)
     assert app.dataframe[0].value["text"].tolist() == ["I love this", "this is terrible"]
+
+
+def test_proteins_reads_a_table_with_named_columns_and_a_stockholm_file():
+    app = _page("proteins")
+    table = b"acc,residues\nq1,MKVLAAGIVG\nq2,MSTNPKPQRK\n"
+    app.file_uploader[0].set_value(("mine.csv", table, "text/csv")).run()
+    app.button[0].click().run()
+    assert "residues" in app.error[0].value  # no known sequence column: the columns are named
+    app.text_input[0].input("residues").run()
+    app.text_input[1].input("acc").run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    assert app.dataframe[0].value["name"].tolist() == ["q1", "q2"]
+    stockholm = b"# STOCKHOLM 1.0\n#=GF AC PF99999\nseq1/1-8 MK-VLAAG\nseq2/3-9 MS.TNPKP\n//\n"
+    app.file_uploader[0].set_value(("family.sto", stockholm, "text/plain")).run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    assert len(app.dataframe[0].value) == 2

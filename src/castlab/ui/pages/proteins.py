@@ -1,11 +1,18 @@
-"""Proteins page: paste or upload FASTA; get each sequence's family, probability and top k."""
+"""Proteins page: paste or upload sequences; get each sequence's family, probability and top k.
+
+Uploads: FASTA, a table (CSV/TSV/Parquet; its sequence and id columns can be named, like
+``castlab proteins predict --sequence-column --id-column``) or a Pfam Stockholm alignment
+(``.sto``, gaps removed). The model: a folder from ``castlab proteins train``, else castlab's
+default Pfam model when this installation has it, else a small synthetic demo model.
+"""
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from castlab.ui.common import save_upload, show_errors, work_dir
+from castlab.ui.common import save_upload, work_dir
+from castlab.ui.results import Progress, input_key, last_result, run_action
 
 if TYPE_CHECKING:
     from castlab.proteins.data import ProteinRecord
@@ -18,6 +25,15 @@ st.caption(
 )
 
 FASTA_SUFFIXES = (".fasta", ".fa", ".faa", ".fas", ".txt")
+TABLE_SUFFIXES = (".csv", ".tsv", ".parquet")
+STOCKHOLM_SUFFIXES = (".sto", ".stockholm")
+SUFFIXES = FASTA_SUFFIXES + TABLE_SUFFIXES + STOCKHOLM_SUFFIXES
+CONTROLS = {
+    "sequence_column": "Sequence column",
+    "id_column": "Id column",
+    "model": "Model folder",
+    "top_k": "Families listed (top k)",
+}
 #: The built-in demo model's data: generated families (named synthetic-F00...), not real ones.
 DEMO_FAMILIES = {"n_families": 4, "per_family": 30, "mutation": 0.3, "seed": 0}
 #: A small ProtCNN that trains in a few seconds on one CPU core.
@@ -76,54 +92,95 @@ pasted = st.text_area(
     height=200,
 )
 upload = st.file_uploader(
-    "...or upload a FASTA file (used instead of the text)",
-    type=[suffix[1:] for suffix in FASTA_SUFFIXES],
+    "...or upload sequences (used instead of the text): FASTA, a table (CSV/TSV/Parquet) or a "
+    "Pfam Stockholm alignment (.sto)",
+    type=[suffix[1:] for suffix in SUFFIXES],
 )
+sequence_column = id_column = ""
+if upload is not None and upload.name.lower().endswith(TABLE_SUFFIXES):
+    left, right = st.columns(2)
+    sequence_column = left.text_input(
+        f"{CONTROLS['sequence_column']} (empty: found by name)", value=""
+    )
+    id_column = right.text_input(f"{CONTROLS['id_column']} (empty: found by name)", value="")
 left, right = st.columns([3, 1])
 model_dir = left.text_input(
-    "Model folder written by `castlab proteins train` (empty: the small synthetic demo model)",
+    f"{CONTROLS['model']} written by `castlab proteins train` (empty: castlab's default Pfam "
+    "model if installed, else a small synthetic demo model)",
     value="",
 )
-top_k = right.number_input("Families listed (top k)", min_value=1, max_value=20, value=3)
+top_k = right.number_input(CONTROLS["top_k"], min_value=1, max_value=20, value=3)
 
 
-def predict() -> None:
-    import pandas as pd
-
+def _records(folder: Path) -> "list[ProteinRecord]":
+    """The sequences to classify, read by the same readers as the CLI."""
     from castlab.core.errors import CastlabError
-    from castlab.proteins.data import iter_fasta
-    from castlab.proteins.model import FamilyPrediction
+    from castlab.proteins.data import iter_fasta, read_stockholm
+    from castlab.proteins.tables import TableColumns, iter_sequences
 
-    with work_dir() as folder:  # the same reader as the CLI, so the same checks and messages
-        if upload is not None:
-            path = save_upload(upload, folder, suffixes=FASTA_SUFFIXES)
-        else:
-            path = folder / "pasted.fasta"
-            path.write_text(pasted)
+    if upload is None:
+        path = folder / "pasted.fasta"
+        path.write_text(pasted)
         records = list(iter_fasta(path))
+    else:
+        path = save_upload(upload, folder, suffixes=SUFFIXES)
+        if path.suffix.lower() in STOCKHOLM_SUFFIXES:
+            records = read_stockholm(path)
+        else:
+            columns = TableColumns(sequence=sequence_column or None, id=id_column or None)
+            records = list(iter_sequences(path, columns))
     if not records:
         raise CastlabError(
             "no sequences", fix="paste FASTA ('>name' line, then the sequence) or upload a file"
         )
+    return records
+
+
+def _model() -> "tuple[Any, str]":
+    """The classifier and a caption saying which it is."""
     if model_dir.strip():
         folder = Path(model_dir.strip()).expanduser()
         weights = folder / "model.safetensors"
         model = saved_model(str(folder), weights.stat().st_mtime_ns if weights.exists() else 0)
-        st.caption(f"Model: {folder} ({len(model.families)} families).")
-    else:
-        model = demo_model()
-        st.caption(
-            f"Model: the SYNTHETIC demo ProtCNN, trained here on {len(model.families)} generated "
-            "families (synthetic-F00...); its answers mean nothing for real proteins."
-        )
-    bar = st.progress(0.0, text=f"Classifying {len(records)} sequences...")
+        return model, f"Model: {folder} ({len(model.families)} families)."
+    from castlab.proteins.default import DEFAULT_MODEL_DIR
+
+    if (DEFAULT_MODEL_DIR / "model.safetensors").is_file():
+        model = saved_model(str(DEFAULT_MODEL_DIR), 0)
+        return model, f"Model: castlab's default Pfam model ({len(model.families)} families)."
+    model = demo_model()
+    return model, (
+        f"Model: the SYNTHETIC demo ProtCNN, trained here on {len(model.families)} generated "
+        "families (synthetic-F00...); its answers mean nothing for real proteins. (castlab's "
+        "default Pfam model is not installed here.)"
+    )
+
+
+def predict(progress: Progress) -> dict[str, Any]:
+    import pandas as pd
+
+    from castlab.proteins.model import FamilyPrediction
+
+    with work_dir() as folder:
+        records = _records(folder)
+    model, caption = _model()
+    progress(0.0, f"Classifying {len(records)} sequences...")
     rows = []
     for row in model.predict_families(records, top_k=int(top_k), batch_size=64):
         rows.append(row)
         if len(rows) % 64 == 0 or len(rows) == len(records):
-            bar.progress(len(rows) / len(records), text=f"{len(rows)} of {len(records)}")
-    bar.empty()
+            progress(len(rows) / len(records), f"{len(rows)} of {len(records)}")
     table = pd.DataFrame(rows, columns=list(FamilyPrediction._fields))
+    return {"table": table, "caption": caption}
+
+
+def show(result: dict[str, Any], current: bool) -> None:
+    if not current:
+        st.caption("These predictions are for earlier sequences or settings; press Predict.")
+    st.caption(result["caption"])
+    table = result["table"]
+    counts = table["family"].value_counts()
+    st.write(f"{len(table)} sequences; most common family: {counts.index[0]} ({counts.iloc[0]}).")
     st.dataframe(table, hide_index=True)
     st.download_button(
         "Download predictions (CSV)",
@@ -134,5 +191,11 @@ def predict() -> None:
     )
 
 
+key = input_key(
+    upload if upload is not None else pasted, sequence_column, id_column, model_dir, top_k
+)
 if st.button("Predict", type="primary"):
-    show_errors(predict)
+    run_action("proteins", key, predict, controls=CONTROLS, label="Classifying...")
+shown = last_result("proteins", key)
+if shown is not None:
+    show(*shown)
