@@ -7,6 +7,7 @@ User errors (:class:`castlab.core.errors.CastlabError`) print one line and exit 
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from pathlib import Path
@@ -101,3 +102,20 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted; finished outputs and checkpoints are kept", err=True)
         sys.exit(130)
+    except SystemExit as stop:
+        if stop.code == 130:  # Typer's exit for Ctrl-C inside a command
+            typer.echo("interrupted; finished outputs and checkpoints are kept", err=True)
+        raise
+    except OSError as error:
+        if error.errno not in _DISK_ERRORS:
+            raise
+        where = f"{error.filename}: " if error.filename else ""
+        typer.echo(
+            f"error: {where}{os.strerror(error.errno)} (fix: free space or write --out elsewhere)",
+            err=True,
+        )
+        sys.exit(2)
+
+
+# Disk full, quota, read-only file system, no permission: the user's disk, not a bug.
+_DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES}

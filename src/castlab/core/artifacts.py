@@ -6,6 +6,7 @@ Nothing here unpickles: model weights are safetensors, configs are JSON.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import os
 import re
@@ -55,9 +56,15 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise CastlabError(
+                f"cannot write: {os.strerror(error.errno)}",
+                path=path,
+                fix="free some space or write the output to another disk",
+            ) from None
         raise
 
 

@@ -21,7 +21,9 @@ Examples
 from __future__ import annotations
 
 import logging
+import os
 import warnings
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -208,8 +210,12 @@ class LastCheckpoint(Callback):
         self.every_steps = every_steps
 
     def _save(self, trainer: L.Trainer) -> None:
+        # Written beside and moved into place, so a kill -9 mid-write keeps the previous one.
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        trainer.save_checkpoint(self.path)
+        partial = self.path.with_name(f".{self.path.name}.partial")
+        trainer.save_checkpoint(partial)
+        if trainer.is_global_zero:
+            os.replace(partial, self.path)
 
     def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
         if self.every_steps and trainer.global_step % self.every_steps == 0:
@@ -260,7 +266,15 @@ def metrics_files(run_dir: str | Path) -> list[Path]:
 def last_checkpoint(run_dir: str | Path) -> Path | None:
     """The checkpoint ``--resume`` would continue from, if any."""
     path = Path(run_dir) / "checkpoints" / "last.ckpt"
-    return path if path.exists() else None
+    if not path.exists():
+        return None
+    if not zipfile.is_zipfile(path):  # torch.save writes a zip; a cut-short one has no end
+        raise CastlabError(
+            "the checkpoint is damaged (cut short or not a torch checkpoint)",
+            path=path,
+            fix="delete it and run without --resume to start again",
+        )
+    return path
 
 
 def allow_unused_parameters(config: TrainConfig) -> TrainConfig:
@@ -352,7 +366,12 @@ def fit(
         parts = len(list(run_dir.glob("metrics.part*.csv")))
         metrics.rename(run_dir / f"metrics.part{parts + 1}.csv")
     trainer = make_trainer(run_dir, config, callbacks)
-    trainer.fit(task, train_loader, val_loader, ckpt_path=checkpoint, weights_only=True)
+    try:
+        trainer.fit(task, train_loader, val_loader, ckpt_path=checkpoint, weights_only=True)
+    except SystemExit:
+        if trainer.interrupted:  # Lightning turns Ctrl-C into sys.exit(1) after saving
+            raise KeyboardInterrupt from None
+        raise
     return trainer
 
 

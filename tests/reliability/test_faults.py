@@ -1,0 +1,98 @@
+"""Faults: Ctrl-C and kill -9 during training, and a full disk, lose nothing and keep no half file.
+
+The kill -9 / Ctrl-C scenarios for scoring and report writing run in
+``benchmarks/reliability.py`` (each takes a child process or two); training's runs here.
+"""
+
+from __future__ import annotations
+
+import errno
+import signal
+
+import pytest
+
+from castlab.core.errors import CastlabError
+from tests.reliability.corpus import ABC
+from tests.reliability.faults import kill_during_training
+from tests.reliability.matrix import run_command
+
+
+def _full_disk(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_disk_full_is_one_line_naming_the_file(tmp_path, monkeypatch):
+    monkeypatch.setattr("castlab.core.artifacts.os.fsync", _full_disk)
+    out = tmp_path / "tables"
+    outcome = run_command(["imbalance", "generate", str(out), "--rows", "50"])
+    assert outcome.exit_code == 2 and not outcome.traceback
+    assert "No space left on device" in outcome.message and "train.csv" in outcome.message
+    assert "fix:" in outcome.message
+    assert not list(tmp_path.rglob("*.tmp")) and not (out / "train.csv").exists()
+
+
+def test_disk_errors_outside_castlab_writers_are_one_line(monkeypatch, capsys):
+    import castlab.cli
+
+    def app():
+        raise OSError(errno.ENOSPC, "No space left on device", "runs/x/last.ckpt")
+
+    monkeypatch.setattr(castlab.cli, "app", app)
+    with pytest.raises(SystemExit) as stop:
+        castlab.cli.main()
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: runs/x/last.ckpt: No space left on device "
+        "(fix: free space or write --out elsewhere)"
+    )
+
+
+def test_ctrl_c_in_a_command_says_so_and_exits_130(monkeypatch, capsys):
+    import castlab.cli
+
+    def app():
+        raise SystemExit(130)  # what Typer does with a KeyboardInterrupt
+
+    monkeypatch.setattr(castlab.cli, "app", app)
+    with pytest.raises(SystemExit) as stop:
+        castlab.cli.main()
+    assert stop.value.code == 130 and "interrupted" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_fit_is_a_keyboard_interrupt_with_a_checkpoint(tmp_path):
+    """Lightning turns Ctrl-C into sys.exit(1); fit hands the interrupt on (exit 130)."""
+    import torch
+    from lightning.pytorch.callbacks import Callback
+
+    from castlab.core.training import fit, last_checkpoint
+    from tests.core.test_training import CONFIG, _data, _task
+
+    class CtrlC(Callback):
+        def on_train_batch_end(self, trainer, *args):
+            if trainer.global_step == 3:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(_task(), *_data(), tmp_path, CONFIG, callbacks=[CtrlC()])
+    checkpoint = torch.load(last_checkpoint(tmp_path), weights_only=True)
+    assert checkpoint["global_step"] == 3
+    assert not list(tmp_path.rglob("*.partial"))
+
+
+def test_a_damaged_checkpoint_is_a_clear_error(tmp_path):
+    from castlab.core.training import last_checkpoint
+
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "last.ckpt").write_bytes(b"PK\x03\x04 cut short")
+    with pytest.raises(CastlabError, match="damaged") as caught:
+        last_checkpoint(tmp_path)
+    assert "without --resume" in caught.value.fix
+
+
+@pytest.mark.slow
+def test_kill_9_during_training_then_resume_loses_and_redoes_nothing(tmp_path):
+    abc = tmp_path / "tunes.abc"
+    abc.write_text(ABC)
+    result = kill_during_training(tmp_path, abc, signal.SIGKILL)
+    assert result.exit_code == -signal.SIGKILL
+    assert result.rerun_exit_code == 0 and result.problems == [], result
