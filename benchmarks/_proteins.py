@@ -45,7 +45,7 @@ FILES = RESULTS / "proteins"
 RUNS = ROOT / "runs" / "proteins-benchmark"
 PAGE = RESULTS / "proteins.md"
 #: section files in page order; the hand-written narrative.md follows the conclusion
-SECTIONS = ("pfam", "lm", "kinases", "grid", "conclusion")
+SECTIONS = ("scale", "default", "pfam", "lm", "kinases", "grid", "conclusion")
 CASTLAB_MODELS = ("ProtCNN", "LSTM", "Transformer")  # approaches that are castlab networks
 LM_APPROACH = "AWD-LSTM ULMFiT, proteome LM (aa)"  # starts from --lm (castlab proteins pretrain)
 PFAM_LM_SCRATCH = "AWD-LSTM no pretraining, LM shape (aa)"  # its twin from random weights
@@ -219,6 +219,12 @@ def write_section(key: str, title: str, text: str, started: float) -> Path:
         f"## {title}\n\nCommand: `{command_line()}`; finished {datetime.now(UTC):%Y-%m-%d %H:%M} "
         f"UTC after {time.time() - started:.0f} s on {machine()}.\n\n{text}\n",
     )
+
+
+def section_from_page(key: str, title: str, page: Path) -> Path:
+    """Make a part's own results page (``write_page``: command, machine, date) a section."""
+    body = page.read_text().split("\n", 1)[1].strip()
+    return write_text(FILES / f"section_{key}.md", f"## {title}\n\n{body}\n")
 
 
 def _finished(text: str) -> str:

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import torch
 from _common import RESULTS, SHARED, markdown_table, write_page
+from _proteins import section_from_page, write_proteins_page
 
 from castlab.proteins.baselines import BlastNearestNeighbour, MmseqsNearestNeighbour
 from castlab.proteins.data import load_records
@@ -265,9 +266,11 @@ def write(frame, disagreements, infos, args, n_records, n_families, started) -> 
             "",
         ]
     text.append(f"Run time {time.time() - started:.0f} s.")
-    write_page(
+    page = write_page(
         RESULTS / "proteins" / "scale.md", "Proteins at scale: castlab vs blastp vs mmseqs2", text
     )
+    section_from_page("scale", "Pfam at scale: castlab vs blastp vs mmseqs2", page)
+    write_proteins_page("scale")
 
 
 if __name__ == "__main__":
