@@ -37,8 +37,9 @@ def test_docstring_examples(name):
 
 
 def _examples(name: str) -> int:
+    """Examples that run (``# doctest: +SKIP`` ones do not count)."""
     tests = doctest.DocTestFinder().find(importlib.import_module(name))
-    return sum(len(test.examples) for test in tests)
+    return sum(not e.options.get(doctest.SKIP) for test in tests for e in test.examples)
 
 
 def test_every_domain_documents_examples():
@@ -46,3 +47,8 @@ def test_every_domain_documents_examples():
     for domain in sorted(domains):
         count = sum(_examples(name) for name in MODULES if name.startswith(f"castlab.{domain}."))
         assert count >= 3, f"castlab.{domain} has only {count} docstring examples"
+
+
+@pytest.mark.parametrize("name", ["castlab.demo", "castlab.core.readers", "castlab.core.errors"])
+def test_top_level_and_core_modules_run_examples(name):
+    assert _examples(name) >= 1, f"{name} has no docstring example that runs"

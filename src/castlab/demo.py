@@ -7,6 +7,7 @@ shows its error in the report and the demo carries on with the next one.
 
 from __future__ import annotations
 
+import html
 import importlib
 import time
 from pathlib import Path
@@ -32,10 +33,23 @@ DOMAIN_DEMOS: dict[str, tuple[str, str]] = {
 def run_demo(out_dir: str | Path = "castlab-report", domains: list[str] | None = None) -> Path:
     """Run the demos of ``domains`` (default: all) and return the report's path.
 
+    A domain that fails shows its error in the report (escaped, like every text in it) and the
+    others still run; the call then raises, naming the failed parts.
+
     Examples
     --------
-    >>> run_demo("castlab-report", ["tunes"])  # doctest: +SKIP
-    PosixPath('castlab-report/index.html')
+    >>> import sys, tempfile, types
+    >>> def fail(out_dir, section):
+    ...     raise ValueError("a bar of <3> beats")
+    >>> sys.modules["broken_demo"] = types.SimpleNamespace(run_demo=fail)
+    >>> DOMAIN_DEMOS["broken"] = ("broken_demo", "A part that fails.")
+    >>> out = Path(tempfile.mkdtemp())
+    >>> run_demo(out, ["broken"])
+    Traceback (most recent call last):
+    RuntimeError: demo parts failed: broken; see .../index.html
+    >>> "a bar of &lt;3&gt; beats" in (out / "index.html").read_text()
+    True
+    >>> del DOMAIN_DEMOS["broken"], sys.modules["broken_demo"]
     """
     out_dir = Path(out_dir)
     report = Report("castlab demo")
@@ -49,7 +63,10 @@ def run_demo(out_dir: str | Path = "castlab-report", domains: list[str] | None =
             module.run_demo(out_dir / name, section)
         except Exception as error:  # one broken domain must not hide the others
             failures.append(name)
-            section.html(f"<p class='error'>This part failed: {type(error).__name__}: {error}</p>")
+            section.html(
+                "<p class='error'>This part failed: "
+                f"{html.escape(f'{type(error).__name__}: {error}')}</p>"
+            )
         section.paragraph(f"Ran in {time.perf_counter() - start:.1f} s.")
         report.write(out_dir)  # write as we go: a crash keeps what is done
     path = report.write(out_dir)

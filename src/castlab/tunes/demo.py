@@ -9,6 +9,7 @@ Examples
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pandas as pd
@@ -96,7 +97,8 @@ def run_demo(out_dir: Path, section: Section, *, train_steps: int = 40) -> None:
             if constrained:
                 files = write_outputs(generated.tune, out_dir, f"{rhythm}-{key}")
                 section.html(
-                    f"<h3>{rhythm.title()} in {key}</h3><pre>{generated.tune.to_abc()}</pre>"
+                    f"<h3>{html.escape(f'{rhythm.title()} in {key}')}</h3>"
+                    f"<pre>{html.escape(generated.tune.to_abc())}</pre>"
                 )
                 if files.svg:
                     section.svg(files.svg, f"{rhythm} in {key}, engraved by abcm2ps")
