@@ -56,8 +56,11 @@ def run_command(args: list[str]) -> Outcome:
     return Outcome(result.exit_code, message=message)
 
 
-def judge(outcome: Outcome, case: Case, out: Path | None) -> Outcome:
-    """Fill ``outcome.problems`` with every broken promise (none: a clean run)."""
+def judge(outcome: Outcome, case: Case, out: Path | None, args: list[str] | None = None) -> Outcome:
+    """Fill ``outcome.problems`` with every broken promise (none: a clean run).
+
+    The error must name the case's file (or its folder), or another input file of ``args``.
+    """
     if outcome.traceback:
         last = outcome.traceback.strip().splitlines()[-1]
         outcome.problems.append(f"traceback: {last}")
@@ -68,6 +71,7 @@ def judge(outcome: Outcome, case: Case, out: Path | None) -> Outcome:
         if len(lines) != 1:
             outcome.problems.append(f"{len(lines)} lines of error")
         names = {case.path.name, case.path.stem, case.path.parent.name}
+        names |= {Path(a).name for a in args or [] if Path(a).exists() and Path(a) != out}
         if not any(name and name in outcome.message for name in names) and not _usage(outcome):
             outcome.problems.append(f"error does not name the file: {outcome.message!r}")
         if "fix:" not in outcome.message and not _usage(outcome):

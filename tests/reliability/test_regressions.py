@@ -49,3 +49,71 @@ def test_a_huge_author_name_does_not_hang_the_hexbins(tmp_path):
     )
     path = plot_author_hexbins(scored, tmp_path / "hexbins.png")
     assert path.stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ("author,text\nann,café\n".encode("latin-1"), "not UTF-8"),
+        (b"\x1f\x8b\x08\x00cut", "cut short|cannot read"),
+    ],
+    ids=["latin1", "truncated-gzip"],
+)
+def test_sentiment_posts_in_a_wrong_encoding_are_one_error(tmp_path, data, words):
+    """Both were tracebacks (UnicodeDecodeError; EOFError, which click printed as 'Aborted.')."""
+    from castlab.sentiment.data import read_posts
+
+    path = tmp_path / ("posts.csv.gz" if data.startswith(b"\x1f\x8b") else "posts.csv")
+    path.write_bytes(data)
+    with pytest.raises(CastlabError, match=words) as caught:
+        read_posts(path)
+    assert caught.value.fix and caught.value.path == str(path)
+
+
+def test_sentiment_reads_utf16_and_semicolon_posts(tmp_path):
+    from castlab.sentiment.data import read_posts
+
+    path = tmp_path / "posts.csv"
+    path.write_bytes("author;text\r\nann;I love it\r\nbob;meh\r\n".encode("utf-16"))
+    assert read_posts(path)["text"].tolist() == ["I love it", "meh"]
+
+
+def test_sentiment_broken_parquet_and_tweeteval_encoding(tmp_path):
+    from castlab.sentiment.data import read_posts, read_tweeteval
+
+    (tmp_path / "posts.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(CastlabError, match="Parquet"):
+        read_posts(tmp_path / "posts.parquet")
+    (tmp_path / "val_text.txt").write_bytes("caf\xe9\n".encode("latin-1"))
+    (tmp_path / "val_labels.txt").write_text("1\n")
+    with pytest.raises(CastlabError, match="val_text.txt:1: not UTF-8"):
+        read_tweeteval(tmp_path)
+
+
+def test_lifelog_csv_with_a_huge_field_gives_a_fix(tmp_path):
+    from castlab.lifelog.data import read_daylio
+
+    path = tmp_path / "daylio.csv"
+    path.write_text("full_date,date,weekday,time,mood,activities,note\n" + "x" * 200_000)
+    with pytest.raises(CastlabError, match="broken CSV") as caught:
+        read_daylio(path)
+    assert caught.value.fix and caught.value.line == 2
+
+
+def test_cut_short_image_gives_a_fix(tmp_path):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from castlab.art.data import load_image
+
+    buffer = io.BytesIO()
+    noise = np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(buffer, format="JPEG")
+    whole = buffer.getvalue()
+    for cut, words in ((300, "cannot read image"), (len(whole) // 2, "cannot decode image")):
+        (tmp_path / "cut.jpg").write_bytes(whole[:cut])  # inside the header, inside the data
+        with pytest.raises(CastlabError, match=words) as caught:
+            load_image(tmp_path / "cut.jpg")
+        assert "complete PNG or JPEG" in caught.value.fix

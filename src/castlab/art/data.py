@@ -62,6 +62,12 @@ def _open(path: Path) -> Any:
         raise CastlabError(
             "not an image Pillow can read", path=path, fix="pass a PNG, JPEG, WebP, GIF or BMP"
         ) from None
+    except OSError as error:  # e.g. "Truncated File Read": a file cut inside its header
+        raise CastlabError(
+            f"cannot read image: {error}",
+            path=path,
+            fix="pass a complete PNG or JPEG (copy it again if it was cut short)",
+        ) from None
     except Image.DecompressionBombError:
         raise CastlabError(
             f"image has more than {MAX_PIXELS:,} pixels", path=path, fix="shrink it first"
@@ -168,7 +174,11 @@ def load_image(
                 say(f"{path.name}: 16-bit image scaled to 0-1")
             image = _rgb(picture)
         except (OSError, ValueError) as error:
-            raise CastlabError(f"cannot decode image: {error}", path=path) from None
+            raise CastlabError(
+                f"cannot decode image: {error}",
+                path=path,
+                fix="pass a complete PNG or JPEG (copy it again if it was cut short)",
+            ) from None
         if size is not None and (width, height) != (size, size):
             say(f"{path.name}: {width}x{height} centre-cropped and resized to {size}x{size}")
     if size is not None:

@@ -37,7 +37,16 @@ from castlab.core.errors import CastlabError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["SEPARATORS", "decode_text", "read_csv", "read_text", "sniff_separator"]
+__all__ = [
+    "SEPARATORS",
+    "decode_text",
+    "first_line",
+    "read_csv",
+    "read_text",
+    "sniff_encoding",
+    "sniff_separator",
+    "stream_error",
+]
 
 #: Separators :func:`sniff_separator` chooses between, most usual first.
 SEPARATORS = (",", ";", "\t", "|")
@@ -91,6 +100,57 @@ def read_text(path: str | Path, *, what: str = "file") -> str:
                 fix="copy or download the file again; gunzip -t checks it",
             ) from None
     return decode_text(raw, path)
+
+
+def sniff_encoding(path: str | Path) -> str:
+    """``"utf-16"`` for a file starting with a UTF-16 byte-order mark, else ``"utf-8-sig"``.
+
+    For streaming readers that cannot hold the file (``.gz`` is looked into); a gzip file
+    that does not even start right is a CastlabError.
+    """
+    path = Path(path)
+    try:
+        opener = gzip.open if path.suffix.lower() == ".gz" else open
+        with opener(path, "rb") as handle:
+            start = handle.read(2)
+    except (EOFError, OSError, zlib.error) as error:
+        raise CastlabError(
+            f"cannot read the file ({error})", path=path, fix="copy or download it again"
+        ) from None
+    return "utf-16" if start in _UTF16_BOMS else "utf-8-sig"
+
+
+def first_line(path: str | Path, encoding: str) -> str:
+    """The first line of a text file (``.gz`` decompressed), decoded leniently for sniffing."""
+    path = Path(path)
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    try:
+        with opener(path, "rt", encoding=encoding, errors="replace", newline="") as handle:
+            return handle.readline(1_000_000)
+    except (EOFError, OSError, zlib.error):
+        return ""
+
+
+def stream_error(error: BaseException, path: str | Path) -> CastlabError:
+    """The CastlabError for what a streaming CSV/JSONL reader raised part-way through a file."""
+    if isinstance(error, UnicodeDecodeError):
+        return CastlabError(
+            f"not UTF-8 text (byte 0x{error.object[error.start]:02x})",
+            path=path,
+            fix="save the file as UTF-8, e.g. iconv -f latin1 -t utf-8",
+        )
+    if isinstance(error, EOFError | zlib.error | gzip.BadGzipFile):
+        return CastlabError(
+            "the compressed file is cut short or damaged",
+            path=path,
+            fix="copy or download the file again; gunzip -t checks it",
+        )
+    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return CastlabError(
+        f"cannot read the file ({message})",
+        path=path,
+        fix="check it opens in a spreadsheet or text editor, or export it again",
+    )
 
 
 def sniff_separator(text: str) -> str:

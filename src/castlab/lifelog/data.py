@@ -77,7 +77,9 @@ def _csv_rows(
     except StopIteration:
         raise CastlabError("the file is empty", path=path, fix="export the data again") from None
     except csv.Error as error:
-        raise CastlabError(f"broken CSV header: {error}", path=path, line=1) from None
+        raise CastlabError(
+            f"broken CSV header: {error}", path=path, line=1, fix="export the data again"
+        ) from None
     columns = {" ".join(name.split()).lower(): i for i, name in enumerate(header)}
     missing = [name for name in required if name not in columns]
     if missing:
@@ -96,7 +98,12 @@ def _csv_rows(
             except StopIteration:
                 return
             except csv.Error as error:
-                raise CastlabError(f"broken CSV: {error}", path=path, line=start) from None
+                raise CastlabError(
+                    f"broken CSV: {error}",
+                    path=path,
+                    line=start,
+                    fix="check the quotes on that line, or export the data again",
+                ) from None
             if not any(field.strip() for field in row):
                 continue
             if len(row) < len(header) or any(field.strip() for field in row[len(header) :]):

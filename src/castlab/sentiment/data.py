@@ -24,12 +24,20 @@ from __future__ import annotations
 import html
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from castlab.core.errors import CastlabError, Fix
+from castlab.core.readers import (
+    first_line,
+    read_text,
+    sniff_encoding,
+    sniff_separator,
+    stream_error,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -214,18 +222,21 @@ def jsonl_columns(path: str | Path) -> list[str]:
     ['id', 'text', 'user.name']
     """
     seen: dict[str, None] = {}
-    with Path(path).open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise CastlabError(
-                    f"not a JSON line: {error.msg}", path=path, line=number, column=error.colno
-                ) from None
-            if isinstance(record, dict):
-                seen.update(dict.fromkeys(_flat_keys(record)))
+    try:
+        with Path(path).open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as error:
+                    raise CastlabError(
+                        f"not a JSON line: {error.msg}", path=path, line=number, column=error.colno
+                    ) from None
+                if isinstance(record, dict):
+                    seen.update(dict.fromkeys(_flat_keys(record)))
+    except UnicodeError as error:
+        raise stream_error(error, path) from None
     return list(seen)
 
 
@@ -238,20 +249,36 @@ def _raw_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
 
     suffix = _suffix(path)
     if suffix in (".csv", ".csv.gz", ".tsv"):
-        sep = "\t" if suffix == ".tsv" else ","
+        encoding = sniff_encoding(path)
+        sep = "\t" if suffix == ".tsv" else sniff_separator(first_line(path, encoding))
         try:
-            yield from pd.read_csv(path, sep=sep, chunksize=chunk_size, dtype=str)
+            yield from pd.read_csv(
+                path, sep=sep, chunksize=chunk_size, dtype=str, encoding=encoding
+            )
         except pd.errors.EmptyDataError:
             raise CastlabError(
                 "the file is empty", path=path, fix="give a file with posts"
             ) from None
+        except (UnicodeError, EOFError, OSError, zlib.error, pd.errors.ParserError) as error:
+            raise stream_error(error, path) from None
     elif suffix in (".jsonl", ".json", ".ndjson"):
-        yield from _jsonl_chunks(path, chunk_size)
+        try:
+            yield from _jsonl_chunks(path, chunk_size)
+        except (UnicodeError, EOFError, OSError, zlib.error) as error:
+            raise stream_error(error, path) from None
     elif suffix == ".parquet":
+        import pyarrow
         import pyarrow.parquet as pq
 
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
-            yield batch.to_pandas()
+        try:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
+                yield batch.to_pandas()
+        except (pyarrow.ArrowException, OSError) as error:
+            raise CastlabError(
+                f"not a readable Parquet file ({str(error).splitlines()[0][:100]})",
+                path=path,
+                fix="write it again (pandas: to_parquet) or pass a CSV",
+            ) from None
     else:
         raise CastlabError(
             f"unknown file type {path.suffix!r}",
@@ -393,7 +420,7 @@ def read_semeval(folder: str | Path) -> pd.DataFrame:
         )
     rows = []
     for file in files:
-        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+        for number, line in enumerate(read_text(file).splitlines(), start=1):
             parts = line.split("\t")
             if len(parts) < 3 or parts[1] not in LABELS:
                 raise CastlabError(
@@ -412,8 +439,8 @@ def read_tweeteval(folder: str | Path, split: str = "val") -> pd.DataFrame:
     for path in (text_path, label_path):
         if not path.exists():
             raise CastlabError("file not found", path=path, fix="point at the TweetEval folder")
-    texts = text_path.read_text(encoding="utf-8").split("\n")
-    labels = label_path.read_text(encoding="utf-8").split()
+    texts = read_text(text_path).split("\n")
+    labels = read_text(label_path).split()
     texts = texts[: len(labels)]
     if len(texts) != len(labels):
         raise CastlabError(
