@@ -105,3 +105,26 @@ def test_pickup_when_asked_for(random_model):
         bars = measure_bars(abc_tokens(generated.tune.body), bar_units=generated.tune.bar_units)
         assert right_length_share(bars) == 1.0
         assert has_aabb_form(generated.tune, random_model.tokenizer)
+
+
+def test_tunes_sampled_side_by_side_are_the_tunes_sampled_one_by_one(random_model):
+    config = GenerateConfig(rhythm="jig", count=3, seed=5, temperature=1.0)
+    one_by_one = generate_tunes(random_model, GenerateConfig(**{**config.__dict__, "batch": 1}))
+    side_by_side = generate_tunes(random_model, config)
+    assert [g.tune.body for g in one_by_one] == [g.tune.body for g in side_by_side]
+    assert [g.seed for g in side_by_side] == [5, 6, 7]
+
+
+def test_decoder_notation_keeps_every_bar_length_and_uses_only_grammar_tokens(oneills):
+    from castlab.tunes.bars import Kind, token_kind
+    from castlab.tunes.decoder import decoder_notation
+
+    assert decoder_notation("|:[d2f2]A [DF]>G|") == "|:d2A D>G|"
+    banned = {Kind.SLUR, Kind.CHORD_OPEN, Kind.CHORD_CLOSE, Kind.GRACE_OPEN, Kind.OTHER}
+    for tune in oneills.tunes[::8]:  # every 8th tune keeps the test short
+        plain = tune.with_body(decoder_notation(tune.body))
+        tokens = abc_tokens(plain.body)
+        assert not {token_kind(t) for t in tokens} & banned, tune.source
+        before = measure_bars(abc_tokens(tune.body), bar_units=tune.bar_units)
+        after = measure_bars(tokens, bar_units=tune.bar_units)
+        assert [b.duration for b in after] == [b.duration for b in before], tune.source

@@ -35,3 +35,13 @@ def test_fallbacks_without_debian_tools(tmp_path, monkeypatch):
     audio, rate = soundfile.read(files.wav)
     assert np.abs(audio).max() > 0.1
     assert render.bar_length_warnings(TUNE) is None
+
+
+def test_ogg_audio_is_much_smaller_than_wav(tmp_path, monkeypatch):
+    monkeypatch.setattr(render.shutil, "which", lambda name: None)  # the built-in synth
+    wav = render.write_outputs(TUNE, tmp_path, "w", sheet=False).wav
+    ogg = render.write_outputs(TUNE, tmp_path, "o", sheet=False, audio_format="ogg").wav
+    assert ogg.suffix == ".ogg" and soundfile.info(str(ogg)).format == "OGG"
+    audio, _ = soundfile.read(ogg)
+    assert audio.ndim == 1 and np.abs(audio).max() > 0.1
+    assert ogg.stat().st_size * 4 < wav.stat().st_size

@@ -1,4 +1,5 @@
 import pytest
+import torch
 
 from castlab.core.errors import CastlabError
 from castlab.core.training import TrainConfig
@@ -59,3 +60,27 @@ def test_shipped_model_loads_and_predicts_well():
     tune = Tune("t", "jig", "6/8", "1/8", "D", "|:dfa afd|dfa afd|dfa afd|dfa afd:|")
     # a trained model finds a repetitive jig easy: well under 2 bits per character
     assert next_token_metrics(model, [tune])["bits_per_character"] < 2.0
+
+
+def test_tune_windows_start_at_each_tune_and_cover_every_token():
+    from castlab.core.tokenizers import BOS
+    from castlab.tunes.train import TuneWindows
+
+    ids = torch.tensor([BOS, 5, 6, 7, 8, 9, 10, BOS, 11, 12, BOS, 13, 14, 15])
+    windows = TuneWindows(ids, [0, 7, 10], seq_len=4)
+    starts = [int(x[0]) for x, _ in windows]
+    # the long first tune gets a second window; the last window is moved back to fit
+    assert starts == [BOS, 8, BOS, 12]
+    covered = {int(y) for _, ys in windows for y in ys}
+    assert set(ids[1:].tolist()) <= covered
+
+
+def test_training_can_start_from_a_saved_model(tmp_path, random_model):
+    random_model.info["steps"] = 7
+    random_model.save(tmp_path / "first")
+    again = TunesTrainConfig(**{**TINY.__dict__, "init_model": str(tmp_path / "first")})
+    few = TrainConfig(**{**STEPS.__dict__, "max_steps": 2})
+    second = train_tunes(again, few, tmp_path / "second")
+    assert second.tokenizer.to_dict() == random_model.tokenizer.to_dict()
+    assert second.model_config == random_model.model_config
+    assert second.info["init_steps"] == 7 and second.info["steps"] == 2

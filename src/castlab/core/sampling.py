@@ -21,7 +21,7 @@ import torch
 
 from castlab.core.errors import CastlabError
 
-__all__ = ["Constraint", "SamplingConfig", "filter_logits", "sample"]
+__all__ = ["Constraint", "SamplingConfig", "filter_logits", "sample", "sample_batch"]
 
 
 @dataclass(frozen=True)
@@ -135,4 +135,87 @@ def sample(
             break
         logits, state = model.step(torch.tensor([[token]]), state)
         history.append((logits[0, -1], state))
+    return new
+
+
+def _pick(logits: torch.Tensor, config: SamplingConfig, allowed: Any, generator: Any) -> int:
+    filtered = filter_logits(logits, top_k=config.top_k, top_p=config.top_p, allowed=allowed)
+    if config.temperature == 0:
+        return int(torch.argmax(filtered))
+    probs = torch.softmax(filtered / config.temperature, dim=-1)
+    return int(torch.multinomial(probs, 1, generator=generator))
+
+
+def _stack_states(states: Sequence[Any]) -> Any:
+    """Recurrent states (a list of tensor tuples per layer, batch on dim 1) stacked."""
+    return [
+        tuple(torch.cat([s[layer][k] for s in states], dim=1) for k in range(len(states[0][layer])))
+        for layer in range(len(states[0]))
+    ]
+
+
+def _split_state(state: Any, i: int) -> Any:
+    return [tuple(t[:, i : i + 1] for t in layer) for layer in state]
+
+
+@torch.no_grad()
+def sample_batch(
+    model: Any,
+    prompts: Sequence[Sequence[int]],
+    config: SamplingConfig,
+    *,
+    generators: Sequence[torch.Generator | None],
+    constraints: Sequence[Constraint | None],
+    stop_ids: Sequence[int] = (),
+) -> list[list[int]]:
+    """:func:`sample` for many sequences at once, one model step for all of them.
+
+    For recurrent models whose state is a list of per-layer tensor tuples with the batch on
+    dim 1 (the LSTM); each sequence keeps its own generator, constraint and backtracking, so
+    sequence ``i`` draws the same tokens as ``sample`` with ``generators[i]`` up to
+    floating-point differences of the batched step.
+    """
+    if any(not p for p in prompts):
+        raise CastlabError("empty prompt", fix="start with at least one token, e.g. <bos>")
+    model.eval()
+    histories: list[list[tuple[torch.Tensor, Any]]] = []
+    for prompt in prompts:
+        logits, state = model.step(torch.tensor([list(prompt)]))
+        histories.append([(logits[0, -1], state)])
+    new: list[list[int]] = [[] for _ in prompts]
+    backtracks = [0] * len(prompts)
+    active = list(range(len(prompts)))
+    while active:
+        stepping: list[tuple[int, int]] = []
+        for i in active:
+            constraint = constraints[i]
+            allowed = constraint.allowed() if constraint is not None else None
+            while allowed is not None and len(allowed) == 0:
+                backtracks[i] += 1
+                if backtracks[i] > config.max_backtracks:
+                    raise CastlabError(
+                        "constrained decoding kept reaching dead ends",
+                        fix="raise the temperature or use a better-trained model",
+                    )
+                drop = min(constraint.backtrack(), len(new[i]))  # type: ignore[union-attr]
+                del new[i][len(new[i]) - drop :]
+                del histories[i][len(histories[i]) - drop :]
+                allowed = constraint.allowed()  # type: ignore[union-attr]
+            token = _pick(histories[i][-1][0], config, allowed, generators[i])
+            new[i].append(token)
+            if constraint is not None:
+                constraint.advance(token)
+            done = (
+                token in stop_ids
+                or len(new[i]) >= config.max_new_tokens
+                or (constraint is not None and constraint.finished)
+            )
+            if not done:
+                stepping.append((i, token))
+        if stepping:
+            state = _stack_states([histories[i][-1][1] for i, _ in stepping])
+            logits, state = model.step(torch.tensor([[t] for _, t in stepping]), state)
+            for row, (i, _) in enumerate(stepping):
+                histories[i].append((logits[row, -1], _split_state(state, row)))
+        active = [i for i, _ in stepping]
     return new

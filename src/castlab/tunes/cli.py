@@ -68,6 +68,21 @@ def train(
     hidden: Annotated[int, typer.Option(help="LSTM hidden size.")] = 512,
     layers: Annotated[int, typer.Option(help="Number of layers.")] = 2,
     seq_len: Annotated[int, typer.Option(help="Training window in tokens.")] = 128,
+    windows: Annotated[
+        str, typer.Option(help="tune: windows start at each tune's header; stream: back to back.")
+    ] = "tune",
+    infer_types: Annotated[
+        bool, typer.Option(help="Give untyped tunes the type a rhythm classifier is sure of.")
+    ] = True,
+    notation: Annotated[
+        str, typer.Option(help="decoder: bodies in the decoder's notation; written: as printed.")
+    ] = "decoder",
+    init_model: Annotated[
+        str,
+        typer.Option(
+            help="Start from this model folder's weights ('pretrained': the shipped one)."
+        ),
+    ] = "",
     epochs: Epochs = 5,
     max_steps: MaxSteps = -1,
     batch_size: BatchSize = 32,
@@ -106,6 +121,10 @@ def train(
             hidden=hidden,
             layers=layers,
             seq_len=seq_len,
+            windows=windows,
+            infer_types=infer_types,
+            init_model=init_model,
+            notation=notation,
         )
         train_config = train_config_from(
             epochs=epochs,

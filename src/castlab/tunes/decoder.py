@@ -23,20 +23,22 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from castlab.core.errors import CastlabError
 from castlab.core.tokenizers import Tokenizer
-from castlab.tunes.abc import meter_fraction, parse_fraction
+from castlab.tunes.abc import abc_tokens, meter_fraction, parse_fraction
 from castlab.tunes.bars import BarCounter, Kind, length_value, token_kind
 
-__all__ = ["FormConfig", "TuneGrammar"]
+__all__ = ["FormConfig", "TuneGrammar", "decoder_notation"]
 
 _GRID = Fraction(1, 4)  # finest note length the grammar allows, in units of L
 _HEADER_ORDER = ("R", "M", "L", "K")
 _BODY_DECORATIONS = {"~", "."}
+_QUOTED = re.compile(r'"[^"\n]*"')  # chord symbols and annotations
 
 
 @dataclass(frozen=True)
@@ -384,3 +386,58 @@ class TuneGrammar:
             self.ending = 0
             if self.part >= self.form.parts:
                 self.finished = True
+
+
+_ENDING_BARS = {"|1": "|[1", "|2": "|[2", ":|1": ":|[1", ":|2": ":|[2"}
+
+
+def decoder_notation(body: str) -> str:
+    """A body rewritten in the notation the grammar writes, the music unchanged.
+
+    Slurs, decorations other than ``~`` and ``.``, grace notes and chord symbols go; a chord
+    keeps its first note (and its length); ``|1`` and ``:|2`` become ``|[1`` and ``:|[2``;
+    spaces stay only after notes and lengths, line breaks only after bar lines. Training on
+    this notation keeps the model from reading the decoder's notation as a sign of a
+    particular book (measured in docs/results/tunes.md).
+
+    Examples
+    --------
+    >>> decoder_notation('|: "G"(3ABc !trill!d2 {e}[dB]2 | (AB) ~c2 |1 d4 :|2 d3 z |]')
+    '|:(3ABc d2 d2 |AB ~c2 |[1d4 :|[2d3 z |]'
+    """
+    out: list[str] = []
+    in_grace = in_chord = False
+    chord = "first"  # inside a chord: waiting for its first note, its length, or skipping
+    for token in abc_tokens(_QUOTED.sub("", body)):
+        kind = token_kind(token)
+        if kind is Kind.GRACE_OPEN or kind is Kind.GRACE_CLOSE:
+            in_grace = kind is Kind.GRACE_OPEN
+            continue
+        if in_grace:
+            continue
+        if kind is Kind.CHORD_OPEN:
+            in_chord, chord = True, "first"
+            continue
+        if kind is Kind.CHORD_CLOSE:
+            in_chord = False
+            continue
+        if in_chord:  # keep the first note and its own length: [d2f2] -> d2
+            if kind is Kind.NOTE and chord == "first":
+                out.append(token)
+                chord = "length"
+            elif kind is Kind.LENGTH and chord == "length":
+                out.append(token)
+            else:
+                chord = "rest" if chord != "first" else chord
+            continue
+        last = token_kind(out[-1]) if out else Kind.OTHER
+        if kind in (Kind.SLUR, Kind.OTHER) or (
+            kind is Kind.DECORATION and token not in _BODY_DECORATIONS
+        ):
+            continue
+        if kind is Kind.SPACE and last not in (Kind.NOTE, Kind.REST, Kind.LENGTH):
+            continue
+        if kind is Kind.NEWLINE and (last is not Kind.BAR or out[-1] == "|:"):
+            continue
+        out.append(_ENDING_BARS.get(token, token))
+    return "".join(out)

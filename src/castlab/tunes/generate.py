@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import torch
 
 from castlab.core.errors import CastlabError
-from castlab.core.sampling import SamplingConfig, sample
+from castlab.core.sampling import SamplingConfig, sample, sample_batch
 from castlab.core.tokenizers import BOS, EOS, SPECIAL_TOKENS
 from castlab.tunes.abc import Tune, abc_tokens, normalise_key, normalise_meter, normalise_rhythm
 from castlab.tunes.decoder import FormConfig, TuneGrammar
@@ -39,6 +39,7 @@ class GenerateConfig:
     top_k: int = 0
     top_p: float = 1.0
     length: int = 100  # new tokens for unconstrained sampling (constrained stops at the end)
+    batch: int = 16  # tunes sampled side by side (LSTM models); the same tunes, faster
     constrained: bool = True
     form: FormConfig = field(default_factory=FormConfig)
 
@@ -72,6 +73,47 @@ def _header_values(config: GenerateConfig) -> dict[str, str | None]:
         raise CastlabError(str(error), fix="e.g. --meter 6/8 --key D --unit 1/8") from None
 
 
+@dataclass
+class _Job:
+    seed: int
+    prompt_ids: list[int]
+    sampling: SamplingConfig
+    generator: torch.Generator
+    grammar: TuneGrammar | None
+    prefix: str  # text before the sampled ids (unconstrained sampling of non-ABC models)
+
+
+def _job(
+    model: TuneModel, config: GenerateConfig, header: dict[str, str | None], seed: int
+) -> _Job:
+    generator = torch.Generator().manual_seed(seed)
+    temperature = config.temperature
+    if model.tokenizer.kind == "regex":
+        prompt_tokens = abc_tokens(config.prompt)
+        grammar = TuneGrammar(
+            model.tokenizer,
+            **header,
+            prompt=prompt_tokens,
+            form=config.form,
+            constrain_body=config.constrained,
+        )
+        # header fields (<= 4) and the prompt pass through the sampler too
+        limit = 4000 if config.constrained else 4 + len(prompt_tokens) + config.length
+        sampling = SamplingConfig(temperature, config.top_k, config.top_p, limit)
+        return _Job(seed, [BOS], sampling, generator, grammar, "")
+    prefix = Tune(
+        "",
+        header["rhythm"] or "",
+        header["meter"] or "6/8",
+        header["unit"] or "1/8",
+        header["key"] or "D",
+        "",
+    ).model_text
+    prompt_ids = [BOS, *model.tokenizer.encode(prefix + config.prompt)]
+    sampling = SamplingConfig(temperature, config.top_k, config.top_p, config.length)
+    return _Job(seed, prompt_ids, sampling, generator, None, prefix + config.prompt)
+
+
 def generate_tunes(model: TuneModel, config: GenerateConfig) -> list[GeneratedTune]:
     """Generate ``config.count`` tunes with seeds ``seed``, ``seed + 1``, ..."""
     header = _header_values(config)
@@ -81,48 +123,41 @@ def generate_tunes(model: TuneModel, config: GenerateConfig) -> list[GeneratedTu
             "constrained decoding needs a model with ABC tokens",
             fix="use --unconstrained, or a model trained with --tokenizer abc",
         )
-    results = []
-    for index in range(config.count):
-        seed = config.seed + index
-        generator = torch.Generator().manual_seed(seed)
+    jobs = [_job(model, config, header, config.seed + i) for i in range(config.count)]
+    results: list[GeneratedTune] = []
+    # an LSTM steps many tunes at once; a transformer's growing context goes one at a time
+    chunk = config.batch if model.model_config.kind == "lstm" else 1
+    for first in range(0, len(jobs), chunk):
+        batch = jobs[first : first + chunk]
         start = time.perf_counter()
-        if is_abc:
-            prompt_tokens = abc_tokens(config.prompt)
-            grammar = TuneGrammar(
-                model.tokenizer,
-                **header,
-                prompt=prompt_tokens,
-                form=config.form,
-                constrain_body=config.constrained,
-            )
-            # header fields (<= 4) and the prompt pass through the sampler too
-            limit = 4000 if config.constrained else 4 + len(prompt_tokens) + config.length
-            sampling = SamplingConfig(config.temperature, config.top_k, config.top_p, limit)
-            ids = sample(
+        if len(batch) == 1:
+            job = batch[0]
+            outputs = [
+                sample(
+                    model.network,
+                    job.prompt_ids,
+                    job.sampling,
+                    generator=job.generator,
+                    constraint=job.grammar,
+                    stop_ids=(EOS,),
+                )
+            ]
+        else:
+            outputs = sample_batch(
                 model.network,
-                [BOS],
-                sampling,
-                generator=generator,
-                constraint=grammar,
+                [job.prompt_ids for job in batch],
+                batch[0].sampling,
+                generators=[job.generator for job in batch],
+                constraints=[job.grammar for job in batch],
                 stop_ids=(EOS,),
             )
-            text = "".join(model.tokenizer.token(i) for i in ids if i >= len(SPECIAL_TOKENS))
-        else:
-            prefix = Tune(
-                "",
-                header["rhythm"] or "",
-                header["meter"] or "6/8",
-                header["unit"] or "1/8",
-                header["key"] or "D",
-                "",
-            ).model_text
-            prompt_ids = [BOS, *model.tokenizer.encode(prefix + config.prompt)]
-            sampling = SamplingConfig(config.temperature, config.top_k, config.top_p, config.length)
-            ids = sample(model.network, prompt_ids, sampling, generator=generator, stop_ids=(EOS,))
-            text = prefix + config.prompt + model.tokenizer.decode(i for i in ids if i != EOS)
-        title = f"castlab {header['rhythm'] or 'tune'} {seed}"
-        tune = Tune.from_model_text(text, title=title, number=index + 1)
-        results.append(
-            GeneratedTune(tune, seed, time.perf_counter() - start, config.constrained, len(ids))
-        )
+        seconds = (time.perf_counter() - start) / len(batch)
+        for job, ids in zip(batch, outputs, strict=True):
+            if is_abc:
+                text = "".join(model.tokenizer.token(i) for i in ids if i >= len(SPECIAL_TOKENS))
+            else:
+                text = job.prefix + model.tokenizer.decode(i for i in ids if i != EOS)
+            title = f"castlab {header['rhythm'] or 'tune'} {job.seed}"
+            tune = Tune.from_model_text(text, title=title, number=job.seed - config.seed + 1)
+            results.append(GeneratedTune(tune, job.seed, seconds, config.constrained, len(ids)))
     return results

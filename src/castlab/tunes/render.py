@@ -48,7 +48,7 @@ class TuneFiles:
 
     abc: Path
     midi: Path | None
-    wav: Path | None
+    wav: Path | None  # the audio file: WAV, or Ogg Vorbis with audio_format="ogg"
     svg: Path | None
     notes: list[str]
 
@@ -87,10 +87,30 @@ def _soundfont() -> str | None:
     return next((path for path in SOUNDFONTS if os.path.exists(path)), None)
 
 
+def _write_audio(audio, path: Path, sample_rate: int) -> None:  # type: ignore[no-untyped-def]
+    """Write float audio atomically; ``.ogg`` as Ogg Vorbis (mono), anything else as WAV."""
+    import numpy as np
+    import soundfile
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    if path.suffix.lower() == ".ogg":
+        mono = audio.mean(axis=1) if audio.ndim == 2 else audio
+        soundfile.write(
+            str(tmp), np.asarray(mono, dtype="float32"), sample_rate, format="OGG", subtype="VORBIS"
+        )
+    else:
+        soundfile.write(str(tmp), audio, sample_rate, format="WAV")
+    os.replace(tmp, path)
+
+
 def midi_to_wav(midi_path: str | Path, wav_path: str | Path, *, sample_rate: int = 22050) -> str:
-    """Render MIDI to WAV with fluidsynth, or the built-in synthesiser; returns which."""
+    """Render MIDI to audio with fluidsynth, or the built-in synthesiser; returns which.
+
+    The file's suffix picks the format: ``.wav`` (16-bit PCM) or ``.ogg`` (Ogg Vorbis, mono,
+    about a tenth of the size).
+    """
     wav_path = Path(wav_path)
-    tmp = wav_path.with_name(f".{wav_path.name}.tmp.wav")
+    tmp = wav_path.with_name(f".{wav_path.stem}.tmp.wav")
     soundfont = _soundfont()
     if shutil.which("fluidsynth") and soundfont:
         result = _run(
@@ -108,15 +128,20 @@ def midi_to_wav(midi_path: str | Path, wav_path: str | Path, *, sample_rate: int
             wav_path.parent,
         )
         if result.returncode == 0 and tmp.exists() and tmp.stat().st_size > 44:
-            os.replace(tmp, wav_path)
+            if wav_path.suffix.lower() == ".wav":
+                os.replace(tmp, wav_path)
+            else:
+                import soundfile
+
+                audio, rate = soundfile.read(str(tmp))
+                tmp.unlink()
+                _write_audio(audio, wav_path, rate)
             return "fluidsynth"
     import pretty_midi
-    import soundfile
 
     audio = pretty_midi.PrettyMIDI(str(midi_path)).synthesize(fs=sample_rate)
     peak = float(abs(audio).max()) or 1.0
-    soundfile.write(str(tmp), 0.8 * audio / peak, sample_rate, format="WAV")
-    os.replace(tmp, wav_path)
+    _write_audio(0.8 * audio / peak, wav_path, sample_rate)
     return "built-in synth"
 
 
@@ -169,8 +194,13 @@ def write_outputs(
     instrument: str = "whistle",
     audio: bool = True,
     sheet: bool = True,
+    audio_format: str = "wav",
 ) -> TuneFiles:
-    """Write ``stem.abc``, ``stem.mid``, ``stem.wav`` and ``stem.svg`` into ``directory``."""
+    """Write ``stem.abc``, ``stem.mid``, ``stem.wav`` and ``stem.svg`` into ``directory``.
+
+    ``audio_format="ogg"`` writes ``stem.ogg`` (Ogg Vorbis) instead of the WAV file; its
+    path is in ``TuneFiles.wav`` all the same.
+    """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
@@ -179,7 +209,7 @@ def write_outputs(
     notes.append(f"MIDI by {abc_to_midi(tune, midi, instrument=instrument)}")
     wav: Path | None = None
     if audio:
-        wav = directory / f"{stem}.wav"
+        wav = directory / f"{stem}.{audio_format}"
         notes.append(f"audio by {midi_to_wav(midi, wav)}")
     svg: Path | None = directory / f"{stem}.svg"
     if not sheet or not abc_to_svg(tune, svg):  # type: ignore[arg-type]

@@ -28,7 +28,7 @@ from torch.utils.data import DataLoader
 from castlab.core.artifacts import write_json
 from castlab.core.errors import CastlabError
 from castlab.core.language_model import LanguageModelConfig, build_language_model
-from castlab.core.tokenizers import CharTokenizer, SubwordTokenizer, Tokenizer
+from castlab.core.tokenizers import BOS, CharTokenizer, SubwordTokenizer, Tokenizer
 from castlab.core.training import (
     LanguageModelTask,
     TokenStreamDataset,
@@ -40,9 +40,12 @@ from castlab.core.training import (
 )
 from castlab.tunes.abc import Tune, abc_tokenizer
 from castlab.tunes.data import load_corpus, split_tunes
+from castlab.tunes.decoder import decoder_notation
 from castlab.tunes.model import TuneModel, encode_tune_text
+from castlab.tunes.tune_types import TypeClassifier, infer_types, labelled_types
 
 __all__ = [
+    "TuneWindows",
     "TunesTrainConfig",
     "build_tokenizer",
     "find_tunes_learning_rate",
@@ -68,6 +71,18 @@ class TunesTrainConfig:
     dropout: float = 0.1
     seq_len: int = 128  # training window in tokens
     max_tunes: int = 0  # use only the first N training tunes (0: all); for quick runs
+    # give untyped tunes (no R:) the type a classifier on meter and rhythm is sure of, so
+    # the type works as a control code (castlab.tunes.tune_types.infer_types)
+    infer_types: bool = True
+    # "tune": every tune's first window starts at its <bos>, so the model learns the body
+    # with the header (type, meter, key) in view; "stream": back-to-back windows
+    windows: str = "tune"
+    # start from this model folder's weights and tokenizer ("pretrained": the packaged
+    # model); the size fields above are then taken from it
+    init_model: str = ""
+    # "decoder": bodies rewritten in the notation the constrained decoder writes
+    # (castlab.tunes.decoder.decoder_notation); "written": as the books print them
+    notation: str = "decoder"
 
     def language_model(self, vocab_size: int) -> LanguageModelConfig:
         """The network's config for a tokenizer of ``vocab_size`` tokens."""
@@ -102,10 +117,74 @@ def token_stream(tokenizer: Tokenizer, tunes: Sequence[Tune]) -> torch.Tensor:
     return torch.tensor(ids, dtype=torch.long)
 
 
+class TuneWindows(torch.utils.data.Dataset):
+    """Windows of ``seq_len`` + 1 ids from a stream of tunes, each tune's first at its start.
+
+    Tunes longer than ``seq_len`` get further windows every ``seq_len`` tokens, so every
+    token is trained on; ``starts`` are the offsets of the tunes' ``<bos>`` in ``ids``.
+    Item ``i`` is ``(x, y)``, both shape ``(seq_len,)``.
+
+    Examples
+    --------
+    >>> windows = TuneWindows(torch.arange(10), [0, 4], seq_len=3)
+    >>> [x.tolist() for x, _ in windows]
+    [[0, 1, 2], [4, 5, 6], [6, 7, 8]]
+    """
+
+    def __init__(self, ids: torch.Tensor, starts: Sequence[int], seq_len: int) -> None:
+        self.ids, self.seq_len = ids, seq_len
+        last = ids.numel() - seq_len - 1
+        if last < 0:
+            raise CastlabError(
+                f"only {ids.numel()} tokens, fewer than one window of {seq_len + 1}",
+                fix="give more data or a shorter --seq-len",
+            )
+        ends = [*starts[1:], ids.numel()]
+        self.offsets = [
+            min(offset, last)
+            for start, end in zip(starts, ends, strict=True)
+            for offset in range(start, max(end - 1, start + 1), seq_len)
+        ]
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        chunk = self.ids[self.offsets[i] : self.offsets[i] + self.seq_len + 1]
+        return chunk[:-1], chunk[1:]
+
+
+def _dataset(ids: torch.Tensor, seq_len: int, windows: str) -> torch.utils.data.Dataset:
+    if windows == "stream":
+        return TokenStreamDataset(ids, seq_len)
+    if windows != "tune":
+        raise CastlabError(f"unknown windows {windows!r}", fix="use tune or stream")
+    starts = (ids == BOS).nonzero().flatten().tolist()
+    return TuneWindows(ids, starts, seq_len)
+
+
+def _start_model(init_model: str) -> TuneModel | None:
+    if not init_model:
+        return None
+    return TuneModel.pretrained() if init_model == "pretrained" else TuneModel.load(init_model)
+
+
 def prepare(config: TunesTrainConfig) -> tuple[dict[str, list[Tune]], Tokenizer, Any]:
     """Load and split the corpus and learn the tokenizer; returns (splits, tokenizer, corpus)."""
     corpus = load_corpus(config.corpus)
     splits = split_tunes(corpus.tunes)
+    if config.infer_types and len(labelled_types(splits["train"])) >= 2:
+        classifier = TypeClassifier().fit(splits["train"])
+        splits = {
+            name: infer_types(tunes, classifier=classifier)[0] for name, tunes in splits.items()
+        }
+    if config.notation == "decoder":
+        splits = {
+            name: [t.with_body(decoder_notation(t.body)) for t in tunes]
+            for name, tunes in splits.items()
+        }
+    elif config.notation != "written":
+        raise CastlabError(f"unknown notation {config.notation!r}", fix="use decoder or written")
     if config.max_tunes:
         splits["train"] = splits["train"][: config.max_tunes]
     tokenizer = build_tokenizer(
@@ -128,12 +207,19 @@ def train_tunes(
     """
     run_dir = Path(run_dir)
     splits, tokenizer, corpus = prepare(config)
+    start_model = _start_model(config.init_model)
+    if start_model is not None:
+        tokenizer = start_model.tokenizer
     if not splits["valid"]:
         splits["valid"] = splits["train"][-max(1, len(splits["train"]) // 20) :]
     train_ids = token_stream(tokenizer, splits["train"])
     valid_ids = token_stream(tokenizer, splits["valid"])
     seq_len = min(config.seq_len, len(valid_ids) - 1)
-    model_config = config.language_model(tokenizer.vocab_size)
+    model_config = (
+        config.language_model(tokenizer.vocab_size)
+        if start_model is None
+        else start_model.model_config
+    )
     if is_main_process():  # one writer under DDP: rank 0
         write_json(
             run_dir / "config.json",
@@ -143,16 +229,17 @@ def train_tunes(
                 "model": model_config.to_dict(),
             },
         )
-    network = build_language_model(model_config)
+    network = build_language_model(model_config) if start_model is None else start_model.network
+    network.train()
     task = LanguageModelTask(network, train_config)
     train_loader = DataLoader(
-        TokenStreamDataset(train_ids, seq_len),
+        _dataset(train_ids, seq_len, config.windows),
         batch_size=train_config.batch_size,
         shuffle=True,
         drop_last=len(train_ids) > train_config.batch_size * (seq_len + 1),
     )
     valid_loader = DataLoader(
-        TokenStreamDataset(valid_ids, seq_len), batch_size=train_config.batch_size
+        _dataset(valid_ids, seq_len, config.windows), batch_size=train_config.batch_size
     )
     checkpoint = last_checkpoint(run_dir) if resume else None
     start_step = 0
@@ -176,6 +263,11 @@ def train_tunes(
         "seconds": round(seconds, 1),
         "tokens_per_second": round(new_tokens / max(seconds, 1e-9)),  # this session's
         "rhythms": sorted({t.rhythm for t in splits["train"] if t.rhythm}),
+        "typed_tunes": sum(bool(t.rhythm) for t in splits["train"]),
+        "init_model": config.init_model,
+        "notation": config.notation,
+        "init_steps": start_model.info.get("steps", 0) if start_model is not None else 0,
+        "infer_types": config.infer_types,
     }
     model = TuneModel(tokenizer, network.eval(), model_config, info)
     if trainer.is_global_zero:
