@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,7 @@ from castlab.proteins.baselines import (
     BlastNearestNeighbour,
     EsmEmbeddingLogistic,
     KmerLogisticRegression,
+    MmseqsNearestNeighbour,
     PhmmerNearestNeighbour,
     blast_available,
     esm_available,
@@ -44,6 +47,13 @@ def test_blastp_nearest_neighbour(split):
     assert _fit_score(model, split)["accuracy"] >= 0.9
     best = model.best_scores([split["train"][0].sequence])[0]
     assert max(best, key=best.get) == split["train"][0].family
+    model.close()
+
+
+@pytest.mark.skipif(shutil.which("mmseqs") is None, reason="mmseqs2 (Debian) is not installed")
+def test_mmseqs_nearest_neighbour(split):
+    model = MmseqsNearestNeighbour()
+    assert _fit_score(model, split)["accuracy"] >= 0.9
     model.close()
 
 
