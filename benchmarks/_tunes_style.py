@@ -134,3 +134,123 @@ def measure_style(
     out["seconds"] = round(time.perf_counter() - start)
     out["count"], out["unconstrained"] = count, unconstrained
     return out
+
+
+def _table(rows: list[dict]) -> str:
+    import pandas as pd
+    from _common import markdown_table
+
+    return markdown_table(pd.DataFrame(rows)).rstrip("\n")
+
+
+def style_markdown(style: dict, figure: str) -> list[str]:
+    """The page's sections on style fidelity (numbers only; the narrative is in the page)."""
+    ceiling = style["ceiling"]
+    models = style["models"]
+    corpus = style["corpus_statistics"]
+    types = list(corpus)
+    lines = [
+        "",
+        "## Style fidelity per tune type (issue 17)",
+        "",
+        f"- Machine: {style.get('machine', '?')}; {style.get('date', '?')}; shared with other "
+        "developers' jobs: 1-minute load average when each model's measurement finished: "
+        + ", ".join(f"{k} {v.get('load', float('nan')):.1f}" for k, v in models.items()),
+        "",
+        f"Type classifier (logistic regression on word 1-4-grams of the meter and the rhythm "
+        f"skeleton, trained on the `R:` fields of the training split): held-out accuracy "
+        f"**{ceiling['accuracy']:.1%}** on {ceiling['tunes']} labelled valid + test tunes (the "
+        "ceiling of any fidelity number); recall per type: "
+        + ", ".join(f"{k} {v:.0%}" for k, v in ceiling["recall"].items())
+        + ". Labelled training tunes: "
+        + ", ".join(f"{k} {v}" for k, v in ceiling["train_tunes"].items())
+        + " (the types with >= 50).",
+        "",
+        "### Type fidelity and discriminator",
+        "",
+    ]
+    rows = []
+    for label, result in models.items():
+        row = {"model": label, "temperature": str(result["temperatures"])}
+        for name in types:
+            row[f"{name} fidelity"] = f"{result['types'][name]['fidelity']:.0%}"
+        row["discriminator AUC"] = f"{result['discriminator_auc']:.3f}"
+        row["tunes per type"] = result["count"]
+        rows.append(row)
+    lines += [_table(rows), ""]
+    lines += [
+        "Fidelity: share of the tunes generated when asking for a type (`--type`, the model "
+        "picks meter and key) that the classifier puts in that type. Discriminator: 5-fold ROC "
+        "AUC of character 1-5-grams + logistic regression telling the generated tunes from as "
+        "many real tunes of the same types, both written by `castlab.tunes.style."
+        "normalised_body` (0.5 = indistinguishable).",
+        "",
+        "### Rhythm and melody statistics (mean per tune; ratio generated / corpus)",
+        "",
+    ]
+    rows = []
+    for name in types:
+        for stat, value in corpus[name].items():
+            row = {"type": name, "statistic": stat, "corpus": f"{value:.3f}"}
+            for label, result in models.items():
+                generated = result["types"][name]["statistics"][stat]
+                if not value:
+                    row[label] = f"{generated:.3f}" + (" ✗" if generated else " (both 0)")
+                    continue
+                ratio = generated / value
+                mark = "" if 0.75 <= ratio <= 1.25 else " ✗"
+                row[label] = f"{generated:.3f} ({ratio:.2f}{mark})"
+            rows.append(row)
+    lines += [_table(rows), ""]
+    lines += [
+        "✗: outside 25% of the corpus. Corpus = every tune of the three collections whose `R:` "
+        "names the type.",
+        "",
+        f"![statistics]({figure})",
+        "",
+        "### Constrained vs plain sampling: dotted pairs per bar",
+        "",
+    ]
+    rows = []
+    for label, result in models.items():
+        for name in types:
+            per = result["types"][name]
+            rows.append(
+                {
+                    "model": label,
+                    "type": name,
+                    "corpus": f"{corpus[name]['dotted_per_bar']:.3f}",
+                    "constrained": f"{per['statistics']['dotted_per_bar']:.3f}",
+                    f"plain sampling ({result['unconstrained']} tunes)": (
+                        f"{per['unconstrained_statistics']['dotted_per_bar']:.3f}"
+                    ),
+                    "meters chosen": ", ".join(f"{k} x{v}" for k, v in per["meters"].items()),
+                }
+            )
+    lines += [_table(rows), ""]
+    lines += ["### Types chosen when asked for nothing", ""]
+    rows = [
+        {"model": label, **{k: v for k, v in sorted(r["unprompted_types"].items())}}
+        for label, r in models.items()
+    ]
+    lines += [_table(rows).replace("nan", "0")]
+    return lines
+
+
+def style_figure(style: dict, path: Path) -> Path:
+    from castlab.tunes.plots import plot_style_statistics
+
+    models = style["models"]
+    return plot_style_statistics(
+        style["corpus_statistics"],
+        {
+            label: {t: r["types"][t]["statistics"] for t in r["types"]}
+            for label, r in models.items()
+        },
+        style["corpus_pitch_classes"],
+        {
+            label: {t: r["types"][t]["pitch_classes"] for t in r["types"]}
+            for label, r in models.items()
+        },
+        path,
+    )

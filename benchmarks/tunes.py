@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -25,7 +26,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
-from _common import RESULTS, machine, markdown_table
+from _common import RESULTS, command_line, machine, markdown_table
+from _tunes_style import corpus_reference, measure_style, style_figure, style_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 PRETRAINED = ROOT / "src" / "castlab" / "tunes" / "pretrained"
@@ -215,6 +217,34 @@ def write_markdown(results: dict, command: str) -> Path:
         ]
     if "help_seconds" in results:
         lines += ["", f"`castlab --help`: {results['help_seconds']:.2f} s (median of 5)."]
+    demo_size = results.get("demo_size")
+    if demo_size:
+        sizes = demo_size["sizes"]
+        lines += [
+            "",
+            "## Demo report size (the tunes part of `castlab demo`)",
+            "",
+            f"`{demo_size['command']}` on {demo_size['machine']}:",
+            "",
+            markdown_table(
+                pd.DataFrame(
+                    [
+                        {
+                            "audio": name,
+                            "files in the tunes part": f"{s['total_bytes'] / 1e6:.2f} MB",
+                            "of which audio": f"{s['audio_bytes'] / 1e6:.2f} MB "
+                            f"({s['audio_files']} files)",
+                            "rendered by fluidsynth": "yes" if s["fluidsynth"] else "no",
+                        }
+                        for name, s in sizes.items()
+                    ]
+                )
+            ).rstrip("\n"),
+        ]
+    if results.get("style"):
+        figure = RESULTS / "tunes" / "style.png"
+        style_figure(results["style"], figure)
+        lines += style_markdown(results["style"], "tunes/style.png")
     path = RESULTS / "tunes.md"
     RESULTS.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
@@ -235,8 +265,34 @@ def main() -> None:
         action="store_true",
         help="re-check constrained decoding only; keep the other row",
     )
+    parser.add_argument(
+        "--style",
+        action="append",
+        default=[],
+        metavar="LABEL=MODEL",
+        help="measure style fidelity of a model folder ('pretrained': the packaged model); "
+        "only these sections run",
+    )
+    parser.add_argument("--style-count", type=int, default=50, help="tunes per type")
+    parser.add_argument("--style-unconstrained", type=int, default=16)
+    parser.add_argument(
+        "--style-temperature",
+        default="0.7",
+        help="one temperature, or per type: 'reel=0.8,jig=0.7,...'",
+    )
+    parser.add_argument(
+        "--demo-size",
+        action="store_true",
+        help="only measure the size of the demo report's tunes part with WAV and with Ogg audio",
+    )
     args = parser.parse_args()
     command = "python benchmarks/tunes.py " + " ".join(sys.argv[1:])
+    if args.demo_size:
+        run_demo_size(command_line())
+        return
+    if args.style:
+        run_style(args, command_line())
+        return
     previous = RESULTS / "tunes.json"
     results = json.loads(previous.read_text()) if previous.exists() else {}
     results.update(
@@ -286,6 +342,86 @@ def main() -> None:
         **generation_checks(PRETRAINED, args.tunes, modes),
     }
     results["help_seconds"] = help_time()
+    print(write_markdown(results, command))
+
+
+def run_demo_size(command: str) -> None:
+    """The tunes part of ``castlab demo`` written twice: WAV audio (before) and Ogg (now)."""
+    import tempfile
+
+    from castlab import demo
+    from castlab.tunes import demo as tunes_demo
+
+    previous = RESULTS / "tunes.json"
+    results = json.loads(previous.read_text()) if previous.exists() else {}
+    sizes = {}
+    for audio_format in ("wav", "ogg"):
+        tunes_demo.AUDIO_FORMAT = audio_format
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            demo.run_demo(Path(tmp), ["tunes"])
+            files = [p for p in Path(tmp).rglob("*") if p.is_file()]
+            html = (Path(tmp) / "index.html").read_text()
+            sizes[audio_format] = {
+                "total_bytes": sum(p.stat().st_size for p in files),
+                "audio_bytes": sum(p.stat().st_size for p in files if p.suffix in {".wav", ".ogg"}),
+                "audio_files": sum(p.suffix in {".wav", ".ogg"} for p in files),
+                "fluidsynth": "audio by fluidsynth" in html,
+                "seconds": round(time.perf_counter() - start),
+            }
+        print(audio_format, sizes[audio_format], flush=True)
+    results["demo_size"] = {"sizes": sizes, "command": command, "machine": machine()}
+    print(write_markdown(results, command))
+
+
+def _temperatures(text: str) -> dict[str, float] | float:
+    if "=" not in text:
+        return float(text)
+    return {k.strip(): float(v) for k, v in (item.split("=") for item in text.split(","))}
+
+
+def run_style(args: argparse.Namespace, command: str) -> None:
+    """Measure style fidelity of each --style model and update the page."""
+    import torch
+
+    from castlab.tunes.model import TuneModel
+
+    torch.set_num_threads(1)
+    previous = RESULTS / "tunes.json"
+    results = json.loads(previous.read_text()) if previous.exists() else {}
+    reference = corpus_reference(("oneills", "ryans", "airds"))
+    style = results.get("style", {})
+    style.update(
+        {
+            "ceiling": reference["ceiling"],
+            "corpus_statistics": reference["statistics"],
+            "corpus_pitch_classes": reference["pitch_classes"],
+        }
+    )
+    style.setdefault("models", {})
+    for item in args.style:
+        label, _, folder = item.partition("=")
+        model = TuneModel.pretrained() if folder == "pretrained" else TuneModel.load(folder)
+        measured = measure_style(
+            model,
+            reference,
+            count=args.style_count,
+            unconstrained=args.style_unconstrained,
+            temperatures=_temperatures(args.style_temperature),
+            examples=ROOT / "runs" / "bench-tunes" / "style" / label,
+        )
+        measured["model"] = folder
+        measured["model_info"] = {
+            k: model.info.get(k) for k in ("steps", "init_steps", "seconds", "notation")
+        }
+        measured["load"] = os.getloadavg()[0]
+        style["models"][label] = measured
+        print(label, json.dumps({k: v for k, v in measured.items() if k != "types"}), flush=True)
+    results["style"] = style
+    results.setdefault("commands", [])
+    results["commands"] = [*results["commands"], command]
+    style["machine"] = machine()
+    style["date"] = datetime.date.today().isoformat()
     print(write_markdown(results, command))
 
 

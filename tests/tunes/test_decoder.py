@@ -128,3 +128,16 @@ def test_decoder_notation_keeps_every_bar_length_and_uses_only_grammar_tokens(on
         before = measure_bars(abc_tokens(tune.body), bar_units=tune.bar_units)
         after = measure_bars(tokens, bar_units=tune.bar_units)
         assert [b.duration for b in after] == [b.duration for b in before], tune.source
+
+
+def test_temperature_defaults_to_the_models_choice_for_the_type(random_model, monkeypatch):
+    from castlab.tunes import generate
+
+    seen = []
+    real = generate.SamplingConfig
+    monkeypatch.setattr(generate, "SamplingConfig", lambda t, *a: seen.append(t) or real(t, *a))
+    monkeypatch.setitem(random_model.info, "temperatures", {"jig": 0.9})
+    generate_tunes(random_model, GenerateConfig(rhythm="jig", count=1))
+    generate_tunes(random_model, GenerateConfig(rhythm="reel", count=1))
+    generate_tunes(random_model, GenerateConfig(rhythm="jig", count=1, temperature=0.5))
+    assert seen == [0.9, generate.DEFAULT_TEMPERATURE, 0.5]

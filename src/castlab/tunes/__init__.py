@@ -18,5 +18,9 @@ __all__, __getattr__, __dir__ = lazy_exports(
         "generate_tunes": "generate",
         "write_outputs": "render",
         "score_tune": "evaluate",
+        "TypeClassifier": "tune_types",
+        "infer_types": "tune_types",
+        "tune_statistics": "style",
+        "discriminator_auc": "style",
     },
 )

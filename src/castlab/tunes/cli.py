@@ -171,7 +171,10 @@ def lr_find(
 def generate(
     prompt: Annotated[str, typer.Option(help="Start of the tune body in ABC.")] = "|:",
     length: Annotated[int, typer.Option(help="New tokens (unconstrained sampling only).")] = 100,
-    temperature: Annotated[float, typer.Option(help="Sampling temperature (0: greedy).")] = 0.7,
+    temperature: Annotated[
+        float | None,
+        typer.Option(help="Sampling temperature (0: greedy). Default: the model's for the type."),
+    ] = None,
     top_k: Annotated[int, typer.Option(help="Keep the k likeliest tokens (0: off).")] = 0,
     top_p: Annotated[float, typer.Option(help="Nucleus sampling mass (1: off).")] = 1.0,
     rhythm: Annotated[str | None, typer.Option("--type", help="Tune type: jig, reel, ...")] = None,

@@ -26,6 +26,8 @@ from castlab.tunes.train import TunesTrainConfig, next_token_metrics, prepare, t
 __all__ = ["run_demo"]
 
 _EXAMPLES = [("jig", "6/8", "D"), ("reel", "2/2", "G"), ("hornpipe", "4/4", "A")]
+#: Ogg Vorbis keeps the report small (a WAV of one tune is ~4 MB, the Ogg ~0.1 MB)
+AUDIO_FORMAT = "ogg"
 
 
 def run_demo(out_dir: Path, section: Section, *, train_steps: int = 40) -> None:
@@ -95,7 +97,9 @@ def run_demo(out_dir: Path, section: Section, *, train_steps: int = 40) -> None:
                 }
             )
             if constrained:
-                files = write_outputs(generated.tune, out_dir, f"{rhythm}-{key}")
+                files = write_outputs(
+                    generated.tune, out_dir, f"{rhythm}-{key}", audio_format=AUDIO_FORMAT
+                )
                 section.html(
                     f"<h3>{html.escape(f'{rhythm.title()} in {key}')}</h3>"
                     f"<pre>{html.escape(generated.tune.to_abc())}</pre>"

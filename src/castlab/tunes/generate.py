@@ -21,7 +21,9 @@ from castlab.tunes.abc import Tune, abc_tokens, normalise_key, normalise_meter, 
 from castlab.tunes.decoder import FormConfig, TuneGrammar
 from castlab.tunes.model import TuneModel
 
-__all__ = ["GenerateConfig", "GeneratedTune", "generate_tunes"]
+__all__ = ["DEFAULT_TEMPERATURE", "GenerateConfig", "GeneratedTune", "generate_tunes"]
+
+DEFAULT_TEMPERATURE = 0.7
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,9 @@ class GenerateConfig:
     key: str | None = None  # e.g. "D", "Ador"
     count: int = 1
     seed: int = 0
-    temperature: float = 0.7
+    # None: the model's temperature for the type asked for (info["temperatures"], chosen by
+    # benchmarks/tunes.py), else DEFAULT_TEMPERATURE
+    temperature: float | None = None
     top_k: int = 0
     top_p: float = 1.0
     length: int = 100  # new tokens for unconstrained sampling (constrained stops at the end)
@@ -88,6 +92,9 @@ def _job(
 ) -> _Job:
     generator = torch.Generator().manual_seed(seed)
     temperature = config.temperature
+    if temperature is None:
+        per_type = model.info.get("temperatures", {})
+        temperature = float(per_type.get(header["rhythm"] or "", DEFAULT_TEMPERATURE))
     if model.tokenizer.kind == "regex":
         prompt_tokens = abc_tokens(config.prompt)
         grammar = TuneGrammar(
