@@ -117,3 +117,21 @@ def test_cut_short_image_gives_a_fix(tmp_path):
         with pytest.raises(CastlabError, match=words) as caught:
             load_image(tmp_path / "cut.jpg")
         assert "complete PNG or JPEG" in caught.value.fix
+
+
+def test_a_header_without_posts_is_no_posts(tmp_path):
+    """sentiment authors drew hexbins of zero posts: 'cannot convert float NaN to integer'."""
+    from castlab.sentiment.data import read_posts
+
+    (tmp_path / "posts.csv").write_text("author,text,created_at\n")
+    with pytest.raises(CastlabError, match="no posts in the file"):
+        read_posts(tmp_path / "posts.csv")
+
+
+def test_an_empty_fasta_file_is_named(tmp_path):
+    """proteins evaluate scored zero records (a scikit-learn traceback); train said no file."""
+    from castlab.proteins.data import read_fasta
+
+    (tmp_path / "empty.fasta").write_text("")
+    with pytest.raises(CastlabError, match="empty.fasta: no FASTA records"):
+        read_fasta(tmp_path / "empty.fasta")

@@ -152,7 +152,9 @@ def read_fasta(
     for header, header_line, raw, first in _fasta_entries(path):
         name = header.split()[0] if header else ""
         if not name:
-            raise CastlabError("empty FASTA header", path=path, line=header_line)
+            raise CastlabError(
+                "empty FASTA header", path=path, line=header_line, fix="give each record a name"
+            )
         label = family
         if label_field is not None:
             fields = header.split(separator)
@@ -183,6 +185,12 @@ def read_fasta(
             max_length=max_length,
         )
         records.append(ProteinRecord(name, sequence, label or None))
+    if not records:
+        raise CastlabError(
+            "no FASTA records in the file",
+            path=path,
+            fix="pass a FASTA file: a '>name' line before each sequence",
+        )
     return records
 
 

@@ -360,7 +360,7 @@ def read_posts(
     import pandas as pd
 
     chunks = list(iter_posts(path, columns=columns, keep_columns=keep_columns))
-    if not chunks:
+    if not any(len(chunk) for chunk in chunks):  # no chunk, or a header with no rows
         raise CastlabError("no posts in the file", path=path, fix="give a file with posts")
     return pd.concat(chunks, ignore_index=True)
 
