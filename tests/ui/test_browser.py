@@ -1,22 +1,17 @@
 """End to end: the real Streamlit server driven by Debian's Chromium through Playwright.
 
-Every page loads without an exception, its main action succeeds, and a screenshot of each
-page (and of its embedded frame, if any: the lifelog dashboard, the sentiment map) is saved
-under ``test-output/ui/``.
+Each page gets the real file its CLI is tested on (``../shared/data``; see
+``tests/ui/browser_steps.py``), its main button is pressed and its result checked; a
+screenshot of each page (and of its embedded frame, if any) is saved under
+``test-output/ui/``. One server and one browser serve every page.
 """
 
 import socket
-import subprocess
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from castlab.ui.launch import streamlit_command
 from tests.chromium import CHROMIUM, OFFLINE_HEADLESS_FLAGS
-
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "ui"
+from tests.ui import browser_steps as steps
 
 pytestmark = [
     pytest.mark.slow,
@@ -32,28 +27,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
-    process = subprocess.Popen(
-        streamlit_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as reply:
-                if reply.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("the Streamlit server did not start")
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:  # a run still in progress can keep it busy
-        process.kill()
-        process.wait()
+    with steps.streamlit_server(_free_port()) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -66,46 +41,43 @@ def browser():
         browser.close()
 
 
-# page path, option to pick first (None: keep the defaults), button to press (None: just load),
-# text that proves the action worked, element inside the page's embedded frame that proves it
-PAGES = [
-    ("", None, None, "Everything runs on this machine", None),
-    ("tunes", None, "Generate", "Download ABC", None),
-    ("proteins", None, "Predict", "Download predictions (CSV)", None),
-    # vader: the fast scorer; the example has authors and capitals, so every view shows
-    (
-        "sentiment",
-        "vader",
-        "Score the generated example (every view)",
-        "countries with posts",
-        ".choroplethlocation",
-    ),
-    ("imbalance", None, "Compare", "Reliability of the predicted probabilities", None),
-    ("lifelog", None, "Build dashboard", None, "text=lifelog"),
-    ("airquality", None, "Show dashboard", "Ranking and days over", None),
-    ("birds", None, "Analyse", "Soundscape timeline", None),
-    ("art", None, "Paint", "Download GIF", None),
-    ("selfsup", None, "Classify", "Predicted class", None),
-]
+def _screenshot(page, name: str) -> None:
+    steps.OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(steps.OUTPUT / f"{name}.png"), full_page=True)
+    if page.locator("iframe").count():  # the page scrolls inside Streamlit's own container
+        page.locator("iframe").first.screenshot(path=str(steps.OUTPUT / f"{name}-frame.png"))
 
 
-@pytest.mark.parametrize("path,choose,button,proof,in_frame", PAGES)
-def test_page_loads_and_main_action_works(server, browser, path, choose, button, proof, in_frame):
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1280, "height": 1600})
-    page.goto(f"{server}/{path}", wait_until="networkidle")
-    page.get_by_role("heading").first.wait_for(timeout=60_000)
-    if choose:
-        page.get_by_text(choose, exact=True).click(timeout=60_000)
-    if button:
-        page.get_by_role("button", name=button).click(timeout=180_000)
-    if proof:
-        page.get_by_text(proof).first.wait_for(timeout=240_000)
-    if in_frame:  # the lifelog dashboard and the sentiment map are embedded frames
-        page.frame_locator("iframe").first.locator(in_frame).first.wait_for(timeout=240_000)
-    assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
-    page.screenshot(path=str(OUTPUT / f"{path or 'home'}.png"), full_page=True)
-    if in_frame:  # the page scrolls inside Streamlit's own container: save the frame too
-        page.locator("iframe").first.screenshot(path=str(OUTPUT / f"{path}-frame.png"))
+def test_home_lists_the_pages_without_deploy_button_or_developer_menu(server, browser):
+    page = steps.open_page(browser, server, "")
+    page.get_by_text("Everything runs on this machine").wait_for()
+    navigation = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Imbalance" in navigation and "Self-supervised" in navigation
+    assert page.get_by_role("button", name="Deploy").count() == 0
+    page.locator('[data-testid="stMainMenu"]').click()
+    assert page.get_by_text("Clear cache").count() == 0  # a developer item of the menu
+    _screenshot(page, "home")
+    page.close()
+
+
+def test_imbalance_run_can_be_cancelled(shared_data, server, browser):
+    page = steps.open_page(browser, server, "imbalance")
+    steps.upload(page, 0, steps.real_file("imbalance"))
+    steps.choose(page, "Target column", "bank_account")
+    page.get_by_role("button", name="Compare", exact=True).click()
+    page.get_by_role("button", name="Cancel", exact=True).click(timeout=60_000)
+    page.get_by_text("Cancelled.").wait_for(timeout=steps.WAIT_MS)
+    assert page.get_by_text("Strategies on Train.csv").count() == 0
+    page.close()
+
+
+@pytest.mark.parametrize("name", list(steps.STEPS))
+def test_page_on_its_real_file(shared_data, server, browser, name):
+    for path in steps.REAL_FILES[name]:
+        if not (shared_data / path).exists():
+            pytest.skip(f"{path} is not in ../shared/data")
+    page = steps.open_page(browser, server, name)
+    outcome = steps.STEPS[name](page)
+    assert steps.no_errors(page) == [], outcome
+    _screenshot(page, name)
     page.close()
