@@ -28,8 +28,8 @@ venv: $(STAMP)
 demo: debian venv
 	$(BIN)/castlab demo
 
-test: debian venv
-	$(BIN)/python -m pytest
+test: debian venv  # -rs: say why each skipped test skipped
+	$(BIN)/python -m pytest -rs
 
 bench: debian venv  # every benchmark script; proteins.py last (it assembles the proteins page)
 	for script in benchmarks/[!_]*.py; do \

@@ -10,6 +10,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
+# CASTLAB_REQUIRE_DATA=1 (set by .ci/run) turns skips for missing data or tools into failures.
+pytest_plugins = ["tests.reliability.require_data"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
