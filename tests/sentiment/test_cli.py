@@ -81,6 +81,20 @@ def test_score_keeps_a_label_column_and_the_ids(tmp_path):
     assert "already has a column 'label'" in str(result.exception)  # main() exits 2 on it
 
 
+def test_score_a_glob_into_a_folder_and_resume(tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.csv").write_text("id,text\n1,I love this\n2,I hate this\n")
+    out = tmp_path / "scored"
+    args = ["sentiment", "score", str(tmp_path / "*.csv"), "--out", str(out), "--scorer", "vader"]
+    result = runner.invoke(root_app, args)
+    assert result.exit_code == 0, result.output
+    assert "scored 4 posts in 2 files" in result.output
+    assert list(pd.read_parquet(out / "b.parquet")["label"]) == ["positive", "negative"]
+    assert "(2 already done)" in runner.invoke(root_app, args).output
+    result = runner.invoke(root_app, [*args[:3], "--out", str(tmp_path / "one.csv")])
+    assert "need an output folder" in str(result.exception)
+
+
 def _castlab(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "castlab", "sentiment", *args], capture_output=True, text=True

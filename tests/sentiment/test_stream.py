@@ -127,3 +127,56 @@ def test_jsonl_keys_that_appear_late_are_kept(tmp_path):
     frame = pd.read_csv(out)
     assert list(frame.columns[:3]) == ["id", "text", "user.name"]
     assert frame["user.name"].isna().tolist() == [True, True, False]
+
+
+class Interrupted(Exception):
+    pass
+
+
+class StopAfter(LengthScorer):
+    """Scores ``limit`` batches, then fails as a Ctrl-C or a crash would."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def predict_proba(self, texts):
+        if len(self.batches) == self.limit:
+            raise Interrupted
+        return super().predict_proba(texts)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_interrupted_run_resumes_without_rescoring_finished_chunks(tmp_path, suffix):
+    from castlab.sentiment.stream import parts_folder
+
+    source = tmp_path / "posts.csv"
+    pd.DataFrame(
+        {"id": range(1_000), "text": [f"post {'x' * (i % 25)}" for i in range(1_000)]}
+    ).to_csv(source, index=False)
+    reference = tmp_path / f"reference{suffix}"
+    score_file(source, reference, LengthScorer(), chunk_size=150)
+    out = tmp_path / f"scored{suffix}"
+    with pytest.raises(Interrupted):
+        score_file(source, out, StopAfter(3), chunk_size=150)
+    assert not out.exists()  # nothing under the final name that could pass for complete
+    assert len(list(parts_folder(out).glob("part-*"))) == 3
+    again = LengthScorer()
+    assert score_file(source, out, again, chunk_size=150) == 1_000
+    assert again.batches == [150] * 3 + [100]  # chunks 4 to 7 only
+    assert out.read_bytes() == reference.read_bytes() if suffix == ".csv" else True
+    read = pd.read_csv if suffix == ".csv" else pd.read_parquet
+    pd.testing.assert_frame_equal(read(out), read(reference))
+    assert not parts_folder(out).exists()
+
+
+def test_a_changed_input_is_scored_afresh(tmp_path):
+    source = tmp_path / "posts.csv"
+    source.write_text("text\n" + "good\n" * 10)
+    out = tmp_path / "scored.csv"
+    with pytest.raises(Interrupted):
+        score_file(source, out, StopAfter(1), chunk_size=4)
+    source.write_text("text\n" + "bad\n" * 6)
+    scorer = LengthScorer()
+    assert score_file(source, out, scorer, chunk_size=4) == 6
+    assert scorer.batches == [4, 2] and list(pd.read_csv(out)["text"]) == ["bad"] * 6

@@ -183,3 +183,40 @@ def test_finetune_does_not_divide_by_a_dead_dimension(tmp_path):
     assert weights["head.scale"][3] == 1.0 and weights["head.scale"][0] == 0.5
     losses = pd.read_csv(run / "metrics.csv")["train_loss_step"].dropna()
     assert len(losses) > 0 and losses.max() < 5.0
+
+
+def test_export_keeps_only_what_fine_tuning_changed(tmp_path):
+    from castlab.sentiment.train import export_model
+
+    encoder = _tiny_encoder(tmp_path / "encoder")
+    train = pd.DataFrame({"text": ["good", "bad", "fine"] * 4, "label": [2, 0, 1] * 4})
+    config = TrainConfig(max_epochs=1, batch_size=4, lr=1e-2, progress=False, accelerator="cpu")
+    run = finetune(
+        train,
+        None,
+        tmp_path / "run",
+        config=FineTuneConfig(max_length=8, freeze_embeddings=True),
+        train_config=config,
+        encoder_path=encoder,
+    )
+    small = export_model(run, tmp_path / "small", note="test")
+    full_size = (run / "model.safetensors").stat().st_size
+    assert (small / "model.safetensors").stat().st_size < full_size / 5  # no 30k-word table
+    texts = ["good", "bad", "fine", "so so"]
+    full = FineTunedScorer(run).predict_proba(texts)
+    shipped = FineTunedScorer(small).predict_proba(texts)
+    assert np.abs(full - shipped).max() < 2e-3  # float16 layers, same embeddings
+    for precision in ("bfloat16", "int8"):
+        fast = FineTunedScorer(small, precision=precision).predict_proba(texts)
+        assert np.abs(full - fast).max() < 0.05
+
+    moved = finetune(
+        train,
+        None,
+        tmp_path / "run2",
+        config=FineTuneConfig(max_length=8),
+        train_config=config,
+        encoder_path=encoder,
+    )
+    with pytest.raises(CastlabError, match="--freeze-embeddings"):
+        export_model(moved, tmp_path / "small2")

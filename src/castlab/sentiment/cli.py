@@ -37,7 +37,19 @@ app = typer.Typer(
 )
 
 _POSTS = Annotated[Path, typer.Argument(help="Posts: .csv, .tsv, .jsonl or .parquet.")]
-_SCORER = Annotated[str, typer.Option(help="vader | minilm | finetune | hf:<model id or folder>.")]
+_SCORER = Annotated[
+    str,
+    typer.Option(
+        help="default (fine-tuned MiniLM, shipped) | minilm | vader | finetune | hf:<id or folder>."
+    ),
+]
+_DTYPE = Annotated[
+    str | None,
+    typer.Option(
+        help="default/finetune: run the transformer as float32, bfloat16 or int8 "
+        "(default: int8 for default, float32 for finetune)."
+    ),
+]
 _MODEL = Annotated[
     Path | None,
     typer.Option(help="minilm: a head folder; finetune: the run folder of `sentiment train`."),
@@ -60,13 +72,18 @@ def _columns(**names: str | None) -> Any:
 
 
 def _scorer(
-    name: str, model: Path | None, labels: str | None, batch_size: int, threads: int
+    name: str,
+    model: Path | None,
+    labels: str | None,
+    batch_size: int,
+    threads: int,
+    dtype: str | None = None,
 ) -> Any:
     from castlab.sentiment.scorers import load_scorer
 
     set_threads(threads)
     parts = labels.split(",") if labels else None
-    return load_scorer(name, model=model, labels=parts, batch_size=batch_size)
+    return load_scorer(name, model=model, labels=parts, batch_size=batch_size, precision=dtype)
 
 
 def _scored(path: Path, columns: Any, scorer: str, model: Path | None, threads: int) -> Any:
@@ -82,11 +99,23 @@ def _scored(path: Path, columns: Any, scorer: str, model: Path | None, threads: 
 
 @app.command()
 def score(
-    posts: _POSTS,
-    out: Annotated[Path, typer.Option(help="Output .csv or .parquet.")] = Path("scored.csv"),
+    posts: Annotated[
+        str,
+        typer.Argument(
+            help="Posts: a .csv, .tsv, .jsonl or .parquet file, a folder, or a quoted glob "
+            "such as 'posts/*.parquet'."
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Output .csv or .parquet; a folder (scored/) for several files or --dask."
+        ),
+    ] = Path("scored.csv"),
     scorer: _SCORER = "minilm",
     model: _MODEL = None,
     labels: _LABELS = None,
+    dtype: _DTYPE = None,
     text_column: _TEXT = None,
     author_column: _AUTHOR = None,
     country_column: _COUNTRY = None,
@@ -99,6 +128,15 @@ def score(
             "already has a p_negative/p_neutral/p_positive/score/label column)."
         ),
     ] = None,
+    dask: Annotated[
+        bool,
+        typer.Option(help="Score one file per task on Dask (a local cluster of --workers)."),
+    ] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="--dask on a running cluster: its scheduler, e.g. tcp://host:8786."),
+    ] = None,
+    workers: Annotated[int, typer.Option(help="--dask without an address: processes.")] = 2,
     chunk_size: Annotated[int, typer.Option(help="Posts read and written at a time.")] = 10_000,
     batch_size: _BATCH = 64,
     threads: Threads = 2,
@@ -106,12 +144,15 @@ def score(
 ) -> None:
     """Score every post: p_negative, p_neutral, p_positive and score = p_pos - p_neg.
 
-    Every input column is kept, in order; castlab's columns follow. Streams the file in
-    chunks, so millions of posts fit in flat memory.
+    Every input column is kept, in order; castlab's columns follow. Streams each file in
+    chunks, so millions of posts fit in flat memory; an interrupted run, started again,
+    skips the chunks and files already scored. Several files go to a folder, one
+    <name>.parquet each, on this machine or on a Dask cluster (--dask).
 
-    Example: castlab sentiment score tweets.csv --out scored.csv --scorer minilm
+    Example: castlab sentiment score 'posts/*.parquet' --out scored/ --dask
     """
-    from castlab.sentiment.stream import score_file
+    from castlab.sentiment.cluster import ScorerSpec, expand_inputs, score_files
+    from castlab.sentiment.stream import OUTPUT_SUFFIXES, score_file
 
     columns = _columns(
         text=text_column,
@@ -120,9 +161,45 @@ def score(
         latitude=latitude_column,
         longitude=longitude_column,
     )
-    chosen = _scorer(scorer, model, labels, batch_size, threads)
+    inputs = expand_inputs(posts)
+    address = scheduler or ("local" if dask else None)
+    to_folder = out.suffix.lower() not in OUTPUT_SUFFIXES
+    if not to_folder and (address is not None or len(inputs) > 1 or Path(posts).is_dir()):
+        raise CastlabError(
+            f"{len(inputs)} input files need an output folder",
+            path=out,
+            fix=f"pass --out {out.stem}/ (one .parquet per input file)",
+        )
+    if to_folder:
+        spec = ScorerSpec(
+            name=scorer,
+            model=None if model is None else str(model),
+            labels=tuple(labels.split(",")) if labels else None,
+            batch_size=batch_size,
+            precision=dtype,
+            threads=max(1, threads // workers) if address == "local" else threads,
+        )
+        if address is None:
+            set_threads(threads)
+        summary = score_files(
+            inputs,
+            out,
+            spec,
+            columns=columns,
+            prefix=prefix,
+            chunk_size=chunk_size,
+            dask=address,
+            workers=workers,
+        )
+        skipped = f" ({summary['skipped']} already done)" if summary["skipped"] else ""
+        typer.echo(
+            f"scored {summary['posts']} posts in {summary['files']} files{skipped} "
+            f"with {scorer} into {out}/"
+        )
+        return
+    chosen = _scorer(scorer, model, labels, batch_size, threads, dtype)
     total = score_file(
-        posts,
+        inputs[0],
         out,
         chosen,
         columns=columns,
@@ -293,6 +370,7 @@ def evaluate(
     scorer: _SCORER = "minilm",
     model: _MODEL = None,
     labels: _LABELS = None,
+    dtype: _DTYPE = None,
     split: Annotated[str, typer.Option(help="TweetEval split with text and labels.")] = "val",
     batch_size: _BATCH = 64,
     threads: Threads = 2,
@@ -305,7 +383,7 @@ def evaluate(
     from castlab.sentiment.train import evaluate_scorer
 
     frame = read_tweeteval(tweeteval, split)
-    result = evaluate_scorer(_scorer(scorer, model, labels, batch_size, threads), frame)
+    result = evaluate_scorer(_scorer(scorer, model, labels, batch_size, threads, dtype), frame)
     typer.echo(f"{scorer} on TweetEval {split} ({len(frame)} tweets)")
     typer.echo(f"macro recall {result.macro_recall:.4f}  accuracy {result.accuracy:.4f}")
     typer.echo("confusion (rows true, columns predicted): " + " ".join(LABELS))

@@ -63,6 +63,7 @@ class SentenceEncoder(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """(B, T) token ids and mask -> (B, dim) unit vectors."""
         hidden = self.transformer(input_ids=input_ids, attention_mask=attention_mask)[0]  # (B,T,C)
+        hidden = hidden.float()  # pool in float32 whatever the transformer ran in (bf16, int8)
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)  # (B, C)
         return nn.functional.normalize(pooled, dim=-1)

@@ -4,8 +4,9 @@ Every scorer returns probabilities ``(N, 3)`` in the order negative, neutral, po
 score is ``p_positive - p_negative`` in [-1, 1], the blog's single number per post.
 
 =================  =============================================================
+``default``        MiniLM fine-tuned on tweets, shipped in castlab; :class:`DefaultScorer`
 ``vader``          VADER's lexicon (offline, instant); see :class:`VaderScorer`
-``minilm``         packaged MiniLM sentence embeddings + the head shipped in castlab
+``minilm``         packaged MiniLM sentence vectors (frozen) + a linear head shipped in castlab
 ``finetune``       a MiniLM fine-tuned end to end by ``castlab sentiment train``
 ``hf:<id|path>``   any Hugging Face sequence-classification model with a label map
 =================  =============================================================
@@ -34,11 +35,16 @@ from castlab.sentiment.data import LABELS, normalise_tweet
 
 if TYPE_CHECKING:
     import pandas as pd
+    import torch
 
     from castlab.sentiment.data import ColumnMap
 
 __all__ = [
+    "DEFAULT_DIR",
+    "DEFAULT_PRECISION",
     "HEAD_DIR",
+    "PRECISIONS",
+    "DefaultScorer",
     "FineTunedScorer",
     "HuggingFaceScorer",
     "MiniLMScorer",
@@ -52,10 +58,15 @@ __all__ = [
     "score_posts",
     "vader_features",
     "vader_probabilities",
+    "with_precision",
 ]
 
 #: the shipped MiniLM head: model.safetensors + config.json, a few KB
 HEAD_DIR = Path(__file__).resolve().parent / "head"
+#: the shipped fine-tuned MiniLM (transformer layers + head, float16; see DefaultScorer)
+DEFAULT_DIR = Path(__file__).resolve().parent / "default"
+#: how the default scorer runs (chosen on the speed/accuracy table of benchmarks/sentiment.py)
+DEFAULT_PRECISION = "int8"
 
 
 def probabilities_frame(probabilities: np.ndarray) -> pd.DataFrame:
@@ -322,12 +333,70 @@ def _batched_logits(
     return out
 
 
+PRECISIONS = ("float32", "bfloat16", "int8")
+
+
+def _from_base(key: str) -> bool:
+    """Whether a classifier weight may come from the packaged MiniLM instead of the model file.
+
+    The embedding tables (frozen by ``train --freeze-embeddings``) and the pooler (unused by
+    the head, so never trained).
+    """
+    return ".embeddings." in key or ".pooler." in key
+
+
+def with_precision(model: torch.nn.Module, precision: str) -> torch.nn.Module:
+    """The classifier's transformer run in ``precision``; the small head stays float32.
+
+    ``bfloat16`` casts the transformer's weights (fast on CPUs with AMX or AVX-512 bf16);
+    ``int8`` quantises its Linear layers dynamically (int8 weights, activations quantised per
+    batch), the lever the issue measured fastest on 2 CPU threads.
+
+    Examples
+    --------
+    >>> import torch
+    >>> with_precision(torch.nn.Linear(2, 2), "float64")
+    Traceback (most recent call last):
+    ...
+    castlab.core.errors.CastlabError: unknown precision 'float64' (fix: choose float32, bfloat16, int8)
+    """
+    import torch
+
+    if precision not in PRECISIONS:
+        raise CastlabError(
+            f"unknown precision {precision!r}", fix=f"choose {', '.join(PRECISIONS)}"
+        )
+    target = getattr(getattr(model, "encoder", None), "transformer", model)
+    if precision == "bfloat16":
+        target.to(torch.bfloat16)
+    elif precision == "int8":
+        import warnings
+
+        with warnings.catch_warnings():  # torch.ao's deprecation notices, one per layer
+            warnings.simplefilter("ignore")
+            quantised = torch.ao.quantization.quantize_dynamic(
+                target, {torch.nn.Linear}, dtype=torch.qint8
+            )
+        if target is model:
+            return quantised
+        model.encoder.transformer = quantised  # type: ignore[union-attr]
+    return model
+
+
 class FineTunedScorer(Scorer):
-    """A MiniLM classifier fine-tuned by ``castlab sentiment train`` (its ``model/`` folder)."""
+    """A MiniLM classifier fine-tuned by ``castlab sentiment train`` (its ``model/`` folder).
+
+    A folder written by :func:`castlab.sentiment.train.export_model` holds only the weights
+    that fine-tuning changed (``base_weights`` in its config); the rest (the embedding
+    tables) is loaded from the encoder it was fine-tuned from (the packaged MiniLM). ``precision`` is one of
+    :data:`PRECISIONS` (see :func:`with_precision`).
+    """
 
     name = "finetune"
 
-    def __init__(self, model_dir: str | Path, *, batch_size: int = 64) -> None:
+    def __init__(
+        self, model_dir: str | Path, *, batch_size: int = 64, precision: str = "float32"
+    ) -> None:
         from transformers import AutoTokenizer
 
         from castlab.core.artifacts import load_model_weights
@@ -340,11 +409,22 @@ class FineTunedScorer(Scorer):
         encoder = config.get("encoder", "minilm")
         path = minilm_path() if encoder == "minilm" else Path(encoder)
         self.model = SentimentClassifier(path)
-        self.model.load_state_dict(weights)
-        self.model.eval()
+        partial = config.get("base_weights") is not None
+        missing, unexpected = self.model.load_state_dict(
+            {key: value.float() for key, value in weights.items()}, strict=not partial
+        )
+        if unexpected or any(not _from_base(key) for key in missing):
+            raise CastlabError(
+                "these weights do not fit the MiniLM classifier",
+                path=model_dir,
+                fix="pass a model folder written by `castlab sentiment train`",
+            )
+        self.model = with_precision(self.model.eval(), precision)  # type: ignore[assignment]
+        self.precision = precision
         self.tokenizer = AutoTokenizer.from_pretrained(str(path))
         self.max_length = int(config.get("max_length", 128))
         self.batch_size = batch_size
+        self.config = config
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         texts = [normalise_tweet(t) for t in texts]
@@ -352,6 +432,26 @@ class FineTunedScorer(Scorer):
             self.model, self.tokenizer, texts, self.batch_size, self.max_length
         )
         return _softmax(logits)
+
+
+class DefaultScorer(FineTunedScorer):
+    """castlab's default: MiniLM fine-tuned on SemEval tweets, shipped in the package.
+
+    Only the six transformer layers and the head ship (float16, ~21 MB in
+    ``castlab/sentiment/default/``); the embedding tables were frozen during fine-tuning
+    and come from the packaged MiniLM. See ``docs/results/sentiment.md`` for its scores.
+    """
+
+    name = "default"
+
+    def __init__(self, *, batch_size: int = 64, precision: str = DEFAULT_PRECISION) -> None:
+        if not (DEFAULT_DIR / "model.safetensors").exists():
+            raise CastlabError(
+                "the default model is missing from this installation",
+                path=DEFAULT_DIR,
+                fix="reinstall castlab, or choose --scorer minilm or vader",
+            )
+        super().__init__(DEFAULT_DIR, batch_size=batch_size, precision=precision)
 
 
 def _label_order(id2label: dict, labels: Sequence[str] | None, source: str) -> list[int | None]:
@@ -422,20 +522,23 @@ class HuggingFaceScorer(Scorer):
         return probabilities / probabilities.sum(1, keepdims=True)
 
 
-SCORER_NAMES = ("vader", "minilm", "finetune", "hf:<model id or folder>")
+SCORER_NAMES = ("default", "vader", "minilm", "finetune", "hf:<model id or folder>")
 
 
 def load_scorer(
-    spec: str = "minilm",
+    spec: str = "default",
     *,
     model: str | Path | None = None,
     labels: Sequence[str] | None = None,
     batch_size: int = 64,
+    precision: str | None = None,
 ) -> Scorer:
-    """Build a scorer from its name: ``vader``, ``minilm``, ``finetune``, ``hf:<id or path>``.
+    """Build a scorer from its name: ``default``, ``vader``, ``minilm``, ``finetune``, ``hf:...``.
 
     ``model`` is the head folder for ``minilm`` (default: the shipped one) and the
-    run or model folder for ``finetune`` (required).
+    run or model folder for ``finetune`` (required). ``precision`` (``float32``,
+    ``bfloat16``, ``int8``) applies to ``default`` (default :data:`DEFAULT_PRECISION`) and
+    ``finetune`` (default ``float32``).
 
     Examples
     --------
@@ -444,8 +547,10 @@ def load_scorer(
     >>> load_scorer("bert")
     Traceback (most recent call last):
     ...
-    castlab.core.errors.CastlabError: unknown scorer 'bert' (fix: choose vader, minilm, finetune, hf:<model id or folder>)
+    castlab.core.errors.CastlabError: unknown scorer 'bert' (fix: choose default, vader, minilm, finetune, hf:<model id or folder>)
     """
+    if spec == "default":
+        return DefaultScorer(batch_size=batch_size, precision=precision or DEFAULT_PRECISION)
     if spec == "vader":
         return VaderScorer()
     if spec == "minilm":
@@ -457,7 +562,7 @@ def load_scorer(
                 "the finetune scorer needs a trained model",
                 fix="pass --model runs/sentiment/<name> from `castlab sentiment train`",
             )
-        return FineTunedScorer(folder, batch_size=batch_size)
+        return FineTunedScorer(folder, batch_size=batch_size, precision=precision or "float32")
     if spec.startswith("hf:") and len(spec) > 3:
         return HuggingFaceScorer(spec[3:], labels=labels, batch_size=batch_size)
     raise CastlabError(f"unknown scorer {spec!r}", fix=f"choose {', '.join(SCORER_NAMES)}")

@@ -38,6 +38,7 @@ __all__ = [
     "class_weights",
     "evaluate_predictions",
     "evaluate_scorer",
+    "export_model",
     "finetune",
     "initial_classifier",
     "optimiser_config",
@@ -398,3 +399,46 @@ def train_head_from_data(
         "val_macro_recall": None if result is None else result.macro_recall,
     }
     return save_head(head, directory, config, **info), result
+
+
+def export_model(
+    model_dir: str | Path, out: str | Path, *, dtype: str = "float16", **info: Any
+) -> Path:
+    """Write the weights a fine-tuned run changed, in ``dtype``, to ``out`` (safetensors + JSON).
+
+    The embedding tables (~47 MB of MiniLM's 90 MB in float32) must be the encoder's own, as
+    after ``castlab sentiment train --freeze-embeddings``; they and the unused pooler are left
+    out and loaded from the encoder (the packaged MiniLM) by
+    :class:`castlab.sentiment.scorers.FineTunedScorer`.
+    The head stays float32 (a few KB). This is how ``castlab/sentiment/default/`` is made.
+    """
+    import torch
+    from safetensors.torch import load_file
+
+    from castlab.core.artifacts import load_model_weights, save_model
+    from castlab.sentiment.model import minilm_path
+
+    model_dir = Path(model_dir)
+    if (model_dir / "model" / "model.safetensors").exists():
+        model_dir = model_dir / "model"
+    weights, config = load_model_weights(model_dir)
+    encoder = config.get("encoder", "minilm")
+    base = load_file(
+        str((minilm_path() if encoder == "minilm" else Path(encoder)) / "model.safetensors")
+    )
+    kept: dict[str, torch.Tensor] = {}
+    for key, value in weights.items():
+        if ".pooler." in key:
+            continue
+        if ".embeddings." in key:
+            original = base.get(key.removeprefix("encoder.transformer."))
+            if original is None or not torch.equal(original.float(), value.float()):
+                raise CastlabError(
+                    f"{key} changed during fine-tuning, so the model cannot load it from MiniLM",
+                    path=model_dir,
+                    fix="train with --freeze-embeddings",
+                )
+            continue
+        is_encoder = key.startswith("encoder.") and value.is_floating_point()
+        kept[key] = value.to(getattr(torch, dtype)) if is_encoder else value
+    return save_model(out, kept, {**config, **info, "base_weights": encoder, "dtype": dtype})
