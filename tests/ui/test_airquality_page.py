@@ -20,9 +20,9 @@ def test_example_dashboard_shows_series_map_and_ranking():
     assert not app.exception and not app.error, (app.exception, app.error)
     ranking = app.dataframe[0].value
     assert len(ranking) == 8 and ranking["mean_pm25"].is_monotonic_decreasing
-    locations = app.selectbox[0].options
+    locations = app.selectbox[1].options
     assert sum(name.startswith("Middelburg (") for name in locations) == 2
-    app.selectbox[0].select(locations[-1]).run()  # another location, no reload needed
+    app.selectbox[1].select(locations[-1]).run()  # another location, no reload needed
     assert not app.exception
     assert any("Ranking" in header.value for header in app.subheader)
 
@@ -64,3 +64,18 @@ def test_uploaded_table_is_shown():
     assert not app.exception and not app.error, app.error
     ranking = app.dataframe[0].value
     assert ranking["location"].tolist() == ["A", "B"] and ranking["days_over_15"].tolist() == [1, 0]
+
+
+def test_a_missing_pm25_column_names_the_page_control():
+    app = _page()
+    data = b"station,day,value\nA,2020-01-01,30\n"
+    app.file_uploader[0].set_value(("ok.csv", data, "text/csv")).run()
+    app.button[0].click().run()
+    message = app.error[0].value
+    assert message.startswith("ok.csv:1: no pm25 column")
+    assert message.endswith("(fix: type its name in PM2.5 column)") and "--" not in message
+    app.text_input[1].input("value").run()  # the PM2.5 column
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    labels = [button.label for button in app.get("download_button")]
+    assert labels == ["Download the ranking (CSV)", "Download daily means (CSV)"]

@@ -30,7 +30,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, Fix
 from castlab.core.readers import read_csv
 
 __all__ = [
@@ -175,7 +175,11 @@ def parse_dates(values: pd.Series, *, path: str = "", date_format: str | None = 
             else "empty date",
             path=path or None,
             line=position + 2,  # a header line, then 1-based rows
-            fix="use YYYY-MM-DD [HH:MM[:SS]] or MM/DD/YYYY HH:MM, or pass --date-format",
+            fix=Fix(
+                "date_format",
+                "give",
+                template="use YYYY-MM-DD [HH:MM[:SS]] or MM/DD/YYYY HH:MM, or {}",
+            ),
         )
     return parsed.astype("datetime64[ns]")
 
@@ -265,19 +269,19 @@ def tidy(
     }
     for required in ("date", "pm25"):
         if found[required] is None:
-            flag = "--date" if required == "date" else "--target"
+            setting = "date" if required == "date" else "target"
             raise CastlabError(
                 f"no {required} column (columns: {', '.join(columns)})",
                 path=source or None,
                 line=1,
-                fix=f"name it with {flag} COLUMN",
+                fix=Fix(setting, "name"),
             )
     if found["location"] is None and default_location is None:
         raise CastlabError(
             f"no location column (columns: {', '.join(columns)})",
             path=source or None,
             line=1,
-            fix="name it with --location COLUMN (e.g. station or city)",
+            fix=Fix("location", "name", template="{} (e.g. station or city)"),
         )
     frame = pd.DataFrame(index=raw.index)
     frame["name"] = (

@@ -15,7 +15,7 @@ from typing import Literal
 __all__ = ["CastlabError", "Fix"]
 
 #: What a :class:`Fix` asks of the setting.
-FixAction = Literal["add", "turn_on", "choose", "set", "give", "leave_out"]
+FixAction = Literal["add", "turn_on", "choose", "set", "give", "name", "leave_out"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,8 @@ class Fix:
         ``--fill-missing``).
     action:
         ``add`` a value to a list, ``turn_on`` a switch, ``choose`` one of ``choices``, ``set``
-        it to ``value``, ``give`` a file or value for it, ``leave_out`` (unset) it.
+        it to ``value``, ``give`` a file or value for it, ``name`` a column in it,
+        ``leave_out`` (unset) it.
     value:
         The value to add or set.
     choices:
@@ -65,7 +66,8 @@ class Fix:
             "turn_on": f"pass {flag}",
             "choose": f"choose {flag} from: {', '.join(self.choices)}",
             "set": f"pass {flag} {value}",
-            "give": f"give {flag}" + (f" {value}" if value else ""),
+            "give": f"pass {flag}" + (f" {value}" if value else ""),
+            "name": f"name it with {flag} COLUMN",
             "leave_out": f"leave out {flag}",
         }[self.action]
         return self.template.format(phrase)
@@ -79,6 +81,7 @@ class Fix:
             "choose": f"choose {control} from: {', '.join(self.choices)}",
             "set": f"set {control} to {value}",
             "give": f"use {control}" + (f" ({value})" if value else ""),
+            "name": f"type its name in {control}",
             "leave_out": f"clear {control}",
         }[self.action]
         return self.template.format(phrase)

@@ -16,8 +16,29 @@ upload = st.file_uploader("CSV table", type=["csv"])
 use_example = st.checkbox(
     "Use a generated example (8 towns, two named Middelburg)", value=upload is None
 )
-location_column = st.text_input("Location column (empty: found by name)", value="")
-target_column = st.text_input("PM2.5 column (empty: found by name)", value="")
+#: Setting name (CLI option) -> the control that sets it on this page.
+CONTROLS = {
+    "location": "Location column",
+    "target": "PM2.5 column",
+    "date": "Date column",
+    "date_format": "Date format",
+    "format": "File format",
+}
+location_column = st.text_input(f"{CONTROLS['location']} (empty: found by name)", value="")
+target_column = st.text_input(f"{CONTROLS['target']} (empty: found by name)", value="")
+left, middle, right = st.columns(3)
+date_column = left.text_input(f"{CONTROLS['date']} (empty: found by name)", value="")
+date_format = middle.text_input(
+    f"{CONTROLS['date_format']} (empty: automatic)",
+    value="",
+    placeholder="e.g. %d/%m/%Y %H:%M",
+    help="A strptime format, for dates the automatic formats do not read.",
+)
+file_format = right.selectbox(
+    CONTROLS["format"],
+    ["auto", "table", "beijing", "sensors-africa"],
+    help="auto: a PRSA_Data file is Beijing's, a timestamp,P2 export is sensors.AFRICA's.",
+)
 
 
 def load() -> None:
@@ -35,7 +56,13 @@ def load() -> None:
             if upload is None:
                 raise CastlabError("no file uploaded", fix="upload a CSV or tick the example")
             path = save_upload(upload, folder, suffixes=(".csv",))
-        config = ReadConfig(location=location_column or None, target=target_column or None)
+        config = ReadConfig(
+            format=file_format,
+            location=location_column or None,
+            target=target_column or None,
+            date=date_column or None,
+            date_format=date_format or None,
+        )
         readings = load(path, config)
         frame = daily(readings)
         summary = location_summary(frame)
@@ -47,7 +74,7 @@ def load() -> None:
 
 
 if st.button("Show dashboard", type="primary"):
-    show_errors(load)
+    show_errors(load, CONTROLS)
 
 state = st.session_state.get("airquality")
 if state is not None:
@@ -65,3 +92,18 @@ if state is not None:
     st.subheader("Ranking and days over the WHO 24-hour guideline")
     shown = ["rank", "location", "days", "mean_pm25", "days_over_15", "share_over_15"]
     st.dataframe(summary[shown].round(2), hide_index=True)
+    left, right = st.columns(2)
+    left.download_button(
+        "Download the ranking (CSV)",
+        summary.to_csv(index=False),
+        "ranking.csv",
+        "text/csv",
+        on_click="ignore",
+    )
+    right.download_button(
+        "Download daily means (CSV)",
+        state["frame"].to_csv(index=False),
+        "daily.csv",
+        "text/csv",
+        on_click="ignore",
+    )
