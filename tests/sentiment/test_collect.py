@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
+import socket
+import struct
 import threading
+import time
+from datetime import UTC, datetime
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -23,7 +29,10 @@ class Replay(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         url = urlparse(self.path)
         self.server.log.append((url.path, parse_qs(url.query), dict(self.headers)))  # type: ignore[attr-defined]
-        status, headers, body = self.server.route(self, url.path, parse_qs(url.query))  # type: ignore[attr-defined]
+        answer = self.server.route(self, url.path, parse_qs(url.query))  # type: ignore[attr-defined]
+        if answer is None:  # the route broke the connection itself
+            return
+        status, headers, body = answer
         data = body.encode() if isinstance(body, str) else body
         self.send_response(status)
         for key, value in headers.items():
@@ -119,7 +128,8 @@ def test_server_errors_are_retried_then_reported(server):
 
     server.route = route
     waits: list[float] = []
-    body, _ = get_json(f"http://127.0.0.1:{server.server_port}/a", sleep=waits.append)
+    exact = CollectConfig(jitter=0.0)
+    body, _ = get_json(f"http://127.0.0.1:{server.server_port}/a", config=exact, sleep=waits.append)
     assert body == {"ok": True} and waits == [1.0, 2.0]
     calls.clear()
     with pytest.raises(CastlabError, match="HTTP 503"):
@@ -174,3 +184,112 @@ def test_mastodon_needs_exactly_one_timeline(tmp_path):
         collect_mastodon(
             tmp_path / "m.jsonl", instance="http://127.0.0.1:9", hashtag="a", account="b"
         )
+
+
+def _flaky(server, failure, failures: int = 1):
+    """A route that fails ``failures`` times with ``failure(handler)``, then answers JSON."""
+    calls = []
+
+    def route(handler, path, query):
+        calls.append(path)
+        if len(calls) <= failures:
+            return failure(handler)
+        return 200, {}, '{"ok": true}'
+
+    server.route = route
+    return calls
+
+
+def _reset(handler):
+    """Close the connection with a TCP reset, as a crashing proxy does."""
+    handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    handler.connection.close()
+
+
+def _slow(handler):
+    time.sleep(0.6)
+    return 200, {}, '{"late": true}'
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        pytest.param(_reset, id="connection reset"),
+        pytest.param(lambda handler: handler.connection.close(), id="closed without an answer"),
+        pytest.param(_slow, id="read timeout"),
+        pytest.param(lambda handler: (200, {}, "<html>busy</html>"), id="200 that is not JSON"),
+        pytest.param(lambda handler: (200, {}, '{"cut": '), id="200 cut short"),
+    ],
+)
+def test_transient_failures_are_retried_with_jittered_backoff(server, failure):
+    calls = _flaky(server, failure, failures=2)
+    waits: list[float] = []
+    config = CollectConfig(timeout_s=0.3, backoff_s=1.0, jitter=0.25)
+    url = f"http://127.0.0.1:{server.server_port}/a"
+    body, _ = get_json(url, config=config, sleep=waits.append, rng=random.Random(0))
+    assert body == {"ok": True} and len(calls) == 3
+    assert len(waits) == 2 and 0.75 <= waits[0] <= 1.25 and 1.5 <= waits[1] <= 2.5
+    assert waits[0] != 1.0  # jittered
+    calls.clear()
+    with pytest.raises(CastlabError, match="failed 2 times"):
+        get_json(url, config=CollectConfig(timeout_s=0.3, max_retries=1), sleep=waits.append)
+
+
+def test_retry_after_as_an_http_date_is_honoured(server):
+    def too_many(handler):
+        when = formatdate(time.time() + 120, usegmt=True)
+        return 429, {"Retry-After": when}, "{}"
+
+    _flaky(server, too_many)
+    waits: list[float] = []
+    get_json(f"http://127.0.0.1:{server.server_port}/a", sleep=waits.append)
+    assert len(waits) == 1 and 117 <= waits[0] <= 120
+
+
+def test_mastodon_iso_reset_is_waited_for_without_retry_after(server):
+    def too_many(handler):
+        reset = datetime.fromtimestamp(time.time() + 300, tz=UTC).isoformat()
+        headers = {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0"}
+        return 429, {**headers, "X-RateLimit-Reset": reset.replace("+00:00", "Z")}, "{}"
+
+    _flaky(server, too_many)
+    waits: list[float] = []
+    get_json(f"http://127.0.0.1:{server.server_port}/a", sleep=waits.append)
+    assert len(waits) == 1 and 297 <= waits[0] <= 301  # the 5-minute window, not 1 s backoff
+
+
+def test_a_wait_longer_than_allowed_stops_with_a_resume_hint(server):
+    _flaky(
+        server, lambda handler: (429, {"x-rate-limit-reset": str(int(time.time()) + 3600)}, "{}")
+    )
+    with pytest.raises(CastlabError, match="rate limited for .* s.*--resume"):
+        get_json(f"http://127.0.0.1:{server.server_port}/a", sleep=lambda s: None)
+
+
+@pytest.mark.parametrize("source", ["x", "mastodon"])
+def test_collectors_pace_before_the_limit(server, tmp_path, source):
+    """With 1 request left in the window the next page waits for the reset, not for a 429."""
+    base = f"http://127.0.0.1:{server.server_port}"
+
+    def route(handler, path, query):
+        reset_at = time.time() + 60
+        if source == "x":
+            limits = {"x-rate-limit-remaining": "1", "x-rate-limit-reset": str(int(reset_at))}
+            page = "x_page1.json" if "next_token" not in query else "x_page3.json"
+            return 200, limits, (RECORDED / page).read_text()
+        reset = datetime.fromtimestamp(reset_at, tz=UTC).isoformat()
+        limits = {"X-RateLimit-Remaining": "1", "X-RateLimit-Reset": reset}
+        if "max_id" not in query:
+            limits["Link"] = f'<{base}{path}?max_id=1>; rel="next"'
+            return 200, limits, (RECORDED / "mastodon_tag_page1.json").read_text()
+        return 200, limits, "[]"
+
+    server.route = route
+    waits: list[float] = []
+    out = tmp_path / "posts.jsonl"
+    if source == "x":
+        collect_x("q", out, bearer_token="x", base_url=base, sleep=waits.append)
+    else:
+        collect_mastodon(out, instance=base, hashtag="cats", sleep=waits.append)
+    assert len(server.log) == 2 and len(waits) == 1  # one wait, between the two pages
+    assert 55 <= waits[0] <= 62

@@ -1,7 +1,10 @@
 """Collect posts from APIs that still offer them: X API v2 recent search, Mastodon timelines.
 
-Both collectors page through results, wait on HTTP 429 (``Retry-After`` or X's
-``x-rate-limit-reset``) and retry server errors, append every page to a JSONL file that
+Both collectors page through results; wait on HTTP 429 as ``Retry-After`` says (seconds or
+an HTTP date) or until the window resets (X's ``x-rate-limit-reset``, Unix seconds;
+Mastodon's ``X-RateLimit-Reset``, an ISO time); slow down before the limit when
+``*-remaining`` runs low; retry server errors, read timeouts, connection resets and answers
+that are not JSON with exponential backoff and jitter; append every page to a JSONL file that
 :func:`castlab.sentiment.data.read_posts` reads, and keep a small ``<out>.state.json`` so an
 interrupted run continues where it stopped (``resume=True``). Only the standard library's
 HTTP client is used; ``base_url`` points the collectors at a replay server in tests.
@@ -17,8 +20,10 @@ Examples
 from __future__ import annotations
 
 import html
+import http.client
 import json
 import os
+import random
 import re
 import time
 import urllib.error
@@ -35,10 +40,13 @@ from castlab.core.errors import CastlabError
 __all__ = [
     "CollectConfig",
     "CollectResult",
+    "Pacer",
     "collect_mastodon",
     "collect_x",
     "get_json",
     "next_link",
+    "pacing_wait",
+    "rate_limit_wait",
     "strip_html",
 ]
 
@@ -51,9 +59,12 @@ class CollectConfig:
 
     max_posts: int = 1000  # stop after this many posts in total (including a resumed part)
     page_size: int = 100  # X allows 10-100 per page, Mastodon up to 40
-    max_retries: int = 5  # per request, for 429 and 5xx answers
+    max_retries: int = 5  # per request: 429, 5xx, timeouts, resets, answers that are not JSON
     max_wait_s: float = 900.0  # longest single wait on a rate limit (X resets every 15 min)
     timeout_s: float = 30.0  # per request
+    backoff_s: float = 1.0  # first wait after a failure, doubled per attempt
+    jitter: float = 0.25  # each backoff is scaled by a random factor in [1 - j, 1 + j]
+    pace_below: int = 2  # with this few requests left in the window, spread them to the reset
 
 
 @dataclass(frozen=True)
@@ -66,20 +77,128 @@ class CollectResult:
     path: Path
 
 
-def _wait_seconds(error: urllib.error.HTTPError, attempt: int) -> float:
-    retry_after = error.headers.get("Retry-After")
+def _header(headers: Any, *names: str) -> str | None:
+    """The first of ``names`` present, in any case (``email.message.Message`` or a dict)."""
+    if headers is None:
+        return None
+    lower = {str(k).lower(): v for k, v in headers.items()}
+    return next((lower[n.lower()] for n in names if n.lower() in lower), None)
+
+
+# X says x-rate-limit-*, Mastodon X-RateLimit-*
+_RESET = ("x-rate-limit-reset", "x-ratelimit-reset")
+_REMAINING = ("x-rate-limit-remaining", "x-ratelimit-remaining")
+
+
+def _moment(value: str) -> float | None:
+    """Seconds since the epoch of an HTTP date, an ISO 8601 time or a Unix timestamp.
+
+    Examples
+    --------
+    >>> _moment("Wed, 21 Oct 2015 07:28:00 GMT"), _moment("2015-10-21T07:28:00.000Z")
+    (1445412480.0, 1445412480.0)
+    >>> _moment("1445412480"), _moment("soon")
+    (1445412480.0, None)
+    """
+    from datetime import UTC, datetime
+    from email.utils import parsedate_to_datetime
+
+    value = value.strip()
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    for parse in (datetime.fromisoformat, parsedate_to_datetime):
+        try:
+            moment = parse(value)
+        except (TypeError, ValueError, IndexError):
+            continue
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.timestamp()
+    return None
+
+
+def rate_limit_wait(headers: Any, now: float) -> float | None:
+    """Seconds to wait before asking again, from the rate-limit headers of an answer.
+
+    ``Retry-After`` (seconds, or an HTTP date) comes first; then the window's reset:
+    X's ``x-rate-limit-reset`` (Unix seconds) or Mastodon's ``X-RateLimit-Reset`` (an ISO
+    8601 time). ``None`` when the answer says nothing usable.
+
+    Examples
+    --------
+    >>> rate_limit_wait({"Retry-After": "7"}, now=0.0)
+    7.0
+    >>> rate_limit_wait({"Retry-After": "Thu, 01 Jan 1970 00:01:40 GMT"}, now=40.0)
+    60.0
+    >>> rate_limit_wait({"X-RateLimit-Reset": "1970-01-01T00:05:00.000Z"}, now=0.0)
+    301.0
+    """
+    retry_after = _header(headers, "Retry-After")
     if retry_after is not None:
         try:
             return max(float(retry_after), 0.0)
         except ValueError:
-            pass
-    reset = error.headers.get("x-rate-limit-reset")
-    if reset is not None:
-        try:
-            return max(float(reset) - time.time(), 0.0) + 1.0
-        except ValueError:
-            pass
-    return float(2**attempt)
+            moment = _moment(retry_after)
+            if moment is not None:
+                return max(moment - now, 0.0)
+    reset = _header(headers, *_RESET)
+    moment = None if reset is None else _moment(reset)
+    if moment is None:
+        return None
+    if moment < 1e9:  # a small number is a delay in seconds, not a time
+        moment += now
+    return max(moment - now, 0.0) + 1.0  # a second more: the two clocks differ
+
+
+def pacing_wait(headers: Any, now: float, config: CollectConfig) -> float:
+    """Seconds to wait before the next request so the window's last requests are not spent.
+
+    With ``x-rate-limit-remaining`` (X) / ``X-RateLimit-Remaining`` (Mastodon) at or below
+    ``config.pace_below``, the time to the reset is shared out over the requests left (all
+    of it when none are left). Otherwise 0.
+
+    Examples
+    --------
+    >>> headers = {"x-rate-limit-remaining": "1", "x-rate-limit-reset": "100"}
+    >>> pacing_wait(headers, now=0.0, config=CollectConfig())
+    101.0
+    >>> pacing_wait({**headers, "x-rate-limit-remaining": "40"}, now=0.0, config=CollectConfig())
+    0.0
+    """
+    remaining = _header(headers, *_REMAINING)
+    try:
+        left = int(float(remaining)) if remaining is not None else None
+    except ValueError:
+        left = None
+    if left is None or left > config.pace_below:
+        return 0.0
+    wait = rate_limit_wait({"x-rate-limit-reset": _header(headers, *_RESET)}, now)
+    if wait is None:
+        return 0.0
+    return wait if left <= 1 else wait / left
+
+
+def _backoff(attempt: int, config: CollectConfig, rng: random.Random) -> float:
+    spread = rng.uniform(1 - config.jitter, 1 + config.jitter) if config.jitter else 1.0
+    return config.backoff_s * 2**attempt * spread
+
+
+# failures worth another try: the server or the network had a bad moment
+_TRANSIENT = (TimeoutError, ConnectionError, http.client.HTTPException, urllib.error.URLError)
+
+
+class Pacer:
+    """Waits before a request when the previous answer said the window is nearly spent."""
+
+    def __init__(self) -> None:
+        self.wait = 0.0
+
+    def before(self, sleep: Callable[[float], None]) -> None:
+        if self.wait > 0:
+            sleep(self.wait)
+        self.wait = 0.0
 
 
 def get_json(
@@ -88,30 +207,61 @@ def get_json(
     headers: dict[str, str] | None = None,
     config: CollectConfig = CollectConfig(),
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+    rng: random.Random | None = None,
+    pacer: Pacer | None = None,
 ) -> tuple[Any, dict[str, str]]:
-    """GET ``url`` and return ``(json body, headers)``, waiting on 429 and retrying 5xx."""
+    """GET ``url`` and return ``(json body, headers)``.
+
+    Retries (up to ``config.max_retries``) HTTP 429 and 5xx, read timeouts, connection
+    resets and 200 answers that are not JSON; waits as long as the rate-limit headers say
+    (:func:`rate_limit_wait`), else backs off exponentially with jitter. With a ``pacer``
+    it also waits before the request as the last answer's headers asked
+    (:func:`pacing_wait`). ``sleep``, ``clock`` and ``rng`` are injectable for tests.
+    """
+    rng = rng or random.Random()
     request = urllib.request.Request(url, headers={"User-Agent": "castlab", **(headers or {})})
+    problem = ""
     for attempt in range(config.max_retries + 1):
+        if pacer is not None:
+            pacer.before(sleep)
+        wait: float | None = None
         try:
             with urllib.request.urlopen(request, timeout=config.timeout_s) as response:
-                return json.load(response), dict(response.headers.items())
+                raw = response.read()
+                answer = dict(response.headers.items())
+            body = json.loads(raw.decode("utf-8"))
+            if pacer is not None:
+                pacer.wait = pacing_wait(answer, clock(), config)
+            return body, answer
         except urllib.error.HTTPError as error:
             retriable = error.code == 429 or error.code >= 500
             if not retriable or attempt == config.max_retries:
                 detail = error.read().decode("utf-8", "replace")[:200]
                 fix = "check the bearer token" if error.code in (401, 403) else "check the query"
+                if retriable:
+                    fix = "run again later with --resume"
                 raise CastlabError(f"HTTP {error.code} from {url}: {detail}", fix=fix) from None
-            wait = _wait_seconds(error, attempt)
-            if wait > config.max_wait_s:
-                raise CastlabError(
-                    f"rate limited for {wait:.0f} s", fix="run again later with --resume"
-                ) from None
-            sleep(wait)
-        except urllib.error.URLError as error:
+            wait = rate_limit_wait(error.headers, clock()) if error.code == 429 else None
+            problem = f"HTTP {error.code}"
+        except (ValueError, UnicodeDecodeError) as error:  # a 200 whose body is not JSON
+            problem = f"an answer that is not JSON ({str(error)[:60]})"
+        except _TRANSIENT as error:
+            reason = getattr(error, "reason", error)
+            problem = f"{type(reason).__name__}: {reason}"
+        if attempt == config.max_retries:
+            break
+        if wait is None:
+            wait = _backoff(attempt, config, rng)
+        if wait > config.max_wait_s:
             raise CastlabError(
-                f"cannot reach {url}: {error.reason}", fix="check the network"
+                f"rate limited for {wait:.0f} s", fix="run again later with --resume"
             ) from None
-    raise AssertionError("unreachable")
+        sleep(wait)
+    raise CastlabError(
+        f"{url} failed {config.max_retries + 1} times, last with {problem}",
+        fix="check the network and run again with --resume",
+    )
 
 
 def _pages(
@@ -170,6 +320,7 @@ def collect_x(
     if not query.strip():
         raise CastlabError("empty search query", fix='give e.g. --query "from:nasa lang:en"')
     headers = {"Authorization": f"Bearer {token}"}
+    pacer = Pacer()
 
     def fetch_page(cursor: str | None) -> tuple[list[dict], str | None]:
         params = {
@@ -183,7 +334,7 @@ def collect_x(
         if cursor:
             params["next_token"] = cursor
         url = f"{base_url.rstrip('/')}/2/tweets/search/recent?{urllib.parse.urlencode(params)}"
-        body, _ = get_json(url, headers=headers, config=config, sleep=sleep)
+        body, _ = get_json(url, headers=headers, config=config, sleep=sleep, pacer=pacer)
         includes = body.get("includes", {})
         users = {u["id"]: u.get("username") for u in includes.get("users", [])}
         places = {p["id"]: p for p in includes.get("places", [])}
@@ -264,17 +415,18 @@ def collect_mastodon(
     if not base.startswith(("http://", "https://")):
         base = "https://" + base
     limit = str(min(config.page_size, 40))
+    pacer = Pacer()
     if hashtag is not None:
         first = (
             f"{base}/api/v1/timelines/tag/{urllib.parse.quote(hashtag.lstrip('#'))}?limit={limit}"
         )
     else:
         lookup = f"{base}/api/v1/accounts/lookup?{urllib.parse.urlencode({'acct': account})}"
-        user, _ = get_json(lookup, config=config, sleep=sleep)
+        user, _ = get_json(lookup, config=config, sleep=sleep, pacer=pacer)
         first = f"{base}/api/v1/accounts/{user['id']}/statuses?limit={limit}&exclude_reblogs=true"
 
     def fetch_page(cursor: str | None) -> tuple[list[dict], str | None]:
-        body, headers = get_json(cursor or first, config=config, sleep=sleep)
+        body, headers = get_json(cursor or first, config=config, sleep=sleep, pacer=pacer)
         link = next((v for k, v in headers.items() if k.lower() == "link"), None)
         return list(_mastodon_records(body)), next_link(link) if body else None
 
