@@ -85,5 +85,7 @@ def test_learning_rate_finder(tmp_path):
     suggestion, plot = find_learning_rate(
         _task(TrainConfig(one_cycle=False)), _data()[0], tmp_path, steps=30
     )
-    assert 1e-5 <= suggestion <= 1.0
+    # the steepest fall of this LSTM's loss, well inside the range tried (1e-5..1); the old
+    # bound also passed the finder's failure value (1e-5 after a 10-step, one-epoch run)
+    assert 1e-3 <= suggestion <= 0.3
     assert plot.exists()

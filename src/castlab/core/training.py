@@ -392,12 +392,16 @@ def find_learning_rate(
 
     _quiet_lightning()
     run_dir = Path(run_dir)
+    try:
+        batches = max(1, len(train_loader))
+    except TypeError:  # an iterable dataset: no length, one long epoch
+        batches = steps
     trainer = L.Trainer(
         default_root_dir=run_dir,
         logger=False,
         enable_checkpointing=False,
         enable_model_summary=False,
-        max_epochs=1,
+        max_epochs=-(-steps // batches),  # enough epochs for every step (one was 10 steps)
     )
     finder = Tuner(trainer).lr_find(
         task,
@@ -409,7 +413,14 @@ def find_learning_rate(
     )
     if finder is None:
         raise CastlabError("the learning-rate finder did not run", fix="give more data")
-    suggestion = float(finder.suggestion() or min_lr)
+    raw = finder.suggestion()
+    if raw is None:  # too few points before the loss diverged: no slope to read
+        raise CastlabError(
+            f"the learning-rate range test gave no suggestion after {len(finder.results['lr'])}"
+            f" of {steps} steps (the loss diverged early)",
+            fix="run more steps or lower the largest learning rate tried",
+        )
+    suggestion = float(raw)
     path = (plot or plot_lr_find)(
         finder.results["lr"], finder.results["loss"], suggestion, run_dir / "lr_find.png"
     )
