@@ -135,3 +135,15 @@ def test_an_empty_fasta_file_is_named(tmp_path):
     (tmp_path / "empty.fasta").write_text("")
     with pytest.raises(CastlabError, match="empty.fasta: no FASTA records"):
         read_fasta(tmp_path / "empty.fasta")
+
+
+def test_tunes_evaluate_on_a_tiny_corpus_names_it(tmp_path):
+    """'no tunes to evaluate' did not say which corpus was too small."""
+    from tests.reliability.corpus import ABC
+    from tests.reliability.matrix import run_command
+
+    abc = tmp_path / "few.abc"
+    abc.write_text(ABC.split("\n\n")[0] + "\n")
+    outcome = run_command(["tunes", "evaluate", "--corpus", str(abc), "--count", "1"])
+    assert outcome.exit_code == 2 and not outcome.traceback
+    assert "few.abc" in outcome.message and "fix:" in outcome.message

@@ -247,6 +247,14 @@ def evaluate(
         corpus=tuple(corpus or trained.info.get("corpus") or ("oneills", "ryans", "airds"))
     )
     splits, _, _ = prepare(config)
+    if not splits["test"]:
+        from castlab.core.errors import CastlabError
+
+        raise CastlabError(
+            f"{sum(map(len, splits.values()))} tunes are too few for a held-out test split",
+            path=", ".join(config.corpus),
+            fix="give a corpus of a few dozen tunes or more",
+        )
     results = {"held_out": next_token_metrics(trained, splits["test"])}
     generated = generate_tunes(
         trained, GenerateConfig(count=count, temperature=temperature, constrained=not unconstrained)
