@@ -1,10 +1,12 @@
 """Art page: pick or upload an image, a parameterisation and goals; watch it converge live."""
 
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
-from castlab.ui.common import save_upload, show_errors, work_dir
+from castlab.ui.common import save_upload, work_dir
+from castlab.ui.results import Progress, input_key, last_result, run_action
 
 st.title("Art")
 st.caption(
@@ -54,7 +56,7 @@ def _image(source: str, upload, typed: str, folder: Path, role: str) -> str:  # 
     return typed.strip()
 
 
-def paint_page() -> None:
+def paint_page(progress: Progress) -> dict[str, Any]:
     from castlab.art.goals import parse_goal
     from castlab.art.optimise import Step
     from castlab.art.run import ArtConfig, paint
@@ -77,36 +79,56 @@ def paint_page() -> None:
             frames=min(steps, 30),
             **images,
         )
-        bar = st.progress(0.0, text="Painting...")
         live = st.empty()
 
-        def show(state: Step) -> None:
-            bar.progress(state.step / state.steps, text=f"step {state.step}: loss {state.loss:.4g}")
+        def show(state: Step) -> None:  # every step: a point where Cancel stops the run
+            progress(state.step / state.steps, f"step {state.step}: loss {state.loss:.4g}")
             if state.frame is not None:
                 live.image(state.frame, caption=f"step {state.step}", width=320)
 
         notes: list[str] = []
         result = paint(config, folder / "run", report=notes.append, callback=show)
-        bar.empty()
-        for note in notes:
-            st.info(note)
-        live.image(str(result.paths["image"]), caption="best image", width=320)
-        summary = result.summary
-        line = f"Best loss {summary['best_loss']:.4g} at step {summary['best_step']}"
-        if "psnr" in summary:
-            line += (
-                f"; PSNR {summary['psnr']:.2f} dB, SSIM {summary['ssim']:.3f} against the target"
-            )
-        st.success(f"{line} ({summary['steps_per_second']:.1f} steps/s).")
-        st.image(str(result.paths["loss"]), caption="Loss per step")
-        st.download_button(
-            "Download PNG", result.paths["image"].read_bytes(), "art.png", "image/png"
-        )
-        st.download_button("Download GIF", result.paths["gif"].read_bytes(), "art.gif", "image/gif")
-        st.download_button(
-            "Download config (JSON)", result.paths["config"].read_bytes(), "config.json"
-        )
+        live.empty()
+        files = {
+            name: result.paths[name].read_bytes() for name in ("image", "gif", "config", "loss")
+        }
+    return {"notes": notes, "summary": result.summary, "files": files}
 
 
+def show_result(result: dict[str, Any], current: bool) -> None:
+    if not current:
+        st.caption("This picture is from earlier settings; press Paint to update it.")
+    for note in result["notes"]:
+        st.info(note)
+    files = result["files"]
+    st.image(files["image"], caption="best image", width=320)
+    summary = result["summary"]
+    line = f"Best loss {summary['best_loss']:.4g} at step {summary['best_step']}"
+    if "psnr" in summary:
+        line += f"; PSNR {summary['psnr']:.2f} dB, SSIM {summary['ssim']:.3f} against the target"
+    st.success(f"{line} ({summary['steps_per_second']:.1f} steps/s).")
+    st.image(files["loss"], caption="Loss per step")
+    st.download_button("Download PNG", files["image"], "art.png", "image/png", on_click="ignore")
+    st.download_button("Download GIF", files["gif"], "art.gif", "image/gif", on_click="ignore")
+    st.download_button("Download config (JSON)", files["config"], "config.json", on_click="ignore")
+
+
+key = input_key(
+    mode,
+    first_source,
+    first_upload,
+    first_path,
+    second_source if style_mode else None,
+    second_upload if style_mode else None,
+    second_path if style_mode else None,
+    param,
+    goals_text,
+    size,
+    steps,
+    strokes,
+)
 if st.button("Paint", type="primary"):
-    show_errors(paint_page)
+    run_action("art", key, paint_page, label="Painting...")
+shown = last_result("art", key)
+if shown is not None:
+    show_result(*shown)

@@ -1,8 +1,11 @@
 """Birds page: upload a recording -> PCEN-SNR peaks, soundscape timeline, a player per detection."""
 
+from typing import Any
+
 import streamlit as st
 
-from castlab.ui.common import save_upload, show_errors, work_dir
+from castlab.ui.common import save_upload, work_dir
+from castlab.ui.results import Progress, input_key, last_result, run_action
 
 st.title("Birds")
 st.caption(
@@ -34,21 +37,24 @@ def demo_model() -> tuple[str, list]:
     return str(folder), species
 
 
-def analyse() -> None:
+def analyse(progress: Progress) -> dict[str, Any]:
     import io
     from pathlib import Path
 
     import numpy as np
+    import pandas as pd
     import soundfile as sf
 
     from castlab.birds.analyse import analyse_soundscapes, peaks_picture
     from castlab.birds.audio import load_audio
+    from castlab.birds.classifier import load_classifier
     from castlab.core.errors import CastlabError
 
     with work_dir() as folder:
         if model_path.strip():
             model = Path(model_path.strip())
         else:
+            progress(0.05, "Training a small CNN on made-up species (once per server)...")
             model = Path(demo_model()[0])
         if use_example:
             from castlab.birds.synthetic import make_species, write_soundscape
@@ -61,40 +67,70 @@ def analyse() -> None:
             if upload is None:
                 raise CastlabError("no recording uploaded", fix="upload audio or tick the example")
             path = save_upload(upload, folder, suffixes=AUDIO)
+        progress(0.4, "Finding PCEN-SNR peaks...")
         picture, peaks = peaks_picture(path, folder / "peaks.png")
-        st.image(
-            str(picture),
-            caption=f"Spectrogram, PCEN-SNR curve and the {len(peaks)} strongest peaks",
-        )
+        progress(0.6, "Scoring 5-second windows...")
         saved = model / "thresholds.json"
         files = analyse_soundscapes(
             [path], model, folder / "out", thresholds=None if saved.exists() else threshold
         )
         timeline = next(p for name, p in files.items() if name.startswith("timeline_"))
-        st.image(
-            str(timeline), caption="Soundscape timeline: probability per species and 5-s window"
-        )
-        import pandas as pd
-
         table = pd.read_csv(files["probabilities"])
-        st.dataframe(table)
-        st.download_button(
-            "Download submission (CSV)", files["submission"].read_bytes(), "submission.csv"
-        )
-        from castlab.birds.classifier import load_classifier
-
         rate = load_classifier(model).sample_rate
         audio = load_audio(path, sample_rate=rate)
-        detections = table[table["birds"] != "nocall"].head(10)
-        if detections.empty:
-            st.info("No window above its threshold.")
-        for row in detections.itertuples():
+        clips = []
+        for row in table[table["birds"] != "nocall"].head(10).itertuples():
             buffer = io.BytesIO()
             clip = audio[int(row.start * rate) : int(row.end * rate)]
             sf.write(buffer, np.asarray(clip), rate, format="WAV")
-            st.write(f"**{row.start:.0f}-{row.end:.0f} s**: {row.birds.replace('_', ' ')}")
-            st.audio(buffer.getvalue(), format="audio/wav")
+            clips.append(
+                (
+                    f"**{row.start:.0f}-{row.end:.0f} s**: {row.birds.replace('_', ' ')}",
+                    buffer.getvalue(),
+                )
+            )
+        return {
+            "peaks": (picture.read_bytes(), len(peaks)),
+            "timeline": (timeline.name, timeline.read_bytes()),
+            "table": table,
+            "submission": files["submission"].read_bytes(),
+            "probabilities": files["probabilities"].read_bytes(),
+            "clips": clips,
+        }
 
 
+def show(result: dict[str, Any], current: bool) -> None:
+    if not current:
+        st.caption("These results are for an earlier recording or settings; press Analyse.")
+    picture, count = result["peaks"]
+    st.image(picture, caption=f"Spectrogram, PCEN-SNR curve and the {count} strongest peaks")
+    name, timeline = result["timeline"]
+    st.image(timeline, caption="Soundscape timeline: probability per species and 5-s window")
+    st.dataframe(result["table"])
+    left, middle, right = st.columns(3)
+    left.download_button(
+        "Download submission (CSV)", result["submission"], "submission.csv", on_click="ignore"
+    )
+    middle.download_button(
+        "Download probabilities (CSV)",
+        result["probabilities"],
+        "probabilities.csv",
+        "text/csv",
+        on_click="ignore",
+    )
+    right.download_button(
+        "Download the timeline (PNG)", timeline, name, "image/png", on_click="ignore"
+    )
+    if not result["clips"]:
+        st.info("No window above its threshold.")
+    for label, clip in result["clips"]:
+        st.write(label)
+        st.audio(clip, format="audio/wav")
+
+
+key = input_key("example" if use_example else upload, model_path, threshold)
 if st.button("Analyse", type="primary"):
-    show_errors(analyse)
+    run_action("birds", key, analyse, label="Analysing...")
+shown = last_result("birds", key)
+if shown is not None:
+    show(*shown)
