@@ -43,7 +43,7 @@ def _mean_statistics(tunes) -> dict[str, float]:  # type: ignore[no-untyped-def]
 def corpus_reference(corpus: tuple[str, ...]) -> dict:
     """Labelled corpus tunes by type, the classifier, its held-out accuracy."""
     splits, _, _ = prepare(TunesTrainConfig(corpus=corpus, infer_types=False))
-    classifier = TypeClassifier().fit(splits["train"])
+    classifier = TypeClassifier(melody=True).fit(splits["train"])
     held_out = [t for t in splits["valid"] + splits["test"] if t.rhythm in classifier.types_]
     predicted = classifier.predict(held_out)
     recall = {
@@ -157,8 +157,9 @@ def style_markdown(style: dict, figure: str) -> list[str]:
         "developers' jobs: 1-minute load average when each model's measurement finished: "
         + ", ".join(f"{k} {v.get('load', float('nan')):.1f}" for k, v in models.items()),
         "",
-        f"Type classifier (logistic regression on word 1-4-grams of the meter and the rhythm "
-        f"skeleton, trained on the `R:` fields of the training split): held-out accuracy "
+        f"Type classifier (`TypeClassifier(melody=True)`: logistic regression on word 1-4-grams "
+        "of the meter and the rhythm skeleton and character 2-5-grams of the normalised body, "
+        f"trained on the `R:` fields of the training split): held-out accuracy "
         f"**{ceiling['accuracy']:.1%}** on {ceiling['tunes']} labelled valid + test tunes (the "
         "ceiling of any fidelity number); recall per type: "
         + ", ".join(f"{k} {v:.0%}" for k, v in ceiling["recall"].items())

@@ -46,3 +46,14 @@ def test_classifier_needs_two_labelled_types():
     tunes = [Tune("t", "jig", "6/8", "1/8", "D", "|:dfa afd:|")] * 60
     with pytest.raises(CastlabError, match="two tune types"):
         TypeClassifier().fit(tunes)
+
+
+def test_melody_features_make_a_judge_as_good_or_better(classifier_and_split):
+    rhythm_only, splits = classifier_and_split
+    judge = TypeClassifier(melody=True).fit(splits["train"])
+    held_out = [t for t in splits["valid"] + splits["test"] if t.rhythm in judge.types_]
+    right = [
+        sum(p == t.rhythm for p, t in zip(c.predict(held_out), held_out, strict=True))
+        for c in (rhythm_only, judge)
+    ]
+    assert right[1] >= right[0] - 2 and right[1] / len(held_out) > 0.8

@@ -86,8 +86,17 @@ def rhythm_skeleton(tune: Tune) -> str:
     return " ".join(words)
 
 
-def _document(tune: Tune) -> str:
-    return f"M{tune.meter.replace('/', '_')} " + rhythm_skeleton(tune)
+def _documents(tunes: Sequence[Tune]) -> list[tuple[str, str]]:
+    """(meter + rhythm skeleton, normalised body) per tune: the classifier's two inputs."""
+    from castlab.tunes.style import normalised_body
+
+    return [
+        (f"M{t.meter.replace('/', '_')} " + rhythm_skeleton(t), normalised_body(t)) for t in tunes
+    ]
+
+
+def _column(rows: Sequence[tuple[str, str]], i: int) -> list[str]:
+    return [row[i] for row in rows]
 
 
 def labelled_types(tunes: Sequence[Tune], *, min_tunes: int = 50) -> list[str]:
@@ -98,17 +107,37 @@ def labelled_types(tunes: Sequence[Tune], *, min_tunes: int = 50) -> list[str]:
 
 @dataclass
 class TypeClassifier:
-    """Logistic regression on word n-grams (1-4) of the meter and rhythm skeleton.
+    """Logistic regression on word 1-4-grams of the meter and rhythm skeleton.
 
+    With ``melody=True`` character 2-5-grams of the normalised body (pitches included,
+    :func:`castlab.tunes.style.normalised_body`) are added: a better judge of generated tunes
+    (hornpipes held-out recall 0.90 instead of 0.73, docs/results/tunes.md), while
+    :func:`infer_types` labels training tunes on meter and rhythm alone.
     Follows the scikit-learn contract: ``fit`` learns ``types_`` from the tunes' ``R:``
     fields (types with ``min_tunes`` or more tunes) and returns ``self``.
     """
 
     min_tunes: int = 50
     regularisation: float = 4.0  # scikit-learn's C
+    melody: bool = False
+
+    def _features(self):  # type: ignore[no-untyped-def]
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.pipeline import make_pipeline, make_union
+        from sklearn.preprocessing import FunctionTransformer
+
+        rhythm = TfidfVectorizer(
+            analyzer="word", token_pattern=r"\S+", ngram_range=(1, 4), sublinear_tf=True
+        )
+        if not self.melody:
+            return make_pipeline(FunctionTransformer(_column, kw_args={"i": 0}), rhythm)
+        melody = TfidfVectorizer(analyzer="char", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
+        return make_union(
+            make_pipeline(FunctionTransformer(_column, kw_args={"i": 0}), rhythm),
+            make_pipeline(FunctionTransformer(_column, kw_args={"i": 1}), melody),
+        )
 
     def fit(self, tunes: Sequence[Tune]) -> TypeClassifier:
-        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
 
@@ -120,12 +149,9 @@ class TypeClassifier:
             )
         kept = [t for t in tunes if t.rhythm in self.types_]
         self.pipeline_ = make_pipeline(
-            TfidfVectorizer(
-                analyzer="word", token_pattern=r"\S+", ngram_range=(1, 4), sublinear_tf=True
-            ),
-            LogisticRegression(C=self.regularisation, max_iter=2000),
+            self._features(), LogisticRegression(C=self.regularisation, max_iter=3000)
         )
-        self.pipeline_.fit([_document(t) for t in kept], [t.rhythm for t in kept])
+        self.pipeline_.fit(_documents(kept), [t.rhythm for t in kept])
         self.meters_ = {
             name: {
                 m
@@ -138,7 +164,7 @@ class TypeClassifier:
 
     def predict_proba(self, tunes: Sequence[Tune]) -> np.ndarray:
         """Probabilities, shape ``(len(tunes), len(types_))``, columns in ``types_`` order."""
-        probs = self.pipeline_.predict_proba([_document(t) for t in tunes])
+        probs = self.pipeline_.predict_proba(_documents(tunes))
         order = [list(self.pipeline_.classes_).index(name) for name in self.types_]
         return probs[:, order]
 
