@@ -159,7 +159,7 @@ def sniff_separator(text: str) -> str:
     Quoted parts are ignored, so ``"a,b";c`` counts one ``;``. A header with none of
     :data:`SEPARATORS` (a single column) gives ``","``.
     """
-    header = text.split("\n", 1)[0]
+    header = (text.splitlines() or [""])[0]
     counts = {}
     for sep in SEPARATORS:
         try:
@@ -193,7 +193,12 @@ def read_csv(
     if not text.strip():
         raise CastlabError(f"empty {what}", path=path, fix="pass a CSV with a header row")
     sep = sep or sniff_separator(text)
-    header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")], delimiter=sep), [])
+    try:
+        header = next(csv.reader([(text.splitlines() or [""])[0]], delimiter=sep), [])
+    except csv.Error as error:
+        raise CastlabError(
+            f"cannot read the header ({error})", path=path, line=1, fix="check its quotes"
+        ) from None
     seen: set[str] = set()
     for number, name in enumerate(header, start=1):
         name = name.strip()
