@@ -58,3 +58,11 @@ def test_a_bad_goal_is_one_clear_message():
     app.text_input[1].input("mse=1, oil=2")
     app.button[0].click().run()
     assert "unknown goal 'oil'" in app.error[0].value
+
+
+def test_an_empty_goal_list_names_the_goals_control():
+    app = _page()
+    _small(app)
+    app.text_input[1].input(" ").run()
+    app.button[0].click().run()
+    assert app.error[0].value == "no goals given (fix: add 'mse=1' to Goals)"

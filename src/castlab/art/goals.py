@@ -24,7 +24,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, Fix
 
 __all__ = [
     "GOALS",
@@ -197,7 +197,8 @@ def parse_goal(text: str) -> tuple[str, float]:
         value = float(weight) if weight.strip() else 1.0
     except ValueError:
         raise CastlabError(
-            f"goal weight {weight!r} is not a number", fix="write e.g. --goal tv=0.01"
+            f"goal weight {weight!r} is not a number",
+            fix=Fix("goal", "add", value="tv=0.01", template="write a number, e.g. {}"),
         ) from None
     if value < 0 or value != value:
         raise CastlabError(f"goal weight {weight!r} is negative", fix="use a weight >= 0")
@@ -210,7 +211,7 @@ class Goals(nn.Module):
     def __init__(self, weighted: Sequence[tuple[float, Goal]]) -> None:
         super().__init__()
         if not weighted:
-            raise CastlabError("no goals given", fix="add e.g. --goal mse=1")
+            raise CastlabError("no goals given", fix=Fix("goal", "add", value="mse=1"))
         self.weights = [float(w) for w, _ in weighted]
         self.goals = nn.ModuleList([g for _, g in weighted])
 

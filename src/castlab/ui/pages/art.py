@@ -14,6 +14,8 @@ st.caption(
     "parameterisation is updated step by step until the picture meets weighted goals."
 )
 
+#: Setting name (CLI option) -> the control that sets it on this page.
+CONTROLS = {"goal": "Goals", "size": "Size (pixels)", "steps": "Steps", "strokes": "Brush strokes"}
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 SOURCES = ["sample:china", "sample:flower", "upload", "path on this machine"]
 
@@ -128,7 +130,7 @@ key = input_key(
     strokes,
 )
 if st.button("Paint", type="primary"):
-    run_action("art", key, paint_page, label="Painting...")
+    run_action("art", key, paint_page, controls=CONTROLS, label="Painting...")
 shown = last_result("art", key)
 if shown is not None:
     show_result(*shown)
