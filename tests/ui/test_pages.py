@@ -92,6 +92,20 @@ def test_tunes_continues_an_uploaded_tune():
     assert "Download ABC" in labels and labels[-1] == "Download all (ZIP)"
 
 
+def test_tunes_trains_briefly_on_an_uploaded_corpus():
+    from castlab.tunes.data import collection_paths
+
+    oneills = collection_paths("oneills")[0]  # O'Neill's 1-50, shipped with music21
+    app = _page("tunes")
+    app.radio[0].set_value("train a small model briefly on my ABC file (corpus)").run()
+    app.file_uploader[0].set_value((oneills.name, oneills.read_bytes(), "text/plain")).run()
+    app.slider[0].set_value(50).run()  # training steps: one chunk
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    assert app.info[0].value.startswith("Trained here: 50 steps on ")
+    assert ":|" in app.code[0].value
+
+
 def test_proteins_classifies_each_pasted_record_with_the_demo_model():
     app = _page("proteins")
     two_records = "\n".join(app.text_area[0].value.splitlines()[:4])  # of the prefilled example
