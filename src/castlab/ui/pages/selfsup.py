@@ -1,10 +1,12 @@
 """Self-supervised page: a pretext task's input/target live, and classifying an image."""
 
 from contextlib import contextmanager
+from typing import Any
 
 import streamlit as st
 
 from castlab.ui.common import save_upload, show_errors, work_dir
+from castlab.ui.results import Progress, input_key, last_result, run_action
 
 SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff")
 
@@ -139,7 +141,7 @@ def demo_model() -> str:
     return str(result.run_dir / "model")
 
 
-def classify() -> None:
+def classify(progress: Progress) -> dict[str, Any]:
     from castlab.selfsup.features import classify_files
 
     with work_dir() as folder:
@@ -153,15 +155,35 @@ def classify() -> None:
             Image.fromarray(pixels[0].permute(1, 2, 0).numpy()).save(path)
         else:
             path = save_upload(upload, folder, suffixes=SUFFIXES)
-        model = model_folder.strip() or demo_model()
-        [(_, name, probability)] = classify_files(model, [path])
-        st.success(f"Predicted class: {name} (probability {probability:.2f})")
         if not model_folder.strip():
-            st.caption("Demo model: 4 generated shape classes (circle, square, triangle, stripes).")
+            progress(0.1, "Training a small demo model on generated shapes (once per server)...")
+        model = model_folder.strip() or demo_model()
+        progress(0.8, "Classifying...")
+        [(_, name, probability)] = classify_files(model, [path])
+    return {"file": path.name, "class": name, "probability": float(probability)}
+
+
+def show_class(result: dict[str, Any], current: bool) -> None:
+    if not current:
+        st.caption("This prediction is for an earlier image or model; press Classify.")
+    st.success(f"Predicted class: {result['class']} (probability {result['probability']:.2f})")
+    if not model_folder.strip():
+        st.caption("Demo model: 4 generated shape classes (circle, square, triangle, stripes).")
+    st.download_button(
+        "Download the prediction (CSV)",
+        f"file,class,probability\n{result['file']},{result['class']},{result['probability']:.4f}\n",
+        "prediction.csv",
+        "text/csv",
+        on_click="ignore",
+    )
 
 
 left, right = st.columns(2)
 if left.button("Show pretext task", type="primary"):
     show_errors(show_task)
+key = input_key(upload, model_folder)
 if right.button("Classify"):
-    show_errors(classify)
+    run_action("selfsup", key, classify, label="Classifying...")
+shown = last_result("selfsup", key)
+if shown is not None:
+    show_class(*shown)
