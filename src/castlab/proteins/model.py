@@ -226,8 +226,12 @@ class _ResidualBlock(nn.Module):
         self.norm2 = nn.BatchNorm1d(channels)
         self.conv2 = nn.Conv1d(channels, channels, 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, T)
-        y = self.conv1(F.relu(self.norm1(x)))
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:  # (B, C, T)
+        # padding must reach the dilated convolution as zeros (like its own zero padding):
+        # norm1(0) is not 0, and without the mask a sequence's answer would depend on how
+        # much padding its batch gave it (training batches are mixed, prediction batches
+        # are sorted by length)
+        y = self.conv1(F.relu(self.norm1(x)) * mask)
         return x + self.conv2(F.relu(self.norm2(y)))
 
 
@@ -251,7 +255,7 @@ class ProtCNN(nn.Module):
         mask = _mask(idx, lengths).unsqueeze(1)  # (B, 1, T)
         x = self.conv(self.embedding(idx).transpose(1, 2)) * mask  # (B, C, T)
         for block in self.blocks:
-            x = block(x) * mask
+            x = block(x, mask) * mask
         return x.masked_fill(~mask, float("-inf")).amax(dim=2)  # (B, C)
 
     def forward(self, idx: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
