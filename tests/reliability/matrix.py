@@ -72,13 +72,19 @@ def judge(outcome: Outcome, case: Case, out: Path | None, args: list[str] | None
             outcome.problems.append(f"{len(lines)} lines of error")
         names = {case.path.name, case.path.stem, case.path.parent.name}
         names |= {Path(a).name for a in args or [] if Path(a).exists() and Path(a) != out}
-        if not any(name and name in outcome.message for name in names) and not _usage(outcome):
+        named = any(name and name in outcome.message for name in names)
+        if not named and not _usage(outcome) and not _names_an_option(outcome):
             outcome.problems.append(f"error does not name the file: {outcome.message!r}")
         if "fix:" not in outcome.message and not _usage(outcome):
             outcome.problems.append(f"error gives no fix: {outcome.message!r}")
         if out is not None and _looks_complete(out):
             outcome.problems.append(f"failed but left {out}")
     return outcome
+
+
+def _names_an_option(outcome: Outcome) -> bool:
+    """A problem with a setting rather than a file: the fix names the option to change."""
+    return "(fix:" in outcome.message and "--" in outcome.message.split("(fix:", 1)[1]
 
 
 def _usage(outcome: Outcome) -> bool:
@@ -214,7 +220,7 @@ COMMANDS: tuple[Command, ...] = (
         "tunes", "train", "--corpus", str(p), *_TINY_TUNES, "--epochs", "1", "--max-steps", "2",
         "--batch-size", "2", "--out", str(o)]),
     _c("tunes lr-find", ("abc",), lambda p, o, m: [
-        "tunes", "lr-find", "--corpus", str(p), "--steps", "3", "--batch-size", "2", "--out",
+        "tunes", "lr-find", "--corpus", str(p), "--steps", "20", "--batch-size", "2", "--out",
         str(o)], output=False),
     _c("tunes evaluate", ("abc", "table-tunes"), lambda p, o, m: [
         "tunes", "evaluate", "--corpus", str(p), "--model", str(m.get("tunes")), "--count", "1",

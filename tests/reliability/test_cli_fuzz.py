@@ -15,7 +15,7 @@ from tests.reliability.corpus import build_corpus
 from tests.reliability.matrix import COMMANDS, Models, judge, out_path, run_command
 
 #: cases per command in the test (the benchmark runs them all)
-PER_COMMAND = 3
+PER_COMMAND = 2
 
 #: cases every run of the test includes, whatever the sampling picks
 ALWAYS = {

@@ -418,7 +418,7 @@ def find_learning_rate(
         raise CastlabError(
             f"the learning-rate range test gave no suggestion after {len(finder.results['lr'])}"
             f" of {steps} steps (the loss diverged early)",
-            fix="run more steps or lower the largest learning rate tried",
+            fix="run more steps (the test needs about 20; --steps sets them in the CLI)",
         )
     suggestion = float(raw)
     path = (plot or plot_lr_find)(

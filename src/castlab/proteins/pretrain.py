@@ -156,6 +156,7 @@ def pretrain(
     if len(texts) < 2:
         raise CastlabError(
             f"need at least two sequences to pretrain, got {len(texts)}",
+            path=source or None,
             fix="pass FASTA files of unlabelled proteins",
         )
     random.Random(config.seed).shuffle(texts)
