@@ -183,6 +183,8 @@ def main() -> None:
     folder = args.out.parent / "reliability"
     folder.mkdir(parents=True, exist_ok=True)
     runs.to_csv(folder / "runs.csv", index=False, quoting=csv.QUOTE_MINIMAL)
+    if fault_frame is not None:
+        fault_frame.to_csv(folder / "faults.csv", index=False)
     table = per_command(runs)
     crashes = int(runs["crashed"].sum())
     unclear = int((~runs["clean"] & ~runs["crashed"]).sum())
