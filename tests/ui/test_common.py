@@ -30,8 +30,27 @@ def test_user_message_names_a_work_folder_file_as_uploaded(tmp_path):
     assert user_message(CastlabError("no path")) == "no path"
 
 
-@pytest.mark.parametrize("name", ["common", "launch"])
+@pytest.mark.parametrize("name", ["common", "launch", "results"])
 def test_docstring_examples(name):
     module = importlib.import_module(f"castlab.ui.{name}")
     result = doctest.testmod(module)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_streamlit_command_hides_the_deploy_button_and_developer_menu():
+    from castlab.ui.launch import streamlit_command
+
+    command = streamlit_command(8600)
+    assert command[command.index("--client.toolbarMode") + 1] == "viewer"
+
+
+def test_a_fix_naming_a_setting_reads_as_the_page_control():
+    from castlab.core.errors import Fix
+    from castlab.ui.common import user_message
+
+    error = CastlabError("missing value", path="t.csv", line=3, fix=Fix("fill_missing", "turn_on"))
+    assert str(error) == "t.csv:3: missing value (fix: pass --fill-missing)"
+    assert user_message(error, {"fill_missing": "Fill missing numbers"}) == (
+        "t.csv:3: missing value (fix: tick 'Fill missing numbers')"
+    )
+    assert user_message(error, {}) == str(error)  # a page without that control: the CLI words
