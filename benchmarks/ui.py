@@ -119,8 +119,8 @@ def main() -> None:
         "and the pages say so.",
         "- tunes: the shipped model continues tune 1 of the file from its first two bars; "
         "training briefly on the file instead ('corpus') is not timed here.",
-        "- 'same inputs again' is the page drawing the result it kept; pages that do not keep "
-        "results per input (air quality, birds, selfsup) compute again.",
+        "- 'same inputs again' is the page drawing the result it kept for those inputs; the "
+        "air-quality page reads its file again (it keeps only the last result).",
     ]
     path = write_page(RESULTS / "ui.md", "UI: time to first result on real files", sections)
     print(f"written to {path}")
