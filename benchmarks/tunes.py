@@ -179,7 +179,9 @@ def write_markdown(results: dict, command: str) -> Path:
     if shipped:
         lines += [
             "",
-            "## The shipped default model",
+            "## The default model shipped until issue 17"
+            if results.get("shipped_v2")
+            else "## The shipped default model",
             "",
             f"ABC tokens, {shipped['model']}, {shipped['params']:,} parameters, trained "
             f"{shipped['steps']} steps ({shipped['train_seconds']} s): held-out accuracy "
@@ -191,7 +193,7 @@ def write_markdown(results: dict, command: str) -> Path:
         lines += [
             "",
             f"## Constrained vs unconstrained ({gen['constrained']['tunes']} tunes each, "
-            "temperature 0.7, shipped model)",
+            "temperature 0.7, the default model shipped until issue 17)",
             "",
         ]
         rows = [
@@ -378,6 +380,22 @@ def main() -> None:
     print(write_markdown(results, command))
 
 
+def _locked_results() -> dict:
+    """tunes.json as it is now, read under a lock held until this process ends, so runs in
+    parallel do not overwrite each other's sections."""
+    import fcntl
+
+    (ROOT / "runs").mkdir(exist_ok=True)
+    lock = (ROOT / "runs" / ".tunes-results.lock").open("w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    _LOCKS.append(lock)  # keep the file open: closing it would release the lock
+    previous = RESULTS / "tunes.json"
+    return json.loads(previous.read_text()) if previous.exists() else {}
+
+
+_LOCKS: list = []
+
+
 def run_ship(run_dir: Path, temperatures: str, command: str) -> None:
     """Package a trained run as the default model, with its held-out numbers."""
     import torch
@@ -399,8 +417,7 @@ def run_ship(run_dir: Path, temperatures: str, command: str) -> None:
     if PRETRAINED.exists():
         shutil.rmtree(PRETRAINED)
     model.save(PRETRAINED, half=True)  # float16 on disk keeps the package small
-    previous = RESULTS / "tunes.json"
-    results = json.loads(previous.read_text()) if previous.exists() else {}
+    results = _locked_results()
     results["shipped_v2"] = {
         "info": model.info,
         "params": sum(p.numel() for p in model.network.parameters()),
@@ -420,8 +437,6 @@ def run_demo_size(command: str) -> None:
     from castlab import demo
     from castlab.tunes import demo as tunes_demo
 
-    previous = RESULTS / "tunes.json"
-    results = json.loads(previous.read_text()) if previous.exists() else {}
     sizes = {}
     for audio_format in ("wav", "ogg"):
         tunes_demo.AUDIO_FORMAT = audio_format
@@ -438,6 +453,7 @@ def run_demo_size(command: str) -> None:
                 "seconds": round(time.perf_counter() - start),
             }
         print(audio_format, sizes[audio_format], flush=True)
+    results = _locked_results()
     results["demo_size"] = {"sizes": sizes, "command": command, "machine": machine()}
     print(write_markdown(results, command))
 
@@ -485,8 +501,8 @@ def run_style(args: argparse.Namespace, command: str) -> None:
         measured["load"] = os.getloadavg()[0]
         style["models"][label] = measured
         print(label, json.dumps({k: v for k, v in measured.items() if k != "types"}), flush=True)
-    # measurements of other models may have finished meanwhile (parallel runs): merge
-    results = json.loads(previous.read_text()) if previous.exists() else {}
+    # measurements of other models may finish meanwhile (parallel runs): merge under a lock
+    results = _locked_results()
     merged = results.get("style", {}).get("models", {})
     style["models"] = {**merged, **style["models"]}
     results["style"] = style
