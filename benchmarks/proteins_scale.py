@@ -196,6 +196,9 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=128)
     parser.add_argument("--splits", default="random,clustered")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--name", default="scale", help="page/CSV name (scale_clustered: a separate run)"
+    )
     parser.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", 1)))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -211,8 +214,8 @@ def main() -> None:
         disagreements += d
         infos.append(i)
         frame = pd.DataFrame(rows)
-        frame.to_csv(FILES / "scale.csv", index=False)
-        pd.DataFrame(disagreements).to_csv(FILES / "scale_disagreements.csv", index=False)
+        frame.to_csv(FILES / f"{args.name}.csv", index=False)
+        pd.DataFrame(disagreements).to_csv(FILES / f"{args.name}_disagreements.csv", index=False)
         write(frame, disagreements, infos, args, len(records), len(families), started)
 
 
@@ -260,17 +263,18 @@ def write(frame, disagreements, infos, args, n_records, n_families, started) -> 
     if disagreements:
         text += [
             "Per-family errors where castlab and blastp disagree "
-            "(`docs/results/proteins/scale_disagreements.csv`):",
+            f"(`docs/results/proteins/{args.name}_disagreements.csv`):",
             "",
             markdown_table(pd.DataFrame(disagreements)),
             "",
         ]
     text.append(f"Run time {time.time() - started:.0f} s.")
-    page = write_page(
-        RESULTS / "proteins" / "scale.md", "Proteins at scale: castlab vs blastp vs mmseqs2", text
-    )
-    section_from_page("scale", "Pfam at scale: castlab vs blastp vs mmseqs2", page)
-    write_proteins_page("scale")
+    title = "Pfam at scale: castlab vs blastp vs mmseqs2"
+    if args.name != "scale":
+        title += f" ({args.splits} split)"
+    page = write_page(RESULTS / "proteins" / f"{args.name}.md", title, text)
+    section_from_page(args.name, title, page)
+    write_proteins_page(args.name)
 
 
 if __name__ == "__main__":
