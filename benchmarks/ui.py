@@ -112,11 +112,12 @@ def main() -> None:
         "(the page's defaults; the CLI's default is CatBoost with 5 folds x 2 repeats). The first "
         "element shown is the estimated test balance, after the whole comparison.",
         "- sentiment: the VADER scorer (the page's MiniLM scorer is slower and better).",
-        "- proteins, birds, selfsup: castlab's default Pfam model, a BirdNET or castlab model "
-        "folder, a fine-tuned selfsup model are not given, so the page first trains its small "
-        "demo model on generated data (once per server; later presses reuse it). That training "
-        "is inside these times; the predictions of a demo model on real data mean nothing, "
-        "and the pages say so.",
+        "- proteins: the model named in the table (castlab's default Pfam model when this "
+        "installation has it, else a synthetic demo model trained first, inside the time).",
+        "- birds, selfsup: no model folder is given, so the page first trains its small demo "
+        "model on generated data (once per server; later presses reuse it). That training is "
+        "inside these times; a demo model's answers on real data mean nothing, and the pages "
+        "say so.",
         "- tunes: the shipped model continues tune 1 of the file from its first two bars; "
         "training briefly on the file instead ('corpus') is not timed here.",
         "- 'same inputs again' is the page drawing the result it kept for those inputs; the "

@@ -165,8 +165,10 @@ def sentiment(page: Any) -> Outcome:
 def proteins(page: Any) -> Outcome:
     upload(page, 0, real_file("proteins"))
     seconds = press(page, "Predict", "Download predictions (CSV)")
-    page.get_by_text("most common family").wait_for(timeout=WAIT_MS)
-    return Outcome(seconds, "fn3.sto sequences classified")
+    summary = page.get_by_text("most common family").first
+    summary.wait_for(timeout=WAIT_MS)
+    model = page.get_by_text("Model: ").first.inner_text().split("(")[0].removeprefix("Model: ")
+    return Outcome(seconds, f"{summary.inner_text()} Model: {model.strip()}")
 
 
 def lifelog(page: Any) -> Outcome:

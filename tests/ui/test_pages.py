@@ -106,7 +106,15 @@ def test_tunes_trains_briefly_on_an_uploaded_corpus():
     assert ":|" in app.code[0].value
 
 
-def test_proteins_classifies_each_pasted_record_with_the_demo_model():
+@pytest.fixture
+def no_default_protein_model(monkeypatch, tmp_path):
+    """As on an installation without castlab's default Pfam model: the page uses its demo."""
+    import castlab.proteins.default
+
+    monkeypatch.setattr(castlab.proteins.default, "DEFAULT_MODEL_DIR", tmp_path / "absent")
+
+
+def test_proteins_classifies_each_pasted_record_with_the_demo_model(no_default_protein_model):
     app = _page("proteins")
     two_records = "\n".join(app.text_area[0].value.splitlines()[:4])  # of the prefilled example
     app.text_area[0].input(two_records).run()
@@ -239,3 +247,14 @@ def test_proteins_reads_a_table_with_named_columns_and_a_stockholm_file():
     app.button[0].click().run()
     assert not app.exception and not app.error, (app.exception, app.error)
     assert len(app.dataframe[0].value) == 2
+
+
+def test_proteins_uses_the_default_pfam_model_when_installed():
+    from castlab.proteins.default import DEFAULT_MODEL_DIR
+
+    if not (DEFAULT_MODEL_DIR / "model.safetensors").is_file():
+        pytest.skip("castlab's default Pfam model is not installed here")
+    app = _page("proteins")
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    assert any("castlab's default Pfam model" in c.value for c in app.caption)
