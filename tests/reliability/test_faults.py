@@ -1,19 +1,17 @@
-"""Faults: Ctrl-C and kill -9 during training, and a full disk, lose nothing and keep no half file.
+"""Faults: Ctrl-C during training, a kill while a checkpoint is written, and a full disk.
 
-The kill -9 / Ctrl-C scenarios for scoring and report writing run in
-``benchmarks/reliability.py`` (each takes a child process or two); training's runs here.
+The kill -9 / Ctrl-C scenarios in child processes (training then --resume, scoring, report
+writing) run in ``benchmarks/reliability.py``: each takes a minute of CPU, more than the
+test suite can spend. Here: the pieces they rely on, in-process.
 """
 
 from __future__ import annotations
 
 import errno
-import signal
 
 import pytest
 
 from castlab.core.errors import CastlabError
-from tests.reliability.corpus import ABC
-from tests.reliability.faults import kill_during_training
 from tests.reliability.matrix import run_command
 
 
@@ -89,10 +87,23 @@ def test_a_damaged_checkpoint_is_a_clear_error(tmp_path):
     assert "without --resume" in caught.value.fix
 
 
-@pytest.mark.slow
-def test_kill_9_during_training_then_resume_loses_and_redoes_nothing(tmp_path):
-    abc = tmp_path / "tunes.abc"
-    abc.write_text(ABC)
-    result = kill_during_training(tmp_path, abc, signal.SIGKILL)
-    assert result.exit_code == -signal.SIGKILL
-    assert result.rerun_exit_code == 0 and result.problems == [], result
+def test_a_kill_while_the_checkpoint_is_written_keeps_the_previous_one(tmp_path, monkeypatch):
+    """last.ckpt is written beside and moved into place: a kill mid-write leaves the old one."""
+    import torch
+
+    from castlab.core.training import LastCheckpoint, fit, last_checkpoint
+    from tests.core.test_training import CONFIG, _data, _task
+
+    fit(_task(), *_data(), tmp_path, CONFIG.__class__(**{**CONFIG.__dict__, "max_epochs": 1}))
+    before = torch.load(last_checkpoint(tmp_path), weights_only=True)["global_step"]
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # stands in for the process dying before the move
+
+    trainer = fit(_task(), *_data(), tmp_path / "other", CONFIG)  # further on: 4 epochs
+    assert trainer.global_step > before
+    monkeypatch.setattr("castlab.core.training.os.replace", killed)
+    callback = LastCheckpoint(tmp_path / "checkpoints" / "last.ckpt")
+    with pytest.raises(KeyboardInterrupt):
+        callback._save(trainer)
+    assert torch.load(last_checkpoint(tmp_path), weights_only=True)["global_step"] == before

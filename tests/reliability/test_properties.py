@@ -23,7 +23,7 @@ FEW = settings(
 FORMAT_TEXT = st.text(
     alphabet=st.one_of(
         st.sampled_from(list("XTMLKR:|/>\n\r\t,;\"'#=-.ABCDEFGabcdefg0123456789 *[]{}()<>^_~")),
-        st.characters(),
+        st.characters(codec="utf-8"),  # any character a UTF-8 file can hold
     ),
     max_size=300,
 )
