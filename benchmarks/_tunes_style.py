@@ -230,11 +230,12 @@ def style_markdown(style: dict, figure: str) -> list[str]:
             )
     lines += [_table(rows), ""]
     lines += ["### Types chosen when asked for nothing", ""]
+    names = sorted({k for r in models.values() for k in r["unprompted_types"]})
     rows = [
-        {"model": label, **{k: v for k, v in sorted(r["unprompted_types"].items())}}
+        {"model": label, **{k: str(r["unprompted_types"].get(k, 0)) for k in names}}
         for label, r in models.items()
     ]
-    lines += [_table(rows).replace("nan", "0")]
+    lines += [_table(rows)]
     return lines
 
 

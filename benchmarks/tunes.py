@@ -317,8 +317,14 @@ def main() -> None:
         default="",
         help="per-type temperatures stored with it: 'reel=0.8,...'",
     )
+    parser.add_argument(
+        "--render", action="store_true", help="only rewrite the page from tunes.json"
+    )
     args = parser.parse_args()
     command = "python benchmarks/tunes.py " + " ".join(sys.argv[1:])
+    if args.render:
+        print(write_markdown(_locked_results(), command))
+        return
     if args.ship:
         run_ship(Path(args.ship), args.ship_temperatures, command_line())
         return

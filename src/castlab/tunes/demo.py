@@ -25,7 +25,7 @@ from castlab.tunes.train import TunesTrainConfig, next_token_metrics, prepare, t
 
 __all__ = ["run_demo"]
 
-_EXAMPLES = [("jig", "6/8", "D"), ("reel", "2/2", "G"), ("hornpipe", "4/4", "A")]
+_EXAMPLES = [("jig", "6/8", "D"), ("reel", "2/2", "G"), ("hornpipe", "2/2", "A")]
 #: Ogg Vorbis keeps the report small (a WAV of one tune is ~4 MB, the Ogg ~0.1 MB)
 AUDIO_FORMAT = "ogg"
 
