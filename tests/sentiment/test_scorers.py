@@ -61,6 +61,21 @@ def test_shipped_head_is_small_and_ranks_obvious_posts():
     assert list(frame["label"]) == ["positive", "negative", "neutral"]
 
 
+def test_default_model_is_within_budget_and_ranks_obvious_posts():
+    from castlab.core.artifacts import read_json
+    from castlab.sentiment.scorers import DEFAULT_DIR
+
+    weights = DEFAULT_DIR / "model.safetensors"
+    assert weights.exists() and weights.stat().st_size <= 25_000_000  # the budget
+    config = read_json(DEFAULT_DIR / "config.json")
+    assert config["base_weights"] == "minilm" and config["dtype"] == "float16"
+    frames = {p: load_scorer("default", precision=p).score(TEXTS) for p in ("float32", "int8")}
+    for frame in frames.values():
+        _check_frame(frame, 3)
+        assert list(frame["label"]) == ["positive", "negative", "neutral"]
+    assert np.abs(frames["int8"]["score"] - frames["float32"]["score"]).max() < 0.15
+
+
 def _tiny_model(folder, id2label):
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 

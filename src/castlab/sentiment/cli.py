@@ -47,7 +47,7 @@ _DTYPE = Annotated[
     str | None,
     typer.Option(
         help="default/finetune: run the transformer as float32, bfloat16 or int8 "
-        "(default: int8 for default, float32 for finetune)."
+        "(default: bfloat16 for default, float32 for finetune)."
     ),
 ]
 _MODEL = Annotated[
@@ -112,7 +112,7 @@ def score(
             help="Output .csv or .parquet; a folder (scored/) for several files or --dask."
         ),
     ] = Path("scored.csv"),
-    scorer: _SCORER = "minilm",
+    scorer: _SCORER = "default",
     model: _MODEL = None,
     labels: _LABELS = None,
     dtype: _DTYPE = None,
@@ -216,7 +216,7 @@ def authors(
     out: Annotated[Path, typer.Option(help="Folder for authors.csv and hexbins.png.")] = Path(
         "sentiment-authors"
     ),
-    scorer: _SCORER = "minilm",
+    scorer: _SCORER = "default",
     model: _MODEL = None,
     text_column: _TEXT = None,
     author_column: _AUTHOR = None,
@@ -252,7 +252,7 @@ def map_(
     out: Annotated[Path, typer.Option(help="Folder for capitals.csv, map.png, map.html.")] = Path(
         "sentiment-map"
     ),
-    scorer: _SCORER = "minilm",
+    scorer: _SCORER = "default",
     model: _MODEL = None,
     text_column: _TEXT = None,
     country_column: _COUNTRY = None,
@@ -367,7 +367,7 @@ def train(
 @app.command()
 def evaluate(
     tweeteval: Annotated[Path, typer.Option(help="TweetEval sentiment folder.")],
-    scorer: _SCORER = "minilm",
+    scorer: _SCORER = "default",
     model: _MODEL = None,
     labels: _LABELS = None,
     dtype: _DTYPE = None,

@@ -41,7 +41,7 @@ __all__ = ["ScorerSpec", "expand_inputs", "score_files"]
 class ScorerSpec:
     """How to build a scorer where it runs (a worker builds its own from this)."""
 
-    name: str = "minilm"  # as load_scorer: default, vader, minilm, finetune, hf:<id>
+    name: str = "default"  # as load_scorer: default, vader, minilm, finetune, hf:<id>
     model: str | None = None  # head folder (minilm) or run folder (finetune)
     labels: tuple[str, ...] | None = None  # hf: the model's output labels in order
     batch_size: int = 64

@@ -1,7 +1,7 @@
 """The sentiment part of ``castlab demo``: generated posts, scored, summarised and mapped.
 
 Uses generated posts only (three authors with a known temper, posts near 40 capitals), the
-default ``minilm`` scorer (packaged model and shipped head, offline) and VADER for
+``default`` scorer (MiniLM fine-tuned on tweets, shipped in castlab, offline) and VADER for
 comparison. Runs in well under a minute on two cores.
 """
 
@@ -33,11 +33,11 @@ def run_demo(out_dir: Path, section: Section) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     posts = generate_author_posts(n_per_author=60, seed=0)
     places = generate_capital_posts(n_countries=40, per_country=6, seed=1)
-    scorers = {"minilm": load_scorer("minilm"), "vader": load_scorer("vader")}
+    scorers = {"default": load_scorer("default"), "vader": load_scorer("vader")}
     section.paragraph(
         f"{len(posts)} generated posts by three authors with a known temper and {len(places)} "
         "generated posts geotagged near 40 capital cities, scored with the default scorer "
-        "(MiniLM sentence vectors + the head shipped in castlab) and with VADER."
+        "(MiniLM fine-tuned on tweets, shipped in castlab, run in bfloat16) and with VADER."
     )
     rows = []
     for name, scorer in scorers.items():
@@ -51,15 +51,15 @@ def run_demo(out_dir: Path, section: Section) -> None:
         "Agreement with the labels the posts were generated with (easy, templated text: this "
         "checks the plumbing; see docs/results/sentiment.md for TweetEval numbers).",
     )
-    scored = posts.join(scorers["minilm"].score(list(posts["text"])))
+    scored = posts.join(scorers["default"].score(list(posts["text"])))
     summary = author_summary(scored)
     with atomic_write(out_dir / "authors.csv") as handle:
         summary.to_csv(handle, index=False)
-    section.table(summary, "Per-author summary (minilm).", float_format="{:.2f}")
+    section.table(summary, "Per-author summary (default scorer).", float_format="{:.2f}")
     hexbins = plot_author_hexbins(scored, out_dir / "hexbins.png")
     section.figure(hexbins, "Score against post length per author, as in the blog's hexbins.")
 
-    scored_places = places.join(scorers["minilm"].score(list(places["text"])))
+    scored_places = places.join(scorers["default"].score(list(places["text"])))
     table = capital_sentiment(scored_places, radius_km=50)
     with atomic_write(out_dir / "capitals.csv") as handle:
         table.to_csv(handle, index=False)

@@ -66,7 +66,7 @@ HEAD_DIR = Path(__file__).resolve().parent / "head"
 #: the shipped fine-tuned MiniLM (transformer layers + head, float16; see DefaultScorer)
 DEFAULT_DIR = Path(__file__).resolve().parent / "default"
 #: how the default scorer runs (chosen on the speed/accuracy table of benchmarks/sentiment.py)
-DEFAULT_PRECISION = "int8"
+DEFAULT_PRECISION = "bfloat16"
 
 
 def probabilities_frame(probabilities: np.ndarray) -> pd.DataFrame:
