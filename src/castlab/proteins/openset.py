@@ -17,7 +17,7 @@ Examples
 >>> calibrate_threshold(np.array([0.99, 0.95, 0.9, 0.6]), accept=0.75)
 0.9
 >>> [w for w in fragments("MKVLAAGIVG", lengths=[4], rng=np.random.default_rng(0))]
-['LAAG']
+['AGIV']
 """
 
 from __future__ import annotations
