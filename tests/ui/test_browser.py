@@ -7,6 +7,7 @@ screenshot of each page (and of its embedded frame, if any) is saved under
 """
 
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +84,70 @@ def test_page_on_its_real_file(shared_data, server, browser, name):
         assert "most common family: PF00041" in outcome.note, outcome
     _screenshot(page, name)
     page.close()
+
+
+def _prompt_mode(page) -> None:
+    page.get_by_text("continue a tune from my ABC file (prompt)").click()
+    steps.idle(page)
+
+
+# page -> (set-up before uploading, uploader index, name of the malformed upload, main button)
+HOSTILE = {
+    "imbalance": (None, 0, "table.csv", "Compare"),
+    "sentiment": (None, 0, "posts.csv", "Score"),
+    "lifelog": (None, 0, "toggl.csv", "Build dashboard"),
+    "proteins": (None, 0, "sequences.fasta", "Predict"),
+    "tunes": (_prompt_mode, 0, "tunes.abc", "Generate"),
+    "airquality": (None, 0, "predictions.csv", "Show dashboard"),
+    "birds": (None, 0, "recording.wav", "Analyse"),
+    "art": (lambda page: steps.choose(page, "Target image", "upload"), 0, "photo.png", "Paint"),
+    "selfsup": (None, 0, "photo.png", "Classify"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_page_refuses_hostile_uploads_and_keeps_serving(server, browser, tmp_path, name):
+    """A wrong file type and a file over the size limit are refused in the uploader; a
+    malformed file with the right extension gives one error line on the page, and the
+    app still serves the next request."""
+    import urllib.request
+
+    from castlab.ui.common import MAX_UPLOAD_MB
+
+    set_up, index, malformed, button = HOSTILE[name]
+    program = tmp_path / "program.exe"
+    program.write_bytes(b"MZ" + bytes(100))
+    too_big = tmp_path / f"big{Path(malformed).suffix}"
+    with too_big.open("wb") as handle:
+        handle.truncate((MAX_UPLOAD_MB + 1) * 1024 * 1024)
+    garbage = tmp_path / malformed
+    garbage.write_bytes(b"\x00\xff\xfe not a real file \x89PNG\x00" * 64)
+
+    page = steps.open_page(browser, server, name)
+    if set_up:
+        set_up(page)
+    uploader = page.locator('[data-testid="stFileUploader"]').nth(index)
+    dropzone = page.locator('[data-testid="stFileUploaderDropzoneInput"]').nth(index)
+    dropzone.set_input_files(str(program))
+    uploader.get_by_text("files are not allowed").wait_for(timeout=30_000)
+    dropzone.set_input_files(str(too_big))
+    uploader.get_by_text(f"must be {MAX_UPLOAD_MB:.1f}MB or smaller").wait_for(timeout=60_000)
+    page.close()
+
+    page = steps.open_page(browser, server, name)
+    if set_up:
+        set_up(page)
+    steps.upload(page, index, garbage)
+    if not steps.no_errors(page):
+        page.get_by_role("button", name=button, exact=True).click()
+        steps.idle(page)
+    error = page.locator('[data-testid="stAlertContentError"]', has_text=malformed).first
+    error.wait_for(timeout=180_000)
+    assert page.locator('[data-testid="stException"]').count() == 0  # no traceback
+    _screenshot(page, f"hostile-{name}")
+    message = error.inner_text()
+    assert malformed in message and "\n" not in message.strip(), message
+    assert "castlab-ui-" not in message  # the upload's folder on the server stays hidden
+    page.close()
+    with urllib.request.urlopen(f"{server}/_stcore/health", timeout=10) as reply:
+        assert reply.status == 200

@@ -11,6 +11,7 @@ castlab.core.errors.CastlabError: data.exe: this page takes .csv files (fix: upl
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -85,6 +86,8 @@ def user_message(error: CastlabError, controls: Mapping[str, str] | None = None)
     >>> error = CastlabError("an identifier", path=folder / "a.csv", fix=fix)
     >>> user_message(error, {"drop": "Columns to drop"})
     "a.csv: an identifier (fix: add 'id' to Columns to drop)"
+    >>> user_message(CastlabError(f"cannot open '{folder / 'a.wav'}'", path=folder / "a.wav"))
+    "a.wav: cannot open 'a.wav'"
     """
     fix = error.setting_fix or error.fix
     parts = Path(error.path).parts if error.path is not None else ()
@@ -94,7 +97,8 @@ def user_message(error: CastlabError, controls: Mapping[str, str] | None = None)
         error = CastlabError(
             error.message, path=shown, line=error.line, column=error.column, fix=fix
         )
-    return error.phrased(controls or {})
+    # a library's own words (e.g. a decoder's) may quote the upload's path in the work folder
+    return re.sub(rf"[^\s'\"]*/{_WORK_PREFIX}[^/\s'\"]*/", "", error.phrased(controls or {}))
 
 
 def show_errors(action: Callable[[], None], controls: Mapping[str, str] | None = None) -> None:

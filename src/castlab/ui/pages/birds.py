@@ -51,11 +51,6 @@ def analyse(progress: Progress) -> dict[str, Any]:
     from castlab.core.errors import CastlabError
 
     with work_dir() as folder:
-        if model_path.strip():
-            model = Path(model_path.strip())
-        else:
-            progress(0.05, "Training a small CNN on made-up species (once per server)...")
-            model = Path(demo_model()[0])
         if use_example:
             from castlab.birds.synthetic import make_species, write_soundscape
 
@@ -67,6 +62,12 @@ def analyse(progress: Progress) -> dict[str, Any]:
             if upload is None:
                 raise CastlabError("no recording uploaded", fix="upload audio or tick the example")
             path = save_upload(upload, folder, suffixes=AUDIO)
+            load_audio(path, duration=1.0)  # a file that does not decode fails before training
+        if model_path.strip():
+            model = Path(model_path.strip())
+        else:
+            progress(0.05, "Training a small CNN on made-up species (once per server)...")
+            model = Path(demo_model()[0])
         progress(0.4, "Finding PCEN-SNR peaks...")
         picture, peaks = peaks_picture(path, folder / "peaks.png")
         progress(0.6, "Scoring 5-second windows...")

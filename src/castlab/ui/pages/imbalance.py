@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from castlab.ui.common import save_upload, work_dir
+from castlab.ui.common import save_upload, user_message, work_dir
 from castlab.ui.results import Progress, input_key, last_result, run_action, zip_bytes
 
 if TYPE_CHECKING:
@@ -35,19 +35,25 @@ RARER = "(the rarer one)"
 
 
 @st.cache_data(show_spinner="Reading the file...", max_entries=4)
-def read_header(data: bytes) -> "tuple[pd.DataFrame, list[str]]":
-    """The table (for its columns and labels) and the columns that look like identifiers."""
-    import io
+def read_header(name: str, data: bytes) -> "tuple[pd.DataFrame, list[str], str]":
+    """The table (for its columns and labels), the columns that look like identifiers, and
+    the one-line problem when the file cannot be read as a table (else "")."""
+    from pathlib import Path
 
     import pandas as pd
 
+    from castlab.core.errors import CastlabError
+    from castlab.core.readers import read_csv
     from castlab.imbalance.data import identifier_columns
 
-    try:
-        frame = pd.read_csv(io.BytesIO(data))
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
-        return pd.DataFrame(), []  # compare() reports the problem with its line
-    return frame, identifier_columns(frame)
+    with work_dir() as folder:
+        path = folder / (Path(name).name or "upload.csv")  # the name never becomes a path
+        path.write_bytes(data)
+        try:
+            frame = read_csv(path)
+        except CastlabError as error:
+            return pd.DataFrame(), [], user_message(error, CONTROLS)
+    return frame, identifier_columns(frame), ""
 
 
 upload = st.file_uploader("CSV with a header row", type=["csv"], key="data")
@@ -57,7 +63,9 @@ use_example = st.checkbox(
 if use_example or upload is None:
     frame, identifiers, columns = None, [], ["y"]
 else:
-    frame, identifiers = read_header(upload.getvalue())
+    frame, identifiers, problem = read_header(upload.name, upload.getvalue())
+    if problem:
+        st.error(problem)
     columns = [str(c) for c in frame.columns]
 left, right = st.columns(2)
 guess = next((c for c in columns if c.lower() in {"target", "label", "y", "class"}), None)
