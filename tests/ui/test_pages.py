@@ -221,6 +221,19 @@ def test_sentiment_columns_with_unrecognised_names_are_chosen_on_the_page():
     assert sorted(app.dataframe[2].value["iso3"]) == ["FRA", "KEN"]
 
 
+def test_sentiment_keeps_the_uploaded_columns_and_prefixes_clashing_scores():
+    app = _page("sentiment")
+    app.radio[0].set_value("vader").run()
+    data = b"id,text,label\n007,I love this,2\n008,this is terrible,0\n"
+    app.file_uploader[0].set_value(("labelled.csv", data, "text/csv")).run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    table = app.dataframe[0].value
+    assert list(table.columns[:3]) == ["id", "text", "label"]  # the user's, in order
+    assert table["id"].tolist() == ["007", "008"] and table["label"].tolist() == ["2", "0"]
+    assert table["sentiment_label"].tolist() == ["positive", "negative"]
+
+
 def test_sentiment_scores_a_text_file_one_post_per_line():
     app = _page("sentiment")
     app.radio[0].set_value("vader").run()

@@ -36,7 +36,7 @@ SCORE_BATCH = 256  # posts per scorer call (one progress step)
 
 @st.cache_resource(show_spinner="Loading the scorer...")
 def load_scorer(name: str) -> "Scorer":
-    """``vader`` (instant) or ``minilm`` (packaged MiniLM + the head shipped in castlab)."""
+    """``default`` (fine-tuned MiniLM shipped in castlab), ``minilm`` or ``vader``."""
     from castlab.sentiment.scorers import load_scorer as load
 
     return load(name)
@@ -106,10 +106,10 @@ if upload is not None:
 left, middle, right = st.columns([2, 1, 2])
 scorer_name = left.radio(
     "Scorer",
-    ["minilm", "vader"],
+    ["default", "minilm", "vader"],
     horizontal=True,
-    help="minilm: MiniLM sentence vectors + the head shipped in castlab (better); "
-    "vader: a word lexicon (instant).",
+    help="default: MiniLM fine-tuned on tweets, shipped in castlab (best); minilm: frozen "
+    "MiniLM sentence vectors + a linear head (faster); vader: a word lexicon (instant).",
 )
 radius_km = middle.number_input("Capital radius (km)", min_value=1.0, value=50.0, step=10.0)
 right.download_button(
@@ -133,13 +133,13 @@ def read_input(use_example: bool) -> "pd.DataFrame":
         if use_example:
             path = folder / "example-posts.csv"
             path.write_bytes(example_csv())
-            return read_posts(path)
+            return read_posts(path, keep_columns=True)
         if upload is not None:
             path = save_upload(upload, folder, suffixes=POST_SUFFIXES)
             if path.suffix.lower() == ".txt":
                 lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
                 return pd.DataFrame({"text": [line.strip() for line in lines if line.strip()]})
-            return read_posts(path, columns=ColumnMap(**chosen_columns))
+            return read_posts(path, columns=ColumnMap(**chosen_columns), keep_columns=True)
     lines = [line.strip() for line in typed.splitlines() if line.strip()]
     if not lines:
         raise CastlabError("no posts", fix="type a post, upload a file or score the example")
@@ -147,7 +147,9 @@ def read_input(use_example: bool) -> "pd.DataFrame":
 
 
 def scored_posts(frame: "pd.DataFrame", progress: Progress) -> "pd.DataFrame":
-    """``frame`` with the scores joined; a file written by `sentiment score` is kept as is."""
+    """Every column of ``frame`` and the scores after them; a file written by `sentiment
+    score` is kept as is."""
+    from castlab.sentiment.data import ColumnMap
     from castlab.sentiment.scorers import is_scored, score_posts
 
     if is_scored(frame):
@@ -157,6 +159,7 @@ def scored_posts(frame: "pd.DataFrame", progress: Progress) -> "pd.DataFrame":
     return score_posts(
         frame,
         scorer,
+        columns=ColumnMap(**chosen_columns),
         batch_size=SCORE_BATCH,
         progress=lambda done, total: progress(done / total, f"{done} of {total} posts"),
     )
@@ -164,6 +167,7 @@ def scored_posts(frame: "pd.DataFrame", progress: Progress) -> "pd.DataFrame":
 
 def compute(use_example: bool, progress: Progress) -> dict[str, Any]:
     """Scores, and the author and capital views the columns allow."""
+    from castlab.sentiment.data import ColumnMap, tidy_posts
     from castlab.sentiment.plots import plot_author_hexbins, write_capital_map_html
     from castlab.sentiment.scorers import is_scored
     from castlab.sentiment.views import author_summary, capital_sentiment
@@ -180,16 +184,17 @@ def compute(use_example: bool, progress: Progress) -> dict[str, Any]:
         notes.append("The file already has scores (from `castlab sentiment score`): shown as is.")
     scored = scored_posts(frame, progress)
     result: dict[str, Any] = {"scored": scored, "notes": notes, "authors": None, "capitals": None}
-    has_authors = "author" in scored.columns and scored["author"].notna().any()
-    has_places = "country" in scored.columns or {"latitude", "longitude"} <= set(scored.columns)
+    posts = tidy_posts(scored, columns=ColumnMap(**chosen_columns))  # the views' columns
+    has_authors = "author" in posts.columns and posts["author"].notna().any()
+    has_places = "country" in posts.columns or {"latitude", "longitude"} <= set(posts.columns)
     with work_dir() as folder:
         if has_authors:
-            summary = author_summary(scored)
-            chosen = scored[scored["author"].isin(summary["author"])]
+            summary = author_summary(posts)
+            chosen = posts[posts["author"].isin(summary["author"])]
             hexbins = plot_author_hexbins(chosen, folder / "hexbins.png").read_bytes()
             result["authors"] = (summary, hexbins)
         if has_places:
-            table = capital_sentiment(scored, radius_km=radius_km)
+            table = capital_sentiment(posts, radius_km=radius_km)
             page = None if table.empty else write_capital_map_html(table, folder / "map.html")
             result["capitals"] = (table, None if page is None else page.read_text())
     return result
