@@ -520,7 +520,8 @@ def _page() -> None:
             "transfer), then until both charts and the ranking table are drawn. The page draws "
             "its charts with Vega-Lite: Streamlit's plotly script is 4.7 MB against 0.8 MB, and "
             "with plotly this measure was 2.23 s on a quiet machine (2026-12-01, before the "
-            "change). "
+            "change). The page also imports its readers when it opens rather than on the first "
+            "press (that import had cost the first press on a fresh server about 0.6 s). "
             f"Errors on the page: {shown['errors'] or 'none'}.",
             "",
             markdown_table(pd.DataFrame(shown.get("runs", [])), digits=2),

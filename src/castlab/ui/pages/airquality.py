@@ -3,6 +3,12 @@ then a time series for a chosen location, a map of averages and a ranking."""
 
 import streamlit as st
 
+# imported when the page opens, not when the button is pressed (pandas and the readers take
+# about a second to import on a fresh server: that second counted towards the first dashboard)
+from castlab.airquality.charts import map_spec, timeseries_spec
+from castlab.airquality.dashboard import daily, location_summary
+from castlab.airquality.readers import ReadConfig
+from castlab.airquality.readers import load as load_readings
 from castlab.ui.common import save_upload, show_errors, work_dir
 
 st.title("Air quality")
@@ -42,8 +48,6 @@ file_format = right.selectbox(
 
 
 def load() -> None:
-    from castlab.airquality.dashboard import daily, location_summary
-    from castlab.airquality.readers import ReadConfig, load
     from castlab.core.errors import CastlabError
 
     with work_dir() as folder:
@@ -63,7 +67,7 @@ def load() -> None:
             date=date_column or None,
             date_format=date_format or None,
         )
-        readings = load(path, config)
+        readings = load_readings(path, config)
         frame = daily(readings)
         summary = location_summary(frame)
     st.session_state["airquality"] = {
@@ -78,8 +82,6 @@ if st.button("Show dashboard", type="primary"):
 
 state = st.session_state.get("airquality")
 if state is not None:
-    from castlab.airquality.charts import map_spec, timeseries_spec
-
     summary = state["summary"]
     st.caption(state["note"])
     chosen = st.selectbox("Location (highest mean first)", list(summary["location"]))
