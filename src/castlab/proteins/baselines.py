@@ -180,6 +180,25 @@ def _text(name: str | bytes) -> str:
     return name.decode() if isinstance(name, bytes) else name
 
 
+def _best_per_family(hits: str, n_queries: int, families: Sequence[str]) -> list[dict[str, float]]:
+    """Best bit score per family for each query, from ``query<TAB>target<TAB>bits`` lines
+    whose ids are ``q<index>`` and ``t<index>`` (as :func:`_write_fasta` names them).
+
+    Examples
+    --------
+    >>> hits = "q0 t1 50|q0 t0 20|q0 t2 70".replace(" ", chr(9)).replace("|", chr(10))
+    >>> _best_per_family(hits, 2, ["a", "b", "b"])
+    [{'b': 70.0, 'a': 20.0}, {}]
+    """
+    best: list[dict[str, float]] = [{} for _ in range(n_queries)]
+    for line in hits.splitlines():
+        query, target, score = line.split("\t")
+        scores = best[int(query[1:])]
+        family = families[int(target[1:])]
+        scores[family] = max(scores.get(family, 0.0), float(score))
+    return best
+
+
 def blast_available() -> bool:
     """Whether ``blastp`` and ``makeblastdb`` (Debian ncbi-blast+) are on the PATH."""
     return shutil.which("blastp") is not None and shutil.which("makeblastdb") is not None
@@ -234,13 +253,7 @@ class BlastNearestNeighbour(_Classifier):
             ],
             cwd=folder, check=True, capture_output=True, text=True,
         )  # fmt: skip
-        best: list[dict[str, float]] = [{} for _ in sequences]
-        for line in result.stdout.splitlines():
-            query, target, score = line.split("\t")
-            scores = best[int(query[1:])]
-            family = self.families_[int(target[1:])]
-            scores[family] = max(scores.get(family, 0.0), float(score))
-        return best
+        return _best_per_family(result.stdout, len(sequences), self.families_)
 
     def predict_proba(self, sequences: Sequence[str]) -> np.ndarray:
         return probabilities_from_bitscores(self.best_scores(sequences), self.classes_)
@@ -338,13 +351,7 @@ class MmseqsNearestNeighbour(_Classifier):
             "convertalis", "query", "train", "result", "hits.tsv",
             "--format-output", "query,target,bits", "--threads", str(self.threads),
         )  # fmt: skip
-        best: list[dict[str, float]] = [{} for _ in sequences]
-        for line in (folder / "hits.tsv").read_text().splitlines():
-            query, target, score = line.split("\t")
-            scores = best[int(query[1:])]
-            family = self.families_[int(target[1:])]
-            scores[family] = max(scores.get(family, 0.0), float(score))
-        return best
+        return _best_per_family((folder / "hits.tsv").read_text(), len(sequences), self.families_)
 
     def predict_proba(self, sequences: Sequence[str]) -> np.ndarray:
         return probabilities_from_bitscores(self.best_scores(sequences), self.classes_)
