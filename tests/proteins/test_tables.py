@@ -57,7 +57,7 @@ def test_bad_cells_and_columns_name_file_line_and_fix(tmp_path):
     with pytest.raises(CastlabError, match=r"t.csv:3.*'1' is not an amino acid"):
         read_table(path)
     path.write_text("acc,residues\nk1,MKV\n")
-    with pytest.raises(CastlabError, match="--sequence-column with one of: acc, residues"):
+    with pytest.raises(CastlabError, match="choose --sequence-column from: acc, residues"):
         read_table(path)
     with pytest.raises(CastlabError, match="no label column 'family'"):
         read_table(path, TableColumns(sequence="residues", label="family"))

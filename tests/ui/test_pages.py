@@ -249,7 +249,8 @@ def test_proteins_reads_a_table_with_named_columns_and_a_stockholm_file():
     table = b"acc,residues\nq1,MKVLAAGIVG\nq2,MSTNPKPQRK\n"
     app.file_uploader[0].set_value(("mine.csv", table, "text/csv")).run()
     app.button[0].click().run()
-    assert "residues" in app.error[0].value  # no known sequence column: the columns are named
+    message = app.error[0].value  # no known sequence column: the page names its control
+    assert "fix: choose Sequence column from: acc, residues" in message and "--" not in message
     app.text_input[0].input("residues").run()
     app.text_input[1].input("acc").run()
     app.button[0].click().run()

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, Fix
 from castlab.proteins.data import ProteinRecord, check_sequence
 
 _VERSION = re.compile(r"\.\d+$")
@@ -104,13 +104,15 @@ def _read_frame(path: Path) -> tuple[Any, int]:
     return frame, 2
 
 
-def _column(frame: Any, path: Path, wanted: str | None, role: str, option: str) -> str:
+def _choose(setting: str, frame: Any, template: str = "{}") -> Fix:
+    """Fix: pick ``setting`` (``sequence_column``, ...) from the table's columns."""
+    return Fix(setting, "choose", choices=tuple(map(str, frame.columns)), template=template)
+
+
+def _column(frame: Any, path: Path, wanted: str | None, role: str, setting: str) -> str:
     if wanted is not None and wanted not in frame.columns:
         raise CastlabError(
-            f"no {role} column {wanted!r}",
-            path=path,
-            line=1,
-            fix=f"use {option} with one of: {', '.join(map(str, frame.columns))}",
+            f"no {role} column {wanted!r}", path=path, line=1, fix=_choose(setting, frame)
         )
     return wanted  # type: ignore[return-value]
 
@@ -129,22 +131,22 @@ def _layout(frame: Any) -> tuple[str | None, str | None, str | None]:
 def _labels(columns: TableColumns, id_column: str | None) -> dict[str, str]:
     path = Path(columns.labels)  # type: ignore[arg-type]
     frame, first = _read_frame(path)
-    key = _column(frame, path, columns.labels_id or id_column, "id", "--labels-id-column")
+    key = _column(frame, path, columns.labels_id or id_column, "id", "labels_id_column")
     if key is None:
         raise CastlabError(
             "no id column to join the labels on",
             path=path,
             line=1,
-            fix="name it with --labels-id-column (and --id-column for the sequences' table)",
+            fix=Fix("labels_id_column", "name", template="{} (and --id-column for the sequences)"),
         )
     if columns.label is None:
         raise CastlabError(
             "which column of the labels table holds the label?",
             path=path,
             line=1,
-            fix=f"use --label-column with one of: {', '.join(map(str, frame.columns))}",
+            fix=_choose("label_column", frame),
         )
-    label = _column(frame, path, columns.label, "label", "--label-column")
+    label = _column(frame, path, columns.label, "label", "label_column")
     mapping: dict[str, str] = {}
     for row, (name, value) in enumerate(zip(frame[key], frame[label])):
         if name in mapping and mapping[name] != value:
@@ -172,16 +174,16 @@ def read_table(
     path = Path(path)
     frame, first = _read_frame(path)
     layout_id, layout_sequence, layout_label = _layout(frame)
-    sequence = _column(frame, path, columns.sequence, "sequence", "--sequence-column")
+    sequence = _column(frame, path, columns.sequence, "sequence", "sequence_column")
     sequence = sequence or layout_sequence
     if sequence is None:
         raise CastlabError(
             "which column holds the sequences?",
             path=path,
             line=1,
-            fix=f"use --sequence-column with one of: {', '.join(map(str, frame.columns))}",
+            fix=_choose("sequence_column", frame),
         )
-    id_column = _column(frame, path, columns.id, "id", "--id-column") or layout_id
+    id_column = _column(frame, path, columns.id, "id", "id_column") or layout_id
     mapping = None
     label = None
     if columns.labels is not None:
@@ -191,17 +193,16 @@ def read_table(
                 "no id column to join the labels on",
                 path=path,
                 line=1,
-                fix=f"use --id-column with one of: {', '.join(map(str, frame.columns))}",
+                fix=_choose("id_column", frame),
             )
     else:
-        label = _column(frame, path, columns.label, "label", "--label-column") or layout_label
+        label = _column(frame, path, columns.label, "label", "label_column") or layout_label
     if require_labels and mapping is None and label is None:
         raise CastlabError(
             "which column holds the family labels?",
             path=path,
             line=1,
-            fix=f"use --label-column with one of: {', '.join(map(str, frame.columns))}"
-            " (or --labels TABLE to join them by id)",
+            fix=_choose("label_column", frame, "{} (or pass --labels TABLE to join them by id)"),
         )
     names = frame[id_column] if id_column else [f"row{first + i}" for i in range(len(frame))]
     labels = frame[label] if label else [None] * len(frame)
