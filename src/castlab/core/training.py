@@ -202,7 +202,8 @@ class LastCheckpoint(Callback):
     """Keep ``last.ckpt`` fresh: after every epoch, every ``every_steps`` steps, and on a crash.
 
     A Ctrl-C (KeyboardInterrupt) or any exception during fit writes the checkpoint before
-    Lightning stops, so ``--resume`` loses at most the current step.
+    Lightning stops, so ``--resume`` loses at most the current step (with several processes
+    it keeps the last periodic checkpoint instead: see :meth:`on_exception`).
     """
 
     def __init__(self, path: Path, every_steps: int = 0) -> None:
@@ -227,7 +228,10 @@ class LastCheckpoint(Callback):
     def on_exception(
         self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException
     ) -> None:
-        if trainer.state.fn == "fit":
+        # With several processes a save is collective (a barrier every process must reach),
+        # and after a Ctrl-C another process may be stuck in a gradient all-reduce and never
+        # reach it: both would wait with Ctrl-C disabled. The periodic checkpoint stands.
+        if trainer.state.fn == "fit" and trainer.world_size == 1:
             self._save(trainer)
 
 
