@@ -489,24 +489,24 @@ def main() -> None:
             )
         _page(args, csv)
         print(f"{method} done", flush=True)
-    for method in [m.strip() for m in args.long_methods.split(",") if m.strip()]:
-        encoder = None if method == "none" else str(args.runs / f"pretext-{method}" / "encoder")
-        _finetune_rows(images, method, encoder, args, args.runs, csv, kind="finetune_long",
-                       epochs=args.long_epochs, seeds=args.long_seeds)  # fmt: skip
-        _page(args, csv)
-        print(f"{method} {args.long_epochs} epochs done", flush=True)
-    for method in [m.strip() for m in args.longest_methods.split(",") if m.strip()]:
-        encoder = None if method == "none" else str(args.runs / f"pretext-{method}" / "encoder")
-        _finetune_rows(images, method, encoder, args, args.runs, csv, kind="finetune_longest",
-                       epochs=args.longest_epochs, seeds=args.longest_seeds)  # fmt: skip
-        _page(args, csv)
-        print(f"{method} {args.longest_epochs} epochs done", flush=True)
-    for method in [m.strip() for m in args.leaderboard_methods.split(",") if m.strip()]:
-        encoder = None if method == "none" else str(args.runs / f"pretext-{method}" / "encoder")
-        _finetune_rows(images, method, encoder, args, args.runs, csv, kind="finetune_leaderboard",
-                       epochs=args.leaderboard_epochs, seeds=args.leaderboard_seeds)  # fmt: skip
-        _page(args, csv)
-        print(f"{method} {args.leaderboard_epochs} epochs done", flush=True)
+    # the longer fine-tuning budgets: (kind of row, epochs, methods, seeds)
+    budgets = [
+        ("finetune_long", args.long_epochs, args.long_methods, args.long_seeds),
+        ("finetune_longest", args.longest_epochs, args.longest_methods, args.longest_seeds),
+        (
+            "finetune_leaderboard",
+            args.leaderboard_epochs,
+            args.leaderboard_methods,
+            args.leaderboard_seeds,
+        ),
+    ]
+    for kind, epochs, methods, seeds in budgets:
+        for method in [m.strip() for m in methods.split(",") if m.strip()]:
+            encoder = None if method == "none" else str(args.runs / f"pretext-{method}" / "encoder")
+            _finetune_rows(images, method, encoder, args, args.runs, csv, kind=kind,
+                           epochs=epochs, seeds=seeds)  # fmt: skip
+            _page(args, csv)
+            print(f"{method} {epochs} epochs done", flush=True)
     _page(args, csv)
     print(f"page written to {args.out}", flush=True)
 
