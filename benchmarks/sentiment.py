@@ -280,6 +280,22 @@ def _score_row(spec: str, result) -> dict:
     }
 
 
+def _load_remark(load: float) -> str:
+    """What a load average means for the posts/s beside it.
+
+    >>> _load_remark(1.5)
+    ''
+    >>> _load_remark(12.0)[:40]
+    ': other jobs shared the 2 CPUs, so posts'
+    """
+    if load <= 2.5:
+        return ""
+    return (
+        ": other jobs shared the 2 CPUs, so posts/s are low and only the ratios, measured "
+        "side by side, carry over"
+    )
+
+
 def _precision_lines(out: Path) -> list[str]:
     from sentiment_default import shipped_row
 
@@ -305,9 +321,9 @@ def _precision_lines(out: Path) -> list[str]:
         "same pooling and head); the other rows are `DefaultScorer` with length-sorted "
         "batches, its transformer in float32, bfloat16 (weights cast) or int8 (dynamic "
         f"quantisation of the Linear layers). Each row is its fastest of {rounds} round(s), "
-        f"run interleaved; the machine was shared (1-minute load average {low}-{high} on 2 "
-        "CPUs during the run), so posts/s are low and only the ratios, measured side by side, "
-        "carry over. Target: shipped >= 3x the plain loop with macro recall within 0.5 points "
+        f"run interleaved; 1-minute load average {low}-{high} on 2 CPUs during the run (this "
+        f"run's own 2 threads account for up to 2 of it){_load_remark(float(high))}. Target: "
+        "shipped >= 3x the plain loop with macro recall within 0.5 points "
         f"of its float32 self. Shipped precision: {shipped['how'].split(', ')[1]} -> "
         f"{shipped['speed vs plain loop']:.2f}x, {shipped['change from float32 (points)']:+.2f} "
         "points.",
@@ -328,8 +344,8 @@ def _dask_lines(out: Path) -> list[str]:
         "'posts/*.parquet' --out scored/ --dask --workers N` runs): one task per file, the "
         f"default scorer ({DEFAULT_PRECISION}) built once per worker process, 1 torch thread per worker, "
         "generated posts. The seconds include starting the cluster and loading the model in "
-        "each worker. The 2 CPUs were shared with other jobs (load average shown), so this "
-        "says little about scaling on an idle machine.",
+        "each worker. The load average at the start of each run is shown: above ~1, other "
+        "jobs shared the 2 CPUs, and the numbers say little about scaling on an idle machine.",
         "",
         markdown_table(table, 1, thousands=True),
         "",
@@ -395,7 +411,7 @@ def main() -> None:
         "# Sentiment: TweetEval validation, speed, memory",
         "",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {machine()}; torch with 2 threads, shared with other jobs",
+        f"- Machine: {machine()}; torch with 2 threads (load averages are given with each timing)",
         f"- Command: `python benchmarks/sentiment.py {_shown_arguments()}`".rstrip(),
         f"- Training data: SemEval 2013-2016 Task 4A ({len(train):,} unique tweets after removing "
         "every tweet that also appears in TweetEval validation)",
