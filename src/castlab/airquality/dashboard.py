@@ -17,16 +17,16 @@ Examples
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from castlab.airquality.data import Readings, resample
-from castlab.airquality.maps import EMPTY_WORLD, map_figure
+from castlab.airquality.maps import map_figure
 from castlab.airquality.plots import WHO_ANNUAL, WHO_DAILY
 from castlab.core.artifacts import write_text
+from castlab.core.plots import offline_plotly_scripts
 
 __all__ = [
     "daily",
@@ -151,8 +151,6 @@ def write_dashboard(
     readings: Readings, out_dir: str | Path, *, title: str = "", window: int = 7
 ) -> dict[str, Path]:
     """Write ``index.html`` (offline, interactive), ``summary.csv`` and static PNGs to ``out_dir``."""
-    from plotly.offline import get_plotlyjs
-
     from castlab.airquality import plots
 
     out_dir = Path(out_dir)
@@ -174,8 +172,7 @@ def write_dashboard(
     page = (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<style>{_STYLE}</style>"
-        f"<script>window.PlotlyGeoAssets={{topojson:{{world_110m:{json.dumps(EMPTY_WORLD)}}}}};</script>"
-        f"<script>{get_plotlyjs()}</script></head><body><h1>{html.escape(title)}</h1>"
+        f"{offline_plotly_scripts()}</head><body><h1>{html.escape(title)}</h1>"
         f"<p>{html.escape(intro)}</p><h2>Time series</h2>{series}<h2>Map of averages</h2>{geo}"
         f"<h2>Ranking and days over the 24-hour guideline</h2>{_table_html(summary)}</body></html>"
     )

@@ -15,17 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["EMPTY_WORLD", "country_outlines", "map_figure", "outline_map_figure"]
-
-# plotly.js fetches a world topojson from a CDN for coastlines; an empty one stops that
-EMPTY_WORLD = {
-    "type": "Topology",
-    "arcs": [],
-    "objects": {
-        name: {"type": "GeometryCollection", "geometries": []}
-        for name in ("coastlines", "land", "ocean", "lakes", "rivers", "countries", "subunits")
-    },
-}
+__all__ = ["country_outlines", "map_figure", "outline_map_figure"]
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["plot_lr_find", "plot_training_curves", "pyplot", "save_figure"]
+__all__ = [
+    "offline_plotly_scripts",
+    "plot_lr_find",
+    "plot_training_curves",
+    "pyplot",
+    "save_figure",
+]
 
 
 def pyplot():  # type: ignore[no-untyped-def]
@@ -79,3 +85,37 @@ def plot_lr_find(
     ax.set(xscale="log", xlabel="learning rate", ylabel="loss", title="Learning-rate finder")
     ax.legend()
     return save_figure(fig, Path(out_png))
+
+
+# plotly.js fetches a world topojson from a CDN to draw coastlines on geo charts; an empty
+# one stops that fetch (castlab draws every country it shows from its own shapes).
+_EMPTY_WORLD = {
+    "type": "Topology",
+    "arcs": [],
+    "objects": {
+        name: {"type": "GeometryCollection", "geometries": []}
+        for name in ("coastlines", "land", "ocean", "lakes", "rivers", "countries", "subunits")
+    },
+}
+
+
+def offline_plotly_scripts() -> str:
+    """The ``<script>`` tags that make a plotly page work with no network.
+
+    plotly.js itself inline, preceded by an empty world map so that geo charts do not fetch
+    one from a CDN. Put them in the page's ``<head>`` and write the figures with
+    ``figure.to_html(include_plotlyjs=False, full_html=False)``.
+
+    >>> scripts = offline_plotly_scripts()
+    >>> scripts.index("PlotlyGeoAssets") < scripts.index("plotly.js v")
+    True
+    """
+    import json
+
+    from plotly.offline import get_plotlyjs
+
+    world = json.dumps(_EMPTY_WORLD)
+    return (
+        f"<script>window.PlotlyGeoAssets={{topojson:{{world_110m:{world}}}}};</script>"
+        f"<script>{get_plotlyjs()}</script>"
+    )

@@ -13,7 +13,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from castlab.core.artifacts import write_text
-from castlab.core.plots import pyplot, save_figure
+from castlab.core.plots import offline_plotly_scripts, pyplot, save_figure
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -141,22 +140,9 @@ def plot_capital_map(table: pd.DataFrame, out_png: str | Path, *, title: str = "
     return save_figure(fig, Path(out_png))
 
 
-# plotly.js draws coastlines etc. from a world topojson it fetches from a CDN; an empty one
-# stops the fetch (we draw every country ourselves from the GeoJSON).
-_EMPTY_WORLD = {
-    "type": "Topology",
-    "arcs": [],
-    "objects": {
-        name: {"type": "GeometryCollection", "geometries": []}
-        for name in ("coastlines", "land", "ocean", "lakes", "rivers", "countries", "subunits")
-    },
-}
-
-
 def write_capital_map_html(table: pd.DataFrame, out_html: str | Path, *, title: str = "") -> Path:
     """A self-contained interactive choropleth (plotly.js inline, shapes inline, no network)."""
     import plotly.graph_objects as go
-    from plotly.offline import get_plotlyjs
 
     from castlab.sentiment.views import country_shapes
 
@@ -230,8 +216,7 @@ def write_capital_map_html(table: pd.DataFrame, out_html: str | Path, *, title: 
     div = figure.to_html(include_plotlyjs=False, full_html=False, config={"displaylogo": False})
     page = (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>capital sentiment</title>"
-        f"<script>window.PlotlyGeoAssets={{topojson:{{world_110m:{json.dumps(_EMPTY_WORLD)}}}}};</script>"
-        f"<script>{get_plotlyjs()}</script></head><body>{div}</body></html>"
+        f"{offline_plotly_scripts()}</head><body>{div}</body></html>"
     )
     return write_text(out_html, page)
 
