@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -37,6 +37,13 @@ from castlab.core.artifacts import load_model_weights, save_model, write_text
 from castlab.core.errors import CastlabError
 from castlab.core.language_model import LanguageModelConfig, build_language_model
 from castlab.core.tokenizers import BOS, PAD, Tokenizer
+from castlab.proteins.confirm import (
+    ConfirmConfig,
+    References,
+    confirm,
+    load_references,
+    save_references,
+)
 from castlab.proteins.data import ProteinRecord
 from castlab.proteins.tokenize import load_protein_tokenizer
 
@@ -374,18 +381,38 @@ def load_network(
 
 @dataclass
 class ProteinModel(_FamilyPredictor):
-    """A trained family classifier with its tokenizer and family names."""
+    """A trained family classifier with its tokenizer and family names.
+
+    With ``references`` (see :mod:`castlab.proteins.confirm` and :meth:`with_references`),
+    :meth:`predict_families` lets alignment confirm the classifier's shortlist and answers
+    ``unknown`` when no reference of a proposed family aligns well enough.
+    """
 
     tokenizer: Tokenizer
     network: nn.Module
     config: ClassifierConfig
     families: list[str]
     info: dict[str, Any] = field(default_factory=dict)
+    references: References | None = None
+    confirmation: ConfirmConfig = ConfirmConfig()
 
     def save(self, directory: str | Path) -> Path:
-        """Write ``model.safetensors``, ``config.json`` and ``tokenizer.json``."""
+        """Write ``model.safetensors``, ``config.json``, ``tokenizer.json`` (and references)."""
         meta = {"classifier": asdict(self.config), "families": self.families, "info": self.info}
-        return save_network(directory, self.network, self.tokenizer, meta, tied=_TIED)
+        out = save_network(directory, self.network, self.tokenizer, meta, tied=_TIED)
+        if self.references is not None:
+            save_references(out, self.references, self.confirmation)
+        return out
+
+    def with_references(
+        self, records: Sequence[ProteinRecord], config: ConfirmConfig = ConfirmConfig()
+    ) -> ProteinModel:
+        """This model with ``records`` (labelled family members) as alignment references."""
+        features = self.embed([r.sequence for r in records])
+        references = References(
+            [r.sequence for r in records], [str(r.family) for r in records], features
+        )
+        return replace(self, references=references, confirmation=config)
 
     @classmethod
     def load(cls, directory: str | Path) -> ProteinModel:
@@ -398,7 +425,11 @@ class ProteinModel(_FamilyPredictor):
             fix="pass the model folder written by castlab proteins train",
         )
         config = ClassifierConfig(**meta["classifier"])
-        return cls(tokenizer, network, config, list(meta["families"]), meta.get("info", {}))
+        model = cls(tokenizer, network, config, list(meta["families"]), meta.get("info", {}))
+        stored = load_references(directory)
+        if stored is not None:
+            model.references, model.confirmation = stored
+        return model
 
     def open_set_threshold(self) -> float | None:
         """The calibrated threshold saved in ``info["open_set"]`` (None: closed set)."""
@@ -435,6 +466,50 @@ class ProteinModel(_FamilyPredictor):
         if not hasattr(self.network, "features"):
             raise CastlabError("only ProtCNN models have features to embed", fix="use --model cnn")
         return self._batched(sequences, self.config.dim, self.network.features, batch_size)
+
+    def predict_confirmed(
+        self, sequences: Sequence[str], *, batch_size: int = 64
+    ) -> tuple[np.ndarray, list[tuple[str | None, float, float]]]:
+        """Probabilities (n, n_families) and, per sequence, :func:`~castlab.proteins.confirm.
+        confirm`'s (family or None when rejected, bit score, E-value); needs references."""
+        if self.references is None:
+            raise CastlabError(
+                "this model has no alignment references", fix="use a model with references.json"
+            )
+
+        def step(idx: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+            features = self.network.features(idx, lengths)
+            proba = torch.softmax(self.network.head(features).float(), dim=-1)
+            return torch.cat([proba, features.float()], dim=-1)
+
+        both = self._batched(sequences, len(self.families) + self.config.dim, step, batch_size)
+        proba, features = both[:, : len(self.families)], both[:, len(self.families) :]
+        answers = confirm(
+            sequences, proba, features, self.families, self.references, self.confirmation
+        )
+        return proba, answers
+
+    def predict_families(
+        self, records: Iterable[ProteinRecord], *, top_k: int = 3, batch_size: int = 256
+    ) -> Iterator[FamilyPrediction]:
+        """Like the classifier's; with references, the family is the best-aligned reference's.
+
+        ``probability`` is then the classifier's probability of that family, and the answer
+        is ``unknown`` when the alignment's E-value is above the references' ``max_evalue``.
+        """
+        if self.references is None:
+            yield from super().predict_families(records, top_k=top_k, batch_size=batch_size)
+            return
+        records = iter(records)
+        index = {family: i for i, family in enumerate(self.families)}
+        while chunk := list(itertools.islice(records, batch_size)):
+            proba, answers = self.predict_confirmed([r.sequence for r in chunk])
+            for record, row, (family, _, _) in zip(chunk, proba, answers):
+                order = row.argsort()[::-1][:top_k]
+                top = ";".join(f"{self.families[i]}:{row[i]:.4f}" for i in order)
+                chosen = index[family] if family is not None else order[0]
+                probability = float(row[chosen])
+                yield FamilyPrediction(record.name, family or UNKNOWN, probability, top)
 
 
 @dataclass

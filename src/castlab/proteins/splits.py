@@ -165,6 +165,7 @@ def clustered_split(
     seed: int = 0,
     engine: str = "auto",
     threads: int = 1,
+    sensitivity: float = 4.0,
 ) -> dict[str, list[ProteinRecord]]:
     """Like :func:`random_split`, but whole identity clusters move together.
 
@@ -173,7 +174,11 @@ def clustered_split(
     records; within a family, the records of one cluster go to one part.
     """
     labels = sequence_clusters(
-        [r.sequence for r in records], identity=identity, engine=engine, threads=threads
+        [r.sequence for r in records],
+        identity=identity,
+        engine=engine,
+        threads=threads,
+        sensitivity=sensitivity,
     )
     groups: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     for index, (record, label) in enumerate(zip(records, labels)):
@@ -212,6 +217,7 @@ class SplitConfig:
     method: str = "random"  # random | clustered (by sequence identity)
     identity: float = 0.5  # clustered: link sequences at >= this alignment identity
     engine: str = "auto"  # clustered: mmseqs | align (parasail) | auto (mmseqs if installed)
+    sensitivity: float = 4.0  # clustered with mmseqs: prefilter -s (7.5: most sensitive)
     per_family: int = 0  # keep at most this many records per family (0: all)
     families: int = 0  # keep only the largest N families (0: all)
     min_per_family: int = 1  # drop families with fewer records
@@ -246,7 +252,11 @@ def prepare_split(
         parts = random_split(kept, seed=config.seed)
     else:
         parts = clustered_split(
-            kept, identity=config.identity, seed=config.seed, engine=config.engine
+            kept,
+            identity=config.identity,
+            seed=config.seed,
+            engine=config.engine,
+            sensitivity=config.sensitivity,
         )
     return parts, {**asdict(config), "dropped": dropped}
 
