@@ -40,13 +40,18 @@ def test_range_prior_knows_where_chickadees_live():
 
 def test_head_with_background_class(tmp_path):
     species = write_species_folders(tmp_path / "calls", n_species=2, per_species=3, seconds=8.0)
+    quiet, _ = write_soundscape(tmp_path / "quiet.wav", [], seconds=6.0, calls=0)
     folder = train_head(
         tmp_path / "calls",
         tmp_path / "run",
-        config=HeadConfig(peaks_per_file=3, background_per_file=1),
+        config=HeadConfig(
+            peaks_per_file=3, background_per_file=1, mixed_copies=1, noise_examples=5
+        ),
+        background=quiet,
     )
     head = load_classifier(folder)
     assert head.classes == sorted(s.name for s in species) and head.sample_rate == 48000
+    assert head.hop == 1.0 and head.birdnet_index == [None, None]  # made-up: BirdNET lacks them
     wav, _ = write_soundscape(tmp_path / "s.wav", species, seconds=10.0, calls=2)
     from castlab.birds.audio import load_audio
 
@@ -75,3 +80,38 @@ def test_detections_csv(tmp_path):
         "confidence",
     ]
     assert frame["scientific_name"].nunique() < 1000  # the place filtered BirdNET's 6,522 labels
+
+
+def test_hop_chunks_cover_the_recording_every_second():
+    from castlab.birds.birdnet import hop_chunks
+
+    audio = np.arange(48000 * 6, dtype=np.float32)
+    chunks = hop_chunks(audio, hop=1.0)
+    assert chunks.shape == (4, 144000)  # starts 0, 1, 2, 3 s
+    assert chunks[2, 0] == 2 * 48000 and chunks[3, -1] == audio[-1]
+    assert hop_chunks(audio[:1000]).shape == (1, 144000)
+
+
+def test_head_blends_birdnet_scores_for_species_birdnet_knows(tmp_path):
+    from castlab.birds.head import EmbeddingHead
+
+    model = load_birdnet()
+    index = model.index_of(["black_capped_chickadee", "a made-up bird"])
+    head = EmbeddingHead(
+        ["black_capped_chickadee", "made_up"],
+        np.zeros(1024),
+        np.ones(1024),
+        np.zeros((3, 1024)),
+        np.zeros(3),
+        birdnet_index=index,
+        hop=1.0,
+    )
+    again = load_classifier(head.save(tmp_path / "head"))
+    assert again.birdnet_index == [index[0], None] and again.hop == 1.0
+    chunks = np.random.default_rng(0).normal(0, 0.01, (2, 144000)).astype(np.float32)
+    blended = again.predict_chunks(chunks)
+    birdnet = model.predict_chunks(chunks)[:, index[0]]
+    assert np.allclose(blended[:, 0], (1 / 3 + birdnet) / 2, atol=1e-5)  # head: uniform 1/3
+    assert np.allclose(blended[:, 1], 1 / 3)
+    windows = again.predict_windows(np.zeros(48000 * 7, dtype=np.float32))
+    assert windows.shape == (2, 2)

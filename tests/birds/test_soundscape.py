@@ -6,6 +6,7 @@ from castlab.birds.data import read_audacity_labels, window_labels
 from castlab.birds.soundscape import (
     false_positive_rate,
     micro_f1,
+    pool_windows,
     row_ids,
     tune_thresholds,
     write_submission,
@@ -42,3 +43,16 @@ def test_held_out_soundscape_with_tuned_thresholds(demo_model, tmp_path):
     truth = window_labels(read_audacity_labels(test[1]), duration=60.0)
     predicted = [[] if b == "nocall" else b.split() for b in frame["birds"]]
     assert micro_f1(predicted, truth, count_nocall=False) >= 0.6
+
+
+def test_pool_windows_takes_only_chunks_inside_each_window():
+    # 12 s of 3-s chunks every second: starts 0..9; windows 0-5, 5-10, 10-15
+    chunks = np.zeros((10, 2))
+    chunks[3, 0] = 0.9  # 3-6 s straddles the boundary: belongs to no window
+    chunks[1, 1] = 0.8  # 1-4 s: window 0
+    chunks[6, 1] = 0.4  # 6-9 s: window 1
+    pooled = pool_windows(chunks, hop=1.0, count=3)
+    assert pooled.shape == (3, 2)
+    assert pooled[:, 0].tolist() == [0.0, 0.0, 0.0]
+    assert pooled[:, 1].tolist() == [0.8, 0.4, 0.0]  # window 2 falls back to the last chunk
+    assert np.allclose(pool_windows(chunks, hop=1.0, count=3, top_k=3)[:, 1], [0.8 / 3, 0.4 / 3, 0])

@@ -7,8 +7,10 @@ BirdNET object is first made (never at import of castlab). The shim's interprete
 intermediate tensors (``experimental_preserve_all_tensors=True``), without which reading
 the embedding layer fails with "Tensor data is null".
 
-BirdNET sees 3-second chunks at 48 kHz. For a 5-second window castlab scores the chunks at
-0-3 s and 2-5 s and keeps the maximum (probabilities) or the mean (embeddings).
+BirdNET sees 3-second chunks at 48 kHz. For a 5-second window castlab scores the chunks
+starting every second inside it (0-3, 1-4 and 2-5 s, :meth:`BirdNET.hop_chunks`) and keeps
+the maximum (:func:`castlab.birds.soundscape.pool_windows`); a call anywhere in the window is
+then nearly centred in one chunk.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 
 from castlab.core.errors import CastlabError
 
-__all__ = ["BIRDNET_RATE", "BirdNET", "detections_table", "load_birdnet"]
+__all__ = ["BIRDNET_RATE", "BirdNET", "detections_table", "hop_chunks", "load_birdnet"]
 
 BIRDNET_RATE = 48_000
 CHUNK_SECONDS = 3.0
@@ -116,6 +118,10 @@ class BirdNET:
         size = int(CHUNK_SECONDS * BIRDNET_RATE)
         return np.stack([piece for w in whole for piece in (w[:size], w[-size:])])
 
+    def hop_chunks(self, audio: np.ndarray, *, hop: float = 1.0) -> np.ndarray:
+        """3-s chunks of 48-kHz audio starting every ``hop`` s, ``(N, 144000)`` (:func:`hop_chunks`)."""
+        return hop_chunks(audio, hop=hop)
+
     def range_scores(self, *, lat: float, lon: float, week: int = -1) -> np.ndarray:
         """BirdNET's range (meta) model: how likely each label is at a place and week, ``(6522,)``.
 
@@ -143,6 +149,28 @@ class BirdNET:
             lookup[_normal(sci)] = k
             lookup[_normal(com)] = k
         return [lookup.get(_normal(name)) for name in names]
+
+
+def hop_chunks(
+    audio: np.ndarray, *, hop: float = 1.0, sample_rate: int = BIRDNET_RATE
+) -> np.ndarray:
+    """``CHUNK_SECONDS`` chunks starting every ``hop`` s (at least one), zero-padded at the end.
+
+    Examples
+    --------
+    >>> hop_chunks(np.zeros(48000 * 10, dtype="float32")).shape  # chunks start at 0, 1, ..., 7 s
+    (8, 144000)
+    >>> hop_chunks(np.zeros(48000, dtype="float32")).shape  # shorter than a chunk: padded
+    (1, 144000)
+    """
+    size = int(round(CHUNK_SECONDS * sample_rate))
+    step = int(round(hop * sample_rate))
+    if step <= 0:
+        raise CastlabError(f"hop {hop} s is not positive", fix="use a hop of 0.5-3 s")
+    count = max(1, int(np.ceil(max(0, len(audio) - size) / step)) + 1)
+    padded = np.zeros((count - 1) * step + size, dtype=np.float32)
+    padded[: len(audio)] = audio[: len(padded)]
+    return np.stack([padded[k * step : k * step + size] for k in range(count)])
 
 
 def _normal(name: str) -> str:

@@ -97,6 +97,13 @@ def train(
     background_per_file: Annotated[
         int, typer.Option(help="Low-SNR 'no bird' clips per recording.")
     ] = 3,
+    mixed_copies: Annotated[
+        int, typer.Option(help="birdnet: copies of each call mixed into background at 0-20 dB.")
+    ] = 3,
+    background: Annotated[
+        Path | None,
+        typer.Option(help="birdnet: recordings with none of the species (extra background)."),
+    ] = None,
     find_lr: Annotated[
         bool, typer.Option(help="Run the learning-rate finder first (mel).")
     ] = False,
@@ -127,9 +134,13 @@ def train(
             folder,
             out,
             config=HeadConfig(
-                peaks_per_file=peaks_per_file, background_per_file=background_per_file, seed=seed
+                peaks_per_file=peaks_per_file,
+                background_per_file=background_per_file,
+                mixed_copies=mixed_copies,
+                seed=seed,
             ),
             metadata=metadata,
+            background=background,
         )
     else:
         from castlab.birds.train import BirdTrainConfig, train_cnn

@@ -4,7 +4,11 @@ BirdNET-Analyzer users report custom classifiers that say ~100% on plain noise. 
 head is trained with an explicit ``background`` class (3-s chunks from each recording's
 lowest-SNR stretches) and its softmax temperature is fitted on out-of-fold predictions
 (folds = recordings), so a score of 0.9 means about 90%. Species probabilities are the
-softmax without the background column; a window's score is the maximum over its chunks.
+softmax without the background column. The head also learns from copies of each call mixed
+into background chunks at 0-20 dB and moved off centre (``HeadConfig.mixed_copies``), as
+BirdCLEF winners train on mixtures. For a species BirdNET knows, a chunk's score is the mean
+of the head's probability and BirdNET's own score (``birdnet_index``); a window's score is the
+maximum over the 3-s chunks starting every second inside it.
 
 Saved like every castlab model: ``model.safetensors`` (weights, scaler) + ``config.json``.
 
@@ -50,8 +54,11 @@ class HeadConfig:
     peaks_per_file: int = 20
     background_per_file: int = 3
     regularisation: float = 0.01  # scikit-learn's C: strong, as recordings differ more than clips
-    noise_examples: int = 20  # extra background: 3-s pieces of coloured noise
-    mixed_copies: int = 0  # copies of each call mixed into noise at 0-20 dB (no gain measured)
+    noise_examples: int = 40  # extra background: 3-s pieces of coloured noise
+    mixed_copies: int = 3  # copies of each call mixed into a background chunk at 0-20 dB
+    shift_seconds: float = 1.0  # mixed copies: the call moved up to this far off the centre
+    blend_birdnet: bool = True  # average with BirdNET's own score where BirdNET knows the species
+    hop: float = 1.0  # seconds between the 3-s chunks scored in a window
     seed: int = 0
 
 
@@ -80,24 +87,54 @@ class EmbeddingHead:
         coef: np.ndarray,
         intercept: np.ndarray,
         temperature: float = 1.0,
+        *,
+        birdnet_index: list[int | None] | None = None,
+        hop: float = 1.0,
     ) -> None:
         self.classes = classes
         self.mean, self.scale = mean, scale
         self.coef, self.intercept = coef, intercept  # (C + 1, D), (C + 1,)
         self.temperature = temperature
+        self.birdnet_index = birdnet_index  # BirdNET's label of each class (None: unknown)
+        self.hop = hop
 
     def predict_embeddings(self, embeddings: np.ndarray) -> np.ndarray:
         """Species probabilities ``(N, C)`` (background left out) for embeddings ``(N, D)``."""
         z = (_unit(embeddings) - self.mean) / self.scale
         return _softmax((z @ self.coef.T + self.intercept) / self.temperature)[:, :-1]
 
-    def predict_windows(self, audio: np.ndarray, *, window: float = 5.0) -> np.ndarray:
-        """``(W, C)`` for 48-kHz ``audio``: the max over each window's first and last 3 s."""
+    def blend(self, head_probs: np.ndarray, birdnet_scores: np.ndarray) -> np.ndarray:
+        """The head's probabilities averaged with BirdNET's scores ``(N, 6522)`` for the
+        classes BirdNET knows (``birdnet_index``); the others keep the head's.
+
+        Examples
+        --------
+        >>> head = EmbeddingHead(["a", "b"], 0, 1, np.zeros((3, 2)), np.zeros(3),
+        ...                      birdnet_index=[1, None])
+        >>> head.blend(np.array([[0.2, 0.4]]), np.array([[0.0, 0.8, 0.0]])).round(2).tolist()
+        [[0.5, 0.4]]
+        """
+        out = np.array(head_probs, dtype=float)
+        for c, label in enumerate(self.birdnet_index or []):
+            if label is not None:
+                out[:, c] = (out[:, c] + birdnet_scores[:, label]) / 2
+        return out
+
+    def predict_chunks(self, chunks: np.ndarray) -> np.ndarray:
+        """``(N, C)`` for 3-s chunks of 48-kHz audio, blended with BirdNET's own scores."""
         model = load_birdnet()
-        probs = self.predict_embeddings(
-            model.embed_chunks(model.window_chunks(audio, window=window))
-        )
-        return probs.reshape(-1, 2, len(self.classes)).max(axis=1)
+        scores, embeddings = model.scores_and_embeddings(chunks)
+        return self.blend(self.predict_embeddings(embeddings), scores)
+
+    def predict_windows(self, audio: np.ndarray, *, window: float = 5.0) -> np.ndarray:
+        """``(W, C)`` for 48-kHz ``audio``: per window, the max over the 3-s chunks starting
+        every ``hop`` s inside it (0-3, 1-4 and 2-5 s of a 5-s window with a 1-s hop)."""
+        from castlab.birds.birdnet import hop_chunks
+        from castlab.birds.soundscape import pool_windows
+
+        count = max(1, int(np.ceil(len(audio) / (window * BIRDNET_RATE))))
+        probs = self.predict_chunks(hop_chunks(audio, hop=self.hop))
+        return pool_windows(probs, hop=self.hop, chunk=CHUNK_SECONDS, window=window, count=count)
 
     def tensors(self) -> dict[str, Any]:
         import torch
@@ -112,6 +149,8 @@ class EmbeddingHead:
             "kind": "birdnet-head",
             "classes": self.classes,
             "temperature": self.temperature,
+            "birdnet_index": self.birdnet_index,
+            "hop": self.hop,
             "background_class": BACKGROUND,
             "licence": "uses BirdNET (CC BY-NC-SA 4.0)",
             **(extra or {}),
@@ -128,6 +167,8 @@ class EmbeddingHead:
             arrays["coef"],
             arrays["intercept"],
             float(config.get("temperature", 1.0)),
+            birdnet_index=config.get("birdnet_index"),
+            hop=float(config.get("hop", 1.0)),
         )
 
 
@@ -201,6 +242,22 @@ def fit_head(
     return EmbeddingHead(list(classes), mean, scale, coef, intercept, temperature)
 
 
+def _shifted(clip: np.ndarray, samples: int) -> np.ndarray:
+    """``clip`` moved ``samples`` later (earlier if negative), zeros filling in.
+
+    Examples
+    --------
+    >>> _shifted(np.arange(1.0, 5.0), 1).tolist(), _shifted(np.arange(1.0, 5.0), -2).tolist()
+    ([0.0, 1.0, 2.0, 3.0], [3.0, 4.0, 0.0, 0.0])
+    """
+    out = np.zeros_like(clip)
+    if samples >= 0:
+        out[samples:] = clip[: len(clip) - samples]
+    else:
+        out[:samples] = clip[-samples:]
+    return out
+
+
 def collect_embeddings(
     recs: list[Any],
     *,
@@ -209,6 +266,8 @@ def collect_embeddings(
     background_per_file: int = 3,
     noise_examples: int = 0,
     mixed_copies: int = 0,
+    shift_seconds: float = 0.0,
+    background_files: list[str | Path] | None = None,
     seed: int = 0,
     progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -216,7 +275,10 @@ def collect_embeddings(
 
     ``noise_examples`` adds coloured-noise chunks to the background class, and
     ``mixed_copies`` adds copies of every call mixed into a random background chunk at
-    0-20 dB (so the head sees calls in noise, not only clean ones). Returns
+    0-20 dB (so the head sees calls in noise, not only clean ones), each moved by up to
+    ``shift_seconds`` off the chunk's centre (as a sliding 3-s chunk sees a call: partly).
+    ``background_files`` (recordings without any of the species, e.g. other sites' birds)
+    are cut into 3-s background chunks too. Returns
     ``(X (N, 1024), y (N,), groups (N,))``; ``y == len(classes)`` is background and
     ``groups`` is the recording's index (-1 for generated noise).
     """
@@ -238,6 +300,19 @@ def collect_embeddings(
     y: list[int] = [len(classes)] * noise_examples
     groups: list[int] = [-1] * noise_examples
     calls: list[tuple[np.ndarray, int, int]] = []
+    for path in background_files or []:
+        audio = load_audio(path, sample_rate=BIRDNET_RATE)
+        for start in range(0, max(1, len(audio) - size + 1), size):
+            chunks.append(
+                cut_clip(
+                    audio,
+                    (start + size / 2) / BIRDNET_RATE,
+                    seconds=CHUNK_SECONDS,
+                    sample_rate=BIRDNET_RATE,
+                )
+            )
+            y.append(len(classes))
+            groups.append(-1)
     for g, rec in enumerate(tqdm(recs, desc="embeddings", unit="file", disable=not progress)):
         audio = load_audio(rec.path, sample_rate=BIRDNET_RATE)
         times, snr = snr_curve(load_audio(rec.path, sample_rate=SAMPLE_RATE))
@@ -259,6 +334,7 @@ def collect_embeddings(
     for _ in range(mixed_copies if backgrounds else 0):
         for call, label, g in calls:
             noise = backgrounds[int(rng.integers(len(backgrounds)))]
+            call = _shifted(call, int(rng.uniform(-shift_seconds, shift_seconds) * BIRDNET_RATE))
             chunks.append(mix_at_snr(noise, call, start=0, snr_db=float(rng.uniform(0, 20))))
             y.append(label)
             groups.append(g)
@@ -271,12 +347,19 @@ def train_head(
     *,
     config: HeadConfig = HeadConfig(),
     metadata: str | Path | None = None,
+    background: str | Path | None = None,
 ) -> Path:
-    """Embed ``folder``'s recordings with BirdNET, fit the calibrated head, save into ``out/model``."""
+    """Embed ``folder``'s recordings with BirdNET, fit the calibrated head, save into ``out/model``.
+
+    ``background``: a recording or a folder of recordings holding none of the species (other
+    birds, the site's quiet hours); they are cut into 3-s background chunks.
+    """
+    from castlab.birds.audio import audio_files
     from castlab.birds.data import recordings
     from castlab.core.artifacts import write_json
 
     recs = recordings(folder, metadata=metadata)
+    background_files = audio_files(background) if background is not None else None
     classes = sorted({r.species for r in recs})
     if len(classes) < 2:
         raise CastlabError("training needs at least two species", path=folder)
@@ -287,12 +370,17 @@ def train_head(
         background_per_file=config.background_per_file,
         noise_examples=config.noise_examples,
         mixed_copies=config.mixed_copies,
+        shift_seconds=config.shift_seconds,
+        background_files=background_files,
         seed=config.seed,
         progress=True,
     )
     head = fit_head(
         X, y, classes, groups=groups, regularisation=config.regularisation, seed=config.seed
     )
+    head.hop = config.hop
+    if config.blend_birdnet:
+        head.birdnet_index = load_birdnet().index_of(classes)
     out = Path(out)
     write_json(out / "head_config.json", asdict(config))
     return head.save(out / "model", extra={"head": asdict(config), "examples": int(len(y))})

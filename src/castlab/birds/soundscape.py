@@ -33,6 +33,7 @@ __all__ = [
     "decide",
     "false_positive_rate",
     "micro_f1",
+    "pool_windows",
     "row_ids",
     "tune_thresholds",
     "write_submission",
@@ -47,6 +48,46 @@ def decide(
     """Species above threshold in each window (``probs`` is ``(W, C)``)."""
     above = np.asarray(probs) >= np.asarray(thresholds)
     return [[classes[c] for c in np.flatnonzero(row)] for row in above]
+
+
+def pool_windows(
+    chunk_probs: np.ndarray,
+    *,
+    hop: float = 1.0,
+    chunk: float = 3.0,
+    window: float = 5.0,
+    count: int | None = None,
+    top_k: int = 1,
+) -> np.ndarray:
+    """Window scores ``(W, C)`` from scores of chunks starting every ``hop`` s ``(N, C)``.
+
+    A window takes the chunks that start inside it and end by its end (0-3, 1-4, 2-5 s for
+    5-s windows, 3-s chunks and a 1-s hop) and keeps, per species, the mean of the ``top_k``
+    highest (``top_k=1``: the maximum). ``count`` windows (default: as many as the chunks
+    reach); a window with no such chunk takes the chunk starting nearest its start.
+
+    Examples
+    --------
+    >>> chunk_scores = np.array([[0.1], [0.9], [0.2], [0.0], [0.0], [0.3], [0.1], [0.0]])
+    >>> pool_windows(chunk_scores).ravel().tolist()  # chunks 0-2 -> window 0, 5-7 -> window 1
+    [0.9, 0.3]
+    >>> pool_windows(chunk_scores, top_k=2).ravel().round(2).tolist()
+    [0.55, 0.2]
+    """
+    chunk_probs = np.asarray(chunk_probs, dtype=float)
+    starts = np.arange(len(chunk_probs)) * hop
+    if count is None:
+        count = max(1, int(np.ceil((starts[-1] + chunk - 1e-9) / window))) if len(starts) else 0
+    out = np.zeros((count, chunk_probs.shape[1]))
+    for w in range(count):
+        inside = np.flatnonzero(
+            (starts >= w * window - 1e-9) & (starts + chunk <= (w + 1) * window + 1e-9)
+        )
+        if not len(inside):
+            inside = np.array([int(np.argmin(np.abs(starts - w * window)))])
+        top = np.sort(chunk_probs[inside], axis=0)[::-1][: max(1, top_k)]
+        out[w] = top.mean(axis=0)
+    return out
 
 
 def micro_f1(
