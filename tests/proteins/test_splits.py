@@ -88,6 +88,23 @@ def test_mmseqs_clusters_and_search_agree_with_the_known_identities():
     assert abs(nearest[0] - 0.9) < 0.02 and abs(nearest[1] - 0.5) < 0.05 and nearest[2] < 0.42
 
 
+@pytest.mark.skipif(not mmseqs_available(), reason="mmseqs2 is not installed (Debian mmseqs2)")
+def test_mmseqs_all_pairs_links_a_chain_through_its_middle_member():
+    rng = np.random.default_rng(2)
+    first = _random_protein(rng)
+    positions = rng.permutation(len(first))  # A->B and B->C change different positions
+    second, third = list(first), None
+    for i in positions[:56]:
+        second[i] = rng.choice([a for a in AMINO if a != first[i]])
+    third = list(second)
+    for i in positions[56:112]:
+        third[i] = rng.choice([a for a in AMINO if a != second[i]])
+    chain = ["".join(first), "".join(second), "".join(third), _random_protein(rng)]
+    assert alignment_identity(chain[0], chain[2]) < 0.45 < 0.6 < alignment_identity(*chain[1:3])
+    labels = sequence_clusters(chain, identity=0.5, engine="mmseqs-all")
+    assert labels[0] == labels[1] == labels[2] != labels[3]  # single linkage, every pair
+
+
 def test_clustered_split_leaves_no_close_homologue_across_parts():
     engine = "align"
     rng = np.random.default_rng(2)

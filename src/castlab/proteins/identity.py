@@ -98,25 +98,42 @@ def _mmseqs(arguments: list[str], folder: Path, threads: int) -> None:
 
 
 def identity_clusters_mmseqs(
-    sequences: Sequence[str], *, identity: float, threads: int = 1, sensitivity: float = 4.0
+    sequences: Sequence[str],
+    *,
+    identity: float,
+    threads: int = 1,
+    sensitivity: float = 4.0,
+    all_pairs: bool = False,
 ) -> list[int]:
     """Single-linkage clusters from ``mmseqs easy-cluster --min-seq-id identity``.
 
-    ``sensitivity`` is the prefilter's ``-s`` (mmseqs' default 4; 7.5 finds more of the
-    remote pairs that the leak check of :func:`max_identity` finds, at more seconds).
+    ``sensitivity`` is the prefilter's ``-s`` (mmseqs' default 4; 7.5 finds more remote
+    pairs, at more seconds). easy-cluster compares members with cluster representatives only,
+    so two members of different clusters can still be close; ``all_pairs`` searches every
+    sequence against every other (``easy-search``, the same alignment rule) and links every
+    pair it finds, as the leak check of :func:`max_identity` does.
     """
     if not mmseqs_available():
         raise CastlabError("mmseqs is not installed", fix="apt-get install mmseqs2 (Debian)")
+    rule = ["--min-seq-id", str(identity), "--alignment-mode", "3", "-c", "0.8"]
     with tempfile.TemporaryDirectory(prefix="castlab-mmseqs-") as tmp:
         folder = Path(tmp)
         _write_fasta(folder / "in.fasta", sequences, "s")
-        _mmseqs(
-            ["easy-cluster", "in.fasta", "out", "tmp", "--min-seq-id", str(identity),
-             "--alignment-mode", "3", "--cluster-mode", "1", "-c", "0.8",
-             "-s", str(sensitivity)],
-            folder,
-            threads,
-        )  # fmt: skip
+        if all_pairs:
+            _mmseqs(
+                ["easy-search", "in.fasta", "in.fasta", "out_cluster.tsv", "tmp", *rule,
+                 "-s", str(sensitivity), "--max-seqs", "1000",
+                 "--format-output", "query,target"],
+                folder,
+                threads,
+            )  # fmt: skip
+        else:
+            _mmseqs(
+                ["easy-cluster", "in.fasta", "out", "tmp", *rule, "--cluster-mode", "1",
+                 "-s", str(sensitivity)],
+                folder,
+                threads,
+            )  # fmt: skip
         pairs = []
         for line in (folder / "out_cluster.tsv").read_text().splitlines():
             representative, member = line.split("\t")
@@ -134,20 +151,27 @@ def sequence_clusters(
 ) -> list[int]:
     """Cluster id per sequence, linking pairs at identity >= ``identity``.
 
-    ``engine``: ``mmseqs``, ``align`` (parasail) or ``auto`` (mmseqs when installed);
-    ``sensitivity``: mmseqs' prefilter ``-s`` (parasail aligns every pair anyway).
+    ``engine``: ``mmseqs`` (easy-cluster), ``mmseqs-all`` (every pair searched, see
+    :func:`identity_clusters_mmseqs`), ``align`` (parasail) or ``auto`` (mmseqs when
+    installed); ``sensitivity``: mmseqs' prefilter ``-s`` (parasail aligns every pair).
     """
     if engine == "auto":
         engine = "mmseqs" if mmseqs_available() else "align"
     if len(sequences) < 2:
         return [0] * len(sequences)
-    if engine == "mmseqs":
+    if engine in ("mmseqs", "mmseqs-all"):
         return identity_clusters_mmseqs(
-            sequences, identity=identity, threads=threads, sensitivity=sensitivity
+            sequences,
+            identity=identity,
+            threads=threads,
+            sensitivity=sensitivity,
+            all_pairs=engine == "mmseqs-all",
         )
     if engine == "align":
         return identity_clusters_aligned(sequences, identity=identity)
-    raise CastlabError(f"unknown identity engine {engine!r}", fix="use auto, mmseqs or align")
+    raise CastlabError(
+        f"unknown identity engine {engine!r}", fix="use auto, mmseqs, mmseqs-all or align"
+    )
 
 
 def max_identity(

@@ -216,7 +216,7 @@ class SplitConfig:
 
     method: str = "random"  # random | clustered (by sequence identity)
     identity: float = 0.5  # clustered: link sequences at >= this alignment identity
-    engine: str = "auto"  # clustered: mmseqs | align (parasail) | auto (mmseqs if installed)
+    engine: str = "auto"  # clustered: mmseqs | mmseqs-all | align (parasail) | auto (mmseqs)
     sensitivity: float = 4.0  # clustered with mmseqs: prefilter -s (7.5: most sensitive)
     per_family: int = 0  # keep at most this many records per family (0: all)
     families: int = 0  # keep only the largest N families (0: all)
