@@ -26,6 +26,7 @@ from castlab.tunes.model import TuneModel
 from castlab.tunes.style import (
     STATISTICS,
     discriminator_auc,
+    dotting,
     pitch_class_histogram,
     tune_statistics,
 )
@@ -40,9 +41,42 @@ def _mean_statistics(tunes) -> dict[str, float]:  # type: ignore[no-untyped-def]
     return {name: statistics.mean(r[name] for r in rows) for name in STATISTICS}
 
 
+def _by_meter(tunes) -> dict[str, dict[str, float]]:  # type: ignore[no-untyped-def]
+    """Tunes, dotted pairs and triplets per bar, and the share written dotted, per meter."""
+    out = {}
+    for meter in sorted({t.meter for t in tunes}):
+        rows = [t for t in tunes if t.meter == meter]
+        stats = [tune_statistics(t) for t in rows]
+        out[meter] = {
+            "tunes": len(rows),
+            "dotted_per_bar": statistics.mean(r["dotted_per_bar"] for r in stats),
+            "triplets_per_bar": statistics.mean(r["triplets_per_bar"] for r in stats),
+            "dotted_share": statistics.mean(dotting(t) == "dotted" for t in rows),
+        }
+    return out
+
+
+def _cross_validated_recall(tunes, types) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+    """5-fold recall of the classifier on real training tunes per type, meter and dotting."""
+    rng = np.random.default_rng(0)
+    kept = [t for t in tunes if t.rhythm in types]
+    folds = np.array_split(rng.permutation(len(kept)), 5)
+    hits: dict[str, list[bool]] = {}
+    for fold in folds:
+        held = set(fold.tolist())
+        classifier = TypeClassifier(melody=True).fit(
+            [t for i, t in enumerate(kept) if i not in held]
+        )
+        test = [kept[i] for i in fold]
+        for tune, predicted in zip(test, classifier.predict(test), strict=True):
+            for key in (tune.rhythm, f"{tune.rhythm} {tune.meter} {dotting(tune)}"):
+                hits.setdefault(key, []).append(predicted == tune.rhythm)
+    return {key: {"tunes": len(v), "recall": float(np.mean(v))} for key, v in hits.items()}
+
+
 def corpus_reference(corpus: tuple[str, ...]) -> dict:
     """Labelled corpus tunes by type, the classifier, its held-out accuracy."""
-    splits, _, _ = prepare(TunesTrainConfig(corpus=corpus, infer_types=False))
+    splits, _, _ = prepare(TunesTrainConfig(corpus=corpus, infer_types=False, dotting=False))
     classifier = TypeClassifier(melody=True).fit(splits["train"])
     held_out = [t for t in splits["valid"] + splits["test"] if t.rhythm in classifier.types_]
     predicted = classifier.predict(held_out)
@@ -64,10 +98,60 @@ def corpus_reference(corpus: tuple[str, ...]) -> dict:
             },
         },
         "statistics": {name: _mean_statistics(tunes) for name, tunes in by_type.items()},
+        "by_meter": {name: _by_meter(tunes) for name, tunes in by_type.items()},
+        "mix": {
+            name: Counter((t.meter, dotting(t)) for t in tunes) for name, tunes in by_type.items()
+        },
+        "cross_validated": _cross_validated_recall(splits["train"], classifier.types_),
         "pitch_classes": {
             name: pitch_class_histogram(tunes).tolist() for name, tunes in by_type.items()
         },
     }
+
+
+def mix_headers(mix: Counter, count: int, *, dotting: bool) -> list[tuple[str, str | None]]:
+    """``count`` (meter, dotting) pairs in the corpus's proportions (largest remainders).
+
+    >>> mix_headers(Counter({("2/4", "plain"): 6, ("2/2", "dotted"): 3, ("2/2", "plain"): 1}), 5,
+    ...             dotting=True)
+    [('2/4', 'plain'), ('2/4', 'plain'), ('2/4', 'plain'), ('2/2', 'dotted'), ('2/2', 'dotted')]
+    """
+    if not dotting:
+        merged: Counter = Counter()
+        for (meter, _), n in mix.items():
+            merged[(meter, None)] += n
+        mix = merged
+    total = sum(mix.values())
+    exact = {key: count * n / total for key, n in mix.items()}
+    shares = {key: int(x) for key, x in exact.items()}
+    by_remainder = sorted(exact, key=lambda key: (shares[key] - exact[key], -mix[key]))
+    for key in by_remainder[: count - sum(shares.values())]:
+        shares[key] += 1
+    return [key for key, n in sorted(shares.items(), key=lambda kv: -mix[kv[0]]) for _ in range(n)]
+
+
+def _generate(model, name, count, seed, temperature, guidance, headers, **kw):  # type: ignore[no-untyped-def]
+    """Tunes of type ``name``; with ``headers`` each group of (meter, dotting) asked for."""
+    if headers is None:
+        config = GenerateConfig(
+            rhythm=name, count=count, seed=seed, temperature=temperature, guidance=guidance, **kw
+        )
+        return [g.tune for g in generate_tunes(model, config)]
+    tunes, offset = [], 0
+    for (meter, dotted), n in Counter(headers).items():
+        config = GenerateConfig(
+            rhythm=name,
+            meter=meter,
+            dotting=dotted,
+            count=n,
+            seed=seed + offset,
+            temperature=temperature,
+            guidance=guidance,
+            **kw,
+        )
+        tunes += [g.tune for g in generate_tunes(model, config)]
+        offset += n
+    return tunes
 
 
 def measure_style(
@@ -79,43 +163,79 @@ def measure_style(
     temperatures: dict[str, float] | float = 0.7,
     seed: int = 1,
     examples: Path | None = None,
+    mix: bool = False,
+    guidance: float = 0.0,
+    against: dict[str, str] | None = None,
 ) -> dict:
-    """Every number of the module docstring for one model."""
+    """Every number of the module docstring for one model.
+
+    ``mix``: ask for each type's meters (and dotting, when the model knows the ``N:`` code)
+    in the corpus's proportions instead of letting the model choose; ``guidance``: type
+    guidance (``castlab.tunes.guidance``) at that scale.
+    """
     classifier = reference["classifier"]
-    out: dict = {"types": {}, "temperatures": temperatures}
+    knows_dotting = bool(model.header_values("N"))
+    out: dict = {
+        "types": {},
+        "temperatures": temperatures,
+        "guidance": guidance,
+        "against": against or {},
+        "asked": ("type, meter and dotting" if knows_dotting else "type and meter")
+        if mix
+        else "type",
+    }
     generated_all = []
     real_all = []
     rng = random.Random(seed)
     start = time.perf_counter()
     for name in classifier.types_:
         temperature = temperatures[name] if isinstance(temperatures, dict) else temperatures
-        generated = [
-            g.tune
-            for g in generate_tunes(
-                model,
-                GenerateConfig(rhythm=name, count=count, seed=seed, temperature=temperature),
-            )
-        ]
+        headers = mix_headers(reference["mix"][name], count, dotting=knows_dotting) if mix else None
+        away = (against or {}).get(name)
+        generated = _generate(
+            model, name, count, seed, temperature, guidance, headers, guidance_against=away
+        )
         predicted = classifier.predict(generated)
-        plain = [
-            g.tune
-            for g in generate_tunes(
-                model,
-                GenerateConfig(
-                    rhythm=name,
-                    count=unconstrained,
-                    seed=seed,
-                    temperature=temperature,
-                    constrained=False,
-                    length=400,
-                ),
-            )
-        ]
+        plain = _generate(
+            model,
+            name,
+            unconstrained,
+            seed,
+            temperature,
+            guidance,
+            None,
+            guidance_against=away,
+            constrained=False,
+            length=400,
+        )
         out["types"][name] = {
             "fidelity": float(np.mean([p == name for p in predicted])),
             "classified_as": dict(Counter(predicted)),
             "meters": dict(Counter(t.meter for t in generated)),
+            "fidelity_by_header": {
+                f"{m} {d}": float(
+                    np.mean(
+                        [
+                            p == name
+                            for p, t in zip(predicted, generated)
+                            if (t.meter, dotting(t)) == (m, d)
+                        ]
+                    )
+                )
+                for m, d in sorted({(t.meter, dotting(t)) for t in generated})
+            },
             "statistics": _mean_statistics(generated),
+            "by_meter": {
+                meter: {
+                    **values,
+                    "fidelity": float(
+                        np.mean(
+                            [p == name for p, t in zip(predicted, generated) if t.meter == meter]
+                        )
+                    ),
+                }
+                for meter, values in _by_meter(generated).items()
+            },
             "unconstrained_statistics": _mean_statistics(plain),
             "pitch_classes": pitch_class_histogram(generated).tolist(),
         }
@@ -167,12 +287,38 @@ def style_markdown(style: dict, figure: str) -> list[str]:
         + ", ".join(f"{k} {v}" for k, v in ceiling["train_tunes"].items())
         + " (the types with >= 50).",
         "",
-        "### Type fidelity and discriminator",
-        "",
     ]
+    cross = style.get("cross_validated")
+    if cross:
+        lines += [
+            "The same classifier's 5-fold cross-validated recall on the real labelled training "
+            "tunes, by meter and by whether the dotting is written out "
+            "(`castlab.tunes.style.dotting`: >= 0.5 dotted pairs per bar), groups of 10+ tunes: "
+            "plain hornpipes are the hard case even for real tunes.",
+            "",
+            _table(
+                [
+                    {"tunes of": key, "tunes": str(v["tunes"]), "recall": f"{v['recall']:.0%}"}
+                    for key, v in sorted(cross.items())
+                    if v["tunes"] >= 10
+                ]
+            ),
+            "",
+        ]
+    lines += ["### Type fidelity and discriminator", ""]
     rows = []
     for label, result in models.items():
-        row = {"model": label, "temperature": str(result["temperatures"])}
+        row = {
+            "model": label,
+            "asked for": result.get("asked", "type"),
+            "guidance": f"{result.get('guidance', 0.0):g}"
+            + (
+                " against " + ", ".join(f"{k}: {v}" for k, v in result["against"].items())
+                if result.get("against") and result.get("guidance")
+                else ""
+            ),
+            "temperature": str(result["temperatures"]),
+        }
         for name in types:
             row[f"{name} fidelity"] = f"{result['types'][name]['fidelity']:.0%}"
         row["discriminator AUC"] = f"{result['discriminator_auc']:.3f}"
@@ -229,6 +375,7 @@ def style_markdown(style: dict, figure: str) -> list[str]:
                 }
             )
     lines += [_table(rows), ""]
+    lines += _by_meter_markdown(style)
     lines += ["### Types chosen when asked for nothing", ""]
     names = sorted({k for r in models.values() for k in r["unprompted_types"]})
     rows = [
@@ -237,6 +384,46 @@ def style_markdown(style: dict, figure: str) -> list[str]:
     ]
     lines += [_table(rows)]
     return lines
+
+
+def _by_meter_markdown(style: dict) -> list[str]:
+    """Dotted pairs per bar per type and meter, corpus vs the models measured by meter."""
+    models = {
+        label: result
+        for label, result in style["models"].items()
+        if all("by_meter" in per for per in result["types"].values())
+    }
+    corpus = style.get("corpus_by_meter")
+    if not models or not corpus:
+        return []
+    lines = [
+        "### Dotted pairs per bar by meter (like with like)",
+        "",
+        "Each cell: tunes, share written dotted, dotted pairs per bar (and for generated tunes "
+        "the fidelity of those tunes). Meters with at least 5% of a type's corpus tunes.",
+        "",
+    ]
+    rows = []
+    for name, meters in corpus.items():
+        total = sum(m["tunes"] for m in meters.values())
+        for meter, c in meters.items():
+            if c["tunes"] < 0.05 * total:
+                continue
+            row = {
+                "type": name,
+                "meter": meter,
+                "corpus": f"{c['tunes']}, {c['dotted_share']:.0%}, {c['dotted_per_bar']:.2f}",
+            }
+            for label, result in models.items():
+                g = result["types"][name]["by_meter"].get(meter)
+                row[label] = (
+                    f"{g['tunes']}, {g['dotted_share']:.0%}, {g['dotted_per_bar']:.2f}; "
+                    f"fidelity {g['fidelity']:.0%}"
+                    if g
+                    else "-"
+                )
+            rows.append(row)
+    return [*lines, _table(rows), ""]
 
 
 def style_figure(style: dict, path: Path) -> Path:

@@ -298,6 +298,19 @@ def main() -> None:
     parser.add_argument("--style-count", type=int, default=50, help="tunes per type")
     parser.add_argument("--style-unconstrained", type=int, default=16)
     parser.add_argument(
+        "--style-mix",
+        action="store_true",
+        help="ask for each type's meters and dotting in the corpus's proportions",
+    )
+    parser.add_argument(
+        "--style-guidance", type=float, default=0.0, help="type guidance scale (0: off)"
+    )
+    parser.add_argument(
+        "--style-guidance-against",
+        default="",
+        help="per type, the type to guide away from: 'hornpipe=reel,reel=hornpipe'",
+    )
+    parser.add_argument(
         "--style-temperature",
         default="0.7",
         help="one temperature, or per type: 'reel=0.8,jig=0.7,...'",
@@ -464,10 +477,11 @@ def run_demo_size(command: str) -> None:
     print(write_markdown(results, command))
 
 
-def _temperatures(text: str) -> dict[str, float] | float:
+def _temperatures(text: str, kind: type = float) -> dict | float | str:  # type: ignore[type-arg]
+    """'0.7' -> 0.7; 'reel=0.8,jig=0.7' -> {'reel': 0.8, 'jig': 0.7} (values of ``kind``)."""
     if "=" not in text:
-        return float(text)
-    return {k.strip(): float(v) for k, v in (item.split("=") for item in text.split(","))}
+        return kind(text)
+    return {k.strip(): kind(v.strip()) for k, v in (item.split("=") for item in text.split(","))}
 
 
 def run_style(args: argparse.Namespace, command: str) -> None:
@@ -486,6 +500,8 @@ def run_style(args: argparse.Namespace, command: str) -> None:
             "ceiling": reference["ceiling"],
             "corpus_statistics": reference["statistics"],
             "corpus_pitch_classes": reference["pitch_classes"],
+            "corpus_by_meter": reference["by_meter"],
+            "cross_validated": reference["cross_validated"],
         }
     )
     style.setdefault("models", {})
@@ -498,6 +514,11 @@ def run_style(args: argparse.Namespace, command: str) -> None:
             count=args.style_count,
             unconstrained=args.style_unconstrained,
             temperatures=_temperatures(args.style_temperature),
+            mix=args.style_mix,
+            guidance=args.style_guidance,
+            against=_temperatures(args.style_guidance_against, kind=str)
+            if args.style_guidance_against
+            else None,
             examples=ROOT / "runs" / "bench-tunes" / "style" / label,
         )
         measured["model"] = folder

@@ -216,11 +216,15 @@ class Tune:
     body: str
     number: int = 0  # X: in the source
     source: str = ""  # "file:line" where the tune starts
+    # "dotted" or "plain": whether the dotting is written out (castlab.tunes.style.dotting),
+    # a control code written as an N: line after M:; "" when not given
+    dotting: str = ""
 
     @property
     def header_text(self) -> str:
         rhythm = f"R:{self.rhythm}\n" if self.rhythm else ""
-        return f"{rhythm}M:{self.meter}\nL:{self.unit}\nK:{self.key}\n"
+        dotting = f"N:{self.dotting}\n" if self.dotting else ""
+        return f"{rhythm}M:{self.meter}\n{dotting}L:{self.unit}\nK:{self.key}\n"
 
     @property
     def model_text(self) -> str:
@@ -261,4 +265,5 @@ class Tune:
             key=fields["K"],
             body="\n".join(lines[i:]).strip("\n"),
             number=number,
+            dotting=fields.get("N", ""),
         )

@@ -77,6 +77,9 @@ def train(
     notation: Annotated[
         str, typer.Option(help="decoder: bodies in the decoder's notation; written: as printed.")
     ] = "decoder",
+    dotting: Annotated[
+        bool, typer.Option(help="Write N:dotted / N:plain in each header (a control code).")
+    ] = True,
     init_model: Annotated[
         str,
         typer.Option(
@@ -125,6 +128,7 @@ def train(
             infer_types=infer_types,
             init_model=init_model,
             notation=notation,
+            dotting=dotting,
         )
         train_config = train_config_from(
             epochs=epochs,
@@ -181,6 +185,18 @@ def generate(
     meter: Annotated[str | None, typer.Option(help="Meter, e.g. 6/8.")] = None,
     unit: Annotated[str | None, typer.Option(help="Unit length L:, e.g. 1/8.")] = None,
     key: Annotated[str | None, typer.Option(help="Key, e.g. D, Ador, Gmix.")] = None,
+    dotting: Annotated[
+        str | None,
+        typer.Option(help="dotted (dotting written out, > and <) or plain. Default: the model's."),
+    ] = None,
+    guidance: Annotated[
+        float,
+        typer.Option(help="Type guidance: push the body towards the --type (0: off, e.g. 1.5)."),
+    ] = 0.0,
+    guidance_against: Annotated[
+        str | None,
+        typer.Option(help="Guide away from this type (e.g. reel for a hornpipe), not from none."),
+    ] = None,
     count: Annotated[int, typer.Option(help="How many tunes.")] = 1,
     seed: Annotated[int, typer.Option(help="Seed of the first tune (then seed+1, ...).")] = 0,
     unconstrained: Annotated[bool, typer.Option(help="Plain sampling, as in the blog.")] = False,
@@ -206,6 +222,9 @@ def generate(
         meter=meter,
         unit=unit,
         key=key,
+        dotting=dotting,
+        guidance=guidance,
+        guidance_against=guidance_against,
         count=count,
         seed=seed,
         temperature=temperature,

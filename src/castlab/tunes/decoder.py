@@ -10,7 +10,8 @@ from the model among the values it saw in training.
 
 Within a bar the grammar keeps to plain melody: notes, rests, lengths on a grid of quarter
 units, broken rhythm, triplets ``(3``, ties, ``~`` and ``.`` decorations; no chords,
-grace notes or inline fields.
+grace notes or inline fields. A tune headed ``N:plain`` (the dotting control code) keeps
+under :data:`castlab.tunes.style.DOTTED_PER_BAR` dotted pairs per bar.
 
 Examples
 --------
@@ -32,11 +33,12 @@ from castlab.core.errors import CastlabError
 from castlab.core.tokenizers import Tokenizer
 from castlab.tunes.abc import abc_tokens, meter_fraction, parse_fraction
 from castlab.tunes.bars import BarCounter, Kind, length_value, token_kind
+from castlab.tunes.style import DOTTED_PER_BAR
 
 __all__ = ["FormConfig", "TuneGrammar", "decoder_notation"]
 
 _GRID = Fraction(1, 4)  # finest note length the grammar allows, in units of L
-_HEADER_ORDER = ("R", "M", "L", "K")
+_HEADER_ORDER = ("R", "M", "N", "L", "K")  # N: the dotting control code (dotted / plain)
 _BODY_DECORATIONS = {"~", "."}
 _QUOTED = re.compile(r'"[^"\n]*"')  # chord symbols and annotations
 
@@ -65,6 +67,7 @@ class TuneGrammar:
         meter: str | None = None,
         unit: str | None = None,
         key: str | None = None,
+        dotting: str | None = None,
         prompt: Sequence[str] = (),
         form: FormConfig = FormConfig(),
         constrain_body: bool = True,
@@ -72,13 +75,13 @@ class TuneGrammar:
         self.tokenizer = tokenizer
         self.form = form
         self.constrain_body = constrain_body
-        self.fixed = {"R": rhythm, "M": meter, "L": unit, "K": key}
+        self.fixed = {"R": rhythm, "M": meter, "N": dotting, "L": unit, "K": key}
         vocab = [tokenizer.token(i) for i in range(tokenizer.vocab_size)]
         self._ids = {token: i for i, token in enumerate(vocab)}
         self._header: dict[str, list[tuple[int, str]]] = {name: [] for name in _HEADER_ORDER}
         self._by_kind: dict[Kind, list[tuple[int, str]]] = {}
         for i, token in enumerate(vocab):
-            if len(token) > 2 and token[1] == ":" and token.endswith("\n") and token[0] in "RMLK":
+            if len(token) > 2 and token[1] == ":" and token.endswith("\n") and token[0] in "RMNLK":
                 self._header[token[0]].append((i, token))
             else:
                 self._by_kind.setdefault(token_kind(token), []).append((i, token))
@@ -88,7 +91,7 @@ class TuneGrammar:
 
     # ------------------------------------------------------------------ set-up
     def _check_header_values(self) -> None:
-        names = {"R": "tune type", "M": "meter", "L": "unit length", "K": "key"}
+        names = {"R": "tune type", "M": "meter", "N": "dotting", "L": "unit length", "K": "key"}
         for field, value in self.fixed.items():
             if value is None:
                 continue
@@ -119,12 +122,13 @@ class TuneGrammar:
         self.last = ""
         self._part_start_index = 0
         self.tuplet_note = False  # was the last note inside a triplet?
+        self.dotted = 0  # broken-rhythm signs (> <) written so far
 
     def _next_header_field(self) -> str:
         for name in _HEADER_ORDER:
             if name not in self.header:
-                if name == "R" and self.fixed["R"] is None and not self._header["R"]:
-                    continue  # a model that never saw R: writes none
+                if name in "RN" and self.fixed[name] is None and not self._header[name]:
+                    continue  # a model that never saw R: (or N:) writes none
                 return name
         return ""
 
@@ -330,6 +334,11 @@ class TuneGrammar:
 
     def _broken_choices(self, target: Fraction) -> list[int]:
         counter = self.counter
+        # N:plain means fewer than DOTTED_PER_BAR dotted pairs per bar (style.dotting): the
+        # grammar holds the tune to its code as it holds bars to their length
+        bars = self.form.parts * self.form.bars_per_part
+        if self.header.get("N") == "plain" and self.dotted + 1 >= DOTTED_PER_BAR * bars:
+            return []
         duration = counter.last_mult * counter.last_length
         options = []
         for token, before, after in (
@@ -351,6 +360,7 @@ class TuneGrammar:
             return
         if kind is Kind.NOTE or kind is Kind.REST:
             self.tuplet_note = bool(self.counter.tuplet_left)
+        self.dotted += kind is Kind.BROKEN
         if kind is Kind.BAR:
             self._close_bar(token)
         elif token == "[1":

@@ -19,6 +19,7 @@ from castlab.core.sampling import SamplingConfig, sample, sample_batch
 from castlab.core.tokenizers import BOS, EOS, SPECIAL_TOKENS
 from castlab.tunes.abc import Tune, abc_tokens, normalise_key, normalise_meter, normalise_rhythm
 from castlab.tunes.decoder import FormConfig, TuneGrammar
+from castlab.tunes.guidance import TypeGuidance
 from castlab.tunes.model import TuneModel
 
 __all__ = ["DEFAULT_TEMPERATURE", "GenerateConfig", "GeneratedTune", "generate_tunes"]
@@ -35,6 +36,9 @@ class GenerateConfig:
     meter: str | None = None  # e.g. "6/8"
     unit: str | None = None  # L:, e.g. "1/8"
     key: str | None = None  # e.g. "D", "Ador"
+    # "dotted" or "plain": dotting written out or left to the player (models trained with
+    # the N: control code, castlab.tunes.style.dotting); None: the model chooses
+    dotting: str | None = None
     count: int = 1
     seed: int = 0
     # None: the model's temperature for the type asked for (info["temperatures"], chosen by
@@ -42,14 +46,24 @@ class GenerateConfig:
     temperature: float | None = None
     top_k: int = 0
     top_p: float = 1.0
+    # type guidance (castlab.tunes.guidance): 0 off; > 0 pushes the body towards what the
+    # type asked for adds to the rest of the header, by the model's own judgement
+    guidance: float = 0.0
+    guidance_against: str | None = None  # a type to steer away from (e.g. "reel"); None: none
     length: int = 100  # new tokens for unconstrained sampling (constrained stops at the end)
     batch: int = 16  # tunes sampled side by side (LSTM models); the same tunes, faster
     constrained: bool = True
     form: FormConfig = field(default_factory=FormConfig)
 
     def __post_init__(self) -> None:
+        if self.dotting not in (None, "", "dotted", "plain"):
+            raise CastlabError(
+                f"unknown dotting {self.dotting!r}", fix="use --dotting dotted or --dotting plain"
+            )
         if self.count < 1:
             raise CastlabError("count must be at least 1", fix="use --count 1 or more")
+        if self.guidance < 0:
+            raise CastlabError("guidance must be >= 0", fix="use e.g. --guidance 1.0")
         if self.length < 1:
             raise CastlabError("length must be at least 1", fix="use e.g. --length 100")
 
@@ -72,6 +86,7 @@ def _header_values(config: GenerateConfig) -> dict[str, str | None]:
             "meter": normalise_meter(config.meter) if config.meter else None,
             "unit": config.unit.replace(" ", "") if config.unit else None,
             "key": normalise_key(config.key) if config.key else None,
+            "dotting": config.dotting or None,
         }
     except ValueError as error:
         raise CastlabError(str(error), fix="e.g. --meter 6/8 --key D --unit 1/8") from None
@@ -115,6 +130,7 @@ def _job(
         header["unit"] or "1/8",
         header["key"] or "D",
         "",
+        dotting=header["dotting"] or "",
     ).model_text
     prompt_ids = [BOS, *model.tokenizer.encode(prefix + config.prompt)]
     sampling = SamplingConfig(temperature, config.top_k, config.top_p, config.length)
@@ -131,6 +147,14 @@ def generate_tunes(model: TuneModel, config: GenerateConfig) -> list[GeneratedTu
             fix="use --unconstrained, or a model trained with --tokenizer abc",
         )
     jobs = [_job(model, config, header, config.seed + i) for i in range(config.count)]
+    network = model.network
+    if config.guidance and header["rhythm"]:
+        network = TypeGuidance(
+            model.network,
+            model.tokenizer,
+            scale=config.guidance,
+            against=normalise_rhythm(config.guidance_against) if config.guidance_against else None,
+        )
     results: list[GeneratedTune] = []
     # an LSTM steps many tunes at once; a transformer's growing context goes one at a time
     chunk = config.batch if model.model_config.kind == "lstm" else 1
@@ -141,7 +165,7 @@ def generate_tunes(model: TuneModel, config: GenerateConfig) -> list[GeneratedTu
             job = batch[0]
             outputs = [
                 sample(
-                    model.network,
+                    network,
                     job.prompt_ids,
                     job.sampling,
                     generator=job.generator,
@@ -151,7 +175,7 @@ def generate_tunes(model: TuneModel, config: GenerateConfig) -> list[GeneratedTu
             ]
         else:
             outputs = sample_batch(
-                model.network,
+                network,
                 [job.prompt_ids for job in batch],
                 batch[0].sampling,
                 generators=[job.generator for job in batch],

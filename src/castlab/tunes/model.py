@@ -13,7 +13,8 @@ Examples
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import torch
 from castlab.core.artifacts import load_model_weights, save_model, write_text
 from castlab.core.errors import CastlabError
 from castlab.core.language_model import LanguageModelConfig, build_language_model
-from castlab.core.tokenizers import BOS, EOS, Tokenizer, load_tokenizer
+from castlab.core.tokenizers import BOS, EOS, RegexTokenizer, Tokenizer, load_tokenizer
 
 __all__ = ["PRETRAINED_DIR", "TuneModel", "encode_tune_text"]
 
@@ -94,6 +95,48 @@ class TuneModel:
 
     def encode(self, text: str) -> list[int]:
         return encode_tune_text(self.tokenizer, text)
+
+    def with_tokens(self, tokens: Sequence[str]) -> TuneModel:
+        """This model with ``tokens`` appended to its vocabulary, e.g. a new control code.
+
+        Existing ids and weights are kept; a new token's embedding (and decoder bias) starts
+        at the mean of the header-line tokens' (``R:...``, ``M:...``), so fine-tuning can
+        teach a model a header field it never saw.
+
+        Examples
+        --------
+        >>> from castlab.tunes.abc import abc_tokenizer
+        >>> from castlab.core.language_model import LanguageModelConfig, build_language_model
+        >>> tok = abc_tokenizer(["M:6/8\\nK:D\\n|:dfa:|"])
+        >>> config = LanguageModelConfig(vocab_size=tok.vocab_size, dim=8, hidden=8)
+        >>> model = TuneModel(tok, build_language_model(config), config)
+        >>> bigger = model.with_tokens(["N:dotted\\n"])
+        >>> bigger.tokenizer.vocab_size - tok.vocab_size, bigger.model_config.vocab_size
+        (1, 12)
+        """
+        if not isinstance(self.tokenizer, RegexTokenizer):
+            raise CastlabError(
+                "only ABC-token models can learn new header tokens",
+                fix="fine-tune a model trained with --tokenizer abc",
+            )
+        added = [t for t in dict.fromkeys(tokens) if t not in self.tokenizer.index]
+        if not added:
+            return self
+        tokenizer = RegexTokenizer([*self.tokenizer.vocab, *added], self.tokenizer.pattern)
+        config = replace(self.model_config, vocab_size=tokenizer.vocab_size)
+        network = build_language_model(config)
+        headers = [
+            i for i, t in enumerate(self.tokenizer.vocab) if len(t) > 2 and t[1] == ":"
+        ] or list(range(self.tokenizer.vocab_size))
+        state = network.state_dict()
+        for name, old in self.network.state_dict().items():
+            if state[name].shape == old.shape:
+                state[name] = old
+            else:  # (V, ...) tensors: the embedding, the tied decoder and its bias
+                start = old[headers].mean(dim=0, keepdim=True)
+                state[name] = torch.cat([old, start.expand(len(added), *old.shape[1:])])
+        network.load_state_dict(state)
+        return TuneModel(tokenizer, network.train(self.network.training), config, dict(self.info))
 
     def header_values(self, field: str) -> list[str]:
         """Values of a header field (``"R"``, ``"M"``, ``"L"``, ``"K"``) the model knows.

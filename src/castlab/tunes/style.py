@@ -33,7 +33,9 @@ from castlab.tunes.bars import Kind, token_kind
 
 __all__ = [
     "STATISTICS",
+    "DOTTED_PER_BAR",
     "discriminator_auc",
+    "dotting",
     "key_signature",
     "normalised_body",
     "note_pitch",
@@ -162,6 +164,27 @@ def _note_count(tune: Tune) -> int:
         elif kind in (Kind.NOTE, Kind.REST) and not in_grace and not in_chord:
             count += 1
     return count
+
+
+#: A tune with at least this many dotted pairs per bar has its dotting written out: the
+#: corpus is bimodal (2/2 hornpipes: half near 0, half near 2.5-3 per bar).
+DOTTED_PER_BAR = 0.5
+
+
+def dotting(tune: Tune) -> str:
+    """``"dotted"`` when the tune writes its dotting out (``>``/``<``), else ``"plain"``.
+
+    The corpus mixes books that write hornpipes dotted and books that leave the dotting to
+    the player; as a control code (``N:dotted`` / ``N:plain``) it lets the user and the
+    benchmark ask for either.
+
+    >>> dotting(Tune("t", "hornpipe", "2/2", "1/8", "D", "|:d>fa>f g>fe>d|"))
+    'dotted'
+    >>> dotting(Tune("t", "reel", "2/2", "1/8", "D", "|:dfaf gfed|"))
+    'plain'
+    """
+    _, bars, dotted, _ = _events(tune)
+    return "dotted" if dotted / bars >= DOTTED_PER_BAR else "plain"
 
 
 def pitch_class_histogram(tunes: Sequence[Tune]) -> np.ndarray:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +38,11 @@ from castlab.core.training import (
     is_main_process,
     last_checkpoint,
 )
-from castlab.tunes.abc import Tune, abc_tokenizer
+from castlab.tunes.abc import Tune, abc_tokenizer, abc_tokens
 from castlab.tunes.data import load_corpus, split_tunes
 from castlab.tunes.decoder import decoder_notation
 from castlab.tunes.model import TuneModel, encode_tune_text
+from castlab.tunes.style import dotting
 from castlab.tunes.tune_types import TypeClassifier, infer_types, labelled_types
 
 __all__ = [
@@ -83,6 +84,10 @@ class TunesTrainConfig:
     # "decoder": bodies rewritten in the notation the constrained decoder writes
     # (castlab.tunes.decoder.decoder_notation); "written": as the books print them
     notation: str = "decoder"
+    # write each tune's dotting (N:dotted / N:plain, castlab.tunes.style.dotting) in its
+    # header, a control code: the corpus mixes books that write dotting out and books that
+    # leave it to the player
+    dotting: bool = True
 
     def language_model(self, vocab_size: int) -> LanguageModelConfig:
         """The network's config for a tokenizer of ``vocab_size`` tokens."""
@@ -185,6 +190,10 @@ def prepare(config: TunesTrainConfig) -> tuple[dict[str, list[Tune]], Tokenizer,
         }
     elif config.notation != "written":
         raise CastlabError(f"unknown notation {config.notation!r}", fix="use decoder or written")
+    if config.dotting:
+        splits = {
+            name: [replace(t, dotting=dotting(t)) for t in tunes] for name, tunes in splits.items()
+        }
     if config.max_tunes:
         splits["train"] = splits["train"][: config.max_tunes]
     tokenizer = build_tokenizer(
@@ -209,6 +218,9 @@ def train_tunes(
     splits, tokenizer, corpus = prepare(config)
     start_model = _start_model(config.init_model)
     if start_model is not None:
+        # header values the start model never saw (e.g. the N: control code) get new ids
+        headers = {t for tune in splits["train"] for t in abc_tokens(tune.header_text)}
+        start_model = start_model.with_tokens(sorted(headers))
         tokenizer = start_model.tokenizer
     if not splits["valid"]:
         splits["valid"] = splits["train"][-max(1, len(splits["train"]) // 20) :]
@@ -268,6 +280,7 @@ def train_tunes(
         "notation": config.notation,
         "init_steps": start_model.info.get("steps", 0) if start_model is not None else 0,
         "infer_types": config.infer_types,
+        "dotting": config.dotting,
     }
     model = TuneModel(tokenizer, network.eval(), model_config, info)
     if trainer.is_global_zero:
