@@ -164,7 +164,7 @@ def measure_style(
     seed: int = 1,
     examples: Path | None = None,
     mix: bool = False,
-    guidance: float = 0.0,
+    guidance: float | None = 0.0,
     against: dict[str, str] | None = None,
 ) -> dict:
     """Every number of the module docstring for one model.
@@ -178,8 +178,15 @@ def measure_style(
     out: dict = {
         "types": {},
         "temperatures": temperatures,
-        "guidance": guidance,
-        "against": against or {},
+        "guidance": guidance
+        if guidance is not None
+        else {k: v["scale"] for k, v in model.info.get("guidance", {}).items()},
+        "against": against
+        or (
+            {k: v["against"] for k, v in model.info.get("guidance", {}).items()}
+            if guidance is None
+            else {}
+        ),
         "asked": ("type, meter and dotting" if knows_dotting else "type and meter")
         if mix
         else "type",
@@ -311,7 +318,7 @@ def style_markdown(style: dict, figure: str) -> list[str]:
         row = {
             "model": label,
             "asked for": result.get("asked", "type"),
-            "guidance": f"{result.get('guidance', 0.0):g}"
+            "guidance": _guidance_text(result.get("guidance", 0.0))
             + (
                 " against " + ", ".join(f"{k}: {v}" for k, v in result["against"].items())
                 if result.get("against") and result.get("guidance")
@@ -326,8 +333,12 @@ def style_markdown(style: dict, figure: str) -> list[str]:
         rows.append(row)
     lines += [_table(rows), ""]
     lines += [
-        "Fidelity: share of the tunes generated when asking for a type (`--type`, the model "
-        "picks meter and key) that the classifier puts in that type. Discriminator: 5-fold ROC "
+        "Fidelity: share of the tunes generated when asking for a type that the classifier "
+        "puts in that type. Asked for *type*: `--type` only, the model picks meter, dotting and "
+        "key; *type, meter and dotting*: each type's meters and dotting (`N:dotted`/`N:plain`) "
+        "in the corpus's proportions (`--style-mix`), the model picks the key. Guidance: "
+        "`castlab.tunes.guidance` at that scale, against the type named (the model's own "
+        "judgement, not the classifier's). Discriminator: 5-fold ROC "
         "AUC of character 1-5-grams + logistic regression telling the generated tunes from as "
         "many real tunes of the same types, both written by `castlab.tunes.style."
         "normalised_body` (0.5 = indistinguishable).",
@@ -384,6 +395,12 @@ def style_markdown(style: dict, figure: str) -> list[str]:
     ]
     lines += [_table(rows)]
     return lines
+
+
+def _guidance_text(guidance: float | dict) -> str:
+    if isinstance(guidance, dict):  # the model's own setting per type
+        return ", ".join(f"{k} {v:g}" for k, v in guidance.items()) or "0"
+    return f"{guidance:g}"
 
 
 def _by_meter_markdown(style: dict) -> list[str]:

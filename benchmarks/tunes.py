@@ -235,7 +235,8 @@ def write_markdown(results: dict, command: str) -> Path:
             f"{info['benchmark']['bits_per_character']:.3f} bits/char on "
             f"{shipped_v2['test_tunes']} test tunes in its training text (types inferred, "
             f"{info.get('notation', 'written')} notation; not the same text as the row above). "
-            f"Per-type temperatures: {info.get('temperatures', 'none (0.7)')}.",
+            f"Per-type temperatures: {info.get('temperatures', 'none (0.7)')}. "
+            f"Per-type guidance: {info.get('guidance', 'none')}.",
         ]
     demo_size = results.get("demo_size")
     if demo_size:
@@ -303,7 +304,10 @@ def main() -> None:
         help="ask for each type's meters and dotting in the corpus's proportions",
     )
     parser.add_argument(
-        "--style-guidance", type=float, default=0.0, help="type guidance scale (0: off)"
+        "--style-guidance",
+        type=float,
+        default=0.0,
+        help="type guidance scale (0: off; -1: the model's own setting per type)",
     )
     parser.add_argument(
         "--style-guidance-against",
@@ -331,6 +335,11 @@ def main() -> None:
         help="per-type temperatures stored with it: 'reel=0.8,...'",
     )
     parser.add_argument(
+        "--ship-guidance",
+        default="",
+        help="per-type guidance stored with it: 'hornpipe=2:reel,reel=2:hornpipe'",
+    )
+    parser.add_argument(
         "--render", action="store_true", help="only rewrite the page from tunes.json"
     )
     args = parser.parse_args()
@@ -339,7 +348,7 @@ def main() -> None:
         print(write_markdown(_locked_results(), command))
         return
     if args.ship:
-        run_ship(Path(args.ship), args.ship_temperatures, command_line())
+        run_ship(Path(args.ship), args.ship_temperatures, args.ship_guidance, command_line())
         return
     if args.demo_size:
         run_demo_size(command_line())
@@ -415,7 +424,7 @@ def _locked_results() -> dict:
 _LOCKS: list = []
 
 
-def run_ship(run_dir: Path, temperatures: str, command: str) -> None:
+def run_ship(run_dir: Path, temperatures: str, guidance: str, command: str) -> None:
     """Package a trained run as the default model, with its held-out numbers."""
     import torch
 
@@ -432,6 +441,11 @@ def run_ship(run_dir: Path, temperatures: str, command: str) -> None:
     model.info["benchmark"] = {k: metrics[k] for k in ("accuracy", "bits_per_character")}
     if temperatures:
         model.info["temperatures"] = _temperatures(temperatures)
+    if guidance:  # 'hornpipe=2:reel,reel=2:hornpipe' -> {type: {scale, against}}
+        model.info["guidance"] = {
+            name: {"scale": float(value.split(":")[0]), "against": value.partition(":")[2] or None}
+            for name, value in _temperatures(guidance, kind=str).items()
+        }
     model.info["train_command"] = (run_dir / "command.txt").read_text().strip()
     if PRETRAINED.exists():
         shutil.rmtree(PRETRAINED)
@@ -515,7 +529,7 @@ def run_style(args: argparse.Namespace, command: str) -> None:
             unconstrained=args.style_unconstrained,
             temperatures=_temperatures(args.style_temperature),
             mix=args.style_mix,
-            guidance=args.style_guidance,
+            guidance=None if args.style_guidance < 0 else args.style_guidance,
             against=_temperatures(args.style_guidance_against, kind=str)
             if args.style_guidance_against
             else None,

@@ -7,6 +7,7 @@ from castlab.core.errors import CastlabError
 from castlab.core.language_model import LanguageModelConfig, build_language_model
 from castlab.core.tokenizers import BOS
 from castlab.tunes.abc import Tune
+from castlab.tunes.decoder import FormConfig
 from castlab.tunes.generate import GenerateConfig, generate_tunes
 from castlab.tunes.guidance import TypeGuidance
 from castlab.tunes.model import TuneModel
@@ -149,3 +150,47 @@ def test_a_plain_tune_keeps_under_half_a_dotted_pair_per_bar(coded_model):
         config = GenerateConfig(meter="2/2", unit="1/8", dotting=asked, count=4, seed=0)
         counts[asked] = [g.tune.body.count(">") for g in generate_tunes(keen, config)]
     assert max(counts["plain"]) < 8 and min(counts["dotted"]) > 8
+
+
+def test_guidance_defaults_to_the_models_setting_for_the_type(coded_model, monkeypatch):
+    import castlab.tunes.generate as generate
+
+    built = []
+
+    def recording(network, tokenizer, *, scale, against):
+        built.append((scale, against))
+        return TypeGuidance(network, tokenizer, scale=scale, against=against)
+
+    monkeypatch.setattr(generate, "TypeGuidance", recording)
+    monkeypatch.setitem(coded_model.info, "guidance", {"reel": {"scale": 2.0, "against": "jig"}})
+    generate_tunes(coded_model, GenerateConfig(rhythm="reel", count=1))
+    generate_tunes(coded_model, GenerateConfig(rhythm="jig", count=1))  # no setting: off
+    generate_tunes(coded_model, GenerateConfig(rhythm="reel", count=1, guidance=0.0))
+    generate_tunes(coded_model, GenerateConfig(rhythm="reel", count=1, guidance=1.0))
+    assert built == [(2.0, "jig"), (1.0, None)]
+
+
+def test_header_fields_left_open_follow_the_models_mix_at_temperature_one(coded_model):
+    """A model 3:1 for N:plain writes about a quarter dotted at header temperature 1 and
+    nearly none at 0.1, whatever the body's temperature."""
+    import copy
+
+    biased = copy.deepcopy(coded_model)
+    index = biased.tokenizer.index
+    with torch.no_grad():  # the biases decide N: (+20 swamps what the random weights add)
+        bias = biased.network.decoder.bias
+        bias[index["N:plain\n"]] = bias[index["N:dotted\n"]] + float(torch.log(torch.tensor(3.0)))
+        bias[[index["N:plain\n"], index["N:dotted\n"]]] += 20.0
+    shares = {}
+    for header_temperature in (1.0, 0.1):
+        config = GenerateConfig(
+            meter="2/2",
+            count=48,
+            seed=0,
+            temperature=0.7,
+            header_temperature=header_temperature,
+            form=FormConfig(bars_per_part=1, endings=False),
+        )
+        tunes = [g.tune for g in generate_tunes(biased, config)]
+        shares[header_temperature] = sum(t.dotting == "dotted" for t in tunes) / len(tunes)
+    assert 0.1 < shares[1.0] < 0.45 and shares[0.1] < 0.05

@@ -190,9 +190,12 @@ def generate(
         typer.Option(help="dotted (dotting written out, > and <) or plain. Default: the model's."),
     ] = None,
     guidance: Annotated[
-        float,
-        typer.Option(help="Type guidance: push the body towards the --type (0: off, e.g. 1.5)."),
-    ] = 0.0,
+        float | None,
+        typer.Option(
+            help="Type guidance: push the body towards the --type (0: off, e.g. 2). "
+            "Default: the model's for the type."
+        ),
+    ] = None,
     guidance_against: Annotated[
         str | None,
         typer.Option(help="Guide away from this type (e.g. reel for a hornpipe), not from none."),

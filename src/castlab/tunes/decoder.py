@@ -124,6 +124,10 @@ class TuneGrammar:
         self.tuplet_note = False  # was the last note inside a triplet?
         self.dotted = 0  # broken-rhythm signs (> <) written so far
 
+    def next_header_field(self) -> str:
+        """The header field (``R``, ``M``, ``N``, ``L``, ``K``) to write next; "" in the body."""
+        return self._next_header_field()
+
     def _next_header_field(self) -> str:
         for name in _HEADER_ORDER:
             if name not in self.header:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import torch
 
 from castlab.core.errors import CastlabError
-from castlab.core.sampling import SamplingConfig, sample, sample_batch
+from castlab.core.sampling import SamplingConfig, filter_logits, sample, sample_batch
 from castlab.core.tokenizers import BOS, EOS, SPECIAL_TOKENS
 from castlab.tunes.abc import Tune, abc_tokens, normalise_key, normalise_meter, normalise_rhythm
 from castlab.tunes.decoder import FormConfig, TuneGrammar
@@ -47,9 +47,15 @@ class GenerateConfig:
     top_k: int = 0
     top_p: float = 1.0
     # type guidance (castlab.tunes.guidance): 0 off; > 0 pushes the body towards what the
-    # type asked for adds to the rest of the header, by the model's own judgement
-    guidance: float = 0.0
-    guidance_against: str | None = None  # a type to steer away from (e.g. "reel"); None: none
+    # type asked for adds to the rest of the header, by the model's own judgement; None: the
+    # model's setting for the type (info["guidance"], chosen by benchmarks/tunes.py), else 0
+    guidance: float | None = None
+    # a type to steer away from (e.g. "reel"); None: the model's setting, else no type at all
+    guidance_against: str | None = None
+    # header fields left to the model (type, meter, dotting, unit, key) are drawn at this
+    # temperature: 1 follows the mix the model learnt (a lower one picks the commonest meter
+    # and dotting nearly always); None: the body's temperature
+    header_temperature: float | None = 1.0
     length: int = 100  # new tokens for unconstrained sampling (constrained stops at the end)
     batch: int = 16  # tunes sampled side by side (LSTM models); the same tunes, faster
     constrained: bool = True
@@ -62,7 +68,7 @@ class GenerateConfig:
             )
         if self.count < 1:
             raise CastlabError("count must be at least 1", fix="use --count 1 or more")
-        if self.guidance < 0:
+        if self.guidance is not None and self.guidance < 0:
             raise CastlabError("guidance must be >= 0", fix="use e.g. --guidance 1.0")
         if self.length < 1:
             raise CastlabError("length must be at least 1", fix="use e.g. --length 100")
@@ -102,6 +108,28 @@ class _Job:
     prefix: str  # text before the sampled ids (unconstrained sampling of non-ABC models)
 
 
+_FIELDS = {"R": "rhythm", "M": "meter", "N": "dotting", "L": "unit", "K": "key"}
+
+
+@torch.no_grad()
+def _draw_header(
+    model: TuneModel,
+    header: dict[str, str | None],
+    temperature: float,
+    generator: torch.Generator,
+) -> dict[str, str | None]:
+    """The header fields left open, sampled from the model at ``temperature``."""
+    grammar = TuneGrammar(model.tokenizer, **header)
+    logits, state = model.network.step(torch.tensor([[BOS]]))
+    while grammar.next_header_field():
+        filtered = filter_logits(logits[0, -1], allowed=grammar.allowed())
+        probs = torch.softmax(filtered / max(temperature, 1e-6), dim=-1)
+        token = int(torch.multinomial(probs, 1, generator=generator))
+        grammar.advance(token)
+        logits, state = model.network.step(torch.tensor([[token]]), state)
+    return {**header, **{_FIELDS[name]: value for name, value in grammar.header.items()}}
+
+
 def _job(
     model: TuneModel, config: GenerateConfig, header: dict[str, str | None], seed: int
 ) -> _Job:
@@ -112,6 +140,8 @@ def _job(
         temperature = float(per_type.get(header["rhythm"] or "", DEFAULT_TEMPERATURE))
     if model.tokenizer.kind == "regex":
         prompt_tokens = abc_tokens(config.prompt)
+        if config.header_temperature is not None and config.header_temperature != temperature:
+            header = _draw_header(model, header, config.header_temperature, generator)
         grammar = TuneGrammar(
             model.tokenizer,
             **header,
@@ -137,6 +167,18 @@ def _job(
     return _Job(seed, prompt_ids, sampling, generator, None, prefix + config.prompt)
 
 
+def _guidance(
+    model: TuneModel, config: GenerateConfig, rhythm: str | None
+) -> tuple[float, str | None]:
+    """(scale, type to guide against) asked for, else the model's for the type, else off."""
+    stored = model.info.get("guidance", {}).get(rhythm or "", {})
+    scale = config.guidance if config.guidance is not None else float(stored.get("scale", 0.0))
+    against = config.guidance_against
+    if against is None and config.guidance is None:
+        against = stored.get("against")
+    return scale, normalise_rhythm(against) if against else None
+
+
 def generate_tunes(model: TuneModel, config: GenerateConfig) -> list[GeneratedTune]:
     """Generate ``config.count`` tunes with seeds ``seed``, ``seed + 1``, ..."""
     header = _header_values(config)
@@ -148,13 +190,9 @@ def generate_tunes(model: TuneModel, config: GenerateConfig) -> list[GeneratedTu
         )
     jobs = [_job(model, config, header, config.seed + i) for i in range(config.count)]
     network = model.network
-    if config.guidance and header["rhythm"]:
-        network = TypeGuidance(
-            model.network,
-            model.tokenizer,
-            scale=config.guidance,
-            against=normalise_rhythm(config.guidance_against) if config.guidance_against else None,
-        )
+    scale, against = _guidance(model, config, header["rhythm"])
+    if scale and header["rhythm"]:
+        network = TypeGuidance(model.network, model.tokenizer, scale=scale, against=against)
     results: list[GeneratedTune] = []
     # an LSTM steps many tunes at once; a transformer's growing context goes one at a time
     chunk = config.batch if model.model_config.kind == "lstm" else 1
