@@ -68,12 +68,21 @@ def test_unconstrained_generation_like_the_blog():
     assert "|:G" in result.output
 
 
+def test_generate_a_plain_hornpipe_guided_away_from_a_reel():
+    args = ["--type", "hornpipe", "--meter", "2/2", "--dotting", "plain", "--guidance", "2"]
+    result = runner.invoke(app, ["tunes", "generate", *args, "--guidance-against", "reel"])
+    assert result.exit_code == 0, result.output
+    assert "R:hornpipe\nM:2/2\nN:plain\n" in result.output
+
+
 @pytest.mark.parametrize(
     "args,message",
     [
         (["--key", "H#"], "not a key"),
         (["--instrument", "banjo"], "unknown instrument"),
         (["--count", "0"], "count must be at least 1"),
+        (["--dotting", "swung"], "unknown dotting"),
+        (["--type", "hornpipe", "--guidance", "2", "--guidance-against", "polka"], "'polka' never"),
     ],
 )
 def test_bad_options_exit_2(args, message):
