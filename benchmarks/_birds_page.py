@@ -14,6 +14,103 @@ def _met(ok: bool) -> str:
     return "**met**" if ok else "**not met**"
 
 
+def _diagnosis(d: dict, args: Any) -> list[str]:
+    """The 10-dB error analysis (numbers from benchmarks/birds.py's ``_diagnose``)."""
+    m = d["methods"]
+    best, bn = m["birdnet_head_mix_hop"], m["birdnet_hop"]
+    rows = []
+    names = {
+        "birdnet": "BirdNET as is (2 chunks)",
+        "birdnet_hop": "BirdNET as is (every 1 s)",
+        "birdnet_head": "BirdNET scores + head (first round's best)",
+        "birdnet_head_mix_hop": "castlab default",
+    }
+    for key, e in m.items():
+        rows.append(
+            f"| {names[key]} | {e['first_setup']['f1']:.3f} | {e['tune8']['f1']:.3f} | "
+            f"{e['tuned']['f1']:.3f} ({e['tuned']['background_flagged']:.1%}) | "
+            f"{e['fp5']['f1']:.3f} ({e['fp5']['background_flagged']:.1%}) | "
+            f"{e['oracle']['f1']:.3f} | {e['recall_verified_calls']:.2f} / "
+            f"{e['recall_unverified_calls']:.2f} | {e['f1_windows_with_verified_calls_only']:.3f} |"
+        )
+    err = best["errors"]
+    xc = d["xc_background"]
+    return [
+        "### Diagnosis at 10 dB",
+        "",
+        f"F1 of the same methods at 10 dB, measured different ways (F1 (background flagged)). "
+        f"*First round*: the first 8 tuning and 4 scoring soundscapes per fold (the first round's "
+        f"page). *8 tuning*: thresholds from those 8, scored on all {args.score_soundscapes}. "
+        f"*Tuned*: from all {args.tune_soundscapes}. *Oracle*: per-species thresholds that "
+        "maximise the micro F1 of the scored windows themselves (coordinate ascent: the "
+        "ceiling of the scores as they are, not a result). "
+        "*Recall of calls*: calls whose clean clip BirdNET (all 6,522 labels) calls the species "
+        "/ the other calls. *Verified windows only*: F1 over the windows whose calls are all "
+        "verified that way (BirdNET-based, so it favours BirdNET: a diagnosis, not a result).",
+        "",
+        "| method | first round | 8 tuning | tuned | tuned, <= 5% background | oracle | "
+        "recall of calls: verified / not | verified windows only |",
+        "|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        f"- **Misses, not false alarms, cap F1.** castlab default at 10 dB: {err['tp']} calls "
+        f"found, {err['fn']} missed, {err['fp_call_window']} wrong species in windows with a "
+        f"call, {err['fp_background_window']} species on pure background. With its thresholds "
+        "chosen to maximise F1 on the scored windows themselves F1 is "
+        f"{best['oracle']['f1']:.3f}: the thresholds are not what holds it below 0.80, the scores are.",
+        f"- **Many scored 'calls' are not recognisable calls of the species.** Of the clips in the "
+        f"pools (the held-out recordings' PCEN-SNR peaks), BirdNET's top label on the clean "
+        f"clip is the species for {d['pool_verified']['tune']:.0%} of tuning clips and "
+        f"{d['pool_verified']['score']:.0%} of scoring clips. The others are weak peaks of the "
+        "species, other birds or noise in the recording. Recordings where BirdNET names the "
+        "species on fewer than half of the peaks (and its commonest other label on them): "
+        + "; ".join(
+            f"{r['recording']} {r['verified']:.0%} ({r['birdnet_says']} {r['times']}/{r['peaks']})"
+            for r in d["unverified_recordings"]
+        )
+        + ". castlab default finds "
+        f"{best['recall_verified_calls']:.0%} of the {best['calls_verified']} verified calls "
+        f"and {best['recall_unverified_calls']:.0%} of the {best['calls_unverified']} others; "
+        "on windows holding only verified calls its F1 is "
+        f"{best['f1_windows_with_verified_calls_only']:.3f} "
+        f"({best['windows_with_verified_calls_only']} windows). BirdNET as is: "
+        f"{bn['recall_verified_calls']:.0%} / {bn['recall_unverified_calls']:.0%}. The truth "
+        "was left as it is (every window holding an inserted clip is labelled with its "
+        "species): choosing clips with BirdNET would make the benchmark easier for the "
+        "BirdNET-based rows, and no independent check of the clips exists offline.",
+        "- **Window boundaries are not the cause.** Each inserted clip is 3 s long and starts "
+        "0-2 s into its window, so it always lies wholly inside one window; scoring 3-s chunks "
+        "every second instead of at 0-3 and 2-5 s puts every call near the centre of one chunk "
+        "(rows 'every 1 s').",
+        "- **Background false positives** come mostly from the XC563936 background (real "
+        "birds; BirdNET's top labels over its first 62 s in 3-s chunks every second: "
+        + ", ".join(f"{k} {v}" for k, v in xc["top_labels"].items())
+        + f" of {xc['chunks']} chunks). One of the 12 species is BirdNET's top label in "
+        f"{xc['chunks_top1_one_of_12']} of them; the highest scores of the 12 are "
+        + ", ".join(f"{k} {v:.2f}" for k, v in xc["max_score_of_12"].items())
+        + f" (at {xc['argmax_second_of_12']} s): a possible faint chickadee that the truth "
+        "does not label (the clear one at 66-69 s is cut off). So the background truth was "
+        "left as it is.",
+        "- **Tuning set size matters**: 8 tuning soundscapes per fold (~50 windows with calls "
+        "for 12 species) gave thresholds that overfit; 24 raise F1 by the '8 tuning' -> "
+        "'tuned' difference above.",
+        "- Tried on the same soundscapes and not kept (F1 at 10 dB, tuned; castlab default "
+        f"{best['tuned']['f1']:.3f}): "
+        + ", ".join(f"{k.replace('_', ' ')} {v:.3f}" for k, v in d["variants"].items())
+        + ". BirdNET's weight in the default's average is chosen per fold on the TUNING "
+        "soundscapes among "
+        + ", ".join(str(w) for w in (0.3, 0.5, 0.7, 0.85))
+        + " (chosen: "
+        + ", ".join(
+            f"fold {f} {v['chosen']}" for f, v in d.get("birdnet_weight_by_fold", {}).items()
+        )
+        + "; the library's default, 0.7, is that choice); 0.5 was the first, untuned choice. "
+        "Temporal context (neighbouring windows) was not tried: the synthetic layout places "
+        "calls independently per window, so it could only help on real soundscapes.",
+        "",
+    ]
+
+
 def page_sections(
     results: dict, args: Any, loro: pd.DataFrame, table: Callable[..., str]
 ) -> list[str]:
@@ -55,10 +152,10 @@ def page_sections(
         at10 = scores[scores["snr_db"] == 10.0].set_index("method")
         f1_tuned = at10[~at10.index.str.contains("@")]
         capped = at10[at10.index.str.endswith("@fp5")]
-        castlab10 = f1_tuned.drop(index="birdnet", errors="ignore")
+        castlab10 = f1_tuned.drop(index=["birdnet", "birdnet_hop"], errors="ignore")
         best10 = castlab10["micro_f1_species"].idxmax()
         f1 = float(castlab10.loc[best10, "micro_f1_species"])
-        castlab_capped = capped.drop(index="birdnet@fp5", errors="ignore")
+        castlab_capped = capped.drop(index=["birdnet@fp5", "birdnet_hop@fp5"], errors="ignore")
         best_capped = castlab_capped["micro_f1_species"].idxmax()
         fp = float(castlab_capped.loc[best_capped, "background_flagged"])
         lines.append(
@@ -66,11 +163,14 @@ def page_sections(
             f"method ({best10}) {f1:.3f} with thresholds tuned for F1 (species-only micro F1; "
             f"BirdCLEF-style with nocall: {castlab10.loc[best10, 'micro_f1_birdclef']:.3f}), "
             f"flagging {castlab10.loc[best10, 'background_flagged']:.1%} of background windows; "
-            f"BirdNET as is {at10.loc['birdnet', 'micro_f1_species']:.3f}."
+            f"BirdNET as is {at10.loc['birdnet', 'micro_f1_species']:.3f} (2 chunks per window), "
+            f"{at10.loc['birdnet_hop', 'micro_f1_species']:.3f} (3-s chunks every second). "
+            "The diagnosis below says why: most misses are scored calls whose clean clip BirdNET "
+            "itself does not call the species."
         )
         lines.append(
-            f"- Pure-background windows wrongly labelled <= 5% at 10 dB: {_met(fp <= 0.05 and f1 >= 0.8)} "
-            f"together with the F1 target. With thresholds raised until <= 5% of the tuning set's "
+            f"- Pure-background windows wrongly labelled <= 5% at 10 dB: {_met(fp <= 0.05)} on its "
+            f"own, {_met(fp <= 0.05 and f1 >= 0.8)} together with F1 >= 0.80. With thresholds raised until <= 5% of the tuning set's "
             f"background windows are flagged (rows `@fp5`), the best castlab method "
             f"({best_capped}) flags {fp:.1%} of the scored background windows "
             f"(of {int(castlab_capped.loc[best_capped, 'background_windows'])}) at F1 "
@@ -79,7 +179,9 @@ def page_sections(
             f"{capped.loc['birdnet@fp5', 'micro_f1_species']:.3f}. Tried: a background class from "
             "low-SNR stretches, coloured noise and another site's birds (head_aug), calls mixed "
             "into noise at 0-20 dB for the head, one shared threshold for species with < 5 tuning "
-            "positives."
+            "positives; then (issue 13, second round) 3-s chunks every second, a head trained on "
+            "mixtures of the training recordings' calls moved off centre, BirdNET's own scores "
+            f"averaged in, and {args.tune_soundscapes} tuning soundscapes per fold instead of 8."
         )
     if "speed" in results:
         speed = results["speed"]
@@ -123,6 +225,12 @@ def page_sections(
                 "head_aug": "head, augmented (calls in noise, noise background)",
                 "birdnet_head": "BirdNET scores + head",
                 "ensemble": "CNN + head",
+                "birdnet_hop": "BirdNET as is, 3-s chunks every 1 s (max)",
+                "head_hop": "BirdNET embeddings + head, chunks every 1 s",
+                "head_mix_hop": "head trained on mixtures, chunks every 1 s",
+                "birdnet_head_hop": "BirdNET scores + head, chunks every 1 s",
+                "birdnet_head_mix_hop": "**castlab default**: BirdNET scores + mixture head, "
+                "chunks every 1 s",
             }.get(m.split("@")[0], m)
             + (" — thresholds for <= 5% background" if m.endswith("@fp5") else "")
             for m in wide.index
@@ -138,17 +246,29 @@ def page_sections(
             "call (~45%), one call, or two species. (The held-out recordings' own quiet stretches "
             "were tried as a third background and dropped: they still hold faint calls of their species.) Per-species thresholds are tuned on "
             f"{args.tune_soundscapes} soundscapes per fold (calls at 0-20 dB) and scored on "
-            f"{args.score_soundscapes} others per fold, rendered at each SNR. Micro F1 counts species "
+            f"{args.score_soundscapes} others per fold, rendered at each SNR "
+            "(the first round used 8 and 4; those are the first 8 and 4 here, unchanged). "
+            "Micro F1 counts species "
             "only (the BirdCLEF variant that also credits correct `nocall` windows is in "
-            "`birds/synthetic.csv`).",
+            "`birds/synthetic.csv`). Rows without 'every 1 s' score a 5-s window by its 0-3 s "
+            "and 2-5 s chunks (the first round's windows); 'every 1 s' takes the maximum over the "
+            "chunks at 0-3, 1-4 and 2-5 s (`castlab.birds.soundscape.pool_windows`). The mixture "
+            "head is trained per fold on the fold's training recordings only: their peak calls, "
+            "3 copies of each mixed into a background chunk (coloured noise, the recordings' "
+            "low-SNR stretches, the opensoundscape clip) at 0-20 dB and moved up to 1 s off "
+            "centre, with those backgrounds as the `background` class "
+            "(`castlab.birds.head.collect_embeddings`; `castlab birds train --features birdnet` "
+            "trains this way).",
             "",
             table(wide.reset_index()),
             "",
             "![F1 against SNR](birds/synthetic_f1.png)",
             "",
-            "![timeline](birds/timeline_head.png)",
+            "![timeline](birds/timeline_birdnet_head_mix_hop.png)",
             "",
         ]
+        if "synthetic_diagnosis" in results:
+            lines += _diagnosis(results["synthetic_diagnosis"], args)
     if "spinetail" in results:
         s = results["spinetail"]
         lines += [
@@ -185,8 +305,12 @@ def page_sections(
                 if f"cnn_{n}_threads" in sp
             )
             + ".",
-            f"- BirdNET embeddings + head (2 chunks per 5-s window, one LiteRT thread): "
-            f"{sp['birdnet_x_realtime']:.0f}x real time on {sp['birdnet_audio_s']:.0f} s of audio.",
+            f"- castlab's default BirdNET head (`EmbeddingHead.predict_windows`: decode, resample "
+            f"to 48 kHz, 3-s chunks at 0, 1 and 2 s of each 5-s window, BirdNET scores and "
+            f"embeddings, the head, one LiteRT thread): "
+            f"{sp['birdnet_x_realtime']:.0f}x real time on {sp['birdnet_audio_s']:.0f} s of audio "
+            "(the 60x target is met by the CNN pipeline, not by this one; the first round scored "
+            "2 chunks per window and measured 34x at load 1.0).",
             f"- Measured on a shared machine (load average {sp['load_average']:.1f}); an idle machine is faster.",
             "",
         ]
@@ -212,7 +336,10 @@ def page_sections(
         "- BirdCLEF's own soundscapes and leaderboard (not available offline); the blog's 0.64 local "
         "/ 0.55 leaderboard F1 and the 2021 winner's 0.6932 are on that data, so they are orientation only.",
         "",
-        f"Total run time {results['total_seconds'] / 60:.1f} min. Raw numbers: `birds/results.json`, "
+        f"Total run time {results['total_seconds'] / 60:.1f} min (with the CNNs, features and "
+        "soundscape embeddings cached in `runs/birds-benchmark` by earlier runs of the same "
+        "command; from nothing it takes about 40 min on this shared machine, 16 of them for "
+        "BirdNET on the 192 rendered soundscapes). Raw numbers: `birds/results.json`, "
         "`birds/loro_predictions.csv`, `birds/synthetic_windows.csv`.",
     ]
     return lines

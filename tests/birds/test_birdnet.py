@@ -108,10 +108,19 @@ def test_head_blends_birdnet_scores_for_species_birdnet_knows(tmp_path):
     )
     again = load_classifier(head.save(tmp_path / "head"))
     assert again.birdnet_index == [index[0], None] and again.hop == 1.0
+    assert again.birdnet_weight == 0.7
     chunks = np.random.default_rng(0).normal(0, 0.01, (2, 144000)).astype(np.float32)
     blended = again.predict_chunks(chunks)
     birdnet = model.predict_chunks(chunks)[:, index[0]]
-    assert np.allclose(blended[:, 0], (1 / 3 + birdnet) / 2, atol=1e-5)  # head: uniform 1/3
+    assert np.allclose(blended[:, 0], 0.3 / 3 + 0.7 * birdnet, atol=1e-5)  # head: uniform 1/3
     assert np.allclose(blended[:, 1], 1 / 3)
-    windows = again.predict_windows(np.zeros(48000 * 7, dtype=np.float32))
+    audio = np.random.default_rng(1).normal(0, 0.01, 48000 * 7).astype(np.float32)
+    windows = again.predict_windows(audio)
     assert windows.shape == (2, 2)
+    # only the chunks inside each window are scored; the same as pooling every 1-s chunk
+    from castlab.birds.birdnet import hop_chunks
+    from castlab.birds.soundscape import pool_windows
+
+    padded = np.r_[audio, np.zeros(48000 * 3, np.float32)]  # the last window is zero-padded
+    pooled = pool_windows(again.predict_chunks(hop_chunks(padded)), count=2)
+    assert np.allclose(windows, pooled, atol=1e-6)

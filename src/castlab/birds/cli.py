@@ -104,6 +104,9 @@ def train(
         Path | None,
         typer.Option(help="birdnet: recordings with none of the species (extra background)."),
     ] = None,
+    birdnet_weight: Annotated[
+        float, typer.Option(help="birdnet: BirdNET's own score's share (0 = the head alone).")
+    ] = 0.7,
     find_lr: Annotated[
         bool, typer.Option(help="Run the learning-rate finder first (mel).")
     ] = False,
@@ -137,6 +140,7 @@ def train(
                 peaks_per_file=peaks_per_file,
                 background_per_file=background_per_file,
                 mixed_copies=mixed_copies,
+                birdnet_weight=birdnet_weight,
                 seed=seed,
             ),
             metadata=metadata,

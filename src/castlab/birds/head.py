@@ -6,9 +6,10 @@ lowest-SNR stretches) and its softmax temperature is fitted on out-of-fold predi
 (folds = recordings), so a score of 0.9 means about 90%. Species probabilities are the
 softmax without the background column. The head also learns from copies of each call mixed
 into background chunks at 0-20 dB and moved off centre (``HeadConfig.mixed_copies``), as
-BirdCLEF winners train on mixtures. For a species BirdNET knows, a chunk's score is the mean
-of the head's probability and BirdNET's own score (``birdnet_index``); a window's score is the
-maximum over the 3-s chunks starting every second inside it.
+BirdCLEF winners train on mixtures. For a species BirdNET knows, a chunk's score is a weighted
+mean of the head's probability and BirdNET's own score (``birdnet_index``, ``birdnet_weight``
+0.7: the weight the benchmark's tuning soundscapes chose in each of its 3 folds); a window's
+score is the maximum over the 3-s chunks starting every second inside it.
 
 Saved like every castlab model: ``model.safetensors`` (weights, scaler) + ``config.json``.
 
@@ -58,6 +59,7 @@ class HeadConfig:
     mixed_copies: int = 3  # copies of each call mixed into a background chunk at 0-20 dB
     shift_seconds: float = 1.0  # mixed copies: the call moved up to this far off the centre
     blend_birdnet: bool = True  # average with BirdNET's own score where BirdNET knows the species
+    birdnet_weight: float = 0.7  # BirdNET's share of that average
     hop: float = 1.0  # seconds between the 3-s chunks scored in a window
     seed: int = 0
 
@@ -90,6 +92,7 @@ class EmbeddingHead:
         *,
         birdnet_index: list[int | None] | None = None,
         hop: float = 1.0,
+        birdnet_weight: float = 0.7,
     ) -> None:
         self.classes = classes
         self.mean, self.scale = mean, scale
@@ -97,6 +100,7 @@ class EmbeddingHead:
         self.temperature = temperature
         self.birdnet_index = birdnet_index  # BirdNET's label of each class (None: unknown)
         self.hop = hop
+        self.birdnet_weight = birdnet_weight
 
     def predict_embeddings(self, embeddings: np.ndarray) -> np.ndarray:
         """Species probabilities ``(N, C)`` (background left out) for embeddings ``(N, D)``."""
@@ -104,20 +108,22 @@ class EmbeddingHead:
         return _softmax((z @ self.coef.T + self.intercept) / self.temperature)[:, :-1]
 
     def blend(self, head_probs: np.ndarray, birdnet_scores: np.ndarray) -> np.ndarray:
-        """The head's probabilities averaged with BirdNET's scores ``(N, 6522)`` for the
-        classes BirdNET knows (``birdnet_index``); the others keep the head's.
+        """The head's probabilities averaged with BirdNET's scores ``(N, 6522)`` (weight
+        ``birdnet_weight``) for the classes BirdNET knows (``birdnet_index``); the others keep
+        the head's.
 
         Examples
         --------
         >>> head = EmbeddingHead(["a", "b"], 0, 1, np.zeros((3, 2)), np.zeros(3),
-        ...                      birdnet_index=[1, None])
+        ...                      birdnet_index=[1, None], birdnet_weight=0.5)
         >>> head.blend(np.array([[0.2, 0.4]]), np.array([[0.0, 0.8, 0.0]])).round(2).tolist()
         [[0.5, 0.4]]
         """
         out = np.array(head_probs, dtype=float)
+        w = self.birdnet_weight
         for c, label in enumerate(self.birdnet_index or []):
             if label is not None:
-                out[:, c] = (out[:, c] + birdnet_scores[:, label]) / 2
+                out[:, c] = (1 - w) * out[:, c] + w * birdnet_scores[:, label]
         return out
 
     def predict_chunks(self, chunks: np.ndarray) -> np.ndarray:
@@ -129,12 +135,16 @@ class EmbeddingHead:
     def predict_windows(self, audio: np.ndarray, *, window: float = 5.0) -> np.ndarray:
         """``(W, C)`` for 48-kHz ``audio``: per window, the max over the 3-s chunks starting
         every ``hop`` s inside it (0-3, 1-4 and 2-5 s of a 5-s window with a 1-s hop)."""
-        from castlab.birds.birdnet import hop_chunks
-        from castlab.birds.soundscape import pool_windows
+        from castlab.birds.classifier import windows
 
-        count = max(1, int(np.ceil(len(audio) / (window * BIRDNET_RATE))))
-        probs = self.predict_chunks(hop_chunks(audio, hop=self.hop))
-        return pool_windows(probs, hop=self.hop, chunk=CHUNK_SECONDS, window=window, count=count)
+        whole = windows(audio, sample_rate=BIRDNET_RATE, window=window)  # (W, window samples)
+        size, step = int(CHUNK_SECONDS * BIRDNET_RATE), int(round(self.hop * BIRDNET_RATE))
+        starts = list(range(0, max(1, whole.shape[1] - size + 1), step))  # inside one window
+        chunks = np.stack([w[s : s + size] for w in whole for s in starts])
+        if chunks.shape[1] < size:  # windows shorter than a chunk: pad
+            chunks = np.pad(chunks, ((0, 0), (0, size - chunks.shape[1])))
+        probs = self.predict_chunks(chunks)
+        return probs.reshape(len(whole), len(starts), -1).max(axis=1)
 
     def tensors(self) -> dict[str, Any]:
         import torch
@@ -151,6 +161,7 @@ class EmbeddingHead:
             "temperature": self.temperature,
             "birdnet_index": self.birdnet_index,
             "hop": self.hop,
+            "birdnet_weight": self.birdnet_weight,
             "background_class": BACKGROUND,
             "licence": "uses BirdNET (CC BY-NC-SA 4.0)",
             **(extra or {}),
@@ -169,6 +180,7 @@ class EmbeddingHead:
             float(config.get("temperature", 1.0)),
             birdnet_index=config.get("birdnet_index"),
             hop=float(config.get("hop", 1.0)),
+            birdnet_weight=float(config.get("birdnet_weight", 0.7)),
         )
 
 
@@ -358,6 +370,10 @@ def train_head(
     from castlab.birds.data import recordings
     from castlab.core.artifacts import write_json
 
+    if not 0.0 <= config.birdnet_weight <= 1.0:
+        raise CastlabError(
+            f"BirdNET weight {config.birdnet_weight} is not in 0-1", fix="use --birdnet-weight 0.7"
+        )
     recs = recordings(folder, metadata=metadata)
     background_files = audio_files(background) if background is not None else None
     classes = sorted({r.species for r in recs})
@@ -378,7 +394,7 @@ def train_head(
     head = fit_head(
         X, y, classes, groups=groups, regularisation=config.regularisation, seed=config.seed
     )
-    head.hop = config.hop
+    head.hop, head.birdnet_weight = config.hop, config.birdnet_weight
     if config.blend_birdnet:
         head.birdnet_index = load_birdnet().index_of(classes)
     out = Path(out)
