@@ -53,7 +53,8 @@ def _diagnosis(d: dict, args: Any) -> list[str]:
         "|---|---|---|---|---|---|---|---|",
         *rows,
         "",
-        f"- **Misses, not false alarms, cap F1.** castlab default at 10 dB: {err['tp']} calls "
+        "- **Misses first, then wrong species in windows with a call; pure background is "
+        f"rarely flagged.** castlab default at 10 dB: {err['tp']} calls "
         f"found, {err['fn']} missed, {err['fp_call_window']} wrong species in windows with a "
         f"call, {err['fp_background_window']} species on pure background. With its thresholds "
         "chosen to maximise F1 on the scored windows themselves F1 is "
