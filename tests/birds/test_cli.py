@@ -83,3 +83,14 @@ def test_bad_audio_is_one_line_and_exit_code_2(tmp_path):
     )
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2 and len(lines) == 1 and "not an audio file suffix" in lines[0]
+
+
+def test_head_with_a_birdnet_weight_outside_0_1_is_refused(tmp_path):
+    from castlab.core.errors import CastlabError
+
+    result = CliRunner().invoke(
+        app,
+        ["birds", "train", str(tmp_path), "--features", "birdnet", "--birdnet-weight", "1.5"],
+    )
+    assert result.exit_code != 0 and isinstance(result.exception, CastlabError)
+    assert "not in 0-1" in str(result.exception) and "--birdnet-weight" in str(result.exception)
