@@ -63,8 +63,8 @@ GAP_OPEN, GAP_EXTEND = 11, 1
 class ConfirmConfig:
     """How many families and references each query is aligned to, and the rejection score."""
 
-    families: int = 3  # the classifier's k likeliest families are the candidates
-    neighbours: int = 16  # references aligned per query (nearest in feature space)
+    families: int = 5  # the classifier's k likeliest families are the candidates
+    neighbours: int = 32  # references aligned per query (nearest in feature space)
     max_evalue: float | None = None  # best E-value above this -> unknown (None: closed set)
 
 
