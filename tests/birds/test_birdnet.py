@@ -124,3 +124,40 @@ def test_head_blends_birdnet_scores_for_species_birdnet_knows(tmp_path):
     padded = np.r_[audio, np.zeros(48000 * 3, np.float32)]  # the last window is zero-padded
     pooled = pool_windows(again.predict_chunks(hop_chunks(padded)), count=2)
     assert np.allclose(windows, pooled, atol=1e-6)
+
+
+def test_fast_path_gives_the_plain_paths_window_probabilities():
+    """Embeddings read as a second model output (XNNPACK on) = the round-2 way (an interpreter
+    keeping every tensor): same window probabilities on generated audio, also on 2 threads."""
+    from pathlib import Path
+
+    from castlab.birds.birdnet import BirdNET, _outputs_field, with_extra_outputs
+    from castlab.birds.head import EmbeddingHead
+    from castlab.birds.synthetic import make_species, synthetic_soundscape
+
+    fast = load_birdnet()
+    shipped = Path(fast.analyzer.model_path).read_bytes()
+    logits = fast.analyzer.output_layer_index
+    assert _outputs_field(shipped)[1] == [logits]
+    assert _outputs_field(with_extra_outputs(shipped, [logits - 1]))[1] == [logits, logits - 1]
+    rng = np.random.default_rng(3)
+    audio, _ = synthetic_soundscape(
+        make_species(2), seconds=12.0, sample_rate=48000, rng=rng, calls=3
+    )
+    head = EmbeddingHead(
+        ["black_capped_chickadee", "made_up"],
+        rng.normal(0, 0.03, 1024),
+        np.ones(1024),
+        rng.normal(0, 1, (3, 1024)),  # the head's part depends on the embeddings
+        np.zeros(3),
+        birdnet_index=fast.index_of(["black_capped_chickadee", "dodo"]),
+        birdnet_weight=0.5,
+    )
+    plain = BirdNET(embedding_output=False)
+    expected = head.predict_windows(audio, birdnet=plain)
+    assert expected.shape == (3, 2) and expected[:, 1].std() > 1e-4  # not a constant
+    assert np.allclose(head.predict_windows(audio, birdnet=fast), expected, rtol=0, atol=1e-6)
+    two = BirdNET(threads=2)
+    assert np.allclose(head.predict_windows(audio, birdnet=two), expected, rtol=0, atol=1e-5)
+    chunks = audio[: 2 * 144000].reshape(2, 144000)
+    assert np.allclose(fast.embed_chunks(chunks), plain.embed_chunks(chunks), atol=1e-6)

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from castlab.birds.birdnet import BIRDNET_RATE, CHUNK_SECONDS, load_birdnet
+from castlab.birds.birdnet import BIRDNET_RATE, CHUNK_SECONDS, BirdNET, load_birdnet
 from castlab.core.errors import CastlabError
 
 __all__ = [
@@ -126,15 +126,22 @@ class EmbeddingHead:
                 out[:, c] = (1 - w) * out[:, c] + w * birdnet_scores[:, label]
         return out
 
-    def predict_chunks(self, chunks: np.ndarray) -> np.ndarray:
-        """``(N, C)`` for 3-s chunks of 48-kHz audio, blended with BirdNET's own scores."""
-        model = load_birdnet()
-        scores, embeddings = model.scores_and_embeddings(chunks)
+    def predict_chunks(self, chunks: np.ndarray, *, birdnet: BirdNET | None = None) -> np.ndarray:
+        """``(N, C)`` for 3-s chunks of 48-kHz audio, blended with BirdNET's own scores.
+
+        ``birdnet``: the :class:`~castlab.birds.birdnet.BirdNET` to run (default: the shared one).
+        """
+        scores, embeddings = (birdnet or load_birdnet()).scores_and_embeddings(chunks)
         return self.blend(self.predict_embeddings(embeddings), scores)
 
-    def predict_windows(self, audio: np.ndarray, *, window: float = 5.0) -> np.ndarray:
+    def predict_windows(
+        self, audio: np.ndarray, *, window: float = 5.0, birdnet: BirdNET | None = None
+    ) -> np.ndarray:
         """``(W, C)`` for 48-kHz ``audio``: per window, the max over the 3-s chunks starting
-        every ``hop`` s inside it (0-3, 1-4 and 2-5 s of a 5-s window with a 1-s hop)."""
+        every ``hop`` s inside it (0-3, 1-4 and 2-5 s of a 5-s window with a 1-s hop).
+
+        Neighbouring windows share no chunk (a chunk starting at 3 or 4 s ends in the next
+        window), so each window costs ``(window - 3) / hop + 1`` BirdNET passes."""
         from castlab.birds.classifier import windows
 
         whole = windows(audio, sample_rate=BIRDNET_RATE, window=window)  # (W, window samples)
@@ -143,7 +150,7 @@ class EmbeddingHead:
         chunks = np.stack([w[s : s + size] for w in whole for s in starts])
         if chunks.shape[1] < size:  # windows shorter than a chunk: pad
             chunks = np.pad(chunks, ((0, 0), (0, size - chunks.shape[1])))
-        probs = self.predict_chunks(chunks)
+        probs = self.predict_chunks(chunks, birdnet=birdnet)
         return probs.reshape(len(whole), len(starts), -1).max(axis=1)
 
     def tensors(self) -> dict[str, Any]:
