@@ -164,14 +164,16 @@ def measure_style(
     seed: int = 1,
     examples: Path | None = None,
     mix: bool = False,
-    guidance: float | None = 0.0,
+    guidance: float | dict[str, float] | None = 0.0,
     against: dict[str, str] | None = None,
+    header_temperature: float | None = 1.0,
 ) -> dict:
     """Every number of the module docstring for one model.
 
     ``mix``: ask for each type's meters (and dotting, when the model knows the ``N:`` code)
     in the corpus's proportions instead of letting the model choose; ``guidance``: type
-    guidance (``castlab.tunes.guidance``) at that scale.
+    guidance (``castlab.tunes.guidance``) at that scale (per type when a dict; None: the
+    model's own setting); ``header_temperature``: for the header fields the model picks.
     """
     classifier = reference["classifier"]
     knows_dotting = bool(model.header_values("N"))
@@ -181,6 +183,7 @@ def measure_style(
         "guidance": guidance
         if guidance is not None
         else {k: v["scale"] for k, v in model.info.get("guidance", {}).items()},
+        "header_temperature": header_temperature,
         "against": against
         or (
             {k: v["against"] for k, v in model.info.get("guidance", {}).items()}
@@ -199,9 +202,9 @@ def measure_style(
         temperature = temperatures[name] if isinstance(temperatures, dict) else temperatures
         headers = mix_headers(reference["mix"][name], count, dotting=knows_dotting) if mix else None
         away = (against or {}).get(name)
-        generated = _generate(
-            model, name, count, seed, temperature, guidance, headers, guidance_against=away
-        )
+        scale = guidance.get(name, 0.0) if isinstance(guidance, dict) else guidance
+        options = {"guidance_against": away, "header_temperature": header_temperature}
+        generated = _generate(model, name, count, seed, temperature, scale, headers, **options)
         predicted = classifier.predict(generated)
         plain = _generate(
             model,
@@ -209,9 +212,9 @@ def measure_style(
             unconstrained,
             seed,
             temperature,
-            guidance,
+            scale,
             None,
-            guidance_against=away,
+            **options,
             constrained=False,
             length=400,
         )
@@ -325,6 +328,8 @@ def style_markdown(style: dict, figure: str) -> list[str]:
                 else ""
             ),
             "temperature": str(result["temperatures"]),
+            # rows measured before header_temperature existed drew the header like the body
+            "header temperature": f"{result.get('header_temperature') or 'as body'}",
         }
         for name in types:
             row[f"{name} fidelity"] = f"{result['types'][name]['fidelity']:.0%}"
@@ -443,10 +448,14 @@ def _by_meter_markdown(style: dict) -> list[str]:
     return [*lines, _table(rows), ""]
 
 
+#: the rows the figure shows (all of them when none is there): more do not stay readable
+FIGURE_MODELS = ("before", "after", "shipped (v5): type only", "shipped (v5): corpus mix")
+
+
 def style_figure(style: dict, path: Path) -> Path:
     from castlab.tunes.plots import plot_style_statistics
 
-    models = style["models"]
+    models = {k: v for k, v in style["models"].items() if k in FIGURE_MODELS} or style["models"]
     return plot_style_statistics(
         style["corpus_statistics"],
         {

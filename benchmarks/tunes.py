@@ -227,14 +227,17 @@ def write_markdown(results: dict, command: str) -> Path:
             "",
             "## The shipped default model since issue 17",
             "",
-            f"`{info['train_command']}` ({info['init_steps']} steps of the previous model, then "
+            f"`{info['train_command']}` (from a model trained {info['init_steps']} steps in its "
+            "own run, then "
             f"{info['steps']} more in {info['seconds']:.0f} s, shared machine), packaged by "
             f"`{shipped_v2['command']}`: {shipped_v2['params']:,} parameters, "
             f"{shipped_v2['package_bytes'] / 1e6:.2f} MB on disk (float16). Held-out next-token "
             f"accuracy {info['benchmark']['accuracy']:.1%}, "
             f"{info['benchmark']['bits_per_character']:.3f} bits/char on "
             f"{shipped_v2['test_tunes']} test tunes in its training text (types inferred, "
-            f"{info.get('notation', 'written')} notation; not the same text as the row above). "
+            f"{info.get('notation', 'written')} notation"
+            f"{', N: dotting codes' if info.get('dotting') else ''}; not the same text as the "
+            "row above). "
             f"Per-type temperatures: {info.get('temperatures', 'none (0.7)')}. "
             f"Per-type guidance: {info.get('guidance', 'none')}.",
         ]
@@ -305,9 +308,14 @@ def main() -> None:
     )
     parser.add_argument(
         "--style-guidance",
+        default="0",
+        help="type guidance scale, one or per type 'hornpipe=2' (0: off; -1: the model's own)",
+    )
+    parser.add_argument(
+        "--style-header-temperature",
         type=float,
-        default=0.0,
-        help="type guidance scale (0: off; -1: the model's own setting per type)",
+        default=1.0,
+        help="temperature of the header fields the model picks (the body's: 0.7)",
     )
     parser.add_argument(
         "--style-guidance-against",
@@ -529,7 +537,8 @@ def run_style(args: argparse.Namespace, command: str) -> None:
             unconstrained=args.style_unconstrained,
             temperatures=_temperatures(args.style_temperature),
             mix=args.style_mix,
-            guidance=None if args.style_guidance < 0 else args.style_guidance,
+            guidance=None if args.style_guidance == "-1" else _temperatures(args.style_guidance),
+            header_temperature=args.style_header_temperature,
             against=_temperatures(args.style_guidance_against, kind=str)
             if args.style_guidance_against
             else None,
