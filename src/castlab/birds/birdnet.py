@@ -7,7 +7,7 @@ BirdNET object is first made (never at import of castlab).
 
 Scores and embeddings come from one pass. LiteRT's default XNNPACK delegate frees
 intermediate tensors, so reading the embedding layer fails with "Tensor data is null";
-``experimental_preserve_all_tensors=True`` keeps them but measured 1.3-1.4x slower per chunk.
+``experimental_preserve_all_tensors=True`` keeps them, 1.2-1.4x slower per chunk here.
 castlab instead loads the model with the embedding layer added as a second output
 (:func:`with_extra_outputs`, a few bytes appended to the flatbuffer): the same numbers, bit
 for bit, at XNNPACK's speed. ``BirdNET(embedding_output=False)`` keeps the slower way.
