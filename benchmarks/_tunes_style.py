@@ -262,7 +262,7 @@ def measure_style(
     out["unprompted_types"] = dict(Counter(g.tune.rhythm for g in free))
     out["discriminator_auc"] = discriminator_auc(real_all, generated_all)
     out["seconds"] = round(time.perf_counter() - start)
-    out["count"], out["unconstrained"] = count, unconstrained
+    out["count"], out["unconstrained"], out["seed"] = count, unconstrained, seed
     return out
 
 
@@ -335,6 +335,7 @@ def style_markdown(style: dict, figure: str) -> list[str]:
             row[f"{name} fidelity"] = f"{result['types'][name]['fidelity']:.0%}"
         row["discriminator AUC"] = f"{result['discriminator_auc']:.3f}"
         row["tunes per type"] = result["count"]
+        row["first seed"] = result.get("seed", 1)
         rows.append(row)
     lines += [_table(rows), ""]
     lines += [
@@ -449,7 +450,12 @@ def _by_meter_markdown(style: dict) -> list[str]:
 
 
 #: the rows the figure shows (all of them when none is there): more do not stay readable
-FIGURE_MODELS = ("before", "after", "shipped (v5): type only", "shipped (v5): corpus mix")
+FIGURE_MODELS = (
+    "before",
+    "after",
+    "shipped (v5), hornpipe T 0.55: type only",
+    "shipped (v5), hornpipe T 0.55: corpus mix",
+)
 
 
 def style_figure(style: dict, path: Path) -> Path:

@@ -300,6 +300,7 @@ def main() -> None:
         "only these sections run",
     )
     parser.add_argument("--style-count", type=int, default=50, help="tunes per type")
+    parser.add_argument("--style-seed", type=int, default=1, help="seed of the first tune")
     parser.add_argument("--style-unconstrained", type=int, default=16)
     parser.add_argument(
         "--style-mix",
@@ -539,6 +540,7 @@ def run_style(args: argparse.Namespace, command: str) -> None:
             mix=args.style_mix,
             guidance=None if args.style_guidance == "-1" else _temperatures(args.style_guidance),
             header_temperature=args.style_header_temperature,
+            seed=args.style_seed,
             against=_temperatures(args.style_guidance_against, kind=str)
             if args.style_guidance_against
             else None,
