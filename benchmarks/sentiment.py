@@ -344,8 +344,9 @@ def _dask_lines(out: Path) -> list[str]:
         "'posts/*.parquet' --out scored/ --dask --workers N` runs): one task per file, the "
         f"default scorer ({DEFAULT_PRECISION}) built once per worker process, 1 torch thread per worker, "
         "generated posts. The seconds include starting the cluster and loading the model in "
-        "each worker. The load average at the start of each run is shown: above ~1, other "
-        "jobs shared the 2 CPUs, and the numbers say little about scaling on an idle machine.",
+        "each worker. The 1-minute load average at the start of each run is shown; it "
+        "includes this benchmark's own earlier parts, so only a value well above 2 says that "
+        "other jobs shared the 2 CPUs.",
         "",
         markdown_table(table, 1, thousands=True),
         "",
@@ -499,7 +500,7 @@ def main() -> None:
         "",
     ]
     if args.finetune_note:
-        lines += [f"Fine-tuned model: {args.finetune_note}", ""]
+        lines += [f"Fine-tuned model: {args.finetune_note.rstrip('.')}.", ""]
     if (out / "recipes_h200.json").exists():
         lines += recipe_lines(out / "recipes_h200.json")
     lines += [f"![confusion {s}](sentiment/confusion_{s}.png)" for s in specs] + [""]
