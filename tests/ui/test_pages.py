@@ -23,10 +23,11 @@ def test_tunes_generates_a_tune_with_sheet_music_and_audio():
     app = _page("tunes")
     app.selectbox[0].select("jig").run()
     app.selectbox[2].select("D").run()
+    app.selectbox[3].select("plain").run()  # dotting
     app.button[0].click().run()
     assert not app.exception and not app.error, (app.exception, app.error)
     abc = app.code[0].value
-    assert "R:jig" in abc and "K:D" in abc and abc.count(":|") >= 2
+    assert "R:jig" in abc and "K:D" in abc and "N:plain" in abc and abc.count(":|") >= 2
 
 
 @pytest.mark.slow

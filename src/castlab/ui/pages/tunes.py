@@ -78,7 +78,21 @@ left, right = st.columns(2)
 rhythm = left.selectbox("Type", ["(model chooses)", *model.header_values("R")], index=0)
 meter = left.selectbox("Meter", ["(model chooses)", *model.header_values("M")], index=0)
 key_choice = left.selectbox("Key", ["(model chooses)", *model.header_values("K")], index=0)
-temperature = right.slider("Temperature", 0.1, 1.5, 0.7, 0.05)
+dotting = left.selectbox(
+    "Dotting",
+    ["(model chooses)", *model.header_values("N")],
+    index=0,
+    help="dotted: the dotted rhythm written out, as some books write hornpipes; plain: left "
+    "to the player. Models trained before the N: code know neither.",
+)
+own_temperature = right.checkbox(
+    "The model's temperature for the type",
+    value=True,
+    help="Temperatures stored with the model, by type: "
+    + (", ".join(f"{k} {v:g}" for k, v in model.info.get("temperatures", {}).items()) or "none")
+    + "; other types 0.7.",
+)
+temperature = right.slider("Temperature", 0.1, 1.5, 0.7, 0.05, disabled=own_temperature)
 seed = right.number_input("Seed", min_value=0, value=0, step=1)
 constrained = right.checkbox("Constrained (complete AABB tunes)", value=True)
 
@@ -140,7 +154,12 @@ def generate(progress: Progress) -> dict[str, Any]:
 
     writer = model
     prompt = "|:"
-    header = {"rhythm": _chosen(rhythm), "meter": _chosen(meter), "key": _chosen(key_choice)}
+    header = {
+        "rhythm": _chosen(rhythm),
+        "meter": _chosen(meter),
+        "key": _chosen(key_choice),
+        "dotting": _chosen(dotting),
+    }
     with work_dir() as folder:
         if mode != SHIPPED:
             if upload is None:
@@ -155,6 +174,7 @@ def generate(progress: Progress) -> dict[str, Any]:
                     raise CastlabError("no tune with a body in the file", path=upload.name)
                 prompt = _opening(chosen_tune.body, bars)
                 header = {
+                    **header,
                     "rhythm": header["rhythm"] or chosen_tune.rhythm or None,
                     "meter": header["meter"] or chosen_tune.meter,
                     "key": header["key"] or chosen_tune.key,
@@ -168,7 +188,7 @@ def generate(progress: Progress) -> dict[str, Any]:
             prompt=prompt,
             **header,
             seed=int(seed),
-            temperature=temperature,
+            temperature=None if own_temperature else temperature,
             constrained=constrained,
             length=200,
         )
