@@ -41,6 +41,31 @@ def _mean_statistics(tunes) -> dict[str, float]:  # type: ignore[no-untyped-def]
     return {name: statistics.mean(r[name] for r in rows) for name in STATISTICS}
 
 
+#: statistics whose sampling noise the page reports (rare events: a few tunes carry them)
+NOISY = ("dotted_per_bar", "triplets_per_bar")
+
+
+def ratio_interval(generated, corpus, stat, *, draws=2000, seed=0) -> list[float]:  # type: ignore[no-untyped-def]
+    """Bootstrap 95% interval of mean(generated) / mean(corpus), tunes resampled on both sides.
+
+    >>> from castlab.tunes.abc import Tune
+    >>> real = [Tune("t", "reel", "2/2", "1/8", "D", b) for b in ["|:d>f a>f:|", "|:dfaf:|"]]
+    >>> lo, hi = ratio_interval(real, real, "dotted_per_bar", draws=200)
+    >>> lo < 1 < hi
+    True
+    """
+    rng = np.random.default_rng(seed)
+    g = np.array([tune_statistics(t)[stat] for t in generated])
+    c = np.array([tune_statistics(t)[stat] for t in corpus])
+    gm = g[rng.integers(0, len(g), (draws, len(g)))].mean(axis=1)
+    cm = c[rng.integers(0, len(c), (draws, len(c)))].mean(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(cm > 0, gm / np.where(cm > 0, cm, 1), np.nan)
+    if np.isnan(ratios).all():
+        return [float("nan"), float("nan")]
+    return [float(x) for x in np.nanpercentile(ratios, [2.5, 97.5])]
+
+
 def _by_meter(tunes) -> dict[str, dict[str, float]]:  # type: ignore[no-untyped-def]
     """Tunes, dotted pairs and triplets per bar, and the share written dotted, per meter."""
     out = {}
@@ -167,13 +192,15 @@ def measure_style(
     guidance: float | dict[str, float] | None = 0.0,
     against: dict[str, str] | None = None,
     header_temperature: float | None = 1.0,
+    triplet_temperature: float | str | None = None,
 ) -> dict:
     """Every number of the module docstring for one model.
 
     ``mix``: ask for each type's meters (and dotting, when the model knows the ``N:`` code)
     in the corpus's proportions instead of letting the model choose; ``guidance``: type
     guidance (``castlab.tunes.guidance``) at that scale (per type when a dict; None: the
-    model's own setting); ``header_temperature``: for the header fields the model picks.
+    model's own setting); ``header_temperature``: for the header fields the model picks;
+    ``triplet_temperature``: for triplets (None: the model's own per type, "body": the body's).
     """
     classifier = reference["classifier"]
     knows_dotting = bool(model.header_values("N"))
@@ -184,6 +211,9 @@ def measure_style(
         if guidance is not None
         else {k: v["scale"] for k, v in model.info.get("guidance", {}).items()},
         "header_temperature": header_temperature,
+        "triplet_temperature": triplet_temperature
+        if triplet_temperature is not None
+        else model.info.get("triplet_temperatures", "body"),
         "against": against
         or (
             {k: v["against"] for k, v in model.info.get("guidance", {}).items()}
@@ -203,7 +233,14 @@ def measure_style(
         headers = mix_headers(reference["mix"][name], count, dotting=knows_dotting) if mix else None
         away = (against or {}).get(name)
         scale = guidance.get(name, 0.0) if isinstance(guidance, dict) else guidance
-        options = {"guidance_against": away, "header_temperature": header_temperature}
+        options = {
+            "guidance_against": away,
+            "header_temperature": header_temperature,
+            # "body": triplets at the body's temperature (no separate one)
+            "triplet_temperature": temperature
+            if triplet_temperature == "body"
+            else triplet_temperature,
+        }
         generated = _generate(model, name, count, seed, temperature, scale, headers, **options)
         predicted = classifier.predict(generated)
         plain = _generate(
@@ -247,6 +284,9 @@ def measure_style(
                 for meter, values in _by_meter(generated).items()
             },
             "unconstrained_statistics": _mean_statistics(plain),
+            "ratio_ci": {
+                stat: ratio_interval(generated, reference["by_type"][name], stat) for stat in NOISY
+            },
             "pitch_classes": pitch_class_histogram(generated).tolist(),
         }
         generated_all += generated
@@ -258,7 +298,14 @@ def measure_style(
             (examples / f"{name.replace(' ', '-')}.abc").write_text(
                 "\n".join(t.to_abc() for t in generated)
             )
-    free = generate_tunes(model, GenerateConfig(count=count, seed=seed + 10_000))
+    free = generate_tunes(
+        model,
+        GenerateConfig(
+            count=count,
+            seed=seed + 10_000,
+            triplet_temperature=None if triplet_temperature == "body" else triplet_temperature,
+        ),
+    )
     out["unprompted_types"] = dict(Counter(g.tune.rhythm for g in free))
     out["discriminator_auc"] = discriminator_auc(real_all, generated_all)
     out["seconds"] = round(time.perf_counter() - start)
@@ -330,6 +377,10 @@ def style_markdown(style: dict, figure: str) -> list[str]:
             "temperature": str(result["temperatures"]),
             # rows measured before header_temperature existed drew the header like the body
             "header temperature": f"{result.get('header_temperature') or 'as body'}",
+            # rows measured before round 3 drew triplets like the rest of the body
+            "triplet temperature": str(result.get("triplet_temperature") or "body").replace(
+                "body", "as body"
+            ),
         }
         for name in types:
             row[f"{name} fidelity"] = f"{result['types'][name]['fidelity']:.0%}"
@@ -392,6 +443,7 @@ def style_markdown(style: dict, figure: str) -> list[str]:
                 }
             )
     lines += [_table(rows), ""]
+    lines += _noise_markdown(style)
     lines += _by_meter_markdown(style)
     lines += ["### Types chosen when asked for nothing", ""]
     names = sorted({k for r in models.values() for k in r["unprompted_types"]})
@@ -407,6 +459,40 @@ def _guidance_text(guidance: float | dict) -> str:
     if isinstance(guidance, dict):  # the model's own setting per type
         return ", ".join(f"{k} {v:g}" for k, v in guidance.items()) or "0"
     return f"{guidance:g}"
+
+
+def _noise_markdown(style: dict) -> list[str]:
+    """Bootstrap 95% intervals of the rare-event ratios (rows measured with them)."""
+    models = {
+        label: result
+        for label, result in style["models"].items()
+        if all("ratio_ci" in per for per in result["types"].values())
+    }
+    if not models:
+        return []
+    rows = []
+    for label, result in models.items():
+        for name, per in result["types"].items():
+            row = {"model": label, "type": name}
+            for stat in NOISY:
+                lo, hi = per["ratio_ci"][stat]
+                ratio = (
+                    per["statistics"][stat] / style["corpus_statistics"][name][stat]
+                    if (style["corpus_statistics"][name][stat])
+                    else float("nan")
+                )
+                row[stat] = "-" if np.isnan(lo) else f"{ratio:.2f} [{lo:.2f}, {hi:.2f}]"
+            rows.append(row)
+    return [
+        "### Sampling noise of the rare-event ratios",
+        "",
+        "Ratio generated / corpus with its bootstrap 95% interval (2,000 resamples of the tunes, "
+        "generated and corpus both resampled): an interval that holds 0.75-1.25 means the "
+        "number of tunes cannot tell a miss from a hit; '-': no corpus tune has any.",
+        "",
+        _table(rows),
+        "",
+    ]
 
 
 def _by_meter_markdown(style: dict) -> list[str]:

@@ -239,6 +239,7 @@ def write_markdown(results: dict, command: str) -> Path:
             f"{', N: dotting codes' if info.get('dotting') else ''}; not the same text as the "
             "row above). "
             f"Per-type temperatures: {info.get('temperatures', 'none (0.7)')}. "
+            f"Per-type temperatures of triplets: {info.get('triplet_temperatures', 'as body')}. "
             f"Per-type guidance: {info.get('guidance', 'none')}.",
         ]
     demo_size = results.get("demo_size")
@@ -319,6 +320,12 @@ def main() -> None:
         help="temperature of the header fields the model picks (the body's: 0.7)",
     )
     parser.add_argument(
+        "--style-triplet-temperature",
+        default="",
+        help="temperature of triplets in the body ('': the model's own per type; 'body': the "
+        "body's, as before round 3)",
+    )
+    parser.add_argument(
         "--style-guidance-against",
         default="",
         help="per type, the type to guide away from: 'hornpipe=reel,reel=hornpipe'",
@@ -344,6 +351,11 @@ def main() -> None:
         help="per-type temperatures stored with it: 'reel=0.8,...'",
     )
     parser.add_argument(
+        "--ship-triplet-temperatures",
+        default="",
+        help="per-type temperatures of triplets stored with it: 'reel=1,jig=1'",
+    )
+    parser.add_argument(
         "--ship-guidance",
         default="",
         help="per-type guidance stored with it: 'hornpipe=2:reel,reel=2:hornpipe'",
@@ -357,7 +369,13 @@ def main() -> None:
         print(write_markdown(_locked_results(), command))
         return
     if args.ship:
-        run_ship(Path(args.ship), args.ship_temperatures, args.ship_guidance, command_line())
+        run_ship(
+            Path(args.ship),
+            args.ship_temperatures,
+            args.ship_guidance,
+            command_line(),
+            triplets=args.ship_triplet_temperatures,
+        )
         return
     if args.demo_size:
         run_demo_size(command_line())
@@ -433,7 +451,14 @@ def _locked_results() -> dict:
 _LOCKS: list = []
 
 
-def run_ship(run_dir: Path, temperatures: str, guidance: str, command: str) -> None:
+def _triplet_temperature(text: str) -> float | str | None:
+    """'' -> None (the model's own), 'body' -> 'body', '1' -> 1.0."""
+    return None if not text else "body" if text == "body" else float(text)
+
+
+def run_ship(
+    run_dir: Path, temperatures: str, guidance: str, command: str, *, triplets: str = ""
+) -> None:
     """Package a trained run as the default model, with its held-out numbers."""
     import torch
 
@@ -450,6 +475,8 @@ def run_ship(run_dir: Path, temperatures: str, guidance: str, command: str) -> N
     model.info["benchmark"] = {k: metrics[k] for k in ("accuracy", "bits_per_character")}
     if temperatures:
         model.info["temperatures"] = _temperatures(temperatures)
+    if triplets:
+        model.info["triplet_temperatures"] = _temperatures(triplets)
     if guidance:  # 'hornpipe=2:reel,reel=2:hornpipe' -> {type: {scale, against}}
         model.info["guidance"] = {
             name: {"scale": float(value.split(":")[0]), "against": value.partition(":")[2] or None}
@@ -540,6 +567,7 @@ def run_style(args: argparse.Namespace, command: str) -> None:
             mix=args.style_mix,
             guidance=None if args.style_guidance == "-1" else _temperatures(args.style_guidance),
             header_temperature=args.style_header_temperature,
+            triplet_temperature=_triplet_temperature(args.style_triplet_temperature),
             seed=args.style_seed,
             against=_temperatures(args.style_guidance_against, kind=str)
             if args.style_guidance_against

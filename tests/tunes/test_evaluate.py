@@ -1,4 +1,4 @@
-from castlab.tunes.abc import Tune
+from castlab.tunes.abc import Tune, abc_tokenizer
 from castlab.tunes.evaluate import BarIndex, has_aabb_form, score_tune, summarise_scores
 
 A = "dfa afd|" * 7
@@ -31,3 +31,13 @@ def test_scores_and_summary(oneills_tokenizer):
     assert score.aabb and score.right_length_share == 1.0 and score.copied_bars == 16
     summary = summarise_scores([score, score])
     assert summary["aabb_share"] == 1.0 and summary["median_copied_bars"] == 16
+
+
+def test_aabb_form_ignores_the_dotting_code():
+    # with N:dotted first in the vocabulary, replaying a plain tune must not hold it to N:dotted
+    header = "R:jig\nM:6/8\nN:dotted\nL:1/8\nK:D\n"
+    body = f"|:{A}d3 d3:|\n|:{B}e3 e3:|"
+    tokenizer = abc_tokenizer([header + body + "d>e", header.replace("dotted", "plain") + body])
+    assert tokenizer.index["N:dotted\n"] < tokenizer.index["N:plain\n"]
+    plain = Tune("t", "jig", "6/8", "1/8", "D", body)
+    assert has_aabb_form(plain, tokenizer)

@@ -51,6 +51,17 @@ def test_the_decoder_writes_the_dotting_asked_for(coded_model, asked):
     assert tune.dotting == asked and f"\nN:{asked}\n" in tune.model_text
 
 
+@pytest.mark.parametrize(("meter", "seed"), [("9/8", 1), ("2/2", 2), ("6/8", 3)])
+def test_a_dotted_tune_has_its_dotting_written_out(coded_model, meter, seed):
+    # an untrained model writes > or < about once in a hundred tokens: the decoder holds an
+    # N:dotted tune to the code's definition (style.dotting), as it holds N:plain under it
+    config = GenerateConfig(meter=meter, dotting="dotted", seed=seed, temperature=1.0)
+    tune = generate_tunes(coded_model, config)[0].tune
+    assert dotting(tune) == "dotted"
+    plain = GenerateConfig(**{**config.__dict__, "dotting": "plain"})
+    assert dotting(generate_tunes(coded_model, plain)[0].tune) == "plain"
+
+
 def test_dotting_errors_are_clear(random_model):
     with pytest.raises(CastlabError, match="unknown dotting"):
         GenerateConfig(dotting="swung")

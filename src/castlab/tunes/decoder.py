@@ -11,7 +11,9 @@ from the model among the values it saw in training.
 Within a bar the grammar keeps to plain melody: notes, rests, lengths on a grid of quarter
 units, broken rhythm, triplets ``(3``, ties, ``~`` and ``.`` decorations; no chords,
 grace notes or inline fields. A tune headed ``N:plain`` (the dotting control code) keeps
-under :data:`castlab.tunes.style.DOTTED_PER_BAR` dotted pairs per bar.
+under :data:`castlab.tunes.style.DOTTED_PER_BAR` dotted pairs per bar, one headed
+``N:dotted`` reaches it (the model ignored ``N:dotted`` in 9/8, which only 3 of its training
+slip jigs carry).
 
 Examples
 --------
@@ -287,7 +289,10 @@ class TuneGrammar:
             and not self.tuplet_note
             and counter.broken_next is None
         ):
-            options += self._broken_choices(target)
+            broken = self._broken_choices(target)
+            if broken and self._dotting_due():
+                return broken  # an N:dotted tune behind its code: dot here
+            options += broken
         if (
             not counter.tuplet_left
             and counter.broken_next is None
@@ -353,6 +358,18 @@ class TuneGrammar:
             if token in self._ids and new + after <= target and (new / _GRID).denominator == 1:
                 options.append(self._ids[token])
         return options
+
+    def _dotting_due(self) -> bool:
+        """An ``N:dotted`` tune is behind :data:`DOTTED_PER_BAR` pairs per bar.
+
+        Counted over the bars closed so far plus the current one once it is half over, so the
+        model gets the first half of each bar to dot where it likes; the grammar then makes
+        the next dot it can fit a broken rhythm (the model picks ``>`` or ``<``).
+        """
+        if self.header.get("N") != "dotted":
+            return False
+        bars = len(self.counter.bars) + (2 * self.counter.elapsed >= self.bar_units)
+        return self.dotted < DOTTED_PER_BAR * bars
 
     def _advance_body(self, token: str) -> None:
         kind = token_kind(token)

@@ -102,6 +102,8 @@ def has_aabb_form(tune: Tune, tokenizer: Tokenizer, form: FormConfig = AABB) -> 
     try:
         while grammar._next_header_field():
             grammar.advance(grammar.allowed()[0])  # type: ignore[index]
+        if "N" in grammar.header:  # the form only: no dotting code to hold the tune to
+            grammar.header["N"] = ""
         for token in body:
             if grammar.finished:
                 return token == "\n"

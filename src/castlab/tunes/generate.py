@@ -18,9 +18,11 @@ from castlab.core.errors import CastlabError
 from castlab.core.sampling import SamplingConfig, filter_logits, sample, sample_batch
 from castlab.core.tokenizers import BOS, EOS, SPECIAL_TOKENS
 from castlab.tunes.abc import Tune, abc_tokens, normalise_key, normalise_meter, normalise_rhythm
+from castlab.tunes.bars import Kind, token_kind
 from castlab.tunes.decoder import FormConfig, TuneGrammar
 from castlab.tunes.guidance import TypeGuidance
 from castlab.tunes.model import TuneModel
+from castlab.tunes.temperature import TokenTemperature
 
 __all__ = ["DEFAULT_TEMPERATURE", "GenerateConfig", "GeneratedTune", "generate_tunes"]
 
@@ -56,6 +58,11 @@ class GenerateConfig:
     # temperature: 1 follows the mix the model learnt (a lower one picks the commonest meter
     # and dotting nearly always); None: the body's temperature
     header_temperature: float | None = 1.0
+    # triplets ((3 and other tuplets) are drawn at this temperature, the rest of the body at
+    # ``temperature``: at the body's 0.7 the shipped model wrote half the corpus's triplets in
+    # reels, at 1 as many (castlab.tunes.temperature); None: the model's setting for the type
+    # (info["triplet_temperatures"], chosen by benchmarks/tunes.py), else the body's
+    triplet_temperature: float | None = None
     length: int = 100  # new tokens for unconstrained sampling (constrained stops at the end)
     batch: int = 16  # tunes sampled side by side (LSTM models); the same tunes, faster
     constrained: bool = True
@@ -70,6 +77,10 @@ class GenerateConfig:
             raise CastlabError("count must be at least 1", fix="use --count 1 or more")
         if self.guidance is not None and self.guidance < 0:
             raise CastlabError("guidance must be >= 0", fix="use e.g. --guidance 1.0")
+        if self.triplet_temperature is not None and self.triplet_temperature <= 0:
+            raise CastlabError(
+                "triplet temperature must be > 0", fix="use e.g. --triplet-temperature 1.0"
+            )
         if self.length < 1:
             raise CastlabError("length must be at least 1", fix="use e.g. --length 100")
 
@@ -193,6 +204,17 @@ def generate_tunes(model: TuneModel, config: GenerateConfig) -> list[GeneratedTu
     scale, against = _guidance(model, config, header["rhythm"])
     if scale and header["rhythm"]:
         network = TypeGuidance(model.network, model.tokenizer, scale=scale, against=against)
+    temperature = jobs[0].sampling.temperature
+    vocab = [model.tokenizer.token(i) for i in range(model.tokenizer.vocab_size)]
+    tuplets = [i for i, t in enumerate(vocab) if is_abc and token_kind(t) is Kind.TUPLET]
+    triplet_temperature = config.triplet_temperature
+    if triplet_temperature is None:
+        per_type = model.info.get("triplet_temperatures", {})
+        triplet_temperature = per_type.get(header["rhythm"] or "")
+    if triplet_temperature and temperature and triplet_temperature != temperature and tuplets:
+        network = TokenTemperature(
+            network, tuplets, temperature=temperature, token_temperature=triplet_temperature
+        )
     results: list[GeneratedTune] = []
     # an LSTM steps many tunes at once; a transformer's growing context goes one at a time
     chunk = config.batch if model.model_config.kind == "lstm" else 1
