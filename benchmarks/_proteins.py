@@ -45,7 +45,18 @@ FILES = RESULTS / "proteins"
 RUNS = ROOT / "runs" / "proteins-benchmark"
 PAGE = RESULTS / "proteins.md"
 #: section files in page order; the hand-written narrative.md follows the conclusion
-SECTIONS = ("scale", "scale_clustered", "default", "pfam", "lm", "kinases", "grid", "conclusion")
+SECTIONS = (
+    "scale_full",
+    "scale_full_t400",
+    "scale",
+    "scale_clustered",
+    "default",
+    "pfam",
+    "lm",
+    "kinases",
+    "grid",
+    "conclusion",
+)
 CASTLAB_MODELS = ("ProtCNN", "LSTM", "Transformer")  # approaches that are castlab networks
 LM_APPROACH = "AWD-LSTM ULMFiT, proteome LM (aa)"  # starts from --lm (castlab proteins pretrain)
 PFAM_LM_SCRATCH = "AWD-LSTM no pretraining, LM shape (aa)"  # its twin from random weights

@@ -22,12 +22,18 @@ Usage::
 
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/proteins_scale.py
     python benchmarks/proteins_scale.py --per-family 60 --test 200 --epochs 1   # quick
-    # --reuse: load a split's ProtCNN from an earlier run of the same options (same data)
+    # full scale, random split (every de-duplicated sequence split, no per-family cap):
+    CASTLAB_SCALE_RUNS=runs/proteins-scale-full OMP_NUM_THREADS=1 nice -n 19 \
+        python benchmarks/proteins_scale.py --per-family 0 --train-per-family 150 \
+        --test 5000 --dim 64 --epochs 4 --splits random --name scale_full
+    # --reuse: load a split's ProtCNN trained by an earlier run on exactly the same training
+    # and validation sequences (checked by a fingerprint written next to the model)
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import time
 from collections import Counter, defaultdict
@@ -39,6 +45,7 @@ import torch
 from _common import RESULTS, SHARED, markdown_table, write_page
 from _proteins import section_from_page, write_proteins_page
 
+from castlab.core.artifacts import write_text
 from castlab.proteins.baselines import BlastNearestNeighbour, MmseqsNearestNeighbour
 from castlab.proteins.confirm import ConfirmConfig
 from castlab.proteins.data import load_records
@@ -136,16 +143,25 @@ def run_split(method, records, args, rng):  # type: ignore[no-untyped-def]
     )
 
     reused = []
+    # the training and validation sequences a model was trained on: --reuse loads a model
+    # only when they are exactly this split's (never a model of another split or scale)
+    fingerprint = hashlib.sha256(
+        "\n".join(f"{r.family}\t{r.sequence}" for r in train + valid).encode()
+    ).hexdigest()
+    stamp = folder / "split_fingerprint.txt"
 
     def fit_cnn():  # type: ignore[no-untyped-def]
-        if args.reuse and (folder / "model" / "model.safetensors").is_file():
+        if (
+            args.reuse
+            and (folder / "model" / "model.safetensors").is_file()
+            and stamp.is_file()
+            and stamp.read_text().strip() == fingerprint
+        ):
             info = ProteinModel.load(folder / "model").info
-            if info.get("train_sequences") == len(train) + len(valid) or info.get(
-                "train_sequences"
-            ) == len(train):
-                reused.append(float(info["finetune"]["seconds"]))
-                return folder / "model"
+            reused.append(float(info["finetune"]["seconds"]))
+            return folder / "model"
         train_classifier(train, valid, config, folder)
+        write_text(stamp, fingerprint + "\n")
         return folder / "model"
 
     def predict_cnn(model_dir, queries):  # type: ignore[no-untyped-def]
@@ -231,7 +247,9 @@ def run_split(method, records, args, rng):  # type: ignore[no-untyped-def]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-family", type=int, default=2000, help="cap before splitting")
+    parser.add_argument(
+        "--per-family", type=int, default=2000, help="cap before splitting (0: every sequence)"
+    )
     parser.add_argument("--train-per-family", type=int, default=300)
     parser.add_argument("--test", type=int, default=2000)
     parser.add_argument("--identity", type=float, default=0.5)
@@ -249,7 +267,7 @@ def main() -> None:
     parser.add_argument("--splits", default="random,clustered")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--name", default="scale", help="page/CSV name (scale_clustered: a separate run)"
+        "--name", default="scale", help="page/CSV name (scale_clustered, scale_full: other runs)"
     )
     parser.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", 1)))
     args = parser.parse_args()
@@ -273,14 +291,24 @@ def main() -> None:
 
 def write(frame, disagreements, infos, args, n_records, n_families, started) -> None:  # type: ignore[no-untyped-def]
     load = " ".join(open("/proc/loadavg").read().split()[:3])
+    clustering = (
+        f"clustered split: {args.cluster_engine} at {args.identity} identity "
+        f"(-s {args.cluster_sensitivity}; mmseqs-all: every sequence searched against every "
+        "other, every pair found linked); "
+        if "clustered" in args.splits
+        else ""
+    )
+    cap = (
+        f"each family capped at {args.per_family} before splitting"
+        if args.per_family
+        else "no per-family cap: every de-duplicated sequence of every family is split"
+    )
     text = [
         f"All {n_families} Pfam families in ../shared/data/pfam-families ({n_records} sequences "
-        f"read; de-duplicated, each family capped at {args.per_family} before splitting). "
+        f"read; de-duplicated, {cap}). "
         f"Training: at most {args.train_per_family} sequences per family of the training part; "
         f"test: {args.test} random sequences of the test part. ProtCNN dim {args.dim}, "
-        f"{args.epochs} epochs; clustered split: {args.cluster_engine} at {args.identity} identity "
-        f"(-s {args.cluster_sensitivity}; mmseqs-all: every sequence searched against every "
-        "other, every pair found linked); ProtCNN + Smith-Waterman: "
+        f"{args.epochs} epochs; {clustering}ProtCNN + Smith-Waterman: "
         f"{args.shortlist} families "
         f"shortlisted, {args.neighbours} references aligned per query. Everything on {args.threads} thread(s); load average at the end "
         f"{load} (machine shared with other developers: absolute times are inflated, ratios "
@@ -328,7 +356,12 @@ def write(frame, disagreements, infos, args, n_records, n_families, started) -> 
         ]
     text.append(f"Run time {time.time() - started:.0f} s.")
     title = "Pfam at scale: castlab vs blastp vs mmseqs2"
-    if args.name != "scale":
+    if not args.per_family:
+        title = (
+            "Pfam at full scale (every sequence split): castlab vs blastp vs mmseqs2 "
+            f"({args.splits} split, training {args.train_per_family} per family)"
+        )
+    elif args.name != "scale":
         title += f" ({args.splits} split)"
     page = write_page(RESULTS / "proteins" / f"{args.name}.md", title, text)
     section_from_page(args.name, title, page)
