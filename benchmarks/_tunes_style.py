@@ -538,9 +538,9 @@ def _by_meter_markdown(style: dict) -> list[str]:
 #: the rows the figure shows (all of them when none is there): more do not stay readable
 FIGURE_MODELS = (
     "before",
-    "after",
     "shipped (v5), hornpipe T 0.55: type only",
-    "shipped (v5), hornpipe T 0.55: corpus mix",
+    "round 3 (triplets T 1 in reels and jigs, N:dotted held): type only",
+    "round 3 (triplets T 1 in reels and jigs, N:dotted held): corpus mix",
 )
 
 
