@@ -179,6 +179,13 @@ def generate(
         float | None,
         typer.Option(help="Sampling temperature (0: greedy). Default: the model's for the type."),
     ] = None,
+    triplet_temperature: Annotated[
+        float | None,
+        typer.Option(
+            help="Temperature of triplets (1: the model's own rate). Default: the model's for the "
+            "type, else --temperature."
+        ),
+    ] = None,
     top_k: Annotated[int, typer.Option(help="Keep the k likeliest tokens (0: off).")] = 0,
     top_p: Annotated[float, typer.Option(help="Nucleus sampling mass (1: off).")] = 1.0,
     rhythm: Annotated[str | None, typer.Option("--type", help="Tune type: jig, reel, ...")] = None,
@@ -231,6 +238,7 @@ def generate(
         count=count,
         seed=seed,
         temperature=temperature,
+        triplet_temperature=triplet_temperature,
         top_k=top_k,
         top_p=top_p,
         length=length,
