@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -141,14 +142,18 @@ def _draw_header(
     return {**header, **{_FIELDS[name]: value for name, value in grammar.header.items()}}
 
 
+def _for_type(model: TuneModel, setting: str, rhythm: str | None, default: Any = None) -> Any:
+    """The model's stored ``info[setting]`` for the tune type ``rhythm``, else ``default``."""
+    return model.info.get(setting, {}).get(rhythm or "", default)
+
+
 def _job(
     model: TuneModel, config: GenerateConfig, header: dict[str, str | None], seed: int
 ) -> _Job:
     generator = torch.Generator().manual_seed(seed)
     temperature = config.temperature
     if temperature is None:
-        per_type = model.info.get("temperatures", {})
-        temperature = float(per_type.get(header["rhythm"] or "", DEFAULT_TEMPERATURE))
+        temperature = float(_for_type(model, "temperatures", header["rhythm"], DEFAULT_TEMPERATURE))
     if model.tokenizer.kind == "regex":
         prompt_tokens = abc_tokens(config.prompt)
         if config.header_temperature is not None and config.header_temperature != temperature:
@@ -182,7 +187,7 @@ def _guidance(
     model: TuneModel, config: GenerateConfig, rhythm: str | None
 ) -> tuple[float, str | None]:
     """(scale, type to guide against) asked for, else the model's for the type, else off."""
-    stored = model.info.get("guidance", {}).get(rhythm or "", {})
+    stored = _for_type(model, "guidance", rhythm, {})
     scale = config.guidance if config.guidance is not None else float(stored.get("scale", 0.0))
     against = config.guidance_against
     if against is None and config.guidance is None:
@@ -209,8 +214,7 @@ def generate_tunes(model: TuneModel, config: GenerateConfig) -> list[GeneratedTu
     tuplets = [i for i, t in enumerate(vocab) if is_abc and token_kind(t) is Kind.TUPLET]
     triplet_temperature = config.triplet_temperature
     if triplet_temperature is None:
-        per_type = model.info.get("triplet_temperatures", {})
-        triplet_temperature = per_type.get(header["rhythm"] or "")
+        triplet_temperature = _for_type(model, "triplet_temperatures", header["rhythm"])
     if triplet_temperature and temperature and triplet_temperature != temperature and tuplets:
         network = TokenTemperature(
             network, tuplets, temperature=temperature, token_temperature=triplet_temperature
