@@ -48,6 +48,7 @@ PAGE = RESULTS / "proteins.md"
 SECTIONS = (
     "scale_full",
     "scale_full_t400",
+    "scale_full_clustered",
     "scale",
     "scale_clustered",
     "default",

@@ -101,6 +101,7 @@ def run_split(method, records, args, rng):  # type: ignore[no-untyped-def]
             seed=args.seed,
             sensitivity=args.cluster_sensitivity,
             engine=args.cluster_engine,
+            threads=args.cluster_threads,
         ),
     )
     split_s = time.perf_counter() - start
@@ -270,6 +271,9 @@ def main() -> None:
         "--name", default="scale", help="page/CSV name (scale_clustered, scale_full: other runs)"
     )
     parser.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", 1)))
+    parser.add_argument(
+        "--cluster-threads", type=int, default=1, help="mmseqs threads for the clustered split"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     started = time.time()
@@ -294,7 +298,8 @@ def write(frame, disagreements, infos, args, n_records, n_families, started) -> 
     clustering = (
         f"clustered split: {args.cluster_engine} at {args.identity} identity "
         f"(-s {args.cluster_sensitivity}; mmseqs-all: every sequence searched against every "
-        "other, every pair found linked); "
+        f"other, every pair found linked; {args.cluster_threads} mmseqs thread(s) for the "
+        "clustering); "
         if "clustered" in args.splits
         else ""
     )

@@ -218,6 +218,7 @@ class SplitConfig:
     identity: float = 0.5  # clustered: link sequences at >= this alignment identity
     engine: str = "auto"  # clustered: mmseqs | mmseqs-all | align (parasail) | auto (mmseqs)
     sensitivity: float = 4.0  # clustered with mmseqs: prefilter -s (7.5: most sensitive)
+    threads: int = 1  # clustered with mmseqs: threads for the clustering search
     per_family: int = 0  # keep at most this many records per family (0: all)
     families: int = 0  # keep only the largest N families (0: all)
     min_per_family: int = 1  # drop families with fewer records
@@ -257,6 +258,7 @@ def prepare_split(
             seed=config.seed,
             engine=config.engine,
             sensitivity=config.sensitivity,
+            threads=config.threads,
         )
     return parts, {**asdict(config), "dropped": dropped}
 
