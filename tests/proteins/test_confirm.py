@@ -103,6 +103,7 @@ def test_a_model_with_references_saves_loads_and_predicts_through_them(members, 
     ]
     rows = list(loaded.predict_families(queries, top_k=2))
     assert [r.family for r in rows] == ["b", UNKNOWN]  # the untrained network does not decide
+    assert rows[0].evalue <= 1e-3 < rows[1].evalue and rows[0].bit_score > rows[1].bit_score
     assert all(r.top_k.count(":") == 2 for r in rows)
 
 

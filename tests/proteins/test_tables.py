@@ -83,7 +83,10 @@ def test_train_and_predict_commands_read_tables(tmp_path):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     queries = tmp_path / "q.csv"
-    queries.write_text(f"ID,SEQUENCE\nq1,{records[0].sequence}\nq2,{records[-1].sequence}\n")
+    queries.write_text(
+        f"ID,SEQUENCE,CREATURE,family\nq1,{records[0].sequence},human,?\n"
+        f"q2,{records[-1].sequence},mouse,?\n"
+    )
     assert [r.name for r in iter_sequences(queries)] == ["q1", "q2"]
     predictions = tmp_path / "p.csv"
     result = runner.invoke(
@@ -91,5 +94,10 @@ def test_train_and_predict_commands_read_tables(tmp_path):
     )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(predictions.open()))
-    assert [r["name"] for r in rows] == ["q1", "q2"]
-    assert {r["family"] for r in rows} <= {r.family for r in records}
+    # the user's own columns come back first, unchanged; a clashing answer is renamed
+    assert [(r["ID"], r["CREATURE"], r["family"]) for r in rows] == [
+        ("q1", "human", "?"),
+        ("q2", "mouse", "?"),
+    ]
+    assert {r["predicted_family"] for r in rows} <= {r.family for r in records}
+    assert all(r["evalue"] == "" for r in rows)  # no references: no confirming alignment

@@ -244,9 +244,13 @@ def predict(
             show_default=False,
         ),
     ],
-    out: Annotated[Path, typer.Option(help="CSV: name, family, probability, top_k.")] = Path(
-        "predictions.csv"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="CSV: name (a table's own columns instead), family, probability, top_k, and "
+            "bit_score, evalue of the confirming alignment (default model)."
+        ),
+    ] = Path("predictions.csv"),
     top_k: Annotated[int, typer.Option(help="How many families to list per sequence.")] = 3,
     batch: Annotated[int, typer.Option(help="Sequences per batch (memory stays flat).")] = 256,
     also: Annotated[
@@ -265,7 +269,7 @@ def predict(
     from castlab.core.artifacts import atomic_write
     from castlab.proteins.default import default_model_dir
     from castlab.proteins.model import load_classifier
-    from castlab.proteins.tables import TableColumns, iter_sequences
+    from castlab.proteins.tables import TableColumns, is_table, iter_sequences, read_frame
 
     if len(paths) not in (1, 2):
         raise CastlabError(
@@ -277,15 +281,28 @@ def predict(
         typer.echo(f"no model given: using the default Pfam model ({model})")
     classifier = load_classifier(model, *(also or []))
     columns = TableColumns(sequence=sequence_column, id=id_column)
+    # a table's own columns (all of them, in order) come first, so nothing the user had is lost
+    frame = read_frame(data) if is_table(data) else None
+    own = [] if frame is None else [str(c) for c in frame.columns]
+    answers = ["family", "probability", "top_k", "bit_score", "evalue"]
+    header = (own or ["name"]) + [f"predicted_{a}" if a in own else a for a in answers]
     count = 0
     with atomic_write(out) as handle:
         writer = csv.writer(handle)
-        writer.writerow(["name", "family", "probability", "top_k"])
+        writer.writerow(header)
         rows = classifier.predict_families(
             iter_sequences(data, columns), top_k=top_k, batch_size=batch
         )
+        kept = iter(frame.itertuples(index=False, name=None)) if frame is not None else None
         for row in rows:
-            writer.writerow([row.name, row.family, f"{row.probability:.4f}", row.top_k])
+            found = [
+                row.family,
+                f"{row.probability:.4f}",
+                row.top_k,
+                "" if row.bit_score is None else f"{row.bit_score:.1f}",
+                "" if row.evalue is None else f"{row.evalue:.3g}",
+            ]
+            writer.writerow((list(next(kept)) if kept else [row.name]) + found)
             count += 1
     typer.echo(f"{count} predictions written to {out}")
 

@@ -300,6 +300,8 @@ class FamilyPrediction(NamedTuple):
     family: str
     probability: float  # of ``family``, in [0, 1]
     top_k: str  # the k likeliest families, most likely first: "PF00001:0.9100;PF00002:0.0500"
+    bit_score: float | None = None  # the confirming alignment's (models with references)
+    evalue: float | None = None  # its E-value; above the references' max_evalue: unknown
 
 
 class _FamilyPredictor:
@@ -504,12 +506,14 @@ class ProteinModel(_FamilyPredictor):
         index = {family: i for i, family in enumerate(self.families)}
         while chunk := list(itertools.islice(records, batch_size)):
             proba, answers = self.predict_confirmed([r.sequence for r in chunk])
-            for record, row, (family, _, _) in zip(chunk, proba, answers):
+            for record, row, (family, bits, evalue) in zip(chunk, proba, answers):
                 order = row.argsort()[::-1][:top_k]
                 top = ";".join(f"{self.families[i]}:{row[i]:.4f}" for i in order)
                 chosen = index[family] if family is not None else order[0]
                 probability = float(row[chosen])
-                yield FamilyPrediction(record.name, family or UNKNOWN, probability, top)
+                yield FamilyPrediction(
+                    record.name, family or UNKNOWN, probability, top, float(bits), float(evalue)
+                )
 
 
 @dataclass

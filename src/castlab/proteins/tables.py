@@ -80,6 +80,23 @@ def is_table(path: str | Path) -> bool:
     return Path(path).suffix.lower() in TABLE_SUFFIXES
 
 
+def read_frame(path: str | Path) -> Any:
+    """A table's own columns as strings, one row per record :func:`read_table` returns.
+
+    ``castlab proteins predict`` writes these columns back beside its answers, so a user's
+    extra columns (e.g. the Zindi layout's CREATURE) are kept.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "q.csv"
+    >>> _ = path.write_text("ID,SEQUENCE,CREATURE\\nq1,MKV,human\\n")
+    >>> read_frame(path).to_dict("records")
+    [{'ID': 'q1', 'SEQUENCE': 'MKV', 'CREATURE': 'human'}]
+    """
+    return _read_frame(Path(path))[0]
+
+
 def _read_frame(path: Path) -> tuple[Any, int]:
     """The table as strings and the file line of its first data row (0 for Parquet)."""
     import pandas as pd
