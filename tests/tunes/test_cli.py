@@ -71,6 +71,7 @@ def test_unconstrained_generation_like_the_blog():
 def test_generate_a_plain_hornpipe_guided_away_from_a_reel():
     args = ["--type", "hornpipe", "--meter", "2/2", "--dotting", "plain", "--guidance", "2"]
     args += ["--triplet-temperature", "1"]  # triplets at the model's own rate (TokenTemperature)
+    args += ["--dotted-temperature", "0.9"]  # and dotted pairs at theirs
     result = runner.invoke(app, ["tunes", "generate", *args, "--guidance-against", "reel"])
     assert result.exit_code == 0, result.output
     assert "R:hornpipe\nM:2/2\nN:plain\n" in result.output
@@ -84,6 +85,7 @@ def test_generate_a_plain_hornpipe_guided_away_from_a_reel():
         (["--count", "0"], "count must be at least 1"),
         (["--dotting", "swung"], "unknown dotting"),
         (["--triplet-temperature", "0"], "triplet temperature must be > 0"),
+        (["--dotted-temperature", "0"], "dotted temperature must be > 0"),
         (["--type", "hornpipe", "--guidance", "2", "--guidance-against", "polka"], "'polka' never"),
     ],
 )

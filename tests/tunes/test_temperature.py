@@ -30,13 +30,39 @@ def test_kept_tokens_have_their_own_probability_the_rest_is_sharpened(random_mod
     assert not torch.allclose(drawn[..., tuplets], sharp[..., tuplets])  # the change is real
 
 
+def test_several_temperatures_each_keep_their_tokens_probability():
+    class Fixed(torch.nn.Module):
+        def step(self, idx, state=None):  # type: ignore[no-untyped-def]
+            return torch.log(torch.tensor([[[0.1, 0.5, 0.3, 0.1]]])), state
+
+    wrapped = TokenTemperature(Fixed(), [0, 3], temperature=0.5, token_temperature=[1.0, 2.0])
+    logits, _ = wrapped.step(torch.tensor([[0]]))
+    drawn = torch.softmax(logits[0, 0] / 0.5, dim=-1)
+    raw = torch.tensor([0.1, 0.5, 0.3, 0.1])
+    at_two = torch.softmax(raw.log() / 2.0, dim=-1)
+    assert drawn[0].item() == pytest.approx(0.1, abs=1e-5)  # its own probability at 1
+    assert drawn[3].item() == pytest.approx(at_two[3].item(), abs=1e-5)  # at 2: flatter
+    sharp = torch.softmax(raw.log() / 0.5, dim=-1)
+    assert (drawn[1] / drawn[2]).item() == pytest.approx((sharp[1] / sharp[2]).item(), rel=1e-4)
+    assert drawn.sum().item() == pytest.approx(1.0, abs=1e-5)
+    # kept tokens whose own probabilities add up to more than 1 are scaled down together
+    high = TokenTemperature(Fixed(), [1, 2], temperature=0.5, token_temperature=[0.2, 5.0])
+    logits, _ = high.step(torch.tensor([[0]]))
+    assert torch.softmax(logits[0, 0] / 0.5, dim=-1).sum().item() == pytest.approx(1.0, abs=1e-5)
+    with pytest.raises(CastlabError, match="2 token temperatures for 1 tokens"):
+        TokenTemperature(Fixed(), [0], temperature=0.5, token_temperature=[1.0, 2.0])
+
+
 def test_generation_uses_the_models_setting_for_the_type(random_model, monkeypatch):
     made = []
     original = TokenTemperature.__init__
+    tok = random_model.tokenizer
+    kinds = {i: token_kind(tok.token(i)) for i in range(tok.vocab_size)}
 
-    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        made.append(kwargs)
-        original(self, *args, **kwargs)
+    def spy(self, network, ids, **kwargs):  # type: ignore[no-untyped-def]
+        original(self, network, ids, **kwargs)
+        own = dict(zip(ids, kwargs["token_temperature"], strict=True))
+        made.append((kwargs["temperature"], {(kinds[i], t) for i, t in own.items()}))
 
     monkeypatch.setattr(TokenTemperature, "__init__", spy)
     config = GenerateConfig(rhythm="reel", meter="2/2", count=2, seed=4, temperature=0.6)
@@ -44,11 +70,19 @@ def test_generation_uses_the_models_setting_for_the_type(random_model, monkeypat
     assert made == []  # a model without triplet temperatures: triplets as the body
     monkeypatch.setitem(random_model.info, "triplet_temperatures", {"reel": 1.0})
     generate_tunes(random_model, config)
-    assert made == [{"temperature": 0.6, "token_temperature": 1.0}]
+    assert made == [(0.6, {(Kind.TUPLET, 1.0)})]
     generate_tunes(random_model, GenerateConfig(**{**config.__dict__, "rhythm": "jig"}))
     generate_tunes(random_model, GenerateConfig(**{**config.__dict__, "triplet_temperature": 0.6}))
     assert len(made) == 1  # no setting for jigs; nothing to change at the body's temperature
     generate_tunes(random_model, GenerateConfig(**{**config.__dict__, "triplet_temperature": 2.0}))
-    assert made[-1] == {"temperature": 0.6, "token_temperature": 2.0}
+    assert made[-1] == (0.6, {(Kind.TUPLET, 2.0)})
+    # dotted pairs (> <) at their own temperature, from the model's info or asked for
+    monkeypatch.setitem(random_model.info, "dotted_temperatures", {"reel": 0.9})
+    generate_tunes(random_model, config)
+    assert made[-1] == (0.6, {(Kind.TUPLET, 1.0), (Kind.BROKEN, 0.9)})
+    generate_tunes(random_model, GenerateConfig(**{**config.__dict__, "dotted_temperature": 0.6}))
+    assert made[-1] == (0.6, {(Kind.TUPLET, 1.0)})  # the body's: no change for > and <
     with pytest.raises(CastlabError, match="triplet temperature"):
         GenerateConfig(triplet_temperature=0)
+    with pytest.raises(CastlabError, match="dotted temperature"):
+        GenerateConfig(dotted_temperature=-1)

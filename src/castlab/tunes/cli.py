@@ -186,6 +186,13 @@ def generate(
             "type, else --temperature."
         ),
     ] = None,
+    dotted_temperature: Annotated[
+        float | None,
+        typer.Option(
+            help="Temperature of dotted pairs (> and <; 1: the model's own rate). Default: the "
+            "model's for the type, else --temperature."
+        ),
+    ] = None,
     top_k: Annotated[int, typer.Option(help="Keep the k likeliest tokens (0: off).")] = 0,
     top_p: Annotated[float, typer.Option(help="Nucleus sampling mass (1: off).")] = 1.0,
     rhythm: Annotated[str | None, typer.Option("--type", help="Tune type: jig, reel, ...")] = None,
@@ -239,6 +246,7 @@ def generate(
         seed=seed,
         temperature=temperature,
         triplet_temperature=triplet_temperature,
+        dotted_temperature=dotted_temperature,
         top_k=top_k,
         top_p=top_p,
         length=length,

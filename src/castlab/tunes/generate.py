@@ -64,6 +64,10 @@ class GenerateConfig:
     # reels, at 1 as many (castlab.tunes.temperature); None: the model's setting for the type
     # (info["triplet_temperatures"], chosen by benchmarks/tunes.py), else the body's
     triplet_temperature: float | None = None
+    # broken rhythm (> and <, dotted pairs) drawn at this temperature; None: the model's
+    # setting for the type (info["dotted_temperatures"]), else the body's. Where the N: code
+    # says dotted, > is the majority choice and a low body temperature over-dots the tune
+    dotted_temperature: float | None = None
     length: int = 100  # new tokens for unconstrained sampling (constrained stops at the end)
     batch: int = 16  # tunes sampled side by side (LSTM models); the same tunes, faster
     constrained: bool = True
@@ -81,6 +85,10 @@ class GenerateConfig:
         if self.triplet_temperature is not None and self.triplet_temperature <= 0:
             raise CastlabError(
                 "triplet temperature must be > 0", fix="use e.g. --triplet-temperature 1.0"
+            )
+        if self.dotted_temperature is not None and self.dotted_temperature <= 0:
+            raise CastlabError(
+                "dotted temperature must be > 0", fix="use e.g. --dotted-temperature 1.0"
             )
         if self.length < 1:
             raise CastlabError("length must be at least 1", fix="use e.g. --length 100")
@@ -211,13 +219,17 @@ def generate_tunes(model: TuneModel, config: GenerateConfig) -> list[GeneratedTu
         network = TypeGuidance(model.network, model.tokenizer, scale=scale, against=against)
     temperature = jobs[0].sampling.temperature
     vocab = [model.tokenizer.token(i) for i in range(model.tokenizer.vocab_size)]
-    tuplets = [i for i, t in enumerate(vocab) if is_abc and token_kind(t) is Kind.TUPLET]
-    triplet_temperature = config.triplet_temperature
-    if triplet_temperature is None:
-        triplet_temperature = _for_type(model, "triplet_temperatures", header["rhythm"])
-    if triplet_temperature and temperature and triplet_temperature != temperature and tuplets:
+    own: dict[int, float] = {}  # token id -> its own temperature (triplets, dotted pairs)
+    for kind, asked, setting in (
+        (Kind.TUPLET, config.triplet_temperature, "triplet_temperatures"),
+        (Kind.BROKEN, config.dotted_temperature, "dotted_temperatures"),
+    ):
+        value = asked if asked is not None else _for_type(model, setting, header["rhythm"])
+        if value and temperature and value != temperature and is_abc:
+            own.update({i: float(value) for i, t in enumerate(vocab) if token_kind(t) is kind})
+    if own:
         network = TokenTemperature(
-            network, tuplets, temperature=temperature, token_temperature=triplet_temperature
+            network, list(own), temperature=temperature, token_temperature=list(own.values())
         )
     results: list[GeneratedTune] = []
     # an LSTM steps many tunes at once; a transformer's growing context goes one at a time

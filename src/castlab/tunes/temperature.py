@@ -1,4 +1,4 @@
-"""Some tokens drawn at their own temperature: triplets at the model's own rate.
+"""Some tokens drawn at their own temperature: triplets (or dotted pairs) at the model's own rate.
 
 Sampling at a temperature below 1 sharpens every choice, so a minority choice such as a
 triplet ``(3`` (about one chance in ten where a reel could have one) is drawn less often
@@ -38,9 +38,12 @@ __all__ = ["TokenTemperature"]
 class TokenTemperature(nn.Module):
     """``network`` whose ``ids`` keep their probability at ``token_temperature``.
 
-    The other tokens share the remaining mass in the proportions of ``temperature``; the
-    returned logits are multiplied by ``temperature`` so that the sampler's division by it
-    gives those probabilities. The state is the wrapped network's, unchanged.
+    ``token_temperature`` is one temperature for every id or one per id (triplets at one,
+    broken rhythm ``>``/``<`` at another). The other tokens share the remaining mass in the
+    proportions of ``temperature``; the returned logits are multiplied by ``temperature`` so
+    that the sampler's division by it gives those probabilities. Should the kept tokens' own
+    probabilities add up to more than 1 (possible only with several temperatures), they are
+    scaled down to 1 together. The state is the wrapped network's, unchanged.
     """
 
     def __init__(
@@ -49,10 +52,21 @@ class TokenTemperature(nn.Module):
         ids: Sequence[int],
         *,
         temperature: float,
-        token_temperature: float = 1.0,
+        token_temperature: float | Sequence[float] = 1.0,
     ) -> None:
         super().__init__()
-        if temperature <= 0 or token_temperature <= 0:
+        ids = list(ids)
+        own = (
+            [float(token_temperature)] * len(ids)
+            if isinstance(token_temperature, int | float)
+            else [float(t) for t in token_temperature]
+        )
+        if len(own) != len(ids):
+            raise CastlabError(
+                f"{len(own)} token temperatures for {len(ids)} tokens",
+                fix="give one temperature, or one per token",
+            )
+        if temperature <= 0 or any(t <= 0 for t in own):
             raise CastlabError(
                 "temperatures must be > 0 to keep some tokens at their own",
                 fix="use e.g. --temperature 0.7",
@@ -60,14 +74,23 @@ class TokenTemperature(nn.Module):
         self.network = network
         self.temperature = temperature
         self.token_temperature = token_temperature
-        self.register_buffer("ids", torch.tensor(list(ids), dtype=torch.long), persistent=False)
+        self.register_buffer("ids", torch.tensor(ids, dtype=torch.long), persistent=False)
+        # one (temperature, positions in ids) group per distinct temperature
+        self.groups = [
+            (value, torch.tensor([i for i, t in enumerate(own) if t == value], dtype=torch.long))
+            for value in sorted(set(own))
+        ]
 
     def step(self, idx: torch.Tensor, state: Any = None) -> tuple[torch.Tensor, Any]:
         """Run ``idx`` (B, T) from ``state``; logits (B, T, V) for the sampler and the state."""
         logits, state = self.network.step(idx, state)
         logits = logits.float()
-        kept = torch.log_softmax(logits / self.token_temperature, dim=-1)[..., self.ids]
-        rest = (1 - kept.exp().sum(dim=-1, keepdim=True)).clamp_min(1e-12).log()
+        kept = logits.new_empty(*logits.shape[:-1], len(self.ids))
+        for value, where in self.groups:
+            kept[..., where] = torch.log_softmax(logits / value, dim=-1)[..., self.ids[where]]
+        total = kept.exp().sum(dim=-1, keepdim=True)
+        kept = kept - total.clamp_min(1.0).log()  # more than 1 only with several temperatures
+        rest = (1 - total).clamp_min(1e-12).log()
         others = logits / self.temperature
         others[..., self.ids] = float("-inf")
         out = torch.log_softmax(others, dim=-1) + rest
