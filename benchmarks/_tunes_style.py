@@ -193,6 +193,8 @@ def measure_style(
     against: dict[str, str] | None = None,
     header_temperature: float | None = 1.0,
     triplet_temperature: float | str | None = None,
+    dotted_temperature: float | str | None = None,
+    unprompted: int | None = None,
 ) -> dict:
     """Every number of the module docstring for one model.
 
@@ -200,7 +202,9 @@ def measure_style(
     in the corpus's proportions instead of letting the model choose; ``guidance``: type
     guidance (``castlab.tunes.guidance``) at that scale (per type when a dict; None: the
     model's own setting); ``header_temperature``: for the header fields the model picks;
-    ``triplet_temperature``: for triplets (None: the model's own per type, "body": the body's).
+    ``triplet_temperature``: for triplets (None: the model's own per type, "body": the body's);
+    ``dotted_temperature``: for ``>`` and ``<``, the same way;
+    ``unprompted``: tunes generated asking for nothing (None: ``count``).
     """
     classifier = reference["classifier"]
     knows_dotting = bool(model.header_values("N"))
@@ -214,6 +218,9 @@ def measure_style(
         "triplet_temperature": triplet_temperature
         if triplet_temperature is not None
         else model.info.get("triplet_temperatures", "body"),
+        "dotted_temperature": dotted_temperature
+        if dotted_temperature is not None
+        else model.info.get("dotted_temperatures", "body"),
         "against": against
         or (
             {k: v["against"] for k, v in model.info.get("guidance", {}).items()}
@@ -240,6 +247,9 @@ def measure_style(
             "triplet_temperature": temperature
             if triplet_temperature == "body"
             else triplet_temperature,
+            "dotted_temperature": temperature
+            if dotted_temperature == "body"
+            else dotted_temperature,
         }
         generated = _generate(model, name, count, seed, temperature, scale, headers, **options)
         predicted = classifier.predict(generated)
@@ -301,9 +311,10 @@ def measure_style(
     free = generate_tunes(
         model,
         GenerateConfig(
-            count=count,
+            count=unprompted or count,
             seed=seed + 10_000,
             triplet_temperature=None if triplet_temperature == "body" else triplet_temperature,
+            dotted_temperature=None if dotted_temperature == "body" else dotted_temperature,
         ),
     )
     out["unprompted_types"] = dict(Counter(g.tune.rhythm for g in free))
@@ -379,6 +390,10 @@ def style_markdown(style: dict, figure: str) -> list[str]:
             "header temperature": f"{result.get('header_temperature') or 'as body'}",
             # rows measured before round 3 drew triplets like the rest of the body
             "triplet temperature": str(result.get("triplet_temperature") or "body").replace(
+                "body", "as body"
+            ),
+            # rows measured before round 4 drew > and < like the rest of the body
+            "dotted temperature": str(result.get("dotted_temperature") or "body").replace(
                 "body", "as body"
             ),
         }

@@ -240,6 +240,7 @@ def write_markdown(results: dict, command: str) -> Path:
             "row above). "
             f"Per-type temperatures: {info.get('temperatures', 'none (0.7)')}. "
             f"Per-type temperatures of triplets: {info.get('triplet_temperatures', 'as body')}. "
+            f"Per-type temperatures of dotted pairs: {info.get('dotted_temperatures', 'as body')}. "
             f"Per-type guidance: {info.get('guidance', 'none')}.",
         ]
     demo_size = results.get("demo_size")
@@ -304,6 +305,12 @@ def main() -> None:
     parser.add_argument("--style-seed", type=int, default=1, help="seed of the first tune")
     parser.add_argument("--style-unconstrained", type=int, default=16)
     parser.add_argument(
+        "--style-unprompted",
+        type=int,
+        default=0,
+        help="tunes generated asking for nothing (0: as many as --style-count)",
+    )
+    parser.add_argument(
         "--style-mix",
         action="store_true",
         help="ask for each type's meters and dotting in the corpus's proportions",
@@ -324,6 +331,12 @@ def main() -> None:
         default="",
         help="temperature of triplets in the body ('': the model's own per type; 'body': the "
         "body's, as before round 3)",
+    )
+    parser.add_argument(
+        "--style-dotted-temperature",
+        default="",
+        help="temperature of > and < in the body ('': the model's own per type; 'body': the "
+        "body's, as before round 4)",
     )
     parser.add_argument(
         "--style-guidance-against",
@@ -356,6 +369,11 @@ def main() -> None:
         help="per-type temperatures of triplets stored with it: 'reel=1,jig=1'",
     )
     parser.add_argument(
+        "--ship-dotted-temperatures",
+        default="",
+        help="per-type temperatures of > and < stored with it: 'hornpipe=1'",
+    )
+    parser.add_argument(
         "--ship-guidance",
         default="",
         help="per-type guidance stored with it: 'hornpipe=2:reel,reel=2:hornpipe'",
@@ -375,6 +393,7 @@ def main() -> None:
             args.ship_guidance,
             command_line(),
             triplets=args.ship_triplet_temperatures,
+            dotted=args.ship_dotted_temperatures,
         )
         return
     if args.demo_size:
@@ -457,7 +476,13 @@ def _triplet_temperature(text: str) -> float | str | None:
 
 
 def run_ship(
-    run_dir: Path, temperatures: str, guidance: str, command: str, *, triplets: str = ""
+    run_dir: Path,
+    temperatures: str,
+    guidance: str,
+    command: str,
+    *,
+    triplets: str = "",
+    dotted: str = "",
 ) -> None:
     """Package a trained run as the default model, with its held-out numbers."""
     import torch
@@ -477,6 +502,8 @@ def run_ship(
         model.info["temperatures"] = _temperatures(temperatures)
     if triplets:
         model.info["triplet_temperatures"] = _temperatures(triplets)
+    if dotted:
+        model.info["dotted_temperatures"] = _temperatures(dotted)
     if guidance:  # 'hornpipe=2:reel,reel=2:hornpipe' -> {type: {scale, against}}
         model.info["guidance"] = {
             name: {"scale": float(value.split(":")[0]), "against": value.partition(":")[2] or None}
@@ -568,7 +595,9 @@ def run_style(args: argparse.Namespace, command: str) -> None:
             guidance=None if args.style_guidance == "-1" else _temperatures(args.style_guidance),
             header_temperature=args.style_header_temperature,
             triplet_temperature=_triplet_temperature(args.style_triplet_temperature),
+            dotted_temperature=_triplet_temperature(args.style_dotted_temperature),
             seed=args.style_seed,
+            unprompted=args.style_unprompted or None,
             against=_temperatures(args.style_guidance_against, kind=str)
             if args.style_guidance_against
             else None,
