@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 
+import numpy as np
+
 from typer.testing import CliRunner
 
 from castlab.cli import app
@@ -143,3 +145,34 @@ def test_pretrain_then_train_from_the_language_model(tmp_path):
         app, ["proteins", "train", *files, "--labels", str(labels), "--lm", str(out / "model")]
     )
     assert result.exit_code != 0 and "not a protein language-model folder" in str(result.exception)
+
+
+def test_train_with_confirm_answers_unknown_for_a_stranger(tmp_path):
+    records = _write_families(tmp_path)
+    files = sorted(str(p) for p in tmp_path.glob("*.fasta"))
+    labels = tmp_path / "labels.csv"
+    labels.write_text("name,family\n" + "".join(f"{r.name},{r.family}\n" for r in records))
+    out = tmp_path / "run"
+    result = runner.invoke(
+        app,
+        ["proteins", "train", *files, "--labels", str(labels), "--model", "cnn", "--epochs",
+         "2", "--dim", "16", "--confirm", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "confirmed by Smith-Waterman" in result.output
+    assert (out / "model" / "references.json").exists()
+    scores = json.loads((out / "test_scores.json").read_text())
+    assert scores["confirmed_accuracy"] >= 0.8
+    stranger = "".join(np.random.default_rng(5).choice(list("ACDEFGHIKLMNPQRSTVWY"), 150))
+    query = tmp_path / "q.fa"
+    query.write_text(f">member\n{records[0].sequence}\n>stranger\n{stranger}\n")
+    predictions = tmp_path / "p.csv"
+    result = runner.invoke(
+        app, ["proteins", "predict", str(out / "model"), str(query), "--out", str(predictions)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(predictions.open()))
+    assert [r["family"] for r in rows] == [records[0].family, "unknown"]
+    assert float(rows[0]["evalue"]) < float(rows[1]["evalue"])
+    result = runner.invoke(app, ["proteins", "train", *files, "--confirm", "--out", str(out)])
+    assert result.exit_code != 0 and "--confirm needs a ProtCNN" in str(result.exception)

@@ -108,6 +108,14 @@ def train(
     label_column: _LABEL_COLUMN = None,
     id_column: _ID_COLUMN = None,
     labels_id_column: _LABELS_ID_COLUMN = None,
+    confirm: Annotated[
+        bool,
+        typer.Option(
+            help="ProtCNN: keep the training sequences as Smith-Waterman references; predict "
+            "then names the best-aligned reference's family, or 'unknown' when its E-value is "
+            "weaker than 98% of the validation sequences' (and above 1e-5)."
+        ),
+    ] = False,
     accelerator: Accelerator = "auto",
     devices: Devices = "1",
     num_nodes: NumNodes = 1,
@@ -122,6 +130,7 @@ def train(
 
     Example: castlab proteins train PF00041.fasta PF00072.fasta --model cnn --out runs/proteins/cnn
     """
+    from castlab.proteins.confirm import ConfirmConfig
     from castlab.proteins.data import load_labelled, read_fasta
     from castlab.proteins.pretrain import ProteinLanguageModel
     from castlab.proteins.splits import SplitConfig
@@ -129,6 +138,8 @@ def train(
 
     if split not in ("random", "clustered"):
         raise CastlabError(f"unknown split {split!r}", fix="use --split random or clustered")
+    if confirm and (model != "cnn" or lm):
+        raise CastlabError("--confirm needs a ProtCNN", fix="add --model cnn (without --lm)")
     columns = _columns(sequence_column, label_column, id_column, labels_id_column)
     records = load_labelled(data, label_field=label_field, labels=labels, columns=columns)
     config = ProteinTrainConfig(
@@ -153,11 +164,17 @@ def train(
         out,
         pretrain_texts=[r.sequence for r in read_fasta(pretrain)] if pretrain else (),
         language_model=ProteinLanguageModel.load(lm) if lm else None,
+        confirm=ConfirmConfig() if confirm else None,
     )
     if scores is not None:
         typer.echo(
             f"test: accuracy {scores['accuracy']:.3f}, macro-F1 {scores['macro_f1']:.3f}, "
             f"log loss {scores['log_loss']:.3f} on {scores['sequences']} sequences"
+        )
+    if scores is not None and "confirmed_accuracy" in scores:
+        typer.echo(
+            f"confirmed by Smith-Waterman: accuracy {scores['confirmed_accuracy']:.3f}, "
+            f"answered unknown {scores['unknown_share']:.1%}"
         )
     typer.echo(f"model written to {out / 'model'}")
 

@@ -30,6 +30,7 @@ from castlab.core.errors import CastlabError
 from castlab.core.finetune import ClassifierTask, FinetuneConfig, GradualUnfreezing, fit_classifier
 from castlab.core.tokenizers import BOS, PAD, Tokenizer
 from castlab.core.training import is_main_process
+from castlab.proteins.confirm import ConfirmConfig, calibrate_max_evalue
 from castlab.proteins.data import ProteinRecord
 from castlab.proteins.model import ProteinConfig, ProteinModel, build_classifier, default_lr
 from castlab.proteins.pretrain import ProteinLanguageModel, pretrain_language_model
@@ -207,12 +208,15 @@ def train_from_records(
     *,
     pretrain_texts: Sequence[str] = (),
     language_model: ProteinLanguageModel | None = None,
+    confirm: ConfirmConfig | None = None,
 ) -> tuple[ProteinModel, dict[str, float] | None]:
     """The whole ``castlab proteins train`` pipeline; returns the model and its test scores.
 
     De-duplicate, subsample and split ``records`` (written to ``run_dir/split``), train on
     the training part (LM pretraining on it plus ``pretrain_texts``; or from
-    ``language_model``), then score the test part into ``run_dir/test_scores.json``.
+    ``language_model``), then score the test part into ``run_dir/test_scores.json``. With
+    ``confirm`` (ProtCNN only) the model keeps the training part as Smith-Waterman references
+    (:func:`with_confirmation`) and the test scores add the confirmed answers.
     """
     run_dir = Path(run_dir)
     parts, info = prepare_split(records, split)
@@ -229,16 +233,56 @@ def train_from_records(
         pretrain_texts=texts,
         language_model=language_model,
     )
+    if not is_main_process():  # rank 0 adds references and scores the test part
+        return model, None
+    if confirm is not None:
+        model = with_confirmation(model, parts["train"], parts["valid"], confirm)
+        model.save(run_dir / "model")
     test = parts["test"]
-    if not test or not is_main_process():  # rank 0 scores the test part
+    if not test:
         return model, None
     proba = model.predict_proba([r.sequence for r in test])
     scores = {
         **score_probabilities([r.family for r in test], proba, model.families),
         "sequences": len(test),
     }
+    if model.references is not None:
+        _, answers = model.predict_confirmed([r.sequence for r in test])
+        truth = [r.family for r in test]
+        scores["confirmed_accuracy"] = float(np.mean([a[0] == t for a, t in zip(answers, truth)]))
+        scores["unknown_share"] = float(np.mean([a[0] is None for a in answers]))
     write_json(run_dir / "test_scores.json", scores)
     return model, scores
+
+
+def with_confirmation(
+    model: ProteinModel,
+    train: Sequence[ProteinRecord],
+    valid: Sequence[ProteinRecord],
+    config: ConfirmConfig = ConfirmConfig(),
+    *,
+    accept: float = 0.98,
+    min_evalue: float = 1e-5,
+) -> ProteinModel:
+    """``model`` with ``train`` as alignment references and an E-value rule for ``unknown``.
+
+    The rule's ``max_evalue`` keeps ``accept`` of the ``valid`` (in-family) sequences'
+    best alignments (:func:`~castlab.proteins.confirm.calibrate_max_evalue`), and is never
+    below ``min_evalue`` (a clear homology), so a small validation part whose members all align
+    very well cannot make every weaker family member ``unknown``; without
+    validation sequences the model stays closed-set (no rejection). Only in-family sequences
+    calibrate it here, so how many strangers it rejects is not measured: castlab's default
+    model also calibrates on proteins of none of its families (see its model card).
+    """
+    model = model.with_references(train, replace(config, max_evalue=None))
+    if not valid:
+        return model
+    _, answers = model.predict_confirmed([r.sequence for r in valid])
+    calibrated = calibrate_max_evalue(np.array([e for _, _, e in answers]), accept=accept)
+    max_evalue = max(calibrated, min_evalue)
+    calibration = {"accept": accept, "calibrated_on": len(valid), "calibrated": calibrated}
+    info = {**model.info, "confirm": {**calibration, "min_evalue": min_evalue}}
+    return replace(model, info=info, confirmation=replace(config, max_evalue=max_evalue))
 
 
 def score_probabilities(
