@@ -6,7 +6,6 @@ import csv
 import json
 
 import numpy as np
-
 from typer.testing import CliRunner
 
 from castlab.cli import app
