@@ -44,6 +44,16 @@ def test_stockholm_joins_blocks_removes_gaps_and_versions(tmp_path):
     ]
 
 
+def test_stockholm_cut_short_is_an_error_naming_the_record(tmp_path):
+    path = tmp_path / "cut.sto"
+    first_alignment = STOCKHOLM.split("//")[0]
+    path.write_text(first_alignment.rsplit("seq2", 1)[0])  # the last block lost its second row
+    with pytest.raises(CastlabError, match="cut.sto:.*'seq2/3-9' has .* columns, others"):
+        read_stockholm(path)
+    path.write_text(first_alignment)  # whole rows, only the closing // missing: still read
+    assert [r.name for r in read_stockholm(path)] == ["seq1/1-10", "seq2/3-9"]
+
+
 def test_fasta_label_from_header_field_and_from_csv(tmp_path):
     fasta = tmp_path / "k.fasta"
     fasta.write_text(">P1|TK|x\nMKV\nLL\n>P2|AGC|y\nMAAA\n")

@@ -247,6 +247,19 @@ def _stockholm_block(
         raise CastlabError(
             "alignment without '#=GF AC' or '#=GF ID'", path=path, fix="add a #=GF AC line"
         )
+    # every row of one alignment has the same width; a row that stops short means a block
+    # is missing (a truncated download, or a file cut by hand), not a shorter protein
+    widths = {name: sum(len(part) for part in parts) for name, parts in rows.items()}
+    if len(set(widths.values())) > 1:
+        width = max(widths.values())
+        name = min(widths, key=lambda n: widths[n])
+        raise CastlabError(
+            f"record {name!r} has {widths[name]} alignment columns, others {width}: the "
+            "alignment is cut short",
+            path=path,
+            line=first_line[name],
+            fix="download the file again (each alignment ends with a '//' line)",
+        )
     return [
         ProteinRecord(
             name,
