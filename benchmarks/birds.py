@@ -1029,7 +1029,10 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"features of {len(recs)} recordings in {time.perf_counter() - started:.0f} s", flush=True
     )
+    saved = OUT / "results.json"
+    previous = json.loads(saved.read_text()) if args.update and saved.exists() else {}
     results: dict = {
+        **previous,  # --update: the parts not run this time keep their numbers
         "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "command": command_line(),
         "date": time.strftime("%Y-%m-%d"),
