@@ -149,14 +149,13 @@ def test_pretrain_then_train_from_the_language_model(tmp_path):
 def test_train_with_confirm_answers_unknown_for_a_stranger(tmp_path):
     records = _write_families(tmp_path)
     files = sorted(str(p) for p in tmp_path.glob("*.fasta"))
-    labels = tmp_path / "labels.csv"
-    labels.write_text("name,family\n" + "".join(f"{r.name},{r.family}\n" for r in records))
+    (tmp_path / "labels.csv").write_text(
+        "name,family\n" + "".join(f"{r.name},{r.family}\n" for r in records)
+    )
     out = tmp_path / "run"
-    result = runner.invoke(
-        app,
-        ["proteins", "train", *files, "--labels", str(labels), "--model", "cnn", "--epochs",
-         "2", "--dim", "16", "--confirm", "--out", str(out)],
-    )  # fmt: skip
+    cnn = ["--model", "cnn", "--epochs", "2", "--dim", "16", "--confirm", "--out", str(out)]
+    labels = ["--labels", str(tmp_path / "labels.csv")]
+    result = runner.invoke(app, ["proteins", "train", *files, *labels, *cnn])
     assert result.exit_code == 0, result.output
     assert "confirmed by Smith-Waterman" in result.output
     assert (out / "model" / "references.json").exists()
