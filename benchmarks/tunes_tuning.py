@@ -8,7 +8,8 @@ type, with bootstrap 95% intervals. The knob is then chosen by looking at those 
 the reported rows are measured afterwards on their own seeds by benchmarks/tunes.py.
 
 A setting is ``label:scale=2,against=reel,temperature=0.55,dotted=1,triplet=0.55`` (missing
-keys: the shipped model's own value for the type).
+keys: the shipped model's own value for the type; as in ``GenerateConfig``, a ``scale``
+without ``against`` guides against no type, not against the model's stored one).
 
 Usage: python benchmarks/tunes_tuning.py --type hornpipe --count 300 --seed 5001 \\
     --setting 'shipped:' --setting 'dotted 1:dotted=1'
