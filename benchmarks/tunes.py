@@ -29,6 +29,8 @@ import pandas as pd
 from _common import RESULTS, command_line, machine, markdown_table
 from _tunes_style import corpus_reference, measure_style, style_figure, style_markdown
 
+from castlab.core.artifacts import write_text
+
 ROOT = Path(__file__).resolve().parents[1]
 PRETRAINED = ROOT / "src" / "castlab" / "tunes" / "pretrained"
 NARRATIVE = "<!-- narrative: written by hand, kept when the script rewrites the page -->"
@@ -275,8 +277,8 @@ def write_markdown(results: dict, command: str) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     # the hand-written reading of the numbers lives below the marker and survives re-runs
     kept = path.read_text().partition(NARRATIVE)[2] if path.exists() else ""
-    path.write_text("\n".join(lines) + "\n" + (f"\n{NARRATIVE}{kept}" if kept else ""))
-    (RESULTS / "tunes.json").write_text(json.dumps(results, indent=2))
+    write_text(path, "\n".join(lines) + "\n" + (f"\n{NARRATIVE}{kept}" if kept else ""))
+    write_text(RESULTS / "tunes.json", json.dumps(results, indent=2))  # atomically
     return path
 
 

@@ -30,6 +30,7 @@ import torch
 from _common import RESULTS, command_line, machine
 from _tunes_style import _table, corpus_reference, ratio_interval
 
+from castlab.core.artifacts import write_text
 from castlab.tunes.generate import GenerateConfig, generate_tunes
 from castlab.tunes.model import TuneModel
 from castlab.tunes.style import dotting, tune_statistics
@@ -143,7 +144,7 @@ def main() -> None:
         "the rows on docs/results/tunes.md are measured afterwards on their own seeds.\n\n"
     )
     kept = PAGE.read_text() if PAGE.exists() else header
-    PAGE.write_text(kept + "\n".join(section) + "\n")
+    write_text(PAGE, kept + "\n".join(section) + "\n")  # atomically
     print("\n".join(section))
 
 
