@@ -553,9 +553,9 @@ def _by_meter_markdown(style: dict) -> list[str]:
 #: the rows the figure shows (all of them when none is there): more do not stay readable
 FIGURE_MODELS = (
     "before",
-    "shipped (v5), hornpipe T 0.55: type only",
-    "round 3 (triplets T 1 in reels and jigs, N:dotted held): type only",
-    "round 3 (triplets T 1 in reels and jigs, N:dotted held): corpus mix",
+    "round 4 before (round 3 setting), 800 tunes: type only",
+    "round 4 shipped, 800 tunes: type only",
+    "round 4 shipped, 800 tunes: corpus mix",
 )
 
 
