@@ -78,11 +78,44 @@ def test_generation_uses_the_models_setting_for_the_type(random_model, monkeypat
     assert made[-1] == (0.6, {(Kind.TUPLET, 2.0)})
     # dotted pairs (> <) at their own temperature, from the model's info or asked for
     monkeypatch.setitem(random_model.info, "dotted_temperatures", {"reel": 0.9})
-    generate_tunes(random_model, config)
-    assert made[-1] == (0.6, {(Kind.TUPLET, 1.0), (Kind.BROKEN, 0.9)})
+    generate_tunes(random_model, config)  # one sampler for N:plain tunes, one for N:dotted
+    assert made[-2:] == [
+        (0.6, {(Kind.TUPLET, 1.0)}),
+        (0.6, {(Kind.TUPLET, 1.0), (Kind.BROKEN, 0.9)}),
+    ]
+    before = len(made)
     generate_tunes(random_model, GenerateConfig(**{**config.__dict__, "dotted_temperature": 0.6}))
-    assert made[-1] == (0.6, {(Kind.TUPLET, 1.0)})  # the body's: no change for > and <
+    assert made[before:] == [(0.6, {(Kind.TUPLET, 1.0)})]  # the body's: no change for > and <
     with pytest.raises(CastlabError, match="triplet temperature"):
         GenerateConfig(triplet_temperature=0)
     with pytest.raises(CastlabError, match="dotted temperature"):
         GenerateConfig(dotted_temperature=-1)
+
+
+def test_dotted_pairs_keep_their_own_temperature_only_in_dotted_tunes(random_model, monkeypatch):
+    from castlab.tunes import generate as generate_module
+
+    model = random_model.with_tokens(["N:dotted\n", "N:plain\n"])
+    seen = []
+    original = generate_module._sample
+
+    def spy(network, batch):  # type: ignore[no-untyped-def]
+        wrapped = isinstance(network, TokenTemperature)
+        seen.extend((job.grammar.fixed["N"], wrapped) for job in batch)
+        return original(network, batch)
+
+    monkeypatch.setattr(generate_module, "_sample", spy)
+    # N: left open and drawn like the body (header_temperature None): it is still drawn first,
+    # so each tune's sampler is known before its body
+    config = GenerateConfig(
+        meter="2/2",
+        count=8,
+        seed=1,
+        temperature=0.6,
+        dotted_temperature=1.5,
+        header_temperature=None,
+    )
+    tunes = generate_tunes(model, config)
+    assert sorted(code for code, _ in seen) == sorted(g.tune.dotting for g in tunes)
+    assert {code for code, _ in seen} == {"dotted", "plain"}
+    assert all(wrapped == (code == "dotted") for code, wrapped in seen)

@@ -64,9 +64,10 @@ class GenerateConfig:
     # reels, at 1 as many (castlab.tunes.temperature); None: the model's setting for the type
     # (info["triplet_temperatures"], chosen by benchmarks/tunes.py), else the body's
     triplet_temperature: float | None = None
-    # broken rhythm (> and <, dotted pairs) drawn at this temperature; None: the model's
-    # setting for the type (info["dotted_temperatures"]), else the body's. Where the N: code
-    # says dotted, > is the majority choice and a low body temperature over-dots the tune
+    # broken rhythm (> and <, dotted pairs) drawn at this temperature in tunes whose N: code
+    # says dotted (an open code is drawn before the body); None: the model's setting for the
+    # type (info["dotted_temperatures"]), else the body's. In a dotted tune > is the majority
+    # choice and a low body temperature over-dots it; plain tunes keep the body's
     dotted_temperature: float | None = None
     length: int = 100  # new tokens for unconstrained sampling (constrained stops at the end)
     batch: int = 16  # tunes sampled side by side (LSTM models); the same tunes, faster
@@ -155,17 +156,33 @@ def _for_type(model: TuneModel, setting: str, rhythm: str | None, default: Any =
     return model.info.get(setting, {}).get(rhythm or "", default)
 
 
+def _temperature(model: TuneModel, config: GenerateConfig, rhythm: str | None) -> float:
+    """The body's temperature: asked for, else the model's for the type, else the default."""
+    if config.temperature is not None:
+        return config.temperature
+    return float(_for_type(model, "temperatures", rhythm, DEFAULT_TEMPERATURE))
+
+
 def _job(
-    model: TuneModel, config: GenerateConfig, header: dict[str, str | None], seed: int
+    model: TuneModel,
+    config: GenerateConfig,
+    header: dict[str, str | None],
+    seed: int,
+    *,
+    know_dotting: bool = False,
 ) -> _Job:
+    """One tune's sampler set-up; ``know_dotting``: draw the header first if ``N:`` is open."""
     generator = torch.Generator().manual_seed(seed)
-    temperature = config.temperature
-    if temperature is None:
-        temperature = float(_for_type(model, "temperatures", header["rhythm"], DEFAULT_TEMPERATURE))
+    temperature = _temperature(model, config, header["rhythm"])
     if model.tokenizer.kind == "regex":
         prompt_tokens = abc_tokens(config.prompt)
-        if config.header_temperature is not None and config.header_temperature != temperature:
-            header = _draw_header(model, header, config.header_temperature, generator)
+        # the N: code picks the tune's sampler (dotted_temperature): draw it before the body
+        open_dotting = know_dotting and header["dotting"] is None and model.header_values("N")
+        header_temperature = config.header_temperature
+        if open_dotting and header_temperature is None:
+            header_temperature = temperature
+        if header_temperature is not None and (header_temperature != temperature or open_dotting):
+            header = _draw_header(model, header, header_temperature, generator)
         grammar = TuneGrammar(
             model.tokenizer,
             **header,
@@ -203,6 +220,30 @@ def _guidance(
     return scale, normalise_rhythm(against) if against else None
 
 
+def _sample(network: Any, batch: list[_Job]) -> list[list[int]]:
+    """The token ids of each job's tune, side by side when there are several."""
+    if len(batch) <= 1:
+        return [
+            sample(
+                network,
+                job.prompt_ids,
+                job.sampling,
+                generator=job.generator,
+                constraint=job.grammar,
+                stop_ids=(EOS,),
+            )
+            for job in batch
+        ]
+    return sample_batch(
+        network,
+        [job.prompt_ids for job in batch],
+        batch[0].sampling,
+        generators=[job.generator for job in batch],
+        constraints=[job.grammar for job in batch],
+        stop_ids=(EOS,),
+    )
+
+
 def generate_tunes(model: TuneModel, config: GenerateConfig) -> list[GeneratedTune]:
     """Generate ``config.count`` tunes with seeds ``seed``, ``seed + 1``, ..."""
     header = _header_values(config)
@@ -212,52 +253,52 @@ def generate_tunes(model: TuneModel, config: GenerateConfig) -> list[GeneratedTu
             "constrained decoding needs a model with ABC tokens",
             fix="use --unconstrained, or a model trained with --tokenizer abc",
         )
-    jobs = [_job(model, config, header, config.seed + i) for i in range(config.count)]
     network = model.network
     scale, against = _guidance(model, config, header["rhythm"])
     if scale and header["rhythm"]:
         network = TypeGuidance(model.network, model.tokenizer, scale=scale, against=against)
-    temperature = jobs[0].sampling.temperature
+    temperature = _temperature(model, config, header["rhythm"])
     vocab = [model.tokenizer.token(i) for i in range(model.tokenizer.vocab_size)]
-    own: dict[int, float] = {}  # token id -> its own temperature (triplets, dotted pairs)
-    for kind, asked, setting in (
-        (Kind.TUPLET, config.triplet_temperature, "triplet_temperatures"),
-        (Kind.BROKEN, config.dotted_temperature, "dotted_temperatures"),
-    ):
+
+    def own(kind: Kind, asked: float | None, setting: str) -> dict[int, float]:
+        """Token id -> its own temperature for tokens of ``kind``; {} at the body's."""
         value = asked if asked is not None else _for_type(model, setting, header["rhythm"])
-        if value and temperature and value != temperature and is_abc:
-            own.update({i: float(value) for i, t in enumerate(vocab) if token_kind(t) is kind})
-    if own:
-        network = TokenTemperature(
-            network, list(own), temperature=temperature, token_temperature=list(own.values())
+        if not (value and temperature and value != temperature and is_abc):
+            return {}
+        return {i: float(value) for i, t in enumerate(vocab) if token_kind(t) is kind}
+
+    triplets = own(Kind.TUPLET, config.triplet_temperature, "triplet_temperatures")
+    dotted = own(Kind.BROKEN, config.dotted_temperature, "dotted_temperatures")
+    # by N: code: > and < at their own temperature only where the code says dotted (the
+    # hornpipes' 1.5 turned plain ones dotted: docs/results/tunes.md, fourth round)
+    networks = {}
+    for code, kept in (("plain", triplets), ("dotted", {**triplets, **dotted} if dotted else {})):
+        networks[code] = (
+            TokenTemperature(
+                network, list(kept), temperature=temperature, token_temperature=list(kept.values())
+            )
+            if kept
+            else networks.get("plain", network)
         )
+    jobs = [
+        _job(model, config, header, config.seed + i, know_dotting=bool(dotted))
+        for i in range(config.count)
+    ]
+    codes = [
+        "dotted" if dotted and job.grammar and job.grammar.fixed["N"] == "dotted" else "plain"
+        for job in jobs
+    ]
     results: list[GeneratedTune] = []
     # an LSTM steps many tunes at once; a transformer's growing context goes one at a time
     chunk = config.batch if model.model_config.kind == "lstm" else 1
     for first in range(0, len(jobs), chunk):
         batch = jobs[first : first + chunk]
         start = time.perf_counter()
-        if len(batch) == 1:
-            job = batch[0]
-            outputs = [
-                sample(
-                    network,
-                    job.prompt_ids,
-                    job.sampling,
-                    generator=job.generator,
-                    constraint=job.grammar,
-                    stop_ids=(EOS,),
-                )
-            ]
-        else:
-            outputs = sample_batch(
-                network,
-                [job.prompt_ids for job in batch],
-                batch[0].sampling,
-                generators=[job.generator for job in batch],
-                constraints=[job.grammar for job in batch],
-                stop_ids=(EOS,),
-            )
+        outputs: list[list[int]] = [[] for _ in batch]
+        for code, network in networks.items():
+            where = [i for i in range(len(batch)) if codes[first + i] == code]
+            for i, ids in zip(where, _sample(network, [batch[i] for i in where]), strict=True):
+                outputs[i] = ids
         seconds = (time.perf_counter() - start) / len(batch)
         for job, ids in zip(batch, outputs, strict=True):
             if is_abc:
