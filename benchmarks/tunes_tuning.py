@@ -44,7 +44,7 @@ def parse_setting(text: str) -> tuple[str, dict]:
     >>> parse_setting("a:scale=1.5,against=reel,temperature=0.6,triplet=0.5")
     ('a', {'guidance': 1.5, 'guidance_against': 'reel', 'temperature': 0.6, 'triplet_temperature': 0.5})
     """
-    label, _, rest = text.partition(":")
+    label, _, rest = text.rpartition(":")  # the label may hold colons (N:dotted)
     names = {
         "scale": "guidance",
         "against": "guidance_against",
