@@ -122,7 +122,9 @@ def test_proteins_classifies_each_pasted_record_with_the_demo_model(no_default_p
     app.button[0].click().run()
     assert not app.exception and not app.error, (app.exception, app.error)
     table = app.dataframe[0].value
-    assert len(table) == 2 and list(table.columns) == ["name", "family", "probability", "top_k"]
+    assert len(table) == 2 and list(table.columns) == [
+        "name", "family", "probability", "top_k", "bit_score", "evalue"
+    ]  # fmt: skip
     # example names are synthetic_<family>_<member>; the demo model gets them right
     assert table["family"].tolist() == [f"synthetic-F{n.split('_')[1]}" for n in table["name"]]
     assert table["top_k"].str.count(";").eq(2).all() and table["probability"].between(0, 1).all()
@@ -247,16 +249,19 @@ def test_sentiment_scores_a_text_file_one_post_per_line():
 
 def test_proteins_reads_a_table_with_named_columns_and_a_stockholm_file():
     app = _page("proteins")
-    table = b"acc,residues\nq1,MKVLAAGIVG\nq2,MSTNPKPQRK\n"
+    table = b"acc,residues,family\nq1,MKVLAAGIVG,x\nq2,MSTNPKPQRK,y\n"
     app.file_uploader[0].set_value(("mine.csv", table, "text/csv")).run()
     app.button[0].click().run()
     message = app.error[0].value  # no known sequence column: the page names its control
-    assert "fix: choose Sequence column from: acc, residues" in message and "--" not in message
+    assert "fix: choose Sequence column from: acc, residues, family" in message
+    assert "--" not in message
     app.text_input[0].input("residues").run()
     app.text_input[1].input("acc").run()
     app.button[0].click().run()
     assert not app.exception and not app.error, (app.exception, app.error)
-    assert app.dataframe[0].value["name"].tolist() == ["q1", "q2"]
+    answers = app.dataframe[0].value  # the table's own columns first, as the CLI writes them
+    assert list(answers.columns[:4]) == ["acc", "residues", "family", "predicted_family"]
+    assert answers["acc"].tolist() == ["q1", "q2"] and answers["family"].tolist() == ["x", "y"]
     stockholm = b"# STOCKHOLM 1.0\n#=GF AC PF99999\nseq1/1-8 MK-VLAAG\nseq2/3-9 MS.TNPKP\n//\n"
     app.file_uploader[0].set_value(("family.sto", stockholm, "text/plain")).run()
     app.button[0].click().run()

@@ -286,7 +286,13 @@ def predict(
     from castlab.core.artifacts import atomic_write
     from castlab.proteins.default import default_model_dir
     from castlab.proteins.model import load_classifier
-    from castlab.proteins.tables import TableColumns, is_table, iter_sequences, read_frame
+    from castlab.proteins.tables import (
+        TableColumns,
+        answer_columns,
+        is_table,
+        iter_sequences,
+        read_frame,
+    )
 
     if len(paths) not in (1, 2):
         raise CastlabError(
@@ -301,8 +307,7 @@ def predict(
     # a table's own columns (all of them, in order) come first, so nothing the user had is lost
     frame = read_frame(data) if is_table(data) else None
     own = [] if frame is None else [str(c) for c in frame.columns]
-    answers = ["family", "probability", "top_k", "bit_score", "evalue"]
-    header = (own or ["name"]) + [f"predicted_{a}" if a in own else a for a in answers]
+    header = (own or ["name"]) + answer_columns(own)
     count = 0
     with atomic_write(out) as handle:
         writer = csv.writer(handle)

@@ -35,6 +35,7 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,21 @@ def read_frame(path: str | Path) -> Any:
     [{'ID': 'q1', 'SEQUENCE': 'MKV', 'CREATURE': 'human'}]
     """
     return _read_frame(Path(path))[0]
+
+
+#: what ``castlab proteins predict`` adds to each sequence's row
+ANSWERS = ("family", "probability", "top_k", "bit_score", "evalue")
+
+
+def answer_columns(own: Sequence[str] = ()) -> list[str]:
+    """The answers' column names beside a table's ``own`` columns (a clash gets ``predicted_``).
+
+    Examples
+    --------
+    >>> answer_columns(["ID", "SEQUENCE", "family"])[:2]
+    ['predicted_family', 'probability']
+    """
+    return [f"predicted_{a}" if a in own else a for a in ANSWERS]
 
 
 def _read_frame(path: Path) -> tuple[Any, int]:

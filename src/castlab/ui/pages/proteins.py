@@ -112,12 +112,14 @@ model_dir = left.text_input(
 top_k = right.number_input(CONTROLS["top_k"], min_value=1, max_value=20, value=3)
 
 
-def _records(folder: Path) -> "list[ProteinRecord]":
-    """The sequences to classify, read by the same readers as the CLI."""
+def _records(folder: Path) -> "tuple[list[ProteinRecord], Any]":
+    """The sequences to classify, read by the same readers as the CLI, and an uploaded
+    table's own columns (None for FASTA and Stockholm)."""
     from castlab.core.errors import CastlabError
     from castlab.proteins.data import iter_fasta, read_stockholm
-    from castlab.proteins.tables import TableColumns, iter_sequences
+    from castlab.proteins.tables import TableColumns, is_table, iter_sequences, read_frame
 
+    own = None
     if upload is None:
         path = folder / "pasted.fasta"
         path.write_text(pasted)
@@ -129,11 +131,12 @@ def _records(folder: Path) -> "list[ProteinRecord]":
         else:
             columns = TableColumns(sequence=sequence_column or None, id=id_column or None)
             records = list(iter_sequences(path, columns))
+            own = read_frame(path) if is_table(path) else None
     if not records:
         raise CastlabError(
             "no sequences", fix="paste FASTA ('>name' line, then the sequence) or upload a file"
         )
-    return records
+    return records, own
 
 
 def _model() -> "tuple[Any, str]":
@@ -160,9 +163,10 @@ def predict(progress: Progress) -> dict[str, Any]:
     import pandas as pd
 
     from castlab.proteins.model import FamilyPrediction
+    from castlab.proteins.tables import answer_columns
 
     with work_dir() as folder:
-        records = _records(folder)
+        records, own = _records(folder)
     model, caption = _model()
     progress(0.0, f"Classifying {len(records)} sequences...")
     rows = []
@@ -171,7 +175,12 @@ def predict(progress: Progress) -> dict[str, Any]:
         if len(rows) % 64 == 0 or len(rows) == len(records):
             progress(len(rows) / len(records), f"{len(rows)} of {len(records)}")
     table = pd.DataFrame(rows, columns=list(FamilyPrediction._fields))
-    return {"table": table, "caption": caption}
+    family = "family"
+    if own is not None:  # an uploaded table keeps its own columns, as the CLI's CSV does
+        answers = table.drop(columns="name")
+        answers.columns = answer_columns(list(own.columns))
+        table, family = pd.concat([own.reset_index(drop=True), answers], axis=1), answers.columns[0]
+    return {"table": table, "caption": caption, "family": family}
 
 
 def show(result: dict[str, Any], current: bool) -> None:
@@ -179,7 +188,7 @@ def show(result: dict[str, Any], current: bool) -> None:
         st.caption("These predictions are for earlier sequences or settings; press Predict.")
     st.caption(result["caption"])
     table = result["table"]
-    counts = table["family"].value_counts()
+    counts = table[result.get("family", "family")].value_counts()
     st.write(f"{len(table)} sequences; most common family: {counts.index[0]} ({counts.iloc[0]}).")
     st.dataframe(table, hide_index=True)
     st.download_button(
