@@ -1,11 +1,13 @@
+import lightning as L
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from castlab.birds.classifier import load_classifier
 from castlab.birds.features import MelConfig, cut_clip
 from castlab.birds.synthetic import synthetic_recording
-from castlab.birds.train import BirdTrainConfig, train_cnn
+from castlab.birds.train import BirdTask, BirdTrainConfig, train_cnn
 from castlab.core.errors import CastlabError
 from castlab.core.training import TrainConfig
 
@@ -54,3 +56,24 @@ def test_one_species_is_refused(species_folder, tmp_path):
     shutil.copytree(species_folder / "ember_chirper", tmp_path / "one" / "ember_chirper")
     with pytest.raises(CastlabError, match="at least two species"):
         train_cnn(tmp_path / "one", tmp_path / "x")
+
+
+class _Fixed(torch.nn.Module):
+    """Logits given by the batch itself (the ``mel`` tensor), as BirdCNN returns them."""
+
+    def forward(self, mel, target):
+        return mel, torch.zeros((), requires_grad=True)
+
+
+def test_accuracy_is_a_mean_over_labelled_clips_not_over_batches():
+    a, b = [1.0, 0.0], [0.0, 1.0]  # logits and one-hot targets of two species
+    none = [0.0, 0.0]
+    batches = [
+        (torch.tensor([a, a, b, b]), torch.tensor([a, a, b, b])),  # 4 labelled, all right
+        (torch.tensor([a, a, a, a]), torch.tensor([b, none, none, none])),  # 1 labelled, wrong
+        (torch.tensor([a, b]), torch.tensor([none, none])),  # background only
+    ]
+    trainer = L.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False)
+    loader = torch.utils.data.DataLoader(batches, batch_size=None)  # the batches as they are
+    metrics = trainer.validate(BirdTask(_Fixed(), TrainConfig()), loader, verbose=False)[0]
+    assert metrics["val_accuracy"] == pytest.approx(4 / 5)  # per batch it would be 1/2

@@ -104,7 +104,11 @@ def prepare_clips(
 
 
 class BirdTask(L.LightningModule):
-    """Multi-label training of :class:`BirdCNN`; accuracy = top-1 among clips with a label."""
+    """Multi-label training of :class:`BirdCNN`; accuracy = top-1 among clips with a label.
+
+    The accuracy is a mean over labelled clips (background clips have no label), weighted so
+    that a batch with few labelled clips counts for few, and pooled across processes.
+    """
 
     def __init__(self, model: BirdCNN, config: TrainConfig) -> None:
         super().__init__()
@@ -115,10 +119,21 @@ class BirdTask(L.LightningModule):
         mel, target = batch
         logits, loss = self.model(mel, target)
         labelled = target.sum(dim=1) > 0
-        if labelled.any():  # not every batch has a labelled clip: no cross-process reduction
-            hit = target[labelled].gather(1, logits[labelled].argmax(1, keepdim=True))
-            self.log(f"{stage}_accuracy", hit.mean(), prog_bar=stage != "train", on_epoch=True)
+        count = int(labelled.sum())
+        # logged on every batch (weight 0 without a labelled clip), so every process takes
+        # part in the cross-process reduction
+        hit = target[labelled].gather(1, logits[labelled].argmax(1, keepdim=True))
+        accuracy = hit.float().mean() if count else logits.new_zeros(())
         on_step = stage == "train"
+        self.log(
+            f"{stage}_accuracy",
+            accuracy,
+            prog_bar=stage != "train",
+            on_step=on_step,
+            on_epoch=True,
+            batch_size=count,
+            sync_dist=True,
+        )
         self.log(
             f"{stage}_loss", loss, prog_bar=True, on_step=on_step, on_epoch=True, sync_dist=True
         )
