@@ -119,3 +119,48 @@ def test_dotted_pairs_keep_their_own_temperature_only_in_dotted_tunes(random_mod
     assert sorted(code for code, _ in seen) == sorted(g.tune.dotting for g in tunes)
     assert {code for code, _ in seen} == {"dotted", "plain"}
     assert all(wrapped == (code == "dotted") for code, wrapped in seen)
+
+
+def test_plain_tunes_can_have_a_dotted_temperature_of_their_own(random_model, monkeypatch):
+    from castlab.tunes import generate as generate_module
+
+    model = random_model.with_tokens(["N:dotted\n", "N:plain\n"])
+    kinds = {i: token_kind(model.tokenizer.token(i)) for i in range(model.tokenizer.vocab_size)}
+    seen = []
+    original = generate_module._sample
+
+    def spy(network, batch):  # type: ignore[no-untyped-def]
+        own = set()
+        if isinstance(network, TokenTemperature):
+            temperatures = network.token_temperature
+            if isinstance(temperatures, float):
+                temperatures = [temperatures] * len(network.ids)
+            own = {(kinds[i], t) for i, t in zip(network.ids.tolist(), temperatures, strict=True)}
+        seen.extend((job.grammar.fixed["N"], own) for job in batch)
+        return original(network, batch)
+
+    monkeypatch.setattr(generate_module, "_sample", spy)
+    config = GenerateConfig(
+        rhythm="reel", meter="2/2", count=8, seed=1, temperature=0.6, header_temperature=None
+    )
+    asked = GenerateConfig(**{**config.__dict__, "plain_dotted_temperature": 1.0})
+    tunes = generate_tunes(model, asked)
+    assert sorted(code for code, _ in seen) == sorted(g.tune.dotting for g in tunes)
+    assert {code for code, _ in seen} == {"dotted", "plain"}
+    # > and < at 1 in the plain tunes only; the dotted ones keep the body's temperature
+    assert all(own == ({(Kind.BROKEN, 1.0)} if code == "plain" else set()) for code, own in seen)
+    # the model's stored setting for the type does the same; both settings side by side
+    monkeypatch.setitem(model.info, "plain_dotted_temperatures", {"reel": 1.0})
+    monkeypatch.setitem(model.info, "dotted_temperatures", {"reel": 1.5})
+    seen.clear()
+    stored = generate_tunes(model, config)
+    # the same plain tunes as when asked for (same seeds, same sampler)
+    plain = [i for i, g in enumerate(tunes) if g.tune.dotting == "plain"]
+    assert [stored[i].tune.model_text for i in plain] == [tunes[i].tune.model_text for i in plain]
+    assert {code for code, _ in seen} == {"dotted", "plain"}
+    assert all(own == {(Kind.BROKEN, 1.0 if code == "plain" else 1.5)} for code, own in seen)
+    seen.clear()
+    generate_tunes(model, GenerateConfig(**{**config.__dict__, "rhythm": "jig"}))
+    assert all(own == set() for _, own in seen)  # no setting for jigs
+    with pytest.raises(CastlabError, match="plain dotted temperature"):
+        GenerateConfig(plain_dotted_temperature=0)

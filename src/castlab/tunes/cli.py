@@ -189,7 +189,14 @@ def generate(
     dotted_temperature: Annotated[
         float | None,
         typer.Option(
-            help="Temperature of dotted pairs (> and <; 1: the model's own rate). Default: the "
+            help="Temperature of dotted pairs (> and <; 1: the model's own rate) in tunes whose "
+            "N: code says dotted. Default: the model's for the type, else --temperature."
+        ),
+    ] = None,
+    plain_dotted_temperature: Annotated[
+        float | None,
+        typer.Option(
+            help="Temperature of dotted pairs in tunes whose N: code says plain. Default: the "
             "model's for the type, else --temperature."
         ),
     ] = None,
@@ -247,6 +254,7 @@ def generate(
         temperature=temperature,
         triplet_temperature=triplet_temperature,
         dotted_temperature=dotted_temperature,
+        plain_dotted_temperature=plain_dotted_temperature,
         top_k=top_k,
         top_p=top_p,
         length=length,

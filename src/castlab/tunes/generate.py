@@ -69,6 +69,11 @@ class GenerateConfig:
     # type (info["dotted_temperatures"]), else the body's. In a dotted tune > is the majority
     # choice and a low body temperature over-dots it; plain tunes keep the body's
     dotted_temperature: float | None = None
+    # the same for tunes whose N: code says plain (or that have none); None: the model's
+    # setting for the type (info["plain_dotted_temperatures"]), else the body's. In a plain
+    # slip jig an occasional > is a minority choice the body's 0.7 sharpens away (at 1 the
+    # model's own rate: docs/results/tunes.md, fifth round)
+    plain_dotted_temperature: float | None = None
     length: int = 100  # new tokens for unconstrained sampling (constrained stops at the end)
     batch: int = 16  # tunes sampled side by side (LSTM models); the same tunes, faster
     constrained: bool = True
@@ -90,6 +95,11 @@ class GenerateConfig:
         if self.dotted_temperature is not None and self.dotted_temperature <= 0:
             raise CastlabError(
                 "dotted temperature must be > 0", fix="use e.g. --dotted-temperature 1.0"
+            )
+        if self.plain_dotted_temperature is not None and self.plain_dotted_temperature <= 0:
+            raise CastlabError(
+                "plain dotted temperature must be > 0",
+                fix="use e.g. --plain-dotted-temperature 1.0",
             )
         if self.length < 1:
             raise CastlabError("length must be at least 1", fix="use e.g. --length 100")
@@ -269,23 +279,28 @@ def generate_tunes(model: TuneModel, config: GenerateConfig) -> list[GeneratedTu
 
     triplets = own(Kind.TUPLET, config.triplet_temperature, "triplet_temperatures")
     dotted = own(Kind.BROKEN, config.dotted_temperature, "dotted_temperatures")
-    # by N: code: > and < at their own temperature only where the code says dotted (the
-    # hornpipes' 1.5 turned plain ones dotted: docs/results/tunes.md, fourth round)
+    plain_dotted = own(Kind.BROKEN, config.plain_dotted_temperature, "plain_dotted_temperatures")
+    # by N: code: > and < at one temperature where the code says dotted, at another where it
+    # says plain (the hornpipes' 1.5 turned plain ones dotted: docs/results/tunes.md, fourth
+    # round); a code with the same tokens as plain shares its sampler
+    by_code = {"plain": {**triplets, **plain_dotted}, "dotted": {**triplets, **dotted}}
     networks = {}
-    for code, kept in (("plain", triplets), ("dotted", {**triplets, **dotted} if dotted else {})):
-        networks[code] = (
-            TokenTemperature(
+    for code, kept in by_code.items():
+        if code != "plain" and kept == by_code["plain"]:
+            networks[code] = networks["plain"]
+        elif kept:
+            networks[code] = TokenTemperature(
                 network, list(kept), temperature=temperature, token_temperature=list(kept.values())
             )
-            if kept
-            else networks.get("plain", network)
-        )
+        else:
+            networks[code] = network
+    by_dotting = bool(dotted or plain_dotted)
     jobs = [
-        _job(model, config, header, config.seed + i, know_dotting=bool(dotted))
+        _job(model, config, header, config.seed + i, know_dotting=by_dotting)
         for i in range(config.count)
     ]
     codes = [
-        "dotted" if dotted and job.grammar and job.grammar.fixed["N"] == "dotted" else "plain"
+        "dotted" if by_dotting and job.grammar and job.grammar.fixed["N"] == "dotted" else "plain"
         for job in jobs
     ]
     results: list[GeneratedTune] = []
