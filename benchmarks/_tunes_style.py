@@ -221,6 +221,8 @@ def measure_style(
         "dotted_temperature": dotted_temperature
         if dotted_temperature is not None
         else model.info.get("dotted_temperatures", "body"),
+        # > and < in N:plain tunes (round 5); rows before it drew them like the body
+        "plain_dotted_temperature": model.info.get("plain_dotted_temperatures", "body"),
         "against": against
         or (
             {k: v["against"] for k, v in model.info.get("guidance", {}).items()}
@@ -396,6 +398,9 @@ def style_markdown(style: dict, figure: str) -> list[str]:
             "dotted temperature": str(result.get("dotted_temperature") or "body").replace(
                 "body", "as body"
             ),
+            "plain dotted temperature": str(
+                result.get("plain_dotted_temperature") or "body"
+            ).replace("body", "as body"),
         }
         for name in types:
             row[f"{name} fidelity"] = f"{result['types'][name]['fidelity']:.0%}"

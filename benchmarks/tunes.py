@@ -242,7 +242,9 @@ def write_markdown(results: dict, command: str) -> Path:
             "row above). "
             f"Per-type temperatures: {info.get('temperatures', 'none (0.7)')}. "
             f"Per-type temperatures of triplets: {info.get('triplet_temperatures', 'as body')}. "
-            f"Per-type temperatures of dotted pairs: {info.get('dotted_temperatures', 'as body')}. "
+            f"Per-type temperatures of dotted pairs: {info.get('dotted_temperatures', 'as body')}"
+            " (N:dotted tunes), "
+            f"{info.get('plain_dotted_temperatures', 'as body')} (N:plain tunes). "
             f"Per-type guidance: {info.get('guidance', 'none')}.",
         ]
     demo_size = results.get("demo_size")
@@ -376,6 +378,11 @@ def main() -> None:
         help="per-type temperatures of > and < stored with it: 'hornpipe=1'",
     )
     parser.add_argument(
+        "--ship-plain-dotted-temperatures",
+        default="",
+        help="per-type temperatures of > and < in N:plain tunes stored with it: 'slip jig=1'",
+    )
+    parser.add_argument(
         "--ship-guidance",
         default="",
         help="per-type guidance stored with it: 'hornpipe=2:reel,reel=2:hornpipe'",
@@ -396,6 +403,7 @@ def main() -> None:
             command_line(),
             triplets=args.ship_triplet_temperatures,
             dotted=args.ship_dotted_temperatures,
+            plain_dotted=args.ship_plain_dotted_temperatures,
         )
         return
     if args.demo_size:
@@ -485,6 +493,7 @@ def run_ship(
     *,
     triplets: str = "",
     dotted: str = "",
+    plain_dotted: str = "",
 ) -> None:
     """Package a trained run as the default model, with its held-out numbers."""
     import torch
@@ -506,6 +515,8 @@ def run_ship(
         model.info["triplet_temperatures"] = _temperatures(triplets)
     if dotted:
         model.info["dotted_temperatures"] = _temperatures(dotted)
+    if plain_dotted:
+        model.info["plain_dotted_temperatures"] = _temperatures(plain_dotted)
     if guidance:  # 'hornpipe=2:reel,reel=2:hornpipe' -> {type: {scale, against}}
         model.info["guidance"] = {
             name: {"scale": float(value.split(":")[0]), "against": value.partition(":")[2] or None}
