@@ -558,9 +558,9 @@ def _by_meter_markdown(style: dict) -> list[str]:
 #: the rows the figure shows (all of them when none is there): more do not stay readable
 FIGURE_MODELS = (
     "before",
-    "round 4 before (round 3 setting), 800 tunes: type only",
     "round 4 shipped, 800 tunes: type only",
-    "round 4 shipped, 800 tunes: corpus mix",
+    "round 5 shipped (> < at 1 in plain slip jigs), 800 tunes: type only",
+    "round 5 shipped (> < at 1 in plain slip jigs), 800 tunes: corpus mix",
 )
 
 
