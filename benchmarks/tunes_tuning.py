@@ -126,7 +126,9 @@ def main() -> None:
             ),
             "triplets / corpus": "{:.2f} [{:.2f}, {:.2f}]".format(
                 r["triplets_per_bar"], *r["triplets_per_bar_ci"]
-            ),
+            )
+            if r["triplets_per_bar"] == r["triplets_per_bar"]  # nan: none in the corpus
+            else "-",
             "s": str(r["seconds"]),
             "load": f"{r['load']:.1f}",
         }
