@@ -1,7 +1,7 @@
 from fractions import Fraction
 
 from castlab.tunes.abc import abc_tokens
-from castlab.tunes.bars import length_value, measure_bars, right_length_share
+from castlab.tunes.bars import Kind, length_value, measure_bars, right_length_share, token_kind
 
 
 def durations(body, units=8, compound=False):
@@ -36,3 +36,10 @@ def test_pickups_and_section_ends_count_as_right():
     assert right_length_share(bars) == 1.0
     wrong = measure_bars(abc_tokens("dfa afd|dfa a|dfa afd|"), bar_units=Fraction(6))
     assert right_length_share(wrong) == 2 / 3
+
+
+def test_broken_rhythm_is_only_angle_brackets_not_the_special_tokens():
+    assert {token_kind(t) for t in (">", ">>", "<", "<<")} == {Kind.BROKEN}
+    # the tokenizer's specials start with < too; giving them the dotted pairs' temperature
+    # (castlab.tunes.generate) or the decoder's broken-rhythm rules would be wrong
+    assert {token_kind(t) for t in ("<pad>", "<bos>", "<eos>", "<unk>")} == {Kind.OTHER}

@@ -84,8 +84,8 @@ def token_kind(token: str) -> Kind:
         return Kind.FIELD if ":" in token else Kind.ENDING
     if first.isdigit() or first == "/":
         return Kind.LENGTH
-    if first in "<>":
-        return Kind.BROKEN
+    if first in "<>":  # broken rhythm is only < or > (the tokenizer's <pad>, <eos>: other)
+        return Kind.BROKEN if set(token) <= {"<", ">"} else Kind.OTHER
     if first == "(":
         return Kind.TUPLET if len(token) > 1 else Kind.SLUR
     if token.endswith("\n") and len(token) > 2 and token[1] == ":":
