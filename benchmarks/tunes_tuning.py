@@ -78,14 +78,11 @@ def measure(model, reference, name, count, seed, options) -> dict:  # type: igno
         real = reference["statistics"][name][stat]
         out[stat] = mean / real if real else float("nan")  # slip jigs: no corpus triplets
         out[f"{stat}_ci"] = ratio_interval(tunes, corpus, stat)
-    dotted = [tune_statistics(t) for t in tunes if dotting(t) == "dotted"]
-    out["dotted_tunes_dotted_per_bar"] = (
-        statistics.mean(r["dotted_per_bar"] for r in dotted) if dotted else float("nan")
-    )
-    plain = [tune_statistics(t) for t in tunes if dotting(t) == "plain"]
-    out["plain_tunes_dotted_per_bar"] = (
-        statistics.mean(r["dotted_per_bar"] for r in plain) if plain else float("nan")
-    )
+    for code in ("dotted", "plain"):  # like with like: the tunes of each N: code
+        rows = [tune_statistics(t) for t in tunes if dotting(t) == code]
+        out[f"{code}_tunes_dotted_per_bar"] = (
+            statistics.mean(r["dotted_per_bar"] for r in rows) if rows else float("nan")
+        )
     return out
 
 

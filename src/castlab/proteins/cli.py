@@ -291,7 +291,7 @@ def predict(
         answer_columns,
         is_table,
         iter_sequences,
-        read_frame,
+        read_table_with_frame,
     )
 
     if len(paths) not in (1, 2):
@@ -305,16 +305,17 @@ def predict(
     classifier = load_classifier(model, *(also or []))
     columns = TableColumns(sequence=sequence_column, id=id_column)
     # a table's own columns (all of them, in order) come first, so nothing the user had is lost
-    frame = read_frame(data) if is_table(data) else None
+    if is_table(data):
+        records, frame = read_table_with_frame(data, columns)
+    else:
+        records, frame = iter_sequences(data, columns), None  # FASTA: streamed
     own = [] if frame is None else [str(c) for c in frame.columns]
     header = (own or ["name"]) + answer_columns(own)
     count = 0
     with atomic_write(out) as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        rows = classifier.predict_families(
-            iter_sequences(data, columns), top_k=top_k, batch_size=batch
-        )
+        rows = classifier.predict_families(records, top_k=top_k, batch_size=batch)
         kept = iter(frame.itertuples(index=False, name=None)) if frame is not None else None
         for row in rows:
             found = [

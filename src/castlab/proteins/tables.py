@@ -81,23 +81,6 @@ def is_table(path: str | Path) -> bool:
     return Path(path).suffix.lower() in TABLE_SUFFIXES
 
 
-def read_frame(path: str | Path) -> Any:
-    """A table's own columns as strings, one row per record :func:`read_table` returns.
-
-    ``castlab proteins predict`` writes these columns back beside its answers, so a user's
-    extra columns (e.g. the Zindi layout's CREATURE) are kept.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "q.csv"
-    >>> _ = path.write_text("ID,SEQUENCE,CREATURE\\nq1,MKV,human\\n")
-    >>> read_frame(path).to_dict("records")
-    [{'ID': 'q1', 'SEQUENCE': 'MKV', 'CREATURE': 'human'}]
-    """
-    return _read_frame(Path(path))[0]
-
-
 #: what ``castlab proteins predict`` adds to each sequence's row
 ANSWERS = ("family", "probability", "top_k", "bit_score", "evalue")
 
@@ -204,6 +187,29 @@ def read_table(
     With ``require_labels`` a row without a label (an empty cell, or an id missing from the
     labels table) is a :class:`~castlab.core.errors.CastlabError` naming its line.
     """
+    return read_table_with_frame(path, columns, require_labels=require_labels)[0]
+
+
+def read_table_with_frame(
+    path: str | Path,
+    columns: TableColumns = TableColumns(),
+    *,
+    require_labels: bool = False,
+) -> tuple[list[ProteinRecord], Any]:
+    """:func:`read_table`'s records and the table's own columns as strings, a row per record.
+
+    ``castlab proteins predict`` writes these columns back beside its answers, so a user's
+    extra columns (e.g. the Zindi layout's CREATURE) are kept; the file is read once.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "q.csv"
+    >>> _ = path.write_text("ID,SEQUENCE,CREATURE\\nq1,MKV,human\\n")
+    >>> records, frame = read_table_with_frame(path)
+    >>> records[0].name, frame.to_dict("records")
+    ('q1', [{'ID': 'q1', 'SEQUENCE': 'MKV', 'CREATURE': 'human'}])
+    """
     path = Path(path)
     frame, first = _read_frame(path)
     layout_id, layout_sequence, layout_label = _layout(frame)
@@ -257,7 +263,7 @@ def read_table(
         if label == "family_accession" and family:
             family = _VERSION.sub("", family)  # Pfam's PF00001.21 -> PF00001
         records.append(ProteinRecord(str(name), checked, family or None))
-    return records
+    return records, frame
 
 
 def iter_sequences(path: str | Path, columns: TableColumns = TableColumns()) -> Any:

@@ -88,19 +88,13 @@ class GenerateConfig:
             raise CastlabError("count must be at least 1", fix="use --count 1 or more")
         if self.guidance is not None and self.guidance < 0:
             raise CastlabError("guidance must be >= 0", fix="use e.g. --guidance 1.0")
-        if self.triplet_temperature is not None and self.triplet_temperature <= 0:
-            raise CastlabError(
-                "triplet temperature must be > 0", fix="use e.g. --triplet-temperature 1.0"
-            )
-        if self.dotted_temperature is not None and self.dotted_temperature <= 0:
-            raise CastlabError(
-                "dotted temperature must be > 0", fix="use e.g. --dotted-temperature 1.0"
-            )
-        if self.plain_dotted_temperature is not None and self.plain_dotted_temperature <= 0:
-            raise CastlabError(
-                "plain dotted temperature must be > 0",
-                fix="use e.g. --plain-dotted-temperature 1.0",
-            )
+        for name in ("triplet_temperature", "dotted_temperature", "plain_dotted_temperature"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise CastlabError(
+                    f"{name.replace('_', ' ')} must be > 0",
+                    fix=f"use e.g. --{name.replace('_', '-')} 1.0",
+                )
         if self.length < 1:
             raise CastlabError("length must be at least 1", fix="use e.g. --length 100")
 

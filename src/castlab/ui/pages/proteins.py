@@ -117,7 +117,12 @@ def _records(folder: Path) -> "tuple[list[ProteinRecord], Any]":
     table's own columns (None for FASTA and Stockholm)."""
     from castlab.core.errors import CastlabError
     from castlab.proteins.data import iter_fasta, read_stockholm
-    from castlab.proteins.tables import TableColumns, is_table, iter_sequences, read_frame
+    from castlab.proteins.tables import (
+        TableColumns,
+        is_table,
+        iter_sequences,
+        read_table_with_frame,
+    )
 
     own = None
     if upload is None:
@@ -130,8 +135,10 @@ def _records(folder: Path) -> "tuple[list[ProteinRecord], Any]":
             records = read_stockholm(path)
         else:
             columns = TableColumns(sequence=sequence_column or None, id=id_column or None)
-            records = list(iter_sequences(path, columns))
-            own = read_frame(path) if is_table(path) else None
+            if is_table(path):
+                records, own = read_table_with_frame(path, columns)
+            else:
+                records = list(iter_sequences(path, columns))
     if not records:
         raise CastlabError(
             "no sequences", fix="paste FASTA ('>name' line, then the sequence) or upload a file"
