@@ -77,6 +77,7 @@ def measure(model, reference, name, count, seed, options) -> dict:  # type: igno
         mean = statistics.mean(tune_statistics(t)[stat] for t in tunes)
         real = reference["statistics"][name][stat]
         out[stat] = mean / real if real else float("nan")  # slip jigs: no corpus triplets
+        out[f"{stat}_generated"] = mean
         out[f"{stat}_ci"] = ratio_interval(tunes, corpus, stat)
     for code in ("dotted", "plain"):  # like with like: the tunes of each N: code
         rows = [tune_statistics(t) for t in tunes if dotting(t) == code]
@@ -126,6 +127,8 @@ def main() -> None:
             )
             if r["triplets_per_bar"] == r["triplets_per_bar"]  # nan: none in the corpus
             else "-",
+            "triplets per bar (corpus {:.4f})".format(reference["statistics"][args.type][
+                "triplets_per_bar"]): f"{r['triplets_per_bar_generated']:.4f}",
             "s": str(r["seconds"]),
             "load": f"{r['load']:.1f}",
         }

@@ -1,10 +1,11 @@
 import shutil
+from fractions import Fraction
 
 import pytest
 
 from castlab.core.errors import CastlabError
 from castlab.tunes.abc import abc_tokens
-from castlab.tunes.bars import measure_bars, right_length_share
+from castlab.tunes.bars import length_value, measure_bars, right_length_share
 from castlab.tunes.decoder import FormConfig, TuneGrammar
 from castlab.tunes.evaluate import has_aabb_form
 from castlab.tunes.generate import GenerateConfig, generate_tunes
@@ -141,3 +142,49 @@ def test_temperature_defaults_to_the_models_choice_for_the_type(random_model, mo
     generate_tunes(random_model, GenerateConfig(rhythm="reel", count=1))
     generate_tunes(random_model, GenerateConfig(rhythm="jig", count=1, temperature=0.5))
     assert seen == [0.9, generate.DEFAULT_TEMPERATURE, 0.5]
+
+
+def _first_refused(grammar, tokenizer, body):
+    """Feed ``body`` to ``grammar``; the first token it does not allow (None: all allowed)."""
+    ids = tokenizer.index
+    for token in abc_tokens(body):
+        if ids[token] not in grammar.allowed():
+            return token
+        grammar.advance(ids[token])
+    return None
+
+
+@pytest.mark.parametrize(
+    "bar",
+    [
+        "dfa af(3d/e/f/|",  # the quick triplet in a jig bar's last eighth
+        "(3d2e2f2 g2|",  # a triplet of quarters
+        "(3.d.e.f gfed|",  # decorated triplet notes
+        "(3def g4|",
+    ],
+)
+def test_grammar_writes_the_corpus_triplets(oneills_tokenizer, bar):
+    grammar = TuneGrammar(oneills_tokenizer, rhythm="jig", meter="6/8", unit="1/8", key="D")
+    assert _first_refused(grammar, oneills_tokenizer, "R:jig\nM:6/8\nL:1/8\nK:D\n|:" + bar) is None
+
+
+def test_grammar_keeps_triplets_inside_the_bar_and_on_the_grid(oneills_tokenizer):
+    tok = oneills_tokenizer
+    grammar = TuneGrammar(tok, rhythm="jig", meter="6/8", unit="1/8", key="D")
+    assert _first_refused(grammar, tok, "R:jig\nM:6/8\nL:1/8\nK:D\n|:dfa af(3d") is None
+    # one eighth left: the triplet's notes must be halved, nothing else fits
+    assert {tok.token(i) for i in grammar.allowed()} <= {"/", "/2"}
+    grammar.advance(tok.index["/"])
+    assert _first_refused(grammar, tok, "e/f") is None
+    assert {length_value(tok.token(i)) for i in grammar.allowed()} == {Fraction(1, 2)}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_many_triplets_still_give_right_length_bars(random_model, seed):
+    config = GenerateConfig(
+        rhythm="jig", meter="6/8", seed=seed, temperature=1.0, triplet_temperature=4.0
+    )
+    tune = generate_tunes(random_model, config)[0].tune
+    bars = measure_bars(abc_tokens(tune.body), bar_units=tune.bar_units)
+    assert "(3" in tune.body
+    assert right_length_share(bars) == 1.0 and len([b for b in bars if b.full]) >= 16

@@ -38,6 +38,7 @@ __all__ = [
     "measure_bars",
     "right_length_share",
     "token_kind",
+    "tuplet_shape",
 ]
 
 
@@ -120,8 +121,14 @@ def length_value(token: str) -> Fraction:
     return Fraction(numerator, denominator)
 
 
-def _tuplet(token: str, compound: bool) -> tuple[int, Fraction]:
-    """``"(3" -> (3 notes, ratio 2/3)``: p notes in the time of q."""
+def tuplet_shape(token: str, compound: bool) -> tuple[int, Fraction]:
+    """How many notes a tuplet token takes and the factor their lengths get.
+
+    ``(p:q:r``: p notes in the time of q, for the next r notes.
+
+    >>> tuplet_shape("(3", compound=True)
+    (3, Fraction(2, 3))
+    """
     parts = token[1:].split(":")
     p = int(parts[0])
     q_default = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}.get(p, 3 if compound else 2)
@@ -223,7 +230,7 @@ class BarCounter:
             self.broken_next = after
             self.length_open = False
         elif kind is Kind.TUPLET:
-            self.tuplet_left, self.tuplet_ratio = _tuplet(token, self.compound)
+            self.tuplet_left, self.tuplet_ratio = tuplet_shape(token, self.compound)
         elif kind is Kind.CHORD_OPEN:
             self.in_chord, self.chord_notes, self.chord_length = True, 0, Fraction(1)
         elif kind is Kind.CHORD_CLOSE and self.in_chord:

@@ -10,7 +10,9 @@ from the model among the values it saw in training.
 
 Within a bar the grammar keeps to plain melody: notes, rests, lengths on a grid of quarter
 units, broken rhythm, triplets ``(3``, ties, ``~`` and ``.`` decorations; no chords,
-grace notes or inline fields. A tune headed ``N:plain`` (the dotting control code) keeps
+grace notes or inline fields. A triplet's notes may be halved or doubled (``(3a/g/f/`` in
+the last eighth of a jig's bar, ``(3a2g2f2``) and decorated (``(3.a.g.f``), as in the
+corpus, so long as the triplet ends on the grid inside the bar. A tune headed ``N:plain`` (the dotting control code) keeps
 under :data:`castlab.tunes.style.DOTTED_PER_BAR` dotted pairs per bar, one headed
 ``N:dotted`` reaches it (the model ignored ``N:dotted`` in 9/8, which only 3 of its training
 slip jigs carry).
@@ -34,12 +36,14 @@ from fractions import Fraction
 from castlab.core.errors import CastlabError
 from castlab.core.tokenizers import Tokenizer
 from castlab.tunes.abc import abc_tokens, meter_fraction, parse_fraction
-from castlab.tunes.bars import BarCounter, Kind, length_value, token_kind
+from castlab.tunes.bars import BarCounter, Kind, length_value, token_kind, tuplet_shape
 from castlab.tunes.style import DOTTED_PER_BAR
 
 __all__ = ["FormConfig", "TuneGrammar", "decoder_notation"]
 
 _GRID = Fraction(1, 4)  # finest note length the grammar allows, in units of L
+# lengths a triplet's notes may take (the corpus writes (3a/g/f/, (3agf and (3a2g2f2)
+_TUPLET_LENGTHS = (Fraction(1, 2), Fraction(1), Fraction(2))
 _HEADER_ORDER = ("R", "M", "N", "L", "K")  # N: the dotting control code (dotted / plain)
 _BODY_DECORATIONS = {"~", "."}
 _QUOTED = re.compile(r'"[^"\n]*"')  # chord symbols and annotations
@@ -248,9 +252,11 @@ class TuneGrammar:
         if last == ":|" and self.ending == 1:
             return [ids["[2"]] if "[2" in ids else []
         if last_kind is Kind.DECORATION:  # a decoration must be followed by a note
-            if elapsed + counter.next_mult() <= target:
+            if self._note_fits(target):
                 options += self._ids_of(Kind.NOTE)
             return options
+        if self._tuplet_length_due():  # a triplet's last note must bring it onto the grid
+            return self._length_choices(target)
         if elapsed == target and not counter.pending:
             options += self._closing_bars()
         at_bar_start = counter.events == 0 and elapsed == 0
@@ -276,12 +282,11 @@ class TuneGrammar:
             and "|" in ids
         ):
             options.append(ids["|"])
-        if elapsed + counter.next_mult() * (1 if counter.tuplet_left else _GRID) <= target:
+        if self._note_fits(target):
             options += self._ids_of(Kind.NOTE)
             options += self._ids_of(Kind.REST, lambda t: t == "z")
-            if last_kind not in (Kind.DECORATION,) and not counter.tuplet_left:
-                options += [ids[d] for d in _BODY_DECORATIONS if d in ids]
-        if counter.length_open and not self.tuplet_note and last_kind in (Kind.NOTE, Kind.REST):
+            options += [ids[d] for d in _BODY_DECORATIONS if d in ids]
+        if counter.length_open and last_kind in (Kind.NOTE, Kind.REST):
             options += self._length_choices(target)
         if (
             last_kind in (Kind.NOTE, Kind.REST, Kind.LENGTH)
@@ -296,12 +301,17 @@ class TuneGrammar:
         if (
             not counter.tuplet_left
             and counter.broken_next is None
-            and elapsed + 2 <= target
             and "(3" in ids
             and last_kind is not Kind.TUPLET
+            and self._tuplet_fits(elapsed, *tuplet_shape("(3", counter.compound), target)
         ):
             options.append(ids["(3"])
-        if last_kind in (Kind.NOTE, Kind.LENGTH) and "-" in ids and elapsed < target:
+        if (
+            last_kind in (Kind.NOTE, Kind.LENGTH)
+            and "-" in ids
+            and elapsed < target
+            and not counter.tuplet_left
+        ):
             options.append(ids["-"])
         if (
             last_kind in (Kind.NOTE, Kind.REST, Kind.LENGTH)
@@ -337,9 +347,50 @@ class TuneGrammar:
         for i, token in self._by_kind.get(Kind.LENGTH, []):
             value = length_value(token)
             new = base + counter.last_mult * counter.last_length * value
-            if value != 1 and value <= 8 and new <= target and (new / _GRID).denominator == 1:
+            if self.tuplet_note:  # inside a triplet: the rest of it must still fit
+                fits = value in _TUPLET_LENGTHS and self._tuplet_fits(
+                    new, counter.tuplet_left, counter.tuplet_ratio, target
+                )
+            else:
+                fits = new <= target and (new / _GRID).denominator == 1
+            if value != 1 and value <= 8 and fits:
                 options.append(i)
         return options
+
+    @staticmethod
+    def _tuplet_fits(elapsed: Fraction, notes: int, ratio: Fraction, target: Fraction) -> bool:
+        """Can ``notes`` more triplet notes (lengths from ``_TUPLET_LENGTHS``) end on the grid
+        within ``target``?
+
+        >>> TuneGrammar._tuplet_fits(Fraction(5), 3, Fraction(2, 3), Fraction(6))  # (3a/g/f/
+        True
+        >>> TuneGrammar._tuplet_fits(Fraction(11, 2), 3, Fraction(2, 3), Fraction(6))  # too late
+        False
+        """
+        ends = {elapsed}
+        for _ in range(notes):
+            ends = {end + ratio * value for end in ends for value in _TUPLET_LENGTHS}
+        return any(end <= target and (end / _GRID).denominator == 1 for end in ends)
+
+    def _note_fits(self, target: Fraction) -> bool:
+        """May a note (or rest) come next? Inside a triplet: if the triplet can still end
+        on the grid within the bar; elsewhere: if its shortest length fits."""
+        counter = self.counter
+        if counter.tuplet_left:
+            return self._tuplet_fits(
+                counter.elapsed, counter.tuplet_left, counter.tuplet_ratio, target
+            )
+        return counter.elapsed + counter.next_mult() * _GRID <= target
+
+    def _tuplet_length_due(self) -> bool:
+        """The triplet's last note has been written and left it off the grid (``(3a/g/f``)."""
+        counter = self.counter
+        return (
+            self.tuplet_note
+            and not counter.tuplet_left
+            and counter.length_open
+            and (counter.elapsed / _GRID).denominator != 1
+        )
 
     def _broken_choices(self, target: Fraction) -> list[int]:
         counter = self.counter
