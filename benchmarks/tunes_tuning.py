@@ -127,8 +127,9 @@ def main() -> None:
             )
             if r["triplets_per_bar"] == r["triplets_per_bar"]  # nan: none in the corpus
             else "-",
-            "triplets per bar (corpus {:.4f})".format(reference["statistics"][args.type][
-                "triplets_per_bar"]): f"{r['triplets_per_bar_generated']:.4f}",
+            "triplets per bar (corpus {:.4f})".format(
+                reference["statistics"][args.type]["triplets_per_bar"]
+            ): f"{r['triplets_per_bar_generated']:.4f}",
             "s": str(r["seconds"]),
             "load": f"{r['load']:.1f}",
         }
