@@ -6,6 +6,7 @@ import json
 import random
 import socket
 import struct
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -46,9 +47,17 @@ class Replay(BaseHTTPRequestHandler):
         pass
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A replay server that says nothing when a client it answers late has already gone."""
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 @pytest.fixture
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Replay)
+    httpd = QuietServer(("127.0.0.1", 0), Replay)
     httpd.log = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
