@@ -57,12 +57,7 @@ def main() -> None:
     torch.set_num_threads(1)
     model = TuneModel.pretrained()
     info = model.info
-    config = TunesTrainConfig(
-        corpus=tuple(info["corpus"]),
-        infer_types=info["infer_types"],
-        notation=info["notation"],
-        dotting=info["dotting"],
-    )
+    config = TunesTrainConfig.of_model(info)
     splits, _, _ = prepare(config)
     tunes = [t for part in splits.values() for t in part if t.rhythm == args.type]
     sums = forced_sums(model, tunes, Kind[args.kind.upper()], args.temperature)

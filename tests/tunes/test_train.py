@@ -14,11 +14,17 @@ STEPS = TrainConfig(max_epochs=1, max_steps=6, batch_size=8, progress=False, acc
 
 
 @pytest.mark.parametrize(
-    "tokenizer,model", [("abc", "lstm"), ("char", "transformer"), ("bpe", "lstm")]
+    "tokenizer,model,text",
+    [
+        ("abc", "lstm", {}),
+        ("char", "transformer", {"notation": "written", "dotting": False}),
+        ("bpe", "lstm", {"infer_types": False}),
+    ],
 )
-def test_train_save_load_and_score(tmp_path, tokenizer, model):
+def test_train_save_load_and_score(tmp_path, tokenizer, model, text):
     config = TunesTrainConfig(
         **{**TINY.__dict__, "tokenizer": tokenizer, "model": model, "bpe_vocab": 120, "heads": 2}
+        | text
     )
     trained = train_tunes(config, STEPS, tmp_path / "run")
     assert trained.info["steps"] == 6
@@ -32,6 +38,9 @@ def test_train_save_load_and_score(tmp_path, tokenizer, model):
     ):
         assert (tmp_path / "run" / name).exists(), name
     loaded = TuneModel.load(tmp_path / "run" / "model")
+    again = TunesTrainConfig.of_model(loaded.info)  # what evaluate prepares its text with
+    for name in ("corpus", "infer_types", "notation", "dotting"):
+        assert getattr(again, name) == getattr(config, name), name
     tune = Tune("t", "jig", "6/8", "1/8", "D", "|:dfa afd|dfa a2b:|")
     metrics = next_token_metrics(loaded, [tune])
     assert 0 <= metrics["accuracy"] <= 1

@@ -289,9 +289,7 @@ def evaluate(
     from castlab.tunes.train import TunesTrainConfig, next_token_metrics, prepare
 
     trained = _load_model(model)
-    config = TunesTrainConfig(
-        corpus=tuple(corpus or trained.info.get("corpus") or ("oneills", "ryans", "airds"))
-    )
+    config = TunesTrainConfig.of_model(trained.info, corpus)  # the text it was trained on
     splits, _, _ = prepare(config)
     if not splits["test"]:
         from castlab.core.errors import CastlabError

@@ -89,6 +89,21 @@ class TunesTrainConfig:
     # leave it to the player
     dotting: bool = True
 
+    @classmethod
+    def of_model(cls, info: dict, corpus: Sequence[str] | None = None) -> TunesTrainConfig:
+        """The text a model was trained on, from its ``info``: corpus, inferred types,
+        notation and dotting codes (a model saved before a setting existed had it off).
+
+        >>> TunesTrainConfig.of_model({"corpus": ["oneills"], "notation": "decoder"}).dotting
+        False
+        """
+        return cls(
+            corpus=tuple(corpus or info.get("corpus") or cls.corpus),
+            infer_types=bool(info.get("infer_types", False)),
+            notation=str(info.get("notation", "written")),
+            dotting=bool(info.get("dotting", False)),
+        )
+
     def language_model(self, vocab_size: int) -> LanguageModelConfig:
         """The network's config for a tokenizer of ``vocab_size`` tokens."""
         return LanguageModelConfig(
