@@ -894,6 +894,7 @@ def _speed_birdnet_head(head, files: list[Path]) -> dict:
     decode = seconds = 0.0
     largest = dict.fromkeys(models, 0.0)
     loads = [os.getloadavg()[0]]
+    references = {}
     for path in files:
         start = time.perf_counter()
         load_audio(path, sample_rate=BIRDNET_RATE)
@@ -906,9 +907,11 @@ def _speed_birdnet_head(head, files: list[Path]) -> dict:
             walls[name] += time.perf_counter() - start
             reference = probs if reference is None else reference
             largest[name] = max(largest[name], float(np.abs(probs - reference).max()))
+        references[path] = reference
         seconds += len(wide) / BIRDNET_RATE
         loads.append(os.getloadavg()[0])
     return {
+        "processes": _speed_processes(head, files, references, seconds),
         "audio_s": seconds,
         "files": len(files),
         "decode_resample_s": decode,
@@ -922,6 +925,33 @@ def _speed_birdnet_head(head, files: list[Path]) -> dict:
             for name in models
         },
     }
+
+
+def _speed_processes(head, files: list[Path], references: dict, seconds: float) -> dict:
+    """``castlab birds soundscape --workers N`` on the same files: the head saved and loaded
+    back, the recordings shared by N processes of 1 LiteRT and 1 torch thread each (start-up
+    and model loading counted); window probabilities compared to the interleaved run's."""
+    import tempfile
+
+    from castlab.birds.analyse import score_recordings
+
+    out = {}
+    with tempfile.TemporaryDirectory() as folder:
+        head.save(folder)
+        for workers in (1, 2):
+            start = time.perf_counter()
+            results = score_recordings(files, folder, workers=workers)
+            wall = time.perf_counter() - start
+            out[str(workers)] = {
+                "wall_s": wall,
+                "x_realtime": seconds / wall,
+                "max_abs_difference": max(
+                    float(np.abs(r.probs - references[p]).max()) for r, p in zip(results, files)
+                ),
+                "load_average": os.getloadavg()[0],
+            }
+            print(f"head, {workers} process(es): {seconds / wall:.1f}x real time", flush=True)
+    return out
 
 
 def part_cluster(args) -> dict:

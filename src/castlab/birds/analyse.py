@@ -18,12 +18,18 @@ Examples
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from castlab.core.errors import CastlabError
 
-__all__ = ["analyse_soundscapes", "load_thresholds", "peaks_picture"]
+if TYPE_CHECKING:
+    from castlab.birds.soundscape import SoundscapeResult
+
+__all__ = ["analyse_soundscapes", "load_thresholds", "peaks_picture", "score_recordings"]
+
+_WORKER: dict[str, Any] = {}  # the classifier of a worker process (score_recordings)
 
 
 def load_thresholds(path: str | Path, classes: list[str]) -> np.ndarray:
@@ -53,21 +59,21 @@ def analyse_soundscapes(
     window: float = 5.0,
     plots: bool = True,
     progress: bool = False,
+    workers: int = 1,
 ) -> dict[str, Path]:
     """Score every ``window`` of each recording and write the BirdCLEF files into ``out``.
+
+    ``workers`` processes score the recordings side by side (see :func:`score_recordings`).
 
     With ``labels`` (Audacity or Raven files, matched by file stem), per-species thresholds
     are tuned on those recordings and saved as ``thresholds.json`` (and scores.json says
     the F1 they reach, an optimistic in-sample number). Otherwise ``thresholds`` is a JSON
     file, a number, or ``None`` (the model folder's ``thresholds.json`` if any, else 0.5).
     """
-    from tqdm import tqdm
 
     from castlab.birds.classifier import load_classifier
     from castlab.birds.data import read_annotations, window_labels
     from castlab.birds.soundscape import (
-        SoundscapeResult,
-        analyse_soundscape,
         decide,
         false_positive_rate,
         micro_f1,
@@ -77,12 +83,8 @@ def analyse_soundscapes(
 
     out = Path(out)
     paths = [Path(p) for p in audio]
-    classifier = load_classifier(model)
-    classes = list(classifier.classes)
-    results: list[SoundscapeResult] = [
-        analyse_soundscape(p, classifier, window=window)
-        for p in tqdm(paths, desc="soundscapes", unit="file", disable=not progress)
-    ]
+    classes = list(load_classifier(model).classes)
+    results = score_recordings(paths, model, window=window, workers=workers, progress=progress)
     names = [r.name for r in results]
     if len(set(names)) < len(names):
         raise CastlabError("two recordings share a file name", fix="rename one of them")
@@ -154,6 +156,72 @@ def analyse_soundscapes(
                 title=f"{result.name}",
             )
     return files
+
+
+def score_recordings(
+    paths: list[Path],
+    model: str | Path,
+    *,
+    window: float = 5.0,
+    workers: int = 1,
+    progress: bool = False,
+) -> list[SoundscapeResult]:
+    """Every window of each recording scored by the classifier in ``model``, in order.
+
+    With ``workers`` > 1 (and more than one recording) that many processes share the
+    recordings, each with its own classifier, one torch and one LiteRT thread: one way to use
+    every core on a folder of recordings (a single recording is scored in one process).
+    An error in any recording (unreadable audio) stops the run with that recording's error.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from castlab.birds.model import BirdCNN, CnnConfig
+    >>> from castlab.birds.classifier import save_cnn
+    >>> from castlab.birds.synthetic import make_species, write_soundscape
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> model = save_cnn(root / "m", BirdCNN(CnnConfig(2, channels=(4,))), ["a", "b"])
+    >>> wavs = [write_soundscape(root / f"s{k}.wav", make_species(2), seconds=10.0)[0]
+    ...         for k in range(2)]
+    >>> [r.probs.shape for r in score_recordings(wavs, model, workers=2)]
+    [(2, 2), (2, 2)]
+    """
+    from tqdm import tqdm
+
+    from castlab.birds.classifier import load_classifier
+    from castlab.birds.soundscape import analyse_soundscape
+
+    bar = {"desc": "soundscapes", "unit": "file", "total": len(paths), "disable": not progress}
+    workers = max(1, min(int(workers), len(paths)))
+    if workers == 1:
+        classifier = load_classifier(model)
+        return [analyse_soundscape(p, classifier, window=window) for p in tqdm(paths, **bar)]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),  # no threads or interpreters forked
+        initializer=_start_worker,
+        initargs=(str(model),),
+    ) as pool:
+        jobs = pool.map(_score_in_worker, paths, [window] * len(paths))
+        return list(tqdm(jobs, **bar))
+
+
+def _start_worker(model: str) -> None:
+    import torch
+
+    from castlab.birds.classifier import load_classifier
+
+    torch.set_num_threads(1)
+    _WORKER["classifier"] = load_classifier(model)
+
+
+def _score_in_worker(path: Path, window: float) -> SoundscapeResult:
+    from castlab.birds.soundscape import analyse_soundscape
+
+    return analyse_soundscape(path, _WORKER["classifier"], window=window)
 
 
 def peaks_picture(path: str | Path, out_png: str | Path, *, count: int = 20) -> tuple[Path, list]:

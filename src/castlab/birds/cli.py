@@ -191,6 +191,9 @@ def soundscape(
         str | None, typer.Option(help="thresholds.json or one number (default: the model's).")
     ] = None,
     threads: Threads = 2,
+    workers: Annotated[
+        int, typer.Option(help="Processes scoring recordings side by side (1 thread each).")
+    ] = 1,
 ) -> None:
     """Score every 5-s window; write the BirdCLEF submission and per-window probabilities.
 
@@ -205,7 +208,9 @@ def soundscape(
             chosen = float(thresholds)
         except ValueError:
             chosen = thresholds
-    files = analyse_soundscapes(audio, model, out, labels=labels, thresholds=chosen, progress=True)
+    files = analyse_soundscapes(
+        audio, model, out, labels=labels, thresholds=chosen, progress=True, workers=workers
+    )
     if "scores" in files:
         typer.echo(files["scores"].read_text().strip())
     typer.echo(f"written to {out} ({', '.join(sorted(p.name for p in files.values()))})")
