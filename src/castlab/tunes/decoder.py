@@ -12,7 +12,8 @@ Within a bar the grammar keeps to plain melody: notes, rests, lengths on a grid 
 units, broken rhythm, triplets ``(3``, ties, ``~`` and ``.`` decorations; no chords,
 grace notes or inline fields. A triplet's notes may be halved or doubled (``(3a/g/f/`` in
 the last eighth of a jig's bar, ``(3a2g2f2``) and decorated (``(3.a.g.f``), as in the
-corpus, so long as the triplet ends on the grid inside the bar. A tune headed ``N:plain`` (the dotting control code) keeps
+corpus, so long as the triplet ends on the grid inside the bar. A tune headed ``N:plain``
+(the dotting control code) keeps
 under :data:`castlab.tunes.style.DOTTED_PER_BAR` dotted pairs per bar, one headed
 ``N:dotted`` reaches it (the model ignored ``N:dotted`` in 9/8, which only 3 of its training
 slip jigs carry).
