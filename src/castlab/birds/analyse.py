@@ -70,7 +70,6 @@ def analyse_soundscapes(
     the F1 they reach, an optimistic in-sample number). Otherwise ``thresholds`` is a JSON
     file, a number, or ``None`` (the model folder's ``thresholds.json`` if any, else 0.5).
     """
-
     from castlab.birds.classifier import load_classifier
     from castlab.birds.data import read_annotations, window_labels
     from castlab.birds.soundscape import (
@@ -83,8 +82,8 @@ def analyse_soundscapes(
 
     out = Path(out)
     paths = [Path(p) for p in audio]
-    classes = list(load_classifier(model).classes)
     results = score_recordings(paths, model, window=window, workers=workers, progress=progress)
+    classes = list(results[0].classes) if results else list(load_classifier(model).classes)
     names = [r.name for r in results]
     if len(set(names)) < len(names):
         raise CastlabError("two recordings share a file name", fix="rename one of them")
