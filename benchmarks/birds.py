@@ -954,6 +954,18 @@ def _speed_processes(head, files: list[Path], references: dict, seconds: float) 
     return out
 
 
+def _speed_summary(speed: dict, date: str) -> dict:
+    """The x-real-time numbers of one speed run, for the page's list of earlier runs."""
+    head = speed.get("birdnet_head", {})
+    return {
+        "date": date,
+        "load_average": speed.get("load_average"),
+        "cnn": speed.get("cnn_x_realtime"),
+        "ways": {k: v["x_realtime"] for k, v in head.get("ways", {}).items()},
+        "processes": {k: v["x_realtime"] for k, v in head.get("processes", {}).items()},
+    }
+
+
 def part_cluster(args) -> dict:
     from castlab.birds.cluster import ClusterConfig, cluster_calls
 
@@ -1112,6 +1124,11 @@ def main(argv: list[str] | None = None) -> None:
     if "spinetail" in args.parts:
         results["spinetail"] = part_spinetail(birdnet)
     if "speed" in args.parts:
+        if "speed" in previous:  # --update: the page keeps a line per earlier speed run
+            results["speed_history"] = [
+                *previous.get("speed_history", []),
+                _speed_summary(previous["speed"], previous.get("date", "?")),
+            ]
         results["speed"] = part_speed(
             args.cache / f"cnn_fold0_e{args.epochs}_p{args.peaks}_h{args.hop}" / "model",
             models[0]["head_mix"],

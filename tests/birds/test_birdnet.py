@@ -161,3 +161,14 @@ def test_fast_path_gives_the_plain_paths_window_probabilities():
     assert np.allclose(head.predict_windows(audio, birdnet=two), expected, rtol=0, atol=1e-5)
     chunks = audio[: 2 * 144000].reshape(2, 144000)
     assert np.allclose(fast.embed_chunks(chunks), plain.embed_chunks(chunks), atol=1e-6)
+
+
+def test_shared_birdnet_takes_the_threads_asked_for():
+    model = load_birdnet()
+    before = model.threads
+    try:
+        assert load_birdnet(2) is model and model.threads == 2
+        assert load_birdnet().threads == 2  # not given: kept
+        assert load_birdnet(1).threads == 1
+    finally:
+        model.threads = before

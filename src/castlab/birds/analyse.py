@@ -60,10 +60,12 @@ def analyse_soundscapes(
     plots: bool = True,
     progress: bool = False,
     workers: int = 1,
+    threads: int = 1,
 ) -> dict[str, Path]:
     """Score every ``window`` of each recording and write the BirdCLEF files into ``out``.
 
-    ``workers`` processes score the recordings side by side (see :func:`score_recordings`).
+    ``workers`` processes score the recordings side by side, or one process with ``threads``
+    BirdNET threads (see :func:`score_recordings`).
 
     With ``labels`` (Audacity or Raven files, matched by file stem), per-species thresholds
     are tuned on those recordings and saved as ``thresholds.json`` (and scores.json says
@@ -82,7 +84,9 @@ def analyse_soundscapes(
 
     out = Path(out)
     paths = [Path(p) for p in audio]
-    results = score_recordings(paths, model, window=window, workers=workers, progress=progress)
+    results = score_recordings(
+        paths, model, window=window, workers=workers, threads=threads, progress=progress
+    )
     classes = list(results[0].classes) if results else list(load_classifier(model).classes)
     names = [r.name for r in results]
     if len(set(names)) < len(names):
@@ -163,13 +167,15 @@ def score_recordings(
     *,
     window: float = 5.0,
     workers: int = 1,
+    threads: int = 1,
     progress: bool = False,
 ) -> list[SoundscapeResult]:
     """Every window of each recording scored by the classifier in ``model``, in order.
 
     With ``workers`` > 1 (and more than one recording) that many processes share the
     recordings, each with its own classifier, one torch and one LiteRT thread: one way to use
-    every core on a folder of recordings (a single recording is scored in one process).
+    every core on a folder of recordings. Otherwise one process scores them, BirdNET (for a
+    BirdNET head) on ``threads`` LiteRT threads (torch's are the caller's to set).
     An error in any recording (unreadable audio) stops the run with that recording's error.
 
     Examples
@@ -187,13 +193,17 @@ def score_recordings(
     """
     from tqdm import tqdm
 
+    from castlab.birds.birdnet import load_birdnet
     from castlab.birds.classifier import load_classifier
+    from castlab.birds.head import EmbeddingHead
     from castlab.birds.soundscape import analyse_soundscape
 
     bar = {"desc": "soundscapes", "unit": "file", "total": len(paths), "disable": not progress}
     workers = max(1, min(int(workers), len(paths)))
     if workers == 1:
         classifier = load_classifier(model)
+        if isinstance(classifier, EmbeddingHead):
+            load_birdnet(threads)
         return [analyse_soundscape(p, classifier, window=window) for p in tqdm(paths, **bar)]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor

@@ -276,10 +276,13 @@ def _sigmoid(logits: np.ndarray) -> np.ndarray:
 _SHARED: dict[str, BirdNET] = {}
 
 
-def load_birdnet() -> BirdNET:
-    """One shared :class:`BirdNET` per process (loading takes a moment)."""
+def load_birdnet(threads: int | None = None) -> BirdNET:
+    """One shared :class:`BirdNET` per process (loading takes a moment); ``threads`` sets
+    its LiteRT threads (kept as they are when not given; 1 at first)."""
     if "model" not in _SHARED:
-        _SHARED["model"] = BirdNET()
+        _SHARED["model"] = BirdNET(threads=threads or 1)
+    elif threads is not None and _SHARED["model"].threads != max(1, threads):
+        _SHARED["model"].threads = threads
     return _SHARED["model"]
 
 

@@ -190,7 +190,9 @@ def soundscape(
     thresholds: Annotated[
         str | None, typer.Option(help="thresholds.json or one number (default: the model's).")
     ] = None,
-    threads: Threads = 2,
+    threads: Annotated[
+        int, typer.Option(help="CPU threads for torch and (a BirdNET head's) BirdNET.")
+    ] = 2,
     workers: Annotated[
         int, typer.Option(help="Processes scoring recordings side by side (1 thread each).")
     ] = 1,
@@ -209,7 +211,14 @@ def soundscape(
         except ValueError:
             chosen = thresholds
     files = analyse_soundscapes(
-        audio, model, out, labels=labels, thresholds=chosen, progress=True, workers=workers
+        audio,
+        model,
+        out,
+        labels=labels,
+        thresholds=chosen,
+        progress=True,
+        workers=workers,
+        threads=threads,  # BirdNET's too, for a BirdNET head
     )
     if "scores" in files:
         typer.echo(files["scores"].read_text().strip())
