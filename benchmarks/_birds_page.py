@@ -210,37 +210,25 @@ def page_sections(
             low, high = speed["birdnet_head"]["load_average_min_max"]
             shared = speed["birdnet_head"].get("processes", {}).get("2")
             in_one = (
-                f"{ways[best]['x_realtime']:.0f}x real time at best in one process ({best}; the "
-                f"second round's way, {first}, {ways[first]['x_realtime']:.0f}x in the same run; "
-                f"load average {low:.1f}-{high:.1f})"
+                f"{ways[best]['x_realtime']:.1f}x in one process ({best}; the second round's "
+                f"way, {first}, {ways[first]['x_realtime']:.0f}x; load average {low:.1f}-{high:.1f})"
             )
-            processes = (
-                f"{shared['x_realtime']:.1f}x with the recordings shared by 2 processes "
-                f"(`--workers 2`, load average {shared['load_average']:.1f} after it)"
-                if shared
-                else ""
-            )
-            fastest = max([ways[best]["x_realtime"], shared["x_realtime"] if shared else 0])
-            if fastest >= 60:
-                lines.append(
-                    "  The best castlab method (BirdNET scores + mixture head) reaches it too in "
-                    f"this run: {ways[best]['x_realtime']:.1f}x in one process ({best}; the second "
-                    f"round's way, {first}, {ways[first]['x_realtime']:.0f}x; load average "
-                    f"{low:.1f}-{high:.1f})" + (f"; {processes}" if processes else "") + ". "
-                    "See (d) for the earlier runs on a busier machine."
+            if shared:
+                in_one += (
+                    f"; {shared['x_realtime']:.1f}x with the recordings shared by 2 processes "
+                    f"(`--workers 2`, load average {shared['load_average']:.1f} after it)"
+                )
+            if max(ways[best]["x_realtime"], shared["x_realtime"] if shared else 0) >= 60:
+                verdict, see = (
+                    "reaches it too in this run",
+                    " for the earlier runs on a busier machine",
                 )
             else:
-                lines.append(
-                    "  The best castlab method (BirdNET scores + mixture head) does **not** reach "
-                    f"it: {in_one}"
-                    + (
-                        f"; {shared['x_realtime']:.0f}x with the recordings shared by 2 "
-                        "processes (`--workers 2`)"
-                        if shared
-                        else ""
-                    )
-                    + ". See (d)."
-                )
+                verdict, see = "does **not** reach it", ""
+            lines.append(
+                f"  The best castlab method (BirdNET scores + mixture head) {verdict}: {in_one}. "
+                f"See (d){see}."
+            )
     lines += [
         "",
         "## (a) Leave one recording out per species (3 folds)",
