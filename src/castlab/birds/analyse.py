@@ -13,6 +13,8 @@ Examples
 >>> files = analyse_soundscapes([wav], model, root / "out", labels=[labels], plots=False)
 >>> sorted(files)
 ['probabilities', 'scores', 'submission', 'thresholds']
+>>> [r.probs.shape for r in score_recordings([wav, wav], model, workers=2)]  # 15 s, 2 species
+[(3, 2), (3, 2)]
 """
 
 from __future__ import annotations
@@ -177,19 +179,7 @@ def score_recordings(
     every core on a folder of recordings. Otherwise one process scores them, BirdNET (for a
     BirdNET head) on ``threads`` LiteRT threads (torch's are the caller's to set).
     An error in any recording (unreadable audio) stops the run with that recording's error.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> from castlab.birds.model import BirdCNN, CnnConfig
-    >>> from castlab.birds.classifier import save_cnn
-    >>> from castlab.birds.synthetic import make_species, write_soundscape
-    >>> root = pathlib.Path(tempfile.mkdtemp())
-    >>> model = save_cnn(root / "m", BirdCNN(CnnConfig(2, channels=(4,))), ["a", "b"])
-    >>> wavs = [write_soundscape(root / f"s{k}.wav", make_species(2), seconds=10.0)[0]
-    ...         for k in range(2)]
-    >>> [r.probs.shape for r in score_recordings(wavs, model, workers=2)]
-    [(2, 2), (2, 2)]
+    The module's example scores two recordings in two processes.
     """
     from tqdm import tqdm
 
