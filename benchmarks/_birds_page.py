@@ -154,6 +154,18 @@ def _third_round_verdict(r: dict, base: dict) -> str:
     return text
 
 
+def _third_round_tried(r: dict | None) -> str:
+    """The end of the targets' 'Tried:' sentence: the third round, if it was run."""
+    if not r:
+        return "."
+    better = [k for k in THIRD_ROUND if k in r and r[k]["f1"] > r["default"]["f1"]]
+    return (
+        f"; then (third round) {len(THIRD_ROUND)} changes to the head and the blend, "
+        + (f"{len(better)} better" if better else "none better")
+        + " on the scored soundscapes (the diagnosis's table)."
+    )
+
+
 def _third_round(r: dict | None) -> list[str]:
     """The third round's changes to the default, each with its F1s (absent: not run)."""
     if not r:
@@ -263,7 +275,8 @@ def page_sections(
             "into noise at 0-20 dB for the head, one shared threshold for species with < 5 tuning "
             "positives; then (issue 13, second round) 3-s chunks every second, a head trained on "
             "mixtures of the training recordings' calls moved off centre, BirdNET's own scores "
-            f"averaged in, and {args.tune_soundscapes} tuning soundscapes per fold instead of 8."
+            f"averaged in, and {args.tune_soundscapes} tuning soundscapes per fold instead of 8"
+            + _third_round_tried(results.get("synthetic_diagnosis", {}).get("third_round"))
         )
     if "speed" in results:
         speed = results["speed"]
