@@ -40,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _birds_page import THIRD_ROUND  # the third round's changes, named as on the page
 from _common import RESULTS, SHARED, command_line, markdown_table, write_page
 
 from castlab.birds.audio import SAMPLE_RATE, load_audio
@@ -779,20 +780,6 @@ def _birdnet_dense() -> tuple[np.ndarray, np.ndarray]:
         tensors["model/CLASS_DENSE_LAYER/BiasAdd/ReadVariableOp/resource"]
     )
     return np.array(weight), np.array(bias)
-
-
-THIRD_ROUND = (  # changes to castlab's default, described on the page (_birds_page.py)
-    "species_weights",
-    "head_C_0.003",
-    "head_C_0.03",
-    "head_C_0.1",
-    "mixed_copies_8",
-    "peaks_40",
-    "mlp_head",
-    "head_on_birdnet_scores",
-    "logit_blend",
-    "max_of_two",
-)
 
 
 def _third_round(items, classes, models, args) -> dict:
