@@ -190,25 +190,32 @@ TIMELINES = (
 MIXTURES = {"mixed_copies": 3, "shift_seconds": 1.0, "noise_examples": 40}
 
 
-def _mixture_data(fold: int, train_recs, classes, args, cache: Path) -> tuple:
+def _mixture_data(
+    fold: int, train_recs, classes, args, cache: Path, *, variant: str = "", **changes
+) -> tuple:
     """The shipped head's training data from the fold's TRAINING recordings (cached per fold):
     clean peak chunks, low-SNR and noise background chunks, the opensoundscape clip (other
     species) as background, and copies of every call mixed into a background at 0-20 dB and
-    moved up to 1 s off centre (:func:`castlab.birds.head.collect_embeddings`)."""
+    moved up to 1 s off centre (:func:`castlab.birds.head.collect_embeddings`).
+
+    ``variant`` names a cached set made with ``changes`` to those settings (``peaks``, or a
+    key of ``MIXTURES``), as the third round tries."""
     from castlab.birds.head import collect_embeddings
 
-    path = cache / f"head_mix_fold{fold}_p{args.peaks}.npz"
+    peaks = changes.pop("peaks", args.peaks)
+    name = variant or f"p{args.peaks}"
+    path = cache / f"head_mix_fold{fold}_{name}.npz"
     if path.exists():
         data = np.load(path)
         return data["X"], data["y"], data["groups"]
     X, y, groups = collect_embeddings(
         train_recs,
         classes=classes,
-        peaks_per_file=args.peaks,
+        peaks_per_file=peaks,
         background_per_file=3,
         background_files=[DATA / "soundscapes" / "opensoundscape_birds_10s.wav"],
         seed=fold,
-        **MIXTURES,
+        **{**MIXTURES, **changes},
     )
     np.savez(path, X=X, y=y, groups=groups)
     return X, y, groups
@@ -788,12 +795,13 @@ def _third_round(items, classes, models, args) -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
 
-    from castlab.birds.head import _unit, collect_embeddings
+    from castlab.birds.birdnet import _sigmoid
+    from castlab.birds.head import _unit
 
     weight, bias = _birdnet_dense()
 
     def scores_of(embeddings: np.ndarray) -> np.ndarray:
-        return 1 / (1 + np.exp(-np.clip(embeddings @ weight.T + bias, -15, 15)))
+        return _sigmoid(embeddings @ weight.T + bias)
 
     def logit(p: np.ndarray) -> np.ndarray:
         p = np.clip(p, 1e-6, 1 - 1e-6)
@@ -806,23 +814,11 @@ def _third_round(items, classes, models, args) -> dict:
         for c in (0.003, 0.03, 0.1):
             head = fit_head(X, y, classes, groups=groups, seed=fold, regularisation=c)
             fold_extra[f"head_C_{c}"] = head.predict_embeddings
-        for name, kw in (("mixed_copies_8", {"mixed_copies": 8}), ("peaks_40", {"peaks": 40})):
-            path = args.cache / f"head_mix_fold{fold}_{name}.npz"
-            if not path.exists():
-                data = collect_embeddings(
-                    fold_models["train_recs"],
-                    classes=classes,
-                    peaks_per_file=kw.get("peaks", args.peaks),
-                    background_per_file=3,
-                    background_files=[DATA / "soundscapes" / "opensoundscape_birds_10s.wav"],
-                    seed=fold,
-                    **{**MIXTURES, **{k: v for k, v in kw.items() if k != "peaks"}},
-                )
-                np.savez(path, X=data[0], y=data[1], groups=data[2])
-            d = np.load(path)
-            head = fit_head(
-                d["X"], d["y"], classes, groups=d["groups"], seed=fold, regularisation=args.mix_c
+        for name, change in (("mixed_copies_8", {"mixed_copies": 8}), ("peaks_40", {"peaks": 40})):
+            Xv, yv, gv = _mixture_data(
+                fold, fold_models["train_recs"], classes, args, args.cache, variant=name, **change
             )
+            head = fit_head(Xv, yv, classes, groups=gv, seed=fold, regularisation=args.mix_c)
             fold_extra[name] = head.predict_embeddings
         Z = _unit(X)
         mean, scale = Z.mean(0), Z.std(0) + 1e-6
@@ -831,8 +827,9 @@ def _third_round(items, classes, models, args) -> dict:
         fold_extra["mlp_head"] = lambda e, m=mlp, mu=mean, sd=scale: m.predict_proba(
             (_unit(e) - mu) / sd
         )[:, :-1]
-        keep = np.flatnonzero(scores_of(X).max(axis=0) > 0.2)
-        F = np.c_[Z, scores_of(X)[:, keep]]
+        scores = scores_of(X)
+        keep = np.flatnonzero(scores.max(axis=0) > 0.2)
+        F = np.c_[Z, scores[:, keep]]
         f_mean, f_scale = F.mean(0), F.std(0) + 1e-3
         lr = LogisticRegression(C=args.mix_c, max_iter=3000).fit((F - f_mean) / f_scale, y)
         fold_extra["head_on_birdnet_scores"] = lambda e, m=lr, k=keep, mu=f_mean, sd=f_scale: (
@@ -846,17 +843,21 @@ def _third_round(items, classes, models, args) -> dict:
         tune = [it for it in items if it["fold"] == fold and it["set"] == "tune"]
         truth = [w for it in tune for w in it["truth"]]
         heads = [fold_models["head_mix"].predict_embeddings(it["embeddings"]) for it in tune]
+        grid = (0.0, *WEIGHTS, 1.0)
+        pooled = {  # window scores of every species at each weight, computed once
+            w: np.concatenate(
+                [_pooled(w * it["scores12"] + (1 - w) * h, "hop") for it, h in zip(tune, heads)]
+            )
+            for w in grid
+        }
         chosen = []
         for c, name in enumerate(classes):
             alone = [[name] if name in t else [] for t in truth]
             best = (-1.0, 0.7)
-            for w in (0.0, *WEIGHTS, 1.0):
-                p = np.concatenate(
-                    [_pooled(w * it["scores12"] + (1 - w) * h, "hop") for it, h in zip(tune, heads)]
-                )[:, [c]]
+            for w in grid:
+                p = pooled[w][:, [c]]
                 picked = decide(p, tune_thresholds(p, alone, [name], min_positives=1), [name])
-                f1 = micro_f1(picked, alone, count_nocall=False)
-                best = max(best, (f1, w))
+                best = max(best, (micro_f1(picked, alone, count_nocall=False), w))
             chosen.append(best[1])
         per_species[fold] = np.array(chosen)
     variant_probs = []
@@ -867,7 +868,7 @@ def _third_round(items, classes, models, args) -> dict:
         chunk = {name: w * s + (1 - w) * fn(e) for name, fn in extra[fold].items()}
         ws = per_species[fold]
         chunk["species_weights"] = ws * s + (1 - ws) * head
-        chunk["logit_blend"] = 1 / (1 + np.exp(-(w * logit(s) + (1 - w) * logit(head))))
+        chunk["logit_blend"] = _sigmoid(w * logit(s) + (1 - w) * logit(head))
         chunk["max_of_two"] = np.maximum(s, head)
         chunk["default"] = w * s + (1 - w) * head
         variant_probs.append({n: _pooled(p, "hop") for n, p in chunk.items()})
@@ -1279,7 +1280,7 @@ def main(argv: list[str] | None = None) -> None:
     results["cnn_train_seconds_per_fold"] = [models[f]["cnn_seconds"] for f in models]
     results["run_seconds"] = time.perf_counter() - started
     results["total_seconds"] = (
-        results.get("total_seconds", 0) * args.update + time.perf_counter() - started
+        results.get("total_seconds", 0) * args.update + results["run_seconds"]
     )
     (OUT / "results.json").write_text(json.dumps(results, indent=2, default=float) + "\n")
     from _birds_page import page_sections  # the narrative around the numbers
