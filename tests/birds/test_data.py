@@ -70,3 +70,23 @@ def test_birdclef_soundscape_labels(tmp_path):
         "row_id,site,audio_id,seconds,birds\n7019_COR_5,COR,7019,5,nocall\n7019_COR_10,COR,7019,10,rewbla amecro\n"
     )
     assert read_soundscape_labels(path) == {"7019": [[], ["amecro", "rewbla"]]}
+
+
+def test_labels_saved_as_utf16_or_with_windows_line_ends_read_the_same(tmp_path):
+    raven = "Selection\tBegin Time (s)\tEnd Time (s)\tSpecies\r\n1\t1.5\t2.5\tveery\r\n"
+    (tmp_path / "sel.txt").write_bytes(raven.encode("utf-16"))  # Windows exports: BOM + UTF-16
+    (tmp_path / "labels.txt").write_bytes(SPINETAIL_STYLE.replace("\n", "\r\n").encode("utf-16"))
+    assert [(n.start, n.label) for n in read_annotations(tmp_path / "sel.txt")] == [(1.5, "veery")]
+    notes = read_annotations(tmp_path / "labels.txt")
+    assert [n.label for n in notes] == ["SP", "CRER", "CRER"]
+    assert notes[0].fmax == pytest.approx(12296.57)
+
+
+@pytest.mark.parametrize(
+    "reader", [read_audacity_labels, read_raven_table, read_annotations, read_soundscape_labels]
+)
+def test_labels_not_in_utf8_are_one_error_naming_the_line(tmp_path, reader):
+    path = tmp_path / "labels.txt"
+    path.write_bytes("0.1\t0.2\tA\n0.5\t1.0\tgr\xfcnfink\n".encode("latin-1"))
+    with pytest.raises(CastlabError, match=r"labels.txt:2: not UTF-8 text \(byte 0xfc\)"):
+        reader(path)

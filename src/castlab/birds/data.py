@@ -23,11 +23,13 @@ Examples
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from castlab.birds.audio import AUDIO_SUFFIXES, audio_files
 from castlab.core.errors import CastlabError
+from castlab.core.readers import read_text
 
 __all__ = [
     "Annotation",
@@ -62,7 +64,7 @@ class Annotation:
 
 
 def _metadata_labels(csv_path: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
-    with csv_path.open(newline="", encoding="utf-8-sig") as handle:
+    with io.StringIO(read_text(csv_path, what="metadata CSV"), newline="") as handle:
         reader = csv.DictReader(handle)
         fields = set(reader.fieldnames or [])
         name_col = next((c for c in ("filename", "file", "path") if c in fields), None)
@@ -120,10 +122,8 @@ def _number(text: str, path: Path, line: int, what: str) -> float:
 def read_audacity_labels(path: str | Path) -> list[Annotation]:
     """Annotations from an Audacity label file (with or without spectral-selection lines)."""
     path = Path(path)
-    if not path.is_file():
-        raise CastlabError("label file not found", path=path)
     out: list[Annotation] = []
-    for number, raw in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+    for number, raw in enumerate(read_text(path, what="label file").splitlines(), 1):
         if not raw.strip():
             continue
         parts = raw.split("\t")
@@ -153,9 +153,7 @@ def read_audacity_labels(path: str | Path) -> list[Annotation]:
 def read_raven_table(path: str | Path) -> list[Annotation]:
     """Annotations from a Raven selection table (tab-separated, header row)."""
     path = Path(path)
-    if not path.is_file():
-        raise CastlabError("selection table not found", path=path)
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with io.StringIO(read_text(path, what="selection table"), newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
         fields = rows[0].keys() if rows else []
     if "Begin Time (s)" not in fields or "End Time (s)" not in fields:
@@ -194,7 +192,7 @@ def read_annotations(path: str | Path) -> list[Annotation]:
         raise CastlabError("annotation file not found", path=path)
     if path.suffix.lower() in AUDIO_SUFFIXES:
         raise CastlabError("this is audio, not labels", path=path, fix="pass the .txt labels")
-    first = path.read_text(encoding="utf-8-sig").split("\n", 1)[0]
+    first = read_text(path, what="annotation file").split("\n", 1)[0]
     return read_raven_table(path) if "Begin Time" in first else read_audacity_labels(path)
 
 
@@ -219,9 +217,7 @@ def window_labels(
 def read_soundscape_labels(path: str | Path) -> dict[str, list[list[str]]]:
     """BirdCLEF ``train_soundscape_labels.csv`` -> ``{audio_id: [species per 5-s window]}``."""
     path = Path(path)
-    if not path.is_file():
-        raise CastlabError("soundscape labels not found", path=path)
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with io.StringIO(read_text(path, what="soundscape labels"), newline="") as handle:
         reader = csv.DictReader(handle)
         needed = {"audio_id", "seconds", "birds"}
         if not needed <= set(reader.fieldnames or []):
