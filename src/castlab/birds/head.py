@@ -1,4 +1,10 @@
-"""Custom species on BirdNET embeddings: a calibrated linear head with a background class.
+"""Custom species on BirdNET embeddings: the training data, :func:`train_head`, and a
+calibrated softmax head with a background class.
+
+:func:`train_head` fits castlab's default head, BirdNET's own classifier layer refitted
+(:mod:`castlab.birds.anchored`), or with ``HeadConfig(kind="softmax")`` the head below. Both
+learn from the same chunks (:func:`collect_embeddings`) and score windows the same way
+(:class:`BirdNETHead`).
 
 BirdNET-Analyzer users report custom classifiers that say ~100% on plain noise. Here the
 head is trained with an explicit ``background`` class (3-s chunks from each recording's
@@ -38,6 +44,7 @@ from castlab.core.errors import CastlabError
 
 __all__ = [
     "BACKGROUND",
+    "BirdNETHead",
     "EmbeddingHead",
     "HeadConfig",
     "collect_embeddings",
@@ -50,16 +57,23 @@ BACKGROUND = "background"
 
 @dataclass(frozen=True)
 class HeadConfig:
-    """What to embed and how strongly to regularise."""
+    """What to embed, which head to fit and how strongly to regularise.
 
+    ``kind``: ``"anchored"`` (BirdNET's classifier layer refitted, :mod:`castlab.birds.anchored`;
+    the default) or ``"softmax"`` (the softmax head above, averaged with BirdNET's scores).
+    """
+
+    kind: str = "anchored"
+    anchor_strength: float = 0.36  # anchored: pull towards BirdNET's weights
+    anchor_bias_strength: float = 0.012  # anchored: pull towards BirdNET's bias
     peaks_per_file: int = 20
     background_per_file: int = 3
-    regularisation: float = 0.01  # scikit-learn's C: strong, as recordings differ more than clips
+    regularisation: float = 0.01  # softmax: scikit-learn's C (strong: recordings differ)
     noise_examples: int = 40  # extra background: 3-s pieces of coloured noise
     mixed_copies: int = 3  # copies of each call mixed into a background chunk at 0-20 dB
     shift_seconds: float = 1.0  # mixed copies: the call moved up to this far off the centre
-    blend_birdnet: bool = True  # average with BirdNET's own score where BirdNET knows the species
-    birdnet_weight: float = 0.7  # BirdNET's share of that average
+    blend_birdnet: bool = True  # softmax: average with BirdNET's score where it knows the species
+    birdnet_weight: float = 0.7  # softmax: BirdNET's share of that average
     hop: float = 1.0  # seconds between the 3-s chunks scored in a window
     seed: int = 0
 
@@ -76,10 +90,50 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=1, keepdims=True)
 
 
-class EmbeddingHead:
-    """Standardise -> linear -> softmax / temperature over species + background."""
+class BirdNETHead:
+    """What every head on BirdNET's embeddings shares: 3-s chunks at 48 kHz, scored every
+    ``hop`` seconds inside a window. Subclasses say how BirdNET's scores and embeddings of a
+    chunk become species probabilities (:meth:`from_birdnet`)."""
 
     sample_rate = BIRDNET_RATE
+    classes: list[str]
+    hop: float = 1.0
+
+    def from_birdnet(self, scores: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+        """``(N, C)`` species probabilities from BirdNET's ``(N, 6522)`` scores and
+        ``(N, 1024)`` embeddings of the same chunks."""
+        raise NotImplementedError
+
+    def predict_chunks(self, chunks: np.ndarray, *, birdnet: BirdNET | None = None) -> np.ndarray:
+        """``(N, C)`` for 3-s chunks of 48-kHz audio.
+
+        ``birdnet``: the :class:`~castlab.birds.birdnet.BirdNET` to run (default: the shared one).
+        """
+        scores, embeddings = (birdnet or load_birdnet()).scores_and_embeddings(chunks)
+        return self.from_birdnet(scores, embeddings)
+
+    def predict_windows(
+        self, audio: np.ndarray, *, window: float = 5.0, birdnet: BirdNET | None = None
+    ) -> np.ndarray:
+        """``(W, C)`` for 48-kHz ``audio``: per window, the max over the 3-s chunks starting
+        every ``hop`` s inside it (0-3, 1-4 and 2-5 s of a 5-s window with a 1-s hop).
+
+        Neighbouring windows share no chunk (a chunk starting at 3 or 4 s ends in the next
+        window), so each window costs ``(window - 3) / hop + 1`` BirdNET passes."""
+        from castlab.birds.classifier import windows
+
+        whole = windows(audio, sample_rate=BIRDNET_RATE, window=window)  # (W, window samples)
+        size, step = int(CHUNK_SECONDS * BIRDNET_RATE), int(round(self.hop * BIRDNET_RATE))
+        starts = list(range(0, max(1, whole.shape[1] - size + 1), step))  # inside one window
+        chunks = np.stack([w[s : s + size] for w in whole for s in starts])
+        if chunks.shape[1] < size:  # windows shorter than a chunk: pad
+            chunks = np.pad(chunks, ((0, 0), (0, size - chunks.shape[1])))
+        probs = self.predict_chunks(chunks, birdnet=birdnet)
+        return probs.reshape(len(whole), len(starts), -1).max(axis=1)
+
+
+class EmbeddingHead(BirdNETHead):
+    """Standardise -> linear -> softmax / temperature over species + background."""
 
     def __init__(
         self,
@@ -126,32 +180,9 @@ class EmbeddingHead:
                 out[:, c] = (1 - w) * out[:, c] + w * birdnet_scores[:, label]
         return out
 
-    def predict_chunks(self, chunks: np.ndarray, *, birdnet: BirdNET | None = None) -> np.ndarray:
-        """``(N, C)`` for 3-s chunks of 48-kHz audio, blended with BirdNET's own scores.
-
-        ``birdnet``: the :class:`~castlab.birds.birdnet.BirdNET` to run (default: the shared one).
-        """
-        scores, embeddings = (birdnet or load_birdnet()).scores_and_embeddings(chunks)
+    def from_birdnet(self, scores: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+        """The head's probabilities blended with BirdNET's own scores (:meth:`blend`)."""
         return self.blend(self.predict_embeddings(embeddings), scores)
-
-    def predict_windows(
-        self, audio: np.ndarray, *, window: float = 5.0, birdnet: BirdNET | None = None
-    ) -> np.ndarray:
-        """``(W, C)`` for 48-kHz ``audio``: per window, the max over the 3-s chunks starting
-        every ``hop`` s inside it (0-3, 1-4 and 2-5 s of a 5-s window with a 1-s hop).
-
-        Neighbouring windows share no chunk (a chunk starting at 3 or 4 s ends in the next
-        window), so each window costs ``(window - 3) / hop + 1`` BirdNET passes."""
-        from castlab.birds.classifier import windows
-
-        whole = windows(audio, sample_rate=BIRDNET_RATE, window=window)  # (W, window samples)
-        size, step = int(CHUNK_SECONDS * BIRDNET_RATE), int(round(self.hop * BIRDNET_RATE))
-        starts = list(range(0, max(1, whole.shape[1] - size + 1), step))  # inside one window
-        chunks = np.stack([w[s : s + size] for w in whole for s in starts])
-        if chunks.shape[1] < size:  # windows shorter than a chunk: pad
-            chunks = np.pad(chunks, ((0, 0), (0, size - chunks.shape[1])))
-        probs = self.predict_chunks(chunks, birdnet=birdnet)
-        return probs.reshape(len(whole), len(starts), -1).max(axis=1)
 
     def tensors(self) -> dict[str, Any]:
         import torch
@@ -368,7 +399,8 @@ def train_head(
     metadata: str | Path | None = None,
     background: str | Path | None = None,
 ) -> Path:
-    """Embed ``folder``'s recordings with BirdNET, fit the calibrated head, save into ``out/model``.
+    """Embed ``folder``'s recordings with BirdNET, fit the calibrated head (``config.kind``),
+    save into ``out/model``.
 
     ``background``: a recording or a folder of recordings holding none of the species (other
     birds, the site's quiet hours); they are cut into 3-s background chunks.
@@ -377,6 +409,8 @@ def train_head(
     from castlab.birds.data import recordings
     from castlab.core.artifacts import write_json
 
+    if config.kind not in ("anchored", "softmax"):
+        raise CastlabError(f"unknown head {config.kind!r}", fix="use --head anchored or softmax")
     if not 0.0 <= config.birdnet_weight <= 1.0:
         raise CastlabError(
             f"BirdNET weight {config.birdnet_weight} is not in 0-1", fix="use --birdnet-weight 0.7"
@@ -398,12 +432,26 @@ def train_head(
         seed=config.seed,
         progress=True,
     )
-    head = fit_head(
-        X, y, classes, groups=groups, regularisation=config.regularisation, seed=config.seed
-    )
-    head.hop, head.birdnet_weight = config.hop, config.birdnet_weight
-    if config.blend_birdnet:
-        head.birdnet_index = load_birdnet().index_of(classes)
+    head: BirdNETHead
+    if config.kind == "anchored":
+        from castlab.birds.anchored import fit_anchored_head
+
+        head = fit_anchored_head(
+            X,
+            y,
+            classes,
+            groups=groups,
+            strength=config.anchor_strength,
+            bias_strength=config.anchor_bias_strength,
+        )
+    else:
+        head = fit_head(
+            X, y, classes, groups=groups, regularisation=config.regularisation, seed=config.seed
+        )
+        head.birdnet_weight = config.birdnet_weight
+        if config.blend_birdnet:
+            head.birdnet_index = load_birdnet().index_of(classes)
+    head.hop = config.hop
     out = Path(out)
     write_json(out / "head_config.json", asdict(config))
     return head.save(out / "model", extra={"head": asdict(config), "examples": int(len(y))})
