@@ -553,9 +553,11 @@ def _decide_sets(
     oracle=False,
     fp5=False,
     grid=None,
+    pool_folds=False,
 ) -> tuple[list, list, list]:
     """(predicted, truth, scored item ids) over the 3 folds: thresholds from the first
-    ``tune_n`` tuning soundscapes (``oracle``: from the scored windows themselves)."""
+    ``tune_n`` tuning soundscapes of the fold (``pool_folds``: of every fold; ``oracle``: from
+    the scored windows themselves)."""
     predicted, truth, scored = [], [], []
     for fold in sorted({it["fold"] for it in items}):
         score = [
@@ -572,7 +574,7 @@ def _decide_sets(
             else [
                 k
                 for k, it in enumerate(items)
-                if it["fold"] == fold
+                if (pool_folds or it["fold"] == fold)
                 and it["set"] == "tune"
                 and (tune_n is None or it["index"] < tune_n)
             ]
@@ -781,13 +783,21 @@ def _diagnose(items, probs, recs, classes, feats, models, args) -> dict:
     return out
 
 
-def _tuning_halves_f1(items, probs: list, name: str, classes, grid=None) -> float:
+def _tuning_halves_f1(items, probs: list, name: str, classes, grid=None, pool_folds=False) -> float:
     """Micro F1 with the scored soundscapes left out: per fold, thresholds from the even
-    tuning soundscapes scored on the odd ones and back (how a variant can be chosen fairly)."""
+    tuning soundscapes scored on the odd ones and back (how a variant can be chosen fairly;
+    ``pool_folds``: the even ones of every fold)."""
+    folds = sorted({it["fold"] for it in items})
+    tunes = {
+        f: [k for k, it in enumerate(items) if it["fold"] == f and it["set"] == "tune"]
+        for f in folds
+    }
     predicted, truth = [], []
-    for fold in sorted({it["fold"] for it in items}):
-        tune = [k for k, it in enumerate(items) if it["fold"] == fold and it["set"] == "tune"]
-        for fit, held in ((tune[0::2], tune[1::2]), (tune[1::2], tune[0::2])):
+    for fold in folds:
+        tune = tunes[fold]
+        for half in (0, 1):
+            held = tune[1 - half :: 2]
+            fit = [k for f in folds for k in tunes[f][half::2]] if pool_folds else tune[half::2]
             chosen = _thresholds(items, fit, probs, name, classes, fp5=False, grid=grid)
             for k in held:
                 predicted += decide(probs[k][name], chosen, classes)
@@ -953,13 +963,17 @@ def _fourth_round(items, classes, models) -> dict:
     fine = np.round(np.arange(0.005, 0.996, 0.005), 3)  # 5x finer than the library's grid
     for p in variant_probs:
         p["default_fine_grid"], p["no_temperature_fine_grid"] = p["default"], p["no_temperature"]
+        p["thresholds_from_every_fold"] = p["default"]
     for name in variant_probs[0]:
-        grid = fine if name.endswith("fine_grid") else None
-        predicted, truth, _ = _decide_sets(items, variant_probs, name, classes, grid=grid)
+        how = {
+            "grid": fine if name.endswith("fine_grid") else None,
+            "pool_folds": name == "thresholds_from_every_fold",
+        }
+        predicted, truth, _ = _decide_sets(items, variant_probs, name, classes, **how)
         out[name] = {
             "f1": micro_f1(predicted, truth, count_nocall=False),
             "background_flagged": false_positive_rate(predicted, truth),
-            "tuning_halves_f1": _tuning_halves_f1(items, variant_probs, name, classes, grid),
+            "tuning_halves_f1": _tuning_halves_f1(items, variant_probs, name, classes, **how),
         }
     return out
 
