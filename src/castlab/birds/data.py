@@ -119,11 +119,13 @@ def _number(text: str, path: Path, line: int, what: str) -> float:
         ) from None
 
 
-def read_audacity_labels(path: str | Path) -> list[Annotation]:
-    """Annotations from an Audacity label file (with or without spectral-selection lines)."""
+def read_audacity_labels(path: str | Path, text: str | None = None) -> list[Annotation]:
+    """Annotations from an Audacity label file (with or without spectral-selection lines);
+    ``text``: the file's text when it was already read."""
     path = Path(path)
     out: list[Annotation] = []
-    for number, raw in enumerate(read_text(path, what="label file").splitlines(), 1):
+    text = read_text(path, what="label file") if text is None else text
+    for number, raw in enumerate(text.splitlines(), 1):
         if not raw.strip():
             continue
         parts = raw.split("\t")
@@ -150,10 +152,12 @@ def read_audacity_labels(path: str | Path) -> list[Annotation]:
     return out
 
 
-def read_raven_table(path: str | Path) -> list[Annotation]:
-    """Annotations from a Raven selection table (tab-separated, header row)."""
+def read_raven_table(path: str | Path, text: str | None = None) -> list[Annotation]:
+    """Annotations from a Raven selection table (tab-separated, header row); ``text``: the
+    file's text when it was already read."""
     path = Path(path)
-    with io.StringIO(read_text(path, what="selection table"), newline="") as handle:
+    text = read_text(path, what="selection table") if text is None else text
+    with io.StringIO(text, newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
         fields = rows[0].keys() if rows else []
     if "Begin Time (s)" not in fields or "End Time (s)" not in fields:
@@ -192,8 +196,11 @@ def read_annotations(path: str | Path) -> list[Annotation]:
         raise CastlabError("annotation file not found", path=path)
     if path.suffix.lower() in AUDIO_SUFFIXES:
         raise CastlabError("this is audio, not labels", path=path, fix="pass the .txt labels")
-    first = read_text(path, what="annotation file").split("\n", 1)[0]
-    return read_raven_table(path) if "Begin Time" in first else read_audacity_labels(path)
+    text = read_text(path, what="annotation file")
+    first = text.split("\n", 1)[0]
+    return (
+        read_raven_table(path, text) if "Begin Time" in first else read_audacity_labels(path, text)
+    )
 
 
 def window_labels(
