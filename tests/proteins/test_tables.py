@@ -101,3 +101,20 @@ def test_train_and_predict_commands_read_tables(tmp_path):
     ]
     assert {r["predicted_family"] for r in rows} <= {r.family for r in records}
     assert all(r["evalue"] == "" for r in rows)  # no references: no confirming alignment
+
+
+def test_utf16_tables_from_excel_read_and_latin1_is_one_clear_error(tmp_path):
+    sequences = tmp_path / "seqs.tsv"
+    sequences.write_text("acc\tseq\r\nP1\tMKV\r\nP2\tWWP\r\n", encoding="utf-16")
+    groups = tmp_path / "groups.csv"
+    groups.write_text("UniprotID,Group\r\nP1,TK\r\nP2,AGC\r\n", encoding="utf-16")
+    columns = TableColumns(sequence="seq", id="acc", label="Group", labels_id="UniprotID")
+    records = load_labelled([sequences], labels=groups, columns=columns)
+    assert [(r.name, r.sequence, r.family) for r in records] == [
+        ("P1", "MKV", "TK"),
+        ("P2", "WWP", "AGC"),
+    ]
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("ID,SEQUENCE,LABEL\nk1,MKV,M\xfcller\n".encode("latin-1"))
+    with pytest.raises(CastlabError, match=r"latin.csv: cannot read the table: 'utf-8' codec"):
+        read_table(latin)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from castlab.core.errors import CastlabError
+from castlab.core.readers import sniff_encoding
 
 if TYPE_CHECKING:
     from castlab.proteins.tables import TableColumns
@@ -284,7 +285,7 @@ def read_label_csv(
 def _read_csv(path: Path, required: Iterable[str]) -> list[dict[str, str]]:
     if not path.exists():
         raise CastlabError("file not found", path=path, fix="check the path")
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding=sniff_encoding(path)) as handle:
         reader = csv.DictReader(handle)
         missing = [c for c in required if c not in (reader.fieldnames or [])]
         if missing:

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from castlab.core.errors import CastlabError, Fix
+from castlab.core.readers import sniff_encoding
 from castlab.proteins.data import ProteinRecord, check_sequence
 
 _VERSION = re.compile(r"\.\d+$")
@@ -109,7 +110,14 @@ def _read_frame(path: Path) -> tuple[Any, int]:
             frame = frame.astype(object).where(frame.notna(), "").astype(str)
             return frame, 0
         sep = "\t" if suffix in (".tsv", ".tab") else ","
-        frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False)
+        frame = pd.read_csv(  # UTF-16 with a byte-order mark too (Excel's "Unicode text")
+            path,
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            encoding=sniff_encoding(path),
+        )
     except (ValueError, OSError, UnicodeDecodeError) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise CastlabError(
