@@ -232,7 +232,12 @@ def write_markdown(results: dict, command: str) -> Path:
             f"`{info['train_command']}` (from a model trained {info['init_steps']} steps in its "
             "own run, then "
             f"{info['steps']} more in {info['seconds']:.0f} s, shared machine), packaged by "
-            f"`{shipped_v2['command']}`: {shipped_v2['params']:,} parameters, "
+            f"`{shipped_v2['command']}`"
+            + "".join(
+                f", its sampling settings then changed by `{c}`"
+                for c in shipped_v2.get("settings_commands", [])
+            )
+            + f": {shipped_v2['params']:,} parameters, "
             f"{shipped_v2['package_bytes'] / 1e6:.2f} MB on disk (float16). Held-out next-token "
             f"accuracy {info['benchmark']['accuracy']:.1%}, "
             f"{info['benchmark']['bits_per_character']:.3f} bits/char on "
@@ -388,12 +393,27 @@ def main() -> None:
         help="per-type guidance stored with it: 'hornpipe=2:reel,reel=2:hornpipe'",
     )
     parser.add_argument(
+        "--ship-settings",
+        action="store_true",
+        help="only change the packaged model's --ship-* sampling settings (weights untouched)",
+    )
+    parser.add_argument(
         "--render", action="store_true", help="only rewrite the page from tunes.json"
     )
     args = parser.parse_args()
     command = "python benchmarks/tunes.py " + " ".join(sys.argv[1:])
     if args.render:
         print(write_markdown(_locked_results(), command))
+        return
+    if args.ship_settings:
+        run_ship_settings(
+            command_line(),
+            temperatures=args.ship_temperatures,
+            guidance=args.ship_guidance,
+            triplets=args.ship_triplet_temperatures,
+            dotted=args.ship_dotted_temperatures,
+            plain_dotted=args.ship_plain_dotted_temperatures,
+        )
         return
     if args.ship:
         run_ship(
@@ -509,19 +529,14 @@ def run_ship(
     splits, _, _ = prepare(config)
     metrics = next_token_metrics(model, splits["test"])
     model.info["benchmark"] = {k: metrics[k] for k in ("accuracy", "bits_per_character")}
-    if temperatures:
-        model.info["temperatures"] = _temperatures(temperatures)
-    if triplets:
-        model.info["triplet_temperatures"] = _temperatures(triplets)
-    if dotted:
-        model.info["dotted_temperatures"] = _temperatures(dotted)
-    if plain_dotted:
-        model.info["plain_dotted_temperatures"] = _temperatures(plain_dotted)
-    if guidance:  # 'hornpipe=2:reel,reel=2:hornpipe' -> {type: {scale, against}}
-        model.info["guidance"] = {
-            name: {"scale": float(value.split(":")[0]), "against": value.partition(":")[2] or None}
-            for name, value in _temperatures(guidance, kind=str).items()
-        }
+    _store_settings(
+        model.info,
+        temperatures=temperatures,
+        guidance=guidance,
+        triplets=triplets,
+        dotted=dotted,
+        plain_dotted=plain_dotted,
+    )
     model.info["train_command"] = (run_dir / "command.txt").read_text().strip()
     if PRETRAINED.exists():
         shutil.rmtree(PRETRAINED)
@@ -536,6 +551,42 @@ def run_ship(
         "machine": machine(),
     }
     print(json.dumps(results["shipped_v2"], indent=1))
+    print(write_markdown(results, command))
+
+
+def _store_settings(
+    info: dict, *, temperatures: str, guidance: str, triplets: str, dotted: str, plain_dotted: str
+) -> None:
+    """Put the ``--ship-*`` sampling settings that were given into a model's ``info``."""
+    for key, text in (
+        ("temperatures", temperatures),
+        ("triplet_temperatures", triplets),
+        ("dotted_temperatures", dotted),
+        ("plain_dotted_temperatures", plain_dotted),
+    ):
+        if text:
+            info[key] = _temperatures(text)
+    if guidance:  # 'hornpipe=2:reel,reel=2:hornpipe' -> {type: {scale, against}}
+        info["guidance"] = {
+            name: {"scale": float(value.split(":")[0]), "against": value.partition(":")[2] or None}
+            for name, value in _temperatures(guidance, kind=str).items()
+        }
+
+
+def run_ship_settings(command: str, **settings: str) -> None:
+    """Change only the packaged model's sampling settings (``--ship-*``); its weights,
+    tokenizer and held-out numbers stay as they are."""
+    from castlab.core.artifacts import read_json, write_json
+
+    config = read_json(PRETRAINED / "config.json")
+    _store_settings(config["info"], **settings)
+    write_json(PRETRAINED / "config.json", config)
+    results = _locked_results()
+    results["shipped_v2"]["info"] = config["info"]
+    results["shipped_v2"]["settings_commands"] = [
+        *results["shipped_v2"].get("settings_commands", []),
+        command,
+    ]
     print(write_markdown(results, command))
 
 

@@ -1,8 +1,9 @@
 """Choose a sampling knob for one tune type on tuning seeds -> docs/results/tunes_tuning.md.
 
 Generates ``--count`` tunes of ``--type`` per setting on seeds that no reported row uses
-(``--seed 5001``: the style rows of docs/results/tunes.md start at 1 and 1001), asking only for
-the type, and reports for each setting the type fidelity (the same classifier as the style
+(``--seed 5001``: the style rows of docs/results/tunes.md start at 1, 1001 and 10001), asking
+only for the type (``--mix``: for the corpus's meters and dotting in its proportions, as the
+style benchmark's corpus-mix rows do), and reports for each setting the type fidelity (the same classifier as the style
 benchmark) and the dotted pairs and triplets per bar as ratios to the corpus's tunes of that
 type, with bootstrap 95% intervals. The knob is then chosen by looking at those corpus rates;
 the reported rows are measured afterwards on their own seeds by benchmarks/tunes.py.
@@ -28,7 +29,7 @@ import time
 import numpy as np
 import torch
 from _common import RESULTS, command_line, machine
-from _tunes_style import _table, corpus_reference, ratio_interval
+from _tunes_style import _generate, _table, corpus_reference, mix_headers, ratio_interval
 
 from castlab.core.artifacts import write_text
 from castlab.tunes.generate import GenerateConfig, generate_tunes
@@ -60,10 +61,26 @@ def parse_setting(text: str) -> tuple[str, dict]:
     return label, options
 
 
-def measure(model, reference, name, count, seed, options) -> dict:  # type: ignore[no-untyped-def]
+def measure(model, reference, name, count, seed, options, mix=False) -> dict:  # type: ignore[no-untyped-def]
+    """``mix``: ask for the type's meters and dotting in the corpus's proportions (as the
+    style benchmark's `--style-mix` rows do), not for the type only."""
     start = time.perf_counter()
-    config = GenerateConfig(rhythm=name, count=count, seed=seed, **options)
-    tunes = [g.tune for g in generate_tunes(model, config)]
+    if mix:
+        rest = {k: v for k, v in options.items() if k not in ("temperature", "guidance")}
+        headers = mix_headers(reference["mix"][name], count, dotting=True)
+        tunes = _generate(
+            model,
+            name,
+            count,
+            seed,
+            options.get("temperature"),
+            options.get("guidance"),
+            headers,
+            **rest,
+        )
+    else:
+        config = GenerateConfig(rhythm=name, count=count, seed=seed, **options)
+        tunes = [g.tune for g in generate_tunes(model, config)]
     predicted = reference["classifier"].predict(tunes)
     corpus = reference["by_type"][name]
     out = {
@@ -93,6 +110,11 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--seed", type=int, default=5001)
     parser.add_argument("--setting", action="append", default=[])
+    parser.add_argument(
+        "--mix",
+        action="store_true",
+        help="ask for the corpus's meters and dotting, not the type only",
+    )
     args = parser.parse_args()
     if args.seed < 2001:
         sys.exit("tuning seeds must not overlap the reported rows' (1+, 1001+): use --seed 5001")
@@ -105,7 +127,7 @@ def main() -> None:
     rows = []
     for text in args.setting or ["shipped:"]:
         label, options = parse_setting(text)
-        result = measure(model, reference, args.type, args.count, args.seed, options)
+        result = measure(model, reference, args.type, args.count, args.seed, options, args.mix)
         result["label"] = label
         result["load"] = os.getloadavg()[0]
         print(json.dumps(result), flush=True)
@@ -136,7 +158,8 @@ def main() -> None:
         for r in rows
     ]
     section = [
-        f"## {args.type}: {args.count} tunes per setting, seeds {args.seed}+ "
+        f"## {args.type}{' (corpus mix of meters and dotting)' if args.mix else ''}: "
+        f"{args.count} tunes per setting, seeds {args.seed}+ "
         f"({datetime.date.today().isoformat()})",
         "",
         f"- Command: `{command_line()}`",
