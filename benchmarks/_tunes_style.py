@@ -559,8 +559,8 @@ def _by_meter_markdown(style: dict) -> list[str]:
 FIGURE_MODELS = (
     "before",
     "round 4 shipped, 800 tunes: type only",
-    "round 5 shipped (> < at 1 in plain slip jigs), 800 tunes: type only",
-    "round 5 shipped (> < at 1 in plain slip jigs), 800 tunes: corpus mix",
+    "round 7 shipped (jig triplets 0.88, plain slip-jig > < 1.1), 2400 tunes: type only",
+    "round 7 shipped (jig triplets 0.88, plain slip-jig > < 1.1), 2400 tunes: corpus mix",
 )
 
 
