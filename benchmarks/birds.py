@@ -805,26 +805,6 @@ def _tuning_halves_f1(items, probs: list, name: str, classes, grid=None, pool_fo
     return micro_f1(predicted, truth, count_nocall=False)
 
 
-def _birdnet_dense() -> tuple[np.ndarray, np.ndarray]:
-    """BirdNET's last layer (embeddings -> 6,522 logits), read from the shipped model."""
-    import warnings
-
-    from ai_edge_litert.interpreter import Interpreter
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        interpreter = Interpreter(
-            model_path=load_birdnet().analyzer.model_path, experimental_preserve_all_tensors=True
-        )
-    interpreter.allocate_tensors()
-    tensors = {d["name"]: d["index"] for d in interpreter.get_tensor_details()}
-    weight = interpreter.get_tensor(tensors["model/CLASS_DENSE_LAYER/MatMul"])
-    bias = interpreter.get_tensor(
-        tensors["model/CLASS_DENSE_LAYER/BiasAdd/ReadVariableOp/resource"]
-    )
-    return np.array(weight), np.array(bias)
-
-
 def _third_round(items, classes, models, args) -> dict:
     """Issue 13, third round: changes to the default's head and blend, each scored like the
     default (10 dB, tuned) and on tuning halves (no scored soundscape involved)."""
@@ -834,7 +814,7 @@ def _third_round(items, classes, models, args) -> dict:
     from castlab.birds.birdnet import _sigmoid
     from castlab.birds.head import _unit
 
-    weight, bias = _birdnet_dense()
+    weight, bias = load_birdnet().output_layer()
 
     def scores_of(embeddings: np.ndarray) -> np.ndarray:
         return _sigmoid(embeddings @ weight.T + bias)
