@@ -1,9 +1,11 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from castlab.birds.analyse import analyse_soundscapes
 from castlab.birds.data import read_audacity_labels, window_labels
 from castlab.birds.soundscape import (
+    decide,
     false_positive_rate,
     micro_f1,
     pool_windows,
@@ -12,6 +14,7 @@ from castlab.birds.soundscape import (
     write_submission,
 )
 from castlab.birds.synthetic import write_soundscape
+from castlab.core.errors import CastlabError
 
 
 def test_micro_f1_counts_nocall_only_when_asked():
@@ -56,3 +59,20 @@ def test_pool_windows_takes_only_chunks_inside_each_window():
     assert pooled[:, 0].tolist() == [0.0, 0.0, 0.0]
     assert pooled[:, 1].tolist() == [0.8, 0.4, 0.0]  # window 2 falls back to the last chunk
     assert np.allclose(pool_windows(chunks, hop=1.0, count=3, top_k=3)[:, 1], [0.8 / 3, 0.4 / 3, 0])
+
+
+def test_micro_thresholds_make_a_confused_species_flag_less():
+    # "b" scores 0.5 on two windows of "a"; its own F1 is best when it flags them too
+    probs = np.array([[0.9, 0.5], [0.9, 0.5], [0.8, 0.1], [0.8, 0.1], [0.1, 0.6], [0.1, 0.3]])
+    probs = np.vstack([probs, [[0.1, 0.01]]])
+    truth = [["a"], ["a"], ["a"], ["a"], ["b"], ["b"], ["b"]]
+    own = tune_thresholds(probs, truth, ["a", "b"], min_positives=1, objective="species")
+    micro = tune_thresholds(probs, truth, ["a", "b"], min_positives=1)
+    assert own[1] <= 0.3 < 0.5 < micro[1]
+    f1 = [micro_f1(decide(probs, t, ["a", "b"]), truth, count_nocall=False) for t in (own, micro)]
+    assert f1[1] > f1[0]
+
+
+def test_unknown_threshold_objective_is_one_clear_error():
+    with pytest.raises(CastlabError, match="objective"):
+        tune_thresholds(np.zeros((2, 1)), [[], []], ["a"], objective="macro")
