@@ -106,3 +106,22 @@ def test_an_unknown_head_is_refused_before_any_work(tmp_path):
     assert "unknown head 'mlp'" in str(result.exception) and "--head anchored" in str(
         result.exception
     )
+
+
+def test_an_unknown_threshold_objective_is_refused_before_any_work(tmp_path):
+    from castlab.core.errors import CastlabError
+
+    result = CliRunner().invoke(  # neither file exists: the objective is checked first
+        app,
+        [
+            "birds",
+            "soundscape",
+            str(tmp_path / "m"),
+            str(tmp_path / "a.wav"),
+            "--objective",
+            "macro",
+        ],
+    )
+    assert result.exit_code != 0 and isinstance(result.exception, CastlabError)
+    assert "unknown threshold objective 'macro'" in str(result.exception)
+    assert "'micro' or 'species'" in str(result.exception)

@@ -63,6 +63,7 @@ def analyse_soundscapes(
     progress: bool = False,
     workers: int = 1,
     threads: int = 1,
+    objective: str = "micro",
 ) -> dict[str, Path]:
     """Score every ``window`` of each recording and write the BirdCLEF files into ``out``.
 
@@ -70,13 +71,16 @@ def analyse_soundscapes(
     BirdNET threads (see :func:`score_recordings`).
 
     With ``labels`` (Audacity or Raven files, matched by file stem), per-species thresholds
-    are tuned on those recordings and saved as ``thresholds.json`` (and scores.json says
+    are tuned on those recordings for ``objective`` (:func:`~castlab.birds.soundscape.tune_thresholds`:
+    ``"micro"``, the micro F1 of all species, or ``"species"``, each species' own F1) and
+    saved as ``thresholds.json`` (and scores.json says
     the F1 they reach, an optimistic in-sample number). Otherwise ``thresholds`` is a JSON
     file, a number, or ``None`` (the model folder's ``thresholds.json`` if any, else 0.5).
     """
     from castlab.birds.classifier import load_classifier
     from castlab.birds.data import read_annotations, window_labels
     from castlab.birds.soundscape import (
+        check_objective,
         decide,
         false_positive_rate,
         micro_f1,
@@ -84,6 +88,7 @@ def analyse_soundscapes(
     )
     from castlab.core.artifacts import write_json, write_text
 
+    check_objective(objective)  # before the scoring, which can take long
     out = Path(out)
     paths = [Path(p) for p in audio]
     results = score_recordings(
@@ -109,7 +114,7 @@ def analyse_soundscapes(
                 )
         probs = np.concatenate([r.probs for r in results if r.name in truth])
         windows_truth = [w for r in results if r.name in truth for w in truth[r.name]]
-        chosen = tune_thresholds(probs, windows_truth, classes)
+        chosen = tune_thresholds(probs, windows_truth, classes, objective=objective)
         files["thresholds"] = write_json(
             out / "thresholds.json", dict(zip(classes, map(float, chosen)))
         )

@@ -204,6 +204,13 @@ def soundscape(
     workers: Annotated[
         int, typer.Option(help="Processes scoring recordings side by side (1 thread each).")
     ] = 1,
+    objective: Annotated[
+        str,
+        typer.Option(
+            help="With --labels: thresholds for the micro F1 of all species (BirdCLEF's "
+            "score) or for each species' own F1 ('species')."
+        ),
+    ] = "micro",
 ) -> None:
     """Score every 5-s window; write the BirdCLEF submission and per-window probabilities.
 
@@ -227,6 +234,7 @@ def soundscape(
         progress=True,
         workers=workers,
         threads=threads,  # BirdNET's too, for a BirdNET head
+        objective=objective,
     )
     if "scores" in files:
         typer.echo(files["scores"].read_text().strip())

@@ -31,7 +31,9 @@ import numpy as np
 from castlab.core.errors import CastlabError
 
 __all__ = [
+    "OBJECTIVES",
     "SoundscapeResult",
+    "check_objective",
     "analyse_soundscape",
     "decide",
     "false_positive_rate",
@@ -120,6 +122,19 @@ def false_positive_rate(predicted: list[list[str]], truth: list[list[str]]) -> f
     return float(np.mean(empty)) if empty else 0.0
 
 
+#: What :func:`tune_thresholds` can maximise: the micro F1 of all species, or each species' F1
+OBJECTIVES = ("micro", "species")
+
+
+def check_objective(objective: str) -> None:
+    """Raise a clear error for an objective :func:`tune_thresholds` does not know."""
+    if objective not in OBJECTIVES:
+        raise CastlabError(
+            f"unknown threshold objective {objective!r}",
+            fix="use " + " or ".join(repr(o) for o in OBJECTIVES),
+        )
+
+
 def tune_thresholds(
     probs: np.ndarray,
     truth: list[list[str]],
@@ -153,10 +168,7 @@ def tune_thresholds(
     >>> tune_thresholds(probs, truth, ["a", "b"], min_positives=1).tolist()
     [0.8, 0.6]
     """
-    if objective not in ("micro", "species"):
-        raise CastlabError(
-            f"unknown threshold objective {objective!r}", fix="use 'micro' or 'species'"
-        )
+    check_objective(objective)
     probs = np.asarray(probs)
     grid = np.round(np.arange(0.05, 0.96, 0.025), 3) if grid is None else np.asarray(grid)
     positive = np.array([[name in t for name in classes] for t in truth]).reshape(len(truth), -1)
