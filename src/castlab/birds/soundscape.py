@@ -33,8 +33,8 @@ from castlab.core.errors import CastlabError
 __all__ = [
     "OBJECTIVES",
     "SoundscapeResult",
-    "check_objective",
     "analyse_soundscape",
+    "check_objective",
     "decide",
     "false_positive_rate",
     "micro_f1",
