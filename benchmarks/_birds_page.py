@@ -169,12 +169,7 @@ def _fourth_round(r: dict | None) -> list[str]:
         "| change to the anchored head | F1 @ 10 dB (scored) | background flagged | "
         "F1 on tuning halves |",
         "|---|---|---|---|",
-        *(
-            f"| {text} | {r[k]['f1']:.3f} | {r[k]['background_flagged']:.3f} | "
-            f"{r[k]['tuning_halves_f1']:.3f} |"
-            for k, text in FOURTH_ROUND.items()
-            if k in r
-        ),
+        *_change_rows(r, FOURTH_ROUND),
         "",
         "  The temperature changes no species' ranking, only where the library's threshold grid "
         "(0.05-0.95 in steps of 0.025) falls: with a 5x finer grid the calibrated and the "
@@ -240,12 +235,7 @@ def _fifth_round(r: dict | None) -> list[str]:
         "| change (thresholds for micro F1 unless said) | F1 @ 10 dB (scored) | "
         "background flagged | F1 on tuning halves |",
         "|---|---|---|---|",
-        *(
-            f"| {text} | {r[k]['f1']:.3f} | {r[k]['background_flagged']:.3f} | "
-            f"{r[k]['tuning_halves_f1']:.3f} |"
-            for k, text in FIFTH_ROUND.items()
-            if k in r
-        ),
+        *_change_rows(r, FIFTH_ROUND),
         "",
         "  Window competition damps every species below the window's top one; it helps here, "
         "where a window holds at most two species, and would cost real choruses, so it is a "
@@ -271,6 +261,16 @@ THIRD_ROUND = {  # benchmarks/birds.py's _third_round: changes to the default th
     "logit_blend": "the BirdNET/head average taken on logits",
     "max_of_two": "the larger of BirdNET's score and the head's",
 }
+
+
+def _change_rows(r: dict, changes: dict[str, str]) -> list[str]:
+    """Table rows of a round's changes: F1 scored, background flagged, F1 on tuning halves."""
+    return [
+        f"| {text} | {r[k]['f1']:.3f} | {r[k]['background_flagged']:.3f} | "
+        f"{r[k]['tuning_halves_f1']:.3f} |"
+        for k, text in changes.items()
+        if k in r
+    ]
 
 
 def _verdict(r: dict, base: dict, changes: dict[str, str] | None = None) -> str:
@@ -329,12 +329,7 @@ def _third_round(r: dict | None) -> list[str]:
         "",
         "| change | F1 @ 10 dB (scored) | background flagged | F1 on tuning halves |",
         "|---|---|---|---|",
-        *(
-            f"| {text} | {r[k]['f1']:.3f} | {r[k]['background_flagged']:.3f} | "
-            f"{r[k]['tuning_halves_f1']:.3f} |"
-            for k, text in THIRD_ROUND.items()
-            if k in r
-        ),
+        *_change_rows(r, THIRD_ROUND),
         "",
         _verdict(r, base),
     ]

@@ -889,13 +889,20 @@ def _third_round(items, classes, models, args) -> dict:
         variant_probs.append({n: _pooled(p, "hop") for n, p in chunk.items()})
     out = {"species_weights_by_fold": {f: v.tolist() for f, v in per_species.items()}}
     for name in ("default", *THIRD_ROUND):
-        predicted, truth, _ = _decide_sets(items, variant_probs, name, classes, **OWN_F1)
-        out[name] = {
-            "f1": micro_f1(predicted, truth, count_nocall=False),
-            "background_flagged": false_positive_rate(predicted, truth),
-            "tuning_halves_f1": _tuning_halves_f1(items, variant_probs, name, classes, **OWN_F1),
-        }
+        out[name] = _variant_scores(items, variant_probs, name, classes, **OWN_F1)
     return out
+
+
+def _variant_scores(items, variant_probs: list, name: str, classes, **how) -> dict:
+    """One variant scored like the default (10 dB, thresholds from the fold's tuning
+    soundscapes; ``how``: ``_decide_sets``'s options) and on tuning halves."""
+    predicted, truth, _ = _decide_sets(items, variant_probs, name, classes, **how)
+    return {
+        "f1": micro_f1(predicted, truth, count_nocall=False),
+        "background_flagged": false_positive_rate(predicted, truth),
+        "tuning_halves_f1": _tuning_halves_f1(items, variant_probs, name, classes, **how),
+        "wrong_in_call_windows": _wrong_species(predicted, truth),
+    }
 
 
 #: Issue 13, fourth round: other pulls of the anchored head towards BirdNET (library: 0.36)
@@ -949,12 +956,7 @@ def _fourth_round(items, classes, models) -> dict:
             "pool_folds": name == "thresholds_from_every_fold",
             **OWN_F1,
         }
-        predicted, truth, _ = _decide_sets(items, variant_probs, name, classes, **how)
-        out[name] = {
-            "f1": micro_f1(predicted, truth, count_nocall=False),
-            "background_flagged": false_positive_rate(predicted, truth),
-            "tuning_halves_f1": _tuning_halves_f1(items, variant_probs, name, classes, **how),
-        }
+        out[name] = _variant_scores(items, variant_probs, name, classes, **how)
     return out
 
 
@@ -997,13 +999,7 @@ def _fifth_round(items, classes, models) -> dict:
             "pool_folds": name == "thresholds_from_every_fold",
             "objective": "species" if name == "own_f1" else "micro",
         }
-        predicted, truth, _ = _decide_sets(items, variant_probs, name, classes, **how)
-        out[name] = {
-            "f1": micro_f1(predicted, truth, count_nocall=False),
-            "background_flagged": false_positive_rate(predicted, truth),
-            "tuning_halves_f1": _tuning_halves_f1(items, variant_probs, name, classes, **how),
-            "wrong_in_call_windows": _wrong_species(predicted, truth),
-        }
+        out[name] = _variant_scores(items, variant_probs, name, classes, **how)
     return out
 
 
