@@ -64,11 +64,13 @@ def analyse_soundscapes(
     workers: int = 1,
     threads: int = 1,
     objective: str = "micro",
+    chunk_hop: float | None = None,
 ) -> dict[str, Path]:
     """Score every ``window`` of each recording and write the BirdCLEF files into ``out``.
 
     ``workers`` processes score the recordings side by side, or one process with ``threads``
-    BirdNET threads (see :func:`score_recordings`).
+    BirdNET threads; ``chunk_hop`` overrides a BirdNET head's seconds between the 3-s chunks
+    of a window (see :func:`score_recordings`).
 
     With ``labels`` (Audacity or Raven files, matched by file stem), per-species thresholds
     are tuned on those recordings for ``objective`` (:func:`~castlab.birds.soundscape.tune_thresholds`:
@@ -92,7 +94,13 @@ def analyse_soundscapes(
     out = Path(out)
     paths = [Path(p) for p in audio]
     results = score_recordings(
-        paths, model, window=window, workers=workers, threads=threads, progress=progress
+        paths,
+        model,
+        window=window,
+        workers=workers,
+        threads=threads,
+        progress=progress,
+        chunk_hop=chunk_hop,
     )
     classes = list(results[0].classes) if results else list(load_classifier(model).classes)
     names = [r.name for r in results]
@@ -176,6 +184,7 @@ def score_recordings(
     workers: int = 1,
     threads: int = 1,
     progress: bool = False,
+    chunk_hop: float | None = None,
 ) -> list[SoundscapeResult]:
     """Every window of each recording scored by the classifier in ``model``, in order.
 
@@ -185,18 +194,22 @@ def score_recordings(
     BirdNET head) on ``threads`` LiteRT threads (torch's are the caller's to set).
     An error in any recording (unreadable audio) stops the run with that recording's error.
     The module's example scores two recordings in two processes.
+
+    ``chunk_hop`` (a BirdNET head only; default: the head's own, 1 s) sets the seconds
+    between the 3-s chunks BirdNET scores in each window: 1 s scores 0-3, 1-4 and 2-5 s of a
+    5-s window, 2 s scores 0-3 and 2-5 s (2/3 of the BirdNET passes), 3 s or more only 0-3 s.
     """
     from tqdm import tqdm
 
     from castlab.birds.birdnet import load_birdnet
-    from castlab.birds.classifier import load_classifier
     from castlab.birds.head import BirdNETHead
     from castlab.birds.soundscape import analyse_soundscape
 
     bar = {"desc": "soundscapes", "unit": "file", "total": len(paths), "disable": not progress}
     workers = max(1, min(int(workers), len(paths)))
+    if workers == 1 or chunk_hop is not None:  # in this process: to use, or to check, it
+        classifier = _classifier(model, chunk_hop)
     if workers == 1:
-        classifier = load_classifier(model)
         if isinstance(classifier, BirdNETHead):
             load_birdnet(threads)
         return [analyse_soundscape(p, classifier, window=window) for p in tqdm(paths, **bar)]
@@ -207,19 +220,36 @@ def score_recordings(
         workers,
         mp_context=multiprocessing.get_context("spawn"),  # no threads or interpreters forked
         initializer=_start_worker,
-        initargs=(str(model),),
+        initargs=(str(model), chunk_hop),
     ) as pool:
         jobs = pool.map(_score_in_worker, paths, [window] * len(paths))
         return list(tqdm(jobs, **bar))
 
 
-def _start_worker(model: str) -> None:
+def _classifier(model: str | Path, chunk_hop: float | None):
+    """The classifier in ``model``, with ``chunk_hop`` set if given (a BirdNET head only)."""
+    from castlab.birds.classifier import load_classifier
+    from castlab.birds.head import BirdNETHead
+
+    if chunk_hop is not None and not chunk_hop > 0:
+        raise CastlabError(f"chunk hop {chunk_hop} s is not positive", fix="use e.g. 1 or 2")
+    classifier = load_classifier(model)
+    if chunk_hop is not None:
+        if not isinstance(classifier, BirdNETHead):
+            raise CastlabError(
+                "a chunk hop is for a BirdNET head; this model scores whole windows",
+                path=model,
+                fix="leave out --chunk-hop",
+            )
+        classifier.hop = float(chunk_hop)
+    return classifier
+
+
+def _start_worker(model: str, chunk_hop: float | None) -> None:
     import torch
 
-    from castlab.birds.classifier import load_classifier
-
     torch.set_num_threads(1)
-    _WORKER["classifier"] = load_classifier(model)
+    _WORKER["classifier"] = _classifier(model, chunk_hop)
 
 
 def _score_in_worker(path: Path, window: float) -> SoundscapeResult:

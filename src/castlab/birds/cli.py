@@ -211,6 +211,13 @@ def soundscape(
             "score) or for each species' own F1 ('species')."
         ),
     ] = "micro",
+    chunk_hop: Annotated[
+        float | None,
+        typer.Option(
+            help="A BirdNET head's seconds between the 3-s chunks of a window: 1 (the "
+            "default: 0-3, 1-4, 2-5 s) or 2 (0-3, 2-5 s: 2/3 of the BirdNET passes)."
+        ),
+    ] = None,
 ) -> None:
     """Score every 5-s window; write the BirdCLEF submission and per-window probabilities.
 
@@ -235,6 +242,7 @@ def soundscape(
         workers=workers,
         threads=threads,  # BirdNET's too, for a BirdNET head
         objective=objective,
+        chunk_hop=chunk_hop,
     )
     if "scores" in files:
         typer.echo(files["scores"].read_text().strip())
