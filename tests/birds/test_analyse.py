@@ -36,7 +36,7 @@ def test_a_bad_recording_in_a_worker_is_the_users_error(demo_model, recordings, 
         score_recordings([*recordings, broken], demo_model[0], workers=2)
 
 
-def test_chunk_hop_2_scores_the_first_and_third_chunk_of_each_window(tmp_path):
+def test_chunk_hop_2_scores_the_outer_chunks_and_3_the_centre_one(tmp_path):
     import soundfile as sf
 
     from castlab.birds.anchored import AnchoredHead, birdnet_anchors
@@ -48,13 +48,14 @@ def test_chunk_hop_2_scores_the_first_and_third_chunk_of_each_window(tmp_path):
     model = head.save(tmp_path / "head")
     audio = np.random.default_rng(3).normal(0, 0.02, 48000 * 10).astype(np.float32)
     sf.write(tmp_path / "site.wav", audio, 48000)
-    default, fast = (
+    default, fast, fastest = (
         score_recordings([tmp_path / "site.wav"], model, chunk_hop=hop)[0].probs
-        for hop in (None, 2.0)
+        for hop in (None, 2.0, 3.0)
     )
     chunks = head.predict_chunks(hop_chunks(audio, hop=1.0))  # starts 0, 1, ..., 7 s
     np.testing.assert_allclose(default, [chunks[0:3].max(0), chunks[5:8].max(0)], atol=1e-5)
     np.testing.assert_allclose(fast, [chunks[[0, 2]].max(0), chunks[[5, 7]].max(0)], atol=1e-5)
+    np.testing.assert_allclose(fastest, chunks[[1, 6]], atol=1e-5)  # the centre chunk: 1-4 s
 
 
 def test_chunk_hop_is_refused_for_a_cnn_and_when_not_positive(demo_model, recordings):

@@ -197,7 +197,8 @@ def score_recordings(
 
     ``chunk_hop`` (a BirdNET head only; default: the head's own, 1 s) sets the seconds
     between the 3-s chunks BirdNET scores in each window: 1 s scores 0-3, 1-4 and 2-5 s of a
-    5-s window, 2 s scores 0-3 and 2-5 s (2/3 of the BirdNET passes), 3 s or more only 0-3 s.
+    5-s window, 2 s scores 0-3 and 2-5 s (2/3 of the BirdNET passes), 3 s or more only the
+    centre chunk, 1-4 s (1/3 of the passes).
     """
     from tqdm import tqdm
 

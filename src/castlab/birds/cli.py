@@ -215,7 +215,7 @@ def soundscape(
         float | None,
         typer.Option(
             help="A BirdNET head's seconds between the 3-s chunks of a window: 1 (the "
-            "default: 0-3, 1-4, 2-5 s) or 2 (0-3, 2-5 s: 2/3 of the BirdNET passes)."
+            "default: 0-3, 1-4, 2-5 s), 2 (0-3, 2-5 s: 2/3 of the BirdNET passes) or 3 (1-4 s: 1/3)."
         ),
     ] = None,
 ) -> None:

@@ -116,15 +116,18 @@ class BirdNETHead:
         self, audio: np.ndarray, *, window: float = 5.0, birdnet: BirdNET | None = None
     ) -> np.ndarray:
         """``(W, C)`` for 48-kHz ``audio``: per window, the max over the 3-s chunks starting
-        every ``hop`` s inside it (0-3, 1-4 and 2-5 s of a 5-s window with a 1-s hop).
+        every ``hop`` s inside it, centred in the window: 0-3, 1-4 and 2-5 s of a 5-s window
+        with a 1-s hop, 0-3 and 2-5 s with a 2-s hop, only 1-4 s with a hop of 3 s or more.
 
         Neighbouring windows share no chunk (a chunk starting at 3 or 4 s ends in the next
-        window), so each window costs ``(window - 3) / hop + 1`` BirdNET passes."""
+        window), so each window costs ``(window - 3) // hop + 1`` BirdNET passes."""
         from castlab.birds.classifier import windows
 
         whole = windows(audio, sample_rate=BIRDNET_RATE, window=window)  # (W, window samples)
         size, step = int(CHUNK_SECONDS * BIRDNET_RATE), int(round(self.hop * BIRDNET_RATE))
-        starts = list(range(0, max(1, whole.shape[1] - size + 1), step))  # inside one window
+        span = max(0, whole.shape[1] - size)  # the latest start of a chunk inside one window
+        starts = list(range(0, span + 1, step))
+        starts = [s + (span - starts[-1]) // 2 for s in starts]  # centred in the window
         chunks = np.stack([w[s : s + size] for w in whole for s in starts])
         if chunks.shape[1] < size:  # windows shorter than a chunk: pad
             chunks = np.pad(chunks, ((0, 0), (0, size - chunks.shape[1])))
