@@ -199,6 +199,7 @@ FIFTH_ROUND = {  # benchmarks/birds.py's _fifth_round: changes under micro-F1 th
     "ensemble_of_pulls": "the mean of the heads with pulls 0.12, 0.36 and 1.2",
     "chunk_hop_2": "2 chunks per window, at 0-3 and 2-5 s (`--chunk-hop 2`: 2/3 of the BirdNET "
     "passes; see (d))",
+    "chunk_hop_3": "1 chunk per window, at 1-4 s (`--chunk-hop 3`: 1/3 of the BirdNET passes)",
     "competition_0.5": "window competition: p x (p / the window's top p)^0.5",
     "competition_1.0": "window competition: p x (p / the window's top p)^1",
     "thresholds_from_every_fold": "thresholds from the tuning soundscapes of all 3 folds (72, "
@@ -461,11 +462,11 @@ def page_sections(
                     f"(`--workers 2`, load average {shared['load_average']:.1f} after it)"
                 )
             fast = {k: w for k, w in every.items() if w.get("chunk_hop", 1.0) != 1.0}
+            fifth = results.get("synthetic_diagnosis", {}).get("fifth_round", {})
             for name, w in fast.items():
-                fifth = results.get("synthetic_diagnosis", {}).get("fifth_round", {})
-                f1 = fifth.get("chunk_hop_2", {}).get("f1")
+                f1 = fifth.get(f"chunk_hop_{w['chunk_hop']:g}", {}).get("f1")
                 in_one += (
-                    f"; {w['x_realtime']:.1f}x with `--chunk-hop 2` ({name}"
+                    f"; {w['x_realtime']:.1f}x with `--chunk-hop {w['chunk_hop']:g}` ({name}"
                     + (f"; F1 at 10 dB {f1:.3f}, the fifth round's table" if f1 else "")
                     + ")"
                 )
@@ -476,7 +477,10 @@ def page_sections(
                 )
             else:
                 verdict, see = "does **not** reach it", ""
-            lines.append(f"  castlab's default BirdNET head {verdict}: {in_one}. See (d){see}.")
+            lines.append(
+                f"  castlab's default BirdNET head (3 chunks per window) {verdict}: {in_one}. "
+                f"See (d){see}."
+            )
     lines += [
         "",
         "## (a) Leave one recording out per species (3 folds)",
@@ -669,8 +673,8 @@ def _head_speed_lines(sp: dict) -> list[str]:
         "`castlab birds soundscape` gives BirdNET its `--threads` (2 unless told otherwise)."
         + (
             " *Chunk hop 2 s* (`--chunk-hop 2`) scores only the chunks at 0 and 2 s of each "
-            "window, 2 BirdNET passes instead of 3, so its probabilities differ from the others' "
-            "(column 5) where the 1-4 s chunk scored highest."
+            "window, 2 BirdNET passes instead of 3, *chunk hop 3 s* only the centre chunk (1-4 s), "
+            "so their probabilities differ from the others' (column 5)."
             if any(p != 3 for p in passes.values())
             else ""
         ),

@@ -990,6 +990,7 @@ def _fifth_round(items, classes, models) -> dict:
             (chunks["default"] + chunks["pull_0.12"] + chunks["pull_1.2"]) / 3, "hop"
         )
         p["chunk_hop_2"] = _pooled(chunks["default"], "two")  # chunks at 0 and 2 s only
+        p["chunk_hop_3"] = chunks["default"][[5 * w + 1 for w in range(12)]]  # 1-4 s only
         for power in (0.5, 1.0):
             p[f"competition_{power}"] = _competing(p["default"], power)
         p["own_f1"] = p["thresholds_from_every_fold"] = p["default"]
@@ -1147,8 +1148,10 @@ HEAD_WAYS = (  # name, BirdNET's settings, seconds between the chunks of a windo
     ("every tensor kept, 1 thread", {"embedding_output": False, "threads": 1}, 1.0),
     ("embedding output, 1 thread", {"embedding_output": True, "threads": 1}, 1.0),
     ("embedding output, 2 threads", {"embedding_output": True, "threads": 2}, 1.0),
-    # --chunk-hop 2: chunks at 0 and 2 s of each window, 2 BirdNET passes instead of 3
+    # --chunk-hop 2: chunks at 0 and 2 s of each window, 2 BirdNET passes instead of 3;
+    # --chunk-hop 3: the centre chunk (1-4 s) only
     ("embedding output, 2 threads, chunk hop 2 s", {"embedding_output": True, "threads": 2}, 2.0),
+    ("embedding output, 2 threads, chunk hop 3 s", {"embedding_output": True, "threads": 2}, 3.0),
 )
 
 
