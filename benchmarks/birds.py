@@ -1143,7 +1143,7 @@ def part_speed(cnn_dir: Path, head, recs) -> dict:
     return out
 
 
-#: How castlab's BirdNET head can run: (name, BirdNET keyword arguments).
+#: How castlab's BirdNET head can run in the speed part
 HEAD_WAYS = (  # name, BirdNET's settings, seconds between the chunks of a window
     ("every tensor kept, 1 thread", {"embedding_output": False, "threads": 1}, 1.0),
     ("embedding output, 1 thread", {"embedding_output": True, "threads": 1}, 1.0),
