@@ -14,7 +14,7 @@ def _run(*args: str):
 
 
 def test_generate_then_peaks_resume(tmp_path):
-    _run(
+    said = _run(
         "generate",
         str(tmp_path / "g"),
         "--species",
@@ -27,6 +27,7 @@ def test_generate_then_peaks_resume(tmp_path):
         "1",
     )
     assert (tmp_path / "g" / "soundscapes" / "soundscape_1.txt").exists()
+    assert f"next: castlab birds train {tmp_path / 'g' / 'species'}" in said  # not the soundscapes
     first = _run(
         "peaks", str(tmp_path / "g" / "species"), "--out", str(tmp_path / "p.csv"), "--count", "3"
     )

@@ -271,7 +271,11 @@ def generate(
         write_soundscape(
             out / "soundscapes" / f"soundscape_{k + 1}.wav", kinds, seed=seed + 100 + k
         )
-    typer.echo(f"wrote {species * per_species} recordings and {soundscapes} soundscapes to {out}")
+    typer.echo(
+        f"wrote {species * per_species} recordings to {out / 'species'} and {soundscapes} "
+        f"labelled soundscapes to {out / 'soundscapes'}\n"
+        f"next: castlab birds train {out / 'species'} --out {out / 'cnn'}"
+    )
 
 
 @app.command()
