@@ -126,3 +126,18 @@ def test_an_unknown_threshold_objective_is_refused_before_any_work(tmp_path):
     assert result.exit_code != 0 and isinstance(result.exception, CastlabError)
     assert "unknown threshold objective 'macro'" in str(result.exception)
     assert "'micro' or 'species'" in str(result.exception)
+
+
+def test_two_label_files_after_one_labels_flag_are_explained(tmp_path):
+    from castlab.core.errors import CastlabError
+
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("0\t1\tx\n")
+    result = CliRunner().invoke(  # typer reads b.txt as a recording: say so, before any work
+        app,
+        ["birds", "soundscape", str(tmp_path / "m"), str(tmp_path / "a.wav"), "--labels"]
+        + [str(tmp_path / "a.txt"), str(tmp_path / "b.txt")],
+    )
+    assert result.exit_code != 0 and isinstance(result.exception, CastlabError)
+    assert "label file where a recording was expected" in str(result.exception)
+    assert "--labels a.txt --labels b.txt" in str(result.exception)

@@ -93,6 +93,13 @@ def analyse_soundscapes(
     check_objective(objective)  # before the scoring, which can take long
     out = Path(out)
     paths = [Path(p) for p in audio]
+    for path in paths:
+        if path.suffix.lower() in (".txt", ".csv", ".tsv"):  # e.g. --labels a.txt b.txt
+            raise CastlabError(
+                "a label file where a recording was expected",
+                path=path,
+                fix="give each label file its own --labels: --labels a.txt --labels b.txt",
+            )
     results = score_recordings(
         paths,
         model,
@@ -202,10 +209,13 @@ def score_recordings(
     """
     from tqdm import tqdm
 
+    from castlab.birds.audio import check_audio_path
     from castlab.birds.birdnet import load_birdnet
     from castlab.birds.head import BirdNETHead
     from castlab.birds.soundscape import analyse_soundscape
 
+    for path in paths:  # a missing or misnamed file fails before any scoring
+        check_audio_path(path)
     bar = {"desc": "soundscapes", "unit": "file", "total": len(paths), "disable": not progress}
     workers = max(1, min(int(workers), len(paths)))
     if workers == 1 or chunk_hop is not None:  # in this process: to use, or to check, it

@@ -23,7 +23,14 @@ import numpy as np
 
 from castlab.core.errors import CastlabError
 
-__all__ = ["AUDIO_SUFFIXES", "SAMPLE_RATE", "audio_files", "duration_seconds", "load_audio"]
+__all__ = [
+    "AUDIO_SUFFIXES",
+    "SAMPLE_RATE",
+    "audio_files",
+    "check_audio_path",
+    "duration_seconds",
+    "load_audio",
+]
 
 #: The one rate every castlab bird model works at (BirdCLEF's rate); BirdNET resamples to 48 kHz.
 SAMPLE_RATE = 32_000
@@ -36,6 +43,27 @@ def _check_suffix(path: Path) -> None:
         raise CastlabError(
             f"not an audio file suffix ({path.suffix or 'none'})", path=path, fix=_FIX_SUFFIX
         )
+
+
+def check_audio_path(path: str | Path) -> Path:
+    """``path`` as a Path if it can be audio: an existing, non-empty file with an audio
+    suffix (the checks that need no decoding; :func:`load_audio` makes them first).
+
+    Examples
+    --------
+    >>> check_audio_path("missing.wav")
+    Traceback (most recent call last):
+    castlab.core.errors.CastlabError: missing.wav: audio file not found (fix: check the path)
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CastlabError("audio file not found", path=path, fix="check the path")
+    _check_suffix(path)
+    if path.stat().st_size == 0:
+        raise CastlabError(
+            "audio file is empty (0 bytes)", path=path, fix="record or copy it again"
+        )
+    return path
 
 
 def load_audio(
@@ -53,14 +81,7 @@ def load_audio(
     """
     import soundfile as sf
 
-    path = Path(path)
-    if not path.is_file():
-        raise CastlabError("audio file not found", path=path, fix="check the path")
-    _check_suffix(path)
-    if path.stat().st_size == 0:
-        raise CastlabError(
-            "audio file is empty (0 bytes)", path=path, fix="record or copy it again"
-        )
+    path = check_audio_path(path)
     try:
         with sf.SoundFile(path) as handle:
             native = handle.samplerate
