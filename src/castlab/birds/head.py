@@ -124,7 +124,7 @@ class BirdNETHead:
         from castlab.birds.classifier import windows
 
         whole = windows(audio, sample_rate=BIRDNET_RATE, window=window)  # (W, window samples)
-        size, step = int(CHUNK_SECONDS * BIRDNET_RATE), int(round(self.hop * BIRDNET_RATE))
+        size, step = int(CHUNK_SECONDS * BIRDNET_RATE), max(1, int(round(self.hop * BIRDNET_RATE)))
         span = max(0, whole.shape[1] - size)  # the latest start of a chunk inside one window
         starts = list(range(0, span + 1, step))
         starts = [s + (span - starts[-1]) // 2 for s in starts]  # centred in the window
