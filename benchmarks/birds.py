@@ -721,8 +721,9 @@ def _diagnose(items, probs, recs, classes, feats, models, args) -> dict:
         predicted, truth, _ = _decide_sets(items, variant_probs, name, classes, **OWN_F1)
         out["variants"][name] = micro_f1(predicted, truth, count_nocall=False)
     out["third_round"] = _third_round(items, classes, models, args)
-    out["fourth_round"] = _fourth_round(items, classes, models)
-    out["fifth_round"] = _fifth_round(items, classes, models)
+    anchored_heads = _anchored_heads(models, classes)
+    out["fourth_round"] = _fourth_round(items, classes, models, anchored_heads)
+    out["fifth_round"] = _fifth_round(items, classes, anchored_heads)
     out["pool_sizes"] = {k: len(v) for k, v in pools.items()}
     for method in (
         "birdnet",
@@ -909,25 +910,40 @@ def _variant_scores(items, variant_probs: list, name: str, classes, **how) -> di
 STRENGTHS = (0.12, 0.24, 0.6, 1.2)
 
 
-def _fourth_round(items, classes, models) -> dict:
+def _anchored_heads(models, classes) -> dict:
+    """Per fold, the default anchored head and the variants the fourth and fifth rounds
+    score (other pulls towards BirdNET, no temperature), each fitted once."""
+    heads = {}
+    for fold, fold_models in models.items():
+        X, y, groups = fold_models["mixture_data"]
+        heads[fold] = {
+            "default": fold_models["anchored"],
+            **{
+                f"strength_{s}": fit_anchored_head(X, y, classes, groups=groups, strength=s)
+                for s in STRENGTHS
+            },
+            "no_temperature": fit_anchored_head(X, y, classes),  # no groups: no temperature
+        }
+    return heads
+
+
+def _fourth_round(items, classes, models, heads: dict) -> dict:
     """Issue 13, fourth round: the anchored head (BirdNET's classifier layer refitted on the
     fold's mixture data, castlab's default) with other pulls towards BirdNET, without its
     calibration temperature, and averaged with the previous default; each scored like the
-    default (10 dB, tuned) and on tuning halves."""
+    default (10 dB, tuned) and on tuning halves; ``heads``: :func:`_anchored_heads`."""
     extra = {}  # fold -> variant -> function(embeddings, BirdNET's 12 scores) -> chunk scores
     for fold, fold_models in models.items():
-        X, y, groups = fold_models["mixture_data"]
         anchored, mix, w = (
             fold_models["anchored"],
             fold_models["head_mix"],
             fold_models["birdnet_weight"],
         )
-        fold_extra = {}
-        for strength in STRENGTHS:
-            head = fit_anchored_head(X, y, classes, groups=groups, strength=strength)
-            fold_extra[f"strength_{strength}"] = lambda e, s, h=head: h.predict_embeddings(e)
-        raw = fit_anchored_head(X, y, classes)  # no groups: no temperature
-        fold_extra["no_temperature"] = lambda e, s, h=raw: h.predict_embeddings(e)
+        fold_extra = {
+            name: lambda e, s, h=head: h.predict_embeddings(e)
+            for name, head in heads[fold].items()
+            if name != "default"
+        }
         fold_extra["with_previous_default"] = lambda e, s, a=anchored, m=mix, w=w: (
             (a.predict_embeddings(e) + w * s + (1 - w) * m.predict_embeddings(e)) / 2
         )
@@ -967,21 +983,20 @@ def _competing(window_probs: np.ndarray, power: float) -> np.ndarray:
     return window_probs * (window_probs / top) ** power
 
 
-def _fifth_round(items, classes, models) -> dict:
+def _fifth_round(items, classes, anchored_heads: dict) -> dict:
     """Issue 13, fifth round: thresholds tuned for the micro F1 of all species (the library's
     default since) against each species' own F1, and changes to the scores under it; each
-    scored like the default (10 dB, tuned) and on tuning halves."""
-    heads = {}
-    for fold, fold_models in models.items():
-        X, y, groups = fold_models["mixture_data"]
-        heads[fold] = {
-            "default": fold_models["anchored"],
-            "no_temperature": fit_anchored_head(X, y, classes),
-            **{
-                f"pull_{s}": fit_anchored_head(X, y, classes, groups=groups, strength=s)
-                for s in (0.12, 1.2)
-            },
+    scored like the default (10 dB, tuned) and on tuning halves; ``anchored_heads``:
+    :func:`_anchored_heads` (the fourth round's, not fitted again)."""
+    heads = {
+        fold: {
+            "default": h["default"],
+            "no_temperature": h["no_temperature"],
+            "pull_0.12": h["strength_0.12"],
+            "pull_1.2": h["strength_1.2"],
         }
+        for fold, h in anchored_heads.items()
+    }
     variant_probs = []
     for it in items:
         chunks = {n: h.predict_embeddings(it["embeddings"]) for n, h in heads[it["fold"]].items()}
