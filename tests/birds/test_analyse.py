@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from castlab.birds.analyse import score_recordings
@@ -36,21 +37,29 @@ def test_a_bad_recording_in_a_worker_is_the_users_error(demo_model, recordings, 
         score_recordings([*recordings, broken], demo_model[0], workers=2)
 
 
-def test_chunk_hop_2_scores_the_outer_chunks_and_3_the_centre_one(tmp_path):
+@pytest.fixture(scope="module")
+def birdnet_head(tmp_path_factory):
+    """(head, its saved folder, a 10-s noise recording at 48 kHz, its audio): BirdNET's own
+    classifier layer for two real species and a made-up one."""
     import soundfile as sf
 
     from castlab.birds.anchored import AnchoredHead, birdnet_anchors
-    from castlab.birds.birdnet import hop_chunks
 
-    classes = ["black_capped_chickadee", "made_up"]
+    root = tmp_path_factory.mktemp("head")
+    classes = ["black_capped_chickadee", "hoatzin", "made_up"]
     W0, b0, index = birdnet_anchors(classes)
     head = AnchoredHead(classes, W0, b0, 1.0, birdnet_index=index)
-    model = head.save(tmp_path / "head")
     audio = np.random.default_rng(3).normal(0, 0.02, 48000 * 10).astype(np.float32)
-    sf.write(tmp_path / "site.wav", audio, 48000)
+    sf.write(root / "site.wav", audio, 48000)
+    return head, head.save(root / "head"), root / "site.wav", audio
+
+
+def test_chunk_hop_2_scores_the_outer_chunks_and_3_the_centre_one(birdnet_head):
+    from castlab.birds.birdnet import hop_chunks
+
+    head, model, site, audio = birdnet_head
     default, fast, fastest = (
-        score_recordings([tmp_path / "site.wav"], model, chunk_hop=hop)[0].probs
-        for hop in (None, 2.0, 3.0)
+        score_recordings([site], model, chunk_hop=hop)[0].probs for hop in (None, 2.0, 3.0)
     )
     chunks = head.predict_chunks(hop_chunks(audio, hop=1.0))  # starts 0, 1, ..., 7 s
     np.testing.assert_allclose(default, [chunks[0:3].max(0), chunks[5:8].max(0)], atol=1e-5)
@@ -63,3 +72,28 @@ def test_chunk_hop_is_refused_for_a_cnn_and_when_not_positive(demo_model, record
         score_recordings(recordings[:1], demo_model[0], chunk_hop=2.0)
     with pytest.raises(CastlabError, match="not positive"):
         score_recordings(recordings[:1], demo_model[0], chunk_hop=0.0, workers=2)
+
+
+def test_a_place_switches_off_species_out_of_range_before_thresholds(birdnet_head, tmp_path):
+    from castlab.birds.analyse import analyse_soundscapes
+    from castlab.birds.prior import Place
+    from castlab.core.artifacts import read_json
+
+    _, model, site, _ = birdnet_head
+    anywhere, ithaca = (
+        pd.read_csv(
+            analyse_soundscapes([site], model, tmp_path / name, thresholds=1e-9, place=place)[
+                "probabilities"
+            ]
+        )
+        for name, place in (("anywhere", None), ("ithaca", Place(42.45, -76.48, week=20)))
+    )
+    # noise: tiny but positive probabilities, so a threshold of 1e-9 flags every species
+    assert anywhere["birds"].tolist() == ["black_capped_chickadee hoatzin made_up"] * 2
+    assert ithaca["birds"].tolist() == ["black_capped_chickadee made_up"] * 2
+    assert (ithaca["hoatzin"] == 0).all()
+    for kept in ("black_capped_chickadee", "made_up"):
+        np.testing.assert_allclose(ithaca[kept], anywhere[kept])
+    said = read_json(tmp_path / "ithaca" / "prior.json")
+    assert said["switched_off"] == ["hoatzin"] and said["unknown_to_birdnet"] == ["made_up"]
+    assert not (tmp_path / "anywhere" / "prior.json").exists()

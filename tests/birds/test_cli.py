@@ -141,3 +141,17 @@ def test_two_label_files_after_one_labels_flag_are_explained(tmp_path):
     assert result.exit_code != 0 and isinstance(result.exception, CastlabError)
     assert "label file where a recording was expected" in str(result.exception)
     assert "--labels a.txt --labels b.txt" in str(result.exception)
+
+
+def test_a_place_is_checked_before_any_work(tmp_path):
+    from castlab.core.errors import CastlabError
+
+    scape = ["birds", "soundscape", str(tmp_path / "m"), str(tmp_path / "a.wav")]
+    for extra, said in (
+        (["--lat", "42.4"], "give both --lat and --lon"),
+        (["--lat", "42.4", "--lon", "-76.5", "--week", "53"], "week 53 is not a BirdNET week"),
+        (["--lat", "-76.5", "--lon", "242.4"], "is not a place"),
+    ):
+        result = CliRunner().invoke(app, scape + extra)  # neither file exists: place first
+        assert result.exit_code != 0 and isinstance(result.exception, CastlabError)
+        assert said in str(result.exception)

@@ -65,3 +65,28 @@ def test_corrupt_upload_is_one_line_error(tiny_model):
     assert not app.exception
     message = app.error[0].value
     assert message.startswith("broken.mp3: cannot decode audio") and "\n" not in message
+
+
+def test_a_place_switches_off_species_not_expected_there(tmp_path):
+    """A model of two real species; at Ithaca in May the hoatzin gets probability 0."""
+    from castlab.birds.classifier import save_cnn
+    from castlab.birds.features import MelConfig
+    from castlab.birds.model import BirdCNN, CnnConfig
+
+    model = save_cnn(
+        tmp_path / "model",
+        BirdCNN(CnnConfig(2, channels=(4,))),
+        ["black_capped_chickadee", "hoatzin"],
+        MelConfig(n_mels=32, hop_length=640),
+    )
+    app = _page(model)
+    app.slider[0].set_value(0.05).run()
+    app.checkbox[1].check().run()
+    app.number_input[2].set_value(20).run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    table = app.dataframe[0].value
+    assert (table["hoatzin"] == 0).all() and (table["black_capped_chickadee"] > 0).all()
+    assert not table["birds"].str.contains("hoatzin").any()
+    captions = " ".join(c.value for c in app.caption)
+    assert "Range prior at 42.45, -76.48 (week 20): switched off hoatzin." in captions

@@ -67,6 +67,8 @@ __all__, __getattr__, __dir__ = lazy_exports(
         "AnchoredHead": "anchored",
         "range_prior": "prior",
         "apply_prior": "prior",
+        "Place": "prior",
+        "place_factors": "prior",
         "cluster_calls": "cluster",
         "make_species": "synthetic",
         "synthetic_recording": "synthetic",

@@ -27,6 +27,7 @@ import numpy as np
 from castlab.core.errors import CastlabError
 
 if TYPE_CHECKING:
+    from castlab.birds.prior import Place
     from castlab.birds.soundscape import SoundscapeResult
 
 __all__ = ["analyse_soundscapes", "load_thresholds", "peaks_picture", "score_recordings"]
@@ -65,6 +66,7 @@ def analyse_soundscapes(
     threads: int = 1,
     objective: str = "micro",
     chunk_hop: float | None = None,
+    place: Place | None = None,
 ) -> dict[str, Path]:
     """Score every ``window`` of each recording and write the BirdCLEF files into ``out``.
 
@@ -78,6 +80,10 @@ def analyse_soundscapes(
     saved as ``thresholds.json`` (and scores.json says
     the F1 they reach, an optimistic in-sample number). Otherwise ``thresholds`` is a JSON
     file, a number, or ``None`` (the model folder's ``thresholds.json`` if any, else 0.5).
+
+    With ``place`` (:class:`~castlab.birds.prior.Place`) every window's probabilities are
+    first multiplied by BirdNET's range prior there and then (before thresholds are tuned);
+    ``prior.json`` says each species' range score and factor.
     """
     from castlab.birds.classifier import load_classifier
     from castlab.birds.data import read_annotations, window_labels
@@ -114,6 +120,8 @@ def analyse_soundscapes(
     if len(set(names)) < len(names):
         raise CastlabError("two recordings share a file name", fix="rename one of them")
     files: dict[str, Path] = {}
+    if place is not None:
+        files["prior"] = _apply_place(results, classes, place, out / "prior.json")
     truth: dict[str, list[list[str]]] = {}
     if labels:
         matched = _match_labels(paths, [Path(p) for p in labels])
@@ -181,6 +189,34 @@ def analyse_soundscapes(
                 title=f"{result.name}",
             )
     return files
+
+
+def _apply_place(
+    results: list[SoundscapeResult], classes: list[str], place: Place, path: Path
+) -> Path:
+    """Multiply each result's window probabilities by the range prior at ``place``; write
+    what it did to ``path``."""
+    from dataclasses import asdict
+
+    from castlab.birds.prior import place_factors
+    from castlab.core.artifacts import write_json
+
+    factors, scores = place_factors(classes, place)
+    for result in results:
+        result.probs = result.probs * factors
+    return write_json(
+        path,
+        {
+            "place": asdict(place),
+            "switched_off": [c for c, f in zip(classes, factors) if f == 0],
+            "scaled_down": [c for c, f in zip(classes, factors) if 0 < f < 1],
+            "unknown_to_birdnet": [c for c, s in zip(classes, scores) if s is None],
+            "species": {
+                c: {"range_score": s, "factor": float(f)}
+                for c, s, f in zip(classes, scores, factors)
+            },
+        },
+    )
 
 
 def score_recordings(

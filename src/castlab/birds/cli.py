@@ -43,6 +43,28 @@ _FOLDER = Annotated[
 _METADATA = Annotated[
     Path | None, typer.Option(help="CSV with filename + primary_label (e.g. train_metadata.csv).")
 ]
+_LAT = Annotated[
+    float | None,
+    typer.Option(help="Latitude of the recordings (with --lon: BirdNET's range prior)."),
+]
+_LON = Annotated[float | None, typer.Option(help="Longitude (decimal degrees, east positive).")]
+_WEEK = Annotated[
+    int, typer.Option(help="Week of the year, 1-48 (BirdNET weeks, 4 a month); -1: whole year.")
+]
+
+
+def _place(lat: float | None, lon: float | None, week: int, mode: str = "filter"):  # noqa: ANN202
+    """The :class:`~castlab.birds.prior.Place` of ``--lat/--lon/--week``, or None; checked
+    before any work."""
+    if lat is None and lon is None:
+        return None
+    if lat is None or lon is None:
+        raise CastlabError(
+            "give both --lat and --lon, or neither", fix="e.g. --lat 42.4 --lon -76.5"
+        )
+    from castlab.birds.prior import Place
+
+    return Place(lat, lon, week=week, mode=mode)
 
 
 @app.command()
@@ -218,13 +240,24 @@ def soundscape(
             "default: 0-3, 1-4, 2-5 s), 2 (0-3, 2-5 s: 2/3 of the BirdNET passes) or 3 (1-4 s: 1/3)."
         ),
     ] = None,
+    lat: _LAT = None,
+    lon: _LON = None,
+    week: _WEEK = -1,
+    prior_mode: Annotated[
+        str,
+        typer.Option(
+            help="With --lat/--lon: 'filter' switches off species BirdNET's range model puts "
+            "below 0.03 there, 'weight' scales them down."
+        ),
+    ] = "filter",
 ) -> None:
     """Score every 5-s window; write the BirdCLEF submission and per-window probabilities.
 
-    Example: castlab birds soundscape runs/birds/cnn/model site1.wav --labels site1.txt
+    Example: castlab birds soundscape runs/birds/cnn/model site1.wav --labels site1.txt --lat 42.4 --lon -76.5 --week 20
     """
     from castlab.birds.analyse import analyse_soundscapes
 
+    place = _place(lat, lon, week, prior_mode)
     set_threads(threads)
     chosen: str | float | None = thresholds
     if thresholds is not None:
@@ -243,7 +276,24 @@ def soundscape(
         threads=threads,  # BirdNET's too, for a BirdNET head
         objective=objective,
         chunk_hop=chunk_hop,
+        place=place,
     )
+    if "prior" in files:
+        from castlab.core.artifacts import read_json
+
+        said = read_json(files["prior"])
+        typer.echo(
+            f"range prior at {lat}, {lon} (week {week}): "
+            + "; ".join(
+                f"{saying}: {', '.join(said[what]) or 'none'}"
+                for what, saying in (
+                    ("switched_off", "switched off"),
+                    ("scaled_down", "scaled down"),
+                    ("unknown_to_birdnet", "unknown to BirdNET, kept"),
+                )
+                if said[what] or what == "switched_off"
+            )
+        )
     if "scores" in files:
         typer.echo(files["scores"].read_text().strip())
     typer.echo(f"written to {out} ({', '.join(sorted(p.name for p in files.values()))})")
@@ -282,11 +332,9 @@ def generate(
 def birdnet(
     audio: Annotated[list[Path], typer.Argument(help="Recordings to analyse with BirdNET.")],
     out: Annotated[Path, typer.Option(help="CSV of detections.")] = Path("birdnet.csv"),
-    lat: Annotated[float | None, typer.Option(help="Latitude (with --lon: range prior).")] = None,
-    lon: Annotated[float | None, typer.Option(help="Longitude.")] = None,
-    week: Annotated[
-        int | None, typer.Option(help="Week of the year, 1-48 (BirdNET weeks).")
-    ] = None,
+    lat: _LAT = None,
+    lon: _LON = None,
+    week: _WEEK = -1,
     min_confidence: Annotated[
         float, typer.Option(help="Keep detections at least this sure.")
     ] = 0.25,
@@ -297,6 +345,7 @@ def birdnet(
     """
     from castlab.birds.birdnet import detections_table
 
+    _place(lat, lon, week)  # checked before BirdNET loads
     path = detections_table(audio, out, lat=lat, lon=lon, week=week, min_confidence=min_confidence)
     typer.echo(f"detections written to {path} (BirdNET model: CC BY-NC-SA 4.0)")
 

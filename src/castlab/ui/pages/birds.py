@@ -25,6 +25,16 @@ model_path = st.text_input(
 threshold = st.slider(
     "Detection threshold (when the model has no thresholds.json)", 0.05, 0.95, 0.5
 )
+with st.expander("Location and season (BirdNET's range prior)"):
+    use_place = st.checkbox("Switch off species not expected at this place and week")
+    lat = st.number_input("Latitude (decimal degrees)", -90.0, 90.0, 42.45, format="%.4f")
+    lon = st.number_input("Longitude (decimal degrees, east positive)", -180.0, 180.0, -76.48)
+    week = st.number_input("Week of the year, 1-48 (4 a month); -1: the whole year", -1, 48, -1)
+    st.caption(
+        "BirdNET's range model says how likely each species is there and then; species "
+        "below 0.03 get probability 0. Species BirdNET does not know (such as the example's "
+        "made-up ones) keep theirs."
+    )
 
 
 @st.cache_resource(show_spinner="Training a small CNN on made-up species (about 30 s)...")
@@ -48,8 +58,11 @@ def analyse(progress: Progress) -> dict[str, Any]:
     from castlab.birds.analyse import analyse_soundscapes, peaks_picture
     from castlab.birds.audio import load_audio
     from castlab.birds.classifier import load_classifier
+    from castlab.birds.prior import Place
+    from castlab.core.artifacts import read_json
     from castlab.core.errors import CastlabError
 
+    place = Place(float(lat), float(lon), week=int(week)) if use_place else None
     with work_dir() as folder:
         if use_example:
             from castlab.birds.synthetic import make_species, write_soundscape
@@ -73,7 +86,11 @@ def analyse(progress: Progress) -> dict[str, Any]:
         progress(0.6, "Scoring 5-second windows...")
         saved = model / "thresholds.json"
         files = analyse_soundscapes(
-            [path], model, folder / "out", thresholds=None if saved.exists() else threshold
+            [path],
+            model,
+            folder / "out",
+            thresholds=None if saved.exists() else threshold,
+            place=place,
         )
         timeline = next(p for name, p in files.items() if name.startswith("timeline_"))
         table = pd.read_csv(files["probabilities"])
@@ -97,6 +114,7 @@ def analyse(progress: Progress) -> dict[str, Any]:
             "submission": files["submission"].read_bytes(),
             "probabilities": files["probabilities"].read_bytes(),
             "clips": clips,
+            "prior": read_json(files["prior"]) if "prior" in files else None,
         }
 
 
@@ -107,6 +125,12 @@ def show(result: dict[str, Any], current: bool) -> None:
     st.image(picture, caption=f"Spectrogram, PCEN-SNR curve and the {count} strongest peaks")
     name, timeline = result["timeline"]
     st.image(timeline, caption="Soundscape timeline: probability per species and 5-s window")
+    if result["prior"] is not None:
+        place, off = result["prior"]["place"], result["prior"]["switched_off"]
+        st.caption(
+            f"Range prior at {place['lat']:.2f}, {place['lon']:.2f} (week {place['week']}): "
+            f"switched off {', '.join(off) or 'no species'}."
+        )
     st.dataframe(result["table"])
     left, middle, right = st.columns(3)
     left.download_button(
@@ -129,7 +153,12 @@ def show(result: dict[str, Any], current: bool) -> None:
         st.audio(clip, format="audio/wav")
 
 
-key = input_key("example" if use_example else upload, model_path, threshold)
+key = input_key(
+    "example" if use_example else upload,
+    model_path,
+    threshold,
+    (lat, lon, week) if use_place else None,
+)
 if st.button("Analyse", type="primary"):
     run_action("birds", key, analyse, label="Analysing...")
 shown = last_result("birds", key)
