@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["page_sections"]
@@ -630,12 +631,10 @@ def page_sections(
             "![cluster map](birds/clusters_birdnet/cluster_map.png)",
             "",
         ]
+    lines += _prior_lines(results.get("prior"))
     lines += [
         "## Not measured here",
         "",
-        "- The location/season prior (BirdNET's range model, `castlab.birds.prior`) is tested in "
-        "`tests/birds/test_birdnet.py` but not scored: the recordings' metadata has place names, "
-        "not coordinates.",
         "- BirdCLEF's own soundscapes and leaderboard (not available offline); the blog's 0.64 local "
         "/ 0.55 leaderboard F1 and the 2021 winner's 0.6932 are on that data, so they are orientation only.",
         "",
@@ -647,6 +646,65 @@ def page_sections(
         "`birds/loro_predictions.csv`, `birds/synthetic_windows.csv`.",
     ]
     return lines
+
+
+PRIOR_NAMES = {  # benchmarks/birds.py's PRIOR_METHODS, named as in (a)
+    "cnn": "blog CNN on mel clips (castlab)",
+    "birdnet": "BirdNET as is, 12-species list (peak chunks)",
+    "head": "BirdNET embeddings + castlab head",
+    "anchored": "BirdNET's classifier layer refitted (anchored head; castlab's default)",
+}
+
+
+def _prior_lines(r: dict | None) -> list[str]:
+    """Section (f): file top-1 of (a) again, with BirdNET's range prior at each place."""
+    if r is None:
+        return []
+    n, kept = r["files"], list(r["species_kept"].values())
+    rows = "\n".join(
+        f"| {PRIOR_NAMES[m]} | "
+        + " | ".join(f"{c[mode] / n:.3f} ({c[mode]}/{n})" for mode in ("none", "filter", "weight"))
+        + " |"
+        for m, c in r["right"].items()
+    )
+    return [
+        "## (f) Location and season prior",
+        "",
+        "(a)'s file-level predictions again, each multiplied by BirdNET's range model at the "
+        "test recording's place (`castlab.birds.prior`; `castlab birds soundscape --lat --lon "
+        "--week` does the same to every window). labels.csv names places, not coordinates: "
+        "the coordinates are read by hand off a map (`PLACES` in `benchmarks/birds.py`, "
+        f"rounded); the place of {n - len(kept)} of the {n} recordings was not found, and "
+        "those keep their prediction. "
+        "The recordings' dates are not in labels.csv, so the week is -1 (the whole year). "
+        "*filter* gives probability 0 to species the range model puts below 0.03 (BirdNET's "
+        "rule, the default); *weight* multiplies by min(1, range score / 0.03).",
+        "",
+        "| method | no prior | filter | weight |",
+        "|---|---|---|---|",
+        rows,
+        "",
+        f"- The 12 species come from five continents, so a place leaves few candidates: the filter "
+        f"keeps {min(kept)}-{max(kept)} of the 12 at these places (mean {np.mean(kept):.1f}). "
+        "On a real site most candidate species share its range, and the prior removes far "
+        "less; these numbers show that it works on castlab's classifiers, not how much it "
+        "helps there.",
+        *(
+            [
+                "- The filter switched off the recording's own species for "
+                + "; ".join(
+                    f"{x['species']} {x['file']} (range score {x['range_score']:.3f})"
+                    for x in r["own_species_off"]
+                )
+                + ": that file cannot be right under *filter*, whatever the classifier says; "
+                "*weight* scales it down instead. A prior is only as good as the range map "
+                "and the week: migrants away from their breeding range are the usual victims."
+            ]
+            if r.get("own_species_off")
+            else ["- The filter switched off no recording's own species."]
+        ),
+        "",
+    ]
 
 
 def _head_speed_lines(sp: dict) -> list[str]:

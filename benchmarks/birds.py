@@ -27,6 +27,8 @@ Parts (issue 13):
     BirdNET head with each way of running BirdNET (every tensor kept / embedding output, 1 / 2
     LiteRT threads), interleaved file by file.
 (e) clustering the detected calls of all 36 recordings: adjusted Rand index vs species.
+(f) the location prior: (a)'s file top-1 again with BirdNET's range model at each test
+    recording's place (coordinates read by hand off a map for labels.csv's place names).
 """
 
 from __future__ import annotations
@@ -66,6 +68,47 @@ from castlab.core.training import TrainConfig
 DATA = SHARED / "bird_sounds"
 OUT = RESULTS / "birds"
 SNRS = (0.0, 5.0, 10.0, 15.0, 20.0)
+# (lat, lon) of each recording's place in labels.csv, read by hand off a map and rounded
+# (~0.1-0.5 degrees; the range model is coarser). None: the place name was not found.
+PLACES: dict[str, tuple[float, float] | None] = {
+    "XC343983": (-5.17, -47.78),  # Cidelândia, Maranhão, Brazil
+    "XC437234": (-4.35, -70.3),  # Reserva Natural Palmarí, Rio Javarí, Amazonas, Brazil
+    "XC521600": (-9.6, -55.93),  # Cristalino Jungle Lodge, Mato Grosso, Brazil
+    "XC544963": (45.6, -122.76),  # Kelley Point Park, Portland, Oregon
+    "XC544964": (45.6, -122.76),
+    "XC544967": (45.58, -122.72),  # North Wygant Street, Portland, Oregon
+    "XC889114": (27.5, 92.1),  # Sela Pass, Arunachal Pradesh, India
+    "XC916269": (31.9, 102.4),  # Mengbishan, Sichuan, China
+    "XC975250": (28.85, 85.3),  # Gyirong, Tibet, China
+    "XC329290": (-10.65, -68.5),  # Xapuri, Acre, Brazil
+    "XC329291": (-10.65, -68.5),
+    "XC440134": (8.6, -61.4),  # Delta Amacuro, Venezuela
+    "XC1004834": (-22.3, 29.5),  # Limpopo River (South Africa / Botswana / Zimbabwe)
+    "XC878320": (-24.65, 31.5),  # Manyeleti Game Reserve, South Africa
+    "XC949678": (-24.2, 30.9),  # Maruleng near Phalaborwa, Limpopo, South Africa
+    "XC1001920": (-30.8, 143.5),  # Paroo-Darling National Park, New South Wales
+    "XC1004413": (-34.0, 147.9),  # Bimbi, New South Wales
+    "XC1004414": (-34.0, 147.9),
+    "XC916551": (31.9, 102.4),  # Mengbishan, Sichuan, China
+    "XC916553": (31.9, 102.4),
+    "XC953859": (32.55, 104.8),  # Tangjiahe Reserve, Sichuan, China
+    "XC1004644": (36.9, 22.6),  # Lakonia, Peloponnese, Greece
+    "XC1007832": (39.35, 16.92),  # Umbriatico, Crotone, Calabria, Italy
+    "XC1009243": None,  # "Enfores de la Vignolle": not found
+    "XC754119": (64.6, 16.6),  # Vilhelmina, Västerbotten, Sweden
+    "XC771661": (61.55, 12.7),  # Fulufjället, Älvdalen, Dalarna, Sweden
+    "XC871731": (63.83, 20.26),  # Västermark, Umeå, Sweden
+    "XC986578": (-0.65, -76.4),  # Yasuní, Río Tiputini, Orellana, Ecuador
+    "XC986579": (-0.65, -76.4),
+    "XC986580": (-0.65, -76.4),
+    "XC602928": (-2.94, 37.5),  # Oloitokitok, Kenya
+    "XC603758": (-2.94, 37.5),
+    "XC948237": (0.6, 37.53),  # Samburu National Park, Kenya
+    "XC484555": (43.16, -76.33),  # Beaver Lake Nature Center, Baldwinsville, New York
+    "XC508264": (9.4, -82.25),  # Boca del Drago, Isla Colón, Bocas del Toro, Panama
+    "XC531130": (-12.36, -44.97),  # São Desidério, Bahia, Brazil
+}
+PRIOR_METHODS = ("cnn", "birdnet", "head", "anchored")  # (a)'s rows scored with the prior
 
 
 def _recordings() -> tuple[list[Recording], list[str], list[str]]:
@@ -312,6 +355,7 @@ def part_loro(recs, classes, feats, args, cache: Path) -> tuple[pd.DataFrame, di
                 probs["cnn"] / probs["cnn"].sum(1, keepdims=True)
                 + probs["head"] / np.maximum(probs["head"].sum(1, keepdims=True), 1e-9)
             ) / 2
+            models[fold].setdefault("test_probs", {})[rec.path.stem] = probs  # for part_prior
             truth = classes.index(rec.species)
             for method, p in probs.items():
                 rows.append(
@@ -340,6 +384,39 @@ def part_loro(recs, classes, feats, args, cache: Path) -> tuple[pd.DataFrame, di
                 confusion[method][truth, probs[method].mean(0).argmax()] += 1
         print(f"fold {fold}: trained and scored in {time.perf_counter() - start:.0f} s", flush=True)
     return pd.DataFrame(rows), models, confusion
+
+
+def part_prior(recs, classes, models) -> dict:
+    """(a)'s file top-1 with BirdNET's range prior at each test recording's place (week -1:
+    the recordings' dates are not in labels.csv); 'filter' and 'weight' as in the library. A
+    recording without a place keeps its prediction."""
+    from castlab.birds.prior import Place, place_factors
+
+    right = {m: dict.fromkeys(("none", "filter", "weight"), 0) for m in PRIOR_METHODS}
+    kept = {}  # how many of the 12 species the filter keeps at each place
+    lost = []  # recordings whose own species the filter switches off
+    for fold_models in models.values():
+        for stem, probs in fold_models["test_probs"].items():
+            truth = classes.index(next(r.species for r in recs if r.path.stem == stem))
+            factors = {"none": np.ones(len(classes))}
+            for mode in ("filter", "weight"):
+                where = PLACES[stem]
+                factors[mode] = (
+                    factors["none"]
+                    if where is None
+                    else place_factors(classes, Place(*where, mode=mode))[0]
+                )
+            if PLACES[stem] is not None:
+                kept[stem] = int(factors["filter"].sum())
+                if factors["filter"][truth] == 0:
+                    score = place_factors(classes, Place(*PLACES[stem]))[1][truth]
+                    lost.append({"file": stem, "species": classes[truth], "range_score": score})
+            for method in PRIOR_METHODS:
+                mean = probs[method].mean(0)
+                for mode, factor in factors.items():
+                    right[method][mode] += int((mean * factor).argmax() == truth)
+    files = sum(len(m["test_probs"]) for m in models.values())
+    return {"right": right, "files": files, "species_kept": kept, "own_species_off": lost}
 
 
 def _backgrounds(rng, birdnet_rate=BIRDNET_RATE):
@@ -1331,7 +1408,9 @@ def main(argv: list[str] | None = None) -> None:
         "--update", action="store_true", help="keep parts of results.json not run this time"
     )
     parser.add_argument(
-        "--parts", nargs="+", default=["loro", "synthetic", "spinetail", "speed", "cluster"]
+        "--parts",
+        nargs="+",
+        default=["loro", "synthetic", "spinetail", "speed", "cluster", "prior"],
     )
     parser.add_argument(
         "--page-only", action="store_true", help="rewrite birds.md from results.json, run nothing"
@@ -1434,6 +1513,8 @@ def main(argv: list[str] | None = None) -> None:
         )
     if "cluster" in args.parts:
         results["cluster"] = part_cluster(args)
+    if "prior" in args.parts:
+        results["prior"] = part_prior(recs, classes, models)
     results["train_seconds_per_fold"] = [models[f]["seconds"] for f in models]
     results["cnn_train_seconds_per_fold"] = [models[f]["cnn_seconds"] for f in models]
     results["run_seconds"] = time.perf_counter() - started
