@@ -58,3 +58,14 @@ def test_offset_and_duration_read_part(tmp_path):
     sf.write(tmp_path / "ramp.wav", np.linspace(0, 0.9, 32000), 32000, subtype="FLOAT")
     part = load_audio(tmp_path / "ramp.wav", offset=0.5, duration=0.25)
     assert part.size == 8000 and part[0] == pytest.approx(0.45, abs=0.01)
+
+
+def test_linked_species_folders_are_followed_and_a_link_loop_ends(tmp_path):
+    data = tmp_path / "data" / "veery"
+    data.mkdir(parents=True)
+    sf.write(data / "a.wav", np.zeros(1600), 16000)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "veery").symlink_to(data, target_is_directory=True)  # species/ -> shared data
+    (data / "loop").symlink_to(data.parent, target_is_directory=True)
+    assert audio_files(mine) == [mine / "veery" / "a.wav"]
