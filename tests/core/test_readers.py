@@ -100,3 +100,16 @@ def test_arbitrary_text_reads_back_exactly(tmp_path, text):
     path = tmp_path / "fuzz.txt"
     path.write_text(text, encoding="utf-16")
     assert read_text(path) == text
+
+
+def test_files_under_follows_links_once_and_ends_a_loop(tmp_path):
+    from castlab.core.readers import files_under
+
+    (tmp_path / "data" / "b").mkdir(parents=True)
+    (tmp_path / "data" / "b" / "x.txt").write_text("x")
+    (tmp_path / "data" / "a.txt").write_text("a")
+    (tmp_path / "data" / "b" / "up").symlink_to(tmp_path / "data")  # a loop
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "linked").symlink_to(tmp_path / "data")
+    found = [p.relative_to(tmp_path).as_posix() for p in files_under(tmp_path / "mine")]
+    assert found == ["mine/linked/a.txt", "mine/linked/b/x.txt"]

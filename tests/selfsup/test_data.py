@@ -31,6 +31,16 @@ def test_image_folder_tree_is_all_train(tmp_path):
     assert images.classes == ("cat", "dog") and images.counts() == {"train": 2}
 
 
+def test_linked_class_folders_are_read(tmp_path):
+    for name in ("cat", "dog"):
+        (tmp_path / "shared" / name).mkdir(parents=True)
+        Image.new("RGB", (20, 30), (200, 10, 10)).save(tmp_path / "shared" / name / "a.png")
+        (tmp_path / "mine" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "mine" / name).symlink_to(tmp_path / "shared" / name)
+    images = load_images(tmp_path / "mine", size=8)
+    assert images.classes == ("cat", "dog") and images.counts() == {"train": 2}
+
+
 @pytest.mark.parametrize("mode", ["L", "CMYK", "RGBA", "P", "I;16"])
 def test_odd_modes_and_tiny_images_decode_to_rgb(tmp_path, mode):
     path = tmp_path / ("x.tif" if mode in ("CMYK", "I;16") else "x.png")

@@ -17,12 +17,12 @@ Examples
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
 from castlab.core.errors import CastlabError
+from castlab.core.readers import files_under
 
 __all__ = [
     "AUDIO_SUFFIXES",
@@ -120,21 +120,6 @@ def duration_seconds(path: str | Path) -> float:
         raise CastlabError(f"cannot read audio header ({error})", path=path) from None
 
 
-def _walk(folder: Path) -> list[Path]:
-    """Files under ``folder``, following linked folders (``species/veery -> /data/veery``)
-    but visiting each real folder once, so a link loop ends."""
-    seen: set[str] = set()
-    found = []
-    for root, dirs, names in os.walk(folder, followlinks=True):
-        real = os.path.realpath(root)
-        if real in seen:
-            dirs[:] = []
-            continue
-        seen.add(real)
-        found += [Path(root) / n for n in names if (Path(root) / n).is_file()]
-    return found
-
-
 def audio_files(folder: str | Path) -> list[Path]:
     """Every audio file under ``folder`` (recursively, sorted); a folder with none is an error.
 
@@ -152,7 +137,7 @@ def audio_files(folder: str | Path) -> list[Path]:
         return [folder]
     if not folder.is_dir():
         raise CastlabError("folder not found", path=folder, fix="check the path")
-    files = sorted(p for p in _walk(folder) if p.suffix.lower() in AUDIO_SUFFIXES)
+    files = [p for p in files_under(folder) if p.suffix.lower() in AUDIO_SUFFIXES]
     if not files:
         raise CastlabError(
             "no .wav, .flac, .ogg or .mp3 files here",

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from castlab.core.errors import CastlabError
-from castlab.core.readers import sniff_encoding
+from castlab.core.readers import files_under, sniff_encoding
 
 if TYPE_CHECKING:
     from castlab.proteins.tables import TableColumns
@@ -327,7 +327,7 @@ def load_records(
 
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and _is_sequence_file(p))
+        files = [p for p in files_under(path) if _is_sequence_file(p)]
         if not files:
             raise CastlabError("no sequence files in this folder", path=path)
         return [

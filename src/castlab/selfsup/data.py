@@ -35,6 +35,7 @@ import numpy as np
 import torch
 
 from castlab.core.errors import CastlabError
+from castlab.core.readers import files_under
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -138,7 +139,7 @@ def decode_image(path: str | Path, size: int) -> np.ndarray:
 
 
 def _images_in(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    return [p for p in files_under(folder) if p.suffix.lower() in IMAGE_SUFFIXES]
 
 
 def _class_folders(folder: Path) -> list[Path]:

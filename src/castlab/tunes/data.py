@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from castlab.core.errors import CastlabError
-from castlab.core.readers import read_csv
+from castlab.core.readers import files_under, read_csv
 from castlab.tunes.abc import (
     Tune,
     abc_tokens,
@@ -295,7 +295,9 @@ def load_corpus(sources: Sequence[str | Path] = ("oneills", "ryans", "airds")) -
             path = Path(source)
             if not path.exists():
                 raise CastlabError("no such file or folder", path=path, fix="check the path")
-            paths = sorted(path.rglob("*.abc")) if path.is_dir() else [path]
+            paths = (
+                [p for p in files_under(path) if p.suffix == ".abc"] if path.is_dir() else [path]
+            )
             if not paths:
                 raise CastlabError("no .abc files in this folder", path=path)
         for path in paths:
