@@ -57,6 +57,14 @@ def test_soundscape_with_labels_writes_submission(demo_model, tmp_path):
     assert (tmp_path / "o" / "thresholds.json").exists() and (
         tmp_path / "o" / "timeline_site.png"
     ).exists()
+    assert "thresholds: 0.5 for every species" not in output
+    assert not (demo_model[0] / "thresholds.json").exists()
+    untuned = _run("soundscape", str(demo_model[0]), str(wav), "--out", str(tmp_path / "u"))
+    assert "thresholds: 0.5 for every species" in untuned and "pass --labels" in untuned
+    saved = str(tmp_path / "o" / "thresholds.json")
+    out = str(tmp_path / "t")
+    tuned = _run("soundscape", str(demo_model[0]), str(wav), "--out", out, "--thresholds", saved)
+    assert "thresholds: 0.5 for every species" not in tuned
 
 
 def test_picture_and_cluster(species_folder, tmp_path):

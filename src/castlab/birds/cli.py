@@ -294,6 +294,12 @@ def soundscape(
                 if said[what] or what == "switched_off"
             )
         )
+    if not labels and thresholds is None and not (model / "thresholds.json").exists():
+        typer.echo(
+            "thresholds: 0.5 for every species (no --labels, no --thresholds, no thresholds.json "
+            "in the model): expect false alarms on other birds and noise; label a few "
+            "soundscapes (Audacity or Raven) and pass --labels to tune them"
+        )
     if "scores" in files:
         typer.echo(files["scores"].read_text().strip())
     typer.echo(f"written to {out} ({', '.join(sorted(p.name for p in files.values()))})")
