@@ -7,7 +7,7 @@ Heavy libraries (torch, librosa, pandas, scikit-learn, BirdNET) load inside the 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -28,6 +28,9 @@ from castlab.core.options import (
     set_threads,
     train_config,
 )
+
+if TYPE_CHECKING:
+    from castlab.birds.prior import Place
 
 __all__ = ["app"]
 
@@ -53,7 +56,7 @@ _WEEK = Annotated[
 ]
 
 
-def _place(lat: float | None, lon: float | None, week: int, mode: str = "filter"):  # noqa: ANN202
+def _place(lat: float | None, lon: float | None, week: int, mode: str = "filter") -> Place | None:
     """The :class:`~castlab.birds.prior.Place` of ``--lat/--lon/--week``, or None; checked
     before any work."""
     if lat is None and lon is None:
