@@ -157,6 +157,7 @@ def test_a_place_is_checked_before_any_work(tmp_path):
     scape = ["birds", "soundscape", str(tmp_path / "m"), str(tmp_path / "a.wav")]
     for extra, said in (
         (["--lat", "42.4"], "give both --lat and --lon"),
+        (["--week", "20"], "--week needs a place"),
         (["--lat", "42.4", "--lon", "-76.5", "--week", "53"], "week 53 is not a BirdNET week"),
         (["--lat", "-76.5", "--lon", "242.4"], "is not a place"),
     ):

@@ -60,6 +60,10 @@ def _place(lat: float | None, lon: float | None, week: int, mode: str = "filter"
     """The :class:`~castlab.birds.prior.Place` of ``--lat/--lon/--week``, or None; checked
     before any work."""
     if lat is None and lon is None:
+        if week != -1:
+            raise CastlabError(
+                "--week needs a place", fix="add --lat and --lon (decimal degrees), or drop --week"
+            )
         return None
     if lat is None or lon is None:
         raise CastlabError(
