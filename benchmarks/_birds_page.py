@@ -300,7 +300,8 @@ def _fifth_round(r: dict | None, default: dict) -> list[str]:
         "",
         "  Window competition damps every species below the window's top one; it helps here, "
         "where a window holds at most two species, and could cost real choruses (not measured "
-        "here), so it is a result, not a default. "
+        "here), so it is an option (`castlab birds soundscape --competition 0.5`, "
+        "`castlab.birds.soundscape.compete`), not the default. "
         + (
             "No change reaches 0.80"
             if max(v["f1"] for v in r.values()) < 0.8

@@ -55,6 +55,7 @@ from castlab.birds.head import fit_head
 from castlab.birds.peaks import find_peaks, low_snr_stretches, snr_curve
 from castlab.birds.plots import plot_confusion, plot_snr_curves, plot_timeline
 from castlab.birds.soundscape import (
+    compete,
     decide,
     false_positive_rate,
     micro_f1,
@@ -1054,13 +1055,6 @@ def _fourth_round(items, classes, models, heads: dict) -> dict:
     return out
 
 
-def _competing(window_probs: np.ndarray, power: float) -> np.ndarray:
-    """Window scores damped by how far each lies below its window's top score:
-    ``p * (p / max p) ** power`` (the top species keeps its score)."""
-    top = np.maximum(window_probs.max(axis=1, keepdims=True), 1e-9)
-    return window_probs * (window_probs / top) ** power
-
-
 def _fifth_round(items, classes, anchored_heads: dict) -> dict:
     """Issue 13, fifth round: thresholds tuned for the micro F1 of all species (the library's
     default since) against each species' own F1, and changes to the scores under it; each
@@ -1085,7 +1079,7 @@ def _fifth_round(items, classes, anchored_heads: dict) -> dict:
         p["chunk_hop_2"] = _pooled(chunks["default"], "two")  # chunks at 0 and 2 s only
         p["chunk_hop_3"] = chunks["default"][[5 * w + 1 for w in range(12)]]  # 1-4 s only
         for power in (0.5, 1.0):
-            p[f"competition_{power}"] = _competing(p["default"], power)
+            p[f"competition_{power}"] = compete(p["default"], power)
         p["own_f1"] = p["thresholds_from_every_fold"] = p["default"]
         variant_probs.append(p)
     out = {}

@@ -97,3 +97,31 @@ def test_a_place_switches_off_species_out_of_range_before_thresholds(birdnet_hea
     said = read_json(tmp_path / "ithaca" / "prior.json")
     assert said["switched_off"] == ["hoatzin"] and said["unknown_to_birdnet"] == ["made_up"]
     assert not (tmp_path / "anywhere" / "prior.json").exists()
+
+
+def test_window_competition_damps_all_but_each_windows_top_species(
+    demo_model, recordings, tmp_path
+):
+    from castlab.birds.analyse import analyse_soundscapes
+    from castlab.birds.soundscape import compete
+
+    plain, damped = (
+        pd.read_csv(
+            analyse_soundscapes(recordings[:1], demo_model[0], tmp_path / str(x), competition=x)[
+                "probabilities"
+            ]
+        )
+        for x in (0.0, 1.0)
+    )
+    species = [s.name for s in demo_model[1]]
+    expected = compete(plain[species].to_numpy(), 1.0)
+    np.testing.assert_allclose(damped[species].to_numpy(), expected, atol=1e-4)
+    top = plain[species].to_numpy().argmax(1)
+    assert (damped[species].to_numpy() <= plain[species].to_numpy() + 1e-4).all()
+    np.testing.assert_allclose(
+        damped[species].to_numpy()[range(len(top)), top],
+        plain[species].to_numpy()[range(len(top)), top],
+        atol=1e-4,
+    )
+    with pytest.raises(CastlabError, match="negative"):
+        analyse_soundscapes(recordings[:1], demo_model[0], tmp_path / "no", competition=-1.0)

@@ -151,13 +151,14 @@ def test_two_label_files_after_one_labels_flag_are_explained(tmp_path):
     assert "--labels a.txt --labels b.txt" in str(result.exception)
 
 
-def test_a_place_is_checked_before_any_work(tmp_path):
+def test_a_place_and_competition_are_checked_before_any_work(tmp_path):
     from castlab.core.errors import CastlabError
 
     scape = ["birds", "soundscape", str(tmp_path / "m"), str(tmp_path / "a.wav")]
     for extra, said in (
         (["--lat", "42.4"], "give both --lat and --lon"),
         (["--week", "20"], "--week needs a place"),
+        (["--competition", "-1"], "window competition -1.0 is negative"),
         (["--lat", "42.4", "--lon", "-76.5", "--week", "53"], "week 53 is not a BirdNET week"),
         (["--lat", "-76.5", "--lon", "242.4"], "is not a place"),
     ):

@@ -67,6 +67,7 @@ def analyse_soundscapes(
     objective: str = "micro",
     chunk_hop: float | None = None,
     place: Place | None = None,
+    competition: float = 0.0,
 ) -> dict[str, Path]:
     """Score every ``window`` of each recording and write the BirdCLEF files into ``out``.
 
@@ -83,12 +84,14 @@ def analyse_soundscapes(
 
     With ``place`` (:class:`~castlab.birds.prior.Place`) every window's probabilities are
     first multiplied by BirdNET's range prior there and then (before thresholds are tuned);
-    ``prior.json`` says each species' range score and factor.
+    ``prior.json`` says each species' range score and factor. ``competition`` > 0 then
+    damps species below each window's top one (:func:`~castlab.birds.soundscape.compete`).
     """
     from castlab.birds.classifier import load_classifier
     from castlab.birds.data import read_annotations, window_labels
     from castlab.birds.soundscape import (
         check_objective,
+        compete,
         decide,
         false_positive_rate,
         micro_f1,
@@ -97,6 +100,7 @@ def analyse_soundscapes(
     from castlab.core.artifacts import write_json, write_text
 
     check_objective(objective)  # before the scoring, which can take long
+    compete(np.zeros((1, 1)), competition)  # a negative power is refused here too
     out = Path(out)
     paths = [Path(p) for p in audio]
     for path in paths:
@@ -122,6 +126,9 @@ def analyse_soundscapes(
     files: dict[str, Path] = {}
     if place is not None:
         files["prior"] = _apply_place(results, classes, place, out / "prior.json")
+    if competition:
+        for result in results:
+            result.probs = compete(result.probs, competition)
     truth: dict[str, list[list[str]]] = {}
     if labels:
         matched = _match_labels(paths, [Path(p) for p in labels])

@@ -257,6 +257,13 @@ def soundscape(
             "below 0.03 there, 'weight' scales them down."
         ),
     ] = "filter",
+    competition: Annotated[
+        float,
+        typer.Option(
+            help="Damp species below each window's top one, p*(p/top)^x (0: off; 0.5 or 1 for "
+            "recordings where one or two species call at a time, not for dawn choruses)."
+        ),
+    ] = 0.0,
 ) -> None:
     """Score every 5-s window; write the BirdCLEF submission and per-window probabilities.
 
@@ -284,6 +291,7 @@ def soundscape(
         objective=objective,
         chunk_hop=chunk_hop,
         place=place,
+        competition=competition,
     )
     if "prior" in files:
         from castlab.core.artifacts import read_json

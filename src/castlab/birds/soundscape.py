@@ -35,6 +35,7 @@ __all__ = [
     "SoundscapeResult",
     "analyse_soundscape",
     "check_objective",
+    "compete",
     "decide",
     "false_positive_rate",
     "micro_f1",
@@ -53,6 +54,25 @@ def decide(
     """Species above threshold in each window (``probs`` is ``(W, C)``)."""
     above = np.asarray(probs) >= np.asarray(thresholds)
     return [[classes[c] for c in np.flatnonzero(row)] for row in above]
+
+
+def compete(window_probs: np.ndarray, power: float) -> np.ndarray:
+    """Window scores ``(W, C)`` damped by how far each lies below its window's top score:
+    ``p * (p / top) ** power`` (the top species keeps its score; ``power`` 0 changes
+    nothing). For recordings where one or two species call at a time it cuts the commonest
+    error, a second species flagged beside the right one; in a dawn chorus it would cost
+    real calls.
+
+    Examples
+    --------
+    >>> compete(np.array([[0.8, 0.6, 0.2]]), 1.0).round(2).tolist()
+    [[0.8, 0.45, 0.05]]
+    """
+    if power < 0:
+        raise CastlabError(f"window competition {power} is negative", fix="use 0 (off), 0.5 or 1")
+    window_probs = np.asarray(window_probs, dtype=float)
+    top = np.maximum(window_probs.max(axis=1, keepdims=True), 1e-9)
+    return window_probs * (window_probs / top) ** power
 
 
 def pool_windows(
