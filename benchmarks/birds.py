@@ -1100,8 +1100,11 @@ def _open_set(items, classes, models) -> dict:
     head on 3 of the 12 species (their mixture data and the background only) for each of 4
     disjoint triples; at 10 dB, the scored windows holding only the other 9 species' calls
     ('other birds'), pure background, and the triple's own calls. A window is flagged when
-    any of the head's species reaches the threshold."""
-    other, background, own = [], [], []
+    any of the triple's species reaches the threshold. BirdNET as is, restricted to the same
+    3 species (every 1 s), for comparison."""
+    found: dict[str, dict[str, list]] = {
+        m: {"other": [], "background": [], "own": []} for m in ("head", "birdnet")
+    }
     triples = [classes[i :: len(classes) // OPEN_SET_SPECIES] for i in range(4)]
     for triple in triples:
         index = [classes.index(s) for s in triple]
@@ -1113,15 +1116,18 @@ def _open_set(items, classes, models) -> dict:
             for it in items:
                 if it["fold"] != fold or it["set"] != "score" or it["snr"] != 10.0:
                     continue
-                p = _pooled(head.predict_embeddings(it["embeddings"]), "hop")
-                for w, truth in enumerate(it["truth"]):
-                    mine = [s for s in truth if s in triple]
-                    if not truth:
-                        background.append(p[w].max())
-                    elif not mine:
-                        other.append(p[w].max())
-                    own += [p[w][triple.index(s)] for s in mine]
-    other, background, own = (np.array(v) for v in (other, background, own))
+                scores = {
+                    "head": _pooled(head.predict_embeddings(it["embeddings"]), "hop"),
+                    "birdnet": _pooled(it["scores12"][:, index], "hop"),
+                }
+                for method, p in scores.items():
+                    for w, truth in enumerate(it["truth"]):
+                        mine = [s for s in truth if s in triple]
+                        if not truth:
+                            found[method]["background"].append(p[w].max())
+                        elif not mine:
+                            found[method]["other"].append(p[w].max())
+                        found[method]["own"] += [p[w][triple.index(s)] for s in mine]
     grid = np.round(np.arange(0.05, 0.951, 0.05), 2)
     predicted, truth = [], []  # the 12-species default at 0.5, as used without labels
     for it in items:
@@ -1129,22 +1135,30 @@ def _open_set(items, classes, models) -> dict:
             p = _pooled(models[it["fold"]]["anchored"].predict_embeddings(it["embeddings"]), "hop")
             predicted += decide(p, np.full(len(classes), 0.5), classes)
             truth += it["truth"]
+    head = {k: np.array(v) for k, v in found["head"].items()}
     return {
         "all_species_at_half": {
             "micro_f1": micro_f1(predicted, truth, count_nocall=False),
             "background_flagged": false_positive_rate(predicted, truth),
         },
         "triples": triples,
-        "windows": {"other": len(other), "background": len(background), "calls": len(own)},
-        "curve": [
-            {
-                "threshold": float(t),
-                "other_flagged": float((other >= t).mean()),
-                "background_flagged": float((background >= t).mean()),
-                "recall": float((own >= t).mean()),
-            }
-            for t in grid
-        ],
+        "windows": {
+            "other": len(head["other"]),
+            "background": len(head["background"]),
+            "calls": len(head["own"]),
+        },
+        **{
+            "curve" if method == "head" else "birdnet_curve": [
+                {
+                    "threshold": float(t),
+                    "other_flagged": float((np.array(v["other"]) >= t).mean()),
+                    "background_flagged": float((np.array(v["background"]) >= t).mean()),
+                    "recall": float((np.array(v["own"]) >= t).mean()),
+                }
+                for t in grid
+            ]
+            for method, v in found.items()
+        },
     }
 
 
