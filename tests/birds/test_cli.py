@@ -159,6 +159,7 @@ def test_a_place_and_competition_are_checked_before_any_work(tmp_path):
         (["--lat", "42.4"], "give both --lat and --lon"),
         (["--week", "20"], "--week needs a place"),
         (["--competition", "-1"], "window competition -1.0 is negative"),
+        (["--lat", "1", "--lon", "1", "--prior-threshold", "2"], "prior threshold 2.0"),
         (["--lat", "42.4", "--lon", "-76.5", "--week", "53"], "week 53 is not a BirdNET week"),
         (["--lat", "-76.5", "--lon", "242.4"], "is not a place"),
     ):

@@ -90,3 +90,17 @@ def test_a_place_switches_off_species_not_expected_there(tmp_path):
     assert not table["birds"].str.contains("hoatzin").any()
     captions = " ".join(c.value for c in app.caption)
     assert "Range prior at 42.45, -76.48 (week 20): switched off hoatzin." in captions
+
+
+def test_window_competition_damps_all_but_each_windows_top_species(tiny_model):
+    app = _page(tiny_model)
+    app.button[0].click().run()
+    plain = app.dataframe[0].value
+    app.slider[1].set_value(1.0).run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    damped = app.dataframe[0].value
+    species = [c for c in plain.columns if c not in ("row_id", "start", "end", "birds")]
+    before, after = plain[species].to_numpy(), damped[species].to_numpy()
+    assert (after <= before + 1e-4).all() and (after < before - 1e-4).any()
+    np.testing.assert_allclose(after.max(1), before.max(1), atol=1e-4)

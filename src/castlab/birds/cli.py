@@ -56,7 +56,13 @@ _WEEK = Annotated[
 ]
 
 
-def _place(lat: float | None, lon: float | None, week: int, mode: str = "filter") -> Place | None:
+def _place(
+    lat: float | None,
+    lon: float | None,
+    week: int,
+    mode: str = "filter",
+    threshold: float = 0.03,
+) -> Place | None:
     """The :class:`~castlab.birds.prior.Place` of ``--lat/--lon/--week``, or None; checked
     before any work."""
     if lat is None and lon is None:
@@ -71,7 +77,7 @@ def _place(lat: float | None, lon: float | None, week: int, mode: str = "filter"
         )
     from castlab.birds.prior import Place
 
-    return Place(lat, lon, week=week, mode=mode)
+    return Place(lat, lon, week=week, mode=mode, threshold=threshold)
 
 
 @app.command()
@@ -257,6 +263,13 @@ def soundscape(
             "below 0.03 there, 'weight' scales them down."
         ),
     ] = "filter",
+    prior_threshold: Annotated[
+        float,
+        typer.Option(
+            help="With --lat/--lon: the range score below which a species is implausible "
+            "(BirdNET's 0.03; lower keeps rarer species)."
+        ),
+    ] = 0.03,
     competition: Annotated[
         float,
         typer.Option(
@@ -271,7 +284,7 @@ def soundscape(
     """
     from castlab.birds.analyse import analyse_soundscapes
 
-    place = _place(lat, lon, week, prior_mode)
+    place = _place(lat, lon, week, prior_mode, prior_threshold)
     set_threads(threads)
     chosen: str | float | None = thresholds
     if thresholds is not None:

@@ -31,6 +31,15 @@ threshold = st.slider(
     "soundscapes, 0.5 flagged 17% of the windows without a call). Thresholds tuned on a few "
     "labelled soundscapes: castlab birds soundscape MODEL site.wav --labels site.txt.",
 )
+competition = st.slider(
+    "Window competition (0: off)",
+    0.0,
+    1.0,
+    0.0,
+    0.25,
+    help="Damps every species below a window's top one, p*(p/top)^x: fewer second species "
+    "flagged beside the right one where one or two species call at a time; not for choruses.",
+)
 with st.expander("Location and season (BirdNET's range prior)"):
     use_place = st.checkbox("Switch off species not expected at this place and week")
     lat = st.number_input("Latitude (decimal degrees)", -90.0, 90.0, 42.45, format="%.4f")
@@ -97,6 +106,7 @@ def analyse(progress: Progress) -> dict[str, Any]:
             folder / "out",
             thresholds=None if saved.exists() else threshold,
             place=place,
+            competition=competition,
         )
         timeline = next(p for name, p in files.items() if name.startswith("timeline_"))
         table = pd.read_csv(files["probabilities"])
@@ -163,6 +173,7 @@ key = input_key(
     "example" if use_example else upload,
     model_path,
     threshold,
+    competition,
     (lat, lon, week) if use_place else None,
 )
 if st.button("Analyse", type="primary"):
