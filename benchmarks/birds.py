@@ -399,18 +399,13 @@ def part_prior(recs, classes, models) -> dict:
     for fold_models in models.values():
         for stem, probs in fold_models["test_probs"].items():
             truth = classes.index(next(r.species for r in recs if r.path.stem == stem))
-            factors = {"none": np.ones(len(classes))}
-            for mode in ("filter", "weight"):
-                where = PLACES[stem]
-                factors[mode] = (
-                    factors["none"]
-                    if where is None
-                    else place_factors(classes, Place(*where, mode=mode))[0]
-                )
+            factors = dict.fromkeys(("none", "filter", "weight"), np.ones(len(classes)))
             if PLACES[stem] is not None:
+                factors["filter"], scores = place_factors(classes, Place(*PLACES[stem]))
+                factors["weight"] = place_factors(classes, Place(*PLACES[stem], mode="weight"))[0]
                 kept[stem] = int(factors["filter"].sum())
                 if factors["filter"][truth] == 0:
-                    score = place_factors(classes, Place(*PLACES[stem]))[1][truth]
+                    score = scores[truth]
                     lost.append({"file": stem, "species": classes[truth], "range_score": score})
             for method in PRIOR_METHODS:
                 mean = probs[method].mean(0)

@@ -90,6 +90,7 @@ def analyse_soundscapes(
     from castlab.birds.classifier import load_classifier
     from castlab.birds.data import read_annotations, window_labels
     from castlab.birds.soundscape import (
+        check_competition,
         check_objective,
         compete,
         decide,
@@ -100,7 +101,7 @@ def analyse_soundscapes(
     from castlab.core.artifacts import write_json, write_text
 
     check_objective(objective)  # before the scoring, which can take long
-    compete(np.zeros((1, 1)), competition)  # a negative power is refused here too
+    check_competition(competition)
     out = Path(out)
     paths = [Path(p) for p in audio]
     for path in paths:

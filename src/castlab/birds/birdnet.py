@@ -170,8 +170,9 @@ class BirdNET:
 
         ``week`` is 1-48 (BirdNET's 4 weeks a month) or -1 for the whole year.
         """
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise CastlabError(f"lat {lat}, lon {lon} is not a place", fix="use decimal degrees")
+        from castlab.birds.prior import check_coordinates
+
+        check_coordinates(lat, lon)
         species = self.analyzer.species_class
         week = -1 if week in (None, -1) else max(1, min(int(week), 48))
         sample = np.array([[lat, lon, week]], dtype=np.float32)

@@ -29,10 +29,31 @@ import numpy as np
 
 from castlab.core.errors import CastlabError
 
-__all__ = ["PRIOR_MODES", "Place", "apply_prior", "place_factors", "range_prior"]
+__all__ = [
+    "PRIOR_MODES",
+    "Place",
+    "apply_prior",
+    "check_coordinates",
+    "place_factors",
+    "range_prior",
+]
 
 #: How the prior acts: ``filter`` switches implausible species off, ``weight`` scales them down.
 PRIOR_MODES = ("filter", "weight")
+
+
+def check_coordinates(lat: float, lon: float) -> None:
+    """Raise a clear error unless ``lat``, ``lon`` are decimal degrees of a place."""
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise CastlabError(
+            f"lat {lat}, lon {lon} is not a place",
+            fix="give decimal degrees: latitude -90..90 first, then longitude -180..180",
+        )
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in PRIOR_MODES:
+        raise CastlabError(f"unknown prior mode {mode!r}", fix="use filter or weight")
 
 
 @dataclass(frozen=True)
@@ -47,18 +68,13 @@ class Place:
     mode: str = "filter"
 
     def __post_init__(self) -> None:
-        if not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
-            raise CastlabError(
-                f"lat {self.lat}, lon {self.lon} is not a place",
-                fix="give decimal degrees: latitude -90..90 first, then longitude -180..180",
-            )
+        check_coordinates(self.lat, self.lon)
         if self.week != -1 and not 1 <= self.week <= 48:
             raise CastlabError(
                 f"week {self.week} is not a BirdNET week",
                 fix="use 1-48 (4 weeks a month: mid-May is 18-19) or -1 for the whole year",
             )
-        if self.mode not in PRIOR_MODES:
-            raise CastlabError(f"unknown prior mode {self.mode!r}", fix="use filter or weight")
+        _check_mode(self.mode)
         if not 0 < self.threshold < 1:
             raise CastlabError(
                 f"prior threshold {self.threshold} is not between 0 and 1",
@@ -106,11 +122,10 @@ def apply_prior(
 ) -> np.ndarray:
     """Scale ``probs (..., C)`` by the prior: ``filter`` zeroes implausible species, ``weight``
     multiplies by ``min(1, prior / threshold)``."""
+    _check_mode(mode)
     prior = np.asarray(prior, dtype=float)
     if mode == "filter":
         factor = (prior >= threshold).astype(float)
-    elif mode == "weight":
-        factor = np.minimum(1.0, prior / threshold)
     else:
-        raise CastlabError(f"unknown prior mode {mode!r}", fix="use filter or weight")
+        factor = np.minimum(1.0, prior / threshold)
     return np.asarray(probs) * factor

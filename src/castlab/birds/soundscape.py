@@ -34,6 +34,7 @@ __all__ = [
     "OBJECTIVES",
     "SoundscapeResult",
     "analyse_soundscape",
+    "check_competition",
     "check_objective",
     "compete",
     "decide",
@@ -56,6 +57,12 @@ def decide(
     return [[classes[c] for c in np.flatnonzero(row)] for row in above]
 
 
+def check_competition(power: float) -> None:
+    """Raise a clear error for a window-competition power :func:`compete` cannot use."""
+    if power < 0:
+        raise CastlabError(f"window competition {power} is negative", fix="use 0 (off), 0.5 or 1")
+
+
 def compete(window_probs: np.ndarray, power: float) -> np.ndarray:
     """Window scores ``(W, C)`` damped by how far each lies below its window's top score:
     ``p * (p / top) ** power`` (the top species keeps its score; ``power`` 0 changes
@@ -68,8 +75,7 @@ def compete(window_probs: np.ndarray, power: float) -> np.ndarray:
     >>> compete(np.array([[0.8, 0.6, 0.2]]), 1.0).round(2).tolist()
     [[0.8, 0.45, 0.05]]
     """
-    if power < 0:
-        raise CastlabError(f"window competition {power} is negative", fix="use 0 (off), 0.5 or 1")
+    check_competition(power)
     window_probs = np.asarray(window_probs, dtype=float)
     top = np.maximum(window_probs.max(axis=1, keepdims=True), 1e-9)
     return window_probs * (window_probs / top) ** power
