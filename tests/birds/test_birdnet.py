@@ -67,23 +67,39 @@ def test_softmax_head_with_background_class(tmp_path):
     ).all()  # background keeps the rest
 
 
-def test_detections_csv(tmp_path):
+def test_detections_csv_with_the_range_prior(tmp_path):
     from castlab.birds.birdnet import detections_table
+    from castlab.birds.prior import Place
 
     wav, _ = write_soundscape(tmp_path / "s.wav", [], seconds=4.0, calls=0)
-    path = detections_table(
-        [wav], tmp_path / "d.csv", lat=42.45, lon=-76.48, week=20, min_confidence=0.0
-    )
-    frame = pd.read_csv(path)
-    assert list(frame.columns) == [
-        "file",
-        "start",
-        "end",
-        "scientific_name",
-        "common_name",
-        "confidence",
-    ]
-    assert frame["scientific_name"].nunique() < 1000  # the place filtered BirdNET's 6,522 labels
+    ithaca = Place(42.45, -76.48, week=20)
+
+    def species(place):
+        path = detections_table([wav], tmp_path / "d.csv", place=place, min_confidence=0.0)
+        frame = pd.read_csv(path)
+        assert list(frame.columns) == [
+            "file",
+            "start",
+            "end",
+            "scientific_name",
+            "common_name",
+            "confidence",
+        ]
+        return frame
+
+    everywhere, filtered = species(None), species(ithaca)
+    assert filtered["scientific_name"].nunique() < 1000 < everywhere["scientific_name"].nunique()
+    rarer = species(Place(42.45, -76.48, week=20, threshold=0.005))  # keeps rarer species
+    assert filtered["scientific_name"].nunique() < rarer["scientific_name"].nunique()
+    weighted = species(Place(42.45, -76.48, week=20, mode="weight"))  # scaled, not removed
+    assert weighted["scientific_name"].nunique() > filtered["scientific_name"].nunique()
+    def first_chunk(frame):
+        return frame[frame["start"] == 0].set_index("scientific_name")["confidence"]
+
+    kept, both, raw = first_chunk(weighted), first_chunk(filtered), first_chunk(everywhere)
+    assert (kept.loc[both.index] == both).all()  # plausible species keep their confidence
+    others = kept.drop(both.index)
+    assert (others <= raw.loc[others.index]).all() and (others < raw.loc[others.index]).any()
 
 
 def test_hop_chunks_cover_the_recording_every_second():

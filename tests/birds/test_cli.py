@@ -166,3 +166,18 @@ def test_a_place_and_competition_are_checked_before_any_work(tmp_path):
         result = CliRunner().invoke(app, scape + extra)  # neither file exists: place first
         assert result.exit_code != 0 and isinstance(result.exception, CastlabError)
         assert said in str(result.exception)
+
+
+def test_birdnet_checks_its_place_and_confidence_before_loading(tmp_path):
+    from castlab.core.errors import CastlabError
+
+    command = ["birds", "birdnet", str(tmp_path / "a.wav"), "--out", str(tmp_path / "d.csv")]
+    for extra, said in (
+        (["--lat", "1", "--lon", "1", "--prior-mode", "soft"], "unknown prior mode 'soft'"),
+        (["--lat", "1", "--lon", "1", "--prior-threshold", "0"], "prior threshold 0.0"),
+        (["--min-confidence", "25"], "--min-confidence 25.0 is not between 0 and 1"),
+    ):
+        result = CliRunner().invoke(app, command + extra)  # the file does not exist: checks first
+        assert result.exit_code != 0 and isinstance(result.exception, CastlabError)
+        assert said in str(result.exception)
+    assert not (tmp_path / "d.csv").exists()

@@ -27,11 +27,14 @@ import struct
 import sys
 import types
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from castlab.core.errors import CastlabError
+
+if TYPE_CHECKING:
+    from castlab.birds.prior import Place
 
 __all__ = [
     "BIRDNET_RATE",
@@ -328,29 +331,40 @@ def detections_table(
     audio: list[str | Path],
     out: str | Path,
     *,
-    lat: float | None = None,
-    lon: float | None = None,
-    week: int | None = None,
+    place: Place | None = None,
     min_confidence: float = 0.25,
-    range_threshold: float = 0.03,
+    progress: bool = False,
 ) -> Path:
-    """BirdNET detections of each recording (3-s chunks) as CSV; a place filters the species."""
+    """BirdNET detections of each recording (3-s chunks) as CSV, written once all are read.
+
+    ``place`` applies BirdNET's range prior the way :mod:`castlab.birds.prior` does for
+    castlab's models: ``filter`` drops species below ``place.threshold`` there and then,
+    ``weight`` scales their confidence down before ``min_confidence`` is applied.
+
+    Examples
+    --------
+    >>> from castlab.birds.prior import Place
+    >>> detections_table(["dawn.wav"], "birdnet.csv",
+    ...                  place=Place(42.45, -76.48, week=20))  # doctest: +SKIP
+    PosixPath('birdnet.csv')
+    """
     import pandas as pd
+    from tqdm import tqdm
 
     from castlab.birds.audio import load_audio
+    from castlab.birds.prior import apply_prior
     from castlab.core.artifacts import write_text
 
-    if (lat is None) != (lon is None):
-        raise CastlabError("give both --lat and --lon, or neither")
     model = load_birdnet()
-    allowed = None
-    if lat is not None and lon is not None:
-        allowed = model.range_scores(lat=lat, lon=lon, week=week or -1) >= range_threshold
+    factors = None
+    if place is not None:
+        prior = model.range_scores(lat=place.lat, lon=place.lon, week=place.week)
+        factors = apply_prior(np.ones_like(prior), prior, threshold=place.threshold, mode=place.mode)
     rows = []
-    for path in audio:
+    for path in tqdm(audio, desc="BirdNET", unit="file", disable=not progress):
         scores = model.predict_chunks(model.chunk(load_audio(path, sample_rate=BIRDNET_RATE)))
-        if allowed is not None:
-            scores = scores * allowed
+        if factors is not None:
+            scores = scores * factors
         for k, chunk in enumerate(scores):
             for label in np.flatnonzero((chunk >= min_confidence) & (chunk > 0)):
                 rows.append(

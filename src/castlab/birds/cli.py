@@ -54,6 +54,20 @@ _LON = Annotated[float | None, typer.Option(help="Longitude (decimal degrees, ea
 _WEEK = Annotated[
     int, typer.Option(help="Week of the year, 1-48 (BirdNET weeks, 4 a month); -1: whole year.")
 ]
+_PRIOR_MODE = Annotated[
+    str,
+    typer.Option(
+        help="With --lat/--lon: 'filter' switches off species BirdNET's range model puts "
+        "below --prior-threshold there, 'weight' scales them down."
+    ),
+]
+_PRIOR_THRESHOLD = Annotated[
+    float,
+    typer.Option(
+        help="With --lat/--lon: the range score below which a species is implausible "
+        "(BirdNET's 0.03; lower keeps rarer species)."
+    ),
+]
 
 
 def _place(
@@ -256,20 +270,8 @@ def soundscape(
     lat: _LAT = None,
     lon: _LON = None,
     week: _WEEK = -1,
-    prior_mode: Annotated[
-        str,
-        typer.Option(
-            help="With --lat/--lon: 'filter' switches off species BirdNET's range model puts "
-            "below 0.03 there, 'weight' scales them down."
-        ),
-    ] = "filter",
-    prior_threshold: Annotated[
-        float,
-        typer.Option(
-            help="With --lat/--lon: the range score below which a species is implausible "
-            "(BirdNET's 0.03; lower keeps rarer species)."
-        ),
-    ] = 0.03,
+    prior_mode: _PRIOR_MODE = "filter",
+    prior_threshold: _PRIOR_THRESHOLD = 0.03,
     competition: Annotated[
         float,
         typer.Option(
@@ -369,6 +371,8 @@ def birdnet(
     lat: _LAT = None,
     lon: _LON = None,
     week: _WEEK = -1,
+    prior_mode: _PRIOR_MODE = "filter",
+    prior_threshold: _PRIOR_THRESHOLD = 0.03,
     min_confidence: Annotated[
         float, typer.Option(help="Keep detections at least this sure.")
     ] = 0.25,
@@ -379,8 +383,14 @@ def birdnet(
     """
     from castlab.birds.birdnet import detections_table
 
-    _place(lat, lon, week)  # checked before BirdNET loads
-    path = detections_table(audio, out, lat=lat, lon=lon, week=week, min_confidence=min_confidence)
+    place = _place(lat, lon, week, prior_mode, prior_threshold)  # checked before BirdNET loads
+    if not 0 <= min_confidence <= 1:
+        raise CastlabError(
+            f"--min-confidence {min_confidence} is not between 0 and 1", fix="e.g. 0.25"
+        )
+    path = detections_table(
+        audio, out, place=place, min_confidence=min_confidence, progress=True
+    )
     typer.echo(f"detections written to {path} (BirdNET model: CC BY-NC-SA 4.0)")
 
 
