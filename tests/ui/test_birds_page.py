@@ -104,3 +104,35 @@ def test_window_competition_damps_all_but_each_windows_top_species(tiny_model):
     before, after = plain[species].to_numpy(), damped[species].to_numpy()
     assert (after <= before + 1e-4).all() and (after < before - 1e-4).any()
     np.testing.assert_allclose(after.max(1), before.max(1), atol=1e-4)
+
+
+def test_thresholds_tuned_on_the_examples_labels(tiny_model):
+    app = _page(tiny_model)
+    app.checkbox[2].check().run()  # tune on the example's own labels
+    app.radio[1].set_value("species").run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    said = " ".join(c.value for c in app.caption)
+    assert "Thresholds tuned on the labels of 8 windows: micro F1 " in said
+    assert any(b.label.startswith("Download thresholds.json") for b in app.get("download_button"))
+
+
+def test_tuning_without_a_label_file_is_one_line_error(tiny_model, tmp_path):
+    app = _page(tiny_model)
+    wav = tmp_path / "mine.wav"
+    sf.write(wav, np.random.default_rng(0).normal(0, 0.05, 32000 * 7), 32000)
+    app.file_uploader[0].set_value(("mine.wav", wav.read_bytes(), "audio/wav")).run()
+    app.checkbox[0].uncheck().run()
+    app.checkbox[2].check().run()
+    app.button[0].click().run()
+    assert not app.exception
+    message = app.error[0].value
+    assert message.startswith("no label file uploaded") and "\n" not in message
+    from castlab.birds.synthetic import make_species
+
+    label = f"1.0\t4.0\t{make_species(4)[0].name}\n".encode()
+    app.file_uploader[1].set_value(("mine.txt", label, "text/plain")).run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    said = [c.value for c in app.caption if c.value.startswith("Thresholds")]
+    assert said and said[0].startswith("Thresholds tuned on the labels of 2 windows"), said
