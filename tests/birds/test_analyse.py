@@ -125,3 +125,57 @@ def test_window_competition_damps_all_but_each_windows_top_species(
     )
     with pytest.raises(CastlabError, match="negative"):
         analyse_soundscapes(recordings[:1], demo_model[0], tmp_path / "no", competition=-1.0)
+
+
+def test_birdclef_soundscape_labels_tune_thresholds_like_audacity_labels(
+    demo_model, recordings, tmp_path
+):
+    """BirdCLEF's train_soundscape_labels.csv (by audio_id) gives the same truth, thresholds
+    and scores as Audacity files for the same recordings; row ids are BirdCLEF's."""
+    import shutil
+
+    from castlab.birds.analyse import analyse_soundscapes
+    from castlab.birds.data import read_annotations, window_labels
+    from castlab.core.artifacts import read_json
+
+    rows, audio = ["row_id,site,audio_id,seconds,birds"], []
+    for k, wav in enumerate(recordings):
+        renamed = shutil.copy(wav, tmp_path / f"{7019 + k}_COR_20190904.wav")
+        audio.append(renamed)
+        windows = window_labels(read_annotations(wav.with_suffix(".txt")), duration=10 + 5 * k)
+        for w, species in enumerate(windows):
+            end = 5 * (w + 1)
+            rows.append(
+                f"{7019 + k}_COR_{end},COR,{7019 + k},{end},{' '.join(species) or 'nocall'}"
+            )
+    table = tmp_path / "train_soundscape_labels.csv"
+    table.write_text("\n".join(rows) + "\n")
+    birdclef = analyse_soundscapes(
+        audio, demo_model[0], tmp_path / "b", labels=[table], plots=False
+    )
+    audacity = analyse_soundscapes(
+        recordings,
+        demo_model[0],
+        tmp_path / "a",
+        labels=[w.with_suffix(".txt") for w in recordings],
+        plots=False,
+    )
+    assert read_json(birdclef["thresholds"]) == read_json(audacity["thresholds"])
+    scores = read_json(birdclef["scores"])
+    assert scores == read_json(audacity["scores"]) and scores["windows"] == 9
+    submission = pd.read_csv(birdclef["submission"])
+    assert submission["row_id"].tolist()[:3] == ["7019_COR_5", "7019_COR_10", "7020_COR_5"]
+
+
+def test_labels_are_checked_before_any_scoring(demo_model, recordings, tmp_path):
+    from castlab.birds.analyse import analyse_soundscapes
+
+    wrong = tmp_path / "site0.txt"
+    wrong.write_text("1.0\t3.0\tBlack-capped Chickadee\n")
+    with pytest.raises(CastlabError, match="the labels name none of the model's species"):
+        analyse_soundscapes(recordings, demo_model[0], tmp_path / "o", labels=[wrong])
+    other = tmp_path / "elsewhere.txt"
+    other.write_text(f"1.0\t3.0\t{demo_model[1][0].name}\n")
+    with pytest.raises(CastlabError, match="no label file matches a recording's name"):
+        analyse_soundscapes(recordings, demo_model[0], tmp_path / "o", labels=[other])
+    assert not (tmp_path / "o").exists()  # nothing scored or written

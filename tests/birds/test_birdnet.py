@@ -93,6 +93,7 @@ def test_detections_csv_with_the_range_prior(tmp_path):
     assert filtered["scientific_name"].nunique() < rarer["scientific_name"].nunique()
     weighted = species(Place(42.45, -76.48, week=20, mode="weight"))  # scaled, not removed
     assert weighted["scientific_name"].nunique() > filtered["scientific_name"].nunique()
+
     def first_chunk(frame):
         return frame[frame["start"] == 0].set_index("scientific_name")["confidence"]
 

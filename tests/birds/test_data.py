@@ -90,3 +90,30 @@ def test_labels_not_in_utf8_are_one_error_naming_the_line(tmp_path, reader):
     path.write_bytes("0.1\t0.2\tA\n0.5\t1.0\tgr\xfcnfink\n".encode("latin-1"))
     with pytest.raises(CastlabError, match=r"labels.txt:2: not UTF-8 text \(byte 0xfc\)"):
         reader(path)
+
+
+def test_soundscape_labels_of_every_kind_match_their_recordings(tmp_path):
+    from castlab.birds.data import SoundscapeLabels
+
+    table = tmp_path / "train_soundscape_labels.csv"
+    table.write_text(
+        "row_id,site,audio_id,seconds,birds\n7019_COR_5,COR,7019,5,nocall\n7019_COR_10,COR,7019,10,rewbla amecro\n"
+    )
+    audacity = tmp_path / "dawn.txt"
+    audacity.write_text("6.0\t8.0\tveery\n")
+    labels = SoundscapeLabels.read([table, audacity])
+    assert labels.names == {"amecro", "rewbla", "veery"}
+    truth = labels.truth(
+        {
+            tmp_path / "7019_COR_20190904.ogg": 3,  # one window more than the table: no call
+            tmp_path / "dawn.wav": 2,
+            tmp_path / "7020_SSW_20170429.ogg": 2,  # not in the table
+            tmp_path / "dusk.wav": 2,  # no label file
+        }
+    )
+    assert truth == {
+        tmp_path / "7019_COR_20190904.ogg": [[], ["amecro", "rewbla"], []],
+        tmp_path / "dawn.wav": [[], ["veery"]],
+    }
+    with pytest.raises(CastlabError, match="BirdCLEF labels are per 5-s window, not 3 s"):
+        labels.truth({tmp_path / "7019_COR_20190904.ogg": 3}, window=3.0)

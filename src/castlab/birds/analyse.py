@@ -45,13 +45,6 @@ def load_thresholds(path: str | Path, classes: list[str]) -> np.ndarray:
     return np.array([float(values.get(name, 0.5)) for name in classes])
 
 
-def _match_labels(audio: list[Path], labels: list[Path]) -> dict[Path, Path]:
-    if len(audio) == 1 and len(labels) == 1:
-        return {audio[0]: labels[0]}
-    by_stem = {p.stem: p for p in labels}
-    return {a: by_stem[a.stem] for a in audio if a.stem in by_stem}
-
-
 def analyse_soundscapes(
     audio: list[str | Path],
     model: str | Path,
@@ -88,7 +81,7 @@ def analyse_soundscapes(
     damps species below each window's top one (:func:`~castlab.birds.soundscape.compete`).
     """
     from castlab.birds.classifier import load_classifier
-    from castlab.birds.data import read_annotations, window_labels
+    from castlab.birds.data import SoundscapeLabels
     from castlab.birds.soundscape import (
         check_competition,
         check_objective,
@@ -111,6 +104,24 @@ def analyse_soundscapes(
                 path=path,
                 fix="give each label file its own --labels: --labels a.txt --labels b.txt",
             )
+    known = SoundscapeLabels.read(labels) if labels else None  # bad labels fail before scoring
+    if known is not None:
+        classes = list(load_classifier(model).classes)
+        if known.names and not known.names & set(classes):
+            named = sorted(known.names)
+            raise CastlabError(
+                f"the labels name none of the model's species (they say {', '.join(named[:3])}"
+                f"{', ...' if len(named) > 3 else ''}; the model knows {', '.join(classes[:3])}"
+                f"{', ...' if len(classes) > 3 else ''})",
+                path=Path(labels[0]),
+                fix="label with the names the model was trained on (its species folder names)",
+            )
+        if not known.truth({path: 1 for path in paths}, window=window):
+            raise CastlabError(
+                "no label file matches a recording's name",
+                fix="name labels like the audio (site1.wav, site1.txt), or pass BirdCLEF's "
+                "train_soundscape_labels.csv",
+            )
     results = score_recordings(
         paths,
         model,
@@ -131,18 +142,11 @@ def analyse_soundscapes(
         for result in results:
             result.probs = compete(result.probs, competition)
     truth: dict[str, list[list[str]]] = {}
-    if labels:
-        matched = _match_labels(paths, [Path(p) for p in labels])
-        if not matched:
-            raise CastlabError(
-                "no label file matches a recording's name", fix="name labels like the audio"
-            )
-        for path, result in zip(paths, results):
-            if path in matched:
-                notes = read_annotations(matched[path])
-                truth[result.name] = window_labels(
-                    notes, duration=len(result.probs) * window, window=window
-                )
+    if known is not None:
+        found = known.truth(
+            {path: len(result.probs) for path, result in zip(paths, results)}, window=window
+        )
+        truth = {result.name: found[path] for path, result in zip(paths, results) if path in found}
         probs = np.concatenate([r.probs for r in results if r.name in truth])
         windows_truth = [w for r in results if r.name in truth for w in truth[r.name]]
         chosen = tune_thresholds(probs, windows_truth, classes, objective=objective)

@@ -359,7 +359,9 @@ def detections_table(
     factors = None
     if place is not None:
         prior = model.range_scores(lat=place.lat, lon=place.lon, week=place.week)
-        factors = apply_prior(np.ones_like(prior), prior, threshold=place.threshold, mode=place.mode)
+        factors = apply_prior(
+            np.ones_like(prior), prior, threshold=place.threshold, mode=place.mode
+        )
     rows = []
     for path in tqdm(audio, desc="BirdNET", unit="file", disable=not progress):
         scores = model.predict_chunks(model.chunk(load_audio(path, sample_rate=BIRDNET_RATE)))

@@ -242,7 +242,10 @@ def soundscape(
     ] = Path("runs/birds/soundscapes"),
     labels: Annotated[
         list[Path] | None,
-        typer.Option(help="Audacity/Raven labels (same stem as the audio): tune thresholds."),
+        typer.Option(
+            help="Audacity/Raven labels (same stem as the audio) or BirdCLEF's "
+            "train_soundscape_labels.csv: tune thresholds."
+        ),
     ] = None,
     thresholds: Annotated[
         str | None, typer.Option(help="thresholds.json or one number (default: the model's).")
@@ -388,9 +391,7 @@ def birdnet(
         raise CastlabError(
             f"--min-confidence {min_confidence} is not between 0 and 1", fix="e.g. 0.25"
         )
-    path = detections_table(
-        audio, out, place=place, min_confidence=min_confidence, progress=True
-    )
+    path = detections_table(audio, out, place=place, min_confidence=min_confidence, progress=True)
     typer.echo(f"detections written to {path} (BirdNET model: CC BY-NC-SA 4.0)")
 
 

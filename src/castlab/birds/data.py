@@ -37,6 +37,7 @@ __all__ = [
     "read_annotations",
     "read_audacity_labels",
     "read_raven_table",
+    "SoundscapeLabels",
     "read_soundscape_labels",
     "recordings",
     "window_labels",
@@ -238,3 +239,80 @@ def read_soundscape_labels(path: str | Path) -> dict[str, list[list[str]]]:
         audio: [by_end.get(end, []) for end in range(5, max(by_end) + 1, 5)]
         for audio, by_end in windows.items()
     }
+
+
+def _is_soundscape_labels(path: Path) -> bool:
+    """Whether ``path`` is a BirdCLEF ``train_soundscape_labels.csv`` (by its header)."""
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return False
+    return "audio_id" in read_text(path, what="soundscape labels").split("\n", 1)[0]
+
+
+@dataclass
+class SoundscapeLabels:
+    """Label files for soundscapes, read once (and checked) before any scoring.
+
+    ``files``: Audacity labels or Raven tables, each for the recording with the same stem (a
+    single file for a single recording whatever its name); ``birdclef``: windows of BirdCLEF's
+    ``train_soundscape_labels.csv`` by ``audio_id``, for the recordings whose stem is that id
+    or starts with ``<audio_id>_`` (as ``10534_SSW_20170429.ogg``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> table = folder / "train_soundscape_labels.csv"
+    >>> _ = table.write_text("row_id,site,audio_id,seconds,birds\\n7019_COR_10,COR,7019,10,rewbla\\n")
+    >>> labels = SoundscapeLabels.read([table])
+    >>> labels.names
+    {'rewbla'}
+    >>> list(labels.truth({folder / "7019_COR_20190904.ogg": 3}).values())
+    [[[], ['rewbla'], []]]
+    """
+
+    files: dict[Path, list[Annotation]]
+    birdclef: dict[str, list[list[str]]]
+
+    @classmethod
+    def read(cls, labels: list[str | Path]) -> SoundscapeLabels:
+        """Read every label file, whichever of the three kinds it is."""
+        files: dict[Path, list[Annotation]] = {}
+        birdclef: dict[str, list[list[str]]] = {}
+        for path in map(Path, labels):
+            if _is_soundscape_labels(path):
+                birdclef.update(read_soundscape_labels(path))
+            else:
+                files[path] = read_annotations(path)
+        return cls(files, birdclef)
+
+    @property
+    def names(self) -> set[str]:
+        """Every species the labels name."""
+        named = {note.label for notes in self.files.values() for note in notes}
+        return named | {s for windows in self.birdclef.values() for w in windows for s in w}
+
+    def truth(
+        self, recordings: dict[Path, int], *, window: float = 5.0
+    ) -> dict[Path, list[list[str]]]:
+        """The species in each window of the recordings the labels cover; ``recordings`` maps
+        each audio file to its number of windows (those no label covers are left out)."""
+        if self.birdclef and window != 5.0:
+            raise CastlabError(
+                f"BirdCLEF labels are per 5-s window, not {window:g} s", fix="score 5-s windows"
+            )
+        out: dict[Path, list[list[str]]] = {}
+        for audio, count in recordings.items():
+            audio_id = audio.stem if audio.stem in self.birdclef else audio.stem.split("_", 1)[0]
+            if audio_id in self.birdclef:
+                windows = self.birdclef[audio_id][:count]
+                out[audio] = windows + [[] for _ in range(count - len(windows))]
+        if len(recordings) == 1 and len(self.files) == 1:
+            matched = dict(zip(recordings, self.files))
+        else:
+            by_stem = {p.stem: p for p in self.files}
+            matched = {a: by_stem[a.stem] for a in recordings if a.stem in by_stem}
+        for audio, path in matched.items():
+            out[audio] = window_labels(
+                self.files[path], duration=recordings[audio] * window, window=window
+            )
+        return out

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,7 @@ __all__ = [
     "false_positive_rate",
     "micro_f1",
     "pool_windows",
+    "recording_name",
     "row_ids",
     "tune_thresholds",
     "write_submission",
@@ -230,6 +232,22 @@ def tune_thresholds(
     return out
 
 
+def recording_name(path: str | Path) -> str:
+    """The name a recording's row ids start with: its file stem, except that BirdCLEF's
+    ``<audio_id>_<site>_<date>`` soundscapes become ``<audio_id>_<site>`` as in its submissions.
+
+    Examples
+    --------
+    >>> recording_name("train_soundscapes/10534_SSW_20170429.ogg")
+    '10534_SSW'
+    >>> recording_name("dawn_chorus_2024.wav")
+    'dawn_chorus_2024'
+    """
+    stem = Path(path).stem
+    found = re.fullmatch(r"(\d+_[A-Z]+)_\d{8}", stem)
+    return found.group(1) if found else stem
+
+
 def row_ids(name: str, count: int, *, window: float = 5.0) -> list[str]:
     """BirdCLEF row ids ``<name>_<end second>`` for ``count`` windows.
 
@@ -296,7 +314,7 @@ def analyse_soundscape(
         else np.broadcast_to(np.asarray(thresholds, dtype=float), (len(classifier.classes),))
     )
     return SoundscapeResult(
-        name or path.stem,
+        name or recording_name(path),
         list(classifier.classes),
         probs,
         np.array(chosen),
