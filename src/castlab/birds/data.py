@@ -34,10 +34,10 @@ from castlab.core.readers import read_text
 __all__ = [
     "Annotation",
     "Recording",
+    "SoundscapeLabels",
     "read_annotations",
     "read_audacity_labels",
     "read_raven_table",
-    "SoundscapeLabels",
     "read_soundscape_labels",
     "recordings",
     "window_labels",
