@@ -179,3 +179,13 @@ def test_labels_are_checked_before_any_scoring(demo_model, recordings, tmp_path)
     with pytest.raises(CastlabError, match="no label file matches a recording's name"):
         analyse_soundscapes(recordings, demo_model[0], tmp_path / "o", labels=[other])
     assert not (tmp_path / "o").exists()  # nothing scored or written
+
+
+def test_scores_name_the_labelled_species_the_model_lacks(demo_model, recordings, tmp_path):
+    from castlab.birds.analyse import analyse_soundscapes
+    from castlab.core.artifacts import read_json
+
+    labels = tmp_path / "site0.txt"
+    labels.write_text(f"1.0\t3.0\t{demo_model[1][0].name}\n6.0\t8.0\tGlass Triller\n")
+    files = analyse_soundscapes(recordings[:1], demo_model[0], tmp_path, labels=[labels])
+    assert read_json(files["scores"])["labels_the_model_lacks"] == ["Glass Triller"]

@@ -72,7 +72,8 @@ def analyse_soundscapes(
     are tuned on those recordings for ``objective`` (:func:`~castlab.birds.soundscape.tune_thresholds`:
     ``"micro"``, the micro F1 of all species, or ``"species"``, each species' own F1) and
     saved as ``thresholds.json`` (and scores.json says
-    the F1 they reach, an optimistic in-sample number). Otherwise ``thresholds`` is a JSON
+    the F1 they reach, an optimistic in-sample number, and which labelled species the model
+    lacks: those windows count as missed). Otherwise ``thresholds`` is a JSON
     file, a number, or ``None`` (the model folder's ``thresholds.json`` if any, else 0.5).
 
     With ``place`` (:class:`~castlab.birds.prior.Place`) every window's probabilities are
@@ -185,6 +186,7 @@ def analyse_soundscapes(
                 "micro_f1_species_only": micro_f1(predicted, expected, count_nocall=False),
                 "background_windows_flagged": false_positive_rate(predicted, expected),
                 "note": "thresholds tuned on these same windows: an optimistic in-sample score",
+                "labels_the_model_lacks": sorted(known.names - set(classes)) if known else [],
             },
         )
     if plots:
