@@ -77,3 +77,22 @@ def test_accuracy_is_a_mean_over_labelled_clips_not_over_batches():
     loader = torch.utils.data.DataLoader(batches, batch_size=None)  # the batches as they are
     metrics = trainer.validate(BirdTask(_Fixed(), TrainConfig()), loader, verbose=False)[0]
     assert metrics["val_accuracy"] == pytest.approx(4 / 5)  # per batch it would be 1/2
+
+
+def test_the_same_seed_trains_the_same_model(species_folder, tmp_path):
+    from safetensors.torch import load_file
+
+    config = BirdTrainConfig(
+        peaks_per_file=2,
+        background_per_file=1,
+        channels=(4,),
+        mel=MelConfig(n_mels=16, hop_length=1280),
+    )
+    weights = []
+    for run, seed in (("a", 0), ("b", 0), ("c", 1)):
+        settings = TrainConfig(max_epochs=1, batch_size=8, progress=False, seed=seed)
+        model = train_cnn(species_folder, tmp_path / run, config=config, train=settings)
+        weights.append(load_file(model / "model.safetensors"))
+    same, other = weights[1], weights[2]
+    assert all(torch.equal(weights[0][name], same[name]) for name in same)
+    assert not all(torch.equal(weights[0][name], other[name]) for name in other)

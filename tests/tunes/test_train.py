@@ -100,3 +100,13 @@ def test_training_can_start_from_a_saved_model(tmp_path, random_model):
         random_model.model_config, vocab_size=second.tokenizer.vocab_size
     )
     assert second.info["init_steps"] == 7 and second.info["steps"] == 2
+
+
+def test_the_same_seed_trains_the_same_model(tmp_path):
+    runs = [
+        train_tunes(TINY, replace(STEPS, max_steps=2, seed=seed), tmp_path / f"run{k}")
+        for k, seed in enumerate((0, 0, 1))
+    ]
+    first, same, other = (dict(r.network.state_dict()) for r in runs)
+    assert all(torch.equal(first[name], same[name]) for name in first)
+    assert not all(torch.equal(first[name], other[name]) for name in first)

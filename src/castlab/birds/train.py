@@ -38,7 +38,13 @@ from castlab.birds.features import MelConfig
 from castlab.birds.model import BirdCNN, CnnConfig
 from castlab.birds.peaks import PcenConfig, low_snr_stretches, snr_curve
 from castlab.core.errors import CastlabError
-from castlab.core.training import TrainConfig, find_learning_rate, fit, one_cycle_adamw
+from castlab.core.training import (
+    TrainConfig,
+    find_learning_rate,
+    fit,
+    one_cycle_adamw,
+    seed_everything,
+)
 
 __all__ = ["BirdTask", "BirdTrainConfig", "TrainingClips", "prepare_clips", "train_cnn"]
 
@@ -190,6 +196,7 @@ def fit_clips(
     if val_items:
         val_set = ClipDataset(clips.audios, val_items, **common)
         val_loader = DataLoader(val_set, batch_size=train.batch_size)
+    seed_everything(train.seed)  # the initial weights too: the same seed, the same model
     model = BirdCNN(CnnConfig(n_classes, channels=config.channels, dropout=config.dropout))
     if find_lr:
         lr, _ = find_learning_rate(

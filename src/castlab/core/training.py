@@ -54,6 +54,7 @@ __all__ = [
     "make_trainer",
     "metrics_files",
     "one_cycle_adamw",
+    "seed_everything",
 ]
 
 
@@ -344,6 +345,21 @@ def make_trainer(
     )
 
 
+def seed_everything(seed: int) -> None:
+    """Seed Python, numpy and torch (and data-loader workers) for a reproducible run.
+
+    Call it before building the network: its initial weights are drawn then, before
+    :func:`fit` (which seeds again, for the data order) is reached.
+
+    Examples
+    --------
+    >>> seed_everything(0); first = torch.randn(2)
+    >>> seed_everything(0); bool((torch.randn(2) == first).all())
+    True
+    """
+    L.seed_everything(seed, workers=True, verbose=False)
+
+
 def fit(
     task: L.LightningModule,
     train_loader: DataLoader,
@@ -358,7 +374,7 @@ def fit(
 
     ``callbacks`` are added to the trainer's own (e.g. gradual unfreezing).
     """
-    L.seed_everything(config.seed, workers=True, verbose=False)
+    seed_everything(config.seed)
     run_dir = Path(run_dir)
     checkpoint = last_checkpoint(run_dir) if resume else None
     if resume and checkpoint is None:

@@ -37,6 +37,7 @@ from castlab.core.training import (
     fit,
     is_main_process,
     last_checkpoint,
+    seed_everything,
 )
 from castlab.tunes.abc import Tune, abc_tokenizer, abc_tokens
 from castlab.tunes.data import load_corpus, split_tunes
@@ -256,6 +257,7 @@ def train_tunes(
                 "model": model_config.to_dict(),
             },
         )
+    seed_everything(train_config.seed)  # the initial weights too: the same seed, the same model
     network = build_language_model(model_config) if start_model is None else start_model.network
     network.train()
     task = LanguageModelTask(network, train_config)
