@@ -575,6 +575,26 @@ def synthetic_items(recs, classes, feats, models, args, index12) -> list[dict]:
                     calls=layout,
                 )
                 items.append(item)
+        # extra tuning soundscapes, drawn after every other one with their own generator:
+        # the tuning and scored soundscapes above stay the same whatever their number
+        extra_rng = np.random.default_rng(300 + fold)
+        for k in range(args.extra_tune_soundscapes):
+            kind, background = _backgrounds(extra_rng)
+            layout = _layout(extra_rng, pools["tune"])
+            audio, truth = _render(layout, background, recs, None, extra_rng)
+            item = _soundscape_item(
+                audio, cnn, birdnet, index12, cache / f"fold{fold}_tunex{k}.npz"
+            )
+            item.update(
+                fold=fold,
+                set="tune_extra",
+                index=k,
+                snr=None,
+                background=kind,
+                truth=truth,
+                calls=layout,
+            )
+            items.append(item)
         print(f"fold {fold}: synthetic soundscapes rendered and embedded", flush=True)
     return items
 
@@ -617,10 +637,11 @@ def _decide_sets(
     grid=None,
     pool_folds=False,
     objective="micro",
+    extra_tune=False,
 ) -> tuple[list, list, list]:
     """(predicted, truth, scored item ids) over the 3 folds: thresholds from the first
     ``tune_n`` tuning soundscapes of the fold (``pool_folds``: of every fold; ``oracle``: from
-    the scored windows themselves)."""
+    the scored windows themselves; ``extra_tune``: and its extra tuning soundscapes)."""
     predicted, truth, scored = [], [], []
     for fold in sorted({it["fold"] for it in items}):
         score = [
@@ -638,8 +659,10 @@ def _decide_sets(
                 k
                 for k, it in enumerate(items)
                 if (pool_folds or it["fold"] == fold)
-                and it["set"] == "tune"
-                and (tune_n is None or it["index"] < tune_n)
+                and (
+                    (it["set"] == "tune" and (tune_n is None or it["index"] < tune_n))
+                    or (extra_tune and it["set"] == "tune_extra")
+                )
             ]
         )
         chosen = (
@@ -811,6 +834,7 @@ def _diagnose(items, probs, recs, classes, feats, models, args) -> dict:
             "first_setup": {"tune_n": 8, "score_n": 4},
             "tune8": {"tune_n": 8},
             "tuned": {},
+            "tuned_extra": {"extra_tune": True},
             "oracle": {"oracle": True},
             "fp5": {"fp5": True},
         }.items():
@@ -1456,6 +1480,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--channels", type=int, nargs="+", default=[16, 32, 64, 128])
     parser.add_argument("--tune-soundscapes", type=int, default=24)
     parser.add_argument("--score-soundscapes", type=int, default=8)
+    parser.add_argument(
+        "--extra-tune-soundscapes",
+        type=int,
+        default=48,
+        help="more tuning soundscapes per fold, for the diagnosis's 'more tuning' column only",
+    )
     parser.add_argument("--cluster-peaks", type=int, default=5)
     parser.add_argument(
         "--aug-c", type=float, default=0.1, help="L2 strength (C) of the augmented head"
@@ -1492,6 +1522,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.quick:
         args.epochs, args.peaks, args.tune_soundscapes, args.score_soundscapes = 4, 10, 2, 1
+        args.extra_tune_soundscapes = 2
         args.channels = [8, 16, 32]
     if not DATA.exists():
         sys.exit(f"{DATA} is not here; this benchmark needs the shared bird recordings")
