@@ -750,8 +750,10 @@ def page_sections(
         f"This run took {results.get('run_seconds', results['total_seconds']) / 60:.1f} min "
         f"({results['total_seconds'] / 60:.1f} min summed over the runs since the last full one; "
         "the CNNs, features and soundscape embeddings cached in `runs/birds-benchmark` by "
-        "earlier runs of the same command; from nothing it takes about 40 min on this shared machine, 16 of them for "
-        "BirdNET on the 192 rendered soundscapes). Raw numbers: `birds/results.json`, "
+        "earlier runs of the same command; from nothing it took about 40 min on this shared "
+        "machine, 16 of them for BirdNET on the 192 rendered soundscapes, before the 144 extra "
+        "tuning soundscapes: at that rate they add about 12 min, an estimate not yet measured). "
+        "Raw numbers: `birds/results.json`, "
         "`birds/loro_predictions.csv`, `birds/synthetic_windows.csv`.",
     ]
     return lines
