@@ -69,7 +69,9 @@ with st.expander("Thresholds tuned on labels, speed"):
         "or the file below)"
     )
     labels_upload = st.file_uploader(
-        "Labels (Audacity label track or Raven selection table)", type=["txt", "csv", "tsv"]
+        "Labels (an Audacity label track, a Raven selection table or BirdCLEF's "
+        "train_soundscape_labels.csv)",
+        type=["txt", "csv", "tsv"],
     )
     objective = st.radio(
         "Tune for",
