@@ -1595,8 +1595,11 @@ def main(argv: list[str] | None = None) -> None:
         if "speed" in previous:  # --update: the page keeps a line per earlier speed run
             results["speed_history"] = [
                 *previous.get("speed_history", []),
-                _speed_summary(previous["speed"], previous.get("date", "?")),
+                _speed_summary(
+                    previous["speed"], previous.get("speed_date", previous.get("date", "?"))
+                ),
             ]
+        results["speed_date"] = results["date"]  # later --update runs keep it
         results["speed"] = part_speed(
             args.cache / f"cnn_fold0_e{args.epochs}_p{args.peaks}_h{args.hop}" / "model",
             models[0]["anchored"],
