@@ -404,6 +404,7 @@ def build_corpus(root: Path) -> dict[str, list[Case]]:
         kinds["audio"],
         ["ember_chirper"],
     )
+    kinds["labels"] = _label_cases(root / "labels", valid / "birds" / "soundscapes")
     kinds["tweeteval"] = _tweeteval_cases(root / "tweeteval")
     (valid / "garbage.nc").write_bytes(_garbage(2048, 9))
     kinds["valid"] = [
@@ -417,6 +418,22 @@ def build_corpus(root: Path) -> dict[str, list[Case]]:
         Case("valid", "garbage_nc", valid / "garbage.nc"),
     ]
     return kinds
+
+
+def _label_cases(folder: Path, soundscapes: Path) -> list[Case]:
+    """Soundscape labels: the generated Audacity file's text variants, a Raven table with a
+    bad time, and a BirdCLEF ``train_soundscape_labels.csv`` naming unknown species."""
+    base = (soundscapes / "soundscape_1.txt").read_text()
+    cases = text_cases(folder, "labels", base, ".txt")
+    raven = folder / "labels-raven-bad-time.txt"
+    raven.write_text("Selection\tBegin Time (s)\tEnd Time (s)\tSpecies\n1\tsoon\t2.5\tveery\n")
+    birdclef = folder / "train_soundscape_labels.csv"
+    birdclef.write_text("row_id,site,audio_id,seconds,birds\nsoundscape_5,X,soundscape,5,amecro\n")
+    return [
+        *cases,
+        Case("labels", "raven-bad-time", raven),
+        Case("labels", "birdclef-unknown-species", birdclef),
+    ]
 
 
 def _tweeteval_cases(folder: Path) -> list[Case]:

@@ -286,6 +286,9 @@ COMMANDS: tuple[Command, ...] = (
         "birds", "soundscape", str(m.get("birds")), str(p), "--threads", "1", "--out", str(o)]),
     _c("birds soundscape --model", ("model",), lambda p, o, m: [
         "birds", "soundscape", str(p), str(m.valid["soundscape"]), "--out", str(o)]),
+    _c("birds soundscape --labels", ("labels",), lambda p, o, m: [
+        "birds", "soundscape", str(m.get("birds")), str(m.valid["soundscape"]), "--labels",
+        str(p), "--threads", "1", "--out", str(o)]),
     _c("birds birdnet", ("audio",), lambda p, o, m: [
         "birds", "birdnet", str(p), "--out", str(o)]),
     _c("birds cluster", ("audio-tree",), lambda p, o, m: [

@@ -26,6 +26,7 @@ ALWAYS = {
     "airquality train": ("utf16-bom",),
     "tunes train": ("no-key",),
     "proteins train": ("stockholm-without-end",),
+    "birds soundscape --labels": ("utf16-bom", "raven-bad-time", "birdclef-unknown-species"),
 }
 
 
