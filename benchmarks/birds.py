@@ -565,16 +565,8 @@ def synthetic_items(recs, classes, feats, models, args, index12) -> list[dict]:
                 audio, truth = _render(layout, background, recs, snr, level_rng)
                 name = f"fold{fold}_{kind_of_set}{k}" + ("" if snr is None else f"_snr{snr:g}")
                 item = _soundscape_item(audio, cnn, birdnet, index12, cache / f"{name}.npz")
-                item.update(
-                    fold=fold,
-                    set=kind_of_set,
-                    index=k,
-                    snr=snr,
-                    background=kind,
-                    truth=truth,
-                    calls=layout,
-                )
-                items.append(item)
+                items.append({**item, **dict(fold=fold, set=kind_of_set, index=k, snr=snr)})
+                items[-1].update(background=kind, truth=truth, calls=layout)
         # extra tuning soundscapes, drawn after every other one with their own generator:
         # the tuning and scored soundscapes above stay the same whatever their number
         extra_rng = np.random.default_rng(300 + fold)
@@ -585,16 +577,8 @@ def synthetic_items(recs, classes, feats, models, args, index12) -> list[dict]:
             item = _soundscape_item(
                 audio, cnn, birdnet, index12, cache / f"fold{fold}_tunex{k}.npz"
             )
-            item.update(
-                fold=fold,
-                set="tune_extra",
-                index=k,
-                snr=None,
-                background=kind,
-                truth=truth,
-                calls=layout,
-            )
-            items.append(item)
+            items.append({**item, **dict(fold=fold, set="tune_extra", index=k, snr=None)})
+            items[-1].update(background=kind, truth=truth, calls=layout)
         print(f"fold {fold}: synthetic soundscapes rendered and embedded", flush=True)
     return items
 

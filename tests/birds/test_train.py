@@ -11,6 +11,14 @@ from castlab.birds.train import BirdTask, BirdTrainConfig, train_cnn
 from castlab.core.errors import CastlabError
 from castlab.core.training import TrainConfig
 
+#: a CNN small enough to train in seconds: the plumbing, not the accuracy
+TINY = BirdTrainConfig(
+    peaks_per_file=2,
+    background_per_file=1,
+    channels=(4,),
+    mel=MelConfig(n_mels=16, hop_length=1280),
+)
+
 
 def test_the_demo_cnn_names_new_calls(demo_model):
     folder, species = demo_model
@@ -34,12 +42,7 @@ def test_run_folder_has_log_plot_and_checkpoint(demo_model):
 
 
 def test_resume_continues_and_lr_finder_runs(species_folder, tmp_path):
-    config = BirdTrainConfig(
-        peaks_per_file=2,
-        background_per_file=1,
-        channels=(4,),
-        mel=MelConfig(n_mels=16, hop_length=1280),
-    )
+    config = TINY
     settings = TrainConfig(max_epochs=1, batch_size=8, progress=False)
     train_cnn(species_folder, tmp_path / "run", config=config, train=settings, find_lr=True)
     assert (tmp_path / "run" / "lr_find.png").exists()
@@ -82,12 +85,7 @@ def test_accuracy_is_a_mean_over_labelled_clips_not_over_batches():
 def test_the_same_seed_trains_the_same_model(species_folder, tmp_path):
     from safetensors.torch import load_file
 
-    config = BirdTrainConfig(
-        peaks_per_file=2,
-        background_per_file=1,
-        channels=(4,),
-        mel=MelConfig(n_mels=16, hop_length=1280),
-    )
+    config = TINY
     weights = []
     for run, seed in (("a", 0), ("b", 0), ("c", 1)):
         settings = TrainConfig(max_epochs=1, batch_size=8, progress=False, seed=seed)
