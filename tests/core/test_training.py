@@ -89,3 +89,16 @@ def test_learning_rate_finder(tmp_path):
     # bound also passed the finder's failure value (1e-5 after a 10-step, one-epoch run)
     assert 1e-3 <= suggestion <= 0.3
     assert plot.exists()
+
+
+def test_a_run_starting_in_a_folder_removes_what_a_kill_9_left_half_written(tmp_path):
+    """kill -9 during an atomic write leaves its temporary file; the next run removes it."""
+    run = tmp_path / "run"
+    (run / "checkpoints").mkdir(parents=True)
+    stale = [run / ".loss.png.5q1iclfi.tmp", run / "checkpoints" / ".last.ckpt.ab_12cde.tmp"]
+    for path in stale:
+        path.write_bytes(b"half")
+    mine = run / "my-notes.tmp"
+    mine.write_text("the user's own file")
+    fit(_task(), *_data(), run, CONFIG)
+    assert not any(path.exists() for path in stale) and mine.exists()

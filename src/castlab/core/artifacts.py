@@ -22,6 +22,7 @@ __all__ = [
     "atomic_write",
     "load_model_weights",
     "read_json",
+    "remove_stale_temporaries",
     "run_dir",
     "save_model",
     "write_json",
@@ -66,6 +67,37 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
                 fix="free some space or write the output to another disk",
             ) from None
         raise
+
+
+#: what :func:`atomic_write` names its temporary files: ``.<name>.<8 random chars>.tmp``
+_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+
+
+def remove_stale_temporaries(folder: str | Path) -> list[Path]:
+    """Delete the temporary files that writes into ``folder`` (and its subfolders) left
+    when the process was killed mid-write (kill -9 gives no chance to clean up); return them.
+
+    Only :func:`atomic_write`'s own names are touched; call it when a run starts in a folder,
+    not while another process writes there.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / ".loss.png.k2x9_abc.tmp").write_bytes(b"half a PNG")
+    >>> _ = (folder / "notes.tmp").write_text("the user's own")
+    >>> [p.name for p in remove_stale_temporaries(folder)]
+    ['.loss.png.k2x9_abc.tmp']
+    >>> sorted(p.name for p in folder.iterdir())
+    ['notes.tmp']
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    stale = sorted(p for p in folder.rglob(".*.tmp") if _TEMPORARY.fullmatch(p.name))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def write_text(path: str | Path, text: str) -> Path:

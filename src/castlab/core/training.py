@@ -35,6 +35,7 @@ from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader, Dataset
 
+from castlab.core.artifacts import remove_stale_temporaries
 from castlab.core.distributed import is_main_process
 from castlab.core.errors import CastlabError
 
@@ -381,6 +382,8 @@ def fit(
         raise CastlabError(
             "nothing to resume", path=run_dir, fix="drop --resume to start a new run"
         )
+    if is_main_process():  # what a kill -9 mid-write left (a loss.png or log half written)
+        remove_stale_temporaries(run_dir)
     metrics = run_dir / "metrics.csv"
     if resume and metrics.exists() and is_main_process():  # the CSV logger starts a new file
         parts = len(list(run_dir.glob("metrics.part*.csv")))
