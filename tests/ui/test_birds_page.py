@@ -46,12 +46,18 @@ def test_example_gives_peaks_timeline_and_a_player_per_detection(tiny_model):
     assert sum(e.type == "audio" for e in elements) == 8
 
 
-def test_uploaded_wav_is_analysed(tiny_model, tmp_path):
-    app = _page(tiny_model)
-    buffer = tmp_path / "mine.wav"
-    sf.write(buffer, np.random.default_rng(0).normal(0, 0.05, 32000 * 7), 32000)
-    app.file_uploader[0].set_value(("mine.wav", buffer.read_bytes(), "audio/wav")).run()
+def _noise_uploaded(model: Path, tmp_path: Path) -> AppTest:
+    """The page with 7 s of noise uploaded as ``mine.wav`` instead of the example."""
+    app = _page(model)
+    wav = tmp_path / "mine.wav"
+    sf.write(wav, np.random.default_rng(0).normal(0, 0.05, 32000 * 7), 32000)
+    app.file_uploader[0].set_value(("mine.wav", wav.read_bytes(), "audio/wav")).run()
     app.checkbox[0].uncheck().run()
+    return app
+
+
+def test_uploaded_wav_is_analysed(tiny_model, tmp_path):
+    app = _noise_uploaded(tiny_model, tmp_path)
     app.button[0].click().run()
     assert not app.exception and not app.error, (app.exception, app.error)
     assert app.dataframe[0].value["row_id"].tolist() == ["mine_5", "mine_10"]
@@ -118,11 +124,7 @@ def test_thresholds_tuned_on_the_examples_labels(tiny_model):
 
 
 def test_tuning_without_a_label_file_is_one_line_error(tiny_model, tmp_path):
-    app = _page(tiny_model)
-    wav = tmp_path / "mine.wav"
-    sf.write(wav, np.random.default_rng(0).normal(0, 0.05, 32000 * 7), 32000)
-    app.file_uploader[0].set_value(("mine.wav", wav.read_bytes(), "audio/wav")).run()
-    app.checkbox[0].uncheck().run()
+    app = _noise_uploaded(tiny_model, tmp_path)
     app.checkbox[2].check().run()
     app.button[0].click().run()
     assert not app.exception

@@ -190,14 +190,15 @@ def read_raven_table(path: str | Path, text: str | None = None) -> list[Annotati
     return out
 
 
-def read_annotations(path: str | Path) -> list[Annotation]:
-    """Audacity labels or a Raven table, whichever ``path`` holds."""
+def read_annotations(path: str | Path, text: str | None = None) -> list[Annotation]:
+    """Audacity labels or a Raven table, whichever ``path`` holds; ``text``: the file's text
+    when it was already read."""
     path = Path(path)
     if not path.is_file():
         raise CastlabError("annotation file not found", path=path)
     if path.suffix.lower() in AUDIO_SUFFIXES:
         raise CastlabError("this is audio, not labels", path=path, fix="pass the .txt labels")
-    text = read_text(path, what="annotation file")
+    text = read_text(path, what="annotation file") if text is None else text
     first = text.split("\n", 1)[0]
     return (
         read_raven_table(path, text) if "Begin Time" in first else read_audacity_labels(path, text)
@@ -222,14 +223,21 @@ def window_labels(
     return [sorted(s) for s in out]
 
 
-def read_soundscape_labels(path: str | Path) -> dict[str, list[list[str]]]:
-    """BirdCLEF ``train_soundscape_labels.csv`` -> ``{audio_id: [species per 5-s window]}``."""
+def read_soundscape_labels(path: str | Path, text: str | None = None) -> dict[str, list[list[str]]]:
+    """BirdCLEF ``train_soundscape_labels.csv`` -> ``{audio_id: [species per 5-s window]}``;
+    ``text``: the file's text when it was already read."""
     path = Path(path)
-    with io.StringIO(read_text(path, what="soundscape labels"), newline="") as handle:
+    text = read_text(path, what="soundscape labels") if text is None else text
+    with io.StringIO(text, newline="") as handle:
         reader = csv.DictReader(handle)
         needed = {"audio_id", "seconds", "birds"}
         if not needed <= set(reader.fieldnames or []):
-            raise CastlabError(f"needs columns {', '.join(sorted(needed))}", path=path, line=1)
+            raise CastlabError(
+                f"needs columns {', '.join(sorted(needed))}",
+                path=path,
+                line=1,
+                fix="use BirdCLEF's header: row_id,site,audio_id,seconds,birds",
+            )
         windows: dict[str, dict[int, list[str]]] = {}
         for number, row in enumerate(reader, 2):
             end = int(_number(row["seconds"], path, number, "seconds"))
@@ -239,13 +247,6 @@ def read_soundscape_labels(path: str | Path) -> dict[str, list[list[str]]]:
         audio: [by_end.get(end, []) for end in range(5, max(by_end) + 1, 5)]
         for audio, by_end in windows.items()
     }
-
-
-def _is_soundscape_labels(path: Path) -> bool:
-    """Whether ``path`` is a BirdCLEF ``train_soundscape_labels.csv`` (by its header)."""
-    if path.suffix.lower() != ".csv" or not path.is_file():
-        return False
-    return "audio_id" in read_text(path, what="soundscape labels").split("\n", 1)[0]
 
 
 @dataclass
@@ -279,10 +280,16 @@ class SoundscapeLabels:
         files: dict[Path, list[Annotation]] = {}
         birdclef: dict[str, list[list[str]]] = {}
         for path in map(Path, labels):
-            if _is_soundscape_labels(path):
-                birdclef.update(read_soundscape_labels(path))
+            # a BirdCLEF table is a CSV whose header names audio_id; a CSV is read once
+            text = (
+                read_text(path, what="label file")
+                if path.suffix.lower() == ".csv" and path.is_file()
+                else None
+            )
+            if text is not None and "audio_id" in text.split("\n", 1)[0]:
+                birdclef.update(read_soundscape_labels(path, text))
             else:
-                files[path] = read_annotations(path)
+                files[path] = read_annotations(path, text)
         return cls(files, birdclef)
 
     @property

@@ -147,7 +147,7 @@ def analyse(progress: Progress) -> dict[str, Any]:
                 if labels_upload is None:
                     raise CastlabError(
                         "no label file uploaded",
-                        fix="upload the recording's Audacity or Raven labels, or untick tuning",
+                        fix="upload the recording's labels (Audacity, Raven or BirdCLEF CSV), or untick tuning",
                     )
                 labels = save_upload(labels_upload, folder, suffixes=(".txt", ".csv", ".tsv"))
         if model_path.strip():
