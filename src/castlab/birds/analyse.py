@@ -27,10 +27,18 @@ import numpy as np
 from castlab.core.errors import CastlabError
 
 if TYPE_CHECKING:
+    from castlab.birds.data import SoundscapeLabels
     from castlab.birds.prior import Place
     from castlab.birds.soundscape import SoundscapeResult
 
-__all__ = ["analyse_soundscapes", "load_thresholds", "peaks_picture", "score_recordings"]
+__all__ = [
+    "analyse_soundscapes",
+    "check_labels",
+    "load_thresholds",
+    "peaks_picture",
+    "refuse_label_files",
+    "score_recordings",
+]
 
 _WORKER: dict[str, Any] = {}  # the classifier of a worker process (score_recordings)
 
@@ -98,31 +106,10 @@ def analyse_soundscapes(
     check_competition(competition)
     out = Path(out)
     paths = [Path(p) for p in audio]
-    for path in paths:
-        if path.suffix.lower() in (".txt", ".csv", ".tsv"):  # e.g. --labels a.txt b.txt
-            raise CastlabError(
-                "a label file where a recording was expected",
-                path=path,
-                fix="give each label file its own --labels: --labels a.txt --labels b.txt",
-            )
+    refuse_label_files(paths)
     known = SoundscapeLabels.read(labels) if labels else None  # bad labels fail before scoring
     if known is not None:
-        classes = list(load_classifier(model).classes)
-        if known.names and not known.names & set(classes):
-            named = sorted(known.names)
-            raise CastlabError(
-                f"the labels name none of the model's species (they say {', '.join(named[:3])}"
-                f"{', ...' if len(named) > 3 else ''}; the model knows {', '.join(classes[:3])}"
-                f"{', ...' if len(classes) > 3 else ''})",
-                path=Path(labels[0]),
-                fix="label with the names the model was trained on (its species folder names)",
-            )
-        if not known.truth({path: 1 for path in paths}, window=window):
-            raise CastlabError(
-                "no label file matches a recording's name",
-                fix="name labels like the audio (site1.wav, site1.txt), or pass BirdCLEF's "
-                "train_soundscape_labels.csv",
-            )
+        check_labels(known, list(load_classifier(model).classes), paths, labels, window=window)
     results = score_recordings(
         paths,
         model,
@@ -203,6 +190,44 @@ def analyse_soundscapes(
                 title=f"{result.name}",
             )
     return files
+
+
+def refuse_label_files(paths: list[Path]) -> None:
+    """A label file among the recordings (``--labels a.txt b.txt``) gets a clear error."""
+    for path in paths:
+        if path.suffix.lower() in (".txt", ".csv", ".tsv"):
+            raise CastlabError(
+                "a label file where a recording was expected",
+                path=path,
+                fix="give each label file its own --labels: --labels a.txt --labels b.txt",
+            )
+
+
+def check_labels(
+    known: SoundscapeLabels,
+    classes: list[str],
+    paths: list[Path],
+    labels: list[str | Path],
+    *,
+    window: float = 5.0,
+) -> None:
+    """Refuse labels that name none of the model's ``classes`` or match none of ``paths``
+    (read from the files ``labels``), before any scoring."""
+    if known.names and not known.names & set(classes):
+        named = sorted(known.names)
+        raise CastlabError(
+            f"the labels name none of the model's species (they say {', '.join(named[:3])}"
+            f"{', ...' if len(named) > 3 else ''}; the model knows {', '.join(classes[:3])}"
+            f"{', ...' if len(classes) > 3 else ''})",
+            path=Path(labels[0]),
+            fix="label with the names the model was trained on (its species folder names)",
+        )
+    if not known.truth({path: 1 for path in paths}, window=window):
+        raise CastlabError(
+            "no label file matches a recording's name",
+            fix="name labels like the audio (site1.wav, site1.txt), or pass BirdCLEF's "
+            "train_soundscape_labels.csv",
+        )
 
 
 def _apply_place(

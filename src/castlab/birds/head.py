@@ -121,6 +121,13 @@ class BirdNETHead:
 
         Neighbouring windows share no chunk (a chunk starting at 3 or 4 s ends in the next
         window), so each window costs ``(window - 3) // hop + 1`` BirdNET passes."""
+        chunks = self.window_chunks(audio, window=window)  # (W, K, samples)
+        probs = self.predict_chunks(chunks.reshape(-1, chunks.shape[-1]), birdnet=birdnet)
+        return probs.reshape(*chunks.shape[:2], -1).max(axis=1)
+
+    def window_chunks(self, audio: np.ndarray, *, window: float = 5.0) -> np.ndarray:
+        """``(W, K, 3 s of samples)``: the ``K`` chunks :meth:`predict_windows` scores in each
+        of the ``W`` windows of 48-kHz ``audio``."""
         from castlab.birds.classifier import windows
 
         whole = windows(audio, sample_rate=BIRDNET_RATE, window=window)  # (W, window samples)
@@ -128,11 +135,19 @@ class BirdNETHead:
         span = max(0, whole.shape[1] - size)  # the latest start of a chunk inside one window
         starts = list(range(0, span + 1, step))
         starts = [s + (span - starts[-1]) // 2 for s in starts]  # centred in the window
-        chunks = np.stack([w[s : s + size] for w in whole for s in starts])
-        if chunks.shape[1] < size:  # windows shorter than a chunk: pad
-            chunks = np.pad(chunks, ((0, 0), (0, size - chunks.shape[1])))
-        probs = self.predict_chunks(chunks, birdnet=birdnet)
-        return probs.reshape(len(whole), len(starts), -1).max(axis=1)
+        chunks = np.stack([[w[s : s + size] for s in starts] for w in whole])
+        if chunks.shape[2] < size:  # windows shorter than a chunk: pad
+            chunks = np.pad(chunks, ((0, 0), (0, 0), (0, size - chunks.shape[2])))
+        return chunks
+
+    def embed_windows(
+        self, audio: np.ndarray, *, window: float = 5.0, birdnet: BirdNET | None = None
+    ) -> np.ndarray:
+        """``(W, K, 1024)``: BirdNET's embeddings of the chunks of :meth:`window_chunks`
+        (what :func:`castlab.birds.adapt.adapt_to_site` learns from)."""
+        chunks = self.window_chunks(audio, window=window)
+        embeddings = (birdnet or load_birdnet()).embed_chunks(chunks.reshape(-1, chunks.shape[-1]))
+        return embeddings.reshape(*chunks.shape[:2], -1)
 
 
 class EmbeddingHead(BirdNETHead):

@@ -1,0 +1,160 @@
+"""Site adaptation of the anchored head on labelled soundscapes (castlab.birds.adapt)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from castlab.birds.adapt import SiteWindows, adapt_head, adapt_to_site
+from castlab.birds.anchored import AnchoredHead
+from castlab.cli import app
+from castlab.core.errors import CastlabError
+
+D = 6  # embedding size of the made-up sites
+
+
+def _site(rng, windows: int, *, signal: np.ndarray, share: float = 0.5) -> SiteWindows:
+    """A soundscape whose calls of "a" lie along ``signal``; 3 chunks per window."""
+    calls = rng.random(windows) < share
+    X = rng.normal(0, 0.3, (windows, 3, D)) + calls[:, None, None] * signal
+    return SiteWindows(X, [["a"] if c else [] for c in calls])
+
+
+def _deaf_head() -> AnchoredHead:
+    """A head for "a" and "b" that hears nothing (every probability about 0.0025)."""
+    return AnchoredHead(["a", "b"], np.zeros((2, D)), np.full(2, -12.0), 2.0)
+
+
+def test_a_strong_pull_keeps_the_head_and_a_weak_one_follows_the_labels():
+    rng = np.random.default_rng(0)
+    head = _deaf_head()
+    X = np.r_[rng.normal(0, 0.3, (40, D)) + np.eye(D)[0] * 3, rng.normal(0, 0.3, (40, D))]
+    Y = np.zeros((80, 2))
+    Y[:40, 0] = 1
+    kept = adapt_head(head, X, Y, strength=1e6)
+    assert kept.temperature == 1.0  # the head's temperature is folded into the weights
+    np.testing.assert_allclose(kept.predict_embeddings(X), head.predict_embeddings(X), atol=1e-4)
+    learnt = adapt_head(head, X, Y, strength=1e-3)
+    assert (learnt.predict_embeddings(X[:40])[:, 0] > 0.9).all()
+    assert (learnt.predict_embeddings(X[40:])[:, 0] < 0.1).all()
+    assert (learnt.predict_embeddings(X)[:, 1] < 0.05).all()  # no labels of "b": stays deaf
+    with pytest.raises(CastlabError, match="not positive"):
+        adapt_head(head, X, Y, strength=0.0)
+
+
+def test_adaptation_helps_out_of_fold_and_says_so():
+    rng = np.random.default_rng(1)
+    signal = 2.0 * np.eye(D)[0]
+    site = [_site(rng, 30, signal=signal) for _ in range(4)]
+    adapted = adapt_to_site(_deaf_head(), site, folds=2)
+    assert adapted.f1_before == 0.0 and adapted.f1_after > 0.9
+    assert adapted.windows == adapted.learnt_windows == 120 and adapted.folds == 2
+    assert 0.05 <= adapted.thresholds[0] <= 0.95
+    summary = adapted.summary()
+    assert summary["cross_fitted_micro_f1_after"] == adapted.f1_after
+    assert set(summary["thresholds"]) == {"a", "b"}
+
+
+def test_out_of_fold_scores_come_from_a_head_that_did_not_learn_that_soundscape():
+    rng = np.random.default_rng(2)
+    # only soundscape 0 has calls of "a" (along the first axis); the others teach background
+    site = [_site(rng, 20, signal=3.0 * np.eye(D)[0], share=0.6)]
+    site += [_site(rng, 20, signal=np.zeros(D), share=0.0) for _ in range(2)]
+    adapted = adapt_to_site(_deaf_head(), site)
+    calls = np.array([bool(t) for t in site[0].truth])
+    final = adapted.head.predict_embeddings(site[0].embeddings.reshape(-1, D))
+    final = final.reshape(20, 3, 2).max(axis=1)
+    assert (final[calls, 0] > 0.5).all()  # the saved head learnt soundscape 0's calls ...
+    assert (adapted.oof_probs[0][calls, 0] < 0.05).all()  # ... its out-of-fold scores did not
+
+
+def test_windows_not_to_learn_from_are_scored_but_not_learnt():
+    rng = np.random.default_rng(3)
+    signal = 2.0 * np.eye(D)[0]
+    site = [_site(rng, 24, signal=signal) for _ in range(3)]
+    mislabelled = SiteWindows(
+        rng.normal(0, 0.3, (10, 3, D)) - signal, [["a"]] * 10, learn=np.zeros(10, bool)
+    )
+    alone = adapt_to_site(_deaf_head(), site)
+    beside = adapt_to_site(_deaf_head(), [*site, mislabelled])
+    np.testing.assert_allclose(beside.head.coef, alone.head.coef)
+    assert beside.windows == alone.windows + 10 and beside.learnt_windows == alone.learnt_windows
+
+
+def test_one_long_soundscape_is_split_into_stretches():
+    rng = np.random.default_rng(4)
+    adapted = adapt_to_site(_deaf_head(), [_site(rng, 60, signal=2.0 * np.eye(D)[0])])
+    assert adapted.folds == 3 and adapted.f1_after > 0.9
+
+
+def test_what_cannot_be_adapted_is_refused():
+    rng = np.random.default_rng(5)
+    quiet = [_site(rng, 20, signal=np.zeros(D), share=0.0) for _ in range(3)]
+    with pytest.raises(CastlabError, match="no call of the model's species"):
+        adapt_to_site(_deaf_head(), quiet)
+    with pytest.raises(CastlabError, match="too few labelled windows"):
+        adapt_to_site(_deaf_head(), [SiteWindows(np.zeros((1, 3, D)), [["a"]])])
+    with pytest.raises(CastlabError, match="anchored head"):
+        adapt_to_site(object(), quiet)  # type: ignore[arg-type]
+    with pytest.raises(CastlabError, match="3 labelled windows but embeddings"):
+        SiteWindows(np.zeros((2, 3, D)), [[], [], []])
+
+
+def _invoke(*args: str):
+    return CliRunner().invoke(app, ["birds", *map(str, args)])
+
+
+def test_cli_adapts_a_birdnet_head_and_soundscape_uses_its_thresholds(tmp_path, demo_model):
+    from castlab.birds.anchored import birdnet_anchors
+    from castlab.birds.classifier import load_classifier
+    from castlab.birds.synthetic import write_soundscape
+
+    species = demo_model[1][:2]
+    classes = [s.name for s in species]
+    W0, b0, index = birdnet_anchors(classes)  # made-up species: BirdNET knows neither
+    model = AnchoredHead(classes, W0, b0 - 4.0, 1.0, birdnet_index=index).save(tmp_path / "head")
+    wavs, labels = zip(
+        *(
+            write_soundscape(tmp_path / f"site{k}.wav", species, seconds=20.0, calls=3, seed=k)
+            for k in range(3)
+        )
+    )
+    out = tmp_path / "adapted"
+    flags = [x for label in labels for x in ("--labels", label)]
+    result = _invoke("adapt", model, *wavs, *flags, "--out", out, "--threads", "1")
+    assert result.exit_code == 0, (result.output, result.exception)
+    said = json.loads((out / "adaptation.json").read_text())
+    assert said["windows"] == 12 and said["recordings"] == ["site0.wav", "site1.wav", "site2.wav"]
+    assert "micro F1 on windows held out (3 folds)" in result.output
+    adapted = load_classifier(out)
+    assert isinstance(adapted, AnchoredHead) and not np.allclose(adapted.coef, W0)
+    thresholds = json.loads((out / "thresholds.json").read_text())
+    assert set(thresholds) == set(classes)
+    scored = _invoke("soundscape", out, wavs[0], "--out", tmp_path / "s", "--threads", "1")
+    assert scored.exit_code == 0, scored.output
+    assert "thresholds: 0.5 for every species" not in scored.output  # the adapted ones
+
+
+def test_cli_refuses_a_cnn_and_a_label_file_among_the_audio_in_one_line(tmp_path, demo_model):
+    import subprocess
+    import sys
+
+    from castlab.birds.synthetic import write_soundscape
+
+    wav, label = write_soundscape(tmp_path / "site.wav", demo_model[1], seconds=10.0, calls=1)
+    out = tmp_path / "o"
+    cnn = subprocess.run(
+        [sys.executable, "-m", "castlab", "birds", "adapt", str(demo_model[0]), str(wav)]
+        + ["--labels", str(label), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    lines = cnn.stderr.strip().splitlines()
+    assert cnn.returncode == 2 and len(lines) == 1 and "anchored head" in lines[0]
+    assert "--features birdnet" in lines[0] and not out.exists()
+    as_audio = _invoke("adapt", demo_model[0], wav, label, "--labels", label)
+    assert isinstance(as_audio.exception, CastlabError)
+    assert "label file where a recording was expected" in str(as_audio.exception)
