@@ -138,3 +138,31 @@ def test_tuning_without_a_label_file_is_one_line_error(tiny_model, tmp_path):
     assert not app.exception and not app.error, (app.exception, app.error)
     said = [c.value for c in app.caption if c.value.startswith("Thresholds")]
     assert said and said[0].startswith("Thresholds tuned on the labels of 2 windows"), said
+
+
+def test_a_birdnet_head_is_adapted_to_the_examples_labels_and_a_cnn_is_refused(
+    tiny_model, tmp_path
+):
+    from castlab.birds.anchored import AnchoredHead, birdnet_anchors
+    from castlab.birds.synthetic import make_species
+
+    names = sorted(s.name for s in make_species(4))
+    W0, b0, index = birdnet_anchors(names)  # made-up species: zero rows, a low bias
+    head = AnchoredHead(names, W0, b0 - 4.0, 1.0, birdnet_index=index).save(tmp_path / "head")
+    app = _page(head)
+    app.checkbox[2].check().run()  # labels: the example's own
+    app.checkbox[3].check().run()  # adapt the head to them first
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    said = " ".join(c.value for c in app.caption)
+    assert "Head adapted to the labels of 8 windows: micro F1 on windows held out" in said
+    assert "Thresholds tuned on the labels" not in said  # not tuned again in sample
+    downloads = [b.label for b in app.get("download_button")]
+    assert any(label.startswith("Download the adapted model") for label in downloads)
+    cnn = _page(tiny_model)
+    cnn.checkbox[2].check().run()
+    cnn.checkbox[3].check().run()
+    cnn.button[0].click().run()
+    assert not cnn.exception
+    message = cnn.error[0].value
+    assert "the anchored head) can be adapted" in message and "\n" not in message

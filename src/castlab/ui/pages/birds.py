@@ -68,6 +68,13 @@ with st.expander("Thresholds tuned on labels, speed"):
         "Tune per-species thresholds on labels of this recording (the example's own labels, "
         "or the file below)"
     )
+    adapt = st.checkbox(
+        "BirdNET-head models: first adapt the head to these labels (castlab birds adapt)",
+        help="Refits the head on this recording's labelled windows, pulled towards the head as "
+        "trained, with thresholds from out-of-fold scores. On the benchmark's soundscapes "
+        "adapting on 24 labelled minutes per fold raised F1 at 10 dB from 0.720 to 0.814 "
+        "(calls of the same recordings: a site-specific gain).",
+    )
     labels_upload = st.file_uploader(
         "Labels (an Audacity label track, a Raven selection table or BirdCLEF's "
         "train_soundscape_labels.csv)",
@@ -158,13 +165,24 @@ def analyse(progress: Progress) -> dict[str, Any]:
         progress(0.4, "Finding PCEN-SNR peaks...")
         picture, peaks = peaks_picture(path, folder / "peaks.png")
         progress(0.6, "Scoring 5-second windows...")
-        saved = model / "thresholds.json"
         classifier = load_classifier(model)
+        adapted = None
+        if adapt and use_labels:
+            from castlab.birds.adapt import adapt_model
+
+            progress(0.5, "Adapting the head to the labels...")
+            made = adapt_model(model, [path], [labels], folder / "adapted", objective=objective)
+            model, adapted = folder / "adapted", read_json(made["adaptation"])
+            adapted["zip"] = _zipped(model)
+            classifier = load_classifier(model)
+        saved = model / "thresholds.json"
         files = analyse_soundscapes(
             [path],
             model,
             folder / "out",
-            labels=[labels] if use_labels else None,
+            # an adapted head brings thresholds tuned out of fold; tuning again on the windows
+            # it learnt from would flatter it
+            labels=[labels] if use_labels and adapted is None else None,
             thresholds=None if saved.exists() else threshold,
             objective=objective,
             chunk_hop=chunk_hop if isinstance(classifier, BirdNETHead) else None,
@@ -194,12 +212,25 @@ def analyse(progress: Progress) -> dict[str, Any]:
             "probabilities": files["probabilities"].read_bytes(),
             "clips": clips,
             "prior": read_json(files["prior"]) if "prior" in files else None,
+            "adapted": adapted,
             "tuned": (
                 (read_json(files["scores"]), files["thresholds"].read_bytes())
                 if "scores" in files
                 else None
             ),
         }
+
+
+def _zipped(folder: Any) -> bytes:
+    """The files of a model folder as a zip archive (for a download)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(folder.iterdir()):
+            archive.write(path, f"{folder.name}/{path.name}")
+    return buffer.getvalue()
 
 
 def show(result: dict[str, Any], current: bool) -> None:
@@ -214,6 +245,22 @@ def show(result: dict[str, Any], current: bool) -> None:
         st.caption(
             f"Range prior at {place['lat']:.2f}, {place['lon']:.2f} (week {place['week']}): "
             f"switched off {', '.join(off) or 'no species'}."
+        )
+    adapted = result.get("adapted")
+    if adapted is not None:
+        st.caption(
+            f"Head adapted to the labels of {adapted['learnt_windows']} windows: micro F1 on "
+            f"windows held out ({adapted['folds']} stretches of the recording) "
+            f"{adapted['cross_fitted_micro_f1_before']:.3f} as trained, "
+            f"{adapted['cross_fitted_micro_f1_after']:.3f} adapted; its thresholds come from "
+            "out-of-fold scores."
+        )
+        st.download_button(
+            "Download the adapted model (zip: castlab birds soundscape adapted/ ...)",
+            adapted["zip"],
+            "adapted.zip",
+            "application/zip",
+            on_click="ignore",
         )
     if result["tuned"] is not None:
         scores, thresholds = result["tuned"]
@@ -258,7 +305,7 @@ key = input_key(
     threshold,
     competition,
     (lat, lon, week, prior_mode, prior_threshold) if use_place else None,
-    (labels_upload, objective) if use_labels else None,
+    (labels_upload, objective, adapt) if use_labels else None,
     chunk_hop,
 )
 if st.button("Analyse", type="primary"):
