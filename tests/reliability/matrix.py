@@ -150,6 +150,17 @@ class Models:
         )  # fmt: skip
         return out / "model"
 
+    def _birdnet_head(self) -> Path:
+        """A BirdNET head for the corpus's made-up species, saved untrained (BirdNET's layer
+        has zero rows for them): what ``birds adapt`` reads."""
+        from castlab.birds.anchored import AnchoredHead, birdnet_anchors
+
+        species = self.valid["birds"] / "species"
+        names = sorted(path.name for path in species.iterdir() if path.is_dir())
+        W0, b0, index = birdnet_anchors(names)
+        head = AnchoredHead(names, W0, b0 - 4.0, 1.0, birdnet_index=index)
+        return head.save(self.root / "birdnet-head")
+
     def _encoder(self) -> Path:
         out = self.root / "selfsup-pretrain"
         self._train(
@@ -288,6 +299,12 @@ COMMANDS: tuple[Command, ...] = (
         "birds", "soundscape", str(p), str(m.valid["soundscape"]), "--out", str(o)]),
     _c("birds soundscape --labels", ("labels",), lambda p, o, m: [
         "birds", "soundscape", str(m.get("birds")), str(m.valid["soundscape"]), "--labels",
+        str(p), "--threads", "1", "--out", str(o)]),
+    _c("birds adapt", ("audio",), lambda p, o, m: [
+        "birds", "adapt", str(m.get("birdnet_head")), str(p), "--labels",
+        str(m.valid["soundscape"].with_suffix(".txt")), "--threads", "1", "--out", str(o)]),
+    _c("birds adapt --labels", ("labels",), lambda p, o, m: [
+        "birds", "adapt", str(m.get("birdnet_head")), str(m.valid["soundscape"]), "--labels",
         str(p), "--threads", "1", "--out", str(o)]),
     _c("birds birdnet", ("audio",), lambda p, o, m: [
         "birds", "birdnet", str(p), "--out", str(o)]),

@@ -303,7 +303,12 @@ def adapt_model(
         )
         truth = known.truth({path: len(embeddings)}, window=window)[path]
         site.append(SiteWindows(embeddings, truth, name=path.name))
-    adaptation = adapt_to_site(head, site, strength=strength, folds=folds, objective=objective)
+    try:
+        adaptation = adapt_to_site(head, site, strength=strength, folds=folds, objective=objective)
+    except CastlabError as error:  # about the labels: say which file(s)
+        where = Path(labels[0]) if len(labels) == 1 else None
+        message = error.message if where else f"{error.message} ({len(labels)} label files)"
+        raise CastlabError(message, path=where, fix=error.fix) from None
     out = Path(out)
     summary = {
         **adaptation.summary(),
