@@ -45,6 +45,7 @@ import pandas as pd
 from _birds_page import THIRD_ROUND  # the third round's changes, named as on the page
 from _common import RESULTS, SHARED, command_line, markdown_table, write_page
 
+from castlab.birds.adapt import ADAPT_STRENGTH, SiteWindows, adapt_to_site
 from castlab.birds.anchored import fit_anchored_head
 from castlab.birds.audio import SAMPLE_RATE, load_audio
 from castlab.birds.birdnet import BIRDNET_RATE, hop_chunks, load_birdnet
@@ -669,6 +670,9 @@ def part_synthetic(recs, classes, feats, models, args, index12) -> tuple[pd.Data
     items = synthetic_items(recs, classes, feats, models, args, index12)
     weights = _choose_birdnet_weight(items, models, classes)
     probs = [_method_probs(it, models[it["fold"]]) for it in items]
+    adapted, adaptation = _adapted(items, models, classes)  # castlab birds adapt, sixth round
+    for p, a in zip(probs, adapted):
+        p["adapted_hop"] = a
     rows, example = [], {}
     for method in probs[0]:
         for name, fp5 in ((method, False), (f"{method}@fp5", True)):
@@ -697,6 +701,7 @@ def part_synthetic(recs, classes, feats, models, args, index12) -> tuple[pd.Data
                 example[method] = (probs[k][method], chosen, it["truth"])
     diagnosis = _diagnose(items, probs, recs, classes, feats, models, args)
     diagnosis["birdnet_weight_by_fold"] = weights
+    diagnosis["sixth_round"] = _sixth_round(items, probs, classes, models, adaptation)
     return pd.DataFrame(rows), example, diagnosis
 
 
@@ -812,6 +817,7 @@ def _diagnose(items, probs, recs, classes, feats, models, args) -> dict:
         "birdnet_head",
         "birdnet_head_mix_hop",
         "anchored_hop",
+        "adapted_hop",
     ):
         entry = {}
         for name, kw in {
@@ -822,6 +828,8 @@ def _diagnose(items, probs, recs, classes, feats, models, args) -> dict:
             "oracle": {"oracle": True},
             "fp5": {"fp5": True},
         }.items():
+            if method == "adapted_hop" and name in ("first_setup", "tune8", "tuned_extra"):
+                continue  # adapted on all 24 (out-of-fold scores): not these columns' sets
             predicted, truth, _ = _decide_sets(items, probs, method, classes, **kw)
             entry[name] = {
                 "f1": micro_f1(predicted, truth, count_nocall=False),
@@ -1092,6 +1100,136 @@ def _fifth_round(items, classes, anchored_heads: dict) -> dict:
             "objective": "species" if name == "own_f1" else "micro",
         }
         out[name] = _variant_scores(items, variant_probs, name, classes, **how)
+    return out
+
+
+def _adaptation_windows(embeddings: np.ndarray) -> np.ndarray:
+    """``(12, 3, 1024)``: the chunks at 0, 1 and 2 s of each 5-s window, out of the
+    soundscape's chunks every 1 s (as ``BirdNETHead.embed_windows`` would give)."""
+    return embeddings[[5 * w + j for w in range(12) for j in range(3)]].reshape(12, 3, -1)
+
+
+def _near(calls: list, clips: set) -> bool:
+    """Whether any of a window's ``calls`` lies within 3 s of one of ``clips`` (recording,
+    centre) in its recording: two such 3-s clips can share audio."""
+    return any(r == r2 and abs(c - c2) < 3.0 for r, c, _, _ in calls for r2, c2 in clips)
+
+
+def _adapted(
+    items,
+    models,
+    classes,
+    *,
+    strength: float = ADAPT_STRENGTH,
+    every_background: bool = False,
+    leak_filter: bool = True,
+    extra: bool = False,
+) -> tuple[list[np.ndarray], dict]:
+    """Issue 13, sixth round: per fold, the default (anchored) head adapted to the fold's
+    labelled tuning soundscapes (``castlab.birds.adapt.adapt_to_site``, as ``castlab birds
+    adapt`` does) and each soundscape's window probabilities: out of fold for the tuning
+    soundscapes (their thresholds come from those, the library's way), the adapted head's
+    for the others. ``extra``: the extra tuning soundscapes too.
+
+    What it learns from: windows of tuning soundscapes on coloured noise only (the scored
+    soundscapes' other background is cut from the same 62 s of XC563936; ``every_background``
+    learns from those too) and only windows whose calls lie 3 s or more, in their recording,
+    from every scored clip (tuning and scored clips are even- and odd-ranked peaks of the
+    same held-out recordings, at least 1 s apart, so a 3-s tuning clip can share up to 2 s of
+    audio with a scored one; ``leak_filter=False`` learns from those too). Every tuning
+    window is scored out of fold all the same."""
+    probs: list = [None] * len(items)
+    info: dict = {}
+    for fold in sorted(models):
+        tune = [
+            k
+            for k, it in enumerate(items)
+            if it["fold"] == fold and (it["set"] == "tune" or (extra and it["set"] == "tune_extra"))
+        ]
+        scored = {
+            (r, c)
+            for it in items
+            if it["fold"] == fold and it["set"] == "score"
+            for calls in it["calls"]
+            for r, c, _, _ in calls
+        }
+
+        site = []
+        for k in tune:
+            it = items[k]
+            learn = [
+                (every_background or it["background"] == "noise")
+                and not (leak_filter and _near(calls, scored))
+                for calls in it["calls"]
+            ]
+            site.append(SiteWindows(_adaptation_windows(it["embeddings"]), it["truth"], learn))
+        adapted = adapt_to_site(models[fold]["anchored"], site, strength=strength)
+        for k, p in zip(tune, adapted.oof_probs):
+            probs[k] = p
+        for k, it in enumerate(items):
+            if it["fold"] == fold and probs[k] is None:
+                chunks = adapted.head.predict_embeddings(
+                    _adaptation_windows(it["embeddings"]).reshape(36, -1)
+                )
+                probs[k] = chunks.reshape(12, 3, -1).max(axis=1)
+        calls = [c for k in tune for w in items[k]["calls"] for c in w]
+        learnt = [s.learn[w] for s in site for w in range(12)]
+        with_calls = [bool(s.truth[w]) for s in site for w in range(12)]
+        info[fold] = {
+            "tuning_windows": adapted.windows,
+            "learnt_windows": adapted.learnt_windows,
+            "learnt_windows_with_calls": int(np.sum(np.array(learnt) & np.array(with_calls))),
+            "tuning_calls": len(calls),
+            "tuning_calls_near_a_scored_clip": sum(_near([c], scored) for c in calls),
+            "cross_fitted_f1_before": adapted.f1_before,
+            "cross_fitted_f1_after": adapted.f1_after,
+        }
+    return probs, info
+
+
+#: Issue 13, sixth round: pulls towards the trained head tried for site adaptation
+ADAPT_STRENGTHS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.3)
+
+
+def _sixth_round(items, probs, classes, models, adaptation: dict) -> dict:
+    """Issue 13, sixth round: the default head adapted to the tuning soundscapes (castlab
+    birds adapt) with other pulls, learning from the XC-background soundscapes too, without
+    the leak filter, and from the extra tuning soundscapes; each scored like the default
+    (10 dB) and on tuning halves (out-of-fold scores, so no tuning window is scored by a head
+    that learnt it; the clips repeat across tuning soundscapes, so these halves flatter
+    adaptation). ``adaptation``: :func:`_adapted`'s counts for the library default."""
+    variants: dict[str, tuple[list, dict]] = {
+        f"strength_{s}": _adapted(items, models, classes, strength=s)
+        for s in ADAPT_STRENGTHS
+        if s != ADAPT_STRENGTH
+    }
+    variants["every_background"] = _adapted(items, models, classes, every_background=True)
+    variants["no_leak_filter"] = _adapted(items, models, classes, leak_filter=False)
+    variants["more_tuning"] = _adapted(items, models, classes, extra=True)
+    variant_probs = [{"default": p["adapted_hop"], "before": p["anchored_hop"]} for p in probs]
+    for name, (adapted, _) in variants.items():
+        for p, a in zip(variant_probs, adapted):
+            p[name] = a
+    out: dict = {"strength": ADAPT_STRENGTH, "counts_by_fold": adaptation}
+    by_fold: dict = {}  # the scored soundscapes' F1 of each fold, before and after
+    for name in ("before", "default"):
+        predicted, truth, scored = _decide_sets(items, variant_probs, name, classes)
+        for fold in sorted(models):
+            mine = [i for i, k in enumerate(scored) if items[k]["fold"] == fold]
+            by_fold.setdefault(fold, {})[name] = micro_f1(
+                [predicted[i] for i in mine], [truth[i] for i in mine], count_nocall=False
+            )
+    out["scored_f1_by_fold"] = by_fold
+    for name in variant_probs[0]:
+        if name == "more_tuning":
+            predicted, truth, _ = _decide_sets(items, variant_probs, name, classes, extra_tune=True)
+            out[name] = {
+                "f1": micro_f1(predicted, truth, count_nocall=False),
+                "background_flagged": false_positive_rate(predicted, truth),
+                "wrong_in_call_windows": _wrong_species(predicted, truth),
+            }
+        else:
+            out[name] = _variant_scores(items, variant_probs, name, classes)
     return out
 
 
