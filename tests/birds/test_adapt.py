@@ -99,6 +99,8 @@ def test_what_cannot_be_adapted_is_refused():
         adapt_to_site(_deaf_head(), [SiteWindows(np.zeros((1, 3, D)), [["a"]])])
     with pytest.raises(CastlabError, match="anchored head"):
         adapt_to_site(object(), quiet)  # type: ignore[arg-type]
+    with pytest.raises(CastlabError, match="cannot hold any labelled window out"):
+        adapt_to_site(_deaf_head(), quiet, folds=1)
     with pytest.raises(CastlabError, match="3 labelled windows but embeddings"):
         SiteWindows(np.zeros((2, 3, D)), [[], [], []])
 
@@ -155,6 +157,8 @@ def test_cli_refuses_a_cnn_and_a_label_file_among_the_audio_in_one_line(tmp_path
     lines = cnn.stderr.strip().splitlines()
     assert cnn.returncode == 2 and len(lines) == 1 and "anchored head" in lines[0]
     assert "--features birdnet" in lines[0] and not out.exists()
+    same = _invoke("adapt", demo_model[0], wav, "--labels", label, "--out", demo_model[0])
+    assert "would overwrite the model as trained" in str(same.exception)
     as_audio = _invoke("adapt", demo_model[0], wav, label, "--labels", label)
     assert isinstance(as_audio.exception, CastlabError)
     assert "label file where a recording was expected" in str(as_audio.exception)
