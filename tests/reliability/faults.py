@@ -83,7 +83,7 @@ def kill_during_training(root: Path, abc: Path, how: signal.Signals) -> FaultRes
     name = "SIGINT (Ctrl-C)" if how == signal.SIGINT else "SIGKILL (kill -9)"
     result = FaultResult("training: castlab tunes train, then --resume", name)
     run = root / f"train-{how.name}"
-    steps = 150
+    steps = 600  # on a quiet machine 150 tiny steps could end within the 0.5 s before the stop
     args = ["tunes", "train", "--corpus", str(abc), "--dim", "16", "--hidden", "16", "--layers",
             "1", "--seq-len", "16", "--batch-size", "2", "--epochs", "1000", "--max-steps",
             str(steps), "--out", str(run)]  # fmt: skip
