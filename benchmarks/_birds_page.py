@@ -375,10 +375,7 @@ def _fifth_round(r: dict | None, default: dict) -> list[str]:
     ]
 
 
-SIXTH_ROUND = {  # benchmarks/birds.py's _sixth_round: site adaptation, other ways
-    **{
-        f"strength_{v}": f"pull towards the trained head {v}" for v in (0.005, 0.01, 0.05, 0.1, 0.3)
-    },
+SIXTH_ROUND = {  # benchmarks/birds.py's _sixth_round: site adaptation, other ways than its pull
     "every_background": "learning from the XC-background tuning soundscapes too (their "
     "background is cut from the same 62 s as the scored ones')",
     "no_leak_filter": "learning from calls within 3 s of a scored clip too (they can share up "
@@ -387,11 +384,16 @@ SIXTH_ROUND = {  # benchmarks/birds.py's _sixth_round: site adaptation, other wa
 }
 
 
+def _strengths(r: dict) -> dict[str, dict]:
+    """The sixth round's other adaptation strengths: ``{strength: scores}``."""
+    return {k.split("_", 1)[1]: v for k, v in r.items() if k.startswith("strength_")}
+
+
 def _strengths_clause(r: dict | None) -> str:
     """How many of the sixth round's adaptation strengths reach 0.80 (for the targets)."""
     if not r:
         return ""
-    f1s = [r["default"]["f1"], *(v["f1"] for k, v in r.items() if k.startswith("strength_"))]
+    f1s = [r["default"]["f1"], *(v["f1"] for v in _strengths(r).values())]
     return (
         f" at the default strength; {sum(f >= 0.8 for f in f1s)} of the {len(f1s)} strengths "
         f"tried reach 0.80 (all of them {min(f1s):.3f}-{max(f1s):.3f}): a narrow margin"
@@ -406,13 +408,14 @@ def _sixth_round(r: dict | None, default: dict, adapted: dict | None) -> list[st
     base, counts = r["default"], r["counts_by_fold"].values()
     total = {k: sum(c[k] for c in counts) for k in next(iter(counts))}
     err, before = adapted["errors"], default["errors"]
-    strengths = {k: v for k, v in r.items() if k.startswith("strength_")}
+    strengths = _strengths(r)
     reach = sum(v["f1"] >= 0.8 for v in strengths.values()) + (base["f1"] >= 0.8)
+    named = {f"pull towards the trained head {k}": v for k, v in strengths.items()}
+    named |= {text: r[k] for k, text in SIXTH_ROUND.items() if k in r}
     rows = [
-        f"| {text} | {r[k]['f1']:.3f} | {r[k]['background_flagged']:.3f} | "
-        + (f"{r[k]['tuning_halves_f1']:.3f} |" if "tuning_halves_f1" in r[k] else "— |")
-        for k, text in SIXTH_ROUND.items()
-        if k in r
+        f"| {text} | {v['f1']:.3f} | {v['background_flagged']:.3f} | "
+        + (f"{v['tuning_halves_f1']:.3f} |" if "tuning_halves_f1" in v else "— |")
+        for text, v in named.items()
     ]
     return [
         "- **Sixth round (issue 13): the head adapted to labelled soundscapes of the site** "
@@ -485,7 +488,7 @@ def _sixth_round(r: dict | None, default: dict, adapted: dict | None) -> list[st
         "",
         "  Every strength tried changes F1 at 10 dB from "
         f"{r['before']['f1']:.3f} to "
-        + ", ".join(f"{v['f1']:.3f} ({k.split('_')[1]})" for k, v in strengths.items())
+        + ", ".join(f"{v['f1']:.3f} ({k})" for k, v in strengths.items())
         + f" and {base['f1']:.3f} (the default); {reach} of these {len(strengths) + 1} reach "
         "0.80. "
         + (

@@ -566,8 +566,8 @@ def synthetic_items(recs, classes, feats, models, args, index12) -> list[dict]:
                 audio, truth = _render(layout, background, recs, snr, level_rng)
                 name = f"fold{fold}_{kind_of_set}{k}" + ("" if snr is None else f"_snr{snr:g}")
                 item = _soundscape_item(audio, cnn, birdnet, index12, cache / f"{name}.npz")
-                items.append({**item, **dict(fold=fold, set=kind_of_set, index=k, snr=snr)})
-                items[-1].update(background=kind, truth=truth, calls=layout)
+                item.update(fold=fold, set=kind_of_set, index=k, snr=snr)
+                items.append({**item, "background": kind, "truth": truth, "calls": layout})
         # extra tuning soundscapes, drawn after every other one with their own generator:
         # the tuning and scored soundscapes above stay the same whatever their number
         extra_rng = np.random.default_rng(300 + fold)
@@ -578,8 +578,8 @@ def synthetic_items(recs, classes, feats, models, args, index12) -> list[dict]:
             item = _soundscape_item(
                 audio, cnn, birdnet, index12, cache / f"fold{fold}_tunex{k}.npz"
             )
-            items.append({**item, **dict(fold=fold, set="tune_extra", index=k, snr=None)})
-            items[-1].update(background=kind, truth=truth, calls=layout)
+            item.update(fold=fold, set="tune_extra", index=k, snr=None)
+            items.append({**item, "background": kind, "truth": truth, "calls": layout})
         print(f"fold {fold}: synthetic soundscapes rendered and embedded", flush=True)
     return items
 
@@ -984,16 +984,20 @@ def _third_round(items, classes, models, args) -> dict:
     return out
 
 
-def _variant_scores(items, variant_probs: list, name: str, classes, **how) -> dict:
+def _variant_scores(
+    items, variant_probs: list, name: str, classes, *, halves: bool = True, **how
+) -> dict:
     """One variant scored like the default (10 dB, thresholds from the fold's tuning
-    soundscapes; ``how``: ``_decide_sets``'s options) and on tuning halves."""
+    soundscapes; ``how``: ``_decide_sets``'s options) and, with ``halves``, on tuning halves."""
     predicted, truth, _ = _decide_sets(items, variant_probs, name, classes, **how)
-    return {
+    scores = {
         "f1": micro_f1(predicted, truth, count_nocall=False),
         "background_flagged": false_positive_rate(predicted, truth),
-        "tuning_halves_f1": _tuning_halves_f1(items, variant_probs, name, classes, **how),
         "wrong_in_call_windows": _wrong_species(predicted, truth),
     }
+    if halves:
+        scores["tuning_halves_f1"] = _tuning_halves_f1(items, variant_probs, name, classes, **how)
+    return scores
 
 
 #: Issue 13, fourth round: other pulls of the anchored head towards BirdNET (library: 0.36)
@@ -1168,10 +1172,8 @@ def _adapted(
             probs[k] = p
         for k, it in enumerate(items):
             if it["fold"] == fold and probs[k] is None:
-                chunks = adapted.head.predict_embeddings(
-                    _adaptation_windows(it["embeddings"]).reshape(36, -1)
-                )
-                probs[k] = chunks.reshape(12, 3, -1).max(axis=1)
+                windows = _adaptation_windows(it["embeddings"])
+                probs[k] = adapted.head.predict_window_embeddings(windows)
         calls = [c for k in tune for w in items[k]["calls"] for c in w]
         learnt = [s.learn[w] for s in site for w in range(12)]
         with_calls = [bool(s.truth[w]) for s in site for w in range(12)]
@@ -1221,15 +1223,8 @@ def _sixth_round(items, probs, classes, models, adaptation: dict) -> dict:
             )
     out["scored_f1_by_fold"] = by_fold
     for name in variant_probs[0]:
-        if name == "more_tuning":
-            predicted, truth, _ = _decide_sets(items, variant_probs, name, classes, extra_tune=True)
-            out[name] = {
-                "f1": micro_f1(predicted, truth, count_nocall=False),
-                "background_flagged": false_positive_rate(predicted, truth),
-                "wrong_in_call_windows": _wrong_species(predicted, truth),
-            }
-        else:
-            out[name] = _variant_scores(items, variant_probs, name, classes)
+        how = {"halves": False, "extra_tune": True} if name == "more_tuning" else {}
+        out[name] = _variant_scores(items, variant_probs, name, classes, **how)
     return out
 
 

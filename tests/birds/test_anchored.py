@@ -91,3 +91,13 @@ def test_anchors_must_match_the_classes_and_embeddings():
     X, y = np.zeros((4, 8)), np.array([0, 0, 1, 1])
     with pytest.raises(CastlabError, match="anchors of shape"):
         fit_anchored_head(X, y, ["a"], anchors=(np.zeros((2, 8)), np.zeros(2)))
+
+
+def test_window_scores_are_the_max_over_each_windows_chunks():
+    rng = np.random.default_rng(7)
+    head = AnchoredHead(["a", "b"], rng.normal(0, 1, (2, 5)), np.zeros(2))
+    embeddings = rng.normal(0, 1, (4, 3, 5))  # 4 windows of 3 chunks
+    windows = head.predict_window_embeddings(embeddings)
+    assert windows.shape == (4, 2)
+    for w in range(4):
+        np.testing.assert_allclose(windows[w], head.predict_embeddings(embeddings[w]).max(axis=0))

@@ -58,7 +58,7 @@ __all__ = [
 ADAPT_STRENGTH = 0.02
 
 
-def _check(head: object, strength: float, folds: int, path: str | Path | None = None) -> None:
+def _check(head: object, strength: float, folds: int = 2, path: str | Path | None = None) -> None:
     """Refuse what cannot be adapted, before any work."""
     if not isinstance(head, AnchoredHead):
         raise CastlabError(
@@ -138,7 +138,7 @@ def adapt_head(
     """``head`` refitted on embeddings ``X (N, 1024)`` with multi-hot targets ``Y (N, C)``,
     pulled towards its own (temperature-scaled) weights with ``strength``; its bias more
     loosely, in the ratio :class:`~castlab.birds.head.HeadConfig` uses for BirdNET's."""
-    _check(head, strength, 2)
+    _check(head, strength)
     ratio = HeadConfig.anchor_bias_strength / HeadConfig.anchor_strength
     W0, b0 = head.coef / head.temperature, head.intercept / head.temperature
     W, b = _fit_sigmoids(
@@ -230,19 +230,14 @@ def adapt_to_site(
         Y = [np.repeat(T[k], s.embeddings.shape[1], axis=0) for s, T, k in zip(site, targets, keep)]
         return adapt_head(head, np.concatenate(X), np.concatenate(Y), strength=strength)
 
-    def window_probs(model: AnchoredHead, s: SiteWindows) -> np.ndarray:
-        """The max over each window's chunks, as the head scores a window."""
-        chunks = model.predict_embeddings(s.embeddings.reshape(-1, s.embeddings.shape[-1]))
-        return chunks.reshape(*s.embeddings.shape[:2], -1).max(axis=1)
-
     oof = [np.zeros((len(s.truth), len(classes))) for s in site]
     for g in range(folds):
         model = fitted([s.learn & (gr != g) for s, gr in zip(site, groups)])
         for k, (s, gr) in enumerate(zip(site, groups)):
             mine = gr == g
             if mine.any():
-                oof[k][mine] = window_probs(model, s)[mine]
-    before = [window_probs(head, s) for s in site]
+                oof[k][mine] = model.predict_window_embeddings(s.embeddings)[mine]
+    before = [head.predict_window_embeddings(s.embeddings) for s in site]
     truth = [t for s in site for t in s.truth]
     thresholds = tune_thresholds(np.concatenate(oof), truth, classes, objective=objective)
     return Adaptation(
@@ -302,8 +297,7 @@ def adapt_model(
     head = load_classifier(model)
     _check(head, strength, folds, path=model)
     known = SoundscapeLabels.read(labels)
-    check_labels(known, list(head.classes), paths, labels, window=window)
-    matched = known.truth({path: 1 for path in paths}, window=window)
+    matched = check_labels(known, list(head.classes), paths, labels, window=window)
     birdnet = load_birdnet(threads)
     site = []
     for path in tqdm(

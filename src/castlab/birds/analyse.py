@@ -210,9 +210,10 @@ def check_labels(
     labels: list[str | Path],
     *,
     window: float = 5.0,
-) -> None:
+) -> dict[Path, list[list[str]]]:
     """Refuse labels that name none of the model's ``classes`` or match none of ``paths``
-    (read from the files ``labels``), before any scoring."""
+    (read from the files ``labels``), before any scoring; return the recordings they match
+    (each with its first window's labels)."""
     if known.names and not known.names & set(classes):
         named = sorted(known.names)
         raise CastlabError(
@@ -222,12 +223,14 @@ def check_labels(
             path=Path(labels[0]),
             fix="label with the names the model was trained on (its species folder names)",
         )
-    if not known.truth({path: 1 for path in paths}, window=window):
+    matched = known.truth({path: 1 for path in paths}, window=window)
+    if not matched:
         raise CastlabError(
             "no label file matches a recording's name",
             fix="name labels like the audio (site1.wav, site1.txt), or pass BirdCLEF's "
             "train_soundscape_labels.csv",
         )
+    return matched
 
 
 def _apply_place(

@@ -66,6 +66,13 @@ class AnchoredHead(BirdNETHead):
         logits = np.asarray(embeddings, dtype=np.float64) @ self.coef.T + self.intercept
         return _sigmoid(logits / self.temperature)
 
+    def predict_window_embeddings(self, embeddings: np.ndarray) -> np.ndarray:
+        """``(W, C)`` for the embeddings ``(W, K, 1024)`` of each window's ``K`` chunks: the
+        maximum over a window's chunks, as :meth:`predict_windows` scores a window."""
+        embeddings = np.asarray(embeddings)
+        chunks = self.predict_embeddings(embeddings.reshape(-1, embeddings.shape[-1]))
+        return chunks.reshape(*embeddings.shape[:2], -1).max(axis=1)
+
     def from_birdnet(self, scores: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
         """BirdNET's own scores are already inside the refitted layer: only the embeddings count."""
         return self.predict_embeddings(embeddings)

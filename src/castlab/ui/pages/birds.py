@@ -164,8 +164,6 @@ def analyse(progress: Progress) -> dict[str, Any]:
             model = Path(demo_model()[0])
         progress(0.4, "Finding PCEN-SNR peaks...")
         picture, peaks = peaks_picture(path, folder / "peaks.png")
-        progress(0.6, "Scoring 5-second windows...")
-        classifier = load_classifier(model)
         adapted = None
         if adapt and use_labels:
             from castlab.birds.adapt import adapt_model
@@ -174,7 +172,8 @@ def analyse(progress: Progress) -> dict[str, Any]:
             made = adapt_model(model, [path], [labels], folder / "adapted", objective=objective)
             model, adapted = folder / "adapted", read_json(made["adaptation"])
             adapted["zip"] = _zipped(model)
-            classifier = load_classifier(model)
+        progress(0.6, "Scoring 5-second windows...")
+        classifier = load_classifier(model)
         saved = model / "thresholds.json"
         files = analyse_soundscapes(
             [path],
