@@ -189,3 +189,21 @@ def test_scores_name_the_labelled_species_the_model_lacks(demo_model, recordings
     labels.write_text(f"1.0\t3.0\t{demo_model[1][0].name}\n6.0\t8.0\tGlass Triller\n")
     files = analyse_soundscapes(recordings[:1], demo_model[0], tmp_path, labels=[labels])
     assert read_json(files["scores"])["labels_the_model_lacks"] == ["Glass Triller"]
+
+
+def test_labelled_analysis_loads_the_model_once(demo_model, recordings, tmp_path, monkeypatch):
+    """Checking the labels, scoring and naming the classes share one loaded classifier."""
+    import castlab.birds.classifier as classifier_module
+    from castlab.birds.analyse import analyse_soundscapes
+
+    loads = []
+    real = classifier_module.load_classifier
+    monkeypatch.setattr(classifier_module, "load_classifier", lambda d: loads.append(d) or real(d))
+    analyse_soundscapes(
+        recordings[:1],
+        demo_model[0],
+        tmp_path,
+        labels=[recordings[0].with_suffix(".txt")],
+        plots=False,
+    )
+    assert loads == [demo_model[0]]

@@ -27,6 +27,7 @@ import numpy as np
 from castlab.core.errors import CastlabError
 
 if TYPE_CHECKING:
+    from castlab.birds.classifier import SpeciesClassifier
     from castlab.birds.data import SoundscapeLabels
     from castlab.birds.prior import Place
     from castlab.birds.soundscape import SoundscapeResult
@@ -89,7 +90,6 @@ def analyse_soundscapes(
     ``prior.json`` says each species' range score and factor. ``competition`` > 0 then
     damps species below each window's top one (:func:`~castlab.birds.soundscape.compete`).
     """
-    from castlab.birds.classifier import load_classifier
     from castlab.birds.data import SoundscapeLabels
     from castlab.birds.soundscape import (
         check_competition,
@@ -108,8 +108,10 @@ def analyse_soundscapes(
     paths = [Path(p) for p in audio]
     refuse_label_files(paths)
     known = SoundscapeLabels.read(labels) if labels else None  # bad labels fail before scoring
+    classifier = _classifier(model, chunk_hop)  # loaded once; a bad chunk hop fails here too
+    classes = list(classifier.classes)
     if known is not None:
-        check_labels(known, list(load_classifier(model).classes), paths, labels, window=window)
+        check_labels(known, classes, paths, labels, window=window)
     results = score_recordings(
         paths,
         model,
@@ -118,8 +120,8 @@ def analyse_soundscapes(
         threads=threads,
         progress=progress,
         chunk_hop=chunk_hop,
+        classifier=classifier,
     )
-    classes = list(results[0].classes) if results else list(load_classifier(model).classes)
     names = [r.name for r in results]
     if len(set(names)) < len(names):
         raise CastlabError("two recordings share a file name", fix="rename one of them")
@@ -270,6 +272,7 @@ def score_recordings(
     threads: int = 1,
     progress: bool = False,
     chunk_hop: float | None = None,
+    classifier: SpeciesClassifier | None = None,
 ) -> list[SoundscapeResult]:
     """Every window of each recording scored by the classifier in ``model``, in order.
 
@@ -284,6 +287,9 @@ def score_recordings(
     between the 3-s chunks BirdNET scores in each window: 1 s scores 0-3, 1-4 and 2-5 s of a
     5-s window, 2 s scores 0-3 and 2-5 s (2/3 of the BirdNET passes), 3 s or more only the
     centre chunk, 1-4 s (1/3 of the passes).
+
+    ``classifier``: ``model`` already loaded by the caller (with ``chunk_hop`` applied), so
+    this process does not load it again; worker processes load ``model`` themselves.
     """
     from tqdm import tqdm
 
@@ -296,7 +302,7 @@ def score_recordings(
         check_audio_path(path)
     bar = {"desc": "soundscapes", "unit": "file", "total": len(paths), "disable": not progress}
     workers = max(1, min(int(workers), len(paths)))
-    if workers == 1 or chunk_hop is not None:  # in this process: to use, or to check, it
+    if classifier is None and (workers == 1 or chunk_hop is not None):  # to use, or check, it
         classifier = _classifier(model, chunk_hop)
     if workers == 1:
         if isinstance(classifier, BirdNETHead):
