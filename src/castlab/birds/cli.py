@@ -367,8 +367,11 @@ def adapt(
     ] = "micro",
     threads: Annotated[int, typer.Option(help="BirdNET's CPU threads.")] = 2,
 ) -> None:
-    """Adapt a BirdNET head to your site: refit it on labelled soundscapes, tune thresholds
-    out of fold, and say whether it helped on windows it did not learn from.
+    """Adapt a BirdNET head to your site's labelled soundscapes; thresholds tuned out of fold.
+
+    It refits the head on the labelled windows, pulled towards the head as trained.
+
+    It then says whether that helped on windows it did not learn from (the F1 out of fold).
 
     Example: castlab birds adapt runs/birds/head/model site1.wav site2.wav site3.wav --labels site1.txt --labels site2.txt --labels site3.txt --out runs/birds/site
     """
