@@ -10,6 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from castlab.art.cli import app
+from tests.signals import default_sigint
 
 
 def test_every_command_has_an_example():
@@ -70,7 +71,7 @@ def test_ctrl_c_keeps_the_best_frame(tmp_path):
         [sys.executable, "-m", "castlab", "art", "paint", "--target", "sample:flower",
          "--param", "pixels", "--size", "32", "--steps", "1000000", "--frames", "100000",
          "--threads", "1", "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while not (out / "image.png").exists() and time.monotonic() < deadline:

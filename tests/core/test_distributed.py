@@ -19,6 +19,7 @@ import torch
 from safetensors.torch import load_file
 
 from castlab.core.distributed import is_main_process
+from tests.signals import default_sigint
 
 pytestmark = pytest.mark.slow
 
@@ -171,7 +172,7 @@ def _interrupt_after_checkpoint(command: list[str], checkpoint: Path, after_step
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # one process group: Ctrl-C reaches both processes
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=default_sigint,
     )
     deadline = time.time() + 240
     try:
