@@ -424,6 +424,41 @@ def _strengths_clause(r: dict | None) -> str:
     )
 
 
+def _against_target(v: dict) -> str:
+    """Where a bootstrapped F1's 95% interval lies against 0.80, in words."""
+    if v["high"] < 0.8:
+        return "below 0.80 beyond this noise"
+    if v["low"] >= 0.8:
+        return "above 0.80 beyond this noise"
+    return "0.80 inside its interval"
+
+
+def _bootstrap_clause(r: dict | None) -> str:
+    """The F1 target's numbers with the noise of which soundscapes were scored (the
+    benchmark's ``_bootstrap_f1``); empty if that was not run."""
+    if not r:
+        return ""
+    names = {DEFAULT: "trained on the training recordings", ADAPTED: "adapted to the site"}
+    parts = [
+        f"{names.get(m, m)} {v['f1']:.3f}, 95% interval {v['low']:.3f}-{v['high']:.3f}, "
+        f"{v['share_above']:.0%} of draws at or above 0.80 ({_against_target(v)})"
+        for m, v in r["methods"].items()
+    ]
+    diff = r.get("difference")
+    gain = (
+        ""
+        if not diff
+        else f"; adaptation's gain {diff['f1']:+.3f} ({diff['low']:+.3f} to {diff['high']:+.3f}, "
+        f"above 0 in {diff['share_above']:.0%} of draws)"
+    )
+    return (
+        f" How much these numbers owe to which {r['soundscapes']} soundscapes were scored (they "
+        f"are drawn again with replacement within each fold, {r['draws']} times, the same draws "
+        "for both; thresholds and heads as they are, so the noise of tuning and training is left "
+        "out): " + "; ".join(parts) + gain + "."
+    )
+
+
 def _sixth_round(r: dict | None, default: dict, adapted: dict | None) -> list[str]:
     """The sixth round: the default head adapted to the tuning soundscapes (``castlab birds
     adapt``); ``default`` and ``adapted``: the diagnosis's entries of both."""
@@ -726,6 +761,7 @@ def page_sections(
             "itself does not call the species"
             + _ceiling_clause(results.get("synthetic_diagnosis", {}).get("methods", {}))
             + adapted_sentence
+            + _bootstrap_clause(results.get("synthetic_bootstrap"))
         )
         lines.append(
             f"- Pure-background windows wrongly labelled <= 5% at 10 dB: {_met(fp <= 0.05)} on its "
