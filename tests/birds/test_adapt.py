@@ -56,6 +56,11 @@ def test_adaptation_helps_out_of_fold_and_says_so():
     summary = adapted.summary()
     assert summary["cross_fitted_micro_f1_after"] == adapted.f1_after
     assert set(summary["thresholds"]) == {"a", "b"}
+    # only "a" is labelled: its own F1 is the micro F1; "b", never labelled, is never flagged
+    a, b = summary["per_species"]["a"], summary["per_species"]["b"]
+    assert a["windows"] == sum(bool(t) for s in site for t in s.truth)
+    assert (a["f1_before"], a["f1_after"]) == (adapted.f1_before, adapted.f1_after)
+    assert b == {"windows": 0, "f1_before": None, "f1_after": None}
 
 
 def test_out_of_fold_scores_come_from_a_head_that_did_not_learn_that_soundscape():
@@ -131,6 +136,11 @@ def test_cli_adapts_a_birdnet_head_and_soundscape_uses_its_thresholds(tmp_path, 
     said = json.loads((out / "adaptation.json").read_text())
     assert said["windows"] == 12 and said["recordings"] == ["site0.wav", "site1.wav", "site2.wav"]
     assert "micro F1 on windows held out (3 folds)" in result.output
+    assert set(said["per_species"]) == set(classes)
+    assert "per species, as trained -> adapted (labelled windows): " in result.output
+    from PIL import Image
+
+    assert Image.open(out / "adaptation.png").size[0] > 300  # each species before and after
     adapted = load_classifier(out)
     assert isinstance(adapted, AnchoredHead) and not np.allclose(adapted.coef, W0)
     thresholds = json.loads((out / "thresholds.json").read_text())

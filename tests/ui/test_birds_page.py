@@ -157,6 +157,8 @@ def test_a_birdnet_head_is_adapted_to_the_examples_labels_and_a_cnn_is_refused(
     said = " ".join(c.value for c in app.caption)
     assert "Head adapted to the labels of 8 windows: micro F1 on windows held out" in said
     assert "Thresholds tuned on the labels" not in said  # not tuned again in sample
+    pictures = [e.proto.imgs[0].caption for e in app.main if e.type == "image"]
+    assert "Each species' F1 on windows held out" in pictures
     downloads = [b.label for b in app.get("download_button")]
     assert any(label.startswith("Download the adapted model") for label in downloads)
     cnn = _page(tiny_model)

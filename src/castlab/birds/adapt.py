@@ -107,7 +107,9 @@ class SiteWindows:
 class Adaptation:
     """What :func:`adapt_to_site` made: the adapted ``head``, its ``thresholds`` (tuned on
     out-of-fold scores), the cross-fitted micro F1 (species only) of the head before and
-    after, and each soundscape's out-of-fold window probabilities (``oof_probs``)."""
+    after, each species' cross-fitted F1 before and after (``species_before``/``_after``:
+    :func:`~castlab.birds.soundscape.species_f1`), and each soundscape's out-of-fold window
+    probabilities (``oof_probs``)."""
 
     head: AnchoredHead
     thresholds: np.ndarray
@@ -117,10 +119,13 @@ class Adaptation:
     learnt_windows: int
     folds: int
     strength: float
+    species_before: dict[str, dict] = field(repr=False, default_factory=dict)
+    species_after: dict[str, dict] = field(repr=False, default_factory=dict)
     oof_probs: list[np.ndarray] = field(repr=False, default_factory=list)
 
     def summary(self) -> dict:
-        """The numbers, for ``adaptation.json``."""
+        """The numbers, for ``adaptation.json``; ``per_species``: each species' labelled
+        windows and cross-fitted F1 before and after (None: neither labelled nor flagged)."""
         return {
             "windows": self.windows,
             "learnt_windows": self.learnt_windows,
@@ -128,6 +133,14 @@ class Adaptation:
             "strength": self.strength,
             "cross_fitted_micro_f1_before": self.f1_before,
             "cross_fitted_micro_f1_after": self.f1_after,
+            "per_species": {
+                name: {
+                    "windows": scores["windows"],
+                    "f1_before": scores["f1"],
+                    "f1_after": self.species_after[name]["f1"],
+                }
+                for name, scores in self.species_before.items()
+            },
             "thresholds": dict(zip(self.head.classes, map(float, self.thresholds))),
         }
 
@@ -171,11 +184,11 @@ def _groups(site: Sequence[SiteWindows], folds: int) -> list[np.ndarray]:
     return [np.arange(len(s.truth)) * folds // max(1, len(s.truth)) for s in site]
 
 
-def _cross_fitted_f1(
+def _cross_fitted(
     probs: list[np.ndarray], site: Sequence[SiteWindows], groups: list[np.ndarray], classes, folds
-) -> float:
-    """Micro F1 (species only) of every window with thresholds tuned on the other folds."""
-    from castlab.birds.soundscape import decide, micro_f1, tune_thresholds
+) -> tuple[list[list[str]], list[list[str]]]:
+    """(predicted, truth) of every window, with thresholds tuned on the other folds."""
+    from castlab.birds.soundscape import decide, tune_thresholds
 
     predicted, truth = [], []
     for g in range(folds):
@@ -194,7 +207,7 @@ def _cross_fitted_f1(
         chosen = tune_thresholds(np.stack([p for p, _ in other]), [t for _, t in other], classes)
         predicted += decide(np.stack([p for p, _ in mine]), chosen, classes)
         truth += [t for _, t in mine]
-    return micro_f1(predicted, truth, count_nocall=False)
+    return predicted, truth
 
 
 def adapt_to_site(
@@ -207,7 +220,7 @@ def adapt_to_site(
 ) -> Adaptation:
     """``head`` adapted to labelled soundscapes ``site``, with thresholds from out-of-fold
     scores (the module's docstring says how); see the module's example."""
-    from castlab.birds.soundscape import check_objective, tune_thresholds
+    from castlab.birds.soundscape import check_objective, micro_f1, species_f1, tune_thresholds
 
     check_objective(objective)
     _check(head, strength, folds)
@@ -240,11 +253,14 @@ def adapt_to_site(
     before = [head.predict_window_embeddings(s.embeddings) for s in site]
     truth = [t for s in site for t in s.truth]
     thresholds = tune_thresholds(np.concatenate(oof), truth, classes, objective=objective)
+    was, now = (_cross_fitted(p, site, groups, classes, folds) for p in (before, oof))
     return Adaptation(
         head=fitted([s.learn for s in site]),
         thresholds=thresholds,
-        f1_before=_cross_fitted_f1(before, site, groups, classes, folds),
-        f1_after=_cross_fitted_f1(oof, site, groups, classes, folds),
+        f1_before=micro_f1(*was, count_nocall=False),
+        f1_after=micro_f1(*now, count_nocall=False),
+        species_before=species_f1(*was, classes),
+        species_after=species_f1(*now, classes),
         windows=len(truth),
         learnt_windows=int(sum(s.learn.sum() for s in site)),
         folds=folds,
@@ -269,8 +285,9 @@ def adapt_model(
     """``castlab birds adapt`` as one call: the BirdNET head in ``model`` adapted to the
     labelled recordings ``audio`` (``labels``: Audacity/Raven files named like them, or
     BirdCLEF's ``train_soundscape_labels.csv``), saved to ``out`` with its ``thresholds.json``
-    (which ``castlab birds soundscape out ...`` then uses) and ``adaptation.json`` (the
-    cross-fitted F1 before and after, the windows used). Labels and model are checked
+    (which ``castlab birds soundscape out ...`` then uses), ``adaptation.json`` (the
+    cross-fitted F1 before and after, overall and per species, the windows used) and
+    ``adaptation.png`` (each species' F1 before and after). Labels and model are checked
     before BirdNET runs; recordings no label matches are left out and named there.
     """
     from tqdm import tqdm
@@ -280,6 +297,7 @@ def adapt_model(
     from castlab.birds.birdnet import BIRDNET_RATE, load_birdnet
     from castlab.birds.classifier import load_classifier
     from castlab.birds.data import SoundscapeLabels
+    from castlab.birds.plots import plot_species_change
     from castlab.birds.soundscape import check_objective
     from castlab.core.artifacts import write_json
 
@@ -327,4 +345,10 @@ def adapt_model(
         out / "thresholds.json", dict(zip(head.classes, map(float, adaptation.thresholds)))
     )
     files["adaptation"] = write_json(out / "adaptation.json", summary)
+    files["picture"] = plot_species_change(
+        summary["per_species"],
+        out / "adaptation.png",
+        title=f"Micro F1 held out: {adaptation.f1_before:.3f} as trained, "
+        f"{adaptation.f1_after:.3f} adapted",
+    )
     return files

@@ -397,6 +397,13 @@ def adapt(
         f"micro F1 on windows held out ({said['folds']} folds): {before:.3f} as trained, "
         f"{after:.3f} adapted"
     )
+    changes = [
+        f"{name} {_f1_text(v['f1_before'])} -> {_f1_text(v['f1_after'])} ({v['windows']})"
+        for name, v in said["per_species"].items()
+        if v["windows"] or v["f1_before"] is not None or v["f1_after"] is not None
+    ]
+    if changes:
+        typer.echo("per species, as trained -> adapted (labelled windows): " + "; ".join(changes))
     if after < before:
         typer.echo(
             "the adapted model scored lower on the held-out windows: an estimate that is noisy "
@@ -406,9 +413,14 @@ def adapt(
     if said["recordings_without_labels"]:
         typer.echo("left out (no labels match): " + ", ".join(said["recordings_without_labels"]))
     typer.echo(
-        f"written to {out}: use it as castlab birds soundscape {out} RECORDINGS "
-        "(its thresholds.json is used)"
+        f"written to {out} (adaptation.png: each species before and after): use it as "
+        f"castlab birds soundscape {out} RECORDINGS (its thresholds.json is used)"
     )
+
+
+def _f1_text(f1: float | None) -> str:
+    """An F1 for the terminal; '-' where it is undefined (species neither labelled nor flagged)."""
+    return "-" if f1 is None else f"{f1:.2f}"
 
 
 @app.command()

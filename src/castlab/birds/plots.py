@@ -24,6 +24,7 @@ __all__ = [
     "plot_confusion",
     "plot_peaks",
     "plot_snr_curves",
+    "plot_species_change",
     "plot_timeline",
     "save",
 ]
@@ -249,4 +250,45 @@ def plot_snr_curves(
         ax.axhline(target, color="grey", ls="--", lw=1, label=f"target {target:g}")
     ax.set(xlabel="SNR of the added calls (dB)", ylabel=ylabel, title=title, ylim=(0, 1.02))
     ax.legend(fontsize=8)
+    return save(fig, path)
+
+
+def plot_species_change(per_species: dict[str, dict], path: str | Path, *, title: str = "") -> Path:
+    """Each species' F1 before and after (``{species: {"windows", "f1_before", "f1_after"}}``,
+    as :meth:`castlab.birds.adapt.Adaptation.summary` gives it): a bar pair per species,
+    most-labelled species first, species neither labelled nor flagged left out.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> scores = {"a": {"windows": 4, "f1_before": 0.5, "f1_after": 0.8},
+    ...           "b": {"windows": 0, "f1_before": None, "f1_after": None}}
+    >>> plot_species_change(scores, pathlib.Path(tempfile.mkdtemp()) / "s.png").exists()
+    True
+    """
+    from matplotlib.figure import Figure
+
+    shown = sorted(
+        (item for item in per_species.items() if item[1]["f1_before"] is not None
+         or item[1]["f1_after"] is not None),
+        key=lambda item: (-item[1]["windows"], item[0]),
+    )  # fmt: skip
+    fig = Figure(figsize=(6.5, 1.2 + 0.32 * max(1, len(shown))))
+    ax = fig.subplots()
+    y = np.arange(len(shown))
+    before = [v["f1_before"] for _, v in shown]
+    after = [v["f1_after"] for _, v in shown]
+    for offset, values, colour, label in (
+        (-0.2, before, "0.7", "as trained"),
+        (0.2, after, "tab:green", "adapted"),
+    ):
+        ax.barh(y + offset, [v or 0.0 for v in values], height=0.4, color=colour, label=label)
+        for k, value in enumerate(values):  # None: not labelled and never flagged
+            text = "not flagged" if value is None else f"{value:.2f}"
+            ax.text((value or 0.0) + 0.01, k + offset, text, va="center", fontsize=7)
+    ax.set_yticks(y, [f"{name} ({v['windows']})" for name, v in shown], fontsize=8)
+    ax.invert_yaxis()
+    ax.set(xlim=(0, 1.08), xlabel="F1 on windows held out (labelled windows in brackets)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     return save(fig, path)

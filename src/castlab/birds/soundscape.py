@@ -44,6 +44,7 @@ __all__ = [
     "pool_windows",
     "recording_name",
     "row_ids",
+    "species_f1",
     "tune_thresholds",
     "write_submission",
 ]
@@ -142,6 +143,28 @@ def micro_f1(
         extra += len(p - t)
         missed += len(t - p)
     return 2 * hits / max(1, 2 * hits + extra + missed)
+
+
+def species_f1(
+    predicted: list[list[str]], truth: list[list[str]], classes: list[str]
+) -> dict[str, dict]:
+    """Each species' F1 over windows and how many windows hold it: ``{species: {"f1": ...,
+    "windows": ...}}``; ``f1`` is None for a species neither labelled nor flagged.
+
+    Examples
+    --------
+    >>> scores = species_f1([["a"], ["a"], []], [["a"], [], ["b"]], ["a", "b", "c"])
+    >>> scores["a"]["f1"], scores["b"], scores["c"]  # a: 1 hit, 1 false alarm
+    (0.6666666666666666, {'f1': 0.0, 'windows': 1}, {'f1': None, 'windows': 0})
+    """
+    out = {}
+    for name in classes:
+        hits = sum(name in p and name in t for p, t in zip(predicted, truth))
+        flagged = sum(name in p for p in predicted)
+        labelled = sum(name in t for t in truth)
+        total = flagged + labelled
+        out[name] = {"f1": 2 * hits / total if total else None, "windows": labelled}
+    return out
 
 
 def false_positive_rate(predicted: list[list[str]], truth: list[list[str]]) -> float:

@@ -172,6 +172,7 @@ def analyse(progress: Progress) -> dict[str, Any]:
             made = adapt_model(model, [path], [labels], folder / "adapted", objective=objective)
             model, adapted = folder / "adapted", read_json(made["adaptation"])
             adapted["zip"] = _zipped(model)
+            adapted["picture"] = made["picture"].read_bytes()
         progress(0.6, "Scoring 5-second windows...")
         classifier = load_classifier(model)
         saved = model / "thresholds.json"
@@ -254,6 +255,7 @@ def show(result: dict[str, Any], current: bool) -> None:
             f"{adapted['cross_fitted_micro_f1_after']:.3f} adapted; its thresholds come from "
             "out-of-fold scores."
         )
+        st.image(adapted["picture"], caption="Each species' F1 on windows held out")
         st.download_button(
             "Download the adapted model (zip: castlab birds soundscape adapted/ ...)",
             adapted["zip"],
