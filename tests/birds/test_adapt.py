@@ -129,6 +129,8 @@ def test_cli_adapts_a_birdnet_head_and_soundscape_uses_its_thresholds(tmp_path, 
             for k in range(3)
         )
     )
+    with open(labels[2], "a") as handle:  # a species the head does not know
+        handle.write("1.0\t2.0\tMarsh Tit\n")
     out = tmp_path / "adapted"
     flags = [x for label in labels for x in ("--labels", label)]
     result = _invoke("adapt", model, *wavs, *flags, "--out", out, "--threads", "1")
@@ -138,6 +140,8 @@ def test_cli_adapts_a_birdnet_head_and_soundscape_uses_its_thresholds(tmp_path, 
     assert "micro F1 on windows held out (3 folds)" in result.output
     assert set(said["per_species"]) == set(classes)
     assert "per species, as trained -> adapted (labelled windows): " in result.output
+    assert said["labels_the_model_lacks"] == ["Marsh Tit"]
+    assert "species the model does not know, not learnt" in result.output
     from PIL import Image
 
     assert Image.open(out / "adaptation.png").size[0] > 300  # each species before and after

@@ -412,6 +412,14 @@ def adapt(
         )
     if said["recordings_without_labels"]:
         typer.echo("left out (no labels match): " + ", ".join(said["recordings_without_labels"]))
+    if said["labels_the_model_lacks"]:
+        typer.echo(
+            "labels of species the model does not know, not learnt (a window holding only "
+            "them counts as background): "
+            + ", ".join(said["labels_the_model_lacks"])
+            + "; to add them, train a head with recordings of them (castlab birds train "
+            "--features birdnet)"
+        )
     typer.echo(
         f"written to {out} (adaptation.png: each species before and after): use it as "
         f"castlab birds soundscape {out} RECORDINGS (its thresholds.json is used)"
