@@ -95,6 +95,29 @@ def test_one_long_soundscape_is_split_into_stretches():
     assert adapted.folds == 3 and adapted.f1_after > 0.9
 
 
+def test_a_species_the_head_lacks_is_added_and_learnt_from_the_labels_alone():
+    from castlab.birds.adapt import add_species
+
+    rng = np.random.default_rng(6)
+    head = _deaf_head()  # knows "a" and "b"; the site also has "c", along the second axis
+    site = []
+    for _ in range(3):
+        calls = rng.random(30) < 0.5
+        X = rng.normal(0, 0.3, (30, 3, D)) + 2.0 * calls[:, None, None] * np.eye(D)[1]
+        site.append(SiteWindows(X, [["c"] if c else [] for c in calls]))
+    grown = add_species(head, ["c", "a"], from_birdnet=False)  # "a" is there already
+    assert grown.classes == ["a", "b", "c"] and grown.coef.shape == (3, D)
+    np.testing.assert_allclose(
+        grown.predict_embeddings(np.eye(D))[:, :2], head.predict_embeddings(np.eye(D))
+    )
+    adapted = adapt_to_site(grown, site)
+    c = adapted.summary()["per_species"]["c"]
+    assert c["windows"] == sum(bool(t) for s in site for t in s.truth)
+    assert c["f1_after"] > 0.9 and c["f1_after"] > c["f1_before"]
+    with pytest.raises(CastlabError, match="no call of the model's species"):
+        adapt_to_site(head, site)  # without it: nothing to learn
+
+
 def test_what_cannot_be_adapted_is_refused():
     rng = np.random.default_rng(5)
     quiet = [_site(rng, 20, signal=np.zeros(D), share=0.0) for _ in range(3)]
@@ -140,7 +163,7 @@ def test_cli_adapts_a_birdnet_head_and_soundscape_uses_its_thresholds(tmp_path, 
     assert "micro F1 on windows held out (3 folds)" in result.output
     assert set(said["per_species"]) == set(classes)
     assert "per species, as trained -> adapted (labelled windows): " in result.output
-    assert said["labels_the_model_lacks"] == ["Marsh Tit"]
+    assert said["labels_the_model_lacks"] == ["Marsh Tit"] and said["added_species"] == []
     assert "species the model does not know, not learnt" in result.output
     from PIL import Image
 
@@ -152,6 +175,15 @@ def test_cli_adapts_a_birdnet_head_and_soundscape_uses_its_thresholds(tmp_path, 
     scored = _invoke("soundscape", out, wavs[0], "--out", tmp_path / "s", "--threads", "1")
     assert scored.exit_code == 0, scored.output
     assert "thresholds: 0.5 for every species" not in scored.output  # the adapted ones
+    grown = tmp_path / "grown"
+    result = _invoke(
+        "adapt", model, *wavs, *flags, "--out", grown, "--threads", "1", "--new-species"
+    )
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "added and learnt from these labels alone: Marsh Tit" in result.output
+    head = load_classifier(grown)  # BirdNET knows the Marsh Tit: its row is the start
+    assert head.classes == [*classes, "Marsh Tit"] and head.birdnet_index[-1] is not None
+    assert "Marsh Tit" in json.loads((grown / "thresholds.json").read_text())
 
 
 def test_cli_refuses_a_cnn_and_a_label_file_among_the_audio_in_one_line(tmp_path, demo_model):

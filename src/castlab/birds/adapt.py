@@ -36,12 +36,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from castlab.birds.anchored import AnchoredHead, _fit_sigmoids
 from castlab.birds.head import HeadConfig
 from castlab.core.errors import CastlabError
+
+if TYPE_CHECKING:
+    from castlab.birds.birdnet import BirdNET
 
 __all__ = [
     "ADAPT_STRENGTH",
@@ -50,6 +54,7 @@ __all__ = [
     "adapt_head",
     "adapt_model",
     "adapt_to_site",
+    "add_species",
 ]
 
 #: The pull towards the head as trained, chosen on the benchmark's tuning halves (a scratch
@@ -143,6 +148,47 @@ class Adaptation:
             },
             "thresholds": dict(zip(self.head.classes, map(float, self.thresholds))),
         }
+
+
+def add_species(
+    head: AnchoredHead,
+    names: Sequence[str],
+    *,
+    from_birdnet: bool = True,
+    birdnet: BirdNET | None = None,
+) -> AnchoredHead:
+    """``head`` with a sigmoid for each of ``names`` appended, for :func:`adapt_to_site` to
+    learn from the site's labels. With ``from_birdnet`` a species BirdNET knows (by
+    scientific or common name) starts from BirdNET's own classifier row, scaled by the head's
+    temperature so it scores as BirdNET does; any other starts from zeros (0.5 everywhere
+    until adapted). Adaptation then pulls each new row towards its start, as it pulls the
+    others towards the head as trained. Names the head has already are skipped.
+
+    Examples
+    --------
+    >>> head = AnchoredHead(["a"], np.ones((1, 3)), np.zeros(1), 2.0, birdnet_index=[None])
+    >>> grown = add_species(head, ["a", "made-up bird"], from_birdnet=False)
+    >>> grown.classes, grown.coef[1].tolist(), grown.birdnet_index
+    (['a', 'made-up bird'], [0.0, 0.0, 0.0], [None, None])
+    """
+    from castlab.birds.anchored import birdnet_anchors
+
+    names = [n for n in dict.fromkeys(names) if n not in head.classes]
+    W, b, index = (
+        np.zeros((len(names), head.coef.shape[1])),
+        np.zeros(len(names)),
+        [None] * len(names),
+    )
+    if from_birdnet and names:
+        W, b, index = birdnet_anchors(names, birdnet)
+    return AnchoredHead(
+        [*head.classes, *names],
+        np.r_[head.coef, W * head.temperature],
+        np.r_[head.intercept, b * head.temperature],
+        head.temperature,
+        birdnet_index=[*(head.birdnet_index or [None] * len(head.classes)), *index],
+        hop=head.hop,
+    )
 
 
 def adapt_head(
@@ -281,6 +327,7 @@ def adapt_model(
     window: float = 5.0,
     threads: int = 1,
     progress: bool = False,
+    new_species: bool = False,
 ) -> dict[str, Path]:
     """``castlab birds adapt`` as one call: the BirdNET head in ``model`` adapted to the
     labelled recordings ``audio`` (``labels``: Audacity/Raven files named like them, or
@@ -289,6 +336,10 @@ def adapt_model(
     cross-fitted F1 before and after, overall and per species, the windows used) and
     ``adaptation.png`` (each species' F1 before and after). Labels and model are checked
     before BirdNET runs; recordings no label matches are left out and named there.
+
+    With ``new_species`` the labelled species the head lacks are added first
+    (:func:`add_species`: from BirdNET's own row where it knows them) and learnt from the
+    labels alone; otherwise they are listed in ``adaptation.json`` and not learnt.
     """
     from tqdm import tqdm
 
@@ -315,8 +366,10 @@ def adapt_model(
     head = load_classifier(model)
     _check(head, strength, folds, path=model)
     known = SoundscapeLabels.read(labels)
-    matched = check_labels(known, list(head.classes), paths, labels, window=window)
+    added = sorted(known.names - set(head.classes)) if new_species else []
+    matched = check_labels(known, [*head.classes, *added], paths, labels, window=window)
     birdnet = load_birdnet(threads)
+    head = add_species(head, added, birdnet=birdnet) if added else head
     site = []
     for path in tqdm(
         [p for p in paths if p in matched], desc="embedding", unit="file", disable=not progress
@@ -339,6 +392,7 @@ def adapt_model(
         "recordings": [s.name for s in site],
         "recordings_without_labels": [p.name for p in paths if p not in matched],
         "labels_the_model_lacks": sorted(known.names - set(head.classes)),
+        "added_species": added,
     }
     files = {"model": adaptation.head.save(out, extra={"adaptation": summary})}
     files["thresholds"] = write_json(

@@ -366,6 +366,14 @@ def adapt(
         str, typer.Option(help="Thresholds for the micro F1 of all species, or 'species'.")
     ] = "micro",
     threads: Annotated[int, typer.Option(help="BirdNET's CPU threads.")] = 2,
+    new_species: Annotated[
+        bool,
+        typer.Option(
+            "--new-species",
+            help="Add labelled species the head lacks and learn them from these labels "
+            "(from BirdNET's own weights where it knows them).",
+        ),
+    ] = False,
 ) -> None:
     """Adapt a BirdNET head to your site's labelled soundscapes; thresholds tuned out of fold.
 
@@ -389,6 +397,7 @@ def adapt(
         objective=objective,
         threads=threads,
         progress=True,
+        new_species=new_species,
     )
     said = read_json(files["adaptation"])
     before, after = said["cross_fitted_micro_f1_before"], said["cross_fitted_micro_f1_after"]
@@ -417,9 +426,10 @@ def adapt(
             "labels of species the model does not know, not learnt (a window holding only "
             "them counts as background): "
             + ", ".join(said["labels_the_model_lacks"])
-            + "; to add them, train a head with recordings of them (castlab birds train "
-            "--features birdnet)"
+            + "; to learn them from these labels, pass --new-species"
         )
+    if said["added_species"]:
+        typer.echo("added and learnt from these labels alone: " + ", ".join(said["added_species"]))
     typer.echo(
         f"written to {out} (adaptation.png: each species before and after): use it as "
         f"castlab birds soundscape {out} RECORDINGS (its thresholds.json is used)"
