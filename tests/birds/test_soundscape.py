@@ -32,6 +32,8 @@ def test_thresholds_prefer_fewer_false_alarms_on_ties():
 def test_submission_format(tmp_path):
     path = write_submission(tmp_path / "s.csv", row_ids("7019_COR", 2), [["a", "b"], []])
     assert path.read_text() == "row_id,birds\n7019_COR_5,a b\n7019_COR_10,nocall\n"
+    spaced = write_submission(tmp_path / "t.csv", ["x_5"], [["Marsh Tit", "a"]])
+    assert spaced.read_text().splitlines()[1].split(",")[1].split() == ["Marsh_Tit", "a"]
 
 
 def test_held_out_soundscape_with_tuned_thresholds(demo_model, tmp_path):

@@ -35,6 +35,7 @@ __all__ = [
     "OBJECTIVES",
     "SoundscapeResult",
     "analyse_soundscape",
+    "birds_cell",
     "check_competition",
     "check_objective",
     "compete",
@@ -282,11 +283,24 @@ def row_ids(name: str, count: int, *, window: float = 5.0) -> list[str]:
     return [f"{name}_{int(round((k + 1) * window))}" for k in range(count)]
 
 
+def birds_cell(species: list[str]) -> str:
+    """BirdCLEF's ``birds`` value of a window: its species separated by spaces, or ``nocall``;
+    a space inside a name (a label such as "Marsh Tit") is written as ``_``, so every species
+    stays one word.
+
+    Examples
+    --------
+    >>> birds_cell(["Marsh Tit", "veery"]), birds_cell([])
+    ('Marsh_Tit veery', 'nocall')
+    """
+    return " ".join(name.replace(" ", "_") for name in species) or NOCALL
+
+
 def write_submission(path: str | Path, ids: list[str], decisions: list[list[str]]) -> Path:
-    """Write ``row_id,birds`` (space-separated species or ``nocall``) atomically."""
+    """Write ``row_id,birds`` (:func:`birds_cell`) atomically."""
     from castlab.core.artifacts import write_text
 
-    lines = ["row_id,birds"] + [f"{i},{' '.join(d) or NOCALL}" for i, d in zip(ids, decisions)]
+    lines = ["row_id,birds"] + [f"{i},{birds_cell(d)}" for i, d in zip(ids, decisions)]
     return write_text(path, "\n".join(lines) + "\n")
 
 
@@ -313,7 +327,7 @@ class SoundscapeResult:
         frame.insert(0, "end", [(k + 1) * self.window for k in range(len(self.probs))])
         frame.insert(0, "start", [k * self.window for k in range(len(self.probs))])
         frame.insert(0, "row_id", self.row_ids)
-        frame["birds"] = [" ".join(d) or NOCALL for d in self.decisions]
+        frame["birds"] = [birds_cell(d) for d in self.decisions]
         return frame
 
 
