@@ -30,6 +30,21 @@ def test_audacity_bad_line_names_the_line(tmp_path):
     assert ":2:" in str(caught.value) and "not a number" in str(caught.value)
 
 
+def test_a_label_without_a_name_is_an_error_and_no_bird_labels_name_no_species(tmp_path):
+    unnamed = tmp_path / "unnamed.txt"
+    unnamed.write_text("0.1\t0.2\tveery\n1.0\t2.0\t  \n")
+    with pytest.raises(CastlabError) as caught:
+        read_annotations(unnamed)
+    assert ":2:" in str(caught.value) and "a label without a name" in str(caught.value)
+    raven = tmp_path / "raven.txt"
+    raven.write_text("Begin Time (s)\tEnd Time (s)\tSpecies\n1\t2\tveery\n3\t4\t\n")
+    with pytest.raises(CastlabError, match=":3: a label without a name"):
+        read_annotations(raven)
+    quiet = tmp_path / "quiet.txt"
+    quiet.write_text("0.1\t0.2\tveery\n1.0\t2.0\tnocall\n3.0\t4.0\tBackground\n")
+    assert [n.label for n in read_annotations(quiet)] == ["veery"]
+
+
 def test_raven_table_and_autodetect(tmp_path):
     path = tmp_path / "sel.txt"
     path.write_text(

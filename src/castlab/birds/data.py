@@ -32,6 +32,7 @@ from castlab.core.errors import CastlabError
 from castlab.core.readers import read_text
 
 __all__ = [
+    "NO_SPECIES",
     "Annotation",
     "Recording",
     "SoundscapeLabels",
@@ -149,8 +150,20 @@ def read_audacity_labels(path: str | Path, text: str | None = None) -> list[Anno
         end = _number(parts[1], path, number, "end")
         if end < start:
             raise CastlabError(f"end {end} before start {start}", path=path, line=number)
-        out.append(Annotation(start, end, parts[2].strip()))
+        out.append(Annotation(start, end, _named(parts[2], path, number)))
     return out
+
+
+def _named(label: str, path: Path, line: int) -> str:
+    """A label's species name, stripped; an empty one is the user's to fix."""
+    if not label.strip():
+        raise CastlabError(
+            "a label without a name",
+            path=path,
+            line=line,
+            fix="type the species into the label, or delete the label",
+        )
+    return label.strip()
 
 
 def read_raven_table(path: str | Path, text: str | None = None) -> list[Annotation]:
@@ -182,7 +195,7 @@ def read_raven_table(path: str | Path, text: str | None = None) -> list[Annotati
             Annotation(
                 _number(row["Begin Time (s)"], path, number, "Begin Time"),
                 _number(row["End Time (s)"], path, number, "End Time"),
-                row[label_col].strip(),
+                _named(row[label_col] or "", path, number),
                 _number(low, path, number, "Low Freq") if low else None,
                 _number(high, path, number, "High Freq") if high else None,
             )
@@ -190,9 +203,15 @@ def read_raven_table(path: str | Path, text: str | None = None) -> list[Annotati
     return out
 
 
+#: Labels that name no species: BirdCLEF's token for a window without birds, and the name of
+#: castlab's own background class; :func:`read_annotations` leaves them out
+NO_SPECIES = ("nocall", "background")
+
+
 def read_annotations(path: str | Path, text: str | None = None) -> list[Annotation]:
     """Audacity labels or a Raven table, whichever ``path`` holds; ``text``: the file's text
-    when it was already read."""
+    when it was already read. Labels in :data:`NO_SPECIES` (any case) are left out: they mark
+    stretches without birds, as an unlabelled stretch does."""
     path = Path(path)
     if not path.is_file():
         raise CastlabError("annotation file not found", path=path)
@@ -200,9 +219,10 @@ def read_annotations(path: str | Path, text: str | None = None) -> list[Annotati
         raise CastlabError("this is audio, not labels", path=path, fix="pass the .txt labels")
     text = read_text(path, what="annotation file") if text is None else text
     first = text.split("\n", 1)[0]
-    return (
+    notes = (
         read_raven_table(path, text) if "Begin Time" in first else read_audacity_labels(path, text)
     )
+    return [note for note in notes if note.label.lower() not in NO_SPECIES]
 
 
 def window_labels(
