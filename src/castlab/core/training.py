@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 import warnings
 import zipfile
 from collections.abc import Callable, Sequence
@@ -237,6 +239,46 @@ class LastCheckpoint(Callback):
             self._save(trainer)
 
 
+class CtrlC(Callback):
+    """Ctrl-C stops training at the next batch end, where it cannot be lost.
+
+    Python's own SIGINT handler raises KeyboardInterrupt wherever the interpreter is; inside
+    a destructor or weakref callback (garbage collection runs them all through training) it
+    is printed as "Exception ignored" and lost, and the run goes on. While a single-process
+    fit runs in the main thread, this handler only notes the press; the next training or
+    validation batch end raises KeyboardInterrupt in the loop itself (so
+    :class:`LastCheckpoint` saves), and :func:`fit` raises it if the fit ended first. A
+    second Ctrl-C raises at once. With several processes, or when SIGINT is not Python's
+    default handler (ignored, or someone else's), nothing changes. :func:`fit` puts back the
+    handler it found (Lightning leaves SIGINT ignored after an interrupted fit).
+    """
+
+    def __init__(self) -> None:
+        self.pressed = False
+
+    def _press(self, signum: int, frame: Any) -> None:
+        if self.pressed:
+            raise KeyboardInterrupt
+        self.pressed = True
+        print("\nCtrl-C: stopping after this step (press again to stop at once)", flush=True)
+
+    def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        if (
+            stage == "fit"
+            and trainer.world_size == 1
+            and threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
+            signal.signal(signal.SIGINT, self._press)  # fit puts the previous one back
+
+    def _stop_if_pressed(self, *args: Any) -> None:
+        if self.pressed:
+            raise KeyboardInterrupt
+
+    on_train_batch_end = _stop_if_pressed
+    on_validation_batch_end = _stop_if_pressed
+
+
 class LossPlot(Callback):
     """Redraw ``loss.png`` from ``metrics.csv`` after every validation and at the end."""
 
@@ -341,6 +383,7 @@ def make_trainer(
         callbacks=[
             LastCheckpoint(checkpoints / "last.ckpt", every_steps=config.checkpoint_every_steps),
             LossPlot(run_dir),
+            CtrlC(),
             *callbacks,
         ],
     )
@@ -389,12 +432,19 @@ def fit(
         parts = len(list(run_dir.glob("metrics.part*.csv")))
         metrics.rename(run_dir / f"metrics.part{parts + 1}.csv")
     trainer = make_trainer(run_dir, config, callbacks)
+    main_thread = threading.current_thread() is threading.main_thread()
+    handler = signal.getsignal(signal.SIGINT) if main_thread else None
     try:
         trainer.fit(task, train_loader, val_loader, ckpt_path=checkpoint, weights_only=True)
     except SystemExit:
         if trainer.interrupted:  # Lightning turns Ctrl-C into sys.exit(1) after saving
             raise KeyboardInterrupt from None
         raise
+    finally:
+        if handler is not None:  # CtrlC's, or Lightning's SIG_IGN after an interrupt
+            signal.signal(signal.SIGINT, handler)
+    if any(isinstance(c, CtrlC) and c.pressed for c in trainer.callbacks):
+        raise KeyboardInterrupt  # pressed as the fit ended: the last checkpoint is complete
     return trainer
 
 
