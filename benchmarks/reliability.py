@@ -68,6 +68,13 @@ regression test (`tests/reliability/test_regressions.py`, `test_faults.py`,
 - **An image cut inside its header** was a Pillow traceback in `art paint/style`.
 - **Ctrl-C during training** exited silently with code 1 (Lightning calls `sys.exit(1)`);
   it now says "interrupted; finished outputs and checkpoints are kept" and exits 130.
+- **A Ctrl-C could be lost**: Python raises KeyboardInterrupt wherever the interpreter is,
+  and inside a destructor or weakref callback (garbage collection runs them throughout
+  training) it is printed as "Exception ignored" and dropped. One rerun of this page saw it:
+  the Ctrl-C scenario's training ran on to step 600 and exited 0. `fit` now notes a Ctrl-C
+  and stops at the next batch end (`core.training.CtrlC`; a second Ctrl-C stops at once),
+  and puts back the SIGINT handler it found (Lightning left SIGINT ignored after an
+  interrupted fit).
 - **`last.ckpt`** was written in place, so a kill -9 during the write could leave half a
   checkpoint that `--resume` then failed on; it is now written beside and moved into place,
   and a damaged one is a clear error.
