@@ -444,7 +444,7 @@ def fit(
         if handler is not None:  # CtrlC's, or Lightning's SIG_IGN after an interrupt
             signal.signal(signal.SIGINT, handler)
     if any(isinstance(c, CtrlC) and c.pressed for c in trainer.callbacks):
-        raise KeyboardInterrupt  # pressed as the fit ended: the last checkpoint is complete
+        raise KeyboardInterrupt  # pressed as the fit ended: stop as asked (--resume ends it)
     return trainer
 
 
