@@ -174,13 +174,14 @@ def add_species(
     from castlab.birds.anchored import birdnet_anchors
 
     names = [n for n in dict.fromkeys(names) if n not in head.classes]
-    W, b, index = (
-        np.zeros((len(names), head.coef.shape[1])),
-        np.zeros(len(names)),
-        [None] * len(names),
-    )
     if from_birdnet and names:
         W, b, index = birdnet_anchors(names, birdnet)
+    else:
+        W, b, index = (
+            np.zeros((len(names), head.coef.shape[1])),
+            np.zeros(len(names)),
+            [None] * len(names),
+        )
     return AnchoredHead(
         [*head.classes, *names],
         np.r_[head.coef, W * head.temperature],
@@ -210,16 +211,12 @@ def adapt_head(
 
 def _targets(site: Sequence[SiteWindows], classes: list[str]) -> list[np.ndarray]:
     """Per soundscape ``(W, C)`` multi-hot window targets over the head's species."""
-    index = {name: c for c, name in enumerate(classes)}
-    out = []
-    for s in site:
-        Y = np.zeros((len(s.truth), len(classes)))
-        for w, names in enumerate(s.truth):
-            for name in names:
-                if name in index:
-                    Y[w, index[name]] = 1.0
-        out.append(Y)
-    return out
+    return [
+        np.array([[name in t for name in classes] for t in s.truth], float).reshape(
+            -1, len(classes)
+        )
+        for s in site
+    ]
 
 
 def _groups(site: Sequence[SiteWindows], folds: int) -> list[np.ndarray]:
