@@ -1257,6 +1257,7 @@ def _seventh_round(items, probs, classes, models) -> dict:
     birdnet = load_birdnet()
     predicted, truth, _ = _decide_sets(items, probs, "adapted_hop", classes)
     trained = species_f1(predicted, truth, classes)
+    sites = {fold: _tuning_site(items, fold)[1] for fold in models}  # the same for every species
     out: dict = {}
     for drop, name in enumerate(classes):
         others = [c for c in classes if c != name]
@@ -1267,7 +1268,7 @@ def _seventh_round(items, probs, classes, models) -> dict:
             labels = np.where(y[keep] > drop, y[keep] - 1, y[keep])  # background stays last
             head = fit_anchored_head(X[keep], labels, others, groups=groups[keep])
             grown = add_species(head, [name], birdnet=birdnet)
-            _, site, _ = _tuning_site(items, fold)
+            site = sites[fold]
             adapted = adapt_to_site(grown, site)
             tuned = tune_thresholds(
                 np.concatenate([grown.predict_window_embeddings(w.embeddings) for w in site]),
@@ -1287,10 +1288,11 @@ def _seventh_round(items, probs, classes, models) -> dict:
                     grown.classes,
                 )
                 found["truth"] += it["truth"]
+        added = species_f1(found["added"], found["truth"], [name])[name]
         out[name] = {
-            "windows": species_f1(found["truth"], found["truth"], [name])[name]["windows"],
+            "windows": added["windows"],
             "birdnet_row": species_f1(found["birdnet_row"], found["truth"], [name])[name]["f1"],
-            "added": species_f1(found["added"], found["truth"], [name])[name]["f1"],
+            "added": added["f1"],
             "trained_adapted": trained[name]["f1"],
             "micro_birdnet_row": micro_f1(found["birdnet_row"], found["truth"], count_nocall=False),
             "micro_added": micro_f1(found["added"], found["truth"], count_nocall=False),
