@@ -168,3 +168,33 @@ def test_a_birdnet_head_is_adapted_to_the_examples_labels_and_a_cnn_is_refused(
     assert not cnn.exception
     message = cnn.error[0].value
     assert "the anchored head) can be adapted" in message and "\n" not in message
+
+
+def test_adapting_names_species_the_head_lacks_and_learns_them_when_asked(tmp_path):
+    from castlab.birds.anchored import AnchoredHead, birdnet_anchors
+    from castlab.birds.synthetic import make_species, write_soundscape
+
+    _, labels = write_soundscape(  # the page's example, to know which species it labels
+        tmp_path / "example.wav", make_species(4), seconds=40.0, calls=6, seed=3
+    )
+    labelled = sorted({line.split("\t")[2].strip() for line in labels.read_text().splitlines()})
+    lacking = labelled[-1]
+    names = sorted(s.name for s in make_species(4) if s.name != lacking)
+    W0, b0, index = birdnet_anchors(names)
+    head = AnchoredHead(names, W0, b0 - 4.0, 1.0, birdnet_index=index).save(tmp_path / "head")
+    app = _page(head)
+    app.checkbox[2].check().run()  # labels: the example's own
+    app.checkbox[3].check().run()  # adapt the head to them first
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    warned = " ".join(w.value for w in app.warning)
+    assert (
+        f"species the model does not know, not learnt (a window holding only them counts as background): {lacking}."
+        in warned
+    )
+    app.checkbox[4].check().run()  # ... and learn the species the head lacks
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    assert not app.warning
+    said = " ".join(c.value for c in app.caption)
+    assert f"Added and learnt from these labels alone: {lacking}." in said
