@@ -45,7 +45,13 @@ import pandas as pd
 from _birds_page import THIRD_ROUND  # the third round's changes, named as on the page
 from _common import RESULTS, SHARED, command_line, markdown_table, write_page
 
-from castlab.birds.adapt import ADAPT_STRENGTH, SiteWindows, adapt_to_site, add_species
+from castlab.birds.adapt import (
+    ADAPT_STRENGTH,
+    SiteWindows,
+    adapt_head,
+    adapt_to_site,
+    add_species,
+)
 from castlab.birds.anchored import fit_anchored_head
 from castlab.birds.audio import SAMPLE_RATE, load_audio
 from castlab.birds.birdnet import BIRDNET_RATE, hop_chunks, load_birdnet
@@ -704,6 +710,7 @@ def part_synthetic(recs, classes, feats, models, args, index12) -> tuple[pd.Data
     diagnosis["birdnet_weight_by_fold"] = weights
     diagnosis["sixth_round"] = _sixth_round(items, probs, classes, models, adaptation)
     diagnosis["seventh_round"] = _seventh_round(items, probs, classes, models)
+    diagnosis["eighth_round"] = _eighth_round(items, probs, classes, models)
     return pd.DataFrame(rows), example, diagnosis
 
 
@@ -1297,6 +1304,94 @@ def _seventh_round(items, probs, classes, models) -> dict:
             "micro_birdnet_row": micro_f1(found["birdnet_row"], found["truth"], count_nocall=False),
             "micro_added": micro_f1(found["added"], found["truth"], count_nocall=False),
         }
+    return out
+
+
+#: Issue 13, eighth round: self-training's pull towards the head before each round, and rounds
+#: (chosen in a scratch run by tuning halves among pulls 0.05-0.2 and 1-3 rounds, learning
+#: from the scored soundscapes and the leak-free tuning windows)
+SELF_TRAIN_STRENGTH, SELF_TRAIN_ROUNDS = 0.05, 3
+#: what each self-training variant learns from, besides (``True``) or without the scored
+#: soundscapes: the tuning soundscapes' windows under the sixth round's leak rule ("clean"),
+#: all of them ("all"), or none
+SELF_TRAIN_POOLS = {
+    "scored": (True, None),
+    "scored_clean": (True, "clean"),
+    "scored_all": (True, "all"),
+    "clean": (False, "clean"),
+    "all": (False, "all"),
+}
+
+
+def _self_trained(items, models, classes, pool: str, snr: float) -> dict[int, np.ndarray]:
+    """Issue 13, eighth round: per fold, the trained head (the default, anchored) self-trained
+    on unlabelled windows and each of the fold's window probabilities (its tuning soundscapes
+    and the scored ones at ``snr``). Each round: thresholds tuned on the fold's labelled
+    tuning soundscapes with the current head; every unlabelled window is then labelled with
+    the species at or above their threshold (pseudo-labels; a window below 0.05 for every
+    species teaches background; the others are left out), and the head is refitted on those
+    (``castlab.birds.adapt.adapt_head``, pulled towards the current head). No label of a
+    scored soundscape is used; the tuning labels only choose thresholds, as for the default.
+    ``pool``: :data:`SELF_TRAIN_POOLS`; the tuning and extra tuning soundscapes' audio, used
+    without their labels, is learnt from under :func:`_tuning_site`'s rule ("clean": coloured
+    noise only, no window within 3 s of a scored clip) or all of it ("all")."""
+    with_scored, tuning = SELF_TRAIN_POOLS[pool]
+    out: dict[int, np.ndarray] = {}
+    for fold in sorted(models):
+        tune = [k for k, it in enumerate(items) if it["fold"] == fold and it["set"] == "tune"]
+        scored = [
+            k
+            for k, it in enumerate(items)
+            if it["fold"] == fold and it["set"] == "score" and it["snr"] == snr
+        ]
+        learn: dict[int, np.ndarray] = {k: np.ones(12, bool) for k in scored if with_scored}
+        if tuning is not None:
+            ids, site, _ = _tuning_site(items, fold, extra=True, leak_filter=tuning == "clean")
+            every = tuning == "all"
+            learn |= {
+                k: np.ones(12, bool) if every else np.asarray(w.learn) for k, w in zip(ids, site)
+            }
+        windows = {k: _adaptation_windows(items[k]["embeddings"]) for k in {*tune, *scored, *learn}}
+        head = models[fold]["anchored"]
+        truth = [w for k in tune for w in items[k]["truth"]]
+        for _ in range(SELF_TRAIN_ROUNDS):
+            probs = {k: head.predict_window_embeddings(w) for k, w in windows.items()}
+            chosen = tune_thresholds(np.concatenate([probs[k] for k in tune]), truth, classes)
+            X, Y = [], []
+            for k, mask in learn.items():
+                positive = probs[k] >= chosen
+                keep = mask & (positive.any(1) | (probs[k].max(1) < 0.05))
+                X.append(windows[k][keep].reshape(-1, windows[k].shape[-1]))
+                Y.append(np.repeat(positive[keep].astype(float), windows[k].shape[1], axis=0))
+            head = adapt_head(
+                head, np.concatenate(X), np.concatenate(Y), strength=SELF_TRAIN_STRENGTH
+            )
+        out |= {k: head.predict_window_embeddings(windows[k]) for k in (*tune, *scored)}
+    return out
+
+
+def _eighth_round(items, probs, classes, models) -> dict:
+    """Issue 13, eighth round: the default head self-trained on unlabelled soundscapes
+    (:func:`_self_trained`, each pool of :data:`SELF_TRAIN_POOLS`), scored like the default at
+    every SNR (thresholds from the labelled tuning soundscapes, with the self-trained head)
+    and, at 10 dB, on tuning halves and with oracle thresholds."""
+    out: dict = {"strength": SELF_TRAIN_STRENGTH, "rounds": SELF_TRAIN_ROUNDS}
+    for pool in SELF_TRAIN_POOLS:
+        variant = [{"default": p["anchored_hop"]} for p in probs]
+        f1_by_snr = {}
+        for snr in SNRS:
+            found = _self_trained(items, models, classes, pool, snr)
+            for k, p in found.items():
+                variant[k]["self_trained"] = p
+            predicted, truth, _ = _decide_sets(items, variant, "self_trained", classes, snr=snr)
+            f1_by_snr[str(snr)] = micro_f1(predicted, truth, count_nocall=False)
+            if snr == 10.0:
+                scores = _variant_scores(items, variant, "self_trained", classes)
+                scores["oracle"] = micro_f1(
+                    *_decide_sets(items, variant, "self_trained", classes, oracle=True)[:2],
+                    count_nocall=False,
+                )
+        out[pool] = {**scores, "f1_by_snr": f1_by_snr}
     return out
 
 
