@@ -140,20 +140,27 @@ def test_tuning_without_a_label_file_is_one_line_error(tiny_model, tmp_path):
     assert said and said[0].startswith("Thresholds tuned on the labels of 2 windows"), said
 
 
-def test_a_birdnet_head_is_adapted_to_the_examples_labels_and_a_cnn_is_refused(
-    tiny_model, tmp_path
-):
+def _adapting(names: list[str], folder: Path) -> AppTest:
+    """The page after analysing its example with an anchored head over ``names`` (made-up
+    species: zero rows, a low bias) adapted to the example's own labels first."""
     from castlab.birds.anchored import AnchoredHead, birdnet_anchors
-    from castlab.birds.synthetic import make_species
 
-    names = sorted(s.name for s in make_species(4))
-    W0, b0, index = birdnet_anchors(names)  # made-up species: zero rows, a low bias
-    head = AnchoredHead(names, W0, b0 - 4.0, 1.0, birdnet_index=index).save(tmp_path / "head")
+    W0, b0, index = birdnet_anchors(names)
+    head = AnchoredHead(names, W0, b0 - 4.0, 1.0, birdnet_index=index).save(folder / "head")
     app = _page(head)
     app.checkbox[2].check().run()  # labels: the example's own
     app.checkbox[3].check().run()  # adapt the head to them first
     app.button[0].click().run()
     assert not app.exception and not app.error, (app.exception, app.error)
+    return app
+
+
+def test_a_birdnet_head_is_adapted_to_the_examples_labels_and_a_cnn_is_refused(
+    tiny_model, tmp_path
+):
+    from castlab.birds.synthetic import make_species
+
+    app = _adapting(sorted(s.name for s in make_species(4)), tmp_path)
     said = " ".join(c.value for c in app.caption)
     assert "Head adapted to the labels of 8 windows: micro F1 on windows held out" in said
     assert "Thresholds tuned on the labels" not in said  # not tuned again in sample
@@ -171,7 +178,6 @@ def test_a_birdnet_head_is_adapted_to_the_examples_labels_and_a_cnn_is_refused(
 
 
 def test_adapting_names_species_the_head_lacks_and_learns_them_when_asked(tmp_path):
-    from castlab.birds.anchored import AnchoredHead, birdnet_anchors
     from castlab.birds.synthetic import make_species, write_soundscape
 
     _, labels = write_soundscape(  # the page's example, to know which species it labels
@@ -179,14 +185,7 @@ def test_adapting_names_species_the_head_lacks_and_learns_them_when_asked(tmp_pa
     )
     labelled = sorted({line.split("\t")[2].strip() for line in labels.read_text().splitlines()})
     lacking = labelled[-1]
-    names = sorted(s.name for s in make_species(4) if s.name != lacking)
-    W0, b0, index = birdnet_anchors(names)
-    head = AnchoredHead(names, W0, b0 - 4.0, 1.0, birdnet_index=index).save(tmp_path / "head")
-    app = _page(head)
-    app.checkbox[2].check().run()  # labels: the example's own
-    app.checkbox[3].check().run()  # adapt the head to them first
-    app.button[0].click().run()
-    assert not app.exception and not app.error, (app.exception, app.error)
+    app = _adapting(sorted(s.name for s in make_species(4) if s.name != lacking), tmp_path)
     warned = " ".join(w.value for w in app.warning)
     assert (
         f"species the model does not know, not learnt (a window holding only them counts as background): {lacking}."
