@@ -1,4 +1,5 @@
-"""Site adaptation of the anchored head on labelled soundscapes (castlab.birds.adapt)."""
+"""Site adaptation of the anchored head on labelled soundscapes, and self-training on
+unlabelled ones (castlab.birds.adapt)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from castlab.birds.adapt import SiteWindows, adapt_head, adapt_to_site
+from castlab.birds.adapt import SiteWindows, adapt_head, adapt_to_site, self_train
 from castlab.birds.anchored import AnchoredHead
 from castlab.cli import app
 from castlab.core.errors import CastlabError
@@ -208,3 +209,100 @@ def test_cli_refuses_a_cnn_and_a_label_file_among_the_audio_in_one_line(tmp_path
     as_audio = _invoke("adapt", demo_model[0], wav, label, "--labels", label)
     assert isinstance(as_audio.exception, CastlabError)
     assert "label file where a recording was expected" in str(as_audio.exception)
+
+
+def _half_hearing_head() -> AnchoredHead:
+    """A head for "a" that hears its calls along the first axis only."""
+    return AnchoredHead(["a"], np.eye(D)[:1] * 2.0, np.array([-3.0]))
+
+
+def _calls_clear_and_faint(rng, windows: int) -> SiteWindows:
+    """A third of the windows without a call, a third with a faint call (the first axis
+    0.8: the head is unsure), a third with a clear one (3.0); every call of "a" here also
+    shows on the second axis, which the head does not use."""
+    kind = rng.integers(0, 3, windows)
+    X = rng.normal(0, 0.5, (windows, 3, D))
+    X[:, :, 0] += np.array([0.0, 0.8, 3.0])[kind][:, None]
+    X[:, :, 1] += np.array([0.0, 2.0, 2.0])[kind][:, None]
+    return SiteWindows(X, [["a"] if k else [] for k in kind])
+
+
+def test_self_training_learns_from_its_own_detections_and_no_label():
+    from castlab.birds.soundscape import decide, micro_f1, tune_thresholds
+
+    rng = np.random.default_rng(0)
+    unlabelled = [_calls_clear_and_faint(rng, 150) for _ in range(2)]
+    labelled, test = _calls_clear_and_faint(rng, 40), _calls_clear_and_faint(rng, 200)
+    head = _half_hearing_head()
+
+    def f1(model: AnchoredHead, thresholds: np.ndarray) -> float:
+        probs = model.predict_window_embeddings(test.embeddings)
+        return micro_f1(decide(probs, thresholds, ["a"]), test.truth, count_nocall=False)
+
+    before = f1(
+        head,
+        tune_thresholds(head.predict_window_embeddings(labelled.embeddings), labelled.truth, ["a"]),
+    )
+    done = self_train(head, unlabelled, [labelled])
+    assert len(done.rounds) == 3 and done.rounds[0]["windows"] == 300
+    assert 0 < done.rounds[0]["per_species"]["a"] < 300 and done.rounds[0]["background"] > 0
+    assert done.head.coef[0, 1] > 1.0  # it learnt the second axis from its own detections
+    assert f1(done.head, done.thresholds) > before + 0.03
+    # the unlabelled soundscapes' labels are not read: wrong ones change nothing
+    wrong = [SiteWindows(s.embeddings, [["a"]] * len(s.truth)) for s in unlabelled]
+    np.testing.assert_allclose(self_train(head, wrong, [labelled]).head.coef, done.head.coef)
+    # learning only detections and quiet windows leaves the unsure ones out, and with one
+    # species it teaches the head to hear it everywhere (why the default learns every window)
+    quiet = self_train(head, unlabelled, [labelled], quiet=0.05)
+    assert quiet.rounds[0]["windows"] < 300
+    assert f1(quiet.head, quiet.thresholds) < before - 0.1
+    # without labelled soundscapes the thresholds given stay
+    fixed = self_train(head, unlabelled, thresholds=np.array([0.3]), rounds=1)
+    assert fixed.thresholds.tolist() == [0.3] and len(fixed.rounds) == 1
+
+
+def test_self_training_refuses_what_it_cannot_do():
+    rng = np.random.default_rng(4)
+    site = [_calls_clear_and_faint(rng, 20)]
+    with pytest.raises(CastlabError, match="needs thresholds"):
+        self_train(_half_hearing_head(), site)
+    with pytest.raises(CastlabError, match="0 rounds"):
+        self_train(_half_hearing_head(), site, thresholds=np.array([0.5]), rounds=0)
+    masked = [SiteWindows(site[0].embeddings, site[0].truth, learn=np.zeros(20, bool))]
+    with pytest.raises(CastlabError, match="no unlabelled window to learn from"):
+        self_train(_half_hearing_head(), masked, thresholds=np.array([0.5]))
+
+
+def test_cli_self_trains_with_a_few_labels_and_refuses_without_thresholds(tmp_path, demo_model):
+    from castlab.birds.anchored import birdnet_anchors
+    from castlab.birds.synthetic import write_soundscape
+
+    species = demo_model[1][:2]
+    classes = [s.name for s in species]
+    W0, b0, index = birdnet_anchors(classes)
+    model = AnchoredHead(classes, W0, b0 - 4.0, 1.0, birdnet_index=index).save(tmp_path / "head")
+    wavs, labels = zip(
+        *(
+            write_soundscape(tmp_path / f"site{k}.wav", species, seconds=20.0, calls=3, seed=k)
+            for k in range(3)
+        )
+    )
+    out = tmp_path / "selftrained"
+    result = _invoke(
+        "selftrain", model, *wavs, "--labels", labels[0], "--out", out, "--threads", "1"
+    )
+    assert result.exit_code == 0, (result.output, result.exception)
+    said = json.loads((out / "selftraining.json").read_text())
+    assert len(said["rounds"]) == 3 and said["labelled_recordings"] == ["site0.wav"]
+    assert said["recordings"] == ["site0.wav", "site1.wav", "site2.wav"]
+    assert "round 1: learnt from " in result.output
+    assert "micro F1 with thresholds tuned on them" in result.output
+    # BirdNET's rows for made-up species are zeros: the head hears nothing and is told so
+    assert "found no species in any window, so it learnt only background" in result.output
+    assert set(json.loads((out / "thresholds.json").read_text())) == set(classes)
+    from castlab.birds.classifier import load_classifier
+
+    assert load_classifier(out).classes == classes
+    bare = _invoke("selftrain", model, wavs[1], "--out", tmp_path / "x", "--threads", "1")
+    assert isinstance(bare.exception, CastlabError)  # exit code 2 in castlab's entry point
+    assert "self-training needs thresholds" in str(bare.exception)

@@ -306,6 +306,10 @@ COMMANDS: tuple[Command, ...] = (
     _c("birds adapt --labels --new-species", ("labels",), lambda p, o, m: [
         "birds", "adapt", str(m.get("birdnet_head")), str(m.valid["soundscape"]), "--labels",
         str(p), "--new-species", "--threads", "1", "--out", str(o)]),
+    _c("birds selftrain", ("audio",), lambda p, o, m: [
+        "birds", "selftrain", str(m.get("birdnet_head")), str(m.valid["soundscape"]), str(p),
+        "--labels", str(m.valid["soundscape"].with_suffix(".txt")), "--threads", "1", "--out",
+        str(o)]),
     _c("birds birdnet", ("audio",), lambda p, o, m: [
         "birds", "birdnet", str(p), "--out", str(o)]),
     _c("birds cluster", ("audio-tree",), lambda p, o, m: [

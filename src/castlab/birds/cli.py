@@ -338,12 +338,19 @@ def soundscape(
     typer.echo(f"written to {out} ({', '.join(sorted(p.name for p in files.values()))})")
 
 
+#: Arguments and options that adapt and selftrain share
+HeadFolder = Annotated[
+    Path, typer.Argument(help="BirdNET-head model folder (castlab birds train --features birdnet).")
+]
+Objective = Annotated[
+    str, typer.Option(help="Thresholds for the micro F1 of all species, or 'species'.")
+]
+BirdNETThreads = Annotated[int, typer.Option(help="BirdNET's CPU threads.")]
+
+
 @app.command()
 def adapt(
-    model: Annotated[
-        Path,
-        typer.Argument(help="BirdNET-head model folder (castlab birds train --features birdnet)."),
-    ],
+    model: HeadFolder,
     audio: Annotated[list[Path], typer.Argument(help="Labelled recordings of your site.")],
     labels: Annotated[
         list[Path],
@@ -362,10 +369,8 @@ def adapt(
     folds: Annotated[
         int, typer.Option(help="Folds for the out-of-fold thresholds and F1 (by recording).")
     ] = 3,
-    objective: Annotated[
-        str, typer.Option(help="Thresholds for the micro F1 of all species, or 'species'.")
-    ] = "micro",
-    threads: Annotated[int, typer.Option(help="BirdNET's CPU threads.")] = 2,
+    objective: Objective = "micro",
+    threads: BirdNETThreads = 2,
     new_species: Annotated[
         bool,
         typer.Option(
@@ -433,6 +438,80 @@ def adapt(
     typer.echo(
         f"written to {out} (adaptation.png: each species before and after): use it as "
         f"castlab birds soundscape {out} RECORDINGS (its thresholds.json is used)"
+    )
+
+
+@app.command()
+def selftrain(
+    model: HeadFolder,
+    audio: Annotated[list[Path], typer.Argument(help="Recordings of your site, labelled or not.")],
+    labels: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Labels of a few of the recordings (Audacity/Raven, same stem as the audio, or "
+            "BirdCLEF's CSV): they choose the thresholds; without any, the model's "
+            "thresholds.json. One --labels per file."
+        ),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option(help="Folder for the model, thresholds.json, selftraining.json.")
+    ] = Path("runs/birds/selftrained"),
+    rounds: Annotated[int, typer.Option(help="Rounds of labelling and refitting.")] = 3,
+    strength: Annotated[
+        float, typer.Option(help="Pull towards the head of the round before.")
+    ] = 0.05,
+    objective: Objective = "micro",
+    threads: BirdNETThreads = 2,
+) -> None:
+    """Self-train a BirdNET head on your site's recordings: its confident detections as labels.
+
+    Each round the head labels every window itself, then is refitted on those labels.
+
+    Labels of a few recordings only choose the thresholds (without any: the model's own).
+
+    Example: castlab birds selftrain runs/birds/head/model site/*.wav --labels site/day1.txt --out runs/birds/selftrained
+    """
+    from castlab.birds.adapt import self_train_model
+    from castlab.core.artifacts import read_json
+
+    set_threads(threads)
+    files = self_train_model(
+        model,
+        audio,
+        out,
+        labels=labels or [],
+        strength=strength,
+        rounds=rounds,
+        objective=objective,
+        threads=threads,
+        progress=True,
+    )
+    said = read_json(files["selftraining"])
+    for k, done in enumerate(said["rounds"], 1):
+        found = ", ".join(f"{n} {c}" for n, c in done["per_species"].items() if c)
+        typer.echo(
+            f"round {k}: learnt from {done['windows']} windows ({done['background']} as "
+            f"background; {found or 'no species'})"
+        )
+    if not any(any(done["per_species"].values()) for done in said["rounds"]):
+        typer.echo(
+            "the head found no species in any window, so it learnt only background: label a few "
+            "recordings and adapt it instead (castlab birds adapt)"
+        )
+    if said["labelled_recordings"]:
+        before, after = said["labelled_micro_f1_before"], said["labelled_micro_f1_after"]
+        typer.echo(
+            f"labelled windows ({len(said['labelled_recordings'])} recording(s)), micro F1 "
+            f"with thresholds tuned on them: {before:.3f} as trained, {after:.3f} self-trained"
+        )
+        if after < before:
+            typer.echo(
+                "the self-trained head scored lower on the labelled windows: keep the model as "
+                "trained, or try fewer --rounds or a larger --strength"
+            )
+    typer.echo(
+        f"written to {out}: use it as castlab birds soundscape {out} RECORDINGS "
+        "(its thresholds.json is used)"
     )
 
 
