@@ -47,10 +47,12 @@ from _common import RESULTS, SHARED, command_line, markdown_table, write_page
 
 from castlab.birds.adapt import (
     ADAPT_STRENGTH,
+    SELF_TRAIN_ROUNDS,
+    SELF_TRAIN_STRENGTH,
     SiteWindows,
-    adapt_head,
     adapt_to_site,
     add_species,
+    self_train,
 )
 from castlab.birds.anchored import fit_anchored_head
 from castlab.birds.audio import SAMPLE_RATE, load_audio
@@ -1307,35 +1309,32 @@ def _seventh_round(items, probs, classes, models) -> dict:
     return out
 
 
-#: Issue 13, eighth round: self-training's pull towards the head before each round, and rounds
-#: (chosen in a scratch run by tuning halves among pulls 0.05-0.2 and 1-3 rounds, learning
-#: from the scored soundscapes and the leak-free tuning windows)
-SELF_TRAIN_STRENGTH, SELF_TRAIN_ROUNDS = 0.05, 3
-#: what each self-training variant learns from, besides (``True``) or without the scored
-#: soundscapes: the tuning soundscapes' windows under the sixth round's leak rule ("clean"),
-#: all of them ("all"), or none
+#: Issue 13, eighth round: what each self-training variant learns from, besides (``True``) or
+#: without the scored soundscapes: the tuning soundscapes' windows under the sixth round's leak
+#: rule ("clean"), all of them ("all"), or none; and ``quiet``: None learns every window (the
+#: library's default), 0.05 only detections and windows below 0.05 for every species (the
+#: first rule tried, chosen with the pull and rounds in a scratch run by tuning halves)
 SELF_TRAIN_POOLS = {
-    "scored": (True, None),
-    "scored_clean": (True, "clean"),
-    "scored_all": (True, "all"),
-    "clean": (False, "clean"),
-    "all": (False, "all"),
+    "scored": (True, None, 0.05),
+    "scored_clean": (True, "clean", 0.05),
+    "scored_all": (True, "all", 0.05),
+    "clean": (False, "clean", 0.05),
+    "all": (False, "all", 0.05),
+    "scored_every": (True, None, None),
+    "scored_clean_every": (True, "clean", None),
 }
 
 
 def _self_trained(items, models, classes, pool: str, snr: float) -> dict[int, np.ndarray]:
     """Issue 13, eighth round: per fold, the trained head (the default, anchored) self-trained
-    on unlabelled windows and each of the fold's window probabilities (its tuning soundscapes
-    and the scored ones at ``snr``). Each round: thresholds tuned on the fold's labelled
-    tuning soundscapes with the current head; every unlabelled window is then labelled with
-    the species at or above their threshold (pseudo-labels; a window below 0.05 for every
-    species teaches background; the others are left out), and the head is refitted on those
-    (``castlab.birds.adapt.adapt_head``, pulled towards the current head). No label of a
-    scored soundscape is used; the tuning labels only choose thresholds, as for the default.
-    ``pool``: :data:`SELF_TRAIN_POOLS`; the tuning and extra tuning soundscapes' audio, used
-    without their labels, is learnt from under :func:`_tuning_site`'s rule ("clean": coloured
-    noise only, no window within 3 s of a scored clip) or all of it ("all")."""
-    with_scored, tuning = SELF_TRAIN_POOLS[pool]
+    (``castlab.birds.adapt.self_train``, as ``castlab birds selftrain`` does) on unlabelled
+    windows, and each of the fold's window probabilities (its tuning soundscapes and the
+    scored ones at ``snr``). Thresholds are tuned each round on the fold's labelled tuning
+    soundscapes; no label of a scored soundscape is used. ``pool``: :data:`SELF_TRAIN_POOLS`;
+    the tuning and extra tuning soundscapes' audio, used without their labels, is learnt from
+    under :func:`_tuning_site`'s rule ("clean": coloured noise only, no window within 3 s of a
+    scored clip) or all of it ("all")."""
+    with_scored, tuning, quiet = SELF_TRAIN_POOLS[pool]
     out: dict[int, np.ndarray] = {}
     for fold in sorted(models):
         tune = [k for k, it in enumerate(items) if it["fold"] == fold and it["set"] == "tune"]
@@ -1352,21 +1351,13 @@ def _self_trained(items, models, classes, pool: str, snr: float) -> dict[int, np
                 k: np.ones(12, bool) if every else np.asarray(w.learn) for k, w in zip(ids, site)
             }
         windows = {k: _adaptation_windows(items[k]["embeddings"]) for k in {*tune, *scored, *learn}}
-        head = models[fold]["anchored"]
-        truth = [w for k in tune for w in items[k]["truth"]]
-        for _ in range(SELF_TRAIN_ROUNDS):
-            probs = {k: head.predict_window_embeddings(w) for k, w in windows.items()}
-            chosen = tune_thresholds(np.concatenate([probs[k] for k in tune]), truth, classes)
-            X, Y = [], []
-            for k, mask in learn.items():
-                positive = probs[k] >= chosen
-                keep = mask & (positive.any(1) | (probs[k].max(1) < 0.05))
-                X.append(windows[k][keep].reshape(-1, windows[k].shape[-1]))
-                Y.append(np.repeat(positive[keep].astype(float), windows[k].shape[1], axis=0))
-            head = adapt_head(
-                head, np.concatenate(X), np.concatenate(Y), strength=SELF_TRAIN_STRENGTH
-            )
-        out |= {k: head.predict_window_embeddings(windows[k]) for k in (*tune, *scored)}
+        done = self_train(
+            models[fold]["anchored"],
+            [SiteWindows(windows[k], [[]] * 12, mask) for k, mask in learn.items()],
+            [SiteWindows(windows[k], items[k]["truth"]) for k in tune],
+            quiet=quiet,
+        )
+        out |= {k: done.head.predict_window_embeddings(windows[k]) for k in (*tune, *scored)}
     return out
 
 
