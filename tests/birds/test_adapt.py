@@ -248,6 +248,7 @@ def test_self_training_learns_from_its_own_detections_and_no_label():
     assert 0 < done.rounds[0]["per_species"]["a"] < 300 and done.rounds[0]["background"] > 0
     assert done.head.coef[0, 1] > 1.0  # it learnt the second axis from its own detections
     assert f1(done.head, done.thresholds) > before + 0.03
+    assert done.f1_before is not None and done.f1_after > done.f1_before  # on the labelled ones
     # the unlabelled soundscapes' labels are not read: wrong ones change nothing
     wrong = [SiteWindows(s.embeddings, [["a"]] * len(s.truth)) for s in unlabelled]
     np.testing.assert_allclose(self_train(head, wrong, [labelled]).head.coef, done.head.coef)
@@ -259,6 +260,7 @@ def test_self_training_learns_from_its_own_detections_and_no_label():
     # without labelled soundscapes the thresholds given stay
     fixed = self_train(head, unlabelled, thresholds=np.array([0.3]), rounds=1)
     assert fixed.thresholds.tolist() == [0.3] and len(fixed.rounds) == 1
+    assert fixed.f1_before is None and fixed.f1_after is None
 
 
 def test_self_training_refuses_what_it_cannot_do():

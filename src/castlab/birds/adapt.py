@@ -46,6 +46,7 @@ from castlab.core.errors import CastlabError
 
 if TYPE_CHECKING:
     from castlab.birds.birdnet import BirdNET
+    from castlab.birds.data import SoundscapeLabels
 
 __all__ = [
     "ADAPT_STRENGTH",
@@ -332,12 +333,16 @@ def adapt_to_site(
 @dataclass
 class SelfTraining:
     """What :func:`self_train` made: the self-trained ``head``, its ``thresholds`` (tuned on
-    the labelled windows with that head, or the thresholds given), and per round the windows
-    learnt (``rounds``: ``windows``, ``background``, ``per_species`` pseudo-labelled windows)."""
+    the labelled windows with that head, or the thresholds given), per round the windows
+    learnt (``rounds``: ``windows``, ``background``, ``per_species`` pseudo-labelled windows),
+    and with labelled windows their micro F1 (species only) before and after, thresholds tuned
+    on them each time (the head never learns their labels)."""
 
     head: AnchoredHead
     thresholds: np.ndarray
     rounds: list[dict] = field(default_factory=list)
+    f1_before: float | None = None
+    f1_after: float | None = None
 
 
 def self_train(
@@ -378,27 +383,28 @@ def self_train(
     >>> bool(done.head.coef[0, 1] > 1.0), len(done.rounds)  # it learnt the second axis
     (True, 3)
     """
-    from castlab.birds.soundscape import check_objective, tune_thresholds
+    from castlab.birds.soundscape import check_objective, decide, micro_f1, tune_thresholds
 
     check_objective(objective)
     _check(head, strength, rounds=rounds, doing="self-trained")
     if not labelled and thresholds is None:
-        raise CastlabError(
-            "self-training needs thresholds: labels for a few recordings, or the model's own",
-            fix="pass --labels for a few recordings, or a model folder with thresholds.json",
-        )
+        _needs_thresholds()
     classes = list(head.classes)
     truth = [t for s in labelled for t in s.truth]
     done = SelfTraining(head, np.asarray(thresholds, float) if thresholds is not None else None)
 
-    def tuned(model: AnchoredHead) -> np.ndarray:
+    def tuned(model: AnchoredHead) -> tuple[np.ndarray, float | None]:
+        """The thresholds for ``model``, and its labelled windows' micro F1 with them."""
         if not labelled:
-            return done.thresholds
+            return done.thresholds, None
         probs = np.concatenate([model.predict_window_embeddings(s.embeddings) for s in labelled])
-        return tune_thresholds(probs, truth, classes, objective=objective)
+        chosen = tune_thresholds(probs, truth, classes, objective=objective)
+        return chosen, micro_f1(decide(probs, chosen, classes), truth, count_nocall=False)
 
-    for _ in range(rounds):
-        chosen = tuned(head)
+    for k in range(rounds):
+        chosen, f1 = tuned(head)
+        if k == 0:
+            done.f1_before = f1
         said = {"windows": 0, "background": 0, "per_species": dict.fromkeys(classes, 0)}
         X, Y = [], []
         for s in unlabelled:
@@ -420,8 +426,19 @@ def self_train(
             )
         head = adapt_head(head, np.concatenate(X), np.concatenate(Y), strength=strength)
         done.rounds.append(said)
-    done.head, done.thresholds = head, tuned(head)
+    done.head = head
+    done.thresholds, done.f1_after = tuned(head)
     return done
+
+
+def _needs_thresholds(path: str | Path | None = None) -> None:
+    """Refuse self-training without labels or thresholds to choose its pseudo-labels with."""
+    raise CastlabError(
+        "self-training needs thresholds: labels for a few recordings, or the model's own",
+        path=path,
+        fix="pass --labels for a few recordings (or tune thresholds.json with castlab birds "
+        "soundscape --labels)",
+    )
 
 
 def adapt_model(
@@ -520,14 +537,14 @@ def _inputs(model: str | Path, audio: list[str | Path], out: str | Path, objecti
 def _site_windows(
     head: AnchoredHead,
     paths: list[Path],
-    known: object | None,
+    known: SoundscapeLabels | None,
     birdnet: BirdNET,
     *,
     window: float,
     progress: bool,
 ) -> list[SiteWindows]:
     """Each recording's window embeddings, with the labels ``known`` gives it (none if it has
-    none: ``known`` is a :class:`~castlab.birds.data.SoundscapeLabels` or None)."""
+    none, or ``known`` is None)."""
     from tqdm import tqdm
 
     from castlab.birds.audio import load_audio
@@ -567,7 +584,6 @@ def self_train_model(
     from castlab.birds.analyse import check_labels, load_thresholds
     from castlab.birds.birdnet import load_birdnet
     from castlab.birds.data import SoundscapeLabels
-    from castlab.birds.soundscape import decide, micro_f1, tune_thresholds
     from castlab.core.artifacts import write_json
 
     paths, head = _inputs(model, audio, out, objective, "self-trained")
@@ -577,12 +593,7 @@ def self_train_model(
     saved = Path(model) / "thresholds.json"
     thresholds = None if matched or not saved.exists() else load_thresholds(saved, head.classes)
     if not matched and thresholds is None:
-        raise CastlabError(
-            "self-training needs thresholds: labels for a few recordings, or the model's own",
-            path=model,
-            fix="pass --labels for a few recordings (or tune thresholds.json with castlab birds "
-            "soundscape --labels)",
-        )
+        _needs_thresholds(model)  # before BirdNET runs
     site = _site_windows(
         head, paths, known, load_birdnet(threads), window=window, progress=progress
     )
@@ -605,15 +616,8 @@ def self_train_model(
         "thresholds": dict(zip(head.classes, map(float, done.thresholds))),
     }
     if labelled:
-        truth = [t for s in labelled for t in s.truth]
-        for when, model_now in (("before", head), ("after", done.head)):
-            probs = np.concatenate(
-                [model_now.predict_window_embeddings(s.embeddings) for s in labelled]
-            )
-            chosen = tune_thresholds(probs, truth, head.classes, objective=objective)
-            summary[f"labelled_micro_f1_{when}"] = micro_f1(
-                decide(probs, chosen, head.classes), truth, count_nocall=False
-            )
+        summary["labelled_micro_f1_before"] = done.f1_before
+        summary["labelled_micro_f1_after"] = done.f1_after
     out = Path(out)
     files = {"model": done.head.save(out, extra={"self_training": summary})}
     files["thresholds"] = write_json(out / "thresholds.json", summary["thresholds"])
