@@ -107,15 +107,49 @@ def main() -> None:
             typer.echo("interrupted; finished outputs and checkpoints are kept", err=True)
         raise
     except OSError as error:
-        if error.errno not in _DISK_ERRORS:
+        message = _os_error_line(error)
+        if message is None:
             raise
-        where = f"{error.filename}: " if error.filename else ""
-        typer.echo(
-            f"error: {where}{os.strerror(error.errno)} (fix: free space or write --out elsewhere)",
-            err=True,
-        )
+        typer.echo(f"error: {message}", err=True)
         sys.exit(2)
 
 
 # Disk full, quota, read-only file system, no permission: the user's disk, not a bug.
 _DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES}
+
+
+def _os_error_line(error: OSError) -> str | None:
+    """The one line for an OSError that the user's disk or paths caused, or None (a bug).
+
+    A folder asked for where a file is (``--out photo.jpg`` for a run folder), or a file
+    asked for where a folder is (``--out recs`` for a CSV), is the user's path, not a bug.
+
+    Examples
+    --------
+    >>> _os_error_line(FileExistsError(errno.EEXIST, "File exists", "photo.jpg"))
+    "photo.jpg: a file is there, a folder is needed (fix: name a new folder, or move 'photo.jpg' away)"
+    >>> _os_error_line(ValueError("not an OSError")) is None
+    True
+    """
+    if not isinstance(error, OSError):
+        return None
+    if error.errno in _DISK_ERRORS:
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{os.strerror(error.errno)} (fix: free space or write --out elsewhere)"
+    if error.errno in (errno.EEXIST, errno.ENOTDIR) and error.filename:
+        blocker = Path(error.filename)
+        for parent in (blocker, *blocker.parents):  # the file that stands where a folder must
+            if parent.exists() and not parent.is_dir():
+                blocker = parent
+                break
+        return (
+            f"{blocker}: a file is there, a folder is needed "
+            f"(fix: name a new folder, or move {str(blocker)!r} away)"
+        )
+    if error.errno == errno.EISDIR and (error.filename2 or error.filename):
+        folder = error.filename2 or error.filename
+        return (
+            f"{folder}: a folder is there, a file is needed "
+            f"(fix: name a file, e.g. {str(Path(folder) / 'out.csv')!r})"
+        )
+    return None

@@ -95,6 +95,18 @@ def test_bad_features_and_single_location(planted):
         evaluate(one, LocationModelConfig(), progress=False)
 
 
+def test_drop_names_a_column_or_fails(planted):
+    from castlab.airquality.train import feature_columns
+
+    kept = feature_columns(planted, LocationModelConfig(drop=("no2", "month")))
+    assert "no2" not in kept and "month" not in kept and "co" in kept
+    # a typo or the raw file's capitals would keep a leaky column in without a word
+    with pytest.raises(CastlabError, match=r"no column NO2 to drop.*NO2 -> no2"):
+        feature_columns(planted, LocationModelConfig(drop=("NO2",)))
+    with pytest.raises(CastlabError, match="no column pm_10 to drop"):
+        feature_columns(planted, LocationModelConfig(drop=("pm_10",)))
+
+
 def test_neighbour_feature_model_and_prediction_for_a_site_without_readings(planted, tmp_path):
     config = LocationModelConfig(
         model=ModelConfig(iterations=40, interval=0), neighbours=True, adversarial=False

@@ -42,13 +42,15 @@ def run_command(args: list[str]) -> Outcome:
     """Run ``castlab ARGS`` in this process the way ``castlab.cli.main`` does."""
     from typer.testing import CliRunner
 
-    from castlab.cli import app
+    from castlab.cli import _os_error_line, app
     from castlab.core.errors import CastlabError
 
     result = CliRunner().invoke(app, args)
     error = result.exception
     if isinstance(error, CastlabError):
         return Outcome(2, message=f"error: {error}")
+    if isinstance(error, OSError) and _os_error_line(error):  # the user's paths or disk
+        return Outcome(2, message=f"error: {_os_error_line(error)}")
     if error is not None and not isinstance(error, SystemExit):
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         return Outcome(1, traceback=text)

@@ -45,6 +45,24 @@ def test_disk_errors_outside_castlab_writers_are_one_line(monkeypatch, capsys):
     )
 
 
+def test_a_file_where_a_folder_is_needed_is_one_line_naming_it(tmp_path):
+    in_the_way = tmp_path / "tables"
+    in_the_way.write_text("keep me")
+    outcome = run_command(["imbalance", "generate", str(in_the_way), "--rows", "50"])
+    assert outcome.exit_code == 2 and not outcome.traceback
+    assert outcome.message.startswith(f"error: {in_the_way}: a file is there, a folder is needed")
+    assert "fix:" in outcome.message and in_the_way.read_text() == "keep me"
+    inside = run_command(["imbalance", "generate", str(in_the_way / "sub"), "--rows", "50"])
+    assert inside.exit_code == 2 and f"error: {in_the_way}: a file is there" in inside.message
+
+
+def test_a_folder_where_a_file_is_needed_is_one_line_naming_it(tmp_path):
+    outcome = run_command(["airquality", "generate", str(tmp_path), "--locations", "2"])
+    assert outcome.exit_code == 2 and not outcome.traceback
+    assert outcome.message.startswith(f"error: {tmp_path}: a folder is there, a file is needed")
+    assert "fix: name a file" in outcome.message and not list(tmp_path.iterdir())
+
+
 def test_ctrl_c_in_a_command_says_so_and_exits_130(monkeypatch, capsys):
     import castlab.cli
 

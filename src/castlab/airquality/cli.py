@@ -95,7 +95,7 @@ def train(
 ) -> None:
     """Fit a PM2.5 model with location-grouped CV against baselines; save it with its scores.
 
-    Example: castlab airquality train beijing_daily.csv --target pm25 --group station --drop pm10 --out runs/airquality/beijing
+    Example: castlab airquality train beijing_daily.csv --target pm25 --group location --drop pm10 --out runs/airquality/beijing
     """
     from castlab.airquality.model import ModelConfig
     from castlab.airquality.train import LocationModelConfig

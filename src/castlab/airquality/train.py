@@ -79,6 +79,18 @@ class Evaluation:
 def feature_columns(readings: Readings, config: LocationModelConfig) -> list[str]:
     """The model's input columns (checked to exist and be numeric)."""
     frame = readings.frame
+    added = ("year", "month", "day_of_year", "hour", NEIGHBOUR)  # features made here
+    unknown = [d for d in config.drop if d not in frame.columns and d not in added]
+    if unknown:  # a typo here would keep a leaky column in silently
+        lower = {c.lower(): c for c in frame.columns}
+        hints = [f"{d} -> {lower[d.lower()]}" for d in unknown if d.lower() in lower]
+        raise CastlabError(
+            f"no column {', '.join(unknown)} to drop (columns: {', '.join(frame.columns)})",
+            path=readings.source or None,
+            fix=f"use the table's names ({'; '.join(hints)})"
+            if hints
+            else "name existing columns with --drop",
+        )
     if config.features:
         missing = [f for f in config.features if f not in frame.columns]
         if missing:
