@@ -161,8 +161,9 @@ def test_birdclef_soundscape_labels_tune_thresholds_like_audacity_labels(
         plots=False,
     )
     assert read_json(birdclef["thresholds"]) == read_json(audacity["thresholds"])
-    scores = read_json(birdclef["scores"])
-    assert scores == read_json(audacity["scores"]) and scores["windows"] == 9
+    scores, by_files = read_json(birdclef["scores"]), read_json(audacity["scores"])
+    assert scores.pop("label_files") == {} and len(by_files.pop("label_files")) == 3
+    assert scores == by_files and scores["windows"] == 9
     submission = pd.read_csv(birdclef["submission"])
     assert submission["row_id"].tolist()[:3] == ["7019_COR_5", "7019_COR_10", "7020_COR_5"]
 
@@ -189,6 +190,42 @@ def test_scores_name_the_labelled_species_the_model_lacks(demo_model, recordings
     labels.write_text(f"1.0\t3.0\t{demo_model[1][0].name}\n6.0\t8.0\tGlass Triller\n")
     files = analyse_soundscapes(recordings[:1], demo_model[0], tmp_path, labels=[labels])
     assert read_json(files["scores"])["labels_the_model_lacks"] == ["Glass Triller"]
+
+
+def test_scores_say_which_label_files_went_unused_and_which_paired_by_order(
+    demo_model, recordings, tmp_path
+):
+    from castlab.birds.analyse import analyse_soundscapes
+    from castlab.core.artifacts import read_json
+
+    species = demo_model[1][0].name
+    used, stray = tmp_path / "site0.txt", tmp_path / "spinetail.txt"
+    used.write_text(f"1.0\t3.0\t{species}\n")
+    stray.write_text("1.0\t3.0\tGlass Triller\n")  # goes with no recording
+    files = analyse_soundscapes(
+        recordings[:2], demo_model[0], tmp_path / "a", labels=[used, stray], plots=False
+    )
+    scores = read_json(files["scores"])
+    assert scores["label_files_unused"] == [str(stray)]
+    assert scores["labels_the_model_lacks"] == []  # only the labels used count
+    assert scores["label_files"] == {"site0.wav": str(used)}
+    # the only label file for the only recording goes with it whatever its name
+    files = analyse_soundscapes(
+        recordings[1:2], demo_model[0], tmp_path / "b", labels=[used], plots=False
+    )
+    assert read_json(files["scores"])["label_files"] == {"site1.wav": str(used)}
+
+
+def test_thresholds_outside_0_1_are_refused_before_scoring(demo_model, recordings, tmp_path):
+    from castlab.birds.analyse import analyse_soundscapes
+
+    with pytest.raises(CastlabError, match="threshold 1.5 is not between 0 and 1"):
+        analyse_soundscapes(recordings[:1], demo_model[0], tmp_path / "o", thresholds=1.5)
+    saved = tmp_path / "thresholds.json"
+    saved.write_text('{"%s": -0.2}' % demo_model[1][0].name)
+    with pytest.raises(CastlabError, match="is not between 0 and 1"):
+        analyse_soundscapes(recordings[:1], demo_model[0], tmp_path / "o", thresholds=saved)
+    assert not (tmp_path / "o").exists()
 
 
 def test_labelled_analysis_loads_the_model_once(demo_model, recordings, tmp_path, monkeypatch):

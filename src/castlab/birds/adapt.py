@@ -476,7 +476,7 @@ def adapt_model(
     paths, head = _inputs(model, audio, out, objective, "adapted")
     _check(head, strength, folds, path=model)
     known = SoundscapeLabels.read(labels)
-    added = sorted(known.names - set(head.classes)) if new_species else []
+    added = sorted(known.names_for(paths) - set(head.classes)) if new_species else []
     matched = check_labels(known, [*head.classes, *added], paths, labels, window=window)
     birdnet = load_birdnet(threads)
     head = add_species(head, added, birdnet=birdnet) if added else head
@@ -495,8 +495,9 @@ def adapt_model(
         "adapted_from": str(model),
         "recordings": [s.name for s in site],
         "recordings_without_labels": [p.name for p in paths if p not in matched],
-        "labels_the_model_lacks": sorted(known.names - set(head.classes)),
+        "labels_the_model_lacks": sorted(known.names_for(paths) - set(head.classes)),
         "added_species": added,
+        "label_files_unused": [str(p) for p in known.unused(paths)],
     }
     files = {"model": adaptation.head.save(out, extra={"adaptation": summary})}
     files["thresholds"] = write_json(
@@ -550,12 +551,17 @@ def _site_windows(
     from castlab.birds.audio import load_audio
     from castlab.birds.birdnet import BIRDNET_RATE
 
+    # which recordings the labels cover, judged among all of them (a lone label file goes
+    # with a lone recording whatever its name, not with each recording in turn)
+    covered = set(known.truth({p: 1 for p in paths}, window=window)) if known else set()
     site = []
     for path in tqdm(paths, desc="embedding", unit="file", disable=not progress):
         embeddings = head.embed_windows(
             load_audio(path, sample_rate=BIRDNET_RATE), window=window, birdnet=birdnet
         )
-        labelled = known.truth({path: len(embeddings)}, window=window) if known else {}
+        labelled = (
+            known.truth({path: len(embeddings)}, window=window) if path in covered else {}
+        )
         truth = labelled.get(path, [[] for _ in range(len(embeddings))])
         site.append(SiteWindows(embeddings, truth, name=path.name))
     return site

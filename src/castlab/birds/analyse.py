@@ -51,7 +51,34 @@ def load_thresholds(path: str | Path, classes: list[str]) -> np.ndarray:
     values = read_json(path)
     if not isinstance(values, dict):
         raise CastlabError("thresholds JSON must map species to numbers", path=path)
+    for name, value in values.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise CastlabError(
+                f"threshold of {name} is {value!r}, not a number",
+                path=path,
+                fix="map each species to a number between 0 and 1",
+            )
+        check_threshold(value, where=f"threshold of {name}", path=path)
     return np.array([float(values.get(name, 0.5)) for name in classes])
+
+
+def check_threshold(value: float, *, where: str = "threshold", path: Path | None = None) -> None:
+    """A probability threshold must lie between 0 and 1 (above 1 nothing is ever flagged).
+
+    Examples
+    --------
+    >>> check_threshold(0.3)
+    >>> check_threshold(1.5)
+    Traceback (most recent call last):
+    ...
+    castlab.core.errors.CastlabError: threshold 1.5 is not between 0 and 1 (fix: ...)
+    """
+    if not 0.0 <= float(value) <= 1.0:
+        raise CastlabError(
+            f"{where} {value:g} is not between 0 and 1",
+            path=path,
+            fix="scores are probabilities: use e.g. 0.5 (higher: fewer, surer detections)",
+        )
 
 
 def analyse_soundscapes(
@@ -104,6 +131,8 @@ def analyse_soundscapes(
 
     check_objective(objective)  # before the scoring, which can take long
     check_competition(competition)
+    if isinstance(thresholds, (int, float)):
+        check_threshold(thresholds)
     out = Path(out)
     paths = [Path(p) for p in audio]
     refuse_label_files(paths)
@@ -112,6 +141,14 @@ def analyse_soundscapes(
     classes = list(classifier.classes)
     if known is not None:
         check_labels(known, classes, paths, labels, window=window)
+        preset = None
+    elif isinstance(thresholds, (int, float)):
+        preset = np.full(len(classes), float(thresholds))
+    elif thresholds is not None:
+        preset = load_thresholds(thresholds, classes)  # a bad file fails before the scoring
+    else:
+        saved = Path(model) / "thresholds.json"
+        preset = load_thresholds(saved, classes) if saved.exists() else np.full(len(classes), 0.5)
     results = score_recordings(
         paths,
         model,
@@ -143,13 +180,8 @@ def analyse_soundscapes(
         files["thresholds"] = write_json(
             out / "thresholds.json", dict(zip(classes, map(float, chosen)))
         )
-    elif isinstance(thresholds, (int, float)):
-        chosen = np.full(len(classes), float(thresholds))
-    elif thresholds is not None:
-        chosen = load_thresholds(thresholds, classes)
     else:
-        saved = Path(model) / "thresholds.json"
-        chosen = load_thresholds(saved, classes) if saved.exists() else np.full(len(classes), 0.5)
+        chosen = preset
     frames = []
     for result in results:
         result.thresholds = chosen
@@ -175,7 +207,10 @@ def analyse_soundscapes(
                 "micro_f1_species_only": micro_f1(predicted, expected, count_nocall=False),
                 "background_windows_flagged": false_positive_rate(predicted, expected),
                 "note": "thresholds tuned on these same windows: an optimistic in-sample score",
-                "labels_the_model_lacks": sorted(known.names - set(classes)) if known else [],
+                "labels_the_model_lacks": sorted(known.names_for(paths) - set(classes))
+                if known
+                else [],
+                **(_label_pairing(known, paths) if known else {}),
             },
         )
     if plots:
@@ -203,6 +238,17 @@ def refuse_label_files(paths: list[Path]) -> None:
                 path=path,
                 fix="give each label file its own --labels: --labels a.txt --labels b.txt",
             )
+
+
+def _label_pairing(known: SoundscapeLabels, paths: list[Path]) -> dict:
+    """What scores.json says of the label files: those that went with no recording, and a
+    recording paired with a label file of another name (the only one of each)."""
+    said: dict = {}
+    unused = known.unused(paths)
+    if unused:
+        said["label_files_unused"] = [str(p) for p in unused]
+    said["label_files"] = {a.name: str(f) for a, f in known.pairs(paths).items()}
+    return said
 
 
 def check_labels(

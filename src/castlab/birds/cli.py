@@ -335,7 +335,30 @@ def soundscape(
         )
     if "scores" in files:
         typer.echo(files["scores"].read_text().strip())
+        _say_label_pairing(files["scores"])
     typer.echo(f"written to {out} ({', '.join(sorted(p.name for p in files.values()))})")
+
+
+def _warn_unused_labels(unused: list[str]) -> None:
+    if unused:
+        typer.echo(
+            "warning: label files not used (no recording of the same name): " + ", ".join(unused)
+        )
+
+
+def _say_label_pairing(scores: Path) -> None:
+    """Warn of label files no recording used, and of a recording scored against a label file
+    of another name (the only one of each)."""
+    from castlab.core.artifacts import read_json
+
+    said = read_json(scores)
+    _warn_unused_labels(said.get("label_files_unused", []))
+    for recording, labels in said.get("label_files", {}).items():
+        if Path(recording).stem != Path(labels).stem:
+            typer.echo(
+                f"note: {recording} scored against {labels} (names differ; the only label file "
+                "for the only recording)"
+            )
 
 
 #: Arguments and options that adapt and selftrain share
@@ -426,6 +449,7 @@ def adapt(
         )
     if said["recordings_without_labels"]:
         typer.echo("left out (no labels match): " + ", ".join(said["recordings_without_labels"]))
+    _warn_unused_labels(said.get("label_files_unused", []))
     if said["labels_the_model_lacks"]:
         typer.echo(
             "labels of species the model does not know, not learnt (a window holding only "

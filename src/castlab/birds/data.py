@@ -318,6 +318,33 @@ class SoundscapeLabels:
         named = {note.label for notes in self.files.values() for note in notes}
         return named | {s for windows in self.birdclef.values() for w in windows for s in w}
 
+    def pairs(self, recordings: dict[Path, int] | list[Path]) -> dict[Path, Path]:
+        """Which label file (Audacity or Raven) goes with which recording: the same stem, or
+        the only file for the only recording whatever their names.
+
+        Examples
+        --------
+        >>> labels = SoundscapeLabels({Path("site1.txt"): [], Path("other.txt"): []}, {})
+        >>> labels.pairs([Path("site1.wav"), Path("site2.wav")])
+        {PosixPath('site1.wav'): PosixPath('site1.txt')}
+        """
+        if len(recordings) == 1 and len(self.files) == 1:
+            return dict(zip(recordings, self.files))
+        by_stem = {p.stem: p for p in self.files}
+        return {a: by_stem[a.stem] for a in recordings if a.stem in by_stem}
+
+    def names_for(self, recordings: dict[Path, int] | list[Path]) -> set[str]:
+        """The species named by the labels that go with ``recordings`` (a BirdCLEF table's
+        every name: it covers many recordings)."""
+        used = set(self.pairs(recordings).values())
+        named = {note.label for path in used for note in self.files[path]}
+        return named | {s for windows in self.birdclef.values() for w in windows for s in w}
+
+    def unused(self, recordings: dict[Path, int] | list[Path]) -> list[Path]:
+        """The label files that go with none of ``recordings`` (see :meth:`pairs`)."""
+        used = set(self.pairs(recordings).values())
+        return [p for p in self.files if p not in used]
+
     def truth(
         self, recordings: dict[Path, int], *, window: float = 5.0
     ) -> dict[Path, list[list[str]]]:
@@ -333,12 +360,7 @@ class SoundscapeLabels:
             if audio_id in self.birdclef:
                 windows = self.birdclef[audio_id][:count]
                 out[audio] = windows + [[] for _ in range(count - len(windows))]
-        if len(recordings) == 1 and len(self.files) == 1:
-            matched = dict(zip(recordings, self.files))
-        else:
-            by_stem = {p.stem: p for p in self.files}
-            matched = {a: by_stem[a.stem] for a in recordings if a.stem in by_stem}
-        for audio, path in matched.items():
+        for audio, path in self.pairs(recordings).items():
             out[audio] = window_labels(
                 self.files[path], duration=recordings[audio] * window, window=window
             )
