@@ -37,6 +37,7 @@ def test_bad_and_silent_files_are_recorded_not_fatal(folder, tmp_path):
     sf.write(folder / "ember_chirper" / "silent.wav", np.zeros(32000), 32000)
     result = write_peak_table(folder, tmp_path / "p.csv", count=3, progress=False)
     assert result.files_failed == 1
+    assert [name for name, _ in result.unreadable] == ["ember_chirper/corrupt.wav"]
     frame = pd.read_csv(tmp_path / "p.csv")
     notes = dict(zip(frame["file"], frame["note"].fillna("")))
     assert notes["ember_chirper/corrupt.wav"].startswith("error: cannot decode")
@@ -48,3 +49,19 @@ def test_refuses_to_append_to_another_csv(folder, tmp_path):
     (tmp_path / "other.csv").write_text("a,b\n1,2\n")
     with pytest.raises(CastlabError, match="not a castlab peaks CSV"):
         write_peak_table(folder, tmp_path / "other.csv", progress=False)
+
+
+def test_one_file_takes_its_folder_as_species(folder, tmp_path):
+    one = next((folder / "ember_chirper").glob("*.wav"))
+    write_peak_table(one, tmp_path / "one.csv", count=2, progress=False)
+    assert set(pd.read_csv(tmp_path / "one.csv")["species"]) == {"ember_chirper"}
+
+
+def test_cli_names_unreadable_files_and_fails_when_none_could_be_read(tmp_path):
+    from tests.reliability.matrix import run_command
+
+    (tmp_path / "bad" / "sp1").mkdir(parents=True)
+    (tmp_path / "bad" / "sp1" / "x.wav").write_text("not audio")
+    outcome = run_command(["birds", "peaks", str(tmp_path / "bad"), "--out", str(tmp_path / "p.csv")])
+    assert outcome.exit_code == 2 and "none of the 1 recording(s) could be decoded" in outcome.message
+    assert "sp1/x.wav" in outcome.message

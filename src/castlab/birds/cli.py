@@ -110,6 +110,18 @@ def peaks(
     from castlab.birds.peak_table import write_peak_table
 
     table = write_peak_table(folder, out, count=count, min_gap=min_gap)
+    for name, reason in table.unreadable[:10]:
+        typer.echo(f"unreadable: {name}: {reason}")
+    if len(table.unreadable) > 10:
+        typer.echo(f"... and {len(table.unreadable) - 10} more (the note column of {table.path})")
+    if table.unreadable and not table.files_done and not table.files_skipped:
+        name, reason = table.unreadable[0]
+        raise CastlabError(
+            f"none of the {table.files_failed} recording(s) could be decoded (first: {name}: "
+            f"{reason})",
+            path=folder,
+            fix="check the files are audio (wav, flac, ogg, mp3) and not empty or cut short",
+        )
     typer.echo(
         f"{table.files_done} files done, {table.files_skipped} already there, "
         f"{table.files_failed} unreadable; peaks in {table.path}"

@@ -43,6 +43,7 @@ class PeakTable:
     files_done: int  # newly processed in this run
     files_skipped: int  # already in the CSV from an earlier run
     files_failed: int  # could not be decoded (rank-0 row with the reason)
+    unreadable: tuple[tuple[str, str], ...] = ()  # (file, reason) of this run's failures
 
 
 def _repair_and_read_done(path: Path) -> set[str]:
@@ -93,7 +94,7 @@ def write_peak_table(
     """Find the ``count`` strongest PCEN-SNR peaks of every audio file under ``folder``.
 
     Resumable: files already in ``out`` are skipped. The species is the file's parent folder
-    (empty for files directly in ``folder``).
+    (empty for files directly in ``folder``; for one file, the folder it is in).
     """
     folder, out = Path(folder), Path(out)
     files = audio_files(folder)
@@ -103,16 +104,16 @@ def write_peak_table(
         out.parent.mkdir(parents=True, exist_ok=True)
         _append(out, [COLUMNS])
     todo = [p for p in files if p.relative_to(root).as_posix() not in done]
-    failed = 0
+    unreadable: list[tuple[str, str]] = []
     from tqdm import tqdm
 
     for path in tqdm(todo, desc="peaks", unit="file", disable=not progress):
         name = path.relative_to(root).as_posix()
-        species = path.parent.name if path.parent != root else ""
+        species = path.parent.name if path.parent != root or not folder.is_dir() else ""
         try:
             audio = load_audio(path, sample_rate=sample_rate)
         except CastlabError as error:
-            failed += 1
+            unreadable.append((name, error.message))
             _append(out, [[name, species, 0, "", "", f"error: {error.message}"]])
             continue
         times, snr = snr_curve(audio, sample_rate=sample_rate, config=config)
@@ -127,7 +128,8 @@ def write_peak_table(
                 for k, p in enumerate(peaks, 1)
             ],
         )
-    return PeakTable(out, len(todo) - failed, len(files) - len(todo), failed)
+    failed = len(unreadable)
+    return PeakTable(out, len(todo) - failed, len(files) - len(todo), failed, tuple(unreadable))
 
 
 def read_peak_table(path: str | Path):  # type: ignore[no-untyped-def]

@@ -48,9 +48,14 @@ class PcenConfig:
 
 
 def pcen(audio: np.ndarray, *, sample_rate: int = SAMPLE_RATE, config: PcenConfig = PcenConfig()):
-    """PCEN of the mel spectrogram, shape ``(n_mels, frames)``, one frame per ``hop_length``."""
+    """PCEN of the mel spectrogram, shape ``(n_mels, frames)``, one frame per ``hop_length``.
+
+    Audio shorter than one FFT window (a file cut short) is padded with silence to one window.
+    """
     import librosa
 
+    if audio.size < config.n_fft:
+        audio = np.pad(audio, (0, config.n_fft - audio.size))
     mel = librosa.feature.melspectrogram(
         y=audio,
         sr=sample_rate,
