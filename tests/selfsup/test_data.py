@@ -87,6 +87,30 @@ def test_manifest_problems_name_the_line(tmp_path):
         find_images(tmp_path / "missing")
     with pytest.raises(CastlabError, match="no images found"):
         find_images(tmp_path)
+    bad.write_text("path,split,label\na.png,training,circle\n")
+    with pytest.raises(CastlabError, match=r"m.csv:2: split 'training' is not one of train"):
+        find_images(bad)
+
+
+def test_manifest_without_split_column_trains_on_labelled_rows(tmp_path, image_tree):
+    rows = ["path,label"]
+    for path, split, label in find_images(image_tree):
+        rows.append(f"{path.relative_to(image_tree)},{label or ''}")
+    manifest = image_tree / "no_split.csv"
+    manifest.write_text("\n".join(rows) + "\n")
+    assert load_images(manifest, size=8).counts() == {"train": 24, "unsup": 12}
+
+
+def test_manifest_whose_paths_are_relative_to_elsewhere_says_so(tmp_path, image_tree):
+    rows = ["path,split,label"]
+    for path, split, label in find_images(image_tree):
+        rows.append(f"{path.relative_to(image_tree)},{split},{label or ''}")
+    elsewhere = tmp_path / "lists" / "m.csv"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text("\n".join(rows) + "\n")
+    with pytest.raises(CastlabError, match=r"m.csv:2: none of the manifest's images is there.*"
+                       r"relative to the manifest's folder"):
+        find_images(elsewhere)
 
 
 def test_truncated_jpeg_names_the_file(tmp_path):

@@ -49,5 +49,6 @@ def test_classify_files_with_a_finetuned_folder(image_tree, pretrain_run, tmp_pa
     rows = classify_files(run.run_dir / "model", files)
     assert [r[1] in config["classes"] for r in rows] == [True, True]
     assert all(0 < r[2] <= 1 for r in rows)
+    assert classify_files(run.run_dir, files) == rows  # the run folder means its model/
     with pytest.raises(CastlabError, match="not a classifier folder"):
         load_classifier(pretrain_run / "encoder")

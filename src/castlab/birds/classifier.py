@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from castlab.birds.features import MelConfig
-from castlab.core.artifacts import load_model_weights, save_model
+from castlab.core.artifacts import load_model_weights, model_folder, save_model
 from castlab.core.errors import CastlabError
 
 __all__ = ["CnnClassifier", "SpeciesClassifier", "load_classifier", "save_cnn", "windows"]
@@ -104,9 +104,7 @@ class CnnClassifier:
 
 def load_classifier(directory: str | Path) -> SpeciesClassifier:
     """Load a model folder written by ``castlab birds train`` (either kind)."""
-    directory = Path(directory)
-    if (directory / "model" / "model.safetensors").exists():
-        directory = directory / "model"  # the run folder was given
+    directory = model_folder(directory)  # or the run folder's model/
     weights, config = load_model_weights(directory)
     kind = config.get("kind")
     if kind == "cnn":

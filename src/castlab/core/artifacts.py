@@ -179,6 +179,26 @@ def save_model(
     return directory
 
 
+def model_folder(directory: str | Path, inner: str = "model") -> Path:
+    """The model folder a user meant: ``directory`` itself, or the ``inner`` folder of the run
+    folder given (``runs/x`` for ``runs/x/model``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> run = Path(tempfile.mkdtemp())
+    >>> (run / "model").mkdir(); _ = (run / "model" / "model.safetensors").write_bytes(b"")
+    >>> model_folder(run) == run / "model"
+    True
+    """
+    directory = Path(directory)
+    if not (directory / "model.safetensors").exists() and (
+        directory / inner / "model.safetensors"
+    ).exists():
+        return directory / inner
+    return directory
+
+
 def load_model_weights(directory: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Load ``(state_dict, config)`` saved by :func:`save_model`; never unpickles."""
     from safetensors import SafetensorError
@@ -188,7 +208,9 @@ def load_model_weights(directory: str | Path) -> tuple[dict[str, Any], dict[str,
     weights = directory / "model.safetensors"
     if not weights.exists():
         raise CastlabError(
-            "no model.safetensors here", path=directory, fix="pass a folder written by castlab"
+            "no model.safetensors here",
+            path=directory,
+            fix="pass the model folder a castlab command wrote (its run folder's model/)",
         )
     try:
         tensors = load_file(str(weights))

@@ -155,17 +155,39 @@ def _read_manifest(path: Path) -> list[tuple[Path, str, str | None]]:
             raise CastlabError(
                 "manifest has no 'path' column", path=path, line=1, fix="columns: path,split,label"
             )
-        rows = []
+        rows, lines = [], []
         for line, row in enumerate(reader, start=2):
-            split = (row.get("split") or "train").strip()
             label = None if label_column is None else (row[label_column] or "").strip() or None
+            if "split" not in columns:  # no split column: labelled rows train, the rest unsup
+                split = "train" if label else "unsup"
+            else:
+                split = (row.get("split") or "").strip() or "train"
+            if split not in SPLITS:
+                raise CastlabError(
+                    f"split {split!r} is not one of {', '.join(SPLITS)}",
+                    path=path,
+                    line=line,
+                    fix="write train, val or unsup in the split column",
+                )
             if split == "unsup":
                 label = None  # an unlabelled image's class is never read
-            elif split in ("train", "val") and label is None:
+            elif label is None:
                 raise CastlabError(
-                    f"{split} row without a label", path=path, line=line, fix="fill the label"
+                    f"{split} row without a label",
+                    path=path,
+                    line=line,
+                    fix="fill the label, or make it an unsup row",
                 )
-            rows.append((path.parent / row["path"].strip(), split, label))
+            rows.append((path.parent / (row["path"] or "").strip(), split, label))
+            lines.append(line)
+    if rows and not any(image.exists() for image, _, _ in rows):
+        raise CastlabError(
+            f"none of the manifest's images is there (first: {rows[0][0]}); paths are read "
+            f"relative to the manifest's folder",
+            path=path,
+            line=lines[0],
+            fix="write each path relative to the manifest's folder, or absolute",
+        )
     return rows
 
 
@@ -219,7 +241,12 @@ def _load_cached(source: str, size: int, splits: tuple[str, ...] | None, mtime: 
 
     entries = [e for e in find_images(source) if splits is None or e[1] in splits]
     if not entries:
-        raise CastlabError(f"no images in splits {splits}", path=source, fix="check --splits")
+        raise CastlabError(
+            f"no images in splits {', '.join(splits or ())}",
+            path=source,
+            fix="add them as train/ val/ unsup/ folders or in a manifest's split column "
+            "(pretrain reads the splits --splits names)",
+        )
     classes = tuple(sorted({label for _, _, label in entries if label is not None}))
     index = {name: i for i, name in enumerate(classes)}
     pixels, labels, kept_splits, paths, skipped = [], [], [], [], []

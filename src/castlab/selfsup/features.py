@@ -83,8 +83,9 @@ def write_embeddings(features: np.ndarray, images: ImageSet, out: str | Path) ->
 def load_classifier(folder: str | Path) -> tuple[Classifier, dict]:
     """A fine-tuned classifier (eval mode) and its config from ``castlab selfsup finetune``'s
     ``<run>/model`` folder."""
-    from castlab.core.artifacts import load_model_weights
+    from castlab.core.artifacts import load_model_weights, model_folder
 
+    folder = model_folder(folder)  # or the finetune run folder's model/
     tensors, config = load_model_weights(folder)
     if config.get("kind") != "classifier" or "classes" not in config:
         raise CastlabError(
