@@ -488,9 +488,7 @@ def _at_a_glance(results: dict) -> list[str]:
         )
     ]
     if "synthetic" in results:
-        at10 = {
-            r["method"]: r for r in results["synthetic"] if r["snr_db"] == 10.0
-        }
+        at10 = {r["method"]: r for r in results["synthetic"] if r["snr_db"] == 10.0}
         boot = (results.get("synthetic_bootstrap") or {}).get("methods", {})
         self_trained = (results.get("synthetic_diagnosis") or {}).get("eighth_round", {})
 
@@ -504,22 +502,43 @@ def _at_a_glance(results: dict) -> list[str]:
             )
             return f"{at10[method]['micro_f1_species']:.3f}{interval}"
 
+        other_sets = (
+            (results.get("synthetic_diagnosis") or {}).get("tuning_bootstrap", {}).get("methods")
+        ) or {}
+
+        def across(method: str) -> str:
+            """The F1 over other labelled tuning sets (``_tuning_bootstrap``), if measured."""
+            v = other_sets.get(method)
+            return (
+                f"; over other sets of 24 labelled tuning soundscapes: median {v['median']:.3f} "
+                f"({v['low']:.3f}-{v['high']:.3f}), {v['share_above']:.0%} of them >= 0.80"
+                if v
+                else ""
+            )
+
         if DEFAULT in at10:
             rows.append(
                 (
                     "micro F1 >= 0.80 at 10 dB, head trained on the training recordings "
                     "(the issue's protocol)",
-                    f1(DEFAULT),
+                    f1(DEFAULT) + across(DEFAULT),
                     _met(at10[DEFAULT]["micro_f1_species"] >= 0.8),
                 )
             )
         if ADAPTED in at10:
+            met = at10[ADAPTED]["micro_f1_species"] >= 0.8
+            shaky = other_sets.get(ADAPTED, {}).get("share_above", 1.0) < 0.5
             rows.append(
                 (
                     "the same, head adapted to labelled soundscapes of the site "
                     "(`birds adapt`; another protocol)",
-                    f1(ADAPTED),
-                    _met(at10[ADAPTED]["micro_f1_species"] >= 0.8),
+                    f1(ADAPTED) + across(ADAPTED),
+                    _met(met)
+                    + (
+                        " on the headline tuning set, not on most other sets"
+                        if met and shaky
+                        else ""
+                    ),
                 )
             )
         if "scored_clean_every" in self_trained:
@@ -584,6 +603,33 @@ def _at_a_glance(results: dict) -> list[str]:
         *(f"| {target} | {measured} | {verdict} |" for target, measured, verdict in rows),
         "",
     ]
+
+
+def _tuning_bootstrap_clause(r: dict | None) -> str:
+    """The F1 target's numbers when which tuning soundscapes were labelled is drawn again too
+    (the benchmark's ``_tuning_bootstrap``); empty if that was not run."""
+    if not r:
+        return ""
+    names = {DEFAULT: "trained on the training recordings", ADAPTED: "adapted to the site"}
+    parts = [
+        f"{names[m]} median {v['median']:.3f}, 95% interval {v['low']:.3f}-{v['high']:.3f}, "
+        f"{v['share_above']:.0%} of draws at or above 0.80"
+        for m, v in r["methods"].items()
+    ]
+    gain, headline = r["gain"], r["headline_tuning_set"]
+    return (
+        " With the noise of which tuning soundscapes were labelled as well ("
+        f"{r['draws']} draws: per fold 24 of the {r['tuning_pool']['0']} tuning soundscapes "
+        "rendered, drawn without repeats, thresholds tuned again and the head adapted again; "
+        "the scored soundscapes drawn with replacement; the headline 24 give "
+        f"{headline['default']:.3f} and {headline['adapted']:.3f} this way, as above): "
+        + "; ".join(parts)
+        + f"; adaptation's gain median {gain['median']:+.3f} ({gain['low']:+.3f} to "
+        f"{gain['high']:+.3f}, above 0 in {gain['share_above']:.0%} of draws). So the headline "
+        "tuning set is a favourable one for adaptation: with most other sets of 24 labelled "
+        "soundscapes of the same kind the adapted head stays below 0.80, though it gains on "
+        "nearly all."
+    )
 
 
 def _f1_cell(value: float | None) -> str:
@@ -1034,6 +1080,9 @@ def page_sections(
             + _ceiling_clause(results.get("synthetic_diagnosis", {}).get("methods", {}))
             + adapted_sentence
             + _bootstrap_clause(results.get("synthetic_bootstrap"))
+            + _tuning_bootstrap_clause(
+                results.get("synthetic_diagnosis", {}).get("tuning_bootstrap")
+            )
         )
         lines.append(
             f"- Pure-background windows wrongly labelled <= 5% at 10 dB: {_met(fp <= 0.05)} on its "
