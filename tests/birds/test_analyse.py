@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -222,7 +224,7 @@ def test_thresholds_outside_0_1_are_refused_before_scoring(demo_model, recording
     with pytest.raises(CastlabError, match="threshold 1.5 is not between 0 and 1"):
         analyse_soundscapes(recordings[:1], demo_model[0], tmp_path / "o", thresholds=1.5)
     saved = tmp_path / "thresholds.json"
-    saved.write_text('{"%s": -0.2}' % demo_model[1][0].name)
+    saved.write_text(json.dumps({demo_model[1][0].name: -0.2}))
     with pytest.raises(CastlabError, match="is not between 0 and 1"):
         analyse_soundscapes(recordings[:1], demo_model[0], tmp_path / "o", thresholds=saved)
     assert not (tmp_path / "o").exists()

@@ -62,6 +62,10 @@ def test_cli_names_unreadable_files_and_fails_when_none_could_be_read(tmp_path):
 
     (tmp_path / "bad" / "sp1").mkdir(parents=True)
     (tmp_path / "bad" / "sp1" / "x.wav").write_text("not audio")
-    outcome = run_command(["birds", "peaks", str(tmp_path / "bad"), "--out", str(tmp_path / "p.csv")])
-    assert outcome.exit_code == 2 and "none of the 1 recording(s) could be decoded" in outcome.message
+    outcome = run_command(
+        ["birds", "peaks", str(tmp_path / "bad"), "--out", str(tmp_path / "p.csv")]
+    )
+    assert (
+        outcome.exit_code == 2 and "none of the 1 recording(s) could be decoded" in outcome.message
+    )
     assert "sp1/x.wav" in outcome.message

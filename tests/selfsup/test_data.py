@@ -94,7 +94,7 @@ def test_manifest_problems_name_the_line(tmp_path):
 
 def test_manifest_without_split_column_trains_on_labelled_rows(tmp_path, image_tree):
     rows = ["path,label"]
-    for path, split, label in find_images(image_tree):
+    for path, _split, label in find_images(image_tree):
         rows.append(f"{path.relative_to(image_tree)},{label or ''}")
     manifest = image_tree / "no_split.csv"
     manifest.write_text("\n".join(rows) + "\n")
@@ -108,8 +108,11 @@ def test_manifest_whose_paths_are_relative_to_elsewhere_says_so(tmp_path, image_
     elsewhere = tmp_path / "lists" / "m.csv"
     elsewhere.parent.mkdir()
     elsewhere.write_text("\n".join(rows) + "\n")
-    with pytest.raises(CastlabError, match=r"m.csv:2: none of the manifest's images is there.*"
-                       r"relative to the manifest's folder"):
+    with pytest.raises(
+        CastlabError,
+        match=r"m.csv:2: none of the manifest's images is there.*"
+        r"relative to the manifest's folder",
+    ):
         find_images(elsewhere)
 
 

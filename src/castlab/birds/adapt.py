@@ -559,9 +559,7 @@ def _site_windows(
         embeddings = head.embed_windows(
             load_audio(path, sample_rate=BIRDNET_RATE), window=window, birdnet=birdnet
         )
-        labelled = (
-            known.truth({path: len(embeddings)}, window=window) if path in covered else {}
-        )
+        labelled = known.truth({path: len(embeddings)}, window=window) if path in covered else {}
         truth = labelled.get(path, [[] for _ in range(len(embeddings))])
         site.append(SiteWindows(embeddings, truth, name=path.name))
     return site

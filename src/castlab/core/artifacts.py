@@ -192,9 +192,10 @@ def model_folder(directory: str | Path, inner: str = "model") -> Path:
     True
     """
     directory = Path(directory)
-    if not (directory / "model.safetensors").exists() and (
-        directory / inner / "model.safetensors"
-    ).exists():
+    if (
+        not (directory / "model.safetensors").exists()
+        and (directory / inner / "model.safetensors").exists()
+    ):
         return directory / inner
     return directory
 
