@@ -286,6 +286,14 @@ def predict(model_dir: str | Path, readings: Readings) -> pd.DataFrame:
         frame = add_date_features(frame)
     if NEIGHBOUR in model.features_ and NEIGHBOUR not in frame:
         frame = frame.assign(**{NEIGHBOUR: neighbour_feature(frame, frame)})
+    missing = [f for f in model.features_ if f not in frame.columns]
+    if missing:  # said here, where the table's name is known
+        raise CastlabError(
+            f"the table lacks the model's features: {', '.join(missing)}",
+            path=readings.source or None,
+            line=1,
+            fix="add these columns (the ones the model was trained on)",
+        )
     out = readings.frame[["location", "name", "date", "latitude", "longitude"]].copy()
     out["predicted_pm25"] = model.predict(frame)
     if "low" in model.models_:
