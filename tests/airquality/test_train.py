@@ -71,7 +71,9 @@ def test_predict_on_new_rows(run, planted):
     config = json.loads((paths["model"] / "config.json").read_text())
     assert np.isfinite(config["interval_margin"])
     lacking = Readings(planted.frame.drop(columns=["no2"]), source="sites.csv")
-    with pytest.raises(CastlabError, match=r"sites.csv:1: the table lacks the model's features: no2"):
+    with pytest.raises(
+        CastlabError, match=r"sites.csv:1: the table lacks the model's features: no2"
+    ):
         predict(paths["model"], lacking)
 
 

@@ -61,6 +61,17 @@ def test_one_species_is_refused(species_folder, tmp_path):
         train_cnn(tmp_path / "one", tmp_path / "x")
 
 
+def test_resume_with_nothing_to_resume_fails_before_cutting_clips(
+    species_folder, tmp_path, monkeypatch
+):
+    def cut(*args, **kwargs):
+        raise AssertionError("clips cut before the resume check")
+
+    monkeypatch.setattr("castlab.birds.train.prepare_clips", cut)
+    with pytest.raises(CastlabError, match="nothing to resume"):
+        train_cnn(species_folder, tmp_path / "new", resume=True)
+
+
 class _Fixed(torch.nn.Module):
     """Logits given by the batch itself (the ``mel`` tensor), as BirdCNN returns them."""
 

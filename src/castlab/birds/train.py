@@ -222,6 +222,10 @@ def train_cnn(
     find_lr: bool = False,
 ) -> Path:
     """Train the CNN on ``folder`` (``species/*.wav``); return the saved model folder."""
+    if resume:  # before the clips are cut, which takes long on a large folder
+        from castlab.core.training import check_resumable
+
+        check_resumable(out)
     recs = recordings(folder, metadata=metadata)
     if len({r.species for r in recs}) < 2:
         raise CastlabError("training needs at least two species", path=folder)

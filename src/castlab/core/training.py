@@ -49,6 +49,7 @@ __all__ = [
     "TokenStreamDataset",
     "TrainConfig",
     "adamw",
+    "check_resumable",
     "find_learning_rate",
     "fit",
     "is_main_process",
@@ -404,6 +405,26 @@ def seed_everything(seed: int) -> None:
     L.seed_everything(seed, workers=True, verbose=False)
 
 
+def check_resumable(run_dir: str | Path) -> Path:
+    """The checkpoint ``--resume`` continues from in ``run_dir``, or a clear error: called by
+    commands before their slow data preparation as well as by :func:`fit`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> check_resumable(tempfile.mkdtemp())
+    Traceback (most recent call last):
+    ...
+    castlab.core.errors.CastlabError: ...: nothing to resume (fix: drop --resume to start a new run)
+    """
+    checkpoint = last_checkpoint(Path(run_dir))
+    if checkpoint is None:
+        raise CastlabError(
+            "nothing to resume", path=run_dir, fix="drop --resume to start a new run"
+        )
+    return checkpoint
+
+
 def fit(
     task: L.LightningModule,
     train_loader: DataLoader,
@@ -420,11 +441,7 @@ def fit(
     """
     seed_everything(config.seed)
     run_dir = Path(run_dir)
-    checkpoint = last_checkpoint(run_dir) if resume else None
-    if resume and checkpoint is None:
-        raise CastlabError(
-            "nothing to resume", path=run_dir, fix="drop --resume to start a new run"
-        )
+    checkpoint = check_resumable(run_dir) if resume else None
     if is_main_process():  # what a kill -9 mid-write left (a loss.png or log half written)
         remove_stale_temporaries(run_dir)
     metrics = run_dir / "metrics.csv"

@@ -134,6 +134,10 @@ def pretrain(
         strategy=strategy,
         max_steps=max_steps,
     )
+    if resume:  # before the images are decoded
+        from castlab.core.training import check_resumable
+
+        check_resumable(out)
     summary = run_pretrain(_load(data, size), config, train, out, resume=resume)
     typer.echo(
         f"{summary['images_per_second']:.0f} images/s; encoder written to {summary['encoder']}"
@@ -192,6 +196,10 @@ def finetune(
         strategy=strategy,
         max_steps=max_steps,
     )
+    if resume:  # before the images are decoded
+        from castlab.core.training import check_resumable
+
+        check_resumable(out)
     result = run_finetune(_load(data, size, ("train", "val")), config, train, out, resume=resume)
     typer.echo("val accuracy per epoch: " + ", ".join(f"{a:.3f}" for a in result.accuracy))
     typer.echo(f"model written to {result.run_dir / 'model'}")
