@@ -126,3 +126,20 @@ def test_save_comparison_writes_files(result, tmp_path):
     ]
     assert paths["bars"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "prior_em" in paths["summary"].read_text()
+
+
+def test_em_estimates_at_the_boundary_are_warned_of():
+    import pandas as pd
+
+    from castlab.imbalance.compare import CompareResult
+
+    folds = pd.DataFrame({"strategy": ["prior_em"] * 2, "estimated_prior": [0.99999998, 0.4]})
+    stuck = CompareResult(folds, pd.DataFrame(), {}, ("No", "Yes"))
+    assert "ran to the boundary (1.000) in 1 of 2 folds" in stuck.em_warning()
+    fine = CompareResult(
+        folds.assign(estimated_prior=[0.3, 0.4]), pd.DataFrame(), {}, ("No", "Yes")
+    )
+    assert fine.em_warning() is None
+    assert (
+        CompareResult(pd.DataFrame({"x": [1]}), pd.DataFrame(), {}, ("a", "b")).em_warning() is None
+    )

@@ -154,6 +154,9 @@ def compare(
     result = compare_strategies(table, config, progress=typer.echo)
     paths = save_comparison(result, out, config=config, title=f"{data.name} · {model}")
     typer.echo(result.summary.to_string(index=False, float_format="{:.4f}".format))
+    warning = result.em_warning()
+    if warning:
+        typer.echo(warning)
     typer.echo(f"written to {paths['summary'].parent}")
 
 

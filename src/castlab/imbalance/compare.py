@@ -115,6 +115,22 @@ class CompareResult:
     predictions: dict[str, tuple[np.ndarray, np.ndarray]]
     classes: tuple[str, ...]
 
+    def em_warning(self, margin: float = 0.01) -> str | None:
+        """A warning when ``prior_em``'s estimate ran to 0 or 1 in some fold: EM trusts the
+        model's probabilities, and a poorly fitted model pushes it to the boundary."""
+        if "estimated_prior" not in self.folds:
+            return None
+        estimates = self.folds["estimated_prior"].dropna()
+        stuck = estimates[(estimates < margin) | (estimates > 1 - margin)]
+        if stuck.empty:
+            return None
+        return (
+            f"warning: prior_em's estimate of the {self.classes[-1]} share ran to the boundary "
+            f"({', '.join(f'{v:.3f}' for v in stuck)}) in {len(stuck)} of {len(estimates)} "
+            "folds: EM trusts the model's probabilities, so its rows mean little here; "
+            "fit the model better (e.g. more --iterations)"
+        )
+
 
 def score_probabilities(y: np.ndarray, proba: np.ndarray) -> dict[str, float]:
     """Log loss, ROC AUC (one-vs-rest macro for multi-class) and Brier score.
