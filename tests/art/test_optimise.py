@@ -68,6 +68,8 @@ def test_bf16_ssim_stays_finite():
 def test_bad_settings_are_castlab_errors():
     with pytest.raises(CastlabError, match="precision"):
         _run(precision="fp8")
+    assert _run(precision="bf16-mixed").precision == "bf16"  # the training commands' name
+    assert _run(precision="32-true").precision == "fp32"
     with pytest.raises(CastlabError, match="steps"):
         _run().run(0)
 

@@ -47,7 +47,9 @@ _Encoder = Annotated[
     typer.Option(help="Feature network folder (model.safetensors + config.json), e.g. from "
                  "castlab selfsup; default: fixed random filters."),
 ]  # fmt: skip
-_Precision = Annotated[str, typer.Option(help="fp32 | bf16 (CPU autocast).")]
+_Precision = Annotated[
+    str, typer.Option(help="fp32 | bf16 (CPU autocast; 32-true and bf16-mixed mean the same).")
+]
 _Out = Annotated[
     Path, typer.Option(help="Folder for image.png, frames.gif/.mp4, loss.png, config.json.")
 ]
@@ -65,7 +67,8 @@ def _run(config: Any, out: Path, threads: int) -> None:
     typer.echo(f"{line}; {summary['steps_per_second']:.1f} steps/s")
     if result.paths.get("mp4") is None:
         typer.echo("(no MP4: ffmpeg is not installed)")
-    typer.echo(f"written to {out} (image.png, frames.gif, loss.png, config.json)")
+    written = sorted(path.name for path in result.paths.values() if path is not None)
+    typer.echo(f"written to {out} ({', '.join(written)})")
 
 
 @app.command()

@@ -36,6 +36,8 @@ from castlab.core.errors import CastlabError
 __all__ = ["PRECISIONS", "Optimisation", "Step"]
 
 PRECISIONS = ("fp32", "bf16")
+#: the training commands' (Lightning's) names for the same two
+PRECISION_ALIASES = {"32-true": "fp32", "32": "fp32", "bf16-mixed": "bf16", "bf16-true": "bf16"}
 
 
 @dataclass
@@ -88,6 +90,7 @@ class Optimisation:
     last_image_: torch.Tensor | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
+        self.precision = PRECISION_ALIASES.get(self.precision, self.precision)
         if self.precision not in PRECISIONS:
             raise CastlabError(
                 f"unknown precision {self.precision!r}", fix=f"use {' or '.join(PRECISIONS)}"
