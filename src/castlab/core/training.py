@@ -353,6 +353,9 @@ def _quiet_lightning() -> None:
     # the run folder holds config.json and checkpoints beside the log by design
     warnings.filterwarnings("ignore", message=".*Experiment logs directory .* exists.*")
     warnings.filterwarnings("ignore", message=".*all_gather is deprecated.*")  # inside Lightning
+    # small data: fewer batches per epoch than the logging interval; the CSV log still gets a
+    # row per epoch, so the advice adds nothing for a user
+    warnings.filterwarnings("ignore", message=".*smaller than the logging interval.*")
 
 
 def make_trainer(
