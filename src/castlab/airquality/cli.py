@@ -218,9 +218,13 @@ def satellite(
         float, typer.Option(help="L2: average good pixels within this radius.")
     ] = 10.0,
     min_qa: Annotated[float, typer.Option(help="L2: smallest qa_value kept.")] = 0.75,
-    out: Annotated[Path, typer.Option(help="Table with the satellite columns added.")] = Path(
-        "runs/airquality/with_satellite.csv"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="The table in castlab's columns (location, date, pm25, ...: what train reads) with "
+            "the satellite columns added."
+        ),
+    ] = Path("runs/airquality/with_satellite.csv"),
 ) -> None:
     """Sample Sentinel-5P NetCDF variables at each location and day; add them as features.
 
@@ -239,7 +243,10 @@ def satellite(
         min_qa=min_qa,
     )
     write_text(out, add_satellite_features(readings, samples).frame.to_csv(index=False))
-    typer.echo(f"{len(samples)} location-days sampled; table written to {out}")
+    typer.echo(
+        f"{len(samples)} location-days sampled; table (castlab's column names, as train reads "
+        f"them) written to {out}"
+    )
 
 
 @app.command()
