@@ -437,14 +437,17 @@ def _against_target(v: dict) -> str:
     return "0.80 inside its interval"
 
 
+#: The two heads whose F1 at 10 dB is resampled, as the target's sentences name them
+BOOTSTRAPPED = {DEFAULT: "trained on the training recordings", ADAPTED: "adapted to the site"}
+
+
 def _bootstrap_clause(r: dict | None) -> str:
     """The F1 target's numbers with the noise of which soundscapes were scored (the
     benchmark's ``_bootstrap_f1``); empty if that was not run."""
     if not r:
         return ""
-    names = {DEFAULT: "trained on the training recordings", ADAPTED: "adapted to the site"}
     parts = [
-        f"{names.get(m, m)} {v['f1']:.3f}, 95% interval {v['low']:.3f}-{v['high']:.3f}, "
+        f"{BOOTSTRAPPED.get(m, m)} {v['f1']:.3f}, 95% interval {v['low']:.3f}-{v['high']:.3f}, "
         f"{v['share_above']:.0%} of draws at or above 0.80 ({_against_target(v)})"
         for m, v in r["methods"].items()
     ]
@@ -610,9 +613,8 @@ def _tuning_bootstrap_clause(r: dict | None) -> str:
     (the benchmark's ``_tuning_bootstrap``); empty if that was not run."""
     if not r:
         return ""
-    names = {DEFAULT: "trained on the training recordings", ADAPTED: "adapted to the site"}
     parts = [
-        f"{names[m]} median {v['median']:.3f}, 95% interval {v['low']:.3f}-{v['high']:.3f}, "
+        f"{BOOTSTRAPPED[m]} median {v['median']:.3f}, 95% interval {v['low']:.3f}-{v['high']:.3f}, "
         f"{v['share_above']:.0%} of draws at or above 0.80"
         for m, v in r["methods"].items()
     ]
