@@ -113,3 +113,14 @@ def test_files_under_follows_links_once_and_ends_a_loop(tmp_path):
     (tmp_path / "mine" / "linked").symlink_to(tmp_path / "data")
     found = [p.relative_to(tmp_path).as_posix() for p in files_under(tmp_path / "mine")]
     assert found == ["mine/linked/a.txt", "mine/linked/b/x.txt"]
+
+
+def test_a_first_row_longer_than_the_header_is_refused_not_shifted(tmp_path):
+    from castlab.core.readers import read_csv
+
+    path = tmp_path / "posts.csv"
+    path.write_text("id,text\n1,hello,extra,fields\n2,ok\n")  # pandas would index by id,text
+    with pytest.raises(CastlabError, match=r"posts.csv:2: 4 fields, the header has 2"):
+        read_csv(path)
+    path.write_text('id,text\n1,"hello, there"\n2,ok\n')  # a quoted separator is fine
+    assert read_csv(path)["text"].tolist() == ["hello, there", "ok"]

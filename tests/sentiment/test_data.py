@@ -37,6 +37,13 @@ def test_twint_csv_export_is_recognised(tmp_path):
     assert frame.loc[0, "time"] == "2021-06-01 10:00:00 UTC"  # created_at wins over date/time
 
 
+def test_a_first_row_with_extra_fields_is_an_error_not_shifted_columns(tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text("id,text\n1,hello,extra,fields\n2,ok\n")
+    with pytest.raises(CastlabError, match=r"posts.csv:2: 4 fields, the header has 2"):
+        read_posts(path)
+
+
 def test_snscrape_jsonl_nested_fields_are_flattened(tmp_path):
     record = {
         "rawContent": "Hello from Nairobi",

@@ -30,6 +30,7 @@ import gzip
 import io
 import os
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -159,6 +160,43 @@ def first_line(path: str | Path, encoding: str) -> str:
         return ""
 
 
+def check_first_row(lines: Iterable[str], sep: str, path: str | Path) -> None:
+    """Refuse a first data row with more fields than the header: pandas would silently take
+    the extra leading fields as an index and shift every value of the table.
+
+    Examples
+    --------
+    >>> check_first_row(["id,text", "1,hi"], ",", "a.csv")
+    >>> check_first_row(["id,text", "1,hi,there,you"], ",", "a.csv")
+    Traceback (most recent call last):
+    ...
+    castlab.core.errors.CastlabError: a.csv:2: 4 fields, the header has 2 (fix: ...)
+    """
+    reader = csv.reader(lines, delimiter=sep)
+    try:
+        header, first = next(reader, []), next(reader, None)
+    except csv.Error:
+        return  # pandas says what is wrong with the quoting
+    if first is not None and len(first) > len(header):
+        raise CastlabError(
+            f"{len(first)} fields, the header has {len(header)}",
+            path=path,
+            line=2,
+            fix="quote values that hold the separator, or add the missing column names",
+        )
+
+
+def first_lines(path: str | Path, encoding: str, count: int = 1000) -> list[str]:
+    """Up to ``count`` first lines of a text file (``.gz`` decompressed), decoded leniently."""
+    path = Path(path)
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    try:
+        with opener(path, "rt", encoding=encoding, errors="replace", newline="") as handle:
+            return [line for _, line in zip(range(count), handle)]
+    except (EOFError, OSError, zlib.error):
+        return []
+
+
 def stream_error(error: BaseException, path: str | Path) -> CastlabError:
     """The CastlabError for what a streaming CSV/JSONL reader raised part-way through a file."""
     if isinstance(error, UnicodeDecodeError):
@@ -239,6 +277,7 @@ def read_csv(
                 fix="rename or remove one of them",
             )
         seen.add(name)
+    check_first_row(text.splitlines()[:1000], sep, path)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, **options)
     except pd.errors.EmptyDataError:

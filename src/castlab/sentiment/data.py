@@ -32,7 +32,9 @@ from typing import TYPE_CHECKING
 
 from castlab.core.errors import CastlabError, Fix
 from castlab.core.readers import (
+    check_first_row,
     first_line,
+    first_lines,
     read_text,
     sniff_encoding,
     sniff_separator,
@@ -251,6 +253,7 @@ def _raw_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     if suffix in (".csv", ".csv.gz", ".tsv"):
         encoding = sniff_encoding(path)
         sep = "\t" if suffix == ".tsv" else sniff_separator(first_line(path, encoding))
+        check_first_row(first_lines(path, encoding), sep, path)
         try:
             yield from pd.read_csv(
                 path, sep=sep, chunksize=chunk_size, dtype=str, encoding=encoding
