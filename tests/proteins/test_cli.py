@@ -95,6 +95,17 @@ def test_unlabelled_fasta_is_a_user_error(tmp_path):
     assert result.exit_code != 0 and "no family" in str(result.exception)
 
 
+def test_predict_refuses_top_k_0_and_an_input_without_sequences(tmp_path):
+    empty, out = tmp_path / "empty.fasta", tmp_path / "p.csv"
+    empty.write_text("")
+    result = runner.invoke(app, ["proteins", "predict", str(empty), "--out", str(out)])
+    assert "no sequences" in str(result.exception) and not out.exists()
+    fasta = tmp_path / "one.fasta"
+    fasta.write_text(">a\nMKVLAAGIV\n")
+    result = runner.invoke(app, ["proteins", "predict", str(fasta), "--top-k", "0"])
+    assert "--top-k 0" in str(result.exception)
+
+
 def test_train_lstm_with_unlabelled_pretraining_file(tmp_path):
     records = _write_families(tmp_path)
     unlabelled = tmp_path / "proteome.faa"

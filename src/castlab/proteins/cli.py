@@ -299,6 +299,8 @@ def predict(
             f"expected [MODEL] DATA, got {len(paths)} paths",
             fix="castlab proteins predict [MODEL_FOLDER] SEQUENCES.fasta",
         )
+    if top_k < 1:
+        raise CastlabError(f"--top-k {top_k}", fix="list 1 or more families, e.g. --top-k 3")
     model, data = (paths[0], paths[1]) if len(paths) == 2 else (default_model_dir(), paths[0])
     if len(paths) == 1:
         typer.echo(f"no model given: using the default Pfam model ({model})")
@@ -327,6 +329,10 @@ def predict(
             ]
             writer.writerow((list(next(kept)) if kept else [row.name]) + found)
             count += 1
+        if not count:  # nothing is written for an input without sequences
+            raise CastlabError(
+                "no sequences", path=data, fix="pass a FASTA with >name lines, or a table"
+            )
     typer.echo(f"{count} predictions written to {out}")
 
 
