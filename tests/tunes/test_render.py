@@ -27,6 +27,19 @@ def test_real_tools_write_every_output(tmp_path):
     assert len(render.bar_length_warnings(bad)) >= 1
 
 
+@pytest.mark.tools
+@pytest.mark.skipif(
+    not shutil.which("abc2midi") or not shutil.which("fluidsynth"),
+    reason="abcmidi / fluidsynth are not installed",
+)
+def test_fluidsynth_renders_into_a_relative_output_folder(tmp_path, monkeypatch):
+    if render._soundfont() is None:
+        pytest.skip("no General MIDI soundfont installed")
+    monkeypatch.chdir(tmp_path)  # as `castlab tunes generate --out tunes/` from a project folder
+    files = render.write_outputs(TUNE, "tunes", "t", sheet=False)
+    assert "audio by fluidsynth" in files.notes
+
+
 def test_fallbacks_without_debian_tools(tmp_path, monkeypatch):
     monkeypatch.setattr(render.shutil, "which", lambda name: None)
     files = render.write_outputs(TUNE, tmp_path, "t")

@@ -109,7 +109,7 @@ def midi_to_wav(midi_path: str | Path, wav_path: str | Path, *, sample_rate: int
     The file's suffix picks the format: ``.wav`` (16-bit PCM) or ``.ogg`` (Ogg Vorbis, mono,
     about a tenth of the size).
     """
-    wav_path = Path(wav_path)
+    wav_path = Path(wav_path).resolve()  # fluidsynth runs in the output folder: no relative paths
     tmp = wav_path.with_name(f".{wav_path.stem}.tmp.wav")
     soundfont = _soundfont()
     if shutil.which("fluidsynth") and soundfont:
