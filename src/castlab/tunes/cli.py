@@ -143,6 +143,11 @@ def train(
             precision=precision,
         )
     trained = train_tunes(tunes_config, train_config, out, resume=resume)
+    if trained.info.get("skipped"):
+        typer.echo(
+            f"skipped {trained.info['skipped']} malformed tune(s); first: "
+            + "; ".join(trained.info.get("skipped_first", []))
+        )
     typer.echo(
         f"model saved to {out / 'model'} ({trained.info['steps']} steps, "
         f"{trained.info['tokens_per_second']} tokens/s); loss plot: {out / 'loss.png'}"

@@ -286,6 +286,7 @@ def train_tunes(
         "corpus": list(config.corpus),
         "tunes": {name: len(tunes) for name, tunes in splits.items()},
         "skipped": len(corpus.skipped),
+        "skipped_first": [str(problem) for problem in corpus.skipped[:3]],  # the reasons
         "tokenizer": config.tokenizer,
         "train_tokens": int(train_ids.numel()),
         "steps": steps,
