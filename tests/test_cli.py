@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -64,3 +65,12 @@ def test_shared_options_read_the_same_everywhere():
     assert {"accelerator", "devices", "max_steps"} <= set(seen)
     for name, helps in seen.items():
         assert len(helps) == 1, f"--{name.replace('_', '-')} has {len(helps)} wordings: {helps}"
+
+
+def test_zero_epochs_is_refused_in_every_training_command():
+    from castlab.core.errors import CastlabError
+    from castlab.core.options import train_config
+
+    assert train_config(epochs=1).max_epochs == 1
+    with pytest.raises(CastlabError, match="--epochs 0: nothing would be trained"):
+        train_config(epochs=0)

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from castlab.core.errors import CastlabError
+
 if TYPE_CHECKING:
     from castlab.core.training import TrainConfig
 
@@ -72,4 +74,8 @@ def train_config(**fields: Any) -> TrainConfig:
 
     if "epochs" in fields:
         fields["max_epochs"] = fields.pop("epochs")
+    if fields.get("max_epochs", 1) < 1:
+        raise CastlabError(
+            f"--epochs {fields['max_epochs']}: nothing would be trained", fix="use 1 or more"
+        )
     return TrainConfig(**fields)
