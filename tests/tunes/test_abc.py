@@ -106,8 +106,10 @@ def test_tokenize_then_join_is_identity(pieces):
 def test_header_normalisation():
     assert normalise_meter("C") == "4/4" and normalise_meter("C|") == "2/2"
     assert normalise_meter(" 6/8 ") == "6/8"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"not a meter: 'fast' \(a meter reads like 6/8"):
         normalise_meter("fast")
+    with pytest.raises(ValueError, match="not a meter: '6-8'"):  # not int()'s own words
+        normalise_meter("6-8")
     assert normalise_key("D Mixolydian") == "Dmix"
     assert normalise_key("Gmaj") == "G" and normalise_key("ador") == "Ador"
     assert normalise_key("F#m") == "F#m"

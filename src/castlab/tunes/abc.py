@@ -95,7 +95,10 @@ def normalise_meter(text: str) -> str:
     if text.lower() in {"", "none"}:
         return "none"
     fraction = text.split("(")[0]
-    parse_fraction(fraction)  # raises ValueError when not a meter
+    try:
+        parse_fraction(fraction)
+    except (ValueError, ZeroDivisionError):  # int()'s own words mean nothing to a user
+        raise ValueError(f"not a meter: {text!r} (a meter reads like 6/8, C or C|)") from None
     if "/" not in fraction:
         raise ValueError(f"not a meter: {text}")
     return fraction

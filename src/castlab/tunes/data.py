@@ -294,7 +294,11 @@ def load_corpus(sources: Sequence[str | Path] = ("oneills", "ryans", "airds")) -
         else:
             path = Path(source)
             if not path.exists():
-                raise CastlabError("no such file or folder", path=path, fix="check the path")
+                raise CastlabError(
+                    "no such file or folder",
+                    path=path,
+                    fix=f"check the path, or name a collection: {', '.join(COLLECTIONS)}",
+                )
             paths = (
                 [p for p in files_under(path) if p.suffix == ".abc"] if path.is_dir() else [path]
             )
