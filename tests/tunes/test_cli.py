@@ -138,3 +138,13 @@ def test_train_then_resume_then_evaluate(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "held_out: accuracy=" in result.output and "aabb_share=1" in result.output
+
+
+def test_a_corpus_file_is_recorded_by_absolute_path(tmp_path, monkeypatch):
+    from castlab.tunes.cli import _corpus_sources
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.abc").write_text("X:1\n")
+    # evaluate, run from another folder, must find the file the model learnt from
+    assert _corpus_sources(["mine.abc", "oneills"]) == (str(tmp_path / "mine.abc"), "oneills")
+    assert _corpus_sources(None) == ("oneills", "ryans", "airds")

@@ -41,6 +41,14 @@ Corpus = Annotated[
         "collections (oneills, ryans, airds). Repeatable. Default: all three.",
     ),
 ]
+EvaluateCorpus = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--corpus",
+        help="ABC files/folders, CSV/JSON tune tables, or music21 collections (oneills, ryans, "
+        "airds). Repeatable. Default: the corpus the model was trained on.",
+    ),
+]
 ModelDir = Annotated[
     Path | None,
     typer.Option(
@@ -117,7 +125,7 @@ def train(
         train_config = TrainConfig(**saved["train"])
     else:
         tunes_config = TunesTrainConfig(
-            corpus=tuple(corpus or ("oneills", "ryans", "airds")),
+            corpus=_corpus_sources(corpus),
             tokenizer=tokenizer,
             model=model,
             dim=dim,
@@ -277,7 +285,7 @@ def generate(
 
 @app.command()
 def evaluate(
-    corpus: Corpus = None,
+    corpus: EvaluateCorpus = None,
     model: ModelDir = None,
     count: Annotated[int, typer.Option(help="Tunes to generate and check.")] = 20,
     temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.7,
@@ -315,3 +323,14 @@ def evaluate(
         typer.echo(f"{section}: " + ", ".join(f"{k}={v:.4g}" for k, v in numbers.items()))
     if out is not None:
         write_json(out, results)
+
+
+def _corpus_sources(corpus: list[str] | None) -> tuple[str, ...]:
+    """The corpus as the model records it: collection names as they are, files and folders
+    as absolute paths, so ``evaluate`` finds them again from any folder."""
+    from castlab.tunes.data import COLLECTIONS
+
+    return tuple(
+        c if c in COLLECTIONS or not Path(c).exists() else str(Path(c).resolve())
+        for c in corpus or ("oneills", "ryans", "airds")
+    )
