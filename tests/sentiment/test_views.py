@@ -45,6 +45,8 @@ def test_capitals_and_country_names():
     assert len(table) > 190
     assert table.loc["FRA", "capital"] == "Paris"
     assert table.loc["JPN", "latitude"] == pytest.approx(35.68, abs=0.5)
+    # countryinfo puts Brasília in the middle of Brazil; posts from the city must count
+    assert nearest_capital(np.array([-15.79]), np.array([-47.88]), radius_km=30).tolist() == ["BRA"]
     assert (
         country_code("japan") == "JPN"
         and country_code("JP") == "JPN"

@@ -80,6 +80,11 @@ def _countries() -> dict[str, dict[str, Any]]:
     return CountryInfo.all()
 
 
+#: Capitals whose countryinfo coordinates are wrong (Brasília's are 837 km off, in the
+#: middle of Brazil); found by a user's posts from Brasília being left out of Brazil
+CAPITAL_FIXES = {"BRA": (-15.7939, -47.8828)}
+
+
 def capitals() -> pd.DataFrame:
     """Every country with a capital: ``iso3, country, capital, latitude, longitude``.
 
@@ -96,6 +101,7 @@ def capitals() -> pd.DataFrame:
         latlng = info.get("capital_latlng")
         iso3 = (info.get("ISO") or {}).get("alpha3")
         if latlng and len(latlng) == 2 and iso3:
+            latlng = CAPITAL_FIXES.get(iso3, latlng)
             rows.append((iso3, info["name"], info.get("capital"), latlng[0], latlng[1]))
     columns = ["iso3", "country", "capital", "latitude", "longitude"]
     return pd.DataFrame(rows, columns=columns).drop_duplicates("iso3", ignore_index=True)
