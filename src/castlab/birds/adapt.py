@@ -33,7 +33,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -481,7 +481,13 @@ def adapt_model(
     birdnet = load_birdnet(threads)
     head = add_species(head, added, birdnet=birdnet) if added else head
     site = _site_windows(
-        head, [p for p in paths if p in matched], known, birdnet, window=window, progress=progress
+        head,
+        [p for p in paths if p in matched],
+        known,
+        birdnet,
+        covered=matched,
+        window=window,
+        progress=progress,
     )
     try:
         adaptation = adapt_to_site(head, site, strength=strength, folds=folds, objective=objective)
@@ -541,25 +547,27 @@ def _site_windows(
     known: SoundscapeLabels | None,
     birdnet: BirdNET,
     *,
+    covered: Collection[Path],
     window: float,
     progress: bool,
 ) -> list[SiteWindows]:
-    """Each recording's window embeddings, with the labels ``known`` gives it (none if it has
-    none, or ``known`` is None)."""
+    """Each recording's window embeddings, with the labels ``known`` gives it if it is one of
+    the recordings the labels ``covered`` (what :func:`~castlab.birds.analyse.check_labels`
+    matched among all of them: a lone label file goes with a lone recording whatever its
+    name, not with each recording in turn); none otherwise."""
     from tqdm import tqdm
 
     from castlab.birds.audio import load_audio
     from castlab.birds.birdnet import BIRDNET_RATE
 
-    # which recordings the labels cover, judged among all of them (a lone label file goes
-    # with a lone recording whatever its name, not with each recording in turn)
-    covered = set(known.truth({p: 1 for p in paths}, window=window)) if known else set()
     site = []
     for path in tqdm(paths, desc="embedding", unit="file", disable=not progress):
         embeddings = head.embed_windows(
             load_audio(path, sample_rate=BIRDNET_RATE), window=window, birdnet=birdnet
         )
-        labelled = known.truth({path: len(embeddings)}, window=window) if path in covered else {}
+        labelled = (
+            known.truth({path: len(embeddings)}, window=window) if known and path in covered else {}
+        )
         truth = labelled.get(path, [[] for _ in range(len(embeddings))])
         site.append(SiteWindows(embeddings, truth, name=path.name))
     return site
@@ -599,7 +607,13 @@ def self_train_model(
     if not matched and thresholds is None:
         _needs_thresholds(model)  # before BirdNET runs
     site = _site_windows(
-        head, paths, known, load_birdnet(threads), window=window, progress=progress
+        head,
+        paths,
+        known,
+        load_birdnet(threads),
+        covered=matched,
+        window=window,
+        progress=progress,
     )
     labelled = [s for s, path in zip(site, paths) if path in matched]
     done = self_train(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -315,8 +316,7 @@ class SoundscapeLabels:
     @property
     def names(self) -> set[str]:
         """Every species the labels name."""
-        named = {note.label for notes in self.files.values() for note in notes}
-        return named | {s for windows in self.birdclef.values() for w in windows for s in w}
+        return self._named(self.files)
 
     def pairs(self, recordings: dict[Path, int] | list[Path]) -> dict[Path, Path]:
         """Which label file (Audacity or Raven) goes with which recording: the same stem, or
@@ -336,8 +336,11 @@ class SoundscapeLabels:
     def names_for(self, recordings: dict[Path, int] | list[Path]) -> set[str]:
         """The species named by the labels that go with ``recordings`` (a BirdCLEF table's
         every name: it covers many recordings)."""
-        used = set(self.pairs(recordings).values())
-        named = {note.label for path in used for note in self.files[path]}
+        return self._named(set(self.pairs(recordings).values()))
+
+    def _named(self, files: Iterable[Path]) -> set[str]:
+        """The species named in ``files`` (of :attr:`files`) and in the BirdCLEF tables."""
+        named = {note.label for path in files for note in self.files[path]}
         return named | {s for windows in self.birdclef.values() for w in windows for s in w}
 
     def unused(self, recordings: dict[Path, int] | list[Path]) -> list[Path]:

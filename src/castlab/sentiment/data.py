@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING
 from castlab.core.errors import CastlabError, Fix
 from castlab.core.readers import (
     check_first_row,
-    first_line,
     first_lines,
     read_text,
     sniff_encoding,
@@ -252,8 +251,9 @@ def _raw_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     suffix = _suffix(path)
     if suffix in (".csv", ".csv.gz", ".tsv"):
         encoding = sniff_encoding(path)
-        sep = "\t" if suffix == ".tsv" else sniff_separator(first_line(path, encoding))
-        check_first_row(first_lines(path, encoding), sep, path)
+        head = first_lines(path, encoding)  # one read for the separator and the first row
+        sep = "\t" if suffix == ".tsv" else sniff_separator(head[0] if head else "")
+        check_first_row(head, sep, path)
         try:
             yield from pd.read_csv(
                 path, sep=sep, chunksize=chunk_size, dtype=str, encoding=encoding
