@@ -54,6 +54,14 @@ def test_stockholm_cut_short_is_an_error_naming_the_record(tmp_path):
     assert [r.name for r in read_stockholm(path)] == ["seq1/1-10", "seq2/3-9"]
 
 
+def test_an_image_given_as_fasta_is_named_not_read_as_sequence(tmp_path):
+    path = tmp_path / "seqs.fasta"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(CastlabError, match="a PNG image, not text") as error:
+        read_fasta(path)
+    assert error.value.path == str(path)
+
+
 def test_fasta_label_from_header_field_and_from_csv(tmp_path):
     fasta = tmp_path / "k.fasta"
     fasta.write_text(">P1|TK|x\nMKV\nLL\n>P2|AGC|y\nMAAA\n")

@@ -109,6 +109,16 @@ def _write(path):
     return path
 
 
+@pytest.mark.parametrize("name", ["posts.csv", "posts.jsonl"])
+def test_a_spreadsheet_behind_a_text_name_is_named(tmp_path, name):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / name, "w") as book:  # what an .xlsx is inside
+        book.writestr("xl/workbook.xml", "<workbook/>" * 200)
+    with pytest.raises(CastlabError, match="xlsx.*not text.*save it as CSV"):
+        read_posts(tmp_path / name)
+
+
 def test_normalise_and_match_key():
     assert normalise_tweet("@Bob see http://t.co/x and www.a.com") == "@user see http and http"
     assert match_key('"Gas hit $3.39!!!! I\\u2019m going :)"') == match_key(

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SEPARATORS",
+    "binary_kind",
+    "check_not_binary",
     "decode_text",
     "files_under",
     "first_line",
@@ -55,6 +57,59 @@ __all__ = [
 SEPARATORS = (",", ";", "\t", "|")
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+_SAVE_AS_CSV = "open it in the spreadsheet and save it as CSV (UTF-8)"
+#: File signatures of binary files users hand text readers by mistake: (magic, kind, fix).
+_BINARY_KINDS = (
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx, .docx or .zip file)", _SAVE_AS_CSV),
+    (b"\xd0\xcf\x11\xe0", "an old Office file (.xls or .doc)", _SAVE_AS_CSV),
+    (b"%PDF", "a PDF document", "pass the text file itself"),
+    (b"\x89PNG", "a PNG image", "pass the text file itself"),
+    (b"\xff\xd8\xff", "a JPEG image", "pass the text file itself"),
+    (b"GIF8", "a GIF image", "pass the text file itself"),
+    (b"SQLite format 3", "an SQLite database", "export the table to CSV first"),
+    (b"PAR1", "a Parquet file", "name it .parquet where Parquet is read, or export CSV"),
+    (b"\x1f\x8b", "gzip-compressed", "name it .gz, or gunzip it first"),
+)
+
+
+def binary_kind(raw: bytes) -> tuple[str, str] | None:
+    """``(what the file is, the fix)`` when the first bytes of a file show it is not text.
+
+    Known signatures (ZIP/xlsx, PDF, images, ...) are named; any other NUL byte outside
+    UTF-16 makes it "a binary file". Text, UTF-16 with a byte-order mark included, gives None.
+
+    Examples
+    --------
+    >>> binary_kind(b"PK\\x03\\x04...")[0]
+    'a ZIP archive (an .xlsx, .docx or .zip file)'
+    >>> binary_kind(b"id,text\\n1,hi\\n") is None
+    True
+    """
+    for magic, kind, fix in _BINARY_KINDS:
+        if raw.startswith(magic):
+            return kind, fix
+    if not raw.startswith(_UTF16_BOMS) and b"\x00" in raw:
+        return "a binary file", "pass the text file itself"
+    return None
+
+
+def check_not_binary(path: str | Path, raw: bytes | None = None) -> None:
+    """Raise a CastlabError naming what ``path`` is when its first bytes are not text.
+
+    ``raw``: the file's first bytes when the caller has read them already (else the first
+    64 KiB are read; a missing or unreadable file is left to the caller's own reading).
+    """
+    if raw is None:
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read(65536)
+        except OSError:
+            return
+    found = binary_kind(raw[:65536])
+    if found is not None:
+        kind, fix = found
+        raise CastlabError(f"{kind}, not text", path=path, fix=fix)
 
 
 def files_under(folder: str | Path) -> list[Path]:
@@ -96,11 +151,7 @@ def decode_text(raw: bytes, path: str | Path) -> str:
             raise CastlabError(
                 "UTF-16 text cut short", path=path, fix="export or save the file again"
             ) from None
-    if b"\x00" in raw[:65536]:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise CastlabError(
-            "a binary file, not text", path=path, line=line, fix="pass the text export itself"
-        )
+    check_not_binary(path, raw)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -141,12 +192,13 @@ def sniff_encoding(path: str | Path) -> str:
     try:
         opener = gzip.open if path.suffix.lower() == ".gz" else open
         with opener(path, "rb") as handle:
-            start = handle.read(2)
+            start = handle.read(65536)
     except (EOFError, OSError, zlib.error) as error:
         raise CastlabError(
             f"cannot read the file ({error})", path=path, fix="copy or download it again"
         ) from None
-    return "utf-16" if start in _UTF16_BOMS else "utf-8-sig"
+    check_not_binary(path, start)
+    return "utf-16" if start[:2] in _UTF16_BOMS else "utf-8-sig"
 
 
 def first_line(path: str | Path, encoding: str) -> str:
@@ -202,6 +254,10 @@ def first_lines(path: str | Path, encoding: str, count: int = 1000) -> list[str]
 def stream_error(error: BaseException, path: str | Path) -> CastlabError:
     """The CastlabError for what a streaming CSV/JSONL reader raised part-way through a file."""
     if isinstance(error, UnicodeDecodeError):
+        try:
+            check_not_binary(path)
+        except CastlabError as binary:
+            return binary
         return CastlabError(
             f"not UTF-8 text (byte 0x{error.object[error.start]:02x})",
             path=path,

@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from castlab.core.errors import CastlabError, Fix
+from castlab.core.readers import check_not_binary
 
 __all__ = [
     "DEFAULT_MOODS",
@@ -56,6 +57,7 @@ def read_text(path: Path, what: str) -> str:
     if not path.is_file():
         raise CastlabError(f"{what} file not found", path=path, fix="check the path")
     raw = path.read_bytes()
+    check_not_binary(path, raw[:65536])
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # spreadsheet "Unicode text" saves
         return raw.decode("utf-16")
     try:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from castlab.core.errors import CastlabError
-from castlab.core.readers import files_under, sniff_encoding
+from castlab.core.readers import check_not_binary, files_under, sniff_encoding
 
 if TYPE_CHECKING:
     from castlab.proteins.tables import TableColumns
@@ -109,6 +109,7 @@ def _fasta_entries(path: Path) -> Iterator[tuple[str, int, str, int]]:
     """(header, header line, joined sequence, first sequence line) per FASTA record."""
     if not path.exists():
         raise CastlabError("file not found", path=path, fix="check the path")
+    check_not_binary(path)
     header, header_line, parts, first = None, 0, [], 0
     with path.open(encoding="utf-8", errors="replace") as handle:
         for number, text in enumerate(handle, start=1):

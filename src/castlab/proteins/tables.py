@@ -118,6 +118,8 @@ def _read_frame(path: Path) -> tuple[Any, int]:
             na_filter=False,
             encoding=sniff_encoding(path),
         )
+    except CastlabError:
+        raise
     except (ValueError, OSError, UnicodeDecodeError) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise CastlabError(

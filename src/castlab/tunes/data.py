@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from castlab.core.errors import CastlabError
-from castlab.core.readers import files_under, read_csv
+from castlab.core.readers import check_not_binary, files_under, read_csv
 from castlab.tunes.abc import (
     Tune,
     abc_tokens,
@@ -201,6 +201,7 @@ def read_abc_text(text: str, source: str = "<text>") -> Corpus:
 
 def _read_text(path: Path) -> str:
     data = path.read_bytes()
+    check_not_binary(path, data[:65536])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
