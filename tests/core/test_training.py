@@ -91,6 +91,12 @@ def test_learning_rate_finder(tmp_path):
     assert plot.exists()
 
 
+def test_learning_rate_finder_with_too_few_steps_says_so(tmp_path):
+    # 5 steps all ran: nothing diverged, there are just too few points for a slope
+    with pytest.raises(CastlabError, match="after 5 of 5 steps \\(too few for a slope\\)"):
+        find_learning_rate(_task(TrainConfig(one_cycle=False)), _data()[0], tmp_path, steps=5)
+
+
 def test_a_run_starting_in_a_folder_removes_what_a_kill_9_left_half_written(tmp_path):
     """kill -9 during an atomic write leaves its temporary file; the next run removes it."""
     run = tmp_path / "run"

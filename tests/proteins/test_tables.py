@@ -66,6 +66,13 @@ def test_bad_cells_and_columns_name_file_line_and_fix(tmp_path):
         load_labelled([path])
 
 
+def test_a_fasta_without_families_is_named_with_its_first_record(tmp_path):
+    path = tmp_path / "plain.fasta"
+    path.write_text(">p1\nMKV\n>p2\nMKL\n")
+    with pytest.raises(CastlabError, match=r"plain.fasta: 2 of 2 record\(s\) have no family"):
+        load_labelled([path])
+
+
 def test_train_and_predict_commands_read_tables(tmp_path):
     records = synthetic_families(n_families=2, per_family=16, mutation=0.2, seed=2)
     table = tmp_path / "train.tsv"

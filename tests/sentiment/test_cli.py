@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from castlab.cli import app as root_app
+from castlab.core.errors import CastlabError
 from castlab.sentiment.synthetic import generate_author_posts, generate_capital_posts
 
 runner = CliRunner()
@@ -62,6 +63,12 @@ def test_score_then_authors_then_map(tmp_path):
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(out / "capitals.csv")) == 5
     assert (out / "map.png").exists() and (out / "map.html").exists()
+
+    no_places = tmp_path / "no-places.csv"
+    frame.drop(columns=["country", "latitude", "longitude"], errors="ignore").to_csv(no_places)
+    result = runner.invoke(root_app, ["sentiment", "map", str(no_places), "--out", str(out)])
+    assert isinstance(result.exception, CastlabError)
+    assert "no-places.csv: no country column, nor latitude" in str(result.exception)
 
 
 def test_score_keeps_a_label_column_and_the_ids(tmp_path):

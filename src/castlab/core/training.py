@@ -507,10 +507,12 @@ def find_learning_rate(
     if finder is None:
         raise CastlabError("the learning-rate finder did not run", fix="give more data")
     raw = finder.suggestion()
-    if raw is None:  # too few points before the loss diverged: no slope to read
+    if raw is None:  # too few points for a slope: too few steps, or the loss diverged early
+        done = len(finder.results["lr"])
+        why = "too few for a slope" if done >= steps else "the loss diverged early"
         raise CastlabError(
-            f"the learning-rate range test gave no suggestion after {len(finder.results['lr'])}"
-            f" of {steps} steps (the loss diverged early)",
+            f"the learning-rate range test gave no suggestion after {done} of {steps} steps"
+            f" ({why})",
             fix="run more steps (the test needs about 20; --steps sets them in the CLI)",
         )
     suggestion = float(raw)

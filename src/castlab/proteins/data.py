@@ -367,23 +367,26 @@ def load_labelled(
         if is_table(path):
             if labels is not None:
                 columns = replace(columns, labels=Path(labels))
-            records += read_table(path, columns, require_labels=True)
+            part = read_table(path, columns, require_labels=True)
         elif labels is not None:
             mapping = read_label_csv(
                 labels,
                 id_column=columns.labels_id or "name",
                 label_column=columns.label or "family",
             )
-            records += read_fasta(path, labels=mapping, aligned=True)
+            part = read_fasta(path, labels=mapping, aligned=True)
         else:
-            records += load_records(path, label_field=label_field, columns=columns)
-    unlabelled = sum(r.family is None for r in records)
-    if unlabelled:
-        raise CastlabError(
-            f"{unlabelled} record(s) have no family",
-            fix="name the family with --label-field, --label-column or --labels, "
-            "or use family files",
-        )
+            part = load_records(path, label_field=label_field, columns=columns)
+        unlabelled = [r.name for r in part if r.family is None]
+        if unlabelled:
+            raise CastlabError(
+                f"{len(unlabelled)} of {len(part)} record(s) have no family"
+                f" (the first: {unlabelled[0]!r})",
+                path=path,
+                fix="name the family with --label-field, --label-column or --labels, "
+                "or use family files",
+            )
+        records += part
     return records
 
 

@@ -277,6 +277,13 @@ def map_(
         longitude=longitude_column,
     )
     frame = _scored(posts, columns, scorer, model, threads)
+    if "country" not in frame.columns and not {"latitude", "longitude"} <= set(frame.columns):
+        raise CastlabError(
+            "no country column, nor latitude and longitude"
+            f" (columns: {', '.join(map(str, frame.columns[:10]))})",
+            path=posts,
+            fix="map them with --country-column or --latitude-column/--longitude-column",
+        )
     table = capital_sentiment(frame, radius_km=radius_km, min_posts=min_posts)
     if table.empty:
         raise CastlabError(
