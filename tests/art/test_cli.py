@@ -62,6 +62,16 @@ def test_bad_image_is_one_line_and_exit_code_2(tmp_path):
     assert len(lines) == 1 and "not an image Pillow can read" in lines[0], result.stderr
 
 
+def test_an_image_name_as_out_is_refused_before_painting(tmp_path):
+    from castlab.core.errors import CastlabError
+
+    out = tmp_path / "result.png"
+    args = ["paint", "--target", "sample:china", "--steps", "2", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, CastlabError) and "run's folder" in str(result.exception)
+    assert not out.exists()
+
+
 def test_ctrl_c_keeps_the_best_frame(tmp_path):
     import signal
     import time

@@ -6,6 +6,7 @@ import torch
 from castlab.core.artifacts import (
     atomic_write,
     load_model_weights,
+    output_file,
     read_json,
     run_dir,
     save_model,
@@ -51,6 +52,13 @@ def test_model_saved_as_safetensors_not_pickle(tmp_path):
     assert torch.equal(loaded["w"], state["w"]) and config == {"kind": "test"}
     with pytest.raises(CastlabError, match="no model.safetensors"):
         load_model_weights(tmp_path)
+
+
+def test_output_file_puts_the_default_name_inside_a_folder(tmp_path):
+    (tmp_path / "made.v2").mkdir()
+    assert output_file(tmp_path / "made.v2", "p.csv") == tmp_path / "made.v2" / "p.csv"
+    assert output_file(tmp_path / "new", "p.csv") == tmp_path / "new" / "p.csv"
+    assert output_file(tmp_path / "mine.tsv", "p.csv") == tmp_path / "mine.tsv"
 
 
 def test_run_dir_is_safe(tmp_path):

@@ -102,6 +102,16 @@ def test_score_a_glob_into_a_folder_and_resume(tmp_path):
     assert "need an output folder" in str(result.exception)
 
 
+def test_score_refuses_an_output_it_cannot_write_rather_than_make_a_folder(tmp_path):
+    (tmp_path / "p.csv").write_text("id,text\n1,I love it\n")
+    out = tmp_path / "s8.txt"
+    result = runner.invoke(
+        root_app,
+        ["sentiment", "score", str(tmp_path / "p.csv"), "--out", str(out), "--scorer", "vader"],
+    )
+    assert "cannot write .txt files" in str(result.exception) and not out.exists()
+
+
 def _castlab(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "castlab", "sentiment", *args], capture_output=True, text=True

@@ -96,6 +96,15 @@ def test_bad_options_exit_2(args, message):
     assert isinstance(result.exception, CastlabError) and message in str(result.exception)
 
 
+def test_generate_refuses_a_file_as_out_before_sampling(tmp_path):
+    from castlab.core.errors import CastlabError
+
+    (tmp_path / "afile").write_text("mine")
+    result = runner.invoke(app, ["tunes", "generate", "--out", str(tmp_path / "afile")])
+    assert isinstance(result.exception, CastlabError)
+    assert "a folder is needed" in str(result.exception) and "X:" not in result.output
+
+
 def test_train_then_resume_then_evaluate(tmp_path):
     run = tmp_path / "run"
     common = [

@@ -150,8 +150,9 @@ def predict(
     Example: castlab airquality predict runs/airquality/beijing/model new_sites.csv --out predictions.csv
     """
     from castlab.airquality.train import predict as apply_model
-    from castlab.core.artifacts import write_text
+    from castlab.core.artifacts import output_file, write_text
 
+    out = output_file(out, "predictions.csv")
     readings = _read(table, fmt, freq, group=group)
     predictions = apply_model(model_dir, readings)
     write_text(out, predictions.to_csv(index=False))
@@ -231,8 +232,9 @@ def satellite(
     Example: castlab airquality satellite cities.csv --netcdf S5P_L3_NO2.nc --variable nitrogendioxide_tropospheric_column --out cities_s5p.csv
     """
     from castlab.airquality.satellite import add_satellite_features, sample_netcdf
-    from castlab.core.artifacts import write_text
+    from castlab.core.artifacts import output_file, write_text
 
+    out = output_file(out, "with_satellite.csv")
     readings = _read(table, "auto", "none")
     points = readings.frame[["location", "latitude", "longitude"]]
     samples = sample_netcdf(

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from castlab.core.errors import CastlabError
 from castlab.core.options import Seed, Threads, set_threads
 
 __all__ = ["app"]
@@ -55,9 +56,18 @@ _Out = Annotated[
 ]
 
 
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4")
+
+
 def _run(config: Any, out: Path, threads: int) -> None:
     from castlab.art.run import paint
 
+    if out.suffix.lower() in _IMAGE_SUFFIXES and not out.is_dir():  # before any painting
+        raise CastlabError(
+            "--out names the run's folder (image.png, frames, loss.png, config.json go in it)",
+            path=out,
+            fix=f"name a folder, e.g. --out {out.with_suffix('')}",
+        )
     set_threads(threads)
     result = paint(config, out, report=typer.echo, progress=True)
     summary = result.summary

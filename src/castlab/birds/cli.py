@@ -108,8 +108,9 @@ def peaks(
     Example: castlab birds peaks recordings/ --out peaks.csv --count 20
     """
     from castlab.birds.peak_table import write_peak_table
+    from castlab.core.artifacts import output_file
 
-    table = write_peak_table(folder, out, count=count, min_gap=min_gap)
+    table = write_peak_table(folder, output_file(out, "peaks.csv"), count=count, min_gap=min_gap)
     for name, reason in table.unreadable[:10]:
         typer.echo(f"unreadable: {name}: {reason}")
     if len(table.unreadable) > 10:
@@ -139,8 +140,9 @@ def picture(
     Example: castlab birds picture XC343983.mp3 --out peaks.png
     """
     from castlab.birds.analyse import peaks_picture
+    from castlab.core.artifacts import output_file
 
-    path, found = peaks_picture(audio, out, count=count)
+    path, found = peaks_picture(audio, output_file(out, "peaks.png"), count=count)
     typer.echo(f"{len(found)} peaks; picture written to {path}")
 
 
@@ -603,12 +605,14 @@ def birdnet(
     Example: castlab birds birdnet soundscape.wav --lat 42.4 --lon -76.5 --week 20 --out birdnet.csv
     """
     from castlab.birds.birdnet import detections_table
+    from castlab.core.artifacts import output_file
 
     place = _place(lat, lon, week, prior_mode, prior_threshold)  # checked before BirdNET loads
     if not 0 <= min_confidence <= 1:
         raise CastlabError(
             f"--min-confidence {min_confidence} is not between 0 and 1", fix="e.g. 0.25"
         )
+    out = output_file(out, "birdnet.csv")
     path = detections_table(audio, out, place=place, min_confidence=min_confidence, progress=True)
     typer.echo(f"detections written to {path} (BirdNET model: CC BY-NC-SA 4.0)")
 

@@ -21,6 +21,7 @@ from castlab.core.errors import CastlabError
 __all__ = [
     "atomic_write",
     "load_model_weights",
+    "output_file",
     "read_json",
     "remove_stale_temporaries",
     "run_dir",
@@ -141,6 +142,22 @@ def read_json(path: str | Path) -> Any:
             path=path,
             fix="pass the JSON file castlab wrote, saved as UTF-8",
         ) from None
+
+
+def output_file(out: str | Path, default: str) -> Path:
+    """The file an ``--out`` for one file names: ``out`` itself, or ``default`` inside it when
+    ``out`` is a folder already or a name without an extension (``dir/`` reaches the CLI
+    as ``dir``, so a file named ``dir`` would surprise).
+
+    Examples
+    --------
+    >>> output_file("mine.csv", "peaks.csv").as_posix()
+    'mine.csv'
+    >>> output_file("results", "peaks.csv").as_posix()
+    'results/peaks.csv'
+    """
+    out = Path(out)
+    return out / default if out.is_dir() or not out.suffix else out
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -84,10 +84,11 @@ def daily(
 
     Example: castlab lifelog daily --daylio daylio.csv --toggl toggl.csv --out daily.csv
     """
-    from castlab.core.artifacts import write_text
+    from castlab.core.artifacts import output_file, write_text
     from castlab.lifelog.daily import daily_table
     from castlab.lifelog.report import load_sources
 
+    out = output_file(out, "daily.csv")
     sources = load_sources(
         toggl=toggl,
         daylio=daylio,

@@ -59,6 +59,9 @@ _LABEL_COLUMN = Annotated[
 _ID_COLUMN = Annotated[
     str | None, typer.Option(help="Tables: the id column (names records; joins --labels).")
 ]
+_PREDICT_ID_COLUMN = Annotated[
+    str | None, typer.Option(help="Tables: the id column (names the records).")
+]
 _LABELS_ID_COLUMN = Annotated[
     str | None,
     typer.Option(help="The --labels table's id column (default: the same as --id-column)."),
@@ -264,8 +267,9 @@ def predict(
     out: Annotated[
         Path,
         typer.Option(
-            help="CSV: name (a table's own columns instead), family, probability, top_k, and "
-            "bit_score, evalue of the confirming alignment (default model)."
+            help="CSV: name (a table's own columns instead), family, probability (the model's, "
+            "of that family; for 'unknown', of its top family), top_k, and bit_score, evalue "
+            "of the confirming alignment (default model). A folder gets predictions.csv."
         ),
     ] = Path("predictions.csv"),
     top_k: Annotated[int, typer.Option(help="How many families to list per sequence.")] = 3,
@@ -275,7 +279,7 @@ def predict(
         typer.Option(help="Another model folder of the same families (repeat): average them."),
     ] = None,
     sequence_column: _SEQUENCE_COLUMN = None,
-    id_column: _ID_COLUMN = None,
+    id_column: _PREDICT_ID_COLUMN = None,
 ) -> None:
     """Classify every sequence of a FASTA file or table; write family, probability and top k.
 
@@ -283,7 +287,7 @@ def predict(
     """
     import csv
 
-    from castlab.core.artifacts import atomic_write
+    from castlab.core.artifacts import atomic_write, output_file
     from castlab.proteins.default import default_model_dir
     from castlab.proteins.model import load_classifier
     from castlab.proteins.tables import (
@@ -301,6 +305,7 @@ def predict(
         )
     if top_k < 1:
         raise CastlabError(f"--top-k {top_k}", fix="list 1 or more families, e.g. --top-k 3")
+    out = output_file(out, "predictions.csv")
     model, data = (paths[0], paths[1]) if len(paths) == 2 else (default_model_dir(), paths[0])
     if len(paths) == 1:
         typer.echo(f"no model given: using the default Pfam model ({model})")

@@ -238,9 +238,11 @@ def embed(
 
     Example: castlab selfsup embed DATA --encoder runs/selfsup/gb/encoder --out features.csv
     """
+    from castlab.core.artifacts import output_file
     from castlab.selfsup.features import embed_pixels, write_embeddings
     from castlab.selfsup.model import load_encoder
 
+    out = output_file(out, "features.csv")
     set_threads(threads)
     images = _load(data, size)
     path = write_embeddings(embed_pixels(load_encoder(encoder), images.pixels), images, out)
@@ -275,8 +277,10 @@ def show(
 
     Example: castlab selfsup show DATA --task greyblur --run runs/selfsup/gb --out grid.png
     """
+    from castlab.core.artifacts import output_file
     from castlab.selfsup.plots import draw_pretext_grid
 
+    out = output_file(out, "pretext.png")
     path = draw_pretext_grid(_load(data, size), task, out, run=run, count=count)
     typer.echo(f"grid written to {path}")
 

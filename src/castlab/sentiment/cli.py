@@ -164,6 +164,13 @@ def score(
     inputs = expand_inputs(posts)
     address = scheduler or ("local" if dask else None)
     to_folder = out.suffix.lower() not in OUTPUT_SUFFIXES
+    if to_folder and out.suffix and not out.is_dir():  # s8.txt: meant as a file, not a folder
+        raise CastlabError(
+            f"cannot write {out.suffix} files",
+            path=out,
+            fix=f"name a .csv or .parquet file (--out {out.stem}.csv), or a folder without an "
+            "extension",
+        )
     if not to_folder and (address is not None or len(inputs) > 1 or Path(posts).is_dir()):
         raise CastlabError(
             f"{len(inputs)} input files need an output folder",

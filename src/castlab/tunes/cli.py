@@ -253,6 +253,12 @@ def generate(
         raise CastlabError(
             f"unknown instrument {instrument!r}", fix=f"use {', '.join(INSTRUMENTS)}"
         )
+    if out is not None and out.exists() and not out.is_dir():  # before any tune is sampled
+        raise CastlabError(
+            "a file is there, a folder is needed",
+            path=out,
+            fix=f"name a new folder, or move {out.name!r} away",
+        )
     config = GenerateConfig(
         prompt=prompt,
         rhythm=rhythm,
