@@ -76,6 +76,10 @@ def test_species_folders_and_metadata(tmp_path):
         "b.mp3": ("hoatzin", ()),
         "loose.flac": ("woothr", ("veery",)),
     }
+    (tmp_path / "loose.flac").unlink()  # a metadata CSV of another folder: nothing matches
+    meta.write_text("primary_label,filename\nwoothr,XC1.ogg\nwoothr,XC2.ogg\n")
+    with pytest.raises(CastlabError, match="none of the 2 files the metadata CSV names"):
+        recordings(tmp_path, metadata=meta)
 
 
 def test_birdclef_soundscape_labels(tmp_path):

@@ -110,6 +110,14 @@ def recordings(folder: str | Path, *, metadata: str | Path | None = None) -> lis
         out.append(Recording(path, species, also))
     if len({r.species for r in out}) < 1:
         raise CastlabError("no labelled recordings", path=folder)
+    if labels and not any(path.name in labels for path in files):  # rows may name absent files
+        raise CastlabError(
+            f"none of the {len(labels)} files the metadata CSV names is under {folder} "
+            f"(first: {next(iter(labels))}; found e.g. {files[0].name})",
+            path=metadata,
+            fix="pass the folder that holds those recordings, or the metadata CSV that goes "
+            "with this folder",
+        )
     return out
 
 
