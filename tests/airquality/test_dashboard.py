@@ -35,6 +35,27 @@ def test_summary_counts_days_over_the_guideline():
     assert summary.loc["B", "times_annual_guideline"] == pytest.approx(0.7)
 
 
+def test_a_place_without_valid_pm25_is_left_off_the_map_spec():
+    import json
+
+    from castlab.airquality.charts import map_spec
+
+    frame = pd.DataFrame(
+        {
+            "location": ["A", "A", "B"],
+            "name": ["A", "A", "B"],
+            "date": pd.to_datetime(["2020-01-01", "2020-01-02", "2020-01-01"]),
+            "latitude": [0.0, 0.0, 1.0],
+            "longitude": [30.0, 30.0, 31.0],
+            "pm25": [10.0, 20.0, float("nan")],
+        }
+    )
+    spec = map_spec(location_summary(frame))
+    points = spec["layer"][1]["data"]["values"]
+    assert [p["location"] for p in points] == ["A"]
+    json.dumps(spec, allow_nan=False)  # NaN is not JSON: the browser's chart failed on it
+
+
 def test_dashboard_is_self_contained(tmp_path):
     table = generate_predictions(n_cities=5, n_days=60)
     readings = read_table(io.StringIO(table.to_csv(index=False)))

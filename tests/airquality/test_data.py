@@ -65,7 +65,7 @@ def test_duplicate_timestamps_are_averaged_and_counted():
     [
         ("city,day,value\nA,2020-01-01,3\n", "--target"),
         ("city,pm25\nA,3\n", "--date"),
-        ("date,pm25\n2020-01-01,3\n", "--location"),
+        ("date,pm25\n2020-01-01,3\n", "--group"),  # the CLI option for the location
     ],
 )
 def test_missing_columns_are_one_line_errors(text, fix):
@@ -87,6 +87,20 @@ def test_date_format_option_reads_day_first(tmp_path):
         pd.DataFrame({"city": ["A"], "date": ["31/05/2020"], "pm25": [3]}), date_format="%d/%m/%Y"
     ).frame
     assert frame["date"].iloc[0] == pd.Timestamp("2020-05-31")
+
+
+def test_a_date_format_that_does_not_match_says_so(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("city,date,pm25\nA,2020-01-01,3\n")
+    with pytest.raises(CastlabError, match=r"t.csv:2: date '2020-01-01' does not match .*%d/%m/%Y"):
+        read_table(path, date_format="%d/%m/%Y")
+
+
+def test_a_pm25_column_without_one_number_is_an_error(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("city,date,pm25\nA,2020-01-01,Nairobi\nA,2020-01-02,NA\n")
+    with pytest.raises(CastlabError, match="'pm25' holds no usable value .*1 non_numeric"):
+        read_table(path)
 
 
 def test_mixed_formats_and_timezones():

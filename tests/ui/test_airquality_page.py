@@ -79,3 +79,13 @@ def test_a_missing_pm25_column_names_the_page_control():
     assert not app.exception and not app.error, (app.exception, app.error)
     labels = [button.label for button in app.get("download_button")]
     assert labels == ["Download the ranking (CSV)", "Download daily means (CSV)"]
+
+
+def test_a_place_without_valid_pm25_is_named_under_the_map():
+    app = _page()
+    data = b"city,date,lat,lon,pm25\nA,2020-01-01,1,30,12\nB,2020-01-01,2,31,NA\n"
+    app.file_uploader[0].set_value(("two.csv", data, "text/csv")).run()
+    app.checkbox[0].uncheck().run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    assert "1 of 2 locations are not on the map: 1 without a valid PM2.5 value" in app.info[0].value

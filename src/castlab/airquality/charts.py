@@ -91,7 +91,8 @@ def timeseries_spec(frame: pd.DataFrame, location: str, *, window: int = 7) -> d
 def map_spec(summary: pd.DataFrame, *, width: int = 520) -> dict[str, Any]:
     """Mean PM2.5 per location as coloured points over country outlines, longitude against
     latitude at equal scale (no map tiles or projections: nothing is fetched)."""
-    located = summary.dropna(subset=["latitude", "longitude"])
+    # a place without any valid PM2.5 has no mean (NaN is not JSON): it is left off the map
+    located = summary.dropna(subset=["latitude", "longitude", "mean_pm25"])
     if len(located) == 0:
         return {"data": {"values": []}, "mark": "point"}
     west, south = located["longitude"].min() - 2, located["latitude"].min() - 2

@@ -129,7 +129,12 @@ def _find_column(columns: list[str], tidy_name: str, given: str | None, path: st
                 f"no column {given!r} (columns: {', '.join(columns)})",
                 path=path,
                 line=1,
-                fix=f"pass the {tidy_name} column's exact name",
+                fix=Fix(
+                    "target" if tidy_name == "pm25" else tidy_name,
+                    "name",
+                    template="check the spelling and {}",
+                    option="--group" if tidy_name == "location" else None,
+                ),
             )
         return given
     by_canonical = {_canonical(c): c for c in columns}
@@ -167,6 +172,19 @@ def parse_dates(values: pd.Series, *, path: str = "", date_format: str | None = 
                 break
             parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
     bad = parsed.isna()
+    if bad.any() and date_format is not None and pd.notna(text[bad].iloc[0]):
+        position = int(np.flatnonzero(bad.to_numpy())[0])
+        raise CastlabError(
+            f"date {text.iloc[position]!r} does not match the date format {date_format!r}",
+            path=path or None,
+            line=position + 2,
+            fix=Fix(
+                "date_format",
+                "leave_out",
+                template="give the format it is written in (e.g. %Y-%m-%d), or {} "
+                "to let castlab read it",
+            ),
+        )
     if bad.any():
         position = int(np.flatnonzero(bad.to_numpy())[0])
         raise CastlabError(
@@ -281,7 +299,7 @@ def tidy(
             f"no location column (columns: {', '.join(columns)})",
             path=source or None,
             line=1,
-            fix=Fix("location", "name", template="{} (e.g. station or city)"),
+            fix=Fix("location", "name", template="{} (e.g. station or city)", option="--group"),
         )
     frame = pd.DataFrame(index=raw.index)
     frame["name"] = (
@@ -294,6 +312,13 @@ def tidy(
             pd.to_numeric(raw[column], errors="coerce").astype(float) if column else np.nan
         )
     frame["pm25"], issues = clean_pm25(raw[found["pm25"]], sentinels=sentinels)
+    if len(frame) and frame["pm25"].isna().all():
+        handled = ", ".join(f"{v} {k}" for k, v in issues.items() if v)
+        raise CastlabError(
+            f"the PM2.5 column {found['pm25']!r} holds no usable value ({handled})",
+            path=source or None,
+            fix=Fix("target", "name", template="check it is the PM2.5 column, or {}"),
+        )
     used = {c for c in found.values() if c}
     for column in columns:
         if column not in used and pd.api.types.is_numeric_dtype(raw[column]):

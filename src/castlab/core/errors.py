@@ -37,6 +37,8 @@ class Fix:
         The values to choose from.
     template:
         Words around the phrase: ``{}`` is replaced by it (e.g. ``"fill it, or {}"``).
+    option:
+        The CLI option when it is not the setting's name (``--group`` sets ``location``).
 
     Examples
     --------
@@ -52,11 +54,12 @@ class Fix:
     value: str | None = None
     choices: tuple[str, ...] = ()
     template: str = "{}"
+    option: str | None = None
 
     @property
     def flag(self) -> str:
         """The CLI option, e.g. ``--fill-missing``."""
-        return "--" + self.setting.replace("_", "-")
+        return self.option or "--" + self.setting.replace("_", "-")
 
     def for_cli(self) -> str:
         """The fix as a command-line user reads it."""

@@ -90,7 +90,23 @@ if state is not None:
     # over a second before the first chart (benchmarks/airquality.py --parts browser)
     st.vega_lite_chart(spec=timeseries_spec(state["frame"], chosen, window=window), width="stretch")
     st.subheader("Map of averages")
-    st.vega_lite_chart(spec=map_spec(summary, width=620), width="content")
+    mapped = summary.dropna(subset=["latitude", "longitude", "mean_pm25"])
+    if len(mapped):
+        st.vega_lite_chart(spec=map_spec(summary, width=620), width="content")
+    if len(mapped) < len(summary):
+        no_place = summary[summary[["latitude", "longitude"]].isna().any(axis=1)]
+        no_data = summary[summary["mean_pm25"].isna()]
+        reasons = [
+            f"{len(no_place)} without latitude and longitude (columns found by name)"
+            if len(no_place)
+            else "",
+            f"{len(no_data)} without a valid PM2.5 value" if len(no_data) else "",
+        ]
+        st.info(
+            f"{len(summary) - len(mapped)} of {len(summary)} locations are not on the map: "
+            + "; ".join(r for r in reasons if r)
+            + "."
+        )
     st.subheader("Ranking and days over the WHO 24-hour guideline")
     shown = ["rank", "location", "days", "mean_pm25", "days_over_15", "share_over_15"]
     st.dataframe(summary[shown].round(2), hide_index=True)
