@@ -44,7 +44,7 @@ def test_a_file_that_is_not_an_image_is_one_clear_message(tmp_path):
     bad.write_text("not an image")
     app = _page()
     _small(app)
-    app.selectbox[0].select("path on this machine")
+    app.selectbox[0].select("path on this machine").run()  # its path box appears
     app.text_input[0].input(str(bad))
     app.button[0].click().run()
     assert not app.exception and not app.success
@@ -55,7 +55,7 @@ def test_a_file_that_is_not_an_image_is_one_clear_message(tmp_path):
 def test_a_bad_goal_is_one_clear_message():
     app = _page()
     _small(app)
-    app.text_input[1].input("mse=1, oil=2")
+    app.text_input[0].input("mse=1, oil=2")
     app.button[0].click().run()
     assert "unknown goal 'oil'" in app.error[0].value
 
@@ -63,6 +63,18 @@ def test_a_bad_goal_is_one_clear_message():
 def test_an_empty_goal_list_names_the_goals_control():
     app = _page()
     _small(app)
-    app.text_input[1].input(" ").run()
+    app.text_input[0].input(" ").run()
     app.button[0].click().run()
     assert app.error[0].value == "no goals given (fix: add 'mse=1' to Goals)"
+
+
+def test_an_upload_box_shows_only_for_the_upload_source_and_clip_is_refused():
+    app = _page()
+    assert not app.get("file_uploader") and len(app.text_input) == 1  # a sample: goals only
+    app.selectbox[0].select("upload").run()
+    assert len(app.get("file_uploader")) == 1
+    app.selectbox[0].select("sample:china").run()
+    _small(app)
+    app.text_input[0].input("clip=1").run()
+    app.button[0].click().run()
+    assert app.error[0].value.startswith("the clip goal needs a text prompt")

@@ -28,6 +28,10 @@ def test_tunes_generates_a_tune_with_sheet_music_and_audio():
     assert not app.exception and not app.error, (app.exception, app.error)
     abc = app.code[0].value
     assert "R:jig" in abc and "K:D" in abc and "N:plain" in abc and abc.count(":|") >= 2
+    app.selectbox[3].select("dotted").run()  # a new dotting is a new tune, not the last one
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    assert "N:dotted" in app.code[0].value
 
 
 @pytest.mark.slow

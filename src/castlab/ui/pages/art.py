@@ -19,19 +19,28 @@ CONTROLS = {"goal": "Goals", "size": "Size (pixels)", "steps": "Steps", "strokes
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 SOURCES = ["sample:china", "sample:flower", "upload", "path on this machine"]
 
+
+def _image_inputs(label: str, index: int):  # type: ignore[no-untyped-def]
+    """An image's source, and the uploader or path box only when that source is chosen (an
+    uploader shown beside a chosen sample looked used, and was not)."""
+    source = st.selectbox(label, SOURCES, index=index)
+    upload = typed = None
+    if source == "upload":
+        upload = st.file_uploader(f"{label} upload", type=[s[1:] for s in IMAGE_SUFFIXES])
+    elif source == "path on this machine":
+        typed = st.text_input(f"{label} path", value="")
+    return source, upload, typed or ""
+
+
 mode = st.radio("What to make", ["Copy a target image", "Style transfer"], horizontal=True)
 style_mode = mode == "Style transfer"
 left, right = st.columns(2)
 with left:
     first_label = "Content image" if style_mode else "Target image"
-    first_source = st.selectbox(first_label, SOURCES, index=0)
-    first_upload = st.file_uploader(f"{first_label} upload", type=[s[1:] for s in IMAGE_SUFFIXES])
-    first_path = st.text_input(f"{first_label} path", value="")
+    first_source, first_upload, first_path = _image_inputs(first_label, 0)
 with right:
     if style_mode:
-        second_source = st.selectbox("Style image", SOURCES, index=1)
-        second_upload = st.file_uploader("Style upload", type=[s[1:] for s in IMAGE_SUFFIXES])
-        second_path = st.text_input("Style path", value="")
+        second_source, second_upload, second_path = _image_inputs("Style image", 1)
     param = st.selectbox(
         "Parameterisation",
         ["pixels", "fourier", "siren", "cppn", "strokes", "palette"],
@@ -64,6 +73,14 @@ def paint_page(progress: Progress) -> dict[str, Any]:
     from castlab.art.run import ArtConfig, paint
 
     goals = tuple(parse_goal(part) for part in goals_text.split(",") if part.strip())
+    if any(name == "clip" for name, _ in goals):
+        from castlab.core.errors import CastlabError
+
+        raise CastlabError(
+            "the clip goal needs a text prompt and a CLIP model folder, which this page does "
+            "not take",
+            fix="use castlab art paint --prompt TEXT --clip-model FOLDER, or other goals here",
+        )
     with work_dir() as folder:
         first = _image(
             first_source, first_upload, first_path, folder, first_label.split()[0].lower()

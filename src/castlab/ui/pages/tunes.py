@@ -261,6 +261,8 @@ key = input_key(
     rhythm,
     meter,
     key_choice,
+    dotting,
+    own_temperature,
     temperature,
     seed,
     constrained,
