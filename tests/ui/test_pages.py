@@ -135,6 +135,16 @@ def test_proteins_classifies_each_pasted_record_with_the_demo_model(no_default_p
     assert "SYNTHETIC" in " ".join(caption.value for caption in app.caption)
 
 
+def test_proteins_prefilled_example_is_recognised_by_the_default_model():
+    app = _page("proteins")
+    assert "default Pfam model was trained on" in app.text_area[0].label
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    table = app.dataframe[0].value  # names are <family>_reference
+    assert table["family"].tolist() == [name.split("_")[0] for name in table["name"]]
+    assert any("50 families, and 'unknown'" in caption.value for caption in app.caption)
+
+
 def test_proteins_bad_fasta_is_one_clear_message():
     app = _page("proteins")
     app.text_area[0].input(">bad\nMKVJL\n").run()

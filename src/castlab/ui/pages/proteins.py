@@ -78,19 +78,33 @@ def saved_model(folder: str, stamp: int) -> "ProteinModel":
     return ProteinModel.load(folder)
 
 
-def example_fasta() -> str:
-    """One held-out generated sequence per demo family, as FASTA."""
-    chosen = {}
-    for record in demo_split()["test"]:
-        chosen.setdefault(record.family, record)
-    return "".join(f">{r.name}\n{r.sequence}\n" for r in chosen.values())
+def example_fasta() -> tuple[str, str]:
+    """Example FASTA for the model the page uses without a folder, and what it holds: 4 of
+    the default Pfam model's reference sequences (of 4 families) when it is installed, else
+    one held-out generated sequence per demo family."""
+    from castlab.proteins.confirm import load_references
+    from castlab.proteins.default import DEFAULT_MODEL_DIR
+
+    chosen: dict[str, tuple[str, str]] = {}
+    if (DEFAULT_MODEL_DIR / "model.safetensors").is_file():
+        found = load_references(DEFAULT_MODEL_DIR)
+        if found is not None:
+            references = found[0]
+            families = sorted(set(references.families))
+            wanted = set(families[:: max(1, len(families) // 4)][:4])
+            for family, sequence in zip(references.families, references.sequences):
+                if family in wanted:
+                    chosen.setdefault(family, (f"{family}_reference", sequence))
+            what = "4 sequences the default Pfam model was trained on, of 4 of its families"
+    if not chosen:
+        for record in demo_split()["test"]:
+            chosen.setdefault(record.family, (record.name, record.sequence))
+        what = "generated example sequences of the synthetic demo families"
+    return "".join(f">{name}\n{sequence}\n" for name, sequence in chosen.values()), what
 
 
-pasted = st.text_area(
-    "FASTA (prefilled: generated example sequences of the synthetic demo families)",
-    value=example_fasta(),
-    height=200,
-)
+example, example_what = example_fasta()
+pasted = st.text_area(f"FASTA (prefilled: {example_what})", value=example, height=200)
 upload = st.file_uploader(
     "...or upload sequences (used instead of the text): FASTA, a table (CSV/TSV/Parquet) or a "
     "Pfam Stockholm alignment (.sto)",
@@ -157,7 +171,17 @@ def _model() -> "tuple[Any, str]":
 
     if (DEFAULT_MODEL_DIR / "model.safetensors").is_file():
         model = saved_model(str(DEFAULT_MODEL_DIR), 0)
-        return model, f"Model: castlab's default Pfam model ({len(model.families)} families)."
+        from castlab.proteins.model import UNKNOWN
+
+        named = [family for family in model.families if family != UNKNOWN]
+        return model, (
+            f"Model: castlab's default Pfam model ({len(named)} families"
+            + (
+                ", and 'unknown' for proteins of none of them)."
+                if len(named) < len(model.families)
+                else ")."
+            )
+        )
     model = demo_model()
     return model, (
         f"Model: the SYNTHETIC demo ProtCNN, trained here on {len(model.families)} generated "
@@ -196,7 +220,8 @@ def show(result: dict[str, Any], current: bool) -> None:
     st.caption(result["caption"])
     table = result["table"]
     counts = table[result.get("family", "family")].value_counts()
-    st.write(f"{len(table)} sequences; most common family: {counts.index[0]} ({counts.iloc[0]}).")
+    count = f"{len(table)} sequence{'' if len(table) == 1 else 's'}"
+    st.write(f"{count}; most common family: {counts.index[0]} ({counts.iloc[0]}).")
     st.dataframe(table, hide_index=True)
     st.download_button(
         "Download predictions (CSV)",
