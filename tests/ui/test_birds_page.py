@@ -44,6 +44,14 @@ def test_example_gives_peaks_timeline_and_a_player_per_detection(tiny_model):
     table = app.dataframe[0].value
     assert len(table) == 8 and table["row_id"].iloc[0] == "example_5"
     assert sum(e.type == "audio" for e in elements) == 8
+    heard = [e.value for e in elements if e.type == "markdown" and " s**: " in e.value]
+    assert all("_" not in line for line in heard) and any(", " in line for line in heard)
+
+
+def test_adapting_is_offered_only_with_a_model_folder():
+    app = AppTest.from_file(str(PAGE), default_timeout=240)
+    app.run()  # the page's own model is a CNN, which cannot be adapted
+    assert app.checkbox[3].disabled and app.checkbox[4].disabled
 
 
 def _noise_uploaded(model: Path, tmp_path: Path) -> AppTest:

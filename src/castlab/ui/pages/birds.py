@@ -70,13 +70,16 @@ with st.expander("Thresholds tuned on labels, speed"):
     )
     adapt = st.checkbox(
         "BirdNET-head models: first adapt the head to these labels (castlab birds adapt)",
-        help="Refits the head on this recording's labelled windows, pulled towards the head as "
+        disabled=not model_path.strip(),  # the page's own model is a CNN: nothing to adapt
+        help="Needs the Model folder of a BirdNET head (castlab birds train --features birdnet). "
+        "Refits the head on this recording's labelled windows, pulled towards the head as "
         "trained, with thresholds from out-of-fold scores. On the benchmark's soundscapes "
         "adapting on 24 labelled minutes per fold raised F1 at 10 dB from 0.720 to 0.814 "
         "(calls of the same recordings: a site-specific gain).",
     )
     new_species = st.checkbox(
-        "When adapting, also learn labelled species the head lacks (--new-species)",
+        "When adapting, also learn labelled species the head lacks",
+        disabled=not model_path.strip(),
         help="Adds them to the head (from BirdNET's own row where BirdNET knows the name) and "
         "learns them from these labels alone. On the benchmark a species left out of training "
         "and learnt this way reached F1 0.639 on average, against 0.358 for BirdNET's row.",
@@ -171,7 +174,7 @@ def analyse(progress: Progress) -> dict[str, Any]:
         progress(0.4, "Finding PCEN-SNR peaks...")
         picture, peaks = peaks_picture(path, folder / "peaks.png")
         adapted = None
-        if adapt and use_labels:
+        if adapt and use_labels and model_path.strip():
             from castlab.birds.adapt import adapt_model
 
             progress(0.5, "Adapting the head to the labels...")
@@ -213,7 +216,8 @@ def analyse(progress: Progress) -> dict[str, Any]:
             sf.write(buffer, np.asarray(clip), rate, format="WAV")
             clips.append(
                 (
-                    f"**{row.start:.0f}-{row.end:.0f} s**: {row.birds.replace('_', ' ')}",
+                    f"**{row.start:.0f}-{row.end:.0f} s**: "
+                    + ", ".join(bird.replace("_", " ") for bird in row.birds.split()),
                     buffer.getvalue(),
                 )
             )
@@ -304,7 +308,7 @@ def show(result: dict[str, Any], current: bool) -> None:
             "application/json",
             on_click="ignore",
         )
-    st.dataframe(result["table"])
+    st.dataframe(result["table"], hide_index=True)
     left, middle, right = st.columns(3)
     left.download_button(
         "Download submission (CSV)", result["submission"], "submission.csv", on_click="ignore"
