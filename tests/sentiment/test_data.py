@@ -109,6 +109,15 @@ def _write(path):
     return path
 
 
+def test_a_text_file_is_a_post_per_line_and_binary_bytes_are_refused(tmp_path):
+    path = tmp_path / "val_text.txt"
+    path.write_text("I love it\n\n  awful day \n")
+    assert read_posts(path)["text"].tolist() == ["I love it", "awful day"]
+    path.write_bytes(bytes(range(256)) * 4)  # a binary file behind a .txt name
+    with pytest.raises(CastlabError, match="a binary file, not text"):
+        read_posts(path)
+
+
 @pytest.mark.parametrize("name", ["posts.csv", "posts.jsonl"])
 def test_a_spreadsheet_behind_a_text_name_is_named(tmp_path, name):
     import zipfile

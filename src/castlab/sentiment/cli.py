@@ -36,7 +36,9 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-_POSTS = Annotated[Path, typer.Argument(help="Posts: .csv, .tsv, .jsonl or .parquet.")]
+_POSTS = Annotated[
+    Path, typer.Argument(help="Posts: .csv, .tsv, .jsonl, .parquet or .txt (a post per line).")
+]
 _SCORER = Annotated[
     str,
     typer.Option(
@@ -102,8 +104,8 @@ def score(
     posts: Annotated[
         str,
         typer.Argument(
-            help="Posts: a .csv, .tsv, .jsonl or .parquet file, a folder, or a quoted glob "
-            "such as 'posts/*.parquet'."
+            help="Posts: a .csv, .tsv, .jsonl, .parquet or .txt (a post per line) file, a folder, "
+            "or a quoted glob such as 'posts/*.parquet'."
         ),
     ],
     out: Annotated[

@@ -245,6 +245,26 @@ def _suffix(path: Path) -> str:
     return "".join(path.suffixes[-2:]).lower() if path.suffix == ".gz" else path.suffix.lower()
 
 
+def _line_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
+    """A plain-text file of one post per line (TweetEval's ``val_text.txt``) as ``text``."""
+    import gzip
+
+    import pandas as pd
+
+    encoding = sniff_encoding(path)  # refuses a binary file too
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    lines: list[str] = []
+    with opener(path, "rt", encoding=encoding) as handle:
+        for line in handle:
+            if line.strip():
+                lines.append(line.strip())
+            if len(lines) == chunk_size:
+                yield pd.DataFrame({"text": lines})
+                lines = []
+    if lines:
+        yield pd.DataFrame({"text": lines})
+
+
 def _raw_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     import pandas as pd
 
@@ -269,6 +289,11 @@ def _raw_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
             yield from _jsonl_chunks(path, chunk_size)
         except (UnicodeError, EOFError, OSError, zlib.error) as error:
             raise stream_error(error, path) from None
+    elif suffix in (".txt", ".txt.gz"):
+        try:
+            yield from _line_chunks(path, chunk_size)
+        except (UnicodeError, EOFError, OSError, zlib.error) as error:
+            raise stream_error(error, path) from None
     elif suffix == ".parquet":
         import pyarrow
         import pyarrow.parquet as pq
@@ -286,7 +311,7 @@ def _raw_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         raise CastlabError(
             f"unknown file type {path.suffix!r}",
             path=path,
-            fix="give a .csv, .tsv, .jsonl or .parquet file",
+            fix="give a .csv, .tsv, .jsonl, .parquet or .txt (one post per line) file",
         )
 
 

@@ -136,9 +136,8 @@ def read_input(use_example: bool) -> "pd.DataFrame":
             return read_posts(path, keep_columns=True)
         if upload is not None:
             path = save_upload(upload, folder, suffixes=POST_SUFFIXES)
-            if path.suffix.lower() == ".txt":
-                lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-                return pd.DataFrame({"text": [line.strip() for line in lines if line.strip()]})
+            if path.suffix.lower() == ".txt":  # a post per line: nothing to choose
+                return read_posts(path, keep_columns=True)
             return read_posts(path, columns=ColumnMap(**chosen_columns), keep_columns=True)
     lines = [line.strip() for line in typed.splitlines() if line.strip()]
     if not lines:
