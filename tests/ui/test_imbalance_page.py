@@ -94,7 +94,9 @@ def test_results_stay_when_a_control_changes():
 
 def test_unlabelled_file_gives_the_estimated_balance():
     app = _page_with(_table())
+    assert app.slider(key="test_prior").disabled is False
     app.radio(key="balance").set_value("estimate from an unlabelled test file (EM)").run()
+    assert app.slider(key="test_prior").disabled  # the share is estimated, not set
     app.button[0].click().run()
     assert "fix: use Unlabelled test file (CSV)" in app.error[0].value
     test = _table(400, seed=1, labelled=False)
@@ -108,3 +110,14 @@ def test_unlabelled_file_gives_the_estimated_balance():
     assert list(estimate.index) == ["No", "Yes"]
     assert abs(estimate["estimated test share"].sum() - 1) < 1e-3
     assert 0.05 < estimate.loc["Yes", "estimated test share"] < 0.5  # made with ~20% positives
+
+
+def test_no_target_lists_the_columns_and_an_unreadable_file_cannot_be_compared():
+    app = AppTest.from_file(str(PAGE), default_timeout=120)
+    app.run()
+    app.file_uploader(key="data").set_value(("abc.csv", b"a,b,c\n1,2,3\n4,5,6\n", "text/csv"))
+    app.run()
+    app.button[0].click().run()
+    assert app.error[0].value == "no target column chosen (fix: choose Target column from: a, b, c)"
+    app.file_uploader(key="data").set_value(("bad.csv", b"", "text/csv")).run()
+    assert len(app.error) == 1 and app.button[0].disabled  # the reason is shown; no second one

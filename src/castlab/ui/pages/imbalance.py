@@ -60,6 +60,7 @@ upload = st.file_uploader("CSV with a header row", type=["csv"], key="data")
 use_example = st.checkbox(
     "Use a generated example (15% positives, test set at 50%)", value=upload is None
 )
+problem = ""
 if use_example or upload is None:
     frame, identifiers, columns = None, [], ["y"]
 else:
@@ -99,13 +100,22 @@ balance = right.radio(
     help="The balance the validation folds are re-sampled to.",
     key="balance",
 )
-test_prior = right.slider(CONTROLS["test_prior"], 0.05, 0.95, 0.5, 0.05, key="test_prior")
-unlabelled = right.file_uploader(CONTROLS["unlabelled"], type=["csv"], key="unlabelled")
+test_prior = right.slider(
+    CONTROLS["test_prior"], 0.05, 0.95, 0.5, 0.05, key="test_prior", disabled=balance != "a share"
+)
+unlabelled = right.file_uploader(
+    CONTROLS["unlabelled"], type=["csv"], key="unlabelled", disabled=not balance.endswith("(EM)")
+)
 model_name = left.selectbox("Model", ["logistic", "lightgbm", "catboost"], index=0, key="model")
 folds = left.number_input(CONTROLS["folds"], min_value=2, max_value=10, value=3)
 repeats = left.number_input("Repeats", min_value=1, max_value=5, value=1)
 iterations = right.number_input(
-    "Boosting rounds (LightGBM / CatBoost)", min_value=10, max_value=2000, value=200, step=50
+    "Boosting rounds (LightGBM / CatBoost)",
+    min_value=10,
+    max_value=2000,
+    value=200,
+    step=50,
+    disabled=model_name == "logistic",
 )
 
 
@@ -132,7 +142,9 @@ def compare(progress: Progress) -> dict[str, Any]:
             if upload is None:
                 raise CastlabError("no file uploaded", fix="upload a CSV or tick the example")
             if not target:
-                raise CastlabError("no target column chosen", fix=Fix("target", "choose"))
+                raise CastlabError(
+                    "no target column chosen", fix=Fix("target", "choose", choices=tuple(columns))
+                )
             path = save_upload(upload, folder, suffixes=(".csv",))
             data = load_table(
                 path,
@@ -240,14 +252,15 @@ key = input_key(
     drop,
     fill_missing,
     balance,
-    test_prior,
+    test_prior if balance == "a share" else None,  # a control that does not apply changes nothing
     unlabelled if balance.startswith("estimate") else None,
     model_name,
     folds,
     repeats,
-    iterations,
+    None if model_name == "logistic" else iterations,
 )
-if st.button("Compare", type="primary"):
+# a file that is not a table has said why above; comparing it could only say less
+if st.button("Compare", type="primary", disabled=bool(problem)):
     run_action("imbalance", key, compare, controls=CONTROLS, label="Comparing strategies...")
 shown = last_result("imbalance", key)
 if shown is not None:
