@@ -22,6 +22,20 @@ def test_shows_the_pretext_task_on_a_generated_image():
     assert any("inpaint" in m.value for m in app.markdown)
 
 
+def test_rotation_names_each_turn_and_the_pictures_stay_after_classify():
+    app = _page()
+    app.selectbox[0].select("rotation").run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    shown = [e for e in app.main if e.type == "image"]
+    captions = [img.caption for img in shown[0].proto.imgs]
+    assert len(captions) == 4 and all(c.startswith("turned ") for c in captions)
+    assert any("four random turns" in m.value for m in app.markdown)
+    app.button[1].click().run()  # Classify: the task's pictures stay on the page
+    assert not app.exception and any("four random turns" in m.value for m in app.markdown)
+    assert app.success[0].value.startswith("Predicted class")
+
+
 def test_repainting_task_shows_the_network_output():
     app = _page()  # greyblur by default: a tiny network is trained on generated shapes
     app.button[0].click().run()

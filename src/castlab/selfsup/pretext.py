@@ -105,6 +105,10 @@ class PretextTask:
     def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return F.mse_loss(output.float(), target.float())
 
+    def describe(self, target: torch.Tensor) -> list[str]:
+        """Each example's label in words, for a figure (an image task's label is a picture)."""
+        return ["input"] * len(target)
+
 
 @dataclass(frozen=True)
 class RandomGreyBlur(PretextTask):
@@ -182,6 +186,10 @@ class Rotation(PretextTask):
     def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(output.float(), target)
 
+    def describe(self, target: torch.Tensor) -> list[str]:
+        """Each label in words: ``["turned 90°", ...]``."""
+        return [f"turned {90 * int(k)}° (class {int(k)})" for k in target]
+
 
 _PERMUTATIONS = torch.tensor(list(itertools.permutations(range(4))))  # 24 orders of 2x2 tiles
 
@@ -210,6 +218,13 @@ class Jigsaw(PretextTask):
 
     def loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(output.float(), target)
+
+    def describe(self, target: torch.Tensor) -> list[str]:
+        """Each label in words: the quarters' order (0 1 2 3 is unshuffled) and its class."""
+        return [
+            f"quarters {' '.join(map(str, _PERMUTATIONS[int(k)].tolist()))} (class {int(k)})"
+            for k in target
+        ]
 
 
 def nt_xent(projections: torch.Tensor, temperature: float = 0.5) -> torch.Tensor:

@@ -5,7 +5,7 @@ from typing import Any
 
 import streamlit as st
 
-from castlab.ui.common import save_upload, show_errors, work_dir
+from castlab.ui.common import save_upload, work_dir
 from castlab.ui.results import Progress, input_key, last_result, run_action
 
 SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff")
@@ -87,14 +87,29 @@ def _pictures(batch) -> list:
     return [x.permute(1, 2, 0).float().clamp(0, 1).numpy() for x in batch]
 
 
-def show_task() -> None:
+#: What the first row of each task shows.
+ROW_TITLES = {
+    "rotation": "four random turns (the network names the turn)",
+    "jigsaw": "four random orders of the quarters (the network names the order)",
+    "simclr": "four random views, each paired with a second view of the same image",
+}
+
+
+def make_task_pictures(progress: Progress) -> dict[str, Any]:
+    """The chosen task's inputs, the network's outputs for a repainting task, and targets."""
+    import torch
+
     from castlab.core.errors import CastlabError
     from castlab.selfsup.plots import pretext_examples
     from castlab.selfsup.pretext import make_task
-    from castlab.selfsup.train import load_pretext_network
 
+    task = make_task(task_name)
     network = None
-    if make_task(task_name).head == "image":  # a repainting task: show the network's output
+    if task.head == "image":  # a repainting task: show the network's output
+        from castlab.selfsup.train import load_pretext_network
+
+        if not run_folder.strip():
+            progress(0.1, "Training a tiny pretext network on generated shapes (once)...")
         run_task, network = load_pretext_network(run_folder.strip() or demo_pretext_run(task_name))
         if run_task != task_name:
             raise CastlabError(
@@ -105,16 +120,33 @@ def show_task() -> None:
         pixels, name = _image_pixels(folder)
         images = (pixels.float() / 255.0).expand(4, -1, -1, -1).clone()
         inputs, outputs, targets = pretext_examples(task_name, images, network, seed=0)
-    st.write(f"**{task_name}** on {name}: four random corruptions")
-    st.image(_pictures(inputs), width=160, caption=["input"] * 4)
-    if outputs is not None:
-        source = "the run" if run_folder.strip() else "a tiny network trained on shapes"
-        st.image(_pictures(outputs), width=160, caption=[f"output ({source})"] * 4)
+    captions = ["input"] * 4
+    if task.head == "classes":  # the labels the network learns: how each input was changed
+        _, answers = task.make(images, torch.Generator().manual_seed(0))
+        captions = task.describe(answers)
+    return {
+        "title": f"**{task_name}** on {name}: "
+        + ROW_TITLES.get(task_name, "four random corruptions"),
+        "inputs": (_pictures(inputs), captions),
+        "outputs": None if outputs is None else _pictures(outputs),
+        "targets": _pictures(targets) if task.head == "projection" else _pictures(targets[:1]),
+        "target_caption": "second view" if task.head == "projection" else "the original",
+        "source": "the run" if run_folder.strip() else "a tiny network trained on shapes",
+    }
+
+
+def show_task(result: dict[str, Any], current: bool) -> None:
+    if not current:
+        st.caption("These pictures are for an earlier task, image or run; press Show pretext task.")
+    st.write(result["title"])
+    pictures, captions = result["inputs"]
+    st.image(pictures, width=160, caption=captions)
+    if result["outputs"] is not None:
+        source = result["source"]
+        st.image(result["outputs"], width=160, caption=[f"output ({source})"] * 4)
         st.caption(f"Middle row: the output of {source}, repainting the input.")
-    if make_task(task_name).head == "projection":  # SimCLR: its pairs are two views
-        st.image(_pictures(targets), width=160, caption=["second view"] * 4)
-    else:
-        st.image(_pictures(targets[:1]), width=160, caption=["target (the original)"])
+    targets = result["targets"]
+    st.image(targets, width=160, caption=[result["target_caption"]] * len(targets))
 
 
 @st.cache_resource(show_spinner="Training a small demo model on generated shapes...")
@@ -179,8 +211,12 @@ def show_class(result: dict[str, Any], current: bool) -> None:
 
 
 left, right = st.columns(2)
+task_key = input_key(upload, task_name, size, run_folder)
 if left.button("Show pretext task", type="primary"):
-    show_errors(show_task)
+    run_action("selfsup-task", task_key, make_task_pictures, label="Making the pretext task...")
+task_shown = last_result("selfsup-task", task_key)
+if task_shown is not None:  # kept, like the prediction, when another control changes
+    show_task(*task_shown)
 key = input_key(upload, model_folder)
 if right.button("Classify"):
     run_action("selfsup", key, classify, label="Classifying...")
