@@ -7,6 +7,7 @@ from castlab.core.errors import CastlabError
 from castlab.core.language_model import LanguageModelConfig, build_language_model
 from castlab.core.training import (
     LanguageModelTask,
+    StepProgress,
     TokenStreamDataset,
     TrainConfig,
     find_learning_rate,
@@ -42,6 +43,15 @@ def test_fit_writes_log_plot_and_checkpoint(tmp_path):
     assert last_checkpoint(tmp_path / "run") is not None
     assert trainer.current_epoch == 4
     assert float(trainer.callback_metrics["val_accuracy"]) > 0.5  # it learns the cycle
+
+
+def test_step_progress_reports_every_optimiser_step(tmp_path):
+    seen = []
+    config = TrainConfig(max_steps=7, batch_size=8, progress=False, checkpoint_every_steps=0)
+    fit(_task(), _data()[0], None, tmp_path / "run", config, callbacks=[StepProgress(
+        lambda step, total: seen.append((step, total))
+    )])  # fmt: skip
+    assert seen == [(step, 7) for step in range(1, 8)]
 
 
 class CrashAt(Callback):

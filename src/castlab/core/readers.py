@@ -63,10 +63,10 @@ _SAVE_AS_CSV = "open it in the spreadsheet and save it as CSV (UTF-8)"
 _BINARY_KINDS = (
     (b"PK\x03\x04", "a ZIP archive (an .xlsx, .docx or .zip file)", _SAVE_AS_CSV),
     (b"\xd0\xcf\x11\xe0", "an old Office file (.xls or .doc)", _SAVE_AS_CSV),
-    (b"%PDF", "a PDF document", "pass the text file itself"),
-    (b"\x89PNG", "a PNG image", "pass the text file itself"),
-    (b"\xff\xd8\xff", "a JPEG image", "pass the text file itself"),
-    (b"GIF8", "a GIF image", "pass the text file itself"),
+    (b"%PDF", "a PDF document", "use the text file itself"),
+    (b"\x89PNG", "a PNG image", "use the text file itself"),
+    (b"\xff\xd8\xff", "a JPEG image", "use the text file itself"),
+    (b"GIF8", "a GIF image", "use the text file itself"),
     (b"SQLite format 3", "an SQLite database", "export the table to CSV first"),
     (b"PAR1", "a Parquet file", "name it .parquet where Parquet is read, or export CSV"),
     (b"\x1f\x8b", "gzip-compressed", "name it .gz, or gunzip it first"),
@@ -90,7 +90,7 @@ def binary_kind(raw: bytes) -> tuple[str, str] | None:
         if raw.startswith(magic):
             return kind, fix
     if not raw.startswith(_UTF16_BOMS) and b"\x00" in raw:
-        return "a binary file", "pass the text file itself"
+        return "a binary file", "use the text file itself"
     return None
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "allow_unused_parameters",
     "LastCheckpoint",
     "LossPlot",
+    "StepProgress",
     "TokenStreamDataset",
     "TrainConfig",
     "adamw",
@@ -278,6 +279,17 @@ class CtrlC(Callback):
 
     on_train_batch_end = _stop_if_pressed
     on_validation_batch_end = _stop_if_pressed
+
+
+class StepProgress(Callback):
+    """Call ``report(step, max_steps)`` after every optimiser step: a page's progress bar,
+    and a point where the page's Cancel stops the run (Streamlit stops at its next call)."""
+
+    def __init__(self, report: Callable[[int, int], Any]) -> None:
+        self.report = report
+
+    def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
+        self.report(trainer.global_step, trainer.max_steps)
 
 
 class LossPlot(Callback):

@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch.utils.data import DataLoader
@@ -45,6 +45,9 @@ from castlab.tunes.decoder import decoder_notation
 from castlab.tunes.model import TuneModel, encode_tune_text
 from castlab.tunes.style import dotting
 from castlab.tunes.tune_types import TypeClassifier, infer_types, labelled_types
+
+if TYPE_CHECKING:
+    from lightning.pytorch.callbacks import Callback
 
 __all__ = [
     "TuneWindows",
@@ -224,8 +227,11 @@ def train_tunes(
     run_dir: str | Path,
     *,
     resume: bool = False,
+    callbacks: Sequence[Callback] = (),
 ) -> TuneModel:
     """Train a tune model into ``run_dir`` and save it to ``run_dir/model``.
+
+    ``callbacks`` join the trainer's own (e.g. :class:`castlab.core.training.StepProgress`).
 
     The run folder also holds ``config.json``, ``metrics.csv``, ``loss.png`` and
     ``checkpoints/last.ckpt`` (for ``resume``).
@@ -277,7 +283,9 @@ def train_tunes(
             torch.load(checkpoint, weights_only=True, map_location="cpu")["global_step"]
         )
     start = time.perf_counter()
-    trainer = fit(task, train_loader, valid_loader, run_dir, train_config, resume=resume)
+    trainer = fit(
+        task, train_loader, valid_loader, run_dir, train_config, resume=resume, callbacks=callbacks
+    )
     seconds = time.perf_counter() - start
     steps = int(trainer.global_step)
     # every process trains on batch_size windows per step

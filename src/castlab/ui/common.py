@@ -51,7 +51,7 @@ def check_upload(
             fix="use the command line for large files",
         )
     if size == 0:
-        raise CastlabError("file is empty", path=name, fix="upload the export itself")
+        raise CastlabError("file is empty (0 bytes)", path=name, fix="upload a file with content")
 
 
 def save_upload(upload: Any, directory: Path, *, suffixes: tuple[str, ...]) -> Path:

@@ -7,7 +7,6 @@ uLogMe timezone and the hour a day starts, bootstrap resamples, false-discovery 
 from typing import Any
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from castlab.ui.common import save_upload, work_dir
 from castlab.ui.results import Progress, input_key, last_result, run_action, zip_bytes
@@ -109,7 +108,7 @@ def dashboard(progress: Progress) -> dict[str, Any]:
 def show(result: dict[str, Any], current: bool) -> None:
     if not current:
         st.caption("This dashboard is for earlier exports or settings; press the button to update.")
-    components.html(result["html"], height=2400, scrolling=True)
+    st.iframe(result["html"], height=2400)  # castlab's own HTML (values escaped)
     left, right = st.columns(2)
     left.download_button(
         "Download the dashboard (HTML)",

@@ -3,7 +3,6 @@
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from castlab.ui.common import save_upload, work_dir
 from castlab.ui.results import Progress, input_key, last_result, run_action
@@ -243,7 +242,7 @@ def show(result: dict[str, Any], current: bool) -> None:
             return
         st.dataframe(table, hide_index=True)
         # the library's map carries plotly.js and the country shapes inline: no network
-        components.html(page, height=520)
+        st.iframe(page, height=520)
         st.caption(f"Mean score per capital city: {len(table)} countries with posts.")
         left, right = st.columns(2)
         left.download_button(

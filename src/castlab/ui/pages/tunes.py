@@ -119,32 +119,30 @@ def _opening(body: str, count: int) -> str:
 
 
 def _train(path: Path, folder: Path, progress: Progress):  # type: ignore[no-untyped-def]
-    """Train a tiny LSTM on ``path`` in chunks of steps (each chunk a point to cancel)."""
-    from castlab.core.training import TrainConfig
+    """Train a tiny LSTM on ``path``, the progress bar moving (and Cancel acting) every step."""
+    from castlab.core.training import StepProgress, TrainConfig
     from castlab.tunes.train import TunesTrainConfig, train_tunes
 
     config = TunesTrainConfig(
         corpus=(str(path),), dim=64, hidden=128, layers=1, seq_len=64, dropout=0.0
     )
-    chunk = 50
-    trained = None
-    for done in range(chunk, steps + chunk, chunk):
-        progress(
-            0.9 * (done - chunk) / steps, f"Training on {path.name}: step {done - chunk} of {steps}"
+    training = TrainConfig(
+        max_epochs=10_000,
+        max_steps=steps,
+        batch_size=16,
+        lr=3e-3,
+        one_cycle=False,
+        progress=False,
+        checkpoint_every_steps=0,
+        accelerator="cpu",
+        seed=int(seed),
+    )
+    report = StepProgress(
+        lambda step, total: progress(
+            0.9 * step / total, f"Training on {path.name}: step {step} of {total}"
         )
-        training = TrainConfig(
-            max_epochs=10_000,
-            max_steps=min(done, steps),
-            batch_size=16,
-            lr=3e-3,
-            one_cycle=False,  # constant rate: the run resumes chunk after chunk
-            progress=False,
-            checkpoint_every_steps=0,
-            accelerator="cpu",
-            seed=int(seed),
-        )
-        trained = train_tunes(config, training, folder / "run", resume=done > chunk)
-    return trained
+    )
+    return train_tunes(config, training, folder / "run", callbacks=[report])
 
 
 def generate(progress: Progress) -> dict[str, Any]:
