@@ -201,6 +201,8 @@ def test_sentiment_example_shows_every_view():
     assert by_author["cheerful_chris"] > by_author["neutral_nat"] > by_author["grumpy_gus"]
     assert len(capitals) == 30 and capitals["mean_score"].between(-1, 1).all()
     assert [h.value for h in app.subheader] == ["Posts", "Authors", "Capital cities"]
+    app.text_area[0].input("my own post").run()  # new posts: the example's result is earlier
+    assert any("for earlier posts" in caption.value for caption in app.caption)
 
 
 def test_sentiment_without_posts_says_so():

@@ -264,9 +264,11 @@ def show(result: dict[str, Any], current: bool) -> None:
 score_column, example_column = st.columns(2)
 score_typed = score_column.button("Score", type="primary")
 score_example = example_column.button("Score the generated example (every view)")
+own_input = input_key(upload, typed)  # what the visitor gave: a change ends the example's turn
 if score_typed or score_example:
-    st.session_state["sentiment-example"] = score_example
-source = "example" if st.session_state.get("sentiment-example") else (upload or typed)
+    st.session_state["sentiment-example"] = own_input if score_example else None
+example_shown = st.session_state.get("sentiment-example") == own_input
+source = "example" if example_shown else (upload or typed)
 key = input_key(source, chosen_columns, scorer_name, radius_km)
 if score_typed or score_example:
     run_action(
