@@ -348,6 +348,12 @@ def load_pretext_network(run_dir: str | Path) -> tuple[str, PretextNetwork]:
     """The task name and the whole pretext network (encoder + head) of a pretrain run."""
     from castlab.core.artifacts import load_model_weights
 
+    if not (Path(run_dir) / "pretext_network").is_dir():
+        raise CastlabError(
+            "not a pretrain run folder (it has no pretext_network/)",
+            path=run_dir,
+            fix="give the folder castlab selfsup pretrain --out wrote",
+        )
     tensors, config = load_model_weights(Path(run_dir) / "pretext_network")
     task = make_task(config["task"])
     shape = EncoderConfig(
