@@ -32,6 +32,8 @@ def test_tunes_generates_a_tune_with_sheet_music_and_audio():
     app.button[0].click().run()
     assert not app.exception and not app.error, (app.exception, app.error)
     assert "N:dotted" in app.code[0].value
+    app.selectbox[1].select("4/4").run()  # a jig in 4/4: said before generating
+    assert "a jig is written in 6/8, not 4/4" in app.warning[0].value
 
 
 @pytest.mark.slow

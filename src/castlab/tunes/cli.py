@@ -246,7 +246,7 @@ def generate(
     Example: castlab tunes generate --prompt '|:G' --type jig --meter 6/8 --key D --count 2 --out tunes/
     """
     from castlab.core.errors import CastlabError
-    from castlab.tunes.generate import GenerateConfig, generate_tunes
+    from castlab.tunes.generate import GenerateConfig, generate_tunes, unusual_meter
     from castlab.tunes.render import INSTRUMENTS, write_outputs
 
     if instrument not in INSTRUMENTS:
@@ -279,6 +279,9 @@ def generate(
         length=length,
         constrained=not unconstrained,
     )
+    note = unusual_meter(rhythm, meter)
+    if note:
+        typer.echo(f"note: {note}", err=True)
     for generated in generate_tunes(_load_model(model), config):
         typer.echo(generated.tune.to_abc())
         if out is not None:

@@ -25,9 +25,53 @@ from castlab.tunes.guidance import TypeGuidance
 from castlab.tunes.model import TuneModel
 from castlab.tunes.temperature import TokenTemperature
 
-__all__ = ["DEFAULT_TEMPERATURE", "GenerateConfig", "GeneratedTune", "generate_tunes"]
+__all__ = [
+    "DEFAULT_TEMPERATURE",
+    "USUAL_METERS",
+    "GenerateConfig",
+    "GeneratedTune",
+    "generate_tunes",
+    "unusual_meter",
+]
 
 DEFAULT_TEMPERATURE = 0.7
+
+#: The meters each common Irish tune type is written in (O'Neill's has 2/4 hornpipes too).
+USUAL_METERS = {
+    "reel": ("4/4", "2/2"),
+    "jig": ("6/8",),
+    "slip jig": ("9/8",),
+    "hornpipe": ("4/4", "2/2", "2/4"),
+    "polka": ("2/4",),
+    "slide": ("12/8",),
+    "mazurka": ("3/4",),
+    "waltz": ("3/4",),
+}
+
+
+def unusual_meter(rhythm: str | None, meter: str | None) -> str | None:
+    """A one-line note when a tune type is asked for in a meter it is not written in.
+
+    Examples
+    --------
+    >>> unusual_meter("jig", "4/4")
+    "a jig is written in 6/8, not 4/4: the tune will be a jig's header over 4/4 bars"
+    >>> unusual_meter("reel", "C|") is None
+    True
+    """
+    if not rhythm or not meter:
+        return None
+    usual = USUAL_METERS.get(normalise_rhythm(rhythm))
+    try:
+        asked = normalise_meter(meter)
+    except ValueError:  # not a meter: generate_tunes says so
+        return None
+    if usual is None or asked in usual:
+        return None
+    return (
+        f"a {normalise_rhythm(rhythm)} is written in {' or '.join(usual)}, not {asked}: "
+        f"the tune will be a {normalise_rhythm(rhythm)}'s header over {asked} bars"
+    )
 
 
 @dataclass(frozen=True)

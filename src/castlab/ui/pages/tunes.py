@@ -78,6 +78,11 @@ left, right = st.columns(2)
 rhythm = left.selectbox("Type", ["(model chooses)", *model.header_values("R")], index=0)
 meter = left.selectbox("Meter", ["(model chooses)", *model.header_values("M")], index=0)
 key_choice = left.selectbox("Key", ["(model chooses)", *model.header_values("K")], index=0)
+if rhythm != "(model chooses)" and meter != "(model chooses)":
+    from castlab.tunes.generate import unusual_meter
+
+    if note := unusual_meter(rhythm, meter):
+        left.warning(f"Note: {note}.")
 dotting = left.selectbox(
     "Dotting",
     ["(model chooses)", *model.header_values("N")],
