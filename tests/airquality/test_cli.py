@@ -59,6 +59,18 @@ def test_train_then_predict(monkeypatch, capsys, planted_csv, tmp_path):
     )
     assert code in (0, None), err
     assert len(pd.read_csv(tmp_path / "pred.csv")) == 1600
+    # places without sensors: a table with no PM2.5 column at all gets the same predictions
+    no_sensor = tmp_path / "no_sensor.csv"
+    pd.read_csv(planted_csv).drop(columns="pm25").to_csv(no_sensor, index=False)
+    code, out, err = _run(
+        monkeypatch, capsys, "predict", str(tmp_path / "run" / "model"), str(no_sensor),
+        "--group", "station", "--out", str(tmp_path / "unseen"),
+    )  # fmt: skip
+    assert code in (0, None), err
+    unseen = pd.read_csv(tmp_path / "unseen" / "predictions.csv")  # --out a folder
+    pd.testing.assert_series_equal(
+        unseen["predicted_pm25"], pd.read_csv(tmp_path / "pred.csv")["predicted_pm25"]
+    )
 
 
 def test_bad_input_is_one_line_exit_2(monkeypatch, capsys, tmp_path):

@@ -34,9 +34,25 @@ _FREQ = Annotated[
 _DATE_FORMAT = Annotated[
     str | None, typer.Option(help="strptime format of the dates, e.g. %d/%m/%Y.")
 ]
+# every command that reads a table takes the same column options (an error's fix names them)
+_TARGET = Annotated[str | None, typer.Option(help="PM2.5 column (found by name if omitted).")]
+_GROUP = Annotated[
+    str | None, typer.Option(help="Location column, e.g. station or City (or a sensor name).")
+]
+_DATE = Annotated[str | None, typer.Option(help="Date column (found by name if omitted).")]
 
 
-def _read(path: Path, fmt: str, freq: str, *, group=None, target=None, date=None, date_format=None):  # type: ignore[no-untyped-def]
+def _read(  # type: ignore[no-untyped-def]
+    path: Path,
+    fmt: str,
+    freq: str,
+    *,
+    group=None,
+    target=None,
+    date=None,
+    date_format=None,
+    require_target=True,
+):
     from castlab.airquality.readers import ReadConfig, load
 
     config = ReadConfig(
@@ -46,6 +62,7 @@ def _read(path: Path, fmt: str, freq: str, *, group=None, target=None, date=None
         date=date,
         date_format=date_format,
         freq=None if freq.lower() == "none" else freq,
+        require_target=require_target,
     )
     readings = load(path, config)
     typer.echo(f"read {path}: {readings.summary()}")
@@ -55,15 +72,9 @@ def _read(path: Path, fmt: str, freq: str, *, group=None, target=None, date=None
 @app.command()
 def train(
     table: _TABLE,
-    target: Annotated[
-        str | None, typer.Option(help="PM2.5 column (found by name if omitted).")
-    ] = None,
-    group: Annotated[
-        str | None, typer.Option(help="Location column, e.g. station or City (the CV group).")
-    ] = None,
-    date: Annotated[
-        str | None, typer.Option(help="Date column (found by name if omitted).")
-    ] = None,
+    target: _TARGET = None,
+    group: _GROUP = None,
+    date: _DATE = None,
     model: Annotated[str, typer.Option(help="lightgbm | catboost.")] = "lightgbm",
     iterations: Annotated[int, typer.Option(help="Boosting rounds.")] = 300,
     learning_rate: Annotated[float, typer.Option(help="Boosting learning rate.")] = 0.05,
@@ -136,7 +147,13 @@ def predict(
         Path, typer.Argument(help="The model folder written by train (OUT/model).")
     ],
     table: _TABLE,
-    group: Annotated[str | None, typer.Option(help="Location column.")] = None,
+    group: _GROUP = None,
+    target: Annotated[
+        str | None,
+        typer.Option(help="PM2.5 column, where some places have readings (may be absent)."),
+    ] = None,
+    date: _DATE = None,
+    date_format: _DATE_FORMAT = None,
     fmt: Annotated[
         str, typer.Option("--format", help="auto | table | beijing | sensors-africa.")
     ] = "auto",
@@ -153,7 +170,16 @@ def predict(
     from castlab.core.artifacts import output_file, write_text
 
     out = output_file(out, "predictions.csv")
-    readings = _read(table, fmt, freq, group=group)
+    readings = _read(  # places without sensors: no PM2.5 column needed
+        table,
+        fmt,
+        freq,
+        group=group,
+        target=target,
+        date=date,
+        date_format=date_format,
+        require_target=False,
+    )
     predictions = apply_model(model_dir, readings)
     write_text(out, predictions.to_csv(index=False))
     typer.echo(f"{len(predictions)} predictions written to {out}")
@@ -165,8 +191,10 @@ def dashboard(
     out: Annotated[Path, typer.Option(help="Folder for index.html, summary.csv and PNGs.")] = Path(
         "runs/airquality/dashboard"
     ),
-    group: Annotated[str | None, typer.Option(help="Location column.")] = None,
-    target: Annotated[str | None, typer.Option(help="PM2.5 column.")] = None,
+    group: _GROUP = None,
+    target: _TARGET = None,
+    date: _DATE = None,
+    date_format: _DATE_FORMAT = None,
     fmt: Annotated[
         str, typer.Option("--format", help="auto | table | beijing | sensors-africa.")
     ] = "auto",
@@ -179,7 +207,9 @@ def dashboard(
     """
     from castlab.airquality.dashboard import write_dashboard
 
-    readings = _read(table, fmt, "none", group=group, target=target)
+    readings = _read(
+        table, fmt, "none", group=group, target=target, date=date, date_format=date_format
+    )
     paths = write_dashboard(readings, out, title=title, window=window)
     typer.echo(f"dashboard written to {paths['html']} (opens offline)")
 
@@ -192,7 +222,9 @@ def prepare(
         str, typer.Option("--format", help="auto | table | beijing | sensors-africa.")
     ] = "auto",
     freq: _FREQ = "D",
-    group: Annotated[str | None, typer.Option(help="Location column (or sensor name).")] = None,
+    group: _GROUP = None,
+    target: _TARGET = None,
+    date: _DATE = None,
     date_format: _DATE_FORMAT = None,
 ) -> None:
     """Read and check an export, average it per hour or day, write one tidy CSV.
@@ -201,7 +233,9 @@ def prepare(
     """
     from castlab.core.artifacts import write_text
 
-    readings = _read(source, fmt, freq, group=group, date_format=date_format)
+    readings = _read(
+        source, fmt, freq, group=group, target=target, date=date, date_format=date_format
+    )
     write_text(out, readings.frame.to_csv(index=False))
     typer.echo(f"tidy table written to {out}")
 
@@ -226,6 +260,12 @@ def satellite(
             "the satellite columns added."
         ),
     ] = Path("runs/airquality/with_satellite.csv"),
+    group: _GROUP = None,
+    target: Annotated[
+        str | None, typer.Option(help="PM2.5 column (may be absent: places to predict).")
+    ] = None,
+    date: _DATE = None,
+    date_format: _DATE_FORMAT = None,
 ) -> None:
     """Sample Sentinel-5P NetCDF variables at each location and day; add them as features.
 
@@ -235,7 +275,16 @@ def satellite(
     from castlab.core.artifacts import output_file, write_text
 
     out = output_file(out, "with_satellite.csv")
-    readings = _read(table, "auto", "none")
+    readings = _read(
+        table,
+        "auto",
+        "none",
+        group=group,
+        target=target,
+        date=date,
+        date_format=date_format,
+        require_target=False,  # features for places to predict as well as for training
+    )
     points = readings.frame[["location", "latitude", "longitude"]]
     samples = sample_netcdf(
         netcdf,

@@ -267,11 +267,13 @@ def tidy(
     date_format: str | None = None,
     sentinels: tuple[float, ...] = SENTINELS,
     default_location: str | None = None,
+    require_target: bool = True,
 ) -> Readings:
     """Turn any table with a place, a date and PM2.5 into :class:`Readings`.
 
     Column names are found from :data:`COLUMN_ALIASES` unless given. Without a location
-    column, ``default_location`` names the single place (else it is an error).
+    column, ``default_location`` names the single place (else it is an error). With
+    ``require_target=False`` (places to predict) PM2.5 may be absent or empty.
     """
     columns = [str(c) for c in raw.columns]
     raw = raw.set_axis(columns, axis=1)
@@ -285,7 +287,7 @@ def tidy(
             ("longitude", longitude),
         )
     }
-    for required in ("date", "pm25"):
+    for required in ("date", "pm25") if require_target else ("date",):
         if found[required] is None:
             setting = "date" if required == "date" else "target"
             raise CastlabError(
@@ -311,11 +313,16 @@ def tidy(
         frame[coordinate] = (
             pd.to_numeric(raw[column], errors="coerce").astype(float) if column else np.nan
         )
-    frame["pm25"], issues = clean_pm25(raw[found["pm25"]], sentinels=sentinels)
-    if len(frame) and frame["pm25"].isna().all():
+    target_values = raw[found["pm25"]] if found["pm25"] else pd.Series(np.nan, index=raw.index)
+    frame["pm25"], issues = clean_pm25(target_values, sentinels=sentinels)
+    if not found["pm25"]:  # no PM2.5 column at all (places to predict): nothing was handled
+        issues["missing_pm25"] = 0
+    if require_target and len(frame) and frame["pm25"].isna().all():
         handled = ", ".join(f"{v} {k}" for k, v in issues.items() if v)
+        filled = target_values[target_values.astype("string").str.strip().fillna("") != ""]
+        first = f"; the first: {str(filled.iloc[0])!r}" if len(filled) else ""
         raise CastlabError(
-            f"the PM2.5 column {found['pm25']!r} holds no usable value ({handled})",
+            f"the PM2.5 column {found['pm25']!r} holds no usable value ({handled}{first})",
             path=source or None,
             fix=Fix("target", "name", template="check it is the PM2.5 column, or {}"),
         )
@@ -352,9 +359,11 @@ def read_table(
     longitude: str | None = None,
     date_format: str | None = None,
     sentinels: tuple[float, ...] = SENTINELS,
+    require_target: bool = True,
 ) -> Readings:
     """Read a CSV of readings or predictions (e.g. the blog's ``City,Date,Lat,Long,
-    Predicted_PM25,...``) into :class:`Readings`. A UTF-8 byte-order mark is fine."""
+    Predicted_PM25,...``) into :class:`Readings`. A UTF-8 byte-order mark is fine.
+    ``require_target=False``: PM2.5 may be absent or empty (places to predict)."""
     source = str(path) if isinstance(path, str | Path) else "<table>"
     if isinstance(path, str | Path) and not Path(path).exists():
         raise CastlabError("file not found", path=path, fix="check the path")
@@ -372,6 +381,7 @@ def read_table(
         longitude=longitude,
         date_format=date_format,
         sentinels=sentinels,
+        require_target=require_target,
     )
 
 

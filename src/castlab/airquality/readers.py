@@ -151,6 +151,7 @@ class ReadConfig:
     target: str | None = None  # PM2.5 column
     date_format: str | None = None  # strptime format when the automatic ones fail
     freq: str | None = None  # resample to "h" or "D"; None keeps the file's own periods
+    require_target: bool = True  # False: PM2.5 may be absent or empty (places to predict)
 
 
 FORMATS = ("auto", "table", "beijing", "sensors-africa")
@@ -197,5 +198,6 @@ def load(path: str | Path, config: ReadConfig = ReadConfig()) -> Readings:
         date=config.date,
         target=config.target,
         date_format=config.date_format,
+        require_target=config.require_target,
     )
     return resample(readings, config.freq) if config.freq else readings
