@@ -132,6 +132,7 @@ def map_spec(summary: pd.DataFrame, *, width: int = 520) -> dict[str, Any]:
                         "type": "quantitative",
                         "scale": {"scheme": "yelloworangered"},
                         "title": "mean µg/m³",
+                        "legend": {"format": ".1f"},
                     },
                     "opacity": {"value": 1},
                     "tooltip": [

@@ -10,6 +10,7 @@ from castlab.airquality.dashboard import daily, location_summary
 from castlab.airquality.readers import ReadConfig
 from castlab.airquality.readers import load as load_readings
 from castlab.ui.common import save_upload, show_errors, work_dir
+from castlab.ui.results import input_key
 
 st.title("Air quality")
 st.caption(
@@ -74,15 +75,26 @@ def load() -> None:
         "frame": frame,
         "summary": summary,
         "note": readings.summary(),
+        "key": inputs,
     }
 
 
+inputs = input_key(
+    "example" if use_example else upload,
+    location_column,
+    target_column,
+    date_column,
+    date_format,
+    file_format,
+)
 if st.button("Show dashboard", type="primary"):
     show_errors(load, CONTROLS)
 
 state = st.session_state.get("airquality")
 if state is not None:
     summary = state["summary"]
+    if state.get("key") != inputs:  # e.g. a new file that gave an error above
+        st.caption("This dashboard is for an earlier file or settings; press Show dashboard.")
     st.caption(state["note"])
     chosen = st.selectbox("Location (highest mean first)", list(summary["location"]))
     window = st.slider("Rolling mean (days)", 1, 60, 7)
@@ -96,11 +108,17 @@ if state is not None:
     if len(mapped) < len(summary):
         no_place = summary[summary[["latitude", "longitude"]].isna().any(axis=1)]
         no_data = summary[summary["mean_pm25"].isna()]
+
+        def named(rows) -> str:  # type: ignore[no-untyped-def]
+            names = ", ".join(map(str, rows["location"].head(5)))
+            return names + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+
         reasons = [
-            f"{len(no_place)} without latitude and longitude (columns found by name)"
+            f"{len(no_place)} without latitude and longitude (columns found by name): "
+            f"{named(no_place)}"
             if len(no_place)
             else "",
-            f"{len(no_data)} without a valid PM2.5 value" if len(no_data) else "",
+            f"{len(no_data)} without a valid PM2.5 value: {named(no_data)}" if len(no_data) else "",
         ]
         st.info(
             f"{len(summary) - len(mapped)} of {len(summary)} locations are not on the map: "

@@ -221,7 +221,10 @@ def show(result: dict[str, Any], current: bool) -> None:
     table = result["table"]
     counts = table[result.get("family", "family")].value_counts()
     count = f"{len(table)} sequence{'' if len(table) == 1 else 's'}"
-    st.write(f"{count}; most common family: {counts.index[0]} ({counts.iloc[0]}).")
+    if len(table) > 1 and counts.iloc[0] == 1:  # no family is more common than another
+        st.write(f"{count}, each of another family.")
+    else:
+        st.write(f"{count}; most common family: {counts.index[0]} ({counts.iloc[0]}).")
     st.dataframe(table, hide_index=True)
     st.download_button(
         "Download predictions (CSV)",

@@ -271,7 +271,8 @@ key = input_key(
     constrained,
 )
 if st.button("Generate", type="primary"):
-    run_action("tunes", key, generate, controls=CONTROLS, label="Writing a tune...")
+    label = "Reading the corpus and training..." if mode == CORPUS else "Writing a tune..."
+    run_action("tunes", key, generate, controls=CONTROLS, label=label)
 shown = last_result("tunes", key)
 if shown is not None:
     show(*shown)
