@@ -88,6 +88,9 @@ def test_a_place_without_valid_pm25_is_named_under_the_map():
     app.checkbox[0].uncheck().run()
     app.button[0].click().run()
     assert not app.exception and not app.error, (app.exception, app.error)
-    assert app.info[0].value == "1 of 2 locations are not on the map: 1 without a valid PM2.5 value: B."
+    assert (
+        app.info[0].value
+        == "1 of 2 locations are not on the map: 1 without a valid PM2.5 value: B."
+    )
     app.text_input[1].input("lat").run()  # another PM2.5 column: the dashboard is from before
     assert any("for an earlier file or settings" in c.value for c in app.caption)
