@@ -18,6 +18,7 @@ import typer
 from castlab.airquality.cli import app as airquality_app
 from castlab.art.cli import app as art_app
 from castlab.birds.cli import app as birds_app
+from castlab.core.artifacts import file_in_the_way
 from castlab.core.errors import CastlabError
 from castlab.imbalance.cli import app as imbalance_app
 from castlab.lifelog.cli import app as lifelog_app
@@ -142,10 +143,7 @@ def _os_error_line(error: OSError) -> str | None:
             if parent.exists() and not parent.is_dir():
                 blocker = parent
                 break
-        return (
-            f"{blocker}: a file is there, a folder is needed "
-            f"(fix: name a new folder, or move {str(blocker)!r} away)"
-        )
+        return str(file_in_the_way(blocker))
     if error.errno == errno.EISDIR and (error.filename2 or error.filename):
         folder = error.filename2 or error.filename
         return (

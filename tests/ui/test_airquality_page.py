@@ -14,6 +14,15 @@ def _page() -> AppTest:
     return app
 
 
+def _dashboard_of(name: str, data: bytes) -> AppTest:
+    """The page after uploading ``data`` as ``name`` (the example unticked) and pressing Show."""
+    app = _page()
+    app.file_uploader[0].set_value((name, data, "text/csv")).run()
+    app.checkbox[0].uncheck().run()
+    app.button[0].click().run()
+    return app
+
+
 def test_example_dashboard_shows_series_map_and_ranking():
     app = _page()
     app.button[0].click().run()
@@ -45,22 +54,18 @@ def test_unknown_column_is_one_message():
 
 
 def test_uploaded_table_with_a_bad_date_is_one_message():
-    app = _page()
-    data = b"City,Date,Lat,Long,Predicted_PM25\nA,2020-01-01,1,2,3\nA,someday,1,2,4\n"
-    app.file_uploader[0].set_value(("bad.csv", data, "text/csv")).run()
-    app.checkbox[0].uncheck().run()
-    app.button[0].click().run()
+    app = _dashboard_of(
+        "bad.csv", b"City,Date,Lat,Long,Predicted_PM25\nA,2020-01-01,1,2,3\nA,someday,1,2,4\n"
+    )
     assert not app.exception
     message = app.error[0].value
     assert message.startswith("bad.csv:3: unknown date format 'someday'") and "\n" not in message
 
 
 def test_uploaded_table_is_shown():
-    app = _page()
-    data = b"station,date,pm25\nA,2020-01-01,30\nA,2020-01-02,10\nB,2020-01-01,4\n"
-    app.file_uploader[0].set_value(("ok.csv", data, "text/csv")).run()
-    app.checkbox[0].uncheck().run()
-    app.button[0].click().run()
+    app = _dashboard_of(
+        "ok.csv", b"station,date,pm25\nA,2020-01-01,30\nA,2020-01-02,10\nB,2020-01-01,4\n"
+    )
     assert not app.exception and not app.error, app.error
     ranking = app.dataframe[0].value
     assert ranking["location"].tolist() == ["A", "B"] and ranking["days_over_15"].tolist() == [1, 0]
@@ -82,11 +87,9 @@ def test_a_missing_pm25_column_names_the_page_control():
 
 
 def test_a_place_without_valid_pm25_is_named_under_the_map():
-    app = _page()
-    data = b"city,date,lat,lon,pm25\nA,2020-01-01,1,30,12\nB,2020-01-01,2,31,NA\n"
-    app.file_uploader[0].set_value(("two.csv", data, "text/csv")).run()
-    app.checkbox[0].uncheck().run()
-    app.button[0].click().run()
+    app = _dashboard_of(
+        "two.csv", b"city,date,lat,lon,pm25\nA,2020-01-01,1,30,12\nB,2020-01-01,2,31,NA\n"
+    )
     assert not app.exception and not app.error, (app.exception, app.error)
     assert (
         app.info[0].value

@@ -26,7 +26,7 @@ import pandas as pd
 from castlab.airquality.maps import country_outlines
 from castlab.airquality.plots import WHO_ANNUAL, WHO_DAILY
 
-__all__ = ["map_spec", "timeseries_spec"]
+__all__ = ["map_spec", "mapped", "timeseries_spec"]
 
 _GUIDELINES = [
     {"level": WHO_DAILY, "label": f"WHO 24-h guideline {WHO_DAILY:g}"},
@@ -88,11 +88,16 @@ def timeseries_spec(frame: pd.DataFrame, location: str, *, window: int = 7) -> d
     }
 
 
+def mapped(summary: pd.DataFrame) -> pd.DataFrame:
+    """The locations :func:`map_spec` draws: those with coordinates and a mean (a place
+    without any valid PM2.5 has none, and NaN is not JSON)."""
+    return summary.dropna(subset=["latitude", "longitude", "mean_pm25"])
+
+
 def map_spec(summary: pd.DataFrame, *, width: int = 520) -> dict[str, Any]:
     """Mean PM2.5 per location as coloured points over country outlines, longitude against
     latitude at equal scale (no map tiles or projections: nothing is fetched)."""
-    # a place without any valid PM2.5 has no mean (NaN is not JSON): it is left off the map
-    located = summary.dropna(subset=["latitude", "longitude", "mean_pm25"])
+    located = mapped(summary)
     if len(located) == 0:
         return {"data": {"values": []}, "mark": "point"}
     west, south = located["longitude"].min() - 2, located["latitude"].min() - 2

@@ -172,33 +172,22 @@ def parse_dates(values: pd.Series, *, path: str = "", date_format: str | None = 
                 break
             parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
     bad = parsed.isna()
-    if bad.any() and date_format is not None and pd.notna(text[bad].iloc[0]):
+    if bad.any():
         position = int(np.flatnonzero(bad.to_numpy())[0])
-        raise CastlabError(
-            f"date {text.iloc[position]!r} does not match the date format {date_format!r}",
-            path=path or None,
-            line=position + 2,
-            fix=Fix(
+        value = text.iloc[position]
+        message = f"unknown date format {value!r}" if pd.notna(value) else "empty date"
+        fix = Fix(
+            "date_format", "give", template="use YYYY-MM-DD [HH:MM[:SS]] or MM/DD/YYYY HH:MM, or {}"
+        )
+        if date_format is not None and pd.notna(value):  # the user's format is what failed
+            message = f"date {value!r} does not match the date format {date_format!r}"
+            fix = Fix(
                 "date_format",
                 "leave_out",
                 template="give the format it is written in (e.g. %Y-%m-%d), or {} "
                 "to let castlab read it",
-            ),
-        )
-    if bad.any():
-        position = int(np.flatnonzero(bad.to_numpy())[0])
-        raise CastlabError(
-            f"unknown date format {text.iloc[position]!r}"
-            if pd.notna(text.iloc[position])
-            else "empty date",
-            path=path or None,
-            line=position + 2,  # a header line, then 1-based rows
-            fix=Fix(
-                "date_format",
-                "give",
-                template="use YYYY-MM-DD [HH:MM[:SS]] or MM/DD/YYYY HH:MM, or {}",
-            ),
-        )
+            )
+        raise CastlabError(message, path=path or None, line=position + 2, fix=fix)  # header + 1
     return parsed.astype("datetime64[ns]")
 
 

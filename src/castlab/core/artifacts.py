@@ -20,6 +20,7 @@ from castlab.core.errors import CastlabError
 
 __all__ = [
     "atomic_write",
+    "file_in_the_way",
     "load_model_weights",
     "output_file",
     "read_json",
@@ -142,6 +143,22 @@ def read_json(path: str | Path) -> Any:
             path=path,
             fix="pass the JSON file castlab wrote, saved as UTF-8",
         ) from None
+
+
+def file_in_the_way(path: str | Path) -> CastlabError:
+    """The error for a file standing where a folder must be made (``--out photo.jpg`` for a
+    run folder): said before the work by a command that can check, after it by the CLI.
+
+    Examples
+    --------
+    >>> str(file_in_the_way("photo.jpg"))
+    "photo.jpg: a file is there, a folder is needed (fix: name a new folder, or move 'photo.jpg' away)"
+    """
+    return CastlabError(
+        "a file is there, a folder is needed",
+        path=path,
+        fix=f"name a new folder, or move {str(path)!r} away",
+    )
 
 
 def output_file(out: str | Path, default: str) -> Path:

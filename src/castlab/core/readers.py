@@ -32,7 +32,7 @@ import os
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from castlab.core.errors import CastlabError
 
@@ -45,6 +45,7 @@ __all__ = [
     "check_not_binary",
     "decode_text",
     "files_under",
+    "open_maybe_gzip",
     "first_line",
     "read_csv",
     "read_text",
@@ -182,6 +183,12 @@ def read_text(path: str | Path, *, what: str = "file") -> str:
     return decode_text(raw, path)
 
 
+def open_maybe_gzip(path: str | Path, mode: str = "rt", **options: Any) -> IO[Any]:
+    """``open(path, mode, **options)``, decompressing on the fly when ``path`` ends in ``.gz``."""
+    opener = gzip.open if Path(path).suffix.lower() == ".gz" else open
+    return opener(path, mode, **options)  # type: ignore[no-any-return]
+
+
 def sniff_encoding(path: str | Path) -> str:
     """``"utf-16"`` for a file starting with a UTF-16 byte-order mark, else ``"utf-8-sig"``.
 
@@ -190,8 +197,7 @@ def sniff_encoding(path: str | Path) -> str:
     """
     path = Path(path)
     try:
-        opener = gzip.open if path.suffix.lower() == ".gz" else open
-        with opener(path, "rb") as handle:
+        with open_maybe_gzip(path, "rb") as handle:
             start = handle.read(65536)
     except (EOFError, OSError, zlib.error) as error:
         raise CastlabError(
@@ -203,10 +209,8 @@ def sniff_encoding(path: str | Path) -> str:
 
 def first_line(path: str | Path, encoding: str) -> str:
     """The first line of a text file (``.gz`` decompressed), decoded leniently for sniffing."""
-    path = Path(path)
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
     try:
-        with opener(path, "rt", encoding=encoding, errors="replace", newline="") as handle:
+        with open_maybe_gzip(path, encoding=encoding, errors="replace", newline="") as handle:
             return handle.readline(1_000_000)
     except (EOFError, OSError, zlib.error):
         return ""
@@ -241,10 +245,8 @@ def check_first_row(lines: Iterable[str], sep: str, path: str | Path) -> None:
 def first_lines(path: str | Path, encoding: str, count: int = 1000) -> list[str]:
     """Up to ``count`` first lines of a text file (``.gz`` decompressed), decoded leniently,
     each cut at a million characters as :func:`first_line`'s."""
-    path = Path(path)
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
     try:
-        with opener(path, "rt", encoding=encoding, errors="replace", newline="") as handle:
+        with open_maybe_gzip(path, encoding=encoding, errors="replace", newline="") as handle:
             lines = (handle.readline(1_000_000) for _ in range(count))
             return [line for line in lines if line]
     except (EOFError, OSError, zlib.error):

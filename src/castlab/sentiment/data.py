@@ -34,6 +34,7 @@ from castlab.core.errors import CastlabError, Fix
 from castlab.core.readers import (
     check_first_row,
     first_lines,
+    open_maybe_gzip,
     read_text,
     sniff_encoding,
     sniff_separator,
@@ -247,14 +248,11 @@ def _suffix(path: Path) -> str:
 
 def _line_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     """A plain-text file of one post per line (TweetEval's ``val_text.txt``) as ``text``."""
-    import gzip
-
     import pandas as pd
 
     encoding = sniff_encoding(path)  # refuses a binary file too
-    opener = gzip.open if path.suffix.lower() == ".gz" else open
     lines: list[str] = []
-    with opener(path, "rt", encoding=encoding) as handle:
+    with open_maybe_gzip(path, encoding=encoding) as handle:
         for line in handle:
             if line.strip():
                 lines.append(line.strip())

@@ -245,6 +245,7 @@ def generate(
 
     Example: castlab tunes generate --prompt '|:G' --type jig --meter 6/8 --key D --count 2 --out tunes/
     """
+    from castlab.core.artifacts import file_in_the_way
     from castlab.core.errors import CastlabError
     from castlab.tunes.generate import GenerateConfig, generate_tunes, unusual_meter
     from castlab.tunes.render import INSTRUMENTS, write_outputs
@@ -254,11 +255,7 @@ def generate(
             f"unknown instrument {instrument!r}", fix=f"use {', '.join(INSTRUMENTS)}"
         )
     if out is not None and out.exists() and not out.is_dir():  # before any tune is sampled
-        raise CastlabError(
-            "a file is there, a folder is needed",
-            path=out,
-            fix=f"name a new folder, or move {out.name!r} away",
-        )
+        raise file_in_the_way(out)
     config = GenerateConfig(
         prompt=prompt,
         rhythm=rhythm,

@@ -61,7 +61,8 @@ def unusual_meter(rhythm: str | None, meter: str | None) -> str | None:
     """
     if not rhythm or not meter:
         return None
-    usual = USUAL_METERS.get(normalise_rhythm(rhythm))
+    kind = normalise_rhythm(rhythm)
+    usual = USUAL_METERS.get(kind)
     try:
         asked = normalise_meter(meter)
     except ValueError:  # not a meter: generate_tunes says so
@@ -69,8 +70,8 @@ def unusual_meter(rhythm: str | None, meter: str | None) -> str | None:
     if usual is None or asked in usual:
         return None
     return (
-        f"a {normalise_rhythm(rhythm)} is written in {' or '.join(usual)}, not {asked}: "
-        f"the tune will be a {normalise_rhythm(rhythm)}'s header over {asked} bars"
+        f"a {kind} is written in {' or '.join(usual)}, not {asked}: "
+        f"the tune will be a {kind}'s header over {asked} bars"
     )
 
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 # imported when the page opens, not when the button is pressed (pandas and the readers take
 # about a second to import on a fresh server: that second counted towards the first dashboard)
-from castlab.airquality.charts import map_spec, timeseries_spec
+from castlab.airquality.charts import map_spec, mapped, timeseries_spec
 from castlab.airquality.dashboard import daily, location_summary
 from castlab.airquality.readers import ReadConfig
 from castlab.airquality.readers import load as load_readings
@@ -102,10 +102,10 @@ if state is not None:
     # over a second before the first chart (benchmarks/airquality.py --parts browser)
     st.vega_lite_chart(spec=timeseries_spec(state["frame"], chosen, window=window), width="stretch")
     st.subheader("Map of averages")
-    mapped = summary.dropna(subset=["latitude", "longitude", "mean_pm25"])
-    if len(mapped):
+    on_map = mapped(summary)
+    if len(on_map):
         st.vega_lite_chart(spec=map_spec(summary, width=620), width="content")
-    if len(mapped) < len(summary):
+    if len(on_map) < len(summary):
         no_place = summary[summary[["latitude", "longitude"]].isna().any(axis=1)]
         no_data = summary[summary["mean_pm25"].isna()]
 
@@ -121,7 +121,7 @@ if state is not None:
             f"{len(no_data)} without a valid PM2.5 value: {named(no_data)}" if len(no_data) else "",
         ]
         st.info(
-            f"{len(summary) - len(mapped)} of {len(summary)} locations are not on the map: "
+            f"{len(summary) - len(on_map)} of {len(summary)} locations are not on the map: "
             + "; ".join(r for r in reasons if r)
             + "."
         )
