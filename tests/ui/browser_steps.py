@@ -44,6 +44,8 @@ REAL_MOODS = (
 )
 #: Longest wait for one page's result, in milliseconds (a busy shared machine is slow).
 WAIT_MS = 420_000
+#: Seconds with nothing running, after a press, that mean the click was lost.
+LOST_CLICK_S = 30
 
 
 def real_file(page: str, index: int = 0) -> Path:
@@ -52,12 +54,15 @@ def real_file(page: str, index: int = 0) -> Path:
 
 @contextmanager
 def streamlit_server(port: int) -> Iterator[str]:
-    """The castlab app on 127.0.0.1:``port`` (as ``castlab ui`` starts it), stopped afterwards."""
+    """The castlab app on 127.0.0.1:``port`` (as ``castlab ui`` starts it), stopped afterwards.
+
+    The server's output goes to ``test-output/ui/server-<port>.log``, for a failure's reader.
+    """
     from castlab.ui.launch import streamlit_command
 
-    process = subprocess.Popen(
-        streamlit_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-    )
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    log = (OUTPUT / f"server-{port}.log").open("wb")
+    process = subprocess.Popen(streamlit_command(port), stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(240):
@@ -77,6 +82,7 @@ def streamlit_server(port: int) -> Iterator[str]:
         except subprocess.TimeoutExpired:  # a run still in progress can keep it busy
             process.kill()
             process.wait()
+        log.close()
 
 
 def open_page(browser: Any, url: str, path: str) -> Any:
@@ -94,13 +100,28 @@ def idle(page: Any) -> None:
 
 
 def upload(page: Any, index: int, path: Path) -> None:
-    """Put ``path`` into the page's ``index``-th file uploader and wait for the rerun."""
+    """Put ``path`` into the page's ``index``-th file uploader and wait for the rerun.
+
+    An uploader can still be disabled when the step before has not been redrawn yet (the
+    imbalance page enables its second one only once EM is chosen), and files given to a
+    disabled one are dropped: so wait until it is enabled, and give the file again if no
+    chip shows.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+
     files = page.locator('[data-testid="stFileChip"]')
     before = files.count()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').nth(index).set_input_files(
-        str(path)
-    )
-    files.nth(before).wait_for(timeout=120_000)
+    dropzone = page.locator('[data-testid="stFileUploaderDropzoneInput"]').nth(index)
+    for attempt in range(2):
+        expect(dropzone).to_be_enabled(timeout=120_000)
+        dropzone.set_input_files(str(path))
+        try:
+            files.nth(before).wait_for(timeout=60_000 if attempt == 0 else 120_000)
+            break
+        except PlaywrightTimeout:  # the file did not arrive
+            if attempt:
+                raise
     idle(page)
 
 
@@ -118,15 +139,34 @@ def type_into(page: Any, label: str, text: str) -> None:
     idle(page)
 
 
-def press(page: Any, button: str, proof: str | Callable[[], Any]) -> float:
-    """Press ``button``; return seconds until ``proof`` (text, or a waiting callable) shows."""
-    page.get_by_role("button", name=button, exact=True).click()
+def press(page: Any, button: str, proof: str | Callable[[], bool]) -> float:
+    """Press ``button``; return seconds until ``proof`` (text, or a test of the page) shows.
+
+    A click that reaches the page while Streamlit is still starting the rerun of the step
+    before can be lost (the rerun draws the button afresh). So when nothing runs for
+    :data:`LOST_CLICK_S` seconds and neither the proof nor an error has shown, the button
+    is pressed again (twice at most); the pages keep a finished result, so a second press
+    of a click that was not lost only shows it again. An error box ends the wait at once.
+    """
+    shown = proof if callable(proof) else lambda: page.get_by_text(proof).count() > 0
+    running = page.locator('[data-testid="stStatusWidget"]')
     start = time.perf_counter()
-    if callable(proof):
-        proof()
-    else:
-        page.get_by_text(proof).first.wait_for(timeout=WAIT_MS)
-    return time.perf_counter() - start
+    for _ in range(3):
+        page.get_by_role("button", name=button, exact=True).click()
+        quiet_since = time.perf_counter()
+        while time.perf_counter() - start < WAIT_MS / 1000:
+            if shown():
+                return time.perf_counter() - start
+            if errors := no_errors(page):
+                raise AssertionError(f"{button!r} ended in an error: {errors}")
+            if running.count() and running.first.is_visible():
+                quiet_since = time.perf_counter()
+            elif time.perf_counter() - quiet_since > LOST_CLICK_S:
+                break  # nothing ran: press again
+            page.wait_for_timeout(500)
+        else:
+            break
+    raise AssertionError(f"{proof!r} did not show within {WAIT_MS / 1000:.0f} s of {button!r}")
 
 
 def no_errors(page: Any) -> list[str]:
@@ -176,11 +216,7 @@ def lifelog(page: Any) -> Outcome:
     upload(page, 1, real_file("lifelog", 1))
     type_into(page, "Daylio custom moods", REAL_MOODS)
     frame = page.frame_locator("iframe").first
-    seconds = press(
-        page,
-        "Build dashboard",
-        lambda: frame.locator("text=lifelog").first.wait_for(timeout=WAIT_MS),
-    )
+    seconds = press(page, "Build dashboard", lambda: frame.locator("text=lifelog").count() > 0)
     return Outcome(seconds, "dashboard from the real Toggl and Daylio exports")
 
 
