@@ -243,7 +243,7 @@ def part_apptest() -> None:
     from streamlit.testing.v1 import AppTest
 
     page = (
-        Path(__file__).resolve().parents[1] / "src" / "castlab" / "ui" / "pages" / "airquality.py"
+        Path(__file__).resolve().parents[1] / "src" / "castlab" / "ui" / "views" / "airquality.py"
     )
     start = time.perf_counter()
     app = AppTest.from_file(str(page), default_timeout=120)

@@ -15,7 +15,7 @@ import pytest
 
 import castlab
 
-SCRIPTS = ("castlab.ui.app", "castlab.ui.pages")
+SCRIPTS = ("castlab.ui.app", "castlab.ui.views")
 
 
 def _modules() -> list[str]:

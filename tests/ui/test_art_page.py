@@ -4,7 +4,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-PAGE = Path(__file__).resolve().parents[2] / "src" / "castlab" / "ui" / "pages" / "art.py"
+PAGE = Path(__file__).resolve().parents[2] / "src" / "castlab" / "ui" / "views" / "art.py"
 
 
 def _page() -> AppTest:

@@ -7,7 +7,7 @@ import pytest
 import soundfile as sf
 from streamlit.testing.v1 import AppTest
 
-PAGE = Path(__file__).resolve().parents[2] / "src" / "castlab" / "ui" / "pages" / "birds.py"
+PAGE = Path(__file__).resolve().parents[2] / "src" / "castlab" / "ui" / "views" / "birds.py"
 
 
 @pytest.fixture(scope="module")

@@ -61,6 +61,17 @@ def test_home_lists_the_pages_without_deploy_button_or_developer_menu(server, br
     page.close()
 
 
+def test_a_first_visit_straight_to_a_page_gets_the_apps_navigation(browser):
+    """A fresh server whose first visitor opens /imbalance (a bookmark): the page runs inside
+    the app, with its titles and wide layout (a pages/ folder beside app.py once made
+    Streamlit run that page alone, listing the files as pages)."""
+    with steps.streamlit_server(_free_port()) as url:
+        page = steps.open_page(browser, url, "imbalance")
+        navigation = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        page.close()
+    assert "Self-supervised" in navigation and "selfsup" not in navigation, navigation
+
+
 def test_imbalance_run_can_be_cancelled(shared_data, server, browser):
     page = steps.open_page(browser, server, "imbalance")
     steps.upload(page, 0, steps.real_file("imbalance"))
@@ -78,7 +89,11 @@ def test_page_on_its_real_file(shared_data, server, browser, name):
         if not (shared_data / path).exists():
             pytest.skip(f"{path} is not in ../shared/data")
     page = steps.open_page(browser, server, name)
-    outcome = steps.STEPS[name](page)
+    try:
+        outcome = steps.STEPS[name](page)
+    except Exception:  # the page as it was when the wait ran out, for the failure's reader
+        _screenshot(page, f"failed-{name}")
+        raise
     assert steps.no_errors(page) == [], outcome
     if name == "proteins" and "default Pfam model" in outcome.note:  # fn3 is one of its families
         assert "most common family: PF00041" in outcome.note, outcome
@@ -151,3 +166,35 @@ def test_page_refuses_hostile_uploads_and_keeps_serving(server, browser, tmp_pat
     page.close()
     with urllib.request.urlopen(f"{server}/_stcore/health", timeout=10) as reply:
         assert reply.status == 200
+
+
+def _expect_chosen(page, label: str, option: str) -> None:
+    """Wait until the selectbox labelled ``label`` shows ``option`` (fails after 30 s)."""
+    from playwright.sync_api import expect
+
+    box = page.get_by_role("combobox", name=label, exact=True).last  # the page as redrawn
+    expect(box).to_have_value(option, timeout=30_000)
+
+
+def test_leaving_a_page_keeps_its_upload_and_settings(server, browser, tmp_path):
+    """Streamlit empties a page's controls when another page opens: the pages keep them."""
+    table = tmp_path / "accounts.csv"
+    rows = [f"{i},{'Yes' if i % 4 == 0 else 'No'},{i % 7}" for i in range(60)]
+    table.write_text("uniqueid,bank_account,age\n" + "\n".join(rows) + "\n")
+    page = steps.open_page(browser, server, "imbalance")
+    steps.upload(page, 0, table)
+    steps.choose(page, "Target column", "bank_account")
+    steps.choose(page, "Model", "lightgbm")
+    page.get_by_role("link", name="Sentiment").click()  # the sidebar: the same session
+    page.get_by_role("heading", name="Sentiment").wait_for(timeout=60_000)
+    steps.idle(page)
+    page.get_by_role("link", name="Imbalance").click()
+    page.get_by_text("Using accounts.csv, uploaded earlier").wait_for(timeout=60_000)
+    steps.idle(page)
+    _expect_chosen(page, "Target column", "bank_account")
+    _expect_chosen(page, "Model", "lightgbm")
+    _screenshot(page, "kept-after-leaving")
+    page.get_by_role("button", name="Forget", exact=True).click()
+    page.get_by_text("uploaded earlier").wait_for(state="detached", timeout=60_000)
+    _expect_chosen(page, "Target column", "y")  # the example's label: the file is gone
+    page.close()

@@ -54,3 +54,47 @@ def test_a_fix_naming_a_setting_reads_as_the_page_control():
         "t.csv:3: missing value (fix: tick 'Fill missing numbers')"
     )
     assert user_message(error, {}) == str(error)  # a page without that control: the CLI words
+
+
+def _uploader_script() -> None:
+    import streamlit as st
+
+    from castlab.ui.common import kept_uploader
+
+    if not st.checkbox("elsewhere"):  # ticked: the uploader is not drawn, as on another page
+        upload = kept_uploader("CSV", key="data", types=[".csv"])
+        st.text(f"got {upload.name if upload else None} {upload.getvalue() if upload else b''}")
+
+
+def _got(app) -> str:
+    return app.text[0].value if len(app.text) else ""
+
+
+def test_kept_uploader_keeps_the_file_while_the_page_is_left_until_forget():
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_function(_uploader_script).run()
+    assert _got(app) == "got None b''"
+    app.file_uploader[0].set_value(("Train.csv", b"a,b", "text/csv")).run()
+    assert _got(app) == "got Train.csv b'a,b'"
+    app.checkbox[0].check().run()  # leave: Streamlit empties the uploader
+    app.checkbox[0].uncheck().run()
+    assert app.file_uploader[0].value is None
+    assert _got(app) == "got Train.csv b'a,b'"  # the kept copy
+    assert "Train.csv, uploaded earlier" in app.caption[0].value
+    app.file_uploader[0].set_value(("Other.csv", b"c", "text/csv")).run()  # replaces the copy
+    app.checkbox[0].check().run()
+    app.checkbox[0].uncheck().run()
+    assert _got(app) == "got Other.csv b'c'"
+    app.button(key="data-forget").click().run()
+    assert _got(app) == "got None b''"
+    assert not any("uploaded earlier" in caption.value for caption in app.caption)
+
+
+def test_kept_uploader_forgets_a_file_the_visitor_removes():
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_function(_uploader_script).run()
+    app.file_uploader[0].set_value(("Train.csv", b"a,b", "text/csv")).run()
+    app.file_uploader[0].set_value(None).run()
+    assert _got(app) == "got None b''"

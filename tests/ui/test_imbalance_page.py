@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-PAGE = Path(__file__).resolve().parents[2] / "src" / "castlab" / "ui" / "pages" / "imbalance.py"
+PAGE = Path(__file__).resolve().parents[2] / "src" / "castlab" / "ui" / "views" / "imbalance.py"
 
 
 def _table(rows: int = 240, *, seed: int = 0, labelled: bool = True) -> pd.DataFrame:

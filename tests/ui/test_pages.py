@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGES = Path(__file__).resolve().parents[2] / "src" / "castlab" / "ui" / "pages"
+PAGES = Path(__file__).resolve().parents[2] / "src" / "castlab" / "ui" / "views"
 
 
 def _page(name: str) -> AppTest:

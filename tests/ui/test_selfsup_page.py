@@ -4,7 +4,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-PAGE = Path(__file__).resolve().parents[2] / "src" / "castlab" / "ui" / "pages" / "selfsup.py"
+PAGE = Path(__file__).resolve().parents[2] / "src" / "castlab" / "ui" / "views" / "selfsup.py"
 
 
 def _page() -> AppTest:

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import streamlit as st
 
-PAGES = Path(__file__).parent / "pages"
+# not "pages": Streamlit would take a pages/ folder for its older kind of multipage app, and
+# a first visit straight to e.g. /imbalance ran that page alone, without this navigation
+PAGES = Path(__file__).parent / "views"
 
 st.set_page_config(page_title="castlab", layout="wide")
 navigation = st.navigation(

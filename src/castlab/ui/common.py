@@ -1,4 +1,5 @@
-"""Helpers every page uses: checked uploads and errors shown as one clear message.
+"""Helpers every page uses: uploads that are checked and outlive leaving the page, and errors
+shown as one clear message.
 
 Examples
 --------
@@ -13,8 +14,9 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,9 @@ from castlab.core.errors import CastlabError
 
 __all__ = [
     "MAX_UPLOAD_MB",
+    "KeptUpload",
     "check_upload",
+    "kept_uploader",
     "save_upload",
     "show_errors",
     "user_message",
@@ -32,6 +36,8 @@ __all__ = [
 #: Largest upload a page accepts, in megabytes (also the server's own limit).
 MAX_UPLOAD_MB = 50
 _WORK_PREFIX = "castlab-ui-"
+#: Session-state entry with the copies :func:`kept_uploader` keeps, by uploader key.
+_KEPT = "castlab-kept-uploads"
 
 
 def check_upload(
@@ -60,6 +66,79 @@ def save_upload(upload: Any, directory: Path, *, suffixes: tuple[str, ...]) -> P
     path = Path(directory) / Path(upload.name).name
     path.write_bytes(upload.getvalue())
     return path
+
+
+@dataclass(frozen=True)
+class KeptUpload:
+    """The copy of an uploaded file kept for the session; read like Streamlit's ``UploadedFile``.
+
+    Examples
+    --------
+    >>> kept = KeptUpload("Train.csv", b"a,b;1,2")
+    >>> kept.name, kept.size, kept.getvalue()[:3]
+    ('Train.csv', 7, b'a,b')
+    """
+
+    name: str
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def getvalue(self) -> bytes:
+        return self.data
+
+
+def _forget(key: str) -> None:
+    import streamlit as st
+
+    st.session_state.get(_KEPT, {}).pop(key, None)
+
+
+def kept_uploader(
+    label: str,
+    *,
+    key: str,
+    types: Sequence[str],
+    multiple: bool = False,
+    place: Any = None,
+    **options: Any,
+) -> Any:
+    """A file uploader whose file stays when the visitor leaves the page and comes back.
+
+    Streamlit empties a page's uploaders when another page is opened. This keeps a copy of
+    the last upload in the session: back on the page, the uploader is empty but the copy is
+    used, a caption names it, and a Forget button drops it. Uploading another file (or
+    removing one from the uploader) replaces the copy. Returns what ``st.file_uploader``
+    returns (a list with ``multiple``), with :class:`KeptUpload` copies standing in.
+    ``place``: a column or container to draw in (default: the page); ``options`` go to
+    ``st.file_uploader`` (``help``, ``disabled``).
+    """
+    import streamlit as st
+
+    place = place or st
+    kept: dict[str, Any] = st.session_state.setdefault(_KEPT, {})
+    uploaded = place.file_uploader(
+        label,
+        type=[suffix.lstrip(".") for suffix in types],
+        key=key,
+        accept_multiple_files=multiple,
+        on_change=_forget,  # called for the visitor's own changes, not for leaving the page
+        args=(key,),
+        **options,
+    )
+    if uploaded:
+        files = uploaded if multiple else [uploaded]
+        kept[key] = [KeptUpload(file.name, file.getvalue()) for file in files]
+        return uploaded
+    if key not in kept:
+        return [] if multiple else None
+    names = ", ".join(file.name for file in kept[key])
+    note, forget = place.columns([5, 1], vertical_alignment="center")
+    note.caption(f"Using {names}, uploaded earlier (upload another file to replace it).")
+    forget.button("Forget", key=f"{key}-forget", on_click=_forget, args=(key,))
+    return list(kept[key]) if multiple else kept[key][0]
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from castlab.ui.common import save_upload, work_dir
+from castlab.ui.common import kept_uploader, save_upload, work_dir
 from castlab.ui.results import Progress, input_key, last_result, run_action, zip_bytes
 
 st.title("Lifelog")
@@ -24,12 +24,13 @@ CONTROLS = {
     "ulogme": "uLogMe logs",
 }
 
-toggl = st.file_uploader(CONTROLS["toggl"], type=["csv"])
-daylio = st.file_uploader(CONTROLS["daylio"], type=["csv"])
-ulogme = st.file_uploader(
+toggl = kept_uploader(CONTROLS["toggl"], key="lifelog-toggl", types=[".csv"])
+daylio = kept_uploader(CONTROLS["daylio"], key="lifelog-daylio", types=[".csv"])
+ulogme = kept_uploader(
     f"{CONTROLS['ulogme']} (keyfreq_*.txt and window_*.txt)",
-    type=["txt"],
-    accept_multiple_files=True,
+    key="lifelog-ulogme",
+    types=[".txt"],
+    multiple=True,
 )
 use_example = st.checkbox("Use generated example exports", value=not (toggl or daylio or ulogme))
 moods = st.text_input(
@@ -37,6 +38,8 @@ moods = st.text_input(
     value="",
     placeholder="e.g. okay=3, content=4",
     help="Scores 1-5 for moods you renamed or added in Daylio (the five defaults keep theirs).",
+    key="lifelog-moods",
+    persist_state="session",
 )
 left, middle, right = st.columns(3)
 timezone = left.text_input(
@@ -44,15 +47,38 @@ timezone = left.text_input(
     value="",
     placeholder="e.g. Europe/London (empty: this machine's)",
     help="uLogMe logs Unix times; this says which local day each belongs to.",
+    key="lifelog-timezone",
+    persist_state="session",
 )
-day_start_hour = middle.number_input(CONTROLS["day_start_hour"], min_value=0, max_value=23, value=7)
+day_start_hour = middle.number_input(
+    CONTROLS["day_start_hour"],
+    min_value=0,
+    max_value=23,
+    value=7,
+    key="lifelog-day-start-hour",
+    persist_state="session",
+)
 n_boot = right.number_input(
-    "Bootstrap resamples per activity", min_value=100, max_value=5000, value=500, step=100
+    "Bootstrap resamples per activity",
+    min_value=100,
+    max_value=5000,
+    value=500,
+    step=100,
+    key="lifelog-n-boot",
+    persist_state="session",
 )
 alpha = left.number_input(
-    "False-discovery rate", min_value=0.001, max_value=0.5, value=0.05, format="%.3f"
+    "False-discovery rate",
+    min_value=0.001,
+    max_value=0.5,
+    value=0.05,
+    format="%.3f",
+    key="lifelog-alpha",
+    persist_state="session",
 )
-seed = middle.number_input("Seed", min_value=0, value=0)
+seed = middle.number_input(
+    "Seed", min_value=0, value=0, key="lifelog-seed", persist_state="session"
+)
 
 
 def dashboard(progress: Progress) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from castlab.airquality.charts import map_spec, mapped, timeseries_spec
 from castlab.airquality.dashboard import daily, location_summary
 from castlab.airquality.readers import ReadConfig
 from castlab.airquality.readers import load as load_readings
-from castlab.ui.common import save_upload, show_errors, work_dir
+from castlab.ui.common import kept_uploader, save_upload, show_errors, work_dir
 from castlab.ui.results import input_key
 
 st.title("Air quality")
@@ -19,7 +19,7 @@ st.caption(
     "guidelines (24-hour 15 µg/m³, annual 5 µg/m³)."
 )
 
-upload = st.file_uploader("CSV table", type=["csv"])
+upload = kept_uploader("CSV table", key="airquality-upload", types=[".csv"])
 use_example = st.checkbox(
     "Use a generated example (8 towns, two named Middelburg)", value=upload is None
 )
@@ -31,20 +31,32 @@ CONTROLS = {
     "date_format": "Date format",
     "format": "File format",
 }
-location_column = st.text_input(f"{CONTROLS['location']} (empty: found by name)", value="")
-target_column = st.text_input(f"{CONTROLS['target']} (empty: found by name)", value="")
+# every setting keeps its value when the visitor leaves the page and comes back
+location_column = st.text_input(
+    f"{CONTROLS['location']} (empty: found by name)",
+    key="airquality-location",
+    persist_state="session",
+)
+target_column = st.text_input(
+    f"{CONTROLS['target']} (empty: found by name)", key="airquality-target", persist_state="session"
+)
 left, middle, right = st.columns(3)
-date_column = left.text_input(f"{CONTROLS['date']} (empty: found by name)", value="")
+date_column = left.text_input(
+    f"{CONTROLS['date']} (empty: found by name)", key="airquality-date", persist_state="session"
+)
 date_format = middle.text_input(
     f"{CONTROLS['date_format']} (empty: automatic)",
-    value="",
     placeholder="e.g. %d/%m/%Y %H:%M",
     help="A strptime format, for dates the automatic formats do not read.",
+    key="airquality-date-format",
+    persist_state="session",
 )
 file_format = right.selectbox(
     CONTROLS["format"],
     ["auto", "table", "beijing", "sensors-africa"],
     help="auto: a PRSA_Data file is Beijing's, a timestamp,P2 export is sensors.AFRICA's.",
+    key="airquality-format",
+    persist_state="session",
 )
 
 
@@ -96,8 +108,15 @@ if state is not None:
     if state.get("key") != inputs:  # e.g. a new file that gave an error above
         st.caption("This dashboard is for an earlier file or settings; press Show dashboard.")
     st.caption(state["note"])
-    chosen = st.selectbox("Location (highest mean first)", list(summary["location"]))
-    window = st.slider("Rolling mean (days)", 1, 60, 7)
+    chosen = st.selectbox(
+        "Location (highest mean first)",
+        list(summary["location"]),
+        key="airquality-shown-location",
+        persist_state="session",
+    )
+    window = st.slider(
+        "Rolling mean (days)", 1, 60, 7, key="airquality-window", persist_state="session"
+    )
     # Vega-Lite rather than plotly: Streamlit's plotly script is 4.7 MB, which alone cost
     # over a second before the first chart (benchmarks/airquality.py --parts browser)
     st.vega_lite_chart(spec=timeseries_spec(state["frame"], chosen, window=window), width="stretch")

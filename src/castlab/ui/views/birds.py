@@ -4,7 +4,7 @@ from typing import Any
 
 import streamlit as st
 
-from castlab.ui.common import save_upload, work_dir
+from castlab.ui.common import kept_uploader, save_upload, work_dir
 from castlab.ui.results import Progress, input_key, last_result, run_action
 
 st.title("Birds")
@@ -14,13 +14,15 @@ st.caption(
 )
 
 AUDIO = (".wav", ".flac", ".ogg", ".mp3")
-upload = st.file_uploader("A recording (WAV, FLAC, OGG or MP3)", type=[s[1:] for s in AUDIO])
+upload = kept_uploader("A recording (WAV, FLAC, OGG or MP3)", key="birds-upload", types=AUDIO)
 use_example = st.checkbox(
     "Use a generated example soundscape (made-up species)", value=upload is None
 )
 model_path = st.text_input(
     "Model folder from `castlab birds train` (empty: a small CNN trained here on made-up species)",
     value="",
+    key="birds-model-path",
+    persist_state="session",
 )
 threshold = st.slider(
     "Detection threshold (when the model has no thresholds.json)",
@@ -30,6 +32,8 @@ threshold = st.slider(
     help="One threshold for every species flags other birds and noise too (on the benchmark's "
     "soundscapes, 0.5 flagged 17% of the windows without a call). Thresholds tuned on a few "
     "labelled soundscapes: castlab birds soundscape MODEL site.wav --labels site.txt.",
+    key="birds-threshold",
+    persist_state="session",
 )
 competition = st.slider(
     "Window competition (0: off)",
@@ -39,17 +43,47 @@ competition = st.slider(
     0.25,
     help="Damps every species below a window's top one, p*(p/top)^x: fewer second species "
     "flagged beside the right one where one or two species call at a time; not for choruses.",
+    key="birds-competition",
+    persist_state="session",
 )
 with st.expander("Location and season (BirdNET's range prior)"):
-    use_place = st.checkbox("Switch off species not expected at this place and week")
-    lat = st.number_input("Latitude (decimal degrees)", -90.0, 90.0, 42.45, format="%.4f")
-    lon = st.number_input("Longitude (decimal degrees, east positive)", -180.0, 180.0, -76.48)
-    week = st.number_input("Week of the year, 1-48 (4 a month); -1: the whole year", -1, 48, -1)
+    use_place = st.checkbox(
+        "Switch off species not expected at this place and week",
+        key="birds-use-place",
+        persist_state="session",
+    )
+    lat = st.number_input(
+        "Latitude (decimal degrees)",
+        -90.0,
+        90.0,
+        42.45,
+        format="%.4f",
+        key="birds-lat",
+        persist_state="session",
+    )
+    lon = st.number_input(
+        "Longitude (decimal degrees, east positive)",
+        -180.0,
+        180.0,
+        -76.48,
+        key="birds-lon",
+        persist_state="session",
+    )
+    week = st.number_input(
+        "Week of the year, 1-48 (4 a month); -1: the whole year",
+        -1,
+        48,
+        -1,
+        key="birds-week",
+        persist_state="session",
+    )
     prior_mode = st.radio(
         "Species below the range threshold are",
         ["filter", "weight"],
         format_func={"filter": "switched off", "weight": "scaled down"}.get,
         horizontal=True,
+        key="birds-prior-mode",
+        persist_state="session",
     )
     prior_threshold = st.number_input(
         "Range threshold (BirdNET's 0.03; lower keeps rarer species)",
@@ -58,6 +92,8 @@ with st.expander("Location and season (BirdNET's range prior)"):
         0.03,
         step=0.005,
         format="%.3f",
+        key="birds-prior-threshold",
+        persist_state="session",
     )
     st.caption(
         "BirdNET's range model says how likely each species is there and then. Species BirdNET "
@@ -66,7 +102,9 @@ with st.expander("Location and season (BirdNET's range prior)"):
 with st.expander("Thresholds tuned on labels, speed"):
     use_labels = st.checkbox(
         "Tune per-species thresholds on labels of this recording (the example's own labels, "
-        "or the file below)"
+        "or the file below)",
+        key="birds-use-labels",
+        persist_state="session",
     )
     adapt = st.checkbox(
         "BirdNET-head models: first adapt the head to these labels (castlab birds adapt)",
@@ -76,6 +114,8 @@ with st.expander("Thresholds tuned on labels, speed"):
         "trained, with thresholds from out-of-fold scores. On the benchmark's soundscapes "
         "adapting on 24 labelled minutes per fold raised F1 at 10 dB from 0.720 to 0.814 "
         "(calls of the same recordings: a site-specific gain).",
+        key="birds-adapt",
+        persist_state="session",
     )
     new_species = st.checkbox(
         "When adapting, also learn labelled species the head lacks",
@@ -83,11 +123,14 @@ with st.expander("Thresholds tuned on labels, speed"):
         help="Adds them to the head (from BirdNET's own row where BirdNET knows the name) and "
         "learns them from these labels alone. On the benchmark a species left out of training "
         "and learnt this way reached F1 0.639 on average, against 0.358 for BirdNET's row.",
+        key="birds-new-species",
+        persist_state="session",
     )
-    labels_upload = st.file_uploader(
+    labels_upload = kept_uploader(
         "Labels (an Audacity label track, a Raven selection table or BirdCLEF's "
         "train_soundscape_labels.csv)",
-        type=["txt", "csv", "tsv"],
+        key="birds-labels",
+        types=[".txt", ".csv", ".tsv"],
     )
     objective = st.radio(
         "Tune for",
@@ -97,6 +140,8 @@ with st.expander("Thresholds tuned on labels, speed"):
             "species": "each species' own F1",
         }.get,
         horizontal=True,
+        key="birds-objective",
+        persist_state="session",
     )
     chunk_hop = st.select_slider(
         "BirdNET-head models: seconds between the 3-s chunks of a window",
@@ -105,6 +150,8 @@ with st.expander("Thresholds tuned on labels, speed"):
         help="1 s scores 3 chunks per 5-s window, 2 s two, 3 s one (faster, fewer calls "
         "found: on the benchmark's soundscapes F1 0.720 / 0.734 / 0.670 at 42x / 60x / 105x "
         "real time). A CNN model scores whole windows and ignores this.",
+        key="birds-chunk-hop",
+        persist_state="session",
     )
 
 

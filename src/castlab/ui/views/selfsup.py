@@ -5,7 +5,7 @@ from typing import Any
 
 import streamlit as st
 
-from castlab.ui.common import save_upload, work_dir
+from castlab.ui.common import kept_uploader, save_upload, work_dir
 from castlab.ui.results import Progress, input_key, last_result, run_action
 
 SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff")
@@ -16,22 +16,29 @@ st.caption(
     "to repaint); the trained encoder then learns a classifier from few labels."
 )
 
-upload = st.file_uploader(
-    "An image (or leave empty for a generated one)", type=[s[1:] for s in SUFFIXES]
+upload = kept_uploader(
+    "An image (or leave empty for a generated one)", key="selfsup-upload", types=SUFFIXES
 )
 task_name = st.selectbox(
-    "Pretext task", ["greyblur", "grey", "inpaint", "rotation", "jigsaw", "simclr"]
+    "Pretext task",
+    ["greyblur", "grey", "inpaint", "rotation", "jigsaw", "simclr"],
+    key="selfsup-task-name",
+    persist_state="session",
 )
-size = st.slider("Size (pixels)", 32, 256, 128, 32)
+size = st.slider("Size (pixels)", 32, 256, 128, 32, key="selfsup-size", persist_state="session")
 run_folder = st.text_input(
     "Pretrain run folder for the output row (from `castlab selfsup pretrain`; empty: a tiny "
     "network trained here on generated shapes for the chosen repainting task)",
     value="",
+    key="selfsup-run-folder",
+    persist_state="session",
 )
 model_folder = st.text_input(
     "Fine-tuned model folder (model/ from `castlab selfsup finetune`; empty: a small demo model "
     "trained here on generated shapes)",
     value="",
+    key="selfsup-model-folder",
+    persist_state="session",
 )
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from castlab.ui.common import save_upload, user_message, work_dir
+from castlab.ui.common import kept_uploader, save_upload, user_message, work_dir
 from castlab.ui.results import Progress, input_key, last_result, run_action, zip_bytes
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def read_header(name: str, data: bytes) -> "tuple[pd.DataFrame, list[str], str]"
     return frame, identifier_columns(frame), ""
 
 
-upload = st.file_uploader("CSV with a header row", type=["csv"], key="data")
+upload = kept_uploader("CSV with a header row", key="data", types=[".csv"])
 use_example = st.checkbox(
     "Use a generated example (15% positives, test set at 50%)", value=upload is None
 )
@@ -76,12 +76,15 @@ target = left.selectbox(
     index=columns.index(guess) if guess in columns else None,
     placeholder="choose the label column",
     key="target",
+    persist_state="session",
 )
 labels = [RARER]
 if frame is not None and target in frame.columns:
     values = frame[target].dropna().astype(str).unique()
     labels += sorted(values) if len(values) <= 50 else []
-positive = right.selectbox(CONTROLS["positive"], labels, index=0, key="positive")
+positive = right.selectbox(
+    CONTROLS["positive"], labels, index=0, key="positive", persist_state="session"
+)
 features = [c for c in columns if c != target]
 drop = left.multiselect(
     CONTROLS["drop"],
@@ -89,26 +92,52 @@ drop = left.multiselect(
     default=[c for c in identifiers if c in features],
     help="Identifier columns (many distinct text values) are proposed and pre-selected.",
     key=f"drop-{input_key(upload, use_example, target)}",  # a new file: a new proposal
+    persist_state="session",
 )
 if identifiers:
     left.caption(f"Detected identifier columns: {', '.join(identifiers)}.")
-fill_missing = right.checkbox(CONTROLS["fill_missing"], value=False, key="fill_missing")
+fill_missing = right.checkbox(
+    CONTROLS["fill_missing"], value=False, key="fill_missing", persist_state="session"
+)
 balance = right.radio(
     "Test-set balance",
     ["a share", "estimate from an unlabelled test file (EM)", "none"],
     horizontal=True,
     help="The balance the validation folds are re-sampled to.",
     key="balance",
+    persist_state="session",
 )
 test_prior = right.slider(
-    CONTROLS["test_prior"], 0.05, 0.95, 0.5, 0.05, key="test_prior", disabled=balance != "a share"
+    CONTROLS["test_prior"],
+    0.05,
+    0.95,
+    0.5,
+    0.05,
+    key="test_prior",
+    disabled=balance != "a share",
+    persist_state="session",
 )
-unlabelled = right.file_uploader(
-    CONTROLS["unlabelled"], type=["csv"], key="unlabelled", disabled=not balance.endswith("(EM)")
+unlabelled = kept_uploader(
+    CONTROLS["unlabelled"],
+    key="unlabelled",
+    types=[".csv"],
+    place=right,
+    disabled=not balance.endswith("(EM)"),
 )
-model_name = left.selectbox("Model", ["logistic", "lightgbm", "catboost"], index=0, key="model")
-folds = left.number_input(CONTROLS["folds"], min_value=2, max_value=10, value=3)
-repeats = left.number_input("Repeats", min_value=1, max_value=5, value=1)
+model_name = left.selectbox(
+    "Model", ["logistic", "lightgbm", "catboost"], index=0, key="model", persist_state="session"
+)
+folds = left.number_input(
+    CONTROLS["folds"],
+    min_value=2,
+    max_value=10,
+    value=3,
+    key="imbalance-folds",
+    persist_state="session",
+)
+repeats = left.number_input(
+    "Repeats", min_value=1, max_value=5, value=1, key="imbalance-repeats", persist_state="session"
+)
 iterations = right.number_input(
     "Boosting rounds (LightGBM / CatBoost)",
     min_value=10,
@@ -116,6 +145,8 @@ iterations = right.number_input(
     value=200,
     step=50,
     disabled=model_name == "logistic",
+    key="imbalance-iterations",
+    persist_state="session",
 )
 
 

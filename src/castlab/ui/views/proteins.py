@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from castlab.ui.common import save_upload, work_dir
+from castlab.ui.common import kept_uploader, save_upload, work_dir
 from castlab.ui.results import Progress, input_key, last_result, run_action
 
 if TYPE_CHECKING:
@@ -104,26 +104,50 @@ def example_fasta() -> tuple[str, str]:
 
 
 example, example_what = example_fasta()
-pasted = st.text_area(f"FASTA (prefilled: {example_what})", value=example, height=200)
-upload = st.file_uploader(
+pasted = st.text_area(
+    f"FASTA (prefilled: {example_what})",
+    value=example,
+    height=200,
+    key="proteins-pasted",
+    persist_state="session",
+)
+upload = kept_uploader(
     "...or upload sequences (used instead of the text): FASTA, a table (CSV/TSV/Parquet) or a "
     "Pfam Stockholm alignment (.sto)",
-    type=[suffix[1:] for suffix in SUFFIXES],
+    key="proteins-upload",
+    types=SUFFIXES,
 )
 sequence_column = id_column = ""
 if upload is not None and upload.name.lower().endswith(TABLE_SUFFIXES):
     left, right = st.columns(2)
     sequence_column = left.text_input(
-        f"{CONTROLS['sequence_column']} (empty: found by name)", value=""
+        f"{CONTROLS['sequence_column']} (empty: found by name)",
+        value="",
+        key="proteins-sequence-column",
+        persist_state="session",
     )
-    id_column = right.text_input(f"{CONTROLS['id_column']} (empty: found by name)", value="")
+    id_column = right.text_input(
+        f"{CONTROLS['id_column']} (empty: found by name)",
+        value="",
+        key="proteins-id-column",
+        persist_state="session",
+    )
 left, right = st.columns([3, 1])
 model_dir = left.text_input(
     f"{CONTROLS['model']} written by `castlab proteins train` (empty: castlab's default Pfam "
     "model if installed, else a small synthetic demo model)",
     value="",
+    key="proteins-model-dir",
+    persist_state="session",
 )
-top_k = right.number_input(CONTROLS["top_k"], min_value=1, max_value=20, value=3)
+top_k = right.number_input(
+    CONTROLS["top_k"],
+    min_value=1,
+    max_value=20,
+    value=3,
+    key="proteins-top-k",
+    persist_state="session",
+)
 
 
 def _records(folder: Path) -> "tuple[list[ProteinRecord], Any]":

@@ -5,7 +5,7 @@ from typing import Any
 
 import streamlit as st
 
-from castlab.ui.common import save_upload, work_dir
+from castlab.ui.common import kept_uploader, save_upload, work_dir
 from castlab.ui.results import Progress, input_key, last_result, run_action
 
 st.title("Art")
@@ -22,17 +22,25 @@ SOURCES = ["sample:china", "sample:flower", "upload", "path on this machine"]
 
 def _image_inputs(label: str, index: int):  # type: ignore[no-untyped-def]
     """An image's source, and the uploader or path box only when that source is chosen (an
-    uploader shown beside a chosen sample looked used, and was not)."""
-    source = st.selectbox(label, SOURCES, index=index)
+    uploader shown beside a chosen sample looked used, and was not). Each keeps its value
+    when the visitor leaves the page and comes back."""
+    key = "art-" + label.lower().replace(" ", "-")
+    source = st.selectbox(label, SOURCES, index=index, key=key, persist_state="session")
     upload = typed = None
     if source == "upload":
-        upload = st.file_uploader(f"{label} upload", type=[s[1:] for s in IMAGE_SUFFIXES])
+        upload = kept_uploader(f"{label} upload", key=f"{key}-upload", types=IMAGE_SUFFIXES)
     elif source == "path on this machine":
-        typed = st.text_input(f"{label} path", value="")
+        typed = st.text_input(f"{label} path", key=f"{key}-path", persist_state="session")
     return source, upload, typed or ""
 
 
-mode = st.radio("What to make", ["Copy a target image", "Style transfer"], horizontal=True)
+mode = st.radio(
+    "What to make",
+    ["Copy a target image", "Style transfer"],
+    horizontal=True,
+    key="art-mode",
+    persist_state="session",
+)
 style_mode = mode == "Style transfer"
 left, right = st.columns(2)
 with left:
@@ -41,16 +49,26 @@ with left:
 with right:
     if style_mode:
         second_source, second_upload, second_path = _image_inputs("Style image", 1)
+    # each of the two modes has its own parameterisation and goals (and defaults)
     param = st.selectbox(
         "Parameterisation",
         ["pixels", "fourier", "siren", "cppn", "strokes", "palette"],
         index=0 if style_mode else 1,
+        key=f"art-param-{style_mode}",
+        persist_state="session",
     )
     default_goals = "content=1, style=5" if style_mode else "mse=1"
-    goals_text = st.text_input("Goals (name=weight, comma-separated)", value=default_goals)
-size = st.slider("Size (pixels)", 32, 256, 96, 16)
-steps = st.slider("Steps", 10, 500, 100, 10)
-strokes = st.slider("Brush strokes (strokes only)", 10, 400, 100, 10)
+    goals_text = st.text_input(
+        "Goals (name=weight, comma-separated)",
+        value=default_goals,
+        key=f"art-goals-{style_mode}",
+        persist_state="session",
+    )
+size = st.slider("Size (pixels)", 32, 256, 96, 16, key="art-size", persist_state="session")
+steps = st.slider("Steps", 10, 500, 100, 10, key="art-steps", persist_state="session")
+strokes = st.slider(
+    "Brush strokes (strokes only)", 10, 400, 100, 10, key="art-strokes", persist_state="session"
+)
 
 
 def _image(source: str, upload, typed: str, folder: Path, role: str) -> str:  # type: ignore[no-untyped-def]

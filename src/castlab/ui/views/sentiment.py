@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from castlab.ui.common import save_upload, work_dir
+from castlab.ui.common import kept_uploader, save_upload, work_dir
 from castlab.ui.results import Progress, input_key, last_result, run_action
 
 if TYPE_CHECKING:
@@ -59,12 +59,15 @@ typed = st.text_area(
     value="What a wonderful day, I love this!\nThe store opens at 9 on weekdays.\n"
     "Worst customer service ever, I am so angry",
     height=120,
+    key="sentiment-typed",
+    persist_state="session",
 )
-upload = st.file_uploader(
+upload = kept_uploader(
     "...or a file of posts (used instead of the text): CSV, TSV, JSONL or Parquet with a text "
     "column, and optionally author, country or latitude/longitude; or a .txt file, one post "
     "per line (e.g. TweetEval's val_text.txt)",
-    type=[suffix[1:] for suffix in POST_SUFFIXES],
+    key="sentiment-upload",
+    types=POST_SUFFIXES,
 )
 
 
@@ -99,7 +102,9 @@ if upload is not None:
             "names (text, tweet, content; author, username; country; latitude, lat; ...)."
         )
         for column, (field, label) in zip(st.columns(len(FIELDS)), FIELDS.items()):
-            picked = column.selectbox(label, [RECOGNISED, *found], key=f"column-{field}")
+            picked = column.selectbox(
+                label, [RECOGNISED, *found], key=f"column-{field}", persist_state="session"
+            )
             if picked != RECOGNISED:
                 chosen_columns[field] = picked
 left, middle, right = st.columns([2, 1, 2])
@@ -109,8 +114,17 @@ scorer_name = left.radio(
     horizontal=True,
     help="default: MiniLM fine-tuned on tweets, shipped in castlab (best); minilm: frozen "
     "MiniLM sentence vectors + a linear head (faster); vader: a word lexicon (instant).",
+    key="sentiment-scorer-name",
+    persist_state="session",
 )
-radius_km = middle.number_input("Capital radius (km)", min_value=1.0, value=50.0, step=10.0)
+radius_km = middle.number_input(
+    "Capital radius (km)",
+    min_value=1.0,
+    value=50.0,
+    step=10.0,
+    key="sentiment-radius-km",
+    persist_state="session",
+)
 right.download_button(
     "Download the example file (CSV)",
     example_csv(),

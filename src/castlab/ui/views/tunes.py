@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from castlab.ui.common import save_upload, work_dir
+from castlab.ui.common import kept_uploader, save_upload, work_dir
 from castlab.ui.results import Progress, input_key, last_result, run_action, zip_bytes
 
 st.title("Tunes")
@@ -42,13 +42,19 @@ def read_tunes(name: str, data: bytes) -> tuple[list[Any], int]:
 
 
 model = load_model()
-mode = st.radio("Write with", [SHIPPED, PROMPT, CORPUS], horizontal=True)
+mode = st.radio(
+    "Write with",
+    [SHIPPED, PROMPT, CORPUS],
+    horizontal=True,
+    key="tunes-mode",
+    persist_state="session",
+)
 upload = None
 chosen_tune = None
 bars = 2
 steps = 300
 if mode != SHIPPED:
-    upload = st.file_uploader("ABC file (one or more tunes)", type=[s[1:] for s in ABC_SUFFIXES])
+    upload = kept_uploader("ABC file (one or more tunes)", key="tunes-upload", types=ABC_SUFFIXES)
     if upload is not None:
         tunes, skipped = read_tunes(upload.name, upload.getvalue())
         st.caption(
@@ -60,10 +66,12 @@ if mode != SHIPPED:
                 f"{i + 1}. {t.title or '(untitled)'} ({t.rhythm or 'no type'}, K:{t.key})"
                 for i, t in enumerate(tunes[:500])
             ]
-            picked = st.selectbox("Tune to continue", titles)
+            picked = st.selectbox(
+                "Tune to continue", titles, key="tunes-picked", persist_state="session"
+            )
             chosen_tune = tunes[titles.index(picked)]
     if mode == PROMPT:
-        bars = st.slider(CONTROLS["prompt"], 1, 8, 2)
+        bars = st.slider(CONTROLS["prompt"], 1, 8, 2, key="tunes-bars", persist_state="session")
     else:
         steps = st.slider(
             CONTROLS["max_steps"],
@@ -73,11 +81,31 @@ if mode != SHIPPED:
             50,
             help="A tiny LSTM learns from scratch on your file (castlab has no fine-tuning of "
             "the shipped model); more steps, better tunes, longer wait.",
+            key="tunes-steps",
+            persist_state="session",
         )
 left, right = st.columns(2)
-rhythm = left.selectbox("Type", ["(model chooses)", *model.header_values("R")], index=0)
-meter = left.selectbox("Meter", ["(model chooses)", *model.header_values("M")], index=0)
-key_choice = left.selectbox("Key", ["(model chooses)", *model.header_values("K")], index=0)
+rhythm = left.selectbox(
+    "Type",
+    ["(model chooses)", *model.header_values("R")],
+    index=0,
+    key="tunes-rhythm",
+    persist_state="session",
+)
+meter = left.selectbox(
+    "Meter",
+    ["(model chooses)", *model.header_values("M")],
+    index=0,
+    key="tunes-meter",
+    persist_state="session",
+)
+key_choice = left.selectbox(
+    "Key",
+    ["(model chooses)", *model.header_values("K")],
+    index=0,
+    key="tunes-key-choice",
+    persist_state="session",
+)
 if rhythm != "(model chooses)" and meter != "(model chooses)":
     from castlab.tunes.generate import unusual_meter
 
@@ -89,6 +117,8 @@ dotting = left.selectbox(
     index=0,
     help="dotted: the dotted rhythm written out, as some books write hornpipes; plain: left "
     "to the player. Models trained before the N: code know neither.",
+    key="tunes-dotting",
+    persist_state="session",
 )
 own_temperature = right.checkbox(
     "The model's temperature for the type",
@@ -96,10 +126,28 @@ own_temperature = right.checkbox(
     help="Temperatures stored with the model, by type: "
     + (", ".join(f"{k} {v:g}" for k, v in model.info.get("temperatures", {}).items()) or "none")
     + "; other types 0.7.",
+    key="tunes-own-temperature",
+    persist_state="session",
 )
-temperature = right.slider("Temperature", 0.1, 1.5, 0.7, 0.05, disabled=own_temperature)
-seed = right.number_input("Seed", min_value=0, value=0, step=1)
-constrained = right.checkbox("Constrained (complete AABB tunes)", value=True)
+temperature = right.slider(
+    "Temperature",
+    0.1,
+    1.5,
+    0.7,
+    0.05,
+    disabled=own_temperature,
+    key="tunes-temperature",
+    persist_state="session",
+)
+seed = right.number_input(
+    "Seed", min_value=0, value=0, step=1, key="tunes-seed", persist_state="session"
+)
+constrained = right.checkbox(
+    "Constrained (complete AABB tunes)",
+    value=True,
+    key="tunes-constrained",
+    persist_state="session",
+)
 
 
 def _chosen(value: str) -> str | None:
