@@ -71,6 +71,9 @@ def test_folder_errors(tmp_path):
         read_ulogme(tmp_path / "missing")
     with pytest.raises(CastlabError, match="keyfreq"):
         read_ulogme(tmp_path)
+    (tmp_path / "notes.txt").write_text("not a log\n")
+    with pytest.raises(CastlabError, match=r"among the 1 file\(s\) there \(notes.txt\)"):
+        read_ulogme(tmp_path)
     (tmp_path / f"keyfreq_{SEVEN_AM}.txt").write_text(f"{SEVEN_AM} 3\n")
     with pytest.raises(CastlabError, match="time zone"):
         read_ulogme(tmp_path, timezone="Mars/Olympus")

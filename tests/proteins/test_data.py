@@ -89,8 +89,10 @@ def test_bad_residue_names_file_line_record_and_position(tmp_path):
 
 
 def test_length_limits_and_sequence_before_header(tmp_path):
-    with pytest.raises(CastlabError, match="outside 5..10"):
+    with pytest.raises(CastlabError, match=r"outside 5..10 \(fix: drop the record\)"):
         check_sequence("MKV", min_length=5, max_length=10)
+    with pytest.raises(CastlabError, match="0 residues.*give it its residues"):
+        check_sequence("")
     fasta = tmp_path / "x.fasta"
     fasta.write_text("MKV\n>a\nMK\n")
     with pytest.raises(CastlabError, match="before the first"):

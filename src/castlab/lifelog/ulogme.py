@@ -93,15 +93,22 @@ def read_ulogme(
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise CastlabError("uLogMe log folder not found", path=folder, fix="pass the logs/ folder")
+        raise CastlabError(
+            "uLogMe log folder not found", path=folder, fix="pass --ulogme uLogMe's logs/ folder"
+        )
     if not 0 <= day_start_hour <= 23:
         raise CastlabError(f"day start hour must be 0-23, got {day_start_hour}")
     keys: list[tuple[int, int]] = []
     windows: list[tuple[int, str]] = []
     files = sorted(p for p in folder.iterdir() if _LOG_NAME.match(p.name))
     if not files:
+        there = sorted(p.name for p in folder.iterdir())
+        named = f" ({', '.join(there[:3])}{', ...' if len(there) > 3 else ''})" if there else ""
         raise CastlabError(
-            "no keyfreq_*.txt or window_*.txt files", path=folder, fix="pass uLogMe's logs/ folder"
+            f"no keyfreq_*.txt or window_*.txt files among the {len(there)} file(s) there{named}",
+            path=folder,
+            fix="give uLogMe's own logs: the keyfreq_<time>.txt and window_<time>.txt files of "
+            "its logs/ folder",
         )
     for file in files:
         kind = _LOG_NAME.match(file.name).group(1)  # type: ignore[union-attr]

@@ -100,7 +100,7 @@ def check_sequence(
             f"record {record!r} has {len(sequence)} residues, outside {min_length}..{max_length}",
             path=path,
             line=line,
-            fix="drop the record or change the length limits",
+            fix="give it its residues, or drop the record" if not sequence else "drop the record",
         )
     return sequence
 
