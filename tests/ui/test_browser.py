@@ -83,8 +83,24 @@ def test_imbalance_run_can_be_cancelled(shared_data, server, browser):
     page.close()
 
 
+#: page path -> its title in the sidebar
+TITLES = {
+    "imbalance": "Imbalance",
+    "sentiment": "Sentiment",
+    "proteins": "Proteins",
+    "lifelog": "Lifelog",
+    "tunes": "Tunes",
+    "airquality": "Air quality",
+    "birds": "Birds",
+    "art": "Art",
+    "selfsup": "Self-supervised",
+}
+
+
 @pytest.mark.parametrize("name", list(steps.STEPS))
 def test_page_on_its_real_file(shared_data, server, browser, name):
+    """The page's main button on the real files gives its result without an error box; after
+    a visit to the home page the page still has its files."""
     for path in steps.REAL_FILES[name]:
         if not (shared_data / path).exists():
             pytest.skip(f"{path} is not in ../shared/data")
@@ -98,6 +114,16 @@ def test_page_on_its_real_file(shared_data, server, browser, name):
     if name == "proteins" and "default Pfam model" in outcome.note:  # fn3 is one of its families
         assert "most common family: PF00041" in outcome.note, outcome
     _screenshot(page, name)
+    # away to the home page and back through the sidebar: the page keeps its real files
+    page.get_by_role("link", name="castlab", exact=True).click()
+    page.get_by_text("Everything runs on this machine").wait_for(timeout=60_000)
+    page.get_by_role("link", name=TITLES[name], exact=True).click()
+    for path in steps.REAL_FILES[name]:
+        page.get_by_text(Path(path).name).first.wait_for(timeout=60_000)
+    page.get_by_text("uploaded earlier").first.wait_for(timeout=60_000)
+    steps.idle(page)
+    assert steps.no_errors(page) == []
+    _screenshot(page, f"{name}-back")
     page.close()
 
 
@@ -194,7 +220,7 @@ def test_leaving_a_page_keeps_its_upload_and_settings(server, browser, tmp_path)
     _expect_chosen(page, "Target column", "bank_account")
     _expect_chosen(page, "Model", "lightgbm")
     _screenshot(page, "kept-after-leaving")
-    page.get_by_role("button", name="Forget", exact=True).click()
+    page.get_by_role("button", name="Forget accounts.csv", exact=True).click()
     page.get_by_text("uploaded earlier").wait_for(state="detached", timeout=60_000)
     _expect_chosen(page, "Target column", "y")  # the example's label: the file is gone
     page.close()

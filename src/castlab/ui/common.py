@@ -135,9 +135,11 @@ def kept_uploader(
     if key not in kept:
         return [] if multiple else None
     names = ", ".join(file.name for file in kept[key])
-    note, forget = place.columns([5, 1], vertical_alignment="center")
-    note.caption(f"Using {names}, uploaded earlier (upload another file to replace it).")
-    forget.button("Forget", key=f"{key}-forget", on_click=_forget, args=(key,))
+    place.caption(f"Using {names}, uploaded earlier (upload another file to replace it).")
+    # under the line, not beside it: a column beside it was too narrow in a half-width place
+    place.button(
+        f"Forget {names}", key=f"{key}-forget", on_click=_forget, args=(key,), type="tertiary"
+    )
     return list(kept[key]) if multiple else kept[key][0]
 
 

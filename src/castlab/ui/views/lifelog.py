@@ -27,7 +27,7 @@ CONTROLS = {
 toggl = kept_uploader(CONTROLS["toggl"], key="lifelog-toggl", types=[".csv"])
 daylio = kept_uploader(CONTROLS["daylio"], key="lifelog-daylio", types=[".csv"])
 ulogme = kept_uploader(
-    f"{CONTROLS['ulogme']} (keyfreq_*.txt and window_*.txt)",
+    f"{CONTROLS['ulogme']} (keyfreq_\\*.txt and window_\\*.txt)",  # \\*: not Markdown italics
     key="lifelog-ulogme",
     types=[".txt"],
     multiple=True,
