@@ -31,6 +31,13 @@ def test_help_runs():
     assert result.exit_code == 0 and "tunes" in result.output
 
 
+def test_version_prints_the_package_version():
+    from castlab import __version__
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output == f"castlab {__version__}\n"
+
+
 def test_user_error_is_one_line_and_exit_code_2(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "castlab", "tunes", "generate", "--model", str(tmp_path)],

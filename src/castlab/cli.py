@@ -37,6 +37,28 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _show_version(asked: bool) -> None:
+    if asked:
+        from castlab import __version__
+
+        typer.echo(f"castlab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """The options given before a command (the help text is the app's own)."""
+
+
 app.add_typer(tunes_app, name="tunes")
 app.add_typer(lifelog_app, name="lifelog")
 app.add_typer(imbalance_app, name="imbalance")
