@@ -10,6 +10,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.chromium import CHROMIUM, OFFLINE_HEADLESS_FLAGS
 from tests.ui import browser_steps as steps
@@ -196,10 +197,18 @@ def test_page_refuses_hostile_uploads_and_keeps_serving(server, browser, tmp_pat
 
 def _expect_chosen(page, label: str, option: str) -> None:
     """Wait until the selectbox labelled ``label`` shows ``option`` (fails after 30 s)."""
-    from playwright.sync_api import expect
-
     box = page.get_by_role("combobox", name=label, exact=True).last  # the page as redrawn
     expect(box).to_have_value(option, timeout=30_000)
+
+
+def _away_and_back(page, title: str) -> None:
+    """To the Sentiment page and back to ``title`` through the sidebar (the same session)."""
+    page.get_by_role("link", name="Sentiment", exact=True).click()
+    page.get_by_role("heading", name="Sentiment").wait_for(timeout=60_000)
+    steps.idle(page)
+    page.get_by_role("link", name=title, exact=True).click()
+    page.get_by_role("heading", name=title).wait_for(timeout=60_000)
+    steps.idle(page)
 
 
 def test_leaving_a_page_keeps_its_upload_and_settings(server, browser, tmp_path):
@@ -211,16 +220,20 @@ def test_leaving_a_page_keeps_its_upload_and_settings(server, browser, tmp_path)
     steps.upload(page, 0, table)
     steps.choose(page, "Target column", "bank_account")
     steps.choose(page, "Model", "lightgbm")
-    page.get_by_role("link", name="Sentiment").click()  # the sidebar: the same session
-    page.get_by_role("heading", name="Sentiment").wait_for(timeout=60_000)
-    steps.idle(page)
-    page.get_by_role("link", name="Imbalance").click()
+    _away_and_back(page, "Imbalance")
     page.get_by_text("Using accounts.csv, uploaded earlier").wait_for(timeout=60_000)
-    steps.idle(page)
     _expect_chosen(page, "Target column", "bank_account")
     _expect_chosen(page, "Model", "lightgbm")
     _screenshot(page, "kept-after-leaving")
+    # the example ticked beside a kept file stays ticked too
+    example = page.get_by_role("checkbox", name="Use a generated example", exact=False)
+    page.get_by_text("Use a generated example").click()
+    steps.idle(page)
+    _away_and_back(page, "Imbalance")
+    expect(example.last).to_be_checked(timeout=30_000)
+    page.get_by_text("Use a generated example").click()  # unticked again: the file's columns
+    steps.idle(page)
     page.get_by_role("button", name="Forget accounts.csv", exact=True).click()
     page.get_by_text("uploaded earlier").wait_for(state="detached", timeout=60_000)
-    _expect_chosen(page, "Target column", "y")  # the example's label: the file is gone
+    expect(example.last).to_be_checked(timeout=30_000)  # no file: the example again
     page.close()

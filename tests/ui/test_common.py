@@ -98,3 +98,32 @@ def test_kept_uploader_forgets_a_file_the_visitor_removes():
     app.file_uploader[0].set_value(("Train.csv", b"a,b", "text/csv")).run()
     app.file_uploader[0].set_value(None).run()
     assert _got(app) == "got None b''"
+
+
+def _disabled_and_multiple_script() -> None:
+    import streamlit as st
+
+    from castlab.ui.common import kept_uploader
+
+    if not st.checkbox("elsewhere"):
+        off = st.checkbox("disabled")
+        one = kept_uploader("CSV", key="one", types=[".csv"], disabled=off)
+        many = kept_uploader("Logs", key="many", types=[".txt"], multiple=True)
+        st.text(f"one={one.name if one else None} many={[f.name for f in many]}")
+
+
+def test_kept_uploader_hides_its_copy_while_disabled_and_counts_several_files():
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_function(_disabled_and_multiple_script).run()
+    app.file_uploader[0].set_value(("a.csv", b"x", "text/csv"))
+    app.file_uploader[1].set_value([(f"k{i}.txt", b"1", "text/plain") for i in range(4)]).run()
+    app.checkbox[0].check().run()
+    app.checkbox[0].uncheck().run()
+    assert _got(app) == "one=a.csv many=['k0.txt', 'k1.txt', 'k2.txt', 'k3.txt']"
+    captions = [caption.value for caption in app.caption]
+    assert "Using 4 files uploaded earlier (k0.txt, k1.txt, k2.txt, ...)" in captions[1]
+    app.checkbox[1].check().run()  # the first uploader disabled: its copy waits, unshown
+    assert _got(app).startswith("one=None ") and len(app.caption) == 1
+    app.checkbox[1].uncheck().run()
+    assert _got(app).startswith("one=a.csv ")

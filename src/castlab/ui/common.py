@@ -110,7 +110,8 @@ def kept_uploader(
     Streamlit empties a page's uploaders when another page is opened. This keeps a copy of
     the last upload in the session: back on the page, the uploader is empty but the copy is
     used, a caption names it, and a Forget button drops it. Uploading another file (or
-    removing one from the uploader) replaces the copy. Returns what ``st.file_uploader``
+    removing one from the uploader) replaces the copy; while the uploader is ``disabled`` the
+    copy is kept but neither shown nor returned. Returns what ``st.file_uploader``
     returns (a list with ``multiple``), with :class:`KeptUpload` copies standing in.
     ``place``: a column or container to draw in (default: the page); ``options`` go to
     ``st.file_uploader`` (``help``, ``disabled``).
@@ -132,14 +133,21 @@ def kept_uploader(
         files = uploaded if multiple else [uploaded]
         kept[key] = [KeptUpload(file.name, file.getvalue()) for file in files]
         return uploaded
-    if key not in kept:
+    if key not in kept or options.get("disabled"):  # a disabled uploader's copy waits
         return [] if multiple else None
-    names = ", ".join(file.name for file in kept[key])
-    place.caption(f"Using {names}, uploaded earlier (upload another file to replace it).")
-    # under the line, not beside it: a column beside it was too narrow in a half-width place
-    place.button(
-        f"Forget {names}", key=f"{key}-forget", on_click=_forget, args=(key,), type="tertiary"
-    )
+    files = kept[key]
+    if len(files) == 1:
+        said = f"Using {files[0].name}, uploaded earlier (a file uploaded above replaces it)."
+        forget = f"Forget {files[0].name}"
+    else:
+        names = ", ".join(file.name for file in files[:3]) + (", ..." if len(files) > 3 else "")
+        said = (
+            f"Using {len(files)} files uploaded earlier ({names}); files uploaded above "
+            "replace them all."
+        )
+        forget = f"Forget these {len(files)} files"
+    place.caption(said)
+    place.button(forget, key=f"{key}-forget", on_click=_forget, args=(key,))
     return list(kept[key]) if multiple else kept[key][0]
 
 

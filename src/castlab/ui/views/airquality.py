@@ -20,8 +20,12 @@ st.caption(
 )
 
 upload = kept_uploader("CSV table", key="airquality-upload", types=[".csv"])
+# ticked by default while no file is given; one kept value with a file and one without
 use_example = st.checkbox(
-    "Use a generated example (8 towns, two named Middelburg)", value=upload is None
+    "Use a generated example (8 towns, two named Middelburg)",
+    value=upload is None,
+    key=f"airquality-example-{upload is None}",
+    persist_state="session",
 )
 #: Setting name (CLI option) -> the control that sets it on this page.
 CONTROLS = {

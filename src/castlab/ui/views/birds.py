@@ -15,8 +15,12 @@ st.caption(
 
 AUDIO = (".wav", ".flac", ".ogg", ".mp3")
 upload = kept_uploader("A recording (WAV, FLAC, OGG or MP3)", key="birds-upload", types=AUDIO)
+# ticked by default while no file is given; one kept value with a file and one without
 use_example = st.checkbox(
-    "Use a generated example soundscape (made-up species)", value=upload is None
+    "Use a generated example soundscape (made-up species)",
+    value=upload is None,
+    key=f"birds-example-{upload is None}",
+    persist_state="session",
 )
 model_path = st.text_input(
     "Model folder from `castlab birds train` (empty: a small CNN trained here on made-up species)",

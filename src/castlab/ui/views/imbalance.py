@@ -57,8 +57,12 @@ def read_header(name: str, data: bytes) -> "tuple[pd.DataFrame, list[str], str]"
 
 
 upload = kept_uploader("CSV with a header row", key="data", types=[".csv"])
+# ticked by default while no file is given; one kept value with a file and one without
 use_example = st.checkbox(
-    "Use a generated example (15% positives, test set at 50%)", value=upload is None
+    "Use a generated example (15% positives, test set at 50%)",
+    value=upload is None,
+    key=f"imbalance-example-{upload is None}",
+    persist_state="session",
 )
 problem = ""
 if use_example or upload is None:

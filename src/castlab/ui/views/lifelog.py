@@ -32,7 +32,14 @@ ulogme = kept_uploader(
     types=[".txt"],
     multiple=True,
 )
-use_example = st.checkbox("Use generated example exports", value=not (toggl or daylio or ulogme))
+# ticked by default while no file is given; one kept value with files and one without
+any_file = bool(toggl or daylio or ulogme)
+use_example = st.checkbox(
+    "Use generated example exports",
+    value=not any_file,
+    key=f"lifelog-example-{any_file}",
+    persist_state="session",
+)
 moods = st.text_input(
     CONTROLS["mood_map"],
     value="",
