@@ -99,6 +99,27 @@ def test_tunes_continues_an_uploaded_tune():
     assert "Download ABC" in labels and labels[-1] == "Download all (ZIP)"
 
 
+PICKUP_TUNE = b"""X:1
+T:With a pickup
+R:reel
+M:4/4
+L:1/8
+K:D
+A2|dfaf gfed|cdef gfec|dfaf gfed|cAGE D2:|
+"""
+
+
+def test_tunes_continues_a_tune_that_starts_with_a_pickup():
+    """castlab's tunes have no pickup, so the decoder refused one as the first bar; the page
+    leaves it out of the prompt (two of the first three O'Neill tunes start with one)."""
+    app = _page("tunes")
+    app.radio[0].set_value("continue a tune from my ABC file (prompt)").run()
+    app.file_uploader[0].set_value(("pickup.abc", PICKUP_TUNE, "text/plain")).run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    assert app.code[0].value.split("K:D\n")[1].startswith("|:dfaf gfed|cdef gfec")
+
+
 def test_tunes_trains_briefly_on_an_uploaded_corpus():
     from castlab.tunes.data import collection_paths
 

@@ -5,6 +5,7 @@ corpus: a small model is trained briefly on it here (``castlab tunes train --cor
 with a tiny network and few steps), then writes the tune.
 """
 
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -154,15 +155,29 @@ def _chosen(value: str) -> str | None:
     return None if value.startswith("(") else value
 
 
-def _opening(body: str, count: int) -> str:
-    """The first ``count`` bars of a tune body, ending on a bar line."""
+def _opening(body: str, count: int, bar_units: Fraction | None = None) -> str:
+    """The first ``count`` bars of a tune body, ending on a bar line.
+
+    A pickup (a first bar shorter than ``bar_units``, units of L: in a bar) is left out:
+    castlab writes tunes without one, so the decoder would refuse it as the first bar.
+    """
     import re
 
+    from castlab.tunes.abc import abc_tokens
+    from castlab.tunes.bars import measure_bars
+
     body = body.strip()
-    ends = [m.end() for m in re.finditer(r"\|+[:\]]?|:\|+", body) if m.start() > 0]
+    bar_lines = r"\|+[:\]]?|:\|+"
+    first = measure_bars(abc_tokens(body), bar_units=bar_units)[:1]
+    if first and first[0].required is not None and first[0].duration < first[0].required:
+        after = next((m.end() for m in re.finditer(bar_lines, body) if m.start() > 0), 0)
+        body = body[after:].strip()
+    ends = [m.end() for m in re.finditer(bar_lines, body) if m.start() > 0]
     cut = ends[min(count, len(ends)) - 1] if ends else len(body)
     # slurs and grace notes are not in the model's vocabulary (tuplets such as (3 are)
     opening = re.sub(r"\{[^}]*\}|\((?!\d)|\)", "", body[:cut])
+    # a tie straight after a broken rhythm (O'Neill's "d>-c") is not a form the decoder writes
+    opening = re.sub(r"([<>])-", r"\1", opening)
     opening = re.sub(
         r"(\|+:?|:\|+|\|\])\s+", r"\1", " ".join(opening.split())
     )  # no space after a bar line
@@ -223,7 +238,7 @@ def generate(progress: Progress) -> dict[str, Any]:
             else:
                 if chosen_tune is None:
                     raise CastlabError("no tune with a body in the file", path=upload.name)
-                prompt = _opening(chosen_tune.body, bars)
+                prompt = _opening(chosen_tune.body, bars, chosen_tune.bar_units)
                 header = {
                     **header,
                     "rhythm": header["rhythm"] or chosen_tune.rhythm or None,
