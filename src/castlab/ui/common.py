@@ -26,6 +26,7 @@ __all__ = [
     "MAX_UPLOAD_MB",
     "KeptUpload",
     "check_upload",
+    "example_box",
     "kept_uploader",
     "save_upload",
     "show_errors",
@@ -149,6 +150,20 @@ def kept_uploader(
     place.caption(said)
     place.button(forget, key=f"{key}-forget", on_click=_forget, args=(key,))
     return list(kept[key]) if multiple else kept[key][0]
+
+
+def example_box(label: str, *, key: str, given: bool) -> bool:
+    """A page's "use the generated example" checkbox: ticked by default while no file is
+    ``given``. The visitor's tick is kept (leaving the page too) in two values, one while a
+    file is given and one while none is, so an upload still unticks it by default."""
+    import streamlit as st
+
+    return st.checkbox(
+        label,
+        value=not given,
+        key=f"{key}-{'with-file' if given else 'no-file'}",
+        persist_state="session",
+    )
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from castlab.airquality.charts import map_spec, mapped, timeseries_spec
 from castlab.airquality.dashboard import daily, location_summary
 from castlab.airquality.readers import ReadConfig
 from castlab.airquality.readers import load as load_readings
-from castlab.ui.common import kept_uploader, save_upload, show_errors, work_dir
+from castlab.ui.common import example_box, kept_uploader, save_upload, show_errors, work_dir
 from castlab.ui.results import input_key
 
 st.title("Air quality")
@@ -20,12 +20,10 @@ st.caption(
 )
 
 upload = kept_uploader("CSV table", key="airquality-upload", types=[".csv"])
-# ticked by default while no file is given; one kept value with a file and one without
-use_example = st.checkbox(
+use_example = example_box(
     "Use a generated example (8 towns, two named Middelburg)",
-    value=upload is None,
-    key=f"airquality-example-{upload is None}",
-    persist_state="session",
+    key="airquality-example",
+    given=upload is not None,
 )
 #: Setting name (CLI option) -> the control that sets it on this page.
 CONTROLS = {

@@ -4,7 +4,7 @@ from typing import Any
 
 import streamlit as st
 
-from castlab.ui.common import kept_uploader, save_upload, work_dir
+from castlab.ui.common import example_box, kept_uploader, save_upload, work_dir
 from castlab.ui.results import Progress, input_key, last_result, run_action
 
 st.title("Birds")
@@ -15,12 +15,10 @@ st.caption(
 
 AUDIO = (".wav", ".flac", ".ogg", ".mp3")
 upload = kept_uploader("A recording (WAV, FLAC, OGG or MP3)", key="birds-upload", types=AUDIO)
-# ticked by default while no file is given; one kept value with a file and one without
-use_example = st.checkbox(
+use_example = example_box(
     "Use a generated example soundscape (made-up species)",
-    value=upload is None,
-    key=f"birds-example-{upload is None}",
-    persist_state="session",
+    key="birds-example",
+    given=upload is not None,
 )
 model_path = st.text_input(
     "Model folder from `castlab birds train` (empty: a small CNN trained here on made-up species)",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from castlab.ui.common import kept_uploader, save_upload, user_message, work_dir
+from castlab.ui.common import example_box, kept_uploader, save_upload, user_message, work_dir
 from castlab.ui.results import Progress, input_key, last_result, run_action, zip_bytes
 
 if TYPE_CHECKING:
@@ -57,12 +57,10 @@ def read_header(name: str, data: bytes) -> "tuple[pd.DataFrame, list[str], str]"
 
 
 upload = kept_uploader("CSV with a header row", key="data", types=[".csv"])
-# ticked by default while no file is given; one kept value with a file and one without
-use_example = st.checkbox(
+use_example = example_box(
     "Use a generated example (15% positives, test set at 50%)",
-    value=upload is None,
-    key=f"imbalance-example-{upload is None}",
-    persist_state="session",
+    key="imbalance-example",
+    given=upload is not None,
 )
 problem = ""
 if use_example or upload is None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from castlab.ui.common import kept_uploader, save_upload, work_dir
+from castlab.ui.common import example_box, kept_uploader, save_upload, work_dir
 from castlab.ui.results import Progress, input_key, last_result, run_action, zip_bytes
 
 st.title("Lifelog")
@@ -32,13 +32,8 @@ ulogme = kept_uploader(
     types=[".txt"],
     multiple=True,
 )
-# ticked by default while no file is given; one kept value with files and one without
-any_file = bool(toggl or daylio or ulogme)
-use_example = st.checkbox(
-    "Use generated example exports",
-    value=not any_file,
-    key=f"lifelog-example-{any_file}",
-    persist_state="session",
+use_example = example_box(
+    "Use generated example exports", key="lifelog-example", given=bool(toggl or daylio or ulogme)
 )
 moods = st.text_input(
     CONTROLS["mood_map"],
