@@ -1413,7 +1413,12 @@ def _head_speed_lines(sp: dict) -> list[str]:
         "(`castlab.birds.birdnet.with_extra_outputs`), so LiteRT's XNNPACK delegate runs as for "
         "plain scores: the same probabilities (column 5; `tests/birds/test_birdnet.py` checks it "
         "on generated audio). castlab's library default is the embedding output on 1 thread; "
-        "`castlab birds soundscape` gives BirdNET its `--threads` (2 unless told otherwise)."
+        "`castlab birds soundscape` gives BirdNET its `--threads` (2 unless told otherwise), "
+        "since 2026-12-04 as that many one-thread interpreters side by side, each scoring its "
+        "share of a recording's chunks at the same time (`BirdNET(side_by_side=True)`; the "
+        "runs before used one interpreter with that many LiteRT threads, the row *one "
+        "interpreter of 2 LiteRT threads*, and the earlier runs' lines below call it "
+        "*embedding output, 2 threads*)."
         + (
             " *Chunk hop 2 s* (`--chunk-hop 2`) scores only the chunks at 0 and 2 s of each "
             "window, 2 BirdNET passes instead of 3, *chunk hop 3 s* only the centre chunk (1-4 s), "
@@ -1433,13 +1438,16 @@ def _head_speed_lines(sp: dict) -> list[str]:
         + " in this run, decoding and the head included. Tried and not kept: 8 chunks per "
         "invoke (`resize_tensor_input` to [8, 144000]; scratch timing at load 2.4: 34 ms per "
         "chunk vs 35 ms one at a time, 130 MB more memory, and each new batch size re-allocates "
-        "for 0.1-0.5 s); two interpreters of one thread each on alternate chunks (no faster at "
-        "load 2.8); `BUILTIN_WITHOUT_DEFAULT_DELEGATES` (XNNPACK off: 98 ms per chunk vs 88 ms "
+        "for 0.1-0.5 s); `BUILTIN_WITHOUT_DEFAULT_DELEGATES` (XNNPACK off: 98 ms per chunk vs 88 ms "
         "with every tensor kept in one scratch timing at load 2.7, and its logits differ by up "
         "to 3e-5). Not possible: sharing chunks between "
         "neighbouring windows (a window's chunks end inside it, so windows share none) or "
         "sharing the spectrogram between overlapping chunks (the model scales each 3-s chunk by "
-        "its own minimum and maximum first). " + _two_threads_sentence(ways, low, high),
+        "its own minimum and maximum first). Two interpreters of one thread each were tried "
+        "on 2026-12-02 and not kept then (no faster in a scratch timing at load 2.8, when "
+        "other jobs held the cores); timed again on 2026-12-04 at load 0.1 (17-20 ms per chunk "
+        "against 26-27 ms for one interpreter of 2 LiteRT threads and 32 ms for one of 1), "
+        "they are castlab's way since. " + _two_threads_sentence(ways, low, high),
         *_process_speed_lines(head),
         "",
     ]
@@ -1447,14 +1455,24 @@ def _head_speed_lines(sp: dict) -> list[str]:
 
 def _two_threads_sentence(ways: dict, low: float, high: float) -> str:
     """Whether BirdNET's second LiteRT thread helped in this run, and under what load."""
-    one, two = ways.get("embedding output, 1 thread"), ways.get("embedding output, 2 threads")
-    if not one or not two:
+    one = ways.get("embedding output, 1 thread")
+    if not one:
         return ""
-    ratio = two["x_realtime"] / one["x_realtime"]
-    verdict = f"{ratio:.2f}x as fast as one" if ratio > 1 else "not faster than one"
+    said = []
+    for name, what in (
+        ("embedding output, 2 threads", "Two LiteRT threads"),  # runs before 2026-12-04
+        ("embedding output, one interpreter of 2 LiteRT threads", "One interpreter of 2 threads"),
+        ("embedding output, 2 interpreters side by side", "two interpreters side by side"),
+    ):
+        if name in ways:
+            ratio = ways[name]["x_realtime"] / one["x_realtime"]
+            verdict = f"{ratio:.2f}x as fast as one" if ratio > 1 else "not faster than one"
+            said.append(f"{what} were {verdict}")
+    if not said:
+        return ""
     return (
-        f"Two LiteRT threads were {verdict} in this run (load average {low:.1f}-{high:.1f}; "
-        "other jobs on the machine take the second core's time from them)."
+        f"{'; '.join(said)} in this run (load average {low:.1f}-{high:.1f}; other jobs on the "
+        "machine take the second core's time from them)."
     )
 
 

@@ -178,10 +178,30 @@ def test_fast_path_gives_the_plain_paths_window_probabilities():
     expected = head.predict_windows(audio, birdnet=plain)
     assert expected.shape == (3, 2) and expected[:, 1].std() > 1e-4  # not a constant
     assert np.allclose(head.predict_windows(audio, birdnet=fast), expected, rtol=0, atol=1e-6)
-    two = BirdNET(threads=2)
+    two = BirdNET(threads=2, side_by_side=False)  # one interpreter, 2 LiteRT threads
     assert np.allclose(head.predict_windows(audio, birdnet=two), expected, rtol=0, atol=1e-5)
     chunks = audio[: 2 * 144000].reshape(2, 144000)
     assert np.allclose(fast.embed_chunks(chunks), plain.embed_chunks(chunks), atol=1e-6)
+
+
+def test_interpreters_side_by_side_give_each_chunk_its_own_numbers():
+    """threads=N shares the chunks among N one-thread interpreters run at once: every chunk
+    keeps its scores and embeddings, in order, however many chunks there are."""
+    from castlab.birds.birdnet import BirdNET
+
+    one = load_birdnet()
+    three = BirdNET(threads=3)
+    chunks = np.random.default_rng(5).normal(0, 0.05, (5, 144000)).astype(np.float32)
+    chunks[1] *= 0.0  # silence among noise: an order mix-up would show
+    for count in (5, 2, 1, 0):
+        scores, embeddings = three.scores_and_embeddings(chunks[:count])
+        assert len(three._interpreters) == 3 and embeddings.shape[0] == count
+        if count:
+            expected_scores, expected_embeddings = one.scores_and_embeddings(chunks[:count])
+            assert np.array_equal(scores, expected_scores)
+            assert np.array_equal(embeddings, expected_embeddings)
+    full = three.embed_chunks(chunks)
+    assert not np.allclose(full[0], full[1])  # the chunks differ, so order is tested
 
 
 def test_shared_birdnet_takes_the_threads_asked_for():

