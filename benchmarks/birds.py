@@ -1753,7 +1753,11 @@ HEAD_WAYS = (  # name, BirdNET's settings, seconds between the chunks of a windo
         1.0,
     ),
     # castlab's way since: 2 one-thread interpreters, each scoring half the chunks at once
-    ("embedding output, 2 interpreters side by side", {"embedding_output": True, "threads": 2}, 1.0),
+    (
+        "embedding output, 2 interpreters side by side",
+        {"embedding_output": True, "threads": 2},
+        1.0,
+    ),
     # --chunk-hop 2: chunks at 0 and 2 s of each window, 2 BirdNET passes instead of 3;
     # --chunk-hop 3: the centre chunk (1-4 s) only
     (
