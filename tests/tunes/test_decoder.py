@@ -108,6 +108,22 @@ def test_pickup_when_asked_for(random_model):
         assert has_aabb_form(generated.tune, random_model.tokenizer)
 
 
+def test_a_pickup_the_prompt_starts_with_is_followed(random_model):
+    """The default form has no pickup, but a user's prompt (the start of a real tune) may:
+    it is kept, and part A's last bar is shortened by it, as in the form with a pickup."""
+    for seed in range(3):
+        tune = generate_tunes(
+            random_model,
+            GenerateConfig(
+                meter="6/8", unit="1/8", rhythm="jig", key="D", prompt="|:D|G2A BdB|", seed=seed
+            ),
+        )[0].tune
+        assert tune.body.startswith("|:D|G2A BdB|")
+        bars = measure_bars(abc_tokens(tune.body), bar_units=tune.bar_units)
+        assert right_length_share(bars) == 1.0 and not bars[0].full
+        assert has_aabb_form(tune, random_model.tokenizer)
+
+
 def test_tunes_sampled_side_by_side_are_the_tunes_sampled_one_by_one(random_model):
     config = GenerateConfig(rhythm="jig", count=3, seed=5, temperature=1.0)
     one_by_one = generate_tunes(random_model, GenerateConfig(**{**config.__dict__, "batch": 1}))

@@ -1,9 +1,13 @@
 """Each page in Streamlit's AppTest: it loads, and its main action works."""
 
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from castlab.tunes.abc import abc_tokens
+from castlab.tunes.bars import measure_bars, right_length_share
 
 PAGES = Path(__file__).resolve().parents[2] / "src" / "castlab" / "ui" / "views"
 
@@ -110,14 +114,18 @@ A2|dfaf gfed|cdef gfec|dfaf gfed|cAGE D2:|
 
 
 def test_tunes_continues_a_tune_that_starts_with_a_pickup():
-    """castlab's tunes have no pickup, so the decoder refused one as the first bar; the page
-    leaves it out of the prompt (two of the first three O'Neill tunes start with one)."""
+    """The decoder refused a pickup as the prompt's first bar (castlab's tunes have none
+    unless asked for); it now follows one, so the tune goes on from the pickup (two of the
+    first three O'Neill tunes start with one)."""
     app = _page("tunes")
     app.radio[0].set_value("continue a tune from my ABC file (prompt)").run()
     app.file_uploader[0].set_value(("pickup.abc", PICKUP_TUNE, "text/plain")).run()
     app.button[0].click().run()
     assert not app.exception and not app.error, (app.exception, app.error)
-    assert app.code[0].value.split("K:D\n")[1].startswith("|:dfaf gfed|cdef gfec")
+    body = app.code[0].value.split("K:D\n")[1]
+    assert body.startswith("|:A2|dfaf gfed|cdef gfec|")
+    bars = measure_bars(abc_tokens(body), bar_units=Fraction(8))
+    assert right_length_share(bars) == 1.0  # part A's last bar shortened by the pickup's 2
 
 
 def test_tunes_trains_briefly_on_an_uploaded_corpus():

@@ -247,7 +247,12 @@ def generate(
     """
     from castlab.core.artifacts import file_in_the_way
     from castlab.core.errors import CastlabError
-    from castlab.tunes.generate import GenerateConfig, generate_tunes, unusual_meter
+    from castlab.tunes.generate import (
+        GenerateConfig,
+        generate_tunes,
+        prompt_notation,
+        unusual_meter,
+    )
     from castlab.tunes.render import INSTRUMENTS, write_outputs
 
     if instrument not in INSTRUMENTS:
@@ -256,8 +261,11 @@ def generate(
         )
     if out is not None and out.exists() and not out.is_dir():  # before any tune is sampled
         raise file_in_the_way(out)
+    written = prompt_notation(prompt)
+    if written != prompt:
+        typer.echo(f"note: the prompt is written {written!r} (castlab's notation)", err=True)
     config = GenerateConfig(
-        prompt=prompt,
+        prompt=written,
         rhythm=rhythm,
         meter=meter,
         unit=unit,

@@ -2,9 +2,10 @@
 
 :class:`TuneGrammar` is a :class:`castlab.core.sampling.Constraint`. At every step it
 allows only the tokens that keep every bar exactly as long as ``M:`` and ``L:`` demand, and
-it walks the tune through its form: ``|:`` part A (a pickup if asked for, eight bars, optional
-first and second endings) ``:|``, then part B the same way (no pickup: abc2midi accepts one
-only at the start of a tune), ending on a final bar line.
+it walks the tune through its form: ``|:`` part A (a pickup if asked for or if the prompt
+starts with one, eight bars, optional first and second endings) ``:|``, then part B the
+same way (no pickup: abc2midi accepts one only at the start of a tune), ending on a final
+bar line.
 Header fields the user fixed (type, meter, unit, key) are forced; the others are sampled
 from the model among the values it saw in training.
 
@@ -161,9 +162,14 @@ class TuneGrammar:
                 )
             options = self._body_choices() if self.constrain_body else None
             if options is not None and self._ids[token] not in options:
+                bar = token_kind(token) in (Kind.BAR, Kind.ENDING)
                 raise CastlabError(
                     f"prompt token {token!r} (number {body_index + 1}) breaks the tune form",
-                    fix="start with |: and keep the first bar within the meter",
+                    fix="start with |: and make every bar as long as the meter asks"
+                    if bar
+                    else "write the prompt as castlab's tunes are written: notes and rests with "
+                    "lengths, broken rhythm (>, <) and triplets ((3) in bars of the meter; no "
+                    "chords, grace notes or inline fields",
                 )
             return [self._ids[token]]
         return self._body_choices() if self.constrain_body else None
@@ -231,6 +237,10 @@ class TuneGrammar:
         self.counter = BarCounter(self.bar_units, compound=self.compound, unit=unit)
         self.bar_start = len(self.tokens)
 
+    def _in_prompt(self) -> bool:
+        """Is the next body token one of the prompt's?"""
+        return len(self.tokens) - len(self.header) < len(self._prompt)
+
     def _target(self) -> Fraction:
         last_bar = self.full_bars == self.form.bars_per_part - 1 or self.ending == 2
         return self.bar_units - self.pickup if last_bar else self.bar_units
@@ -270,9 +280,11 @@ class TuneGrammar:
             and last != "[1"
         ):
             options.append(ids["[1"])
-        # abc2midi (and most readers) accept a pickup only at the very start of a tune
+        # abc2midi (and most readers) accept a pickup only at the very start of a tune; one
+        # the prompt writes is followed even when the form asks for none (its part A then
+        # ends on a bar shortened by the pickup's length, as the form with a pickup does)
         if (
-            self.form.pickup
+            (self.form.pickup or self._in_prompt())
             and self.part == 0
             and self.full_bars == 0
             and self.pickup == 0

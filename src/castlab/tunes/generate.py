@@ -9,6 +9,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,7 @@ __all__ = [
     "GenerateConfig",
     "GeneratedTune",
     "generate_tunes",
+    "prompt_notation",
     "unusual_meter",
 ]
 
@@ -73,6 +75,25 @@ def unusual_meter(rhythm: str | None, meter: str | None) -> str | None:
         f"a {kind} is written in {' or '.join(usual)}, not {asked}: "
         f"the tune will be a {kind}'s header over {asked} bars"
     )
+
+
+def prompt_notation(prompt: str) -> str:
+    """``prompt`` (the start of a tune body) in the notation castlab's decoder writes.
+
+    Slurs and grace notes are left out (the model's vocabulary has neither; tuplets such as
+    ``(3`` stay), a tie next to a broken-rhythm sign is dropped (O'Neill's ``d>-c`` and
+    ``G-<E``), and spaces next to a broken-rhythm sign or after a bar line go; the notes and
+    their lengths are kept.
+
+    Examples
+    --------
+    >>> prompt_notation("|: (3DEF {g}G2 | G-<E F>-D | A> BA/2B/2 |")
+    '|:(3DEF G2 |G<E F>D |A>BA/2B/2 |'
+    """
+    text = re.sub(r"\{[^}]*\}|\((?!\d)|\)", "", prompt)
+    text = re.sub(r"-\s*([<>])|([<>])\s*-", r"\1\2", text)
+    text = re.sub(r"\s*([<>])\s*", r"\1", " ".join(text.split()))
+    return re.sub(r"(\|+:?|:\|+|\|\])\s+", r"\1", text)
 
 
 @dataclass(frozen=True)

@@ -158,29 +158,22 @@ def _chosen(value: str) -> str | None:
 def _opening(body: str, count: int, bar_units: Fraction | None = None) -> str:
     """The first ``count`` bars of a tune body, ending on a bar line.
 
-    A pickup (a first bar shorter than ``bar_units``, units of L: in a bar) is left out:
-    castlab writes tunes without one, so the decoder would refuse it as the first bar.
+    A pickup (a first bar shorter than ``bar_units``, units of L: in a bar) is kept and not
+    counted: the decoder follows a pickup the prompt starts with.
     """
     import re
 
     from castlab.tunes.abc import abc_tokens
     from castlab.tunes.bars import measure_bars
+    from castlab.tunes.generate import prompt_notation
 
     body = body.strip()
     bar_lines = r"\|+[:\]]?|:\|+"
     first = measure_bars(abc_tokens(body), bar_units=bar_units)[:1]
-    if first and first[0].required is not None and first[0].duration < first[0].required:
-        after = next((m.end() for m in re.finditer(bar_lines, body) if m.start() > 0), 0)
-        body = body[after:].strip()
+    pickup = bool(first and first[0].required is not None and first[0].duration < first[0].required)
     ends = [m.end() for m in re.finditer(bar_lines, body) if m.start() > 0]
-    cut = ends[min(count, len(ends)) - 1] if ends else len(body)
-    # slurs and grace notes are not in the model's vocabulary (tuplets such as (3 are)
-    opening = re.sub(r"\{[^}]*\}|\((?!\d)|\)", "", body[:cut])
-    # a tie straight after a broken rhythm (O'Neill's "d>-c") is not a form the decoder writes
-    opening = re.sub(r"([<>])-", r"\1", opening)
-    opening = re.sub(
-        r"(\|+:?|:\|+|\|\])\s+", r"\1", " ".join(opening.split())
-    )  # no space after a bar line
+    cut = ends[min(count + pickup, len(ends)) - 1] if ends else len(body)
+    opening = prompt_notation(body[:cut])
     # the form (AABB, 8 bars a part) is the sampler's: the prompt keeps plain bar lines
     opening = re.sub(r":?\|+:?|\|\]", "|", opening.removeprefix("|:"))
     return "|:" + opening.lstrip("|")
