@@ -121,3 +121,14 @@ def test_no_target_lists_the_columns_and_an_unreadable_file_cannot_be_compared()
     assert app.error[0].value == "no target column chosen (fix: choose Target column from: a, b, c)"
     app.file_uploader(key="data").set_value(("bad.csv", b"", "text/csv")).run()
     assert len(app.error) == 1 and app.button[0].disabled  # the reason is shown; no second one
+
+
+def test_the_target_chosen_for_a_file_comes_back_after_the_example():
+    """One kept widget value for every table came back empty: the example's column 'y' is
+    not in the file, so Target showed its placeholder after unticking the example."""
+    app = _page_with(_table(240))  # no column a guess would find: chosen by hand
+    app.checkbox[0].check().run()
+    assert app.selectbox(key="target").value == "y"  # the example's own column
+    app.checkbox[0].uncheck().run()
+    assert app.selectbox(key="target").value == "has_account"
+    assert not app.exception and not app.error

@@ -166,6 +166,32 @@ def example_box(label: str, *, key: str, given: bool) -> bool:
     )
 
 
+def column_choice(
+    where: Any, label: str, columns: list[str], *, key: str, guess: str | None
+) -> Any:
+    """A selectbox of a table's ``columns`` (in ``where``, e.g. a column of the page) whose
+    choice is kept per set of columns: back to a file after the example (or another file),
+    the column chosen for it is chosen again; a table not seen yet starts from ``guess``.
+    (One widget value for every table would come back empty where its column is missing.)"""
+    import streamlit as st
+
+    from castlab.ui.results import input_key
+
+    chosen: dict[str, Any] = st.session_state.setdefault(f"{key}-by-columns", {})
+    table = input_key(columns)
+    if st.session_state.get(key) not in columns:
+        st.session_state[key] = chosen.get(table, guess)
+    choice = where.selectbox(
+        label,
+        columns,
+        placeholder=f"choose the {label.lower()}",
+        key=key,
+        persist_state="session",
+    )
+    chosen[table] = choice
+    return choice
+
+
 @contextmanager
 def work_dir() -> Iterator[Path]:
     """A private temporary folder for one action's files (deleted afterwards)."""

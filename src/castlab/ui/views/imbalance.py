@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from castlab.ui.common import example_box, kept_uploader, save_upload, user_message, work_dir
+from castlab.ui.common import (
+    column_choice,
+    example_box,
+    kept_uploader,
+    save_upload,
+    user_message,
+    work_dir,
+)
 from castlab.ui.results import Progress, input_key, last_result, run_action, zip_bytes
 
 if TYPE_CHECKING:
@@ -72,14 +79,7 @@ else:
     columns = [str(c) for c in frame.columns]
 left, right = st.columns(2)
 guess = next((c for c in columns if c.lower() in {"target", "label", "y", "class"}), None)
-target = left.selectbox(
-    CONTROLS["target"],
-    columns,
-    index=columns.index(guess) if guess in columns else None,
-    placeholder="choose the label column",
-    key="target",
-    persist_state="session",
-)
+target = column_choice(left, CONTROLS["target"], columns, key="target", guess=guess)
 labels = [RARER]
 if frame is not None and target in frame.columns:
     values = frame[target].dropna().astype(str).unique()
