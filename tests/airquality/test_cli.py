@@ -132,6 +132,13 @@ def test_generate_prepare_dashboard_satellite(monkeypatch, capsys, tmp_path):
     assert joined["nitrogendioxide_tropospheric_column"].notna().mean() > 0.9
 
 
+def test_generate_into_a_folder_writes_the_kind_named_file(monkeypatch, capsys, tmp_path):
+    args = ["--locations", "2", "--days", "5"]
+    code, out, err = _run(monkeypatch, capsys, "generate", str(tmp_path), *args)
+    assert code in (0, None), err
+    assert len(pd.read_csv(tmp_path / "locations.csv")) == 10 and "locations.csv" in out
+
+
 def test_generate_unknown_kind(monkeypatch, capsys, tmp_path):
     code, _, err = _run(monkeypatch, capsys, "generate", str(tmp_path / "x.csv"), "--kind", "x")
     assert code == 2 and "unknown kind" in err

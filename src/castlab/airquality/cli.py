@@ -302,7 +302,10 @@ def satellite(
 
 @app.command()
 def generate(
-    out: Annotated[Path, typer.Argument(help="CSV file to write.")],
+    out: Annotated[
+        Path,
+        typer.Argument(help="CSV file to write (a folder: <kind>.csv inside it)."),
+    ],
     kind: Annotated[
         str,
         typer.Option(
@@ -318,7 +321,7 @@ def generate(
     Example: castlab airquality generate runs/airquality/example.csv --kind locations --locations 12
     """
     from castlab.airquality.synthetic import generate_locations, generate_predictions
-    from castlab.core.artifacts import write_text
+    from castlab.core.artifacts import output_file, write_text
     from castlab.core.errors import CastlabError
 
     if kind == "locations":
@@ -327,5 +330,6 @@ def generate(
         frame = generate_predictions(locations, days, seed=seed)
     else:
         raise CastlabError(f"unknown kind {kind!r}", fix="use locations or predictions")
+    out = output_file(out, f"{kind}.csv")
     write_text(out, frame.to_csv(index=False))
     typer.echo(f"{len(frame)} rows written to {out}")
