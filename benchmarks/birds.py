@@ -1830,7 +1830,9 @@ def _speed_birdnet_head(head, files: list[Path]) -> dict:
 def _speed_processes(head, files: list[Path], references: dict, seconds: float) -> dict:
     """``castlab birds soundscape --workers N`` on the same files: the head saved and loaded
     back, the recordings shared by N processes of 1 LiteRT and 1 torch thread each (start-up
-    and model loading counted); window probabilities compared to the interleaved run's."""
+    and model loading counted); then one process with BirdNET on 2 threads (key ``1t2``;
+    the command's defaults: the interpreters side by side, the next recording decoded
+    meanwhile); window probabilities compared to the interleaved run's."""
     import tempfile
 
     from castlab.birds.analyse import score_recordings
@@ -1838,11 +1840,11 @@ def _speed_processes(head, files: list[Path], references: dict, seconds: float) 
     out = {}
     with tempfile.TemporaryDirectory() as folder:
         head.save(folder)
-        for workers in (1, 2):
+        for workers, threads in ((1, 1), (2, 1), (1, 2)):
             start = time.perf_counter()
-            results = score_recordings(files, folder, workers=workers)
+            results = score_recordings(files, folder, workers=workers, threads=threads)
             wall = time.perf_counter() - start
-            out[str(workers)] = {
+            out[f"{workers}" + (f"t{threads}" if threads > 1 else "")] = {
                 "wall_s": wall,
                 "x_realtime": seconds / wall,
                 "max_abs_difference": max(
@@ -1850,7 +1852,10 @@ def _speed_processes(head, files: list[Path], references: dict, seconds: float) 
                 ),
                 "load_average": os.getloadavg()[0],
             }
-            print(f"head, {workers} process(es): {seconds / wall:.1f}x real time", flush=True)
+            print(
+                f"head, {workers} process(es), {threads} thread(s): {seconds / wall:.1f}x",
+                flush=True,
+            )
     return out
 
 

@@ -32,6 +32,29 @@ def test_workers_give_the_same_windows_in_order(demo_model, recordings):
         np.testing.assert_allclose(one.probs, other.probs, atol=1e-6)
 
 
+def test_reading_ahead_in_one_process_scores_each_recording_as_alone(
+    demo_model, recordings, tmp_path, monkeypatch
+):
+    """One process decodes the next recording while it scores this one: each recording
+    gets the windows it gets alone, in order, long ones (read in their turn) too; an
+    unreadable one stops the run with its own error."""
+    from castlab.birds import analyse
+    from castlab.birds.classifier import load_classifier
+    from castlab.birds.soundscape import analyse_soundscape
+
+    classifier = load_classifier(demo_model[0])
+    alone = [analyse_soundscape(path, classifier).probs for path in recordings]
+    monkeypatch.setattr(analyse, "READ_AHEAD_SECONDS", 12.0)  # site2 (20 s): read in turn
+    ahead = score_recordings(recordings, demo_model[0])
+    assert [r.name for r in ahead] == ["site0", "site1", "site2"]
+    for expected, result in zip(alone, ahead):
+        np.testing.assert_array_equal(result.probs, expected)
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF0000WAVEnot audio at all")
+    with pytest.raises(CastlabError, match="broken.wav"):
+        score_recordings([recordings[0], broken, recordings[1]], demo_model[0])
+
+
 def test_a_bad_recording_in_a_worker_is_the_users_error(demo_model, recordings, tmp_path):
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"RIFF0000WAVEnot audio at all")

@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -325,7 +326,9 @@ def score_recordings(
     With ``workers`` > 1 (and more than one recording) that many processes share the
     recordings, each with its own classifier, one torch and one LiteRT thread: one way to use
     every core on a folder of recordings. Otherwise one process scores them, BirdNET (for a
-    BirdNET head) on ``threads`` LiteRT threads (torch's are the caller's to set).
+    BirdNET head) on ``threads`` threads (torch's are the caller's to set), the next
+    recording decoded meanwhile (when it is at most :data:`READ_AHEAD_SECONDS` long, so that
+    two long recordings are not held at once).
     An error in any recording (unreadable audio) stops the run with that recording's error.
     The module's example scores two recordings in two processes.
 
@@ -342,7 +345,6 @@ def score_recordings(
     from castlab.birds.audio import check_audio_path
     from castlab.birds.birdnet import load_birdnet
     from castlab.birds.head import BirdNETHead
-    from castlab.birds.soundscape import analyse_soundscape
 
     for path in paths:  # a missing or misnamed file fails before any scoring
         check_audio_path(path)
@@ -353,7 +355,7 @@ def score_recordings(
     if workers == 1:
         if isinstance(classifier, BirdNETHead):
             load_birdnet(threads)
-        return [analyse_soundscape(p, classifier, window=window) for p in tqdm(paths, **bar)]
+        return list(tqdm(_read_ahead(paths, classifier, window), **bar))
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -365,6 +367,38 @@ def score_recordings(
     ) as pool:
         jobs = pool.map(_score_in_worker, paths, [window] * len(paths))
         return list(tqdm(jobs, **bar))
+
+
+#: A recording up to this long (350 MB at 48 kHz) is decoded while the one before is scored.
+READ_AHEAD_SECONDS = 1800.0
+
+
+def _read_ahead(
+    paths: list[Path], classifier: SpeciesClassifier, window: float
+) -> Iterator[SoundscapeResult]:
+    """:func:`~castlab.birds.soundscape.analyse_soundscape` of each path in order, the next
+    recording decoded in a thread while this one is scored (decoding lets go of Python's
+    lock); an unreadable recording stops the run when its turn comes, as without."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from castlab.birds.audio import duration_seconds, load_audio
+    from castlab.birds.soundscape import analyse_soundscape
+
+    def read(path: Path) -> Future | None:
+        try:
+            short = duration_seconds(path) <= READ_AHEAD_SECONDS
+        except CastlabError:  # unreadable: its error comes in its turn
+            short = False
+        return (
+            reader.submit(load_audio, path, sample_rate=classifier.sample_rate) if short else None
+        )
+
+    with ThreadPoolExecutor(1) as reader:
+        upcoming = read(paths[0]) if paths else None
+        for k, path in enumerate(paths):
+            audio = upcoming.result() if upcoming is not None else None
+            upcoming = read(paths[k + 1]) if k + 1 < len(paths) else None
+            yield analyse_soundscape(path, classifier, window=window, audio=audio)
 
 
 def _classifier(model: str | Path, chunk_hop: float | None):

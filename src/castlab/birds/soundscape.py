@@ -338,12 +338,17 @@ def analyse_soundscape(
     thresholds: np.ndarray | float | None = None,
     name: str | None = None,
     window: float = 5.0,
+    audio: np.ndarray | None = None,
 ) -> SoundscapeResult:
-    """Load ``path``, score every window with ``classifier``, apply ``thresholds`` (default 0.5)."""
+    """Load ``path``, score every window with ``classifier``, apply ``thresholds`` (default 0.5).
+
+    ``audio``: ``path`` already read at ``classifier.sample_rate`` (then it is not read again).
+    """
     from castlab.birds.audio import load_audio
 
     path = Path(path)
-    audio = load_audio(path, sample_rate=classifier.sample_rate)
+    if audio is None:
+        audio = load_audio(path, sample_rate=classifier.sample_rate)
     probs = classifier.predict_windows(audio, window=window)
     chosen = (
         np.full(len(classifier.classes), 0.5)
