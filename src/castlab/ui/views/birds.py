@@ -253,6 +253,7 @@ def analyse(progress: Progress) -> dict[str, Any]:
             chunk_hop=chunk_hop if isinstance(classifier, BirdNETHead) else None,
             place=place,
             competition=competition,
+            threads=2,  # as the CLI: BirdNET's interpreters side by side on 2 cores
         )
         timeline = next(p for name, p in files.items() if name.startswith("timeline_"))
         table = pd.read_csv(files["probabilities"])
