@@ -108,7 +108,7 @@ class BirdNET:
 
     @property
     def threads(self) -> int:
-        """LiteRT threads; setting it rebuilds the interpreter on the next call."""
+        """CPU threads; setting it rebuilds the interpreters on the next call."""
         return self._threads
 
     @threads.setter
