@@ -199,9 +199,40 @@ def test_adapting_names_species_the_head_lacks_and_learns_them_when_asked(tmp_pa
         f"species the model does not know, not learnt (a window holding only them counts as background): {lacking}."
         in warned
     )
-    app.checkbox[4].check().run()  # ... and learn the species the head lacks
+    app.checkbox(key="birds-new-species").check().run()  # ... and learn the ones it lacks
     app.button[0].click().run()
     assert not app.exception and not app.error, (app.exception, app.error)
     assert not app.warning
     said = " ".join(c.value for c in app.caption)
     assert f"Added and learnt from these labels alone: {lacking}." in said
+
+
+def test_a_birdnet_head_is_self_trained_on_the_recording_first(tmp_path):
+    """Self-training (castlab birds selftrain) from the page: the head labels the example's
+    windows itself, 3 rounds; the example's labels only choose thresholds; the model comes
+    as a download. It is offered with a model folder only, and not while adapting."""
+    from castlab.birds.anchored import AnchoredHead, birdnet_anchors
+    from castlab.birds.synthetic import make_species
+
+    names = sorted(s.name for s in make_species(4))
+    W0, b0, index = birdnet_anchors(names)
+    head = AnchoredHead(names, W0, b0 - 4.0, 1.0, birdnet_index=index).save(tmp_path / "head")
+    plain = AppTest.from_file(str(PAGE), default_timeout=240)
+    plain.run()
+    assert plain.checkbox(key="birds-selftrain").disabled  # the page's own model: a CNN
+    app = _page(head)
+    app.checkbox(key="birds-use-labels").check().run()
+    app.checkbox(key="birds-adapt").check().run()
+    assert app.checkbox(key="birds-selftrain").disabled
+    app.checkbox(key="birds-adapt").uncheck().run()
+    app.checkbox(key="birds-selftrain").check().run()
+    app.button[0].click().run()
+    assert not app.exception and not app.error, (app.exception, app.error)
+    said = " ".join(c.value for c in app.caption)
+    assert (
+        "Head self-trained on this recording, 3 rounds (windows learnt per round: 8, 8, 8" in said
+    )
+    assert "Micro F1 on the labelled windows" in said
+    assert "Thresholds tuned on the labels" not in said  # not tuned again in sample
+    downloads = [b.label for b in app.get("download_button")]
+    assert any(label.startswith("Download the self-trained model") for label in downloads)
