@@ -217,7 +217,7 @@ def dashboard(
 @app.command()
 def prepare(
     source: _TABLE,
-    out: Annotated[Path, typer.Option(help="Tidy CSV to write.")],
+    out: Annotated[Path, typer.Option(help="Tidy CSV to write (a folder: tidy.csv inside it).")],
     fmt: Annotated[
         str, typer.Option("--format", help="auto | table | beijing | sensors-africa.")
     ] = "auto",
@@ -231,11 +231,12 @@ def prepare(
 
     Example: castlab airquality prepare ../shared/data/beijing-multisite-air --freq D --out beijing_daily.csv
     """
-    from castlab.core.artifacts import write_text
+    from castlab.core.artifacts import output_file, write_text
 
     readings = _read(
         source, fmt, freq, group=group, target=target, date=date, date_format=date_format
     )
+    out = output_file(out, "tidy.csv")
     write_text(out, readings.frame.to_csv(index=False))
     typer.echo(f"tidy table written to {out}")
 
