@@ -213,3 +213,21 @@ def test_shared_birdnet_takes_the_threads_asked_for():
         assert load_birdnet(1).threads == 1
     finally:
         model.threads = before
+
+
+def test_two_callers_at_once_each_get_their_own_chunks_numbers():
+    """Two threads (two visitors of the web UI) sharing one BirdNET: a lock lets one call
+    run at a time, so neither reads the other's tensors."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from castlab.birds.birdnet import BirdNET
+
+    model = BirdNET(threads=2)
+    rng = np.random.default_rng(9)
+    batches = [rng.normal(0, s, (4, 144000)).astype(np.float32) for s in (0.01, 0.2)]
+    expected = [model.embed_chunks(b) for b in batches]
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(3):
+            got = list(pool.map(model.embed_chunks, batches))
+            for mine, theirs in zip(got, expected):
+                assert np.array_equal(mine, theirs)

@@ -29,6 +29,7 @@ import io
 import re
 import struct
 import sys
+import threading
 import types
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,9 +75,10 @@ class BirdNET:
     interpreters of one LiteRT thread each, every one scoring its share of the chunks at the
     same time; ``False``: one interpreter with ``threads`` LiteRT threads. Each chunk is
     scored alone either way, so the numbers are the same; on 2 cores two interpreters side
-    by side scored about twice the chunks per second of one, and one interpreter with 2
-    LiteRT threads about as many as with 1 (BirdNET's layers are too small to split well;
-    ``benchmarks/birds.py``, part speed). ``embedding_output``: read the embeddings as a
+    by side scored 1.6-1.8 times the chunks per second of one, one interpreter with 2 LiteRT
+    threads 1.0-1.2 times (BirdNET's layers are too small to split well;
+    ``benchmarks/birds.py``, part speed). One call runs at a time (a lock): the interpreters
+    are not for two callers at once, e.g. two visitors of the web UI. ``embedding_output``: read the embeddings as a
     second model output (fast); ``False`` reads the intermediate tensor of an interpreter
     that keeps every tensor (the slower way, for comparison; same numbers).
     """
@@ -104,6 +106,7 @@ class BirdNET:
         self.side_by_side = side_by_side
         self._threads = max(1, int(threads))
         self._interpreters: list[Any] = []
+        self._lock = threading.Lock()
         self._output_layer: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
@@ -142,7 +145,10 @@ class BirdNET:
         return interpreter
 
     def _run(self, chunks: np.ndarray, *layers: int) -> list[np.ndarray]:
-        chunks = np.asarray(chunks, dtype=np.float32)
+        with self._lock:
+            return self._run_unlocked(np.asarray(chunks, dtype=np.float32), layers)
+
+    def _run_unlocked(self, chunks: np.ndarray, layers: tuple[int, ...]) -> list[np.ndarray]:
         interpreters = self._ready_interpreters()[: max(1, len(chunks))]
         if len(interpreters) == 1:
             return _invoke_each(interpreters[0], self._input, chunks, layers)
