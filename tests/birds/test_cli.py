@@ -181,3 +181,21 @@ def test_birdnet_checks_its_place_and_confidence_before_loading(tmp_path):
         assert result.exit_code != 0 and isinstance(result.exception, CastlabError)
         assert said in str(result.exception)
     assert not (tmp_path / "d.csv").exists()
+
+
+def test_a_birdnet_head_is_trained_with_birdnet_on_the_threads_asked_for(species_folder, tmp_path):
+    from castlab.birds.birdnet import load_birdnet
+    from castlab.birds.classifier import load_classifier
+
+    shared = load_birdnet()
+    before = shared.threads
+    try:
+        _run(
+            "train", str(species_folder), "--features", "birdnet", "--out", str(tmp_path),
+            "--peaks-per-file", "1", "--background-per-file", "1", "--mixed-copies", "1",
+            "--threads", "3",
+        )  # fmt: skip
+        assert shared.threads == 3 and len(shared._interpreters) == 3  # side by side
+        assert len(load_classifier(tmp_path / "model").classes) == 4
+    finally:
+        shared.threads = before

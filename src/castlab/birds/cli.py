@@ -24,7 +24,6 @@ from castlab.core.options import (
     Resume,
     Seed,
     Strategy,
-    Threads,
     set_threads,
     train_config,
 )
@@ -190,7 +189,9 @@ def train(
     num_nodes: NumNodes = 1,
     strategy: Strategy = "auto",
     precision: Precision = "32-true",
-    threads: Threads = 2,
+    threads: Annotated[
+        int, typer.Option(help="CPU threads for torch (and BirdNET with --features birdnet).")
+    ] = 2,
     resume: Resume = False,
 ) -> None:
     """Train a species classifier on labelled recordings (multi-label, with a background class).
@@ -216,6 +217,7 @@ def train(
             ),
             metadata=metadata,
             background=background,
+            threads=threads,
         )
     else:
         from castlab.birds.train import BirdTrainConfig, train_cnn

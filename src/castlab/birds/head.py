@@ -416,12 +416,14 @@ def train_head(
     config: HeadConfig = HeadConfig(),
     metadata: str | Path | None = None,
     background: str | Path | None = None,
+    threads: int | None = None,
 ) -> Path:
     """Embed ``folder``'s recordings with BirdNET, fit the calibrated head (``config.kind``),
     save into ``out/model``.
 
     ``background``: a recording or a folder of recordings holding none of the species (other
-    birds, the site's quiet hours); they are cut into 3-s background chunks.
+    birds, the site's quiet hours); they are cut into 3-s background chunks. ``threads``:
+    BirdNET's CPU threads (its interpreters side by side; default: as the shared BirdNET has).
     """
     from castlab.birds.audio import audio_files
     from castlab.birds.data import recordings
@@ -438,6 +440,7 @@ def train_head(
     classes = sorted({r.species for r in recs})
     if len(classes) < 2:
         raise CastlabError("training needs at least two species", path=folder)
+    load_birdnet(threads)  # the shared BirdNET that collect_embeddings runs
     X, y, groups = collect_embeddings(
         recs,
         classes=classes,
