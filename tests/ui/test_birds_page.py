@@ -225,7 +225,9 @@ def test_a_birdnet_head_is_self_trained_on_the_recording_first(tmp_path):
     app.checkbox(key="birds-adapt").check().run()
     assert app.checkbox(key="birds-selftrain").disabled
     app.checkbox(key="birds-adapt").uncheck().run()
+    app.button[0].click().run()  # labels only first: the tick below must make a new result
     app.checkbox(key="birds-selftrain").check().run()
+    assert any("earlier recording or settings" in c.value for c in app.caption)
     app.button[0].click().run()
     assert not app.exception and not app.error, (app.exception, app.error)
     said = " ".join(c.value for c in app.caption)

@@ -9,8 +9,9 @@ from castlab.ui.results import Progress, input_key, last_result, run_action
 
 st.title("Birds")
 st.caption(
-    "Find and name bird calls: PCEN-SNR peaks, a small CNN on log-mel clips, a timeline of "
-    "5-second windows with per-species thresholds."
+    "Find and name bird calls: PCEN-SNR peaks, a classifier (the page's own small CNN on "
+    "log-mel clips, or your model folder: a CNN or a head on BirdNET's embeddings), a "
+    "timeline of 5-second windows with per-species thresholds."
 )
 
 AUDIO = (".wav", ".flac", ".ogg", ".mp3")
@@ -127,7 +128,8 @@ with st.expander("Thresholds tuned on labels, speed"):
         "model's thresholds.json to choose thresholds. The head labels every window itself "
         "and is refitted on those labels, 3 rounds. On the benchmark's unlabelled "
         "soundscapes it raised F1 at 10 dB from 0.720 to 0.752: meant for many recordings of "
-        "one site, so on one short recording it may gain nothing.",
+        "one site, so on one short recording it may gain nothing. Off while adapting is "
+        "ticked.",
         key="birds-selftrain",
         persist_state="session",
     )
@@ -436,6 +438,7 @@ key = input_key(
     competition,
     (lat, lon, week, prior_mode, prior_threshold) if use_place else None,
     (labels_upload, objective, adapt, new_species) if use_labels else None,
+    self_training and not adapt,
     chunk_hop,
 )
 if st.button("Analyse", type="primary"):

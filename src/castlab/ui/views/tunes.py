@@ -59,7 +59,7 @@ if mode != SHIPPED:
     if upload is not None:
         tunes, skipped = read_tunes(upload.name, upload.getvalue())
         st.caption(
-            f"{len(tunes)} tunes read from {upload.name}"
+            f"{len(tunes)} tune{'' if len(tunes) == 1 else 's'} read from {upload.name}"
             + (f"; {skipped} skipped (no body or unreadable header)" if skipped else "")
         )
         if mode == PROMPT and tunes:
