@@ -122,6 +122,7 @@ def test_tunes_continues_a_tune_that_starts_with_a_pickup():
     app.file_uploader[0].set_value(("pickup.abc", PICKUP_TUNE, "text/plain")).run()
     app.button[0].click().run()
     assert not app.exception and not app.error, (app.exception, app.error)
+    assert "T:With a pickup, continued by castlab\n" in app.code[0].value
     body = app.code[0].value.split("K:D\n")[1]
     assert body.startswith("|:A2|dfaf gfed|cdef gfec|")
     bars = measure_bars(abc_tokens(body), bar_units=Fraction(8))

@@ -253,6 +253,10 @@ def generate(progress: Progress) -> dict[str, Any]:
         )
         progress(0.9, "Writing a tune...")
         tune = generate_tunes(writer, config)[0].tune
+        if mode == PROMPT and chosen_tune is not None and chosen_tune.title:
+            from dataclasses import replace
+
+            tune = replace(tune, title=f"{chosen_tune.title}, continued by castlab")
         progress(0.95, "Engraving and rendering audio...")
         files = write_outputs(tune, folder, f"tune-{seed}")
         contents = {
