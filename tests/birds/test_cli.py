@@ -199,3 +199,32 @@ def test_a_birdnet_head_is_trained_with_birdnet_on_the_threads_asked_for(species
         assert len(load_classifier(tmp_path / "model").classes) == 4
     finally:
         shared.threads = before
+
+
+def test_birdnet_detections_on_two_threads_are_those_on_one(tmp_path):
+    from castlab.birds.birdnet import load_birdnet
+    from castlab.birds.synthetic import write_soundscape
+
+    wav, _ = write_soundscape(tmp_path / "s.wav", [], seconds=7.0, calls=0)  # 3 chunks
+    shared = load_birdnet()
+    before = shared.threads
+    try:
+        tables = {}
+        for threads in ("1", "2"):
+            out = tmp_path / f"d{threads}.csv"
+            _run(
+                "birdnet",
+                str(wav),
+                "--min-confidence",
+                "0",
+                "--threads",
+                threads,
+                "--out",
+                str(out),
+            )
+            assert shared.threads == int(threads)
+            tables[threads] = pd.read_csv(out)
+        assert len(tables["1"]) > 0
+        pd.testing.assert_frame_equal(tables["1"], tables["2"])
+    finally:
+        shared.threads = before

@@ -380,12 +380,14 @@ def detections_table(
     place: Place | None = None,
     min_confidence: float = 0.25,
     progress: bool = False,
+    threads: int | None = None,
 ) -> Path:
     """BirdNET detections of each recording (3-s chunks) as CSV, written once all are read.
 
     ``place`` applies BirdNET's range prior the way :mod:`castlab.birds.prior` does for
     castlab's models: ``filter`` drops species below ``place.threshold`` there and then,
     ``weight`` scales their confidence down before ``min_confidence`` is applied.
+    ``threads``: BirdNET's CPU threads (default: as the shared BirdNET has).
 
     Examples
     --------
@@ -401,7 +403,7 @@ def detections_table(
     from castlab.birds.prior import apply_prior
     from castlab.core.artifacts import write_text
 
-    model = load_birdnet()
+    model = load_birdnet(threads)
     factors = None
     if place is not None:
         prior = model.range_scores(lat=place.lat, lon=place.lon, week=place.week)

@@ -601,6 +601,7 @@ def birdnet(
     min_confidence: Annotated[
         float, typer.Option(help="Keep detections at least this sure.")
     ] = 0.25,
+    threads: BirdNETThreads = 2,
 ) -> None:
     """BirdNET's own detections (3-s chunks), optionally filtered by location and season.
 
@@ -615,7 +616,9 @@ def birdnet(
             f"--min-confidence {min_confidence} is not between 0 and 1", fix="e.g. 0.25"
         )
     out = output_file(out, "birdnet.csv")
-    path = detections_table(audio, out, place=place, min_confidence=min_confidence, progress=True)
+    path = detections_table(
+        audio, out, place=place, min_confidence=min_confidence, progress=True, threads=threads
+    )
     typer.echo(f"detections written to {path} (BirdNET model: CC BY-NC-SA 4.0)")
 
 
