@@ -83,6 +83,21 @@ def test_picture_and_cluster(species_folder, tmp_path):
     assert "ARI vs species" in output and (tmp_path / "c" / "cluster_map.png").exists()
 
 
+def test_cluster_on_birdnet_embeddings_gives_birdnet_its_threads(species_folder, tmp_path):
+    from castlab.birds.birdnet import load_birdnet
+
+    shared = load_birdnet()
+    before = shared.threads
+    try:
+        output = _run(
+            "cluster", str(species_folder), "--peaks-per-file", "2", "--threads", "2",
+            "--out", str(tmp_path / "c"),
+        )  # fmt: skip
+        assert "24 calls in 4 clusters" in output and shared.threads == 2
+    finally:
+        shared.threads = before
+
+
 def test_bad_audio_is_one_line_and_exit_code_2(tmp_path):
     (tmp_path / "notes.txt").write_text("not audio")
     result = subprocess.run(

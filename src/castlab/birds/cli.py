@@ -633,6 +633,7 @@ def cluster(
     ] = 0,
     peaks_per_file: Annotated[int, typer.Option(help="Calls taken per recording.")] = 5,
     features: Annotated[str, typer.Option(help="birdnet (1024-d embeddings) or mel.")] = "birdnet",
+    threads: BirdNETThreads = 2,
 ) -> None:
     """Cluster detected calls by their embeddings; CSV, 2-D map, example spectrograms, ARI.
 
@@ -644,6 +645,7 @@ def cluster(
         folder,
         out,
         config=ClusterConfig(clusters=clusters, peaks_per_file=peaks_per_file, features=features),
+        threads=threads,
     )
     ari = "n/a" if result.adjusted_rand is None else f"{result.adjusted_rand:.3f}"
     typer.echo(

@@ -61,9 +61,16 @@ def mel_embedding(clip: np.ndarray, *, sample_rate: int) -> np.ndarray:
 
 
 def cluster_calls(
-    folder: str | Path, out: str | Path, *, config: ClusterConfig = ClusterConfig()
+    folder: str | Path,
+    out: str | Path,
+    *,
+    config: ClusterConfig = ClusterConfig(),
+    threads: int | None = None,
 ) -> ClusterResult:
-    """Find calls in every recording under ``folder``, embed, cluster, write CSV + figures."""
+    """Find calls in every recording under ``folder``, embed, cluster, write CSV + figures.
+
+    ``threads``: BirdNET's CPU threads for ``features="birdnet"`` (default: as the shared
+    BirdNET has)."""
     import pandas as pd
     from sklearn.cluster import KMeans
     from sklearn.decomposition import PCA
@@ -85,7 +92,7 @@ def cluster_calls(
     if config.features == "birdnet":
         from castlab.birds.birdnet import BIRDNET_RATE, load_birdnet
 
-        birdnet = load_birdnet()
+        birdnet = load_birdnet(threads)
     for path in audio_files(folder):
         audio = load_audio(path, sample_rate=SAMPLE_RATE)
         times, snr = snr_curve(audio, sample_rate=SAMPLE_RATE)
