@@ -78,9 +78,10 @@ class BirdNET:
     by side scored 1.6-1.8 times the chunks per second of one, one interpreter with 2 LiteRT
     threads 1.0-1.2 times (BirdNET's layers are too small to split well;
     ``benchmarks/birds.py``, part speed). One call runs at a time (a lock): the interpreters
-    are not for two callers at once, e.g. two visitors of the web UI. ``embedding_output``: read the embeddings as a
-    second model output (fast); ``False`` reads the intermediate tensor of an interpreter
-    that keeps every tensor (the slower way, for comparison; same numbers).
+    are not for two callers at once, e.g. two visitors of the web UI. ``embedding_output``:
+    read the embeddings as a second model output (fast); ``False`` reads the intermediate
+    tensor of an interpreter that keeps every tensor (the slower way, for comparison; same
+    numbers).
     """
 
     sample_rate = BIRDNET_RATE

@@ -15,6 +15,7 @@ st.caption(
 )
 
 AUDIO = (".wav", ".flac", ".ogg", ".mp3")
+THREADS = 2  # BirdNET's, as the CLI's default: its interpreters side by side on 2 cores
 upload = kept_uploader("A recording (WAV, FLAC, OGG or MP3)", key="birds-upload", types=AUDIO)
 use_example = example_box(
     "Use a generated example soundscape (made-up species)",
@@ -263,7 +264,7 @@ def analyse(progress: Progress) -> dict[str, Any]:
                 folder / "selftrained",
                 labels=[labels] if use_labels and labels is not None else (),
                 objective=objective,
-                threads=2,
+                threads=THREADS,
             )
             model, trained = folder / "selftrained", read_json(made["selftraining"])
             trained["zip"] = _zipped(model)
@@ -282,7 +283,7 @@ def analyse(progress: Progress) -> dict[str, Any]:
             chunk_hop=chunk_hop if isinstance(classifier, BirdNETHead) else None,
             place=place,
             competition=competition,
-            threads=2,  # as the CLI: BirdNET's interpreters side by side on 2 cores
+            threads=THREADS,
         )
         timeline = next(p for name, p in files.items() if name.startswith("timeline_"))
         table = pd.read_csv(files["probabilities"])
