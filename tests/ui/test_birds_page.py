@@ -210,7 +210,8 @@ def test_adapting_names_species_the_head_lacks_and_learns_them_when_asked(tmp_pa
 def test_a_birdnet_head_is_self_trained_on_the_recording_first(tmp_path):
     """Self-training (castlab birds selftrain) from the page: the head labels the example's
     windows itself, 3 rounds; the example's labels only choose thresholds; the model comes
-    as a download. It is offered with a model folder only, and not while adapting."""
+    as a download. It is offered with a model folder only, and not while adapting: ticking
+    adapt unticks it."""
     from castlab.birds.anchored import AnchoredHead, birdnet_anchors
     from castlab.birds.synthetic import make_species
 
@@ -222,9 +223,14 @@ def test_a_birdnet_head_is_self_trained_on_the_recording_first(tmp_path):
     assert plain.checkbox(key="birds-selftrain").disabled  # the page's own model: a CNN
     app = _page(head)
     app.checkbox(key="birds-use-labels").check().run()
-    app.checkbox(key="birds-adapt").check().run()
+    assert app.checkbox(key="birds-new-species").disabled  # for adapting only
+    app.checkbox(key="birds-selftrain").check().run()
+    app.checkbox(key="birds-adapt").check().run()  # unticks self-training, and greys it
     assert app.checkbox(key="birds-selftrain").disabled
+    assert not app.checkbox(key="birds-selftrain").value
+    assert not app.checkbox(key="birds-new-species").disabled
     app.checkbox(key="birds-adapt").uncheck().run()
+    assert not app.checkbox(key="birds-selftrain").value  # stays unticked
     app.button[0].click().run()  # labels only first: the tick below must make a new result
     app.checkbox(key="birds-selftrain").check().run()
     assert any("earlier recording or settings" in c.value for c in app.caption)

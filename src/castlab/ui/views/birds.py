@@ -103,6 +103,15 @@ with st.expander("Location and season (BirdNET's range prior)"):
         "BirdNET's range model says how likely each species is there and then. Species BirdNET "
         "does not know (such as the example's made-up ones) keep their probabilities."
     )
+
+
+def _untick_self_training() -> None:
+    """Adapting and self-training are one or the other: ticking adapt unticks self-training
+    (its box is greyed while adapt is ticked)."""
+    if st.session_state.get("birds-adapt"):
+        st.session_state["birds-selftrain"] = False
+
+
 with st.expander("Thresholds tuned on labels, speed"):
     use_labels = st.checkbox(
         "Tune per-species thresholds on labels of this recording (the example's own labels, "
@@ -120,6 +129,7 @@ with st.expander("Thresholds tuned on labels, speed"):
         "(calls of the same recordings: a site-specific gain).",
         key="birds-adapt",
         persist_state="session",
+        on_change=_untick_self_training,
     )
     self_training = st.checkbox(
         "BirdNET-head models: first self-train the head on this recording (castlab birds "
@@ -129,14 +139,14 @@ with st.expander("Thresholds tuned on labels, speed"):
         "model's thresholds.json to choose thresholds. The head labels every window itself "
         "and is refitted on those labels, 3 rounds. On the benchmark's unlabelled "
         "soundscapes it raised F1 at 10 dB from 0.720 to 0.752: meant for many recordings of "
-        "one site, so on one short recording it may gain nothing. Off while adapting is "
-        "ticked.",
+        "one site, so on one short recording it may gain nothing. Ticking adapt unticks "
+        "it.",
         key="birds-selftrain",
         persist_state="session",
     )
     new_species = st.checkbox(
         "When adapting, also learn labelled species the head lacks",
-        disabled=not model_path.strip(),
+        disabled=not model_path.strip() or not adapt,
         help="Adds them to the head (from BirdNET's own row where BirdNET knows the name) and "
         "learns them from these labels alone. On the benchmark a species left out of training "
         "and learnt this way reached F1 0.639 on average, against 0.358 for BirdNET's row.",
