@@ -590,9 +590,8 @@ def _at_a_glance(results: dict) -> list[str]:
                 + _met(max(plain) >= 60).replace("**", "")
                 + " by the default BirdNET head"
                 + (
-                    f" (in {sum(x >= 60 for x in runs)} of the {len(runs)} runs that timed "
-                    f"its way: {min(runs):.1f}-{max(runs):.1f}x)"
-                    if len(runs) > 1
+                    f" in this run ({_side_by_side_glance(results)})"
+                    if sum(len(xs) for xs in runs.values()) > 1
                     else ""
                 )
             )
@@ -1393,25 +1392,58 @@ def _prior_lines(r: dict | None) -> list[str]:
 SIDE_BY_SIDE = "embedding output, 2 interpreters side by side"  # the default since 2026-12-04
 
 
-def _side_by_side_runs(results: dict) -> list[float]:
+def _side_by_side_runs(results: dict) -> dict[str, list[float]]:
     """x real time of the default way (two interpreters side by side) in every speed run
-    that timed it, the earlier ones first."""
-    runs = [run["ways"] for run in results.get("speed_history", [])]
-    runs.append({k: w["x_realtime"] for k, w in results["speed"]["birdnet_head"]["ways"].items()})
-    return [ways[SIDE_BY_SIDE] for ways in runs if SIDE_BY_SIDE in ways]
+    that timed it, the earlier ones first, by processor (``_cpu_kind``): BirdNET's speed
+    depends on the CPU's vector extensions, which machines of one model name differ in."""
+    runs = [(run["ways"], run.get("cpu")) for run in results.get("speed_history", [])]
+    speed = results["speed"]
+    runs.append(
+        ({k: w["x_realtime"] for k, w in speed["birdnet_head"]["ways"].items()}, speed.get("cpu"))
+    )
+    out: dict[str, list[float]] = {}
+    for ways, cpu in runs:
+        if SIDE_BY_SIDE in ways:
+            out.setdefault(_cpu_kind(cpu), []).append(ways[SIDE_BY_SIDE])
+    return out
+
+
+def _cpu_kind(cpu: str | None) -> str:
+    """``"AMD EPYC (AVX2)"`` -> "an AMD EPYC with AVX2 only"; unrecorded -> a phrase saying so."""
+    if not cpu:
+        return "a processor not recorded"
+    model, _, extensions = cpu.partition(" (")
+    if extensions.startswith("AVX-512"):
+        return f"an {model} with AVX-512"
+    if extensions.startswith("AVX2"):
+        return f"an {model} with AVX2 only (no AVX-512)"
+    return f"an {model}"
+
+
+def _side_by_side_glance(results: dict) -> str:
+    """At a glance: how many runs of the default way reached 60x, per processor."""
+    runs = _side_by_side_runs(results)
+    return "; ".join(
+        f"{sum(x >= 60 for x in xs)} of {len(xs)} run{'s' * (len(xs) > 1)} on {kind}: "
+        + (f"{min(xs):.1f}-{max(xs):.1f}x" if len(xs) > 1 else f"{xs[0]:.1f}x")
+        for kind, xs in runs.items()
+    )
 
 
 def _side_by_side_runs_sentence(results: dict) -> str:
-    """How often the default way reached 60x over the runs that timed it."""
+    """How often the default way reached 60x over the runs that timed it, per processor."""
     runs = _side_by_side_runs(results)
-    if len(runs) < 2:
+    if sum(len(xs) for xs in runs.values()) < 2:
         return ""
-    reached = sum(x >= 60 for x in runs)
+    parts = [
+        f"on {kind} {', '.join(f'{x:.1f}x' for x in xs)}: {sum(x >= 60 for x in xs)} of "
+        f"{len(xs)} at or above 60x, the margin {100 * (min(xs) / 60 - 1):+.0f}% at worst"
+        for kind, xs in runs.items()
+    ]
     return (
-        f" Over the {len(runs)} speed runs that timed it, the default way (two interpreters "
-        f"side by side) gave {', '.join(f'{x:.1f}x' for x in runs)}: {reached} of "
-        f"{len(runs)} at or above 60x, the lowest {min(runs):.1f}x, so the margin is "
-        f"{100 * (min(runs) / 60 - 1):+.0f}% at worst on this shared machine."
+        f" Over the {sum(len(xs) for xs in runs.values())} speed runs that timed it, the "
+        f"default way (two interpreters side by side) gave, {'; '.join(parts)} (a shared "
+        "machine, other jobs slow every run)."
     )
 
 
@@ -1556,8 +1588,9 @@ def _speed_history_lines(results: dict) -> list[str]:
             f"{_processes_label(k)} process(es) {v:.1f}x" for k, v in run["processes"].items()
         )
         load = run.get("load_average")
+        on = f", {run['cpu']}" if run.get("cpu") else ""
         lines.append(
-            f"- Earlier run ({run['date']}, load average {load:.1f} at its end): CNN "
+            f"- Earlier run ({run['date']}{on}, load average {load:.1f} at its end): CNN "
             f"{run['cnn']:.0f}x; BirdNET head: {ways}"
             + (f"; {processes}" if processes else "")
             + "."

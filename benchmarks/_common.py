@@ -30,6 +30,20 @@ RESULTS = ROOT / "docs" / "results"
 SHARED = ROOT.parent / "shared" / "data"
 
 
+def vector_extensions() -> str:
+    """The widest x86 vector extension this CPU has ("AVX-512", "AVX2", or "no AVX2"):
+    machines with one model name differ in it, and a tflite model's speed with them."""
+    try:
+        flags = next(
+            ln.split(":", 1)[1].split()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("flags")
+        )
+    except (OSError, StopIteration):
+        return "unknown vector extensions"
+    return "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+
+
 def machine(extra: Sequence[str] = ()) -> str:
     """One line naming the CPU model, the CPUs this process may use and key versions."""
     model = platform.processor() or platform.machine()

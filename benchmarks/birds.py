@@ -43,7 +43,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from _birds_page import THIRD_ROUND  # the third round's changes, named as on the page
-from _common import RESULTS, SHARED, command_line, markdown_table, write_page
+from _common import (
+    RESULTS,
+    SHARED,
+    command_line,
+    machine,
+    markdown_table,
+    vector_extensions,
+    write_page,
+)
 
 from castlab.birds.adapt import (
     ADAPT_STRENGTH,
@@ -1739,6 +1747,7 @@ def part_speed(cnn_dir: Path, head, recs) -> dict:
     out["birdnet_head"] = _speed_birdnet_head(head, files)
     out["head_kind"] = type(head).__name__
     out["load_average"] = os.getloadavg()[0]
+    out["cpu"] = f"{machine().split(', ')[0]} ({vector_extensions()})"
     return out
 
 
@@ -1864,6 +1873,7 @@ def _speed_summary(speed: dict, date: str) -> dict:
     head = speed.get("birdnet_head", {})
     return {
         "date": date,
+        "cpu": speed.get("cpu"),
         "load_average": speed.get("load_average"),
         "cnn": speed.get("cnn_x_realtime"),
         "ways": {k: v["x_realtime"] for k, v in head.get("ways", {}).items()},
@@ -2002,14 +2012,24 @@ def main(argv: list[str] | None = None) -> None:
     loro, models, confusion = part_loro(recs, classes, feats, args, args.cache)
     for fold_models in models.values():  # castlab's default: blended with BirdNET's own scores
         fold_models["head_mix"].birdnet_index = index12
-    loro.to_csv(OUT / "loro_predictions.csv", index=False)
-    table = _loro_table(loro)
-    table.to_csv(OUT / "loro.csv", index=False)
-    for method, matrix in confusion.items():
-        plot_confusion(
-            matrix, classes, OUT / f"confusion_{method}.png", title=f"File-level, 3 folds: {method}"
-        )
-    results["loro"] = table.to_dict(orient="records")
+    # --update without "loro" in --parts keeps the earlier leave-one-out numbers: the models
+    # are still made (the other parts need them), but a CNN retrained on another processor
+    # gives other numbers, which would not match the kept parts' CNN rows
+    keep_loro = args.update and "loro" not in args.parts and "loro" in previous
+    if keep_loro:
+        table = pd.DataFrame(results["loro"])
+    else:
+        loro.to_csv(OUT / "loro_predictions.csv", index=False)
+        table = _loro_table(loro)
+        table.to_csv(OUT / "loro.csv", index=False)
+        for method, matrix in confusion.items():
+            plot_confusion(
+                matrix,
+                classes,
+                OUT / f"confusion_{method}.png",
+                title=f"File-level, 3 folds: {method}",
+            )
+        results["loro"] = table.to_dict(orient="records")
     if "synthetic" in args.parts:
         frame, example, diagnosis = part_synthetic(recs, classes, feats, models, args, index12)
         results["synthetic_diagnosis"] = diagnosis
@@ -2057,8 +2077,9 @@ def main(argv: list[str] | None = None) -> None:
         results["cluster"] = part_cluster(args)
     if "prior" in args.parts:
         results["prior"] = part_prior(recs, classes, models)
-    results["train_seconds_per_fold"] = [models[f]["seconds"] for f in models]
-    results["cnn_train_seconds_per_fold"] = [models[f]["cnn_seconds"] for f in models]
+    if not keep_loro:
+        results["train_seconds_per_fold"] = [models[f]["seconds"] for f in models]
+        results["cnn_train_seconds_per_fold"] = [models[f]["cnn_seconds"] for f in models]
     results["run_seconds"] = time.perf_counter() - started
     results["total_seconds"] = (
         results.get("total_seconds", 0) * args.update + results["run_seconds"]
