@@ -270,7 +270,12 @@ def soundscape(
         int, typer.Option(help="CPU threads for torch and (a BirdNET head's) BirdNET.")
     ] = 2,
     workers: Annotated[
-        int, typer.Option(help="Processes scoring recordings side by side (1 thread each).")
+        int,
+        typer.Option(
+            help="Processes scoring recordings side by side (1 thread each, a few seconds' "
+            "start-up each). On 2 cores one process (BirdNET on --threads side by side) was "
+            "faster in the benchmark: for machines with more cores."
+        ),
     ] = 1,
     objective: Annotated[
         str,
