@@ -1294,7 +1294,8 @@ def page_sections(
             + ".",
             *_head_speed_lines(sp),
             f"- Load average {sp['load_average']:.1f} at the end of the speed part (a shared "
-            "machine: other jobs slow every number here).",
+            "machine: other jobs slow every number here)"
+            + (f"; processor: {sp['cpu']}." if sp.get("cpu") else "."),
             *_speed_history_lines(results),
             "",
         ]
