@@ -601,16 +601,11 @@ def _at_a_glance(results: dict) -> list[str]:
         )
         verdict = _met(speed["cnn_x_realtime"] >= 60)
         if plain:
-            runs = _side_by_side_runs(results)
             verdict += (
                 " by the CNN pipeline; "
                 + _met(max(plain) >= 60).replace("**", "")
                 + " by the default BirdNET head"
-                + (
-                    f" in this run ({_side_by_side_glance(results)})"
-                    if sum(len(xs) for xs in runs.values()) > 1
-                    else ""
-                )
+                + f" in this run ({_side_by_side_glance(results)})"
             )
         rows.append(
             (
@@ -1409,13 +1404,20 @@ def _prior_lines(r: dict | None) -> list[str]:
     ]
 
 
-SIDE_BY_SIDE = "embedding output, 2 interpreters side by side"  # the default since 2026-12-04
+SIDE_BY_SIDE = "embedding output, 2 interpreters side by side"  # the default on 2026-12-04
+SCIPY_WAY = "spectrograms in scipy, 2 interpreters side by side"  # the default since
+#: castlab's default ways of running BirdNET, the newest first, as the page names them
+DEFAULT_WAYS = {
+    SCIPY_WAY: "the default way (spectrograms in scipy, two interpreters side by side)",
+    SIDE_BY_SIDE: "the way before it (BirdNET's own spectrograms in LiteRT, two interpreters "
+    "side by side)",
+}
 
 
-def _side_by_side_runs(results: dict) -> dict[str, list[float]]:
-    """x real time of the default way (two interpreters side by side) in every speed run
-    that timed it, the earlier ones first, by processor (``_cpu_kind``): BirdNET's speed
-    depends on the CPU's vector extensions, which machines of one model name differ in."""
+def _side_by_side_runs(results: dict, way: str = SCIPY_WAY) -> dict[str, list[float]]:
+    """x real time of ``way`` in every speed run that timed it, the earlier ones first, by
+    processor (``_cpu_kind``): BirdNET's speed depends on the CPU's vector extensions, which
+    machines of one model name differ in."""
     runs = [(run["ways"], run.get("cpu")) for run in results.get("speed_history", [])]
     speed = results["speed"]
     runs.append(
@@ -1423,8 +1425,8 @@ def _side_by_side_runs(results: dict) -> dict[str, list[float]]:
     )
     out: dict[str, list[float]] = {}
     for ways, cpu in runs:
-        if SIDE_BY_SIDE in ways:
-            out.setdefault(_cpu_kind(cpu), []).append(ways[SIDE_BY_SIDE])
+        if way in ways:
+            out.setdefault(_cpu_kind(cpu), []).append(ways[way])
     return out
 
 
@@ -1441,29 +1443,45 @@ def _cpu_kind(cpu: str | None) -> str:
 
 
 def _side_by_side_glance(results: dict) -> str:
-    """At a glance: how many runs of the default way reached 60x, per processor."""
-    runs = _side_by_side_runs(results)
-    return "; ".join(
-        f"{sum(x >= 60 for x in xs)} of {len(xs)} run{'s' * (len(xs) > 1)} on {kind}: "
-        + (f"{min(xs):.1f}-{max(xs):.1f}x" if len(xs) > 1 else f"{xs[0]:.1f}x")
-        for kind, xs in runs.items()
-    )
+    """At a glance: how many runs of each default way reached 60x, per processor."""
+    said = []
+    for way, name in DEFAULT_WAYS.items():
+        runs = _side_by_side_runs(results, way)
+        if runs:
+            said.append(
+                f"{name}: "
+                + "; ".join(
+                    f"{sum(x >= 60 for x in xs)} of {len(xs)} run{'s' * (len(xs) > 1)} on "
+                    f"{kind}, "
+                    + (f"{min(xs):.1f}-{max(xs):.1f}x" if len(xs) > 1 else f"{xs[0]:.1f}x")
+                    for kind, xs in runs.items()
+                )
+            )
+    return "; ".join(said)
 
 
 def _side_by_side_runs_sentence(results: dict) -> str:
-    """How often the default way reached 60x over the runs that timed it, per processor."""
-    runs = _side_by_side_runs(results)
-    if sum(len(xs) for xs in runs.values()) < 2:
+    """How often each default way reached 60x over the runs that timed it, per processor."""
+    said = []
+    for way, name in DEFAULT_WAYS.items():
+        runs = _side_by_side_runs(results, way)
+        parts = [
+            f"on {kind} {', '.join(f'{x:.1f}x' for x in xs)}: {sum(x >= 60 for x in xs)} of "
+            f"{len(xs)} at or above 60x, the margin {100 * (min(xs) / 60 - 1):+.0f}% at worst"
+            for kind, xs in runs.items()
+        ]
+        if parts:
+            count = sum(len(xs) for xs in runs.values())
+            said.append(
+                f"over the {count} speed run{'s' * (count > 1)} that timed it, {name} gave, "
+                + "; ".join(parts)
+            )
+    if not said:
         return ""
-    parts = [
-        f"on {kind} {', '.join(f'{x:.1f}x' for x in xs)}: {sum(x >= 60 for x in xs)} of "
-        f"{len(xs)} at or above 60x, the margin {100 * (min(xs) / 60 - 1):+.0f}% at worst"
-        for kind, xs in runs.items()
-    ]
     return (
-        f" Over the {sum(len(xs) for xs in runs.values())} speed runs that timed it, the "
-        f"default way (two interpreters side by side) gave, {'; '.join(parts)} (a shared "
-        "machine, other jobs slow every run)."
+        " "
+        + ". ".join(t[0].upper() + t[1:] for t in said)
+        + " (a shared machine: other jobs slow every run)."
     )
 
 
@@ -1506,7 +1524,14 @@ def _head_speed_lines(sp: dict) -> list[str]:
         "share of a recording's chunks at the same time (`BirdNET(side_by_side=True)`; the "
         "runs before used one interpreter with that many LiteRT threads, the row *one "
         "interpreter of 2 LiteRT threads*, and the earlier runs' lines below call it "
-        "*embedding output, 2 threads*)."
+        "*embedding output, 2 threads*). *Spectrograms in scipy* (castlab's default from the "
+        "first run that timed it, on 2026-12-04): BirdNET's first 93 "
+        "operators, its two mel spectrograms, which LiteRT runs on built-in kernels outside "
+        "XNNPACK (about 29 of a chunk's 44 ms in a scratch timing on that processor), are "
+        "computed with scipy's FFT and numpy (`castlab.birds.melspec`) and handed to the rest "
+        "of the model; the same numbers to float rounding (column 5; `tests/birds/"
+        "test_melspec.py`), not bit for bit. The ways before it keep BirdNET's own "
+        "spectrograms (`BirdNET(front_end='litert')`)."
         + (
             " *Chunk hop 2 s* (`--chunk-hop 2`) scores only the chunks at 0 and 2 s of each "
             "window, 2 BirdNET passes instead of 3, *chunk hop 3 s* only the centre chunk (1-4 s), "

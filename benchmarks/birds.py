@@ -1752,33 +1752,29 @@ def part_speed(cnn_dir: Path, head, recs) -> dict:
 
 
 #: How castlab's BirdNET head can run in the speed part
+LITERT = {"front_end": "litert"}  # BirdNET's spectrograms in LiteRT, as before 2026-12-04
 HEAD_WAYS = (  # name, BirdNET's settings, seconds between the chunks of a window
     ("every tensor kept, 1 thread", {"embedding_output": False, "threads": 1}, 1.0),
-    ("embedding output, 1 thread", {"embedding_output": True, "threads": 1}, 1.0),
+    ("embedding output, 1 thread", {"embedding_output": True, "threads": 1, **LITERT}, 1.0),
     # the way of runs before 2026-12-04 ("embedding output, 2 threads" in their lines)
     (
         "embedding output, one interpreter of 2 LiteRT threads",
-        {"embedding_output": True, "threads": 2, "side_by_side": False},
+        {"embedding_output": True, "threads": 2, "side_by_side": False, **LITERT},
         1.0,
     ),
-    # castlab's way since: 2 one-thread interpreters, each scoring half the chunks at once
+    # castlab's way on 2026-12-04: 2 one-thread interpreters, each scoring half the chunks
     (
         "embedding output, 2 interpreters side by side",
-        {"embedding_output": True, "threads": 2},
+        {"embedding_output": True, "threads": 2, **LITERT},
         1.0,
     ),
+    # castlab's way since: the spectrograms in scipy, the rest of BirdNET in LiteRT
+    ("spectrograms in scipy, 1 thread", {"threads": 1}, 1.0),
+    ("spectrograms in scipy, 2 interpreters side by side", {"threads": 2}, 1.0),
     # --chunk-hop 2: chunks at 0 and 2 s of each window, 2 BirdNET passes instead of 3;
     # --chunk-hop 3: the centre chunk (1-4 s) only
-    (
-        "embedding output, 2 interpreters side by side, chunk hop 2 s",
-        {"embedding_output": True, "threads": 2},
-        2.0,
-    ),
-    (
-        "embedding output, 2 interpreters side by side, chunk hop 3 s",
-        {"embedding_output": True, "threads": 2},
-        3.0,
-    ),
+    ("spectrograms in scipy, 2 interpreters side by side, chunk hop 2 s", {"threads": 2}, 2.0),
+    ("spectrograms in scipy, 2 interpreters side by side, chunk hop 3 s", {"threads": 2}, 3.0),
 )
 
 

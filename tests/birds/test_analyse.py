@@ -140,7 +140,9 @@ def test_window_competition_damps_all_but_each_windows_top_species(
     )
     species = [s.name for s in demo_model[1]]
     expected = compete(plain[species].to_numpy(), 1.0)
-    np.testing.assert_allclose(damped[species].to_numpy(), expected, atol=1e-4)
+    # the CSVs hold 4 decimals: p^2/top from p and top rounded by up to 5e-5 each, itself
+    # rounded again, can be 2e-4 off (1.4e-4 seen on an AVX2-only machine)
+    np.testing.assert_allclose(damped[species].to_numpy(), expected, atol=2.5e-4)
     top = plain[species].to_numpy().argmax(1)
     assert (damped[species].to_numpy() <= plain[species].to_numpy() + 1e-4).all()
     np.testing.assert_allclose(

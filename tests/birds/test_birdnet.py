@@ -149,14 +149,15 @@ def test_head_blends_birdnet_scores_for_species_birdnet_knows(tmp_path):
 
 def test_fast_path_gives_the_plain_paths_window_probabilities():
     """Embeddings read as a second model output (XNNPACK on) = the round-2 way (an interpreter
-    keeping every tensor): same window probabilities on generated audio, also on 2 threads."""
+    keeping every tensor): same window probabilities on generated audio, also on 2 threads;
+    with the spectrograms in scipy (the default) the same to float rounding."""
     from pathlib import Path
 
     from castlab.birds.birdnet import BirdNET, _outputs_field, with_extra_outputs
     from castlab.birds.head import EmbeddingHead
     from castlab.birds.synthetic import make_species, synthetic_soundscape
 
-    fast = load_birdnet()
+    fast = BirdNET(front_end="litert")
     shipped = Path(fast.analyzer.model_path).read_bytes()
     logits = fast.analyzer.output_layer_index
     assert _outputs_field(shipped)[1] == [logits]
@@ -178,8 +179,11 @@ def test_fast_path_gives_the_plain_paths_window_probabilities():
     expected = head.predict_windows(audio, birdnet=plain)
     assert expected.shape == (3, 2) and expected[:, 1].std() > 1e-4  # not a constant
     assert np.allclose(head.predict_windows(audio, birdnet=fast), expected, rtol=0, atol=1e-6)
-    two = BirdNET(threads=2, side_by_side=False)  # one interpreter, 2 LiteRT threads
+    two = BirdNET(threads=2, side_by_side=False, front_end="litert")  # 2 LiteRT threads
     assert np.allclose(head.predict_windows(audio, birdnet=two), expected, rtol=0, atol=1e-5)
+    default = load_birdnet()
+    assert default.front_end == "scipy" and default._front() is not None
+    assert np.allclose(head.predict_windows(audio, birdnet=default), expected, rtol=0, atol=1e-5)
     chunks = audio[: 2 * 144000].reshape(2, 144000)
     assert np.allclose(fast.embed_chunks(chunks), plain.embed_chunks(chunks), atol=1e-6)
 
