@@ -1518,7 +1518,7 @@ def _head_speed_lines(sp: dict) -> list[str]:
         "*embedding output* loads the model with the embedding layer added as a second output "
         "(`castlab.birds.birdnet.with_extra_outputs`), so LiteRT's XNNPACK delegate runs as for "
         "plain scores: the same probabilities (column 5; `tests/birds/test_birdnet.py` checks it "
-        "on generated audio). castlab's library default is the embedding output on 1 thread; "
+        "on generated audio). castlab's library default is the spectrograms in scipy on 1 thread; "
         "`castlab birds soundscape` gives BirdNET its `--threads` (2 unless told otherwise), "
         "since 2026-12-04 as that many one-thread interpreters side by side, each scoring its "
         "share of a recording's chunks at the same time (`BirdNET(side_by_side=True)`; the "
