@@ -175,7 +175,7 @@ with st.expander("Thresholds tuned on labels, speed"):
         [1.0, 2.0, 3.0],
         value=1.0,
         help="1 s scores 3 chunks per 5-s window, 2 s two, 3 s one (faster, fewer calls "
-        "found: on the benchmark's soundscapes F1 0.720 / 0.734 / 0.670 at about 60x / 90x / "
+        "found: on the benchmark's soundscapes F1 0.720 / 0.734 / 0.670 at about 70x / 100x / "
         "150x real time on 2 cores). A CNN model scores whole windows and ignores this.",
         key="birds-chunk-hop",
         persist_state="session",
