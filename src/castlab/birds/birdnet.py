@@ -44,6 +44,8 @@ import numpy as np
 from castlab.core.errors import CastlabError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from castlab.birds.melspec import MelFrontEnd
     from castlab.birds.prior import Place
 
@@ -123,7 +125,6 @@ class BirdNET:
         self.embedding_output = embedding_output
         self.side_by_side = side_by_side
         self.front_end = front_end
-        self._feed: tuple[int, Any] = (self._input, None)  # input tensor, chunks -> its values
         self._threads = max(1, int(threads))
         self._interpreters: list[Any] = []
         self._lock = threading.Lock()
@@ -169,9 +170,7 @@ class BirdNET:
             interpreter = Interpreter(model_content=front.back_end, num_threads=threads)
             interpreter.resize_tensor_input(front.input_tensor, front.input_shape)
             interpreter.allocate_tensors()
-            self._feed = (front.input_tensor, front.spectrograms)
             return interpreter
-        self._feed = (self._input, None)
         if self.embedding_output:
             model = with_extra_outputs(Path(path).read_bytes(), [self._output - 1])
             interpreter = Interpreter(model_content=model, num_threads=threads)
@@ -191,7 +190,8 @@ class BirdNET:
 
     def _run_unlocked(self, chunks: np.ndarray, layers: tuple[int, ...]) -> list[np.ndarray]:
         interpreters = self._ready_interpreters()[: max(1, len(chunks))]
-        feed, prepare = self._feed
+        front = self._front()  # what the interpreters take: spectrograms or the chunks
+        feed, prepare = (front.input_tensor, front.spectrograms) if front else (self._input, None)
         if len(interpreters) == 1:
             return _invoke_each(interpreters[0], feed, chunks, layers, prepare)
         from concurrent.futures import ThreadPoolExecutor
@@ -329,7 +329,7 @@ def _invoke_each(
     input_index: int,
     chunks: np.ndarray,
     layers: tuple[int, ...],
-    prepare: Any = None,
+    prepare: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> list[np.ndarray]:
     """``layers`` (tensor indices) of ``interpreter`` for each chunk, one chunk per invoke;
     ``prepare`` turns a chunk ``(1, samples)`` into the input (the spectrograms) if given.

@@ -26,7 +26,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -115,7 +115,8 @@ def split_front_end(
     except (StopIteration, ValueError):
         return None
     probe = _probe(samples)
-    reference = _run_front(model, joined, split, probe)
+    graph.operators, graph.outputs = ops[: joined + 1], [split]  # the model cut after them
+    reference = _run_front(_write(tree), int(graph.inputs[0]), split, probe)
     frames = reference.shape[2]
     parts = tuple(
         _Spectrogram(len(window), (samples - len(window)) // (frames - 1), window, bank, power)
@@ -127,13 +128,11 @@ def split_front_end(
         1.0, float(np.abs(reference).max())
     ):
         return None
-    back = _read(model)
-    graph = back.subgraphs[0]
-    graph.operators = graph.operators[joined + 1 :]
+    graph.operators = ops[joined + 1 :]  # the model from the CNN on
     graph.inputs, graph.outputs = [split], list(outputs)
     graph.tensors[split].shape = np.array(front.input_shape, dtype=np.int32)
     graph.tensors[split].shapeSignature = None
-    return MelFrontEnd(parts, frames, _write(back), split)
+    return replace(front, back_end=_write(tree))
 
 
 def _read(model: bytes) -> Any:
@@ -191,17 +190,13 @@ def _probe(samples: int) -> np.ndarray:
     return (chirp + noise).astype(np.float32)[None]
 
 
-def _run_front(model: bytes, joined: int, split: int, probe: np.ndarray) -> np.ndarray:
-    """LiteRT's own spectrograms of ``probe``: the model cut after operator ``joined``."""
+def _run_front(front: bytes, input_tensor: int, split: int, probe: np.ndarray) -> np.ndarray:
+    """LiteRT's own spectrograms of ``probe``: ``front`` is the model cut after them."""
     from ai_edge_litert.interpreter import Interpreter
 
-    tree = _read(model)
-    graph = tree.subgraphs[0]
-    graph.operators = graph.operators[: joined + 1]
-    graph.outputs = [split]
-    interpreter = Interpreter(model_content=_write(tree), num_threads=1)
-    interpreter.resize_tensor_input(int(graph.inputs[0]), list(probe.shape))
+    interpreter = Interpreter(model_content=front, num_threads=1)
+    interpreter.resize_tensor_input(input_tensor, list(probe.shape))
     interpreter.allocate_tensors()
-    interpreter.set_tensor(int(graph.inputs[0]), probe)
+    interpreter.set_tensor(input_tensor, probe)
     interpreter.invoke()
     return np.array(interpreter.get_tensor(split))
