@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from castlab.birds.audio import audio_files, duration_seconds, load_audio
+from castlab.birds.audio import audio_files, duration_seconds, load_audio, resample
 from castlab.core.errors import CastlabError
 
 
@@ -18,6 +18,27 @@ def test_stereo_8khz_becomes_mono_at_the_model_rate(tmp_path):
     audio = load_audio(tmp_path / "s.wav", sample_rate=32000)
     assert audio.shape == (32000,) and audio.dtype == np.float32
     assert abs(float(audio.mean()) - 0.25) < 0.02  # the mean of the two channels
+
+
+@pytest.mark.parametrize(
+    ("rate", "target", "size"),
+    [
+        (44100, 48000, 44100 * 2 + 7),
+        (22050, 48000, 22050 + 1),
+        (48000, 32000, 48003),
+        (8000, 48000, 8000),
+    ],
+)
+def test_resample_gives_librosas_soxr_numbers(rate, target, size):
+    # castlab resamples with soxr itself (librosa's first resample costs a process ~2 s of
+    # imports); the numbers and the length must stay librosa's, which the models learnt from
+    import librosa
+
+    audio = np.random.default_rng(size).standard_normal(size).astype(np.float32)
+    expected = librosa.resample(audio, orig_sr=rate, target_sr=target, res_type="soxr_hq")
+    got = resample(audio, rate, target)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    np.testing.assert_array_equal(got, expected)
 
 
 def test_one_second_and_silent_files_load(tmp_path):

@@ -211,7 +211,7 @@ class BirdNET:
 
     def chunk(self, audio: np.ndarray) -> np.ndarray:
         """3-second chunks ``(N, 144000)`` of 48-kHz audio, the last zero-padded."""
-        from castlab.birds.classifier import windows
+        from castlab.birds.audio import windows
 
         return windows(audio, sample_rate=BIRDNET_RATE, window=CHUNK_SECONDS)
 
@@ -230,7 +230,7 @@ class BirdNET:
 
     def window_chunks(self, audio: np.ndarray, *, window: float = 5.0) -> np.ndarray:
         """For each ``window`` of 48-kHz audio, chunks at its start and its end: ``(2W, 144000)``."""
-        from castlab.birds.classifier import windows
+        from castlab.birds.audio import windows
 
         whole = windows(audio, sample_rate=BIRDNET_RATE, window=window)
         size = int(CHUNK_SECONDS * BIRDNET_RATE)

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from castlab.birds.audio import windows
 from castlab.birds.features import MelConfig
 from castlab.core.artifacts import load_model_weights, model_folder, save_model
 from castlab.core.errors import CastlabError
@@ -37,21 +38,6 @@ class SpeciesClassifier(Protocol):
     sample_rate: int
 
     def predict_windows(self, audio: np.ndarray, *, window: float = 5.0) -> np.ndarray: ...
-
-
-def windows(audio: np.ndarray, *, sample_rate: int, window: float = 5.0) -> np.ndarray:
-    """Cut ``audio`` into consecutive windows ``(W, window * sample_rate)``, the last zero-padded.
-
-    Examples
-    --------
-    >>> windows(np.ones(11), sample_rate=2, window=2.0).shape
-    (3, 4)
-    """
-    size = int(round(window * sample_rate))
-    count = max(1, int(np.ceil(len(audio) / size)))
-    padded = np.zeros(count * size, dtype=np.float32)
-    padded[: len(audio)] = audio
-    return padded.reshape(count, size)
 
 
 def save_cnn(

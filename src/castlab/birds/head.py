@@ -128,7 +128,7 @@ class BirdNETHead:
     def window_chunks(self, audio: np.ndarray, *, window: float = 5.0) -> np.ndarray:
         """``(W, K, 3 s of samples)``: the ``K`` chunks :meth:`predict_windows` scores in each
         of the ``W`` windows of 48-kHz ``audio``."""
-        from castlab.birds.classifier import windows
+        from castlab.birds.audio import windows
 
         whole = windows(audio, sample_rate=BIRDNET_RATE, window=window)  # (W, window samples)
         size, step = int(CHUNK_SECONDS * BIRDNET_RATE), max(1, int(round(self.hop * BIRDNET_RATE)))
