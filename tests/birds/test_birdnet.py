@@ -235,3 +235,48 @@ def test_two_callers_at_once_each_get_their_own_chunks_numbers():
             got = list(pool.map(model.embed_chunks, batches))
             for mine, theirs in zip(got, expected):
                 assert np.array_equal(mine, theirs)
+
+
+def test_mixed_copies_follow_the_calls_copy_by_copy(tmp_path):
+    """collect_embeddings makes the mixed copies in a second pass over the recordings (so
+    memory holds no chunk it has embedded); the rows still come copy by copy in the calls'
+    order, each copy its own mix, and the same seed gives the same numbers."""
+    from castlab.birds.data import recordings
+    from castlab.birds.head import collect_embeddings
+
+    write_species_folders(tmp_path / "calls", n_species=2, per_species=2, seconds=8.0)
+    recs = recordings(tmp_path / "calls")
+    classes = sorted({r.species for r in recs})
+    settings = {"classes": classes, "peaks_per_file": 2, "background_per_file": 1}
+    X, y, groups = collect_embeddings(recs, mixed_copies=2, noise_examples=1, **settings)
+    plain, plain_y, plain_groups = collect_embeddings(recs, noise_examples=1, **settings)
+    assert np.array_equal(X[: len(plain)], plain) and np.array_equal(y[: len(plain)], plain_y)
+    calls = np.flatnonzero(plain_y < len(classes))
+    assert len(calls) == 8 and len(X) == len(plain) + 2 * len(calls)
+    assert np.array_equal(y[len(plain) :], np.tile(plain_y[calls], 2))
+    assert np.array_equal(groups[len(plain) :], np.tile(plain_groups[calls], 2))
+    first, second = X[len(plain) : len(plain) + 8], X[len(plain) + 8 :]
+    assert not np.allclose(first, second) and not np.allclose(first, plain[calls])
+    again = collect_embeddings(recs, mixed_copies=2, noise_examples=1, **settings)[0]
+    assert np.array_equal(again, X)
+
+
+def test_long_recordings_are_scored_a_block_of_windows_at_a_time(monkeypatch):
+    """A BirdNET head cuts WINDOWS_PER_BLOCK windows into chunks at a time (a recording's
+    chunks at once took 3.6x its memory): blocks of 2 windows give every window, the last
+    one padded, the numbers of one block for all."""
+    import castlab.birds.head as head_module
+    from castlab.birds.head import EmbeddingHead
+    from castlab.birds.synthetic import make_species, synthetic_soundscape
+
+    rng = np.random.default_rng(4)
+    audio, _ = synthetic_soundscape(make_species(2), seconds=23.0, sample_rate=48000, rng=rng)
+    head = EmbeddingHead(
+        ["a", "b"], np.zeros(1024), np.ones(1024), rng.normal(0, 0.05, (3, 1024)), np.zeros(3)
+    )
+    whole, embedded = head.predict_windows(audio), head.embed_windows(audio)
+    monkeypatch.setattr(head_module, "WINDOWS_PER_BLOCK", 2)
+    blocks = head.predict_windows(audio)
+    assert blocks.shape == (5, 2) and embedded.shape == (5, 3, 1024)
+    assert np.array_equal(blocks, whole) and whole[:, 0].std() > 1e-4
+    assert np.array_equal(head.embed_windows(audio), embedded)

@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,8 @@ __all__ = [
 ]
 
 BACKGROUND = "background"
+#: Windows of a recording cut into chunks and scored at a time (64 x 5 s: about 110 MB of chunks).
+WINDOWS_PER_BLOCK = 64
 
 
 @dataclass(frozen=True)
@@ -121,9 +124,19 @@ class BirdNETHead:
 
         Neighbouring windows share no chunk (a chunk starting at 3 or 4 s ends in the next
         window), so each window costs ``(window - 3) // hop + 1`` BirdNET passes."""
-        chunks = self.window_chunks(audio, window=window)  # (W, K, samples)
-        probs = self.predict_chunks(chunks.reshape(-1, chunks.shape[-1]), birdnet=birdnet)
-        return probs.reshape(*chunks.shape[:2], -1).max(axis=1)
+        parts = []
+        for chunks in self._chunk_blocks(audio, window):  # (w, K, samples)
+            probs = self.predict_chunks(chunks.reshape(-1, chunks.shape[-1]), birdnet=birdnet)
+            parts.append(probs.reshape(*chunks.shape[:2], -1).max(axis=1))
+        return np.concatenate(parts)
+
+    def _chunk_blocks(self, audio: np.ndarray, window: float) -> Iterator[np.ndarray]:
+        """:meth:`window_chunks` of :data:`WINDOWS_PER_BLOCK` windows at a time: the chunks
+        of a whole recording would take 3.6x its memory at once (2.2 GB at the peak for 30
+        minutes before); windows share no chunk, so the numbers are the same."""
+        size = int(round(window * BIRDNET_RATE)) * WINDOWS_PER_BLOCK
+        for start in range(0, max(1, len(audio)), size):
+            yield self.window_chunks(audio[start : start + size], window=window)
 
     def window_chunks(self, audio: np.ndarray, *, window: float = 5.0) -> np.ndarray:
         """``(W, K, 3 s of samples)``: the ``K`` chunks :meth:`predict_windows` scores in each
@@ -145,9 +158,12 @@ class BirdNETHead:
     ) -> np.ndarray:
         """``(W, K, 1024)``: BirdNET's embeddings of the chunks of :meth:`window_chunks`
         (what :func:`castlab.birds.adapt.adapt_to_site` learns from)."""
-        chunks = self.window_chunks(audio, window=window)
-        embeddings = (birdnet or load_birdnet()).embed_chunks(chunks.reshape(-1, chunks.shape[-1]))
-        return embeddings.reshape(*chunks.shape[:2], -1)
+        model = birdnet or load_birdnet()
+        parts = []
+        for chunks in self._chunk_blocks(audio, window):
+            embeddings = model.embed_chunks(chunks.reshape(-1, chunks.shape[-1]))
+            parts.append(embeddings.reshape(*chunks.shape[:2], -1))
+        return np.concatenate(parts)
 
 
 class EmbeddingHead(BirdNETHead):
@@ -361,52 +377,73 @@ def collect_embeddings(
     rng = np.random.default_rng(seed)
     index = {name: k for k, name in enumerate(classes)}
     size = int(CHUNK_SECONDS * BIRDNET_RATE)
-    chunks: list[np.ndarray] = [
+
+    def cut(audio: np.ndarray, centre: float) -> np.ndarray:
+        return cut_clip(audio, centre, seconds=CHUNK_SECONDS, sample_rate=BIRDNET_RATE)
+
+    # Chunks are embedded as they are cut, a recording at a time; the mixed copies are made in
+    # a second pass over the recordings (decoded again), so memory holds only the background
+    # chunks the copies are mixed into, not every chunk (about 3 GB for 36 recordings before)
+    embedded: list[np.ndarray] = []
+    y: list[int] = []
+    groups: list[int] = []
+    background = len(classes)
+    backgrounds = [
         background_noise(CHUNK_SECONDS, sample_rate=BIRDNET_RATE, rng=rng, level=0.01)
         for _ in range(noise_examples)
     ]
-    y: list[int] = [len(classes)] * noise_examples
-    groups: list[int] = [-1] * noise_examples
-    calls: list[tuple[np.ndarray, int, int]] = []
     for path in background_files or []:
         audio = load_audio(path, sample_rate=BIRDNET_RATE)
-        for start in range(0, max(1, len(audio) - size + 1), size):
-            chunks.append(
-                cut_clip(
-                    audio,
-                    (start + size / 2) / BIRDNET_RATE,
-                    seconds=CHUNK_SECONDS,
-                    sample_rate=BIRDNET_RATE,
-                )
-            )
-            y.append(len(classes))
-            groups.append(-1)
+        starts = range(0, max(1, len(audio) - size + 1), size)
+        backgrounds += [cut(audio, (start + size / 2) / BIRDNET_RATE) for start in starts]
+    if backgrounds:
+        embedded.append(model.embed_chunks(np.stack(backgrounds)))
+    y += [background] * len(backgrounds)
+    groups += [-1] * len(backgrounds)
+    calls: list[tuple[int, float]] = []  # (recording, peak time) of every call
     for g, rec in enumerate(tqdm(recs, desc="embeddings", unit="file", disable=not progress)):
         audio = load_audio(rec.path, sample_rate=BIRDNET_RATE)
         times, snr = snr_curve(load_audio(rec.path, sample_rate=SAMPLE_RATE))
-        for peak in find_peaks(times, snr, count=peaks_per_file):
-            call = cut_clip(audio, peak.time, seconds=CHUNK_SECONDS, sample_rate=BIRDNET_RATE)
-            chunks.append(call)
-            y.append(index[rec.species])
-            groups.append(g)
-            calls.append((call, index[rec.species], g))
-        for start in low_snr_stretches(times, snr, seconds=5.0, count=background_per_file):
-            chunks.append(
-                cut_clip(audio, start + 2.5, seconds=CHUNK_SECONDS, sample_rate=BIRDNET_RATE)
-            )
-            y.append(len(classes))
-            groups.append(g)
+        found = [peak.time for peak in find_peaks(times, snr, count=peaks_per_file)]
+        quiet = [
+            cut(audio, start + 2.5)
+            for start in low_snr_stretches(times, snr, seconds=5.0, count=background_per_file)
+        ]
+        chunks = [cut(audio, time) for time in found] + quiet
+        if chunks:
+            embedded.append(model.embed_chunks(np.stack(chunks)))
+        y += [index[rec.species]] * len(found) + [background] * len(quiet)
+        groups += [g] * len(chunks)
+        calls += [(g, time) for time in found]
+        backgrounds += quiet
     if not calls:
         raise CastlabError("no calls found in any recording", fix="check the audio is not silent")
-    backgrounds = [c for c, label in zip(chunks, y) if label == len(classes) and len(c) == size]
-    for _ in range(mixed_copies if backgrounds else 0):
-        for call, label, g in calls:
-            noise = backgrounds[int(rng.integers(len(backgrounds)))]
-            call = _shifted(call, int(rng.uniform(-shift_seconds, shift_seconds) * BIRDNET_RATE))
-            chunks.append(mix_at_snr(noise, call, start=0, snr_db=float(rng.uniform(0, 20))))
-            y.append(label)
-            groups.append(g)
-    return model.embed_chunks(np.stack(chunks)), np.array(y), np.array(groups)
+    backgrounds = [c for c in backgrounds if len(c) == size]
+    # copy k mixes calls[k % len(calls)]; its draws come first, in that order, so the copies
+    # do not depend on the order the second pass makes them in
+    copies = [
+        (
+            int(rng.integers(len(backgrounds))),
+            int(rng.uniform(-shift_seconds, shift_seconds) * BIRDNET_RATE),
+            float(rng.uniform(0, 20)),
+        )
+        for _ in range(mixed_copies * len(calls) if backgrounds else 0)
+    ]
+    mixed = np.zeros((len(copies), embedded[0].shape[1]), np.float32)
+    owner = np.array([calls[k % len(calls)][0] for k in range(len(copies))], dtype=int)
+    todo = sorted(set(owner.tolist()))
+    for g in tqdm(todo, desc="mixed copies", unit="file", disable=not progress):
+        audio = load_audio(recs[g].path, sample_rate=BIRDNET_RATE)
+        ks = np.flatnonzero(owner == g)
+        chunks = []
+        for k in ks:
+            noise, shift, snr_db = copies[k]
+            call = _shifted(cut(audio, calls[k % len(calls)][1]), shift)
+            chunks.append(mix_at_snr(backgrounds[noise], call, start=0, snr_db=snr_db))
+        mixed[ks] = model.embed_chunks(np.stack(chunks))
+    y += [index[recs[g].species] for g in owner]
+    groups += owner.tolist()
+    return np.concatenate([*embedded, mixed]), np.array(y), np.array(groups)
 
 
 def train_head(
