@@ -651,6 +651,7 @@ def cluster(
         out,
         config=ClusterConfig(clusters=clusters, peaks_per_file=peaks_per_file, features=features),
         threads=threads,
+        progress=True,
     )
     ari = "n/a" if result.adjusted_rand is None else f"{result.adjusted_rand:.3f}"
     typer.echo(

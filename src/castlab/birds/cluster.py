@@ -66,16 +66,18 @@ def cluster_calls(
     *,
     config: ClusterConfig = ClusterConfig(),
     threads: int | None = None,
+    progress: bool = False,
 ) -> ClusterResult:
     """Find calls in every recording under ``folder``, embed, cluster, write CSV + figures.
 
     ``threads``: BirdNET's CPU threads for ``features="birdnet"`` (default: as the shared
-    BirdNET has)."""
+    BirdNET has). ``progress``: a progress bar over the recordings."""
     import pandas as pd
     from sklearn.cluster import KMeans
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
     from sklearn.metrics import adjusted_rand_score
+    from tqdm import tqdm
 
     from castlab.birds.audio import SAMPLE_RATE, audio_files, load_audio
     from castlab.birds.features import cut_clip
@@ -87,20 +89,20 @@ def cluster_calls(
         raise CastlabError(f"unknown features {config.features!r}", fix="use birdnet or mel")
     folder, out = Path(folder), Path(out)
     root = folder if folder.is_dir() else folder.parent
-    rows, vectors, clips = [], [], []
+    rows, vectors = [], []
+    calls: list[tuple[Path, float]] = []  # where each call is (its clip is cut again if shown)
     birdnet = None
     if config.features == "birdnet":
         from castlab.birds.birdnet import BIRDNET_RATE, load_birdnet
 
         birdnet = load_birdnet(threads)
-    for path in audio_files(folder):
+    for path in tqdm(audio_files(folder), desc="calls", unit="file", disable=not progress):
         audio = load_audio(path, sample_rate=SAMPLE_RATE)
         times, snr = snr_curve(audio, sample_rate=SAMPLE_RATE)
         found = find_peaks(times, snr, count=config.peaks_per_file)
         if not found:
             continue
         species = path.parent.name if path.parent != root else ""
-        short = [cut_clip(audio, p.time, seconds=3.0, sample_rate=SAMPLE_RATE) for p in found]
         if birdnet is not None:
             wide = load_audio(path, sample_rate=BIRDNET_RATE)
             chunks = np.stack(
@@ -108,8 +110,9 @@ def cluster_calls(
             )
             vectors.append(birdnet.embed_chunks(chunks))
         else:
+            short = [cut_clip(audio, p.time, seconds=3.0, sample_rate=SAMPLE_RATE) for p in found]
             vectors.append(np.stack([mel_embedding(c, sample_rate=SAMPLE_RATE) for c in short]))
-        clips += short
+        calls += [(path, p.time) for p in found]
         rows += [
             {
                 "file": path.relative_to(root).as_posix(),
@@ -148,10 +151,22 @@ def cluster_calls(
     for c in range(k):
         members = np.flatnonzero(labels == c)
         order = members[np.argsort(((X[members] - centres[c]) ** 2).sum(axis=1))]
-        examples.append([clips[i] for i in order[: config.examples]])
+        examples.append([_call_clip(*calls[i]) for i in order[: config.examples]])
     files["examples"] = plot_cluster_examples(examples, SAMPLE_RATE, out / "cluster_examples.png")
     files["summary"] = write_json(
         out / "summary.json",
         {"config": asdict(config), "calls": len(rows), "clusters": k, "adjusted_rand_index": ari},
     )
     return ClusterResult(table, k, ari, files)
+
+
+def _call_clip(path: Path, time: float, *, seconds: float = 3.0) -> np.ndarray:
+    """The ``seconds`` around ``time`` in ``path`` at castlab's rate, read from the file again
+    (only that part, with half a second either side for the resampler), so that clustering
+    keeps no clip in memory for its example pictures."""
+    from castlab.birds.audio import SAMPLE_RATE, load_audio
+    from castlab.birds.features import cut_clip
+
+    start = max(0.0, time - seconds / 2 - 0.5)
+    piece = load_audio(path, sample_rate=SAMPLE_RATE, offset=start, duration=seconds + 1.0)
+    return cut_clip(piece, time - start, seconds=seconds, sample_rate=SAMPLE_RATE)
