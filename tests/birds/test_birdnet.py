@@ -263,7 +263,7 @@ def test_mixed_copies_follow_the_calls_copy_by_copy(tmp_path):
 
 def test_long_recordings_are_scored_a_block_of_windows_at_a_time(monkeypatch):
     """A BirdNET head cuts WINDOWS_PER_BLOCK windows into chunks at a time (a recording's
-    chunks at once took 3.6x its memory): blocks of 2 windows give every window, the last
+    chunks at once are 1.8x its samples): blocks of 2 windows give every window, the last
     one padded, the numbers of one block for all."""
     import castlab.birds.head as head_module
     from castlab.birds.head import EmbeddingHead
