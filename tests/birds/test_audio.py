@@ -2,7 +2,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from castlab.birds.audio import audio_files, duration_seconds, load_audio, resample
+from castlab.birds.audio import (
+    audio_blocks,
+    audio_files,
+    duration_seconds,
+    load_audio,
+    resample,
+)
 from castlab.core.errors import CastlabError
 
 
@@ -39,6 +45,45 @@ def test_resample_gives_librosas_soxr_numbers(rate, target, size):
     got = resample(audio, rate, target)
     assert got.dtype == expected.dtype and got.shape == expected.shape
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize(
+    ("rate", "channels", "frames", "target", "block"),
+    [
+        (44100, 2, 44100 * 7 + 13, 48000, 48000),  # stereo, resampled, a short last block
+        (44100, 1, 44100 * 6, 32000, 32000 * 2),  # the blocks fill the recording exactly
+        (22050, 1, 22050 * 3 + 1, 48000, 1000),  # blocks smaller than a read; ceil length
+        (48000, 1, 48000 * 5 + 7, 48000, 48000),  # no resampling
+        (8000, 1, 800, 32000, 32000),  # shorter than one block
+    ],
+)
+def test_blocks_join_into_load_audios_array(tmp_path, rate, channels, frames, target, block):
+    # long recordings are scored a block at a time; the blocks must be load_audio's samples
+    rng = np.random.default_rng(frames)
+    sf.write(tmp_path / "r.flac", rng.uniform(-0.5, 0.5, (frames, channels)), rate)
+    blocks = list(audio_blocks(tmp_path / "r.flac", sample_rate=target, block=block))
+    assert all(len(b) == block for b in blocks[:-1]) and 0 < len(blocks[-1]) <= block
+    assert all(b.dtype == np.float32 for b in blocks)
+    np.testing.assert_array_equal(
+        np.concatenate(blocks), load_audio(tmp_path / "r.flac", sample_rate=target)
+    )
+
+
+def test_blocks_of_bad_audio_are_load_audios_errors(tmp_path):
+    (tmp_path / "text.wav").write_text("not audio")
+    sf.write(tmp_path / "empty.wav", np.zeros((0, 1)), 16000)
+    sf.write(tmp_path / "nan.wav", np.full(1000, np.nan), 16000, subtype="FLOAT")
+    for name, message in [
+        ("text.wav", "cannot decode audio"),
+        ("empty.wav", "holds no samples"),
+        ("nan.wav", "NaN or infinite"),
+    ]:
+        with pytest.raises(CastlabError, match=message) as error:
+            list(audio_blocks(tmp_path / name, sample_rate=32000, block=4000))
+        assert name in _one_line(error.value) and str(error.value).count("fix:") == 1
+        with pytest.raises(CastlabError) as whole:
+            load_audio(tmp_path / name, sample_rate=32000)
+        assert str(whole.value) == str(error.value)
 
 
 def test_one_second_and_silent_files_load(tmp_path):

@@ -78,3 +78,24 @@ def test_micro_thresholds_make_a_confused_species_flag_less():
 def test_unknown_threshold_objective_is_one_clear_error():
     with pytest.raises(CastlabError, match="objective"):
         tune_thresholds(np.zeros((2, 1)), [[], []], ["a"], objective="macro")
+
+
+def test_a_long_recording_is_read_and_scored_a_piece_at_a_time(demo_model, tmp_path, monkeypatch):
+    """Past STREAM_SECONDS a recording is read WINDOWS_PER_READ windows at a time (memory
+    stays flat however long it is); the windows' numbers are those of the whole recording."""
+    import castlab.birds.soundscape as soundscape
+    from castlab.birds.audio import load_audio
+    from castlab.birds.classifier import load_classifier
+
+    model, species = demo_model
+    classifier = load_classifier(model)
+    wav, _ = write_soundscape(tmp_path / "long.wav", species, seconds=62.0, calls=10, seed=5)
+    whole = soundscape.analyse_soundscape(
+        wav, classifier, audio=load_audio(wav, sample_rate=classifier.sample_rate)
+    )
+    monkeypatch.setattr(soundscape, "STREAM_SECONDS", 30.0)
+    monkeypatch.setattr(soundscape, "WINDOWS_PER_READ", 5)
+    pieces = soundscape.analyse_soundscape(wav, classifier)
+    assert pieces.probs.shape == whole.probs.shape == (13, len(species))
+    np.testing.assert_array_equal(pieces.probs, whole.probs)
+    assert pieces.decisions == whole.decisions

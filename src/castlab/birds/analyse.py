@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from castlab.birds.soundscape import STREAM_SECONDS
 from castlab.core.errors import CastlabError
 
 if TYPE_CHECKING:
@@ -369,8 +370,9 @@ def score_recordings(
         return list(tqdm(jobs, **bar))
 
 
-#: A recording up to this long (350 MB at 48 kHz) is decoded while the one before is scored.
-READ_AHEAD_SECONDS = 1800.0
+#: A recording up to this long (350 MB at 48 kHz) is decoded while the one before is scored;
+#: a longer one is read a piece at a time in its turn (``soundscape.STREAM_SECONDS``, the same).
+READ_AHEAD_SECONDS = STREAM_SECONDS
 
 
 def _read_ahead(

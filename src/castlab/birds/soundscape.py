@@ -331,6 +331,14 @@ class SoundscapeResult:
         return frame
 
 
+#: Recordings longer than this (seconds; 350 MB at 48 kHz) are read a piece at a time by
+#: :func:`analyse_soundscape`; shorter ones whole (and the next one meanwhile, by
+#: :func:`castlab.birds.analyse.score_recordings`).
+STREAM_SECONDS = 1800.0
+#: Windows read and scored at a time from such a recording (24 x 5 s: 23 MB at 48 kHz).
+WINDOWS_PER_READ = 24
+
+
 def analyse_soundscape(
     path: str | Path,
     classifier,  # type: ignore[no-untyped-def]
@@ -343,13 +351,27 @@ def analyse_soundscape(
     """Load ``path``, score every window with ``classifier``, apply ``thresholds`` (default 0.5).
 
     ``audio``: ``path`` already read at ``classifier.sample_rate`` (then it is not read again).
+    A recording longer than :data:`STREAM_SECONDS` is read and scored
+    :data:`WINDOWS_PER_READ` windows at a time (:func:`~castlab.birds.audio.audio_blocks`), so
+    memory does not grow with its length; windows are scored on their own, so the numbers are
+    the same (an MP3 decoded in pieces differs by about 1e-7 in its samples).
     """
-    from castlab.birds.audio import load_audio
+    from castlab.birds.audio import audio_blocks, duration_seconds, load_audio
 
     path = Path(path)
-    if audio is None:
-        audio = load_audio(path, sample_rate=classifier.sample_rate)
-    probs = classifier.predict_windows(audio, window=window)
+    rate = classifier.sample_rate
+    try:
+        long = audio is None and duration_seconds(path) > STREAM_SECONDS
+    except CastlabError:  # unreadable: load_audio says why
+        long = False
+    if long:
+        block = int(round(window * rate)) * WINDOWS_PER_READ
+        pieces = audio_blocks(path, sample_rate=rate, block=block)
+        probs = np.concatenate([classifier.predict_windows(a, window=window) for a in pieces])
+    else:
+        if audio is None:
+            audio = load_audio(path, sample_rate=rate)
+        probs = classifier.predict_windows(audio, window=window)
     chosen = (
         np.full(len(classifier.classes), 0.5)
         if thresholds is None
