@@ -149,9 +149,9 @@ def audio_blocks(
                 read += len(mono)
                 if stream is not None:
                     mono = stream.resample_chunk(mono, last=last)
-                    if last:  # load_audio's length: ceil(n * target / rate)
-                        size = int(np.ceil(read * sample_rate / native)) - made - len(pending)
-                        mono = np.pad(mono, (0, max(0, size - len(mono))))[:size]
+                    if last:  # load_audio's length for the whole recording
+                        size = _resampled_length(read, native, sample_rate) - made - len(pending)
+                        mono = _fit(mono, size)
                 pending = np.concatenate([pending, mono])
                 while len(pending) >= block or (last and len(pending)):
                     out, pending = pending[:block], pending[block:]
@@ -196,10 +196,17 @@ def resample(audio: np.ndarray, rate: int, target: int) -> np.ndarray:
     import soxr
 
     out = soxr.resample(audio, rate, target, quality="soxr_hq")
-    size = int(np.ceil(audio.shape[-1] * target / rate))
-    if out.shape[-1] < size:
-        out = np.pad(out, (0, size - out.shape[-1]))
-    return out[:size]
+    return _fit(out, _resampled_length(len(audio), rate, target))
+
+
+def _resampled_length(samples: int, rate: int, target: int) -> int:
+    """librosa's length of ``samples`` resampled from ``rate`` to ``target`` Hz (rounded up)."""
+    return int(np.ceil(samples * target / rate))
+
+
+def _fit(audio: np.ndarray, size: int) -> np.ndarray:
+    """``audio`` cut or zero-padded to ``size`` samples."""
+    return np.pad(audio, (0, max(0, size - len(audio))))[:size]
 
 
 def windows(audio: np.ndarray, *, sample_rate: int, window: float = 5.0) -> np.ndarray:
