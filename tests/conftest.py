@@ -23,3 +23,30 @@ def shared_data() -> Path:
     if not SHARED_DATA.exists():
         pytest.skip("../shared/data is not here")
     return SHARED_DATA
+
+
+@pytest.fixture
+def ctrl_c_at_step(monkeypatch):
+    """``ctrl_c_at_step(module, step)``: the next :func:`castlab.core.training.fit` that
+    ``module`` calls stops at optimiser step ``step`` as on a Ctrl-C (KeyboardInterrupt),
+    leaving its checkpoint for ``--resume``; later calls train normally."""
+    from lightning.pytorch.callbacks import Callback
+
+    class CtrlCAtStep(Callback):
+        def __init__(self, step: int) -> None:
+            self.step = step
+
+        def on_train_batch_end(self, trainer, *args) -> None:
+            if trainer.global_step == self.step:
+                raise KeyboardInterrupt
+
+    def arm(module, step: int) -> None:
+        real = module.fit
+
+        def fit(*args, callbacks=(), **kwargs):
+            monkeypatch.setattr(module, "fit", real)  # this call only
+            return real(*args, callbacks=[*callbacks, CtrlCAtStep(step)], **kwargs)
+
+        monkeypatch.setattr(module, "fit", fit)
+
+    return arm

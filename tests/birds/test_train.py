@@ -41,16 +41,23 @@ def test_run_folder_has_log_plot_and_checkpoint(demo_model):
     assert {"train_loss_step", "val_loss", "val_accuracy"} <= set(log.columns)
 
 
-def test_resume_continues_and_lr_finder_runs(species_folder, tmp_path):
+def test_resume_continues_and_lr_finder_runs(species_folder, tmp_path, ctrl_c_at_step):
+    from castlab.birds import train as train_module
+
     config = TINY
-    settings = TrainConfig(max_epochs=1, batch_size=8, progress=False)
-    train_cnn(species_folder, tmp_path / "run", config=config, train=settings, find_lr=True)
+    settings = TrainConfig(max_epochs=2, batch_size=8, progress=False)
+    ctrl_c_at_step(train_module, 1)
+    with pytest.raises(KeyboardInterrupt):
+        train_cnn(species_folder, tmp_path / "run", config=config, train=settings, find_lr=True)
     assert (tmp_path / "run" / "lr_find.png").exists()
-    longer = TrainConfig(max_epochs=2, batch_size=8, progress=False)
-    train_cnn(species_folder, tmp_path / "run", config=config, train=longer, resume=True)
-    parts = sorted(p.name for p in (tmp_path / "run").glob("metrics*.csv"))
-    assert parts == ["metrics.csv", "metrics.part1.csv"]
+    assert not (tmp_path / "run" / "model").exists()
+    train_cnn(species_folder, tmp_path / "run", config=config, train=settings, resume=True)
     assert pd.read_csv(tmp_path / "run" / "metrics.csv")["epoch"].max() == 1
+    assert (tmp_path / "run" / "model" / "model.safetensors").exists()
+    # training longer than the one-cycle schedule planned is refused, before any clip is cut
+    longer = TrainConfig(max_epochs=3, batch_size=8, progress=False)
+    with pytest.raises(CastlabError, match="started with --epochs 2"):
+        train_cnn(species_folder, tmp_path / "run", config=config, train=longer, resume=True)
 
 
 def test_one_species_is_refused(species_folder, tmp_path):

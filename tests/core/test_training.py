@@ -86,6 +86,26 @@ def test_resume_without_checkpoint_is_a_clear_error(tmp_path):
         fit(_task(), *_data(), tmp_path / "new", CONFIG, resume=True)
 
 
+def test_resume_with_other_epochs_is_refused_before_the_checkpoint_is_touched(tmp_path):
+    from dataclasses import replace
+
+    run = tmp_path / "run"
+    train, val = _data()
+    fit(_task(), train, val, run, replace(CONFIG, max_epochs=1))
+    before = last_checkpoint(run).read_bytes()
+    # the one-cycle schedule restored from the checkpoint ends at the first run's last step:
+    # going on used to fail part-way ("Tried to step ... times") and rewrite the checkpoint
+    with pytest.raises(CastlabError, match="started with --epochs 1.*resume with --epochs 1"):
+        fit(_task(), train, val, run, replace(CONFIG, max_epochs=2), resume=True)
+    assert last_checkpoint(run).read_bytes() == before
+    # a constant rate has no end: training longer is allowed
+    constant = replace(CONFIG, max_epochs=1, one_cycle=False)
+    fit(_task(constant), train, val, tmp_path / "flat", constant)
+    longer_config = replace(constant, max_epochs=2)
+    longer = fit(_task(longer_config), train, val, tmp_path / "flat", longer_config, resume=True)
+    assert longer.current_epoch == 2
+
+
 def test_dataset_needs_one_window():
     with pytest.raises(CastlabError, match="fewer than one window"):
         TokenStreamDataset(torch.arange(5), 16)

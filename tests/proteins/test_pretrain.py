@@ -81,13 +81,16 @@ def test_stage_two_fine_tunes_the_loaded_language_model(tmp_path, split, languag
     assert torch.equal(lm.network.state_dict()["embedding.weight"], before["embedding.weight"])
 
 
-def test_pretraining_resumes_from_its_checkpoint(tmp_path, families):
+def test_pretraining_resumes_from_its_checkpoint(tmp_path, families, ctrl_c_at_step):
+    from castlab.proteins import pretrain as pretrain_module
+
     sequences = [r.sequence for r in families]
-    first = pretrain(sequences, PretrainConfig(epochs=5, max_steps=2, **TINY), tmp_path)
-    assert first.info["steps"] == 2
-    resumed = pretrain(
-        sequences, PretrainConfig(epochs=5, max_steps=4, **TINY), tmp_path, resume=True
-    )
+    config = PretrainConfig(epochs=5, max_steps=4, **TINY)
+    ctrl_c_at_step(pretrain_module, 2)
+    with pytest.raises(KeyboardInterrupt):
+        pretrain(sequences, config, tmp_path)
+    assert torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 2
+    resumed = pretrain(sequences, config, tmp_path, resume=True)
     assert resumed.info["steps"] == 4
 
 

@@ -32,13 +32,17 @@ def test_pretrain_writes_encoder_and_run_files(pretrain_run):
     assert summary["images"] == 12 and summary["images_per_second"] > 0
 
 
-def test_pretrain_resume_continues(image_tree, tmp_path):
+def test_pretrain_resume_continues(image_tree, tmp_path, ctrl_c_at_step):
+    from castlab.selfsup import train as train_module
+
     images = load_images(image_tree, size=SIZE)
     config = PretrainConfig(task="rotation", size=SIZE, encoder=TINY)
-    pretrain(images, config, quick(), tmp_path)
+    ctrl_c_at_step(train_module, 1)  # in the first of 2 epochs
+    with pytest.raises(KeyboardInterrupt):
+        pretrain(images, config, quick(max_epochs=2), tmp_path)
     summary = pretrain(images, config, quick(max_epochs=2), tmp_path, resume=True)
-    assert [row["epoch"] for row in summary["epochs"]] == [2]
-    assert (tmp_path / "metrics.part1.csv").exists()
+    assert [row["epoch"] for row in summary["epochs"]] == [1, 2]  # the first one finished now
+    assert (tmp_path / "encoder").exists()
 
 
 def test_pretrain_bf16_mixed_runs(image_tree, tmp_path):

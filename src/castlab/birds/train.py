@@ -225,7 +225,7 @@ def train_cnn(
     if resume:  # before the clips are cut, which takes long on a large folder
         from castlab.core.training import check_resumable
 
-        check_resumable(out)
+        check_resumable(out, train)
     recs = recordings(folder, metadata=metadata)
     if len({r.species for r in recs}) < 2:
         raise CastlabError("training needs at least two species", path=folder)

@@ -204,6 +204,10 @@ def one_cycle_adamw(module: L.LightningModule, config: TrainConfig) -> Any:
     return lightning_optimizers(optimizer, schedule)
 
 
+#: the checkpoint entry that records how many epochs (and steps) the run was planned for
+PLAN = "castlab_plan"
+
+
 class LastCheckpoint(Callback):
     """Keep ``last.ckpt`` fresh: after every epoch, every ``every_steps`` steps, and on a crash.
 
@@ -223,6 +227,12 @@ class LastCheckpoint(Callback):
         trainer.save_checkpoint(partial)
         if trainer.is_global_zero:
             os.replace(partial, self.path)
+
+    def on_save_checkpoint(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict[str, Any]
+    ) -> None:
+        # the plan --resume must keep: a one-cycle schedule ends at the planned step
+        checkpoint[PLAN] = {"max_epochs": trainer.max_epochs, "max_steps": trainer.max_steps}
 
     def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
         if self.every_steps and trainer.global_step % self.every_steps == 0:
@@ -420,9 +430,13 @@ def seed_everything(seed: int) -> None:
     L.seed_everything(seed, workers=True, verbose=False)
 
 
-def check_resumable(run_dir: str | Path) -> Path:
+def check_resumable(run_dir: str | Path, config: TrainConfig | None = None) -> Path:
     """The checkpoint ``--resume`` continues from in ``run_dir``, or a clear error: called by
     commands before their slow data preparation as well as by :func:`fit`.
+
+    With ``config``, a run with a one-cycle schedule must be resumed with the epochs (and
+    steps) it was started with: the schedule, restored from the checkpoint, ends at the
+    planned step, and training past it fails. To train longer, start a new run.
 
     Examples
     --------
@@ -437,6 +451,23 @@ def check_resumable(run_dir: str | Path) -> Path:
         raise CastlabError(
             "nothing to resume", path=run_dir, fix="drop --resume to start a new run"
         )
+    if config is not None and config.one_cycle:
+        saved = torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True)
+        plan = saved.get(PLAN)  # absent from checkpoints written before it was recorded
+        if plan and (plan["max_epochs"], plan["max_steps"]) != (
+            config.max_epochs,
+            config.max_steps,
+        ):
+            steps = (
+                "" if plan["max_steps"] in (-1, None) else f" and --max-steps {plan['max_steps']}"
+            )
+            raise CastlabError(
+                f"this run was started with --epochs {plan['max_epochs']}{steps}, and its "
+                "one-cycle learning-rate schedule ends there",
+                path=run_dir,
+                fix=f"resume with --epochs {plan['max_epochs']}{steps}, or train longer in a "
+                "new run (another --out)",
+            )
     return checkpoint
 
 
@@ -456,7 +487,7 @@ def fit(
     """
     seed_everything(config.seed)
     run_dir = Path(run_dir)
-    checkpoint = check_resumable(run_dir) if resume else None
+    checkpoint = check_resumable(run_dir, config) if resume else None
     if is_main_process():  # what a kill -9 mid-write left (a loss.png or log half written)
         remove_stale_temporaries(run_dir)
     metrics = run_dir / "metrics.csv"

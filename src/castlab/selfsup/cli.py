@@ -137,7 +137,7 @@ def pretrain(
     if resume:  # before the images are decoded
         from castlab.core.training import check_resumable
 
-        check_resumable(out)
+        check_resumable(out, train)
     summary = run_pretrain(_load(data, size), config, train, out, resume=resume)
     typer.echo(
         f"{summary['images_per_second']:.0f} images/s; encoder written to {summary['encoder']}"
@@ -199,7 +199,7 @@ def finetune(
     if resume:  # before the images are decoded
         from castlab.core.training import check_resumable
 
-        check_resumable(out)
+        check_resumable(out, train)
     result = run_finetune(_load(data, size, ("train", "val")), config, train, out, resume=resume)
     typer.echo("val accuracy per epoch: " + ", ".join(f"{a:.3f}" for a in result.accuracy))
     typer.echo(f"model written to {result.run_dir / 'model'}")
