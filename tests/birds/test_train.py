@@ -1,3 +1,5 @@
+import json
+
 import lightning as L
 import numpy as np
 import pandas as pd
@@ -41,7 +43,7 @@ def test_run_folder_has_log_plot_and_checkpoint(demo_model):
     assert {"train_loss_step", "val_loss", "val_accuracy"} <= set(log.columns)
 
 
-def test_resume_continues_and_lr_finder_runs(species_folder, tmp_path, ctrl_c_at_step):
+def test_resume_continues_and_lr_finder_runs(species_folder, tmp_path, ctrl_c_at_step, monkeypatch):
     from castlab.birds import train as train_module
 
     config = TINY
@@ -51,9 +53,16 @@ def test_resume_continues_and_lr_finder_runs(species_folder, tmp_path, ctrl_c_at
         train_cnn(species_folder, tmp_path / "run", config=config, train=settings, find_lr=True)
     assert (tmp_path / "run" / "lr_find.png").exists()
     assert not (tmp_path / "run" / "model").exists()
+    assert (tmp_path / "run" / "clips" / "index.json").exists()  # kept for --resume
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(train_module, "load_audio", no_decoding)  # the clips are reused
     train_cnn(species_folder, tmp_path / "run", config=config, train=settings, resume=True)
     assert pd.read_csv(tmp_path / "run" / "metrics.csv")["epoch"].max() == 1
     assert (tmp_path / "run" / "model" / "model.safetensors").exists()
+    assert not (tmp_path / "run" / "clips").exists()  # the model is written: deleted
     # training longer than the one-cycle schedule planned is refused, before any clip is cut
     longer = TrainConfig(max_epochs=3, batch_size=8, progress=False)
     with pytest.raises(CastlabError, match="started with --epochs 2"):
@@ -112,3 +121,56 @@ def test_the_same_seed_trains_the_same_model(species_folder, tmp_path):
     same, other = weights[1], weights[2]
     assert all(torch.equal(weights[0][name], same[name]) for name in same)
     assert not all(torch.equal(weights[0][name], other[name]) for name in other)
+
+
+def _augmented_clips(clips, audios, backgrounds, seed=3):
+    """Every item's augmented clip (shift, mixing, background, gain) with one seed."""
+    from castlab.birds.dataset import AugmentConfig, ClipDataset
+
+    data = ClipDataset(
+        audios,
+        clips.items,
+        n_classes=len(clips.classes),
+        augment=AugmentConfig(),
+        backgrounds=backgrounds,
+        seed=seed,
+    )
+    return [data.clip(k)[0] for k in range(len(data))]
+
+
+def test_training_keeps_the_stretches_its_clips_reach_and_cuts_the_same_clips(
+    species_folder, tmp_path, monkeypatch
+):
+    from castlab.birds import train as train_module
+    from castlab.birds.audio import load_audio
+    from castlab.birds.data import recordings
+
+    recs = recordings(species_folder)[:4]
+    in_memory = train_module.prepare_clips(recs, peaks_per_file=2, background_per_file=1)
+    stored = train_module.prepare_clips(
+        recs, peaks_per_file=2, background_per_file=1, store=tmp_path / "clips"
+    )
+    whole = [load_audio(rec.path) for rec in recs]
+    assert stored.items == in_memory.items
+    assert sum(a.kept_samples for a in stored.audios) < sum(len(a) for a in whole)
+    assert isinstance(stored.audios[0].pieces[0], np.memmap)  # on disk, not in memory
+    listed = json.loads((tmp_path / "clips" / "index.json").read_text())["backgrounds"]
+    backgrounds = [whole[source][lo:hi] for source, lo, hi in listed]
+    assert len(backgrounds) == 4 and all(len(b) >= 5 * 32_000 - 1 for b in backgrounds)
+    expected = _augmented_clips(stored, whole, backgrounds)
+    for clips in (stored, in_memory):
+        for got, want in zip(_augmented_clips(clips, clips.audios, clips.backgrounds), expected):
+            np.testing.assert_array_equal(got, want)
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(train_module, "load_audio", no_decoding)
+    again = train_module.prepare_clips(  # --resume: the store is reused
+        recs, peaks_per_file=2, background_per_file=1, store=tmp_path / "clips"
+    )
+    assert again.items == stored.items
+    with pytest.raises(AssertionError, match="decoded again"):  # other settings: cut again
+        train_module.prepare_clips(
+            recs, peaks_per_file=3, background_per_file=1, store=tmp_path / "clips"
+        )

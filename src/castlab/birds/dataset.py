@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,7 @@ import torch
 from torch.utils.data import Dataset
 
 from castlab.birds.augment import add_background, mix_clips, random_gain, random_shift
+from castlab.birds.excerpts import Excerpts
 from castlab.birds.features import LogMel, MelConfig, cut_clip
 
 __all__ = ["AugmentConfig", "ClipDataset", "ClipItem"]
@@ -50,11 +52,15 @@ class AugmentConfig:
 
 
 class ClipDataset(Dataset):
-    """Clips of ``audios`` described by ``items``; returns ``(mel (1, M, T), target (C,))``."""
+    """Clips of ``audios`` described by ``items``; returns ``(mel (1, M, T), target (C,))``.
+
+    ``audios``: each recording as an array, or the stretches of it that the clips reach
+    (:class:`~castlab.birds.excerpts.Excerpts`, what training keeps).
+    """
 
     def __init__(
         self,
-        audios: list[np.ndarray],
+        audios: Sequence[np.ndarray | Excerpts],
         items: list[ClipItem],
         *,
         n_classes: int,

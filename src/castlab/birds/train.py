@@ -22,6 +22,8 @@ Examples
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,9 +36,11 @@ from torch.utils.data import DataLoader
 from castlab.birds.audio import load_audio
 from castlab.birds.data import Recording, recordings
 from castlab.birds.dataset import AugmentConfig, ClipDataset, ClipItem
+from castlab.birds.excerpts import Excerpts, ExcerptStore, clip_interval
 from castlab.birds.features import MelConfig
 from castlab.birds.model import BirdCNN, CnnConfig
 from castlab.birds.peaks import PcenConfig, low_snr_stretches, snr_curve
+from castlab.core.distributed import is_main_process
 from castlab.core.errors import CastlabError
 from castlab.core.training import (
     TrainConfig,
@@ -64,12 +68,59 @@ class BirdTrainConfig:
 
 @dataclass
 class TrainingClips:
-    """Audio in memory plus the clips to cut from it."""
+    """The audio the clips come from (each recording's :class:`Excerpts`) plus the clips."""
 
-    audios: list[np.ndarray]
+    audios: list[Excerpts]
     items: list[ClipItem]
     classes: list[str]
     backgrounds: list[np.ndarray]  # 5-s low-SNR stretches, for background augmentation
+
+
+def _store_key(
+    recs: list[Recording], classes: list[str], settings: dict[str, Any]
+) -> dict[str, Any]:
+    """What the stored excerpts depend on: the recordings as they are on disk and the settings."""
+    files = []
+    for rec in recs:
+        stat = rec.path.stat()
+        files.append([str(rec.path.resolve()), stat.st_size, stat.st_mtime_ns])
+    labels = [[rec.species, *rec.also] for rec in recs]
+    return {"version": 1, "files": files, "labels": labels, "classes": classes, **settings}
+
+
+def _recording_clips(
+    rec: Recording,
+    source: int,
+    labels: tuple[int, ...],
+    *,
+    peaks_per_file: int,
+    background_per_file: int,
+    mel: MelConfig,
+    max_shift: float,
+) -> tuple[list[ClipItem], list[list[int]], Excerpts]:
+    """One recording's clips (its peaks, then its low-SNR stretches as background clips), its
+    background stretches ``[source, first sample, end sample]`` and the audio they reach."""
+    from castlab.birds.peaks import find_peaks
+
+    rate, half = mel.sample_rate, mel.clip_seconds / 2
+    audio = load_audio(rec.path, sample_rate=rate)
+    times, snr = snr_curve(audio, sample_rate=rate, config=PcenConfig())
+    clips = [ClipItem(source, p.time, labels) for p in find_peaks(times, snr, count=peaks_per_file)]
+    stretches = []
+    for start in low_snr_stretches(times, snr, seconds=mel.clip_seconds, count=background_per_file):
+        clips.append(ClipItem(source, start + half, ()))
+        stretches.append([source, int(start * rate), int((start + 2 * half) * rate)])
+    reach = [
+        clip_interval(
+            clip.center,
+            seconds=mel.clip_seconds,
+            max_shift=max_shift,
+            sample_rate=rate,
+            length=len(audio),
+        )
+        for clip in clips
+    ]
+    return clips, stretches, Excerpts.cut(audio, reach)
 
 
 def prepare_clips(
@@ -79,33 +130,75 @@ def prepare_clips(
     peaks_per_file: int = 20,
     background_per_file: int = 3,
     mel: MelConfig = MelConfig(),
+    max_shift: float = AugmentConfig.max_shift,
+    store: str | Path | None = None,
     progress: bool = False,
 ) -> TrainingClips:
-    """Load each recording once, find its peaks and low-SNR stretches, list the clips."""
-    from tqdm import tqdm
+    """Load each recording once, find its peaks and low-SNR stretches, list the clips.
 
-    from castlab.birds.peaks import find_peaks
+    Of each recording only the stretches its clips can reach (shifted up to ``max_shift``
+    s) are kept, as :class:`~castlab.birds.excerpts.Excerpts`. With ``store`` (a folder) they
+    go to disk as each recording is read and are mapped back from there, so memory does not
+    grow with the folder; a later call with the same recordings (unchanged on disk) and
+    settings reuses the store without decoding anything (``castlab birds train --resume``).
+    """
+    from tqdm import tqdm
 
     classes = classes or sorted({r.species for r in recs})
     index = {name: k for k, name in enumerate(classes)}
-    audios, items, backgrounds = [], [], []
-    for source, rec in enumerate(tqdm(recs, desc="clips", unit="file", disable=not progress)):
-        audio = load_audio(rec.path, sample_rate=mel.sample_rate)
-        audios.append(audio)
-        times, snr = snr_curve(audio, sample_rate=mel.sample_rate, config=PcenConfig())
-        labels = tuple(sorted(index[s] for s in (rec.species, *rec.also) if s in index))
-        for peak in find_peaks(times, snr, count=peaks_per_file):
-            items.append(ClipItem(source, peak.time, labels))
-        half = mel.clip_seconds / 2
-        for start in low_snr_stretches(
-            times, snr, seconds=mel.clip_seconds, count=background_per_file
-        ):
-            items.append(ClipItem(source, start + half, ()))
-            backgrounds.append(
-                audio[int(start * mel.sample_rate) : int((start + 2 * half) * mel.sample_rate)]
-            )
+    saved = None if store is None else ExcerptStore(store)
+    key = {}
+    if saved is not None:
+        settings = {
+            "sample_rate": mel.sample_rate,
+            "clip_seconds": mel.clip_seconds,
+            "max_shift": max_shift,
+            "peaks_per_file": peaks_per_file,
+            "background_per_file": background_per_file,
+            "pcen": asdict(PcenConfig()),
+        }
+        key = _store_key(recs, classes, settings)
+    found = None if saved is None else saved.load(key=key)
+    if found is None:
+        items: list[ClipItem] = []
+        stretches: list[list[int]] = []
+
+        def cut() -> Iterator[Excerpts]:
+            for source, rec in enumerate(
+                tqdm(recs, desc="clips", unit="file", disable=not progress)
+            ):
+                labels = tuple(sorted(index[s] for s in (rec.species, *rec.also) if s in index))
+                clips, background, kept = _recording_clips(
+                    rec,
+                    source,
+                    labels,
+                    peaks_per_file=peaks_per_file,
+                    background_per_file=background_per_file,
+                    mel=mel,
+                    max_shift=max_shift,
+                )
+                items.extend(clips)
+                stretches.extend(background)
+                yield kept
+
+        def listing() -> dict[str, Any]:
+            return {
+                "items": [[item.source, item.center, list(item.labels)] for item in items],
+                "backgrounds": stretches,
+            }
+
+        if saved is None:
+            found = list(cut()), listing()
+        else:
+            saved.save(cut(), key=key, extra=listing)
+            found = saved.load(key=key)
+            if found is None:
+                raise CastlabError("the clip store just written cannot be read back", path=store)
+    audios, listed = found
+    items = [ClipItem(source, center, tuple(labels)) for source, center, labels in listed["items"]]
     if not any(item.labels for item in items):
         raise CastlabError("no clips with a bird found", fix="check the recordings are not silent")
+    backgrounds = [audios[source][lo:hi] for source, lo, hi in listed["backgrounds"]]
     return TrainingClips(audios, items, classes, backgrounds)
 
 
@@ -221,7 +314,12 @@ def train_cnn(
     resume: bool = False,
     find_lr: bool = False,
 ) -> Path:
-    """Train the CNN on ``folder`` (``species/*.wav``); return the saved model folder."""
+    """Train the CNN on ``folder`` (``species/*.wav``); return the saved model folder.
+
+    The audio the clips are cut from is kept in ``out/clips`` while training (see
+    :func:`prepare_clips`); a crash or Ctrl-C leaves it for ``resume``, and it is deleted once
+    the model is written.
+    """
     if resume:  # before the clips are cut, which takes long on a large folder
         from castlab.core.training import check_resumable
 
@@ -229,11 +327,17 @@ def train_cnn(
     recs = recordings(folder, metadata=metadata)
     if len({r.species for r in recs}) < 2:
         raise CastlabError("training needs at least two species", path=folder)
+    store = Path(out) / "clips"
     clips = prepare_clips(
         recs,
         peaks_per_file=config.peaks_per_file,
         background_per_file=config.background_per_file,
         mel=config.mel,
+        max_shift=config.augment.max_shift,
+        store=store,
         progress=train.progress,
     )
-    return fit_clips(clips, out, config=config, train=train, resume=resume, find_lr=find_lr)
+    model = fit_clips(clips, out, config=config, train=train, resume=resume, find_lr=find_lr)
+    if is_main_process():  # the model is written: nothing left to resume
+        shutil.rmtree(store, ignore_errors=True)
+    return model
