@@ -9,7 +9,8 @@ embedding extractor for custom heads and for clustering calls, and as a location
 
 Layers: :mod:`.audio` (reading), :mod:`.peaks` and :mod:`.peak_table` (PCEN SNR),
 :mod:`.data` (folders, metadata, Audacity/Raven labels), :mod:`.features`, :mod:`.augment`,
-:mod:`.dataset`, :mod:`.model`, :mod:`.train` (the CNN), :mod:`.classifier` (saved models),
+:mod:`.dataset`, :mod:`.excerpts` (the audio training keeps), :mod:`.model`,
+:mod:`.train` (the CNN), :mod:`.classifier` (saved models),
 :mod:`.soundscape` and :mod:`.analyse` (windows, thresholds, submission), :mod:`.birdnet`,
 :mod:`.head` and :mod:`.anchored` (heads on BirdNET), :mod:`.prior`, :mod:`.cluster`,
 :mod:`.synthetic` (made-up species), :mod:`.plots`, :mod:`.cli`.
