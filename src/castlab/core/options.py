@@ -55,7 +55,12 @@ NumNodes = Annotated[int, typer.Option(help="Machines taking part (multi-node tr
 Strategy = Annotated[str, typer.Option(help="Lightning strategy: auto, ddp, fsdp, ...")]
 Precision = Annotated[str, typer.Option(help="32-true or bf16-mixed (faster on recent CPUs).")]
 Threads = Annotated[int, typer.Option(help="CPU threads for torch.")]
-Resume = Annotated[bool, typer.Option(help="Continue from OUT/checkpoints/last.ckpt.")]
+Resume = Annotated[
+    bool,
+    typer.Option(
+        help="Continue from OUT/checkpoints/last.ckpt, with the options the run started with."
+    ),
+]
 
 
 def set_threads(threads: int) -> None:
