@@ -1,6 +1,13 @@
 import numpy as np
+import pytest
 
-from castlab.birds.peaks import find_peaks, low_snr_stretches, snr_curve
+from castlab.birds.peaks import (
+    find_peaks,
+    low_snr_stretches,
+    recording_snr_curve,
+    snr_curve,
+    snr_curve_blocks,
+)
 from castlab.birds.synthetic import make_species, synthetic_recording
 
 
@@ -47,3 +54,45 @@ def test_audio_shorter_than_one_fft_window_is_padded_without_warnings():
         warnings.simplefilter("error")
         times, snr = snr_curve(short)
     assert times.size == snr.size > 0 and np.all(np.isfinite(snr))
+
+
+@pytest.mark.parametrize("length", [100, 1023, 1024, 1025, 32000 * 3 + 17, 32000 * 20 + 5])
+def test_the_curve_computed_block_by_block_is_the_whole_recordings(length):
+    """Frames across block edges, PCEN's smoother carried over, a recording shorter than one
+    FFT window: the streamed curve has the same frames and times and the same values (to
+    float rounding: BLAS sums in another order), whatever the block size."""
+    audio = np.random.default_rng(length).normal(0, 0.05, length).astype(np.float32)
+    audio[length // 3 : length // 3 + 3000] += 0.5  # a loud stretch that PCEN adapts to
+    times, snr = snr_curve(audio)
+    for block in (length, 40_000, 7_777, 320 * 50, 511):
+        pieces = [audio[i : i + block] for i in range(0, length, block)]
+        streamed_times, streamed = snr_curve_blocks(pieces)
+        np.testing.assert_array_equal(streamed_times, times)
+        np.testing.assert_allclose(streamed, snr, rtol=0, atol=1e-6)
+
+
+def test_a_long_recording_is_read_a_block_at_a_time(tmp_path, monkeypatch):
+    import soundfile as sf
+
+    from castlab.birds import audio as audio_module
+    from castlab.birds import peaks as peaks_module
+
+    recording, _ = synthetic_recording(
+        make_species(1)[0], seconds=30.0, rng=np.random.default_rng(3)
+    )
+    sf.write(tmp_path / "long.wav", recording, 32_000)
+    times, snr = snr_curve(audio_module.load_audio(tmp_path / "long.wav"))
+    whole = find_peaks(times, snr, count=10)
+    monkeypatch.setattr(audio_module, "STREAM_SECONDS", 10.0)  # 30 s counts as long
+    monkeypatch.setattr(peaks_module, "SNR_BLOCK_SECONDS", 4.0)
+
+    def not_whole(*args, **kwargs):
+        raise AssertionError("read whole")
+
+    monkeypatch.setattr(audio_module, "load_audio", not_whole)
+    streamed_times, streamed = recording_snr_curve(tmp_path / "long.wav")
+    np.testing.assert_array_equal(streamed_times, times)
+    np.testing.assert_allclose(streamed, snr, rtol=0, atol=1e-6)
+    assert [p.time for p in find_peaks(streamed_times, streamed, count=10)] == [
+        p.time for p in whole
+    ]

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from castlab.birds.soundscape import STREAM_SECONDS
+from castlab.birds.audio import STREAM_SECONDS
 from castlab.core.errors import CastlabError
 
 if TYPE_CHECKING:
@@ -371,7 +371,7 @@ def score_recordings(
 
 
 #: A recording up to this long (350 MB at 48 kHz) is decoded while the one before is scored;
-#: a longer one is read a piece at a time in its turn (``soundscape.STREAM_SECONDS``, the same).
+#: a longer one is read a piece at a time in its turn (``audio.STREAM_SECONDS``, the same).
 READ_AHEAD_SECONDS = STREAM_SECONDS
 
 

@@ -39,6 +39,9 @@ __all__ = [
 
 #: The one rate every castlab bird model works at (BirdCLEF's rate); BirdNET resamples to 48 kHz.
 SAMPLE_RATE = 32_000
+#: Recordings longer than this (seconds; 350 MB at 48 kHz) are read a piece at a time by the
+#: commands that would otherwise hold them whole (``soundscape``, ``peaks``, ``cluster``).
+STREAM_SECONDS = 1800.0
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
 _FIX_SUFFIX = "convert it to WAV, FLAC, OGG or MP3 (e.g. ffmpeg -i IN OUT.wav)"
 

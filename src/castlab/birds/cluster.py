@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -73,15 +74,13 @@ def cluster_calls(
     ``threads``: BirdNET's CPU threads for ``features="birdnet"`` (default: as the shared
     BirdNET has). ``progress``: a progress bar over the recordings."""
     import pandas as pd
-    from sklearn.cluster import KMeans
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
     from sklearn.metrics import adjusted_rand_score
     from tqdm import tqdm
 
     from castlab.birds.audio import SAMPLE_RATE, audio_files, load_audio
-    from castlab.birds.features import cut_clip
-    from castlab.birds.peaks import find_peaks, snr_curve
+    from castlab.birds.peaks import find_peaks, recording_snr_curve, snr_curve
     from castlab.birds.plots import plot_cluster_examples, plot_cluster_map
     from castlab.core.artifacts import write_json, write_text
 
@@ -97,20 +96,25 @@ def cluster_calls(
 
         birdnet = load_birdnet(threads)
     for path in tqdm(audio_files(folder), desc="calls", unit="file", disable=not progress):
-        audio = load_audio(path, sample_rate=SAMPLE_RATE)
-        times, snr = snr_curve(audio, sample_rate=SAMPLE_RATE)
+        # a recording longer than STREAM_SECONDS is never held whole: its SNR curve is
+        # computed a block at a time and each call's clip read on its own
+        long = _is_long(path)
+        audio = None if long else load_audio(path, sample_rate=SAMPLE_RATE)
+        times, snr = (
+            recording_snr_curve(path)
+            if audio is None
+            else snr_curve(audio, sample_rate=SAMPLE_RATE)
+        )
         found = find_peaks(times, snr, count=config.peaks_per_file)
         if not found:
             continue
         species = path.parent.name if path.parent != root else ""
         if birdnet is not None:
-            wide = load_audio(path, sample_rate=BIRDNET_RATE)
-            chunks = np.stack(
-                [cut_clip(wide, p.time, seconds=3.0, sample_rate=BIRDNET_RATE) for p in found]
-            )
+            wide = None if long else load_audio(path, sample_rate=BIRDNET_RATE)
+            chunks = np.stack([_call_clip(path, p.time, BIRDNET_RATE, wide) for p in found])
             vectors.append(birdnet.embed_chunks(chunks))
         else:
-            short = [cut_clip(audio, p.time, seconds=3.0, sample_rate=SAMPLE_RATE) for p in found]
+            short = [_call_clip(path, p.time, SAMPLE_RATE, audio) for p in found]
             vectors.append(np.stack([mel_embedding(c, sample_rate=SAMPLE_RATE) for c in short]))
         calls += [(path, p.time) for p in found]
         rows += [
@@ -133,7 +137,7 @@ def cluster_calls(
     known = all(species)
     k = config.clusters or (len(set(species)) if known else 8)
     k = max(2, min(k, len(rows) - 1))
-    labels = KMeans(n_clusters=k, n_init=10, random_state=config.seed).fit_predict(X)
+    labels, k = _kmeans(X, k, seed=config.seed)
     xy = TSNE(
         n_components=2, perplexity=min(30.0, (len(X) - 1) / 3), random_state=config.seed, init="pca"
     ).fit_transform(X)
@@ -151,7 +155,7 @@ def cluster_calls(
     for c in range(k):
         members = np.flatnonzero(labels == c)
         order = members[np.argsort(((X[members] - centres[c]) ** 2).sum(axis=1))]
-        examples.append([_call_clip(*calls[i]) for i in order[: config.examples]])
+        examples.append([_call_clip(*calls[i], SAMPLE_RATE) for i in order[: config.examples]])
     files["examples"] = plot_cluster_examples(examples, SAMPLE_RATE, out / "cluster_examples.png")
     files["summary"] = write_json(
         out / "summary.json",
@@ -160,13 +164,58 @@ def cluster_calls(
     return ClusterResult(table, k, ari, files)
 
 
-def _call_clip(path: Path, time: float, *, seconds: float = 3.0) -> np.ndarray:
-    """The ``seconds`` around ``time`` in ``path`` at castlab's rate, read from the file again
-    (only that part, with half a second either side for the resampler), so that clustering
-    keeps no clip in memory for its example pictures."""
-    from castlab.birds.audio import SAMPLE_RATE, load_audio
+def _kmeans(X: np.ndarray, k: int, *, seed: int) -> tuple[np.ndarray, int]:
+    """K-means labels of the rows of ``X`` and how many clusters hold calls: identical calls
+    (a repeated recording) can leave some of the ``k`` empty, and the ones used are then
+    numbered ``0..`` without gaps.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0], [1.0, 1.0], [5.0, 5.0], [5.0, 5.0]])
+    >>> labels, k = _kmeans(X, 5, seed=0)
+    >>> k, sorted(set(labels.tolist())), bool(labels[0] == labels[1])
+    (3, [0, 1, 2], True)
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():  # "fewer distinct clusters than n_clusters": handled here
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(X)
+    _, labels = np.unique(labels, return_inverse=True)
+    return labels, int(labels.max()) + 1
+
+
+def _is_long(path: Path) -> bool:
+    """Whether ``path`` is longer than :data:`~castlab.birds.audio.STREAM_SECONDS`."""
+    from castlab.birds.audio import STREAM_SECONDS, duration_seconds
+
+    try:
+        return duration_seconds(path) > STREAM_SECONDS
+    except CastlabError:  # unreadable: load_audio says why
+        return False
+
+
+def _call_clip(
+    path: Path,
+    time: float,
+    sample_rate: int,
+    audio: np.ndarray | None = None,
+    *,
+    seconds: float = 3.0,
+) -> np.ndarray:
+    """The ``seconds`` around ``time`` in ``path`` at ``sample_rate``: cut from ``audio`` (the
+    whole recording at that rate) when given, else read from the file again (only that part,
+    with half a second either side for the resampler), so that no long recording and no
+    clip for the example pictures is held in memory."""
+    from castlab.birds.audio import load_audio
     from castlab.birds.features import cut_clip
 
-    start = max(0.0, time - seconds / 2 - 0.5)
-    piece = load_audio(path, sample_rate=SAMPLE_RATE, offset=start, duration=seconds + 1.0)
-    return cut_clip(piece, time - start, seconds=seconds, sample_rate=SAMPLE_RATE)
+    if audio is not None:
+        return cut_clip(audio, time, seconds=seconds, sample_rate=sample_rate)
+    first = max(0, int(np.floor((time - seconds / 2 - 0.5) * sample_rate)))  # a sample
+    # half a sample on, so that load_audio's int(offset * rate) lands on it in a file at
+    # this rate (the piece then holds the whole file's samples exactly)
+    offset = (first + 0.5) / sample_rate
+    piece = load_audio(path, sample_rate=sample_rate, offset=offset, duration=seconds + 1.0)
+    return cut_clip(piece, time - first / sample_rate, seconds=seconds, sample_rate=sample_rate)

@@ -26,8 +26,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from castlab.birds.audio import SAMPLE_RATE, audio_files, load_audio
-from castlab.birds.peaks import PcenConfig, find_peaks, snr_curve
+from castlab.birds.audio import SAMPLE_RATE, audio_files
+from castlab.birds.peaks import PcenConfig, find_peaks, recording_snr_curve
 from castlab.core.errors import CastlabError
 
 __all__ = ["COLUMNS", "PeakTable", "read_peak_table", "write_peak_table"]
@@ -110,13 +110,12 @@ def write_peak_table(
     for path in tqdm(todo, desc="peaks", unit="file", disable=not progress):
         name = path.relative_to(root).as_posix()
         species = path.parent.name if path.parent != root or not folder.is_dir() else ""
-        try:
-            audio = load_audio(path, sample_rate=sample_rate)
+        try:  # a recording longer than audio.STREAM_SECONDS is read a block at a time
+            times, snr = recording_snr_curve(path, sample_rate=sample_rate, config=config)
         except CastlabError as error:
             unreadable.append((name, error.message))
             _append(out, [[name, species, 0, "", "", f"error: {error.message}"]])
             continue
-        times, snr = snr_curve(audio, sample_rate=sample_rate, config=config)
         peaks = find_peaks(times, snr, count=count, min_gap=min_gap)
         if not peaks:
             _append(out, [[name, species, 0, "", "", "no peaks (silent?)"]])

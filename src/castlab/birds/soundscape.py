@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from castlab.birds.audio import STREAM_SECONDS
 from castlab.core.errors import CastlabError
 
 __all__ = [
@@ -331,10 +332,8 @@ class SoundscapeResult:
         return frame
 
 
-#: Recordings longer than this (seconds; 350 MB at 48 kHz) are read a piece at a time by
-#: :func:`analyse_soundscape`; shorter ones whole (and the next one meanwhile, by
-#: :func:`castlab.birds.analyse.score_recordings`).
-STREAM_SECONDS = 1800.0
+# Recordings longer than STREAM_SECONDS are read a piece at a time by analyse_soundscape;
+# shorter ones whole (and the next one meanwhile, by castlab.birds.analyse.score_recordings).
 #: Windows read and scored at a time from such a recording (24 x 5 s: 23 MB at 48 kHz).
 WINDOWS_PER_READ = 24
 
