@@ -78,6 +78,16 @@ def pcen(audio: np.ndarray, *, sample_rate: int = SAMPLE_RATE, config: PcenConfi
         fmax=min(config.fmax, sample_rate / 2),
         power=1.0,
     )
+    return _pcen_of_mel(mel, sample_rate, config)[0]
+
+
+def _pcen_of_mel(
+    mel: np.ndarray, sample_rate: int, config: PcenConfig, state: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """PCEN of a magnitude mel spectrogram and the smoother's state after its last frame;
+    ``state``: that of the frames before (None: the start of the recording)."""
+    import librosa
+
     # BirdVox scales float audio to the int32 range before PCEN, so the bias means the same
     return librosa.pcen(
         mel * (2**31),
@@ -87,6 +97,8 @@ def pcen(audio: np.ndarray, *, sample_rate: int = SAMPLE_RATE, config: PcenConfi
         gain=config.gain,
         bias=config.bias,
         power=config.power,
+        zi=state,
+        return_zf=True,
     )
 
 
@@ -164,17 +176,7 @@ def snr_curve_blocks(
             fmin=config.fmin,
             fmax=min(config.fmax, sample_rate / 2),
         )
-        frames, state = librosa.pcen(  # as pcen(), with the smoother's state handed on
-            mel * (2**31),
-            sr=sample_rate,
-            hop_length=config.hop_length,
-            time_constant=config.time_constant,
-            gain=config.gain,
-            bias=config.bias,
-            power=config.power,
-            zi=state,
-            return_zf=True,
-        )
+        frames, state = _pcen_of_mel(mel, sample_rate, config, state)  # state handed on
         raw.append(frames.max(axis=0) - np.median(frames, axis=0))
     return _smoothed(np.concatenate(raw), sample_rate, config)
 
