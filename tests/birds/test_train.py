@@ -174,3 +174,13 @@ def test_training_keeps_the_stretches_its_clips_reach_and_cuts_the_same_clips(
         train_module.prepare_clips(
             recs, peaks_per_file=3, background_per_file=1, store=tmp_path / "clips"
         )
+
+
+def test_a_bad_recording_stops_training_before_any_folder_is_left(species_folder, tmp_path):
+    import shutil
+
+    shutil.copytree(species_folder, tmp_path / "rec")
+    (tmp_path / "rec" / "ember_chirper" / "broken.wav").write_text("not audio")
+    with pytest.raises(CastlabError, match="broken.wav.*cannot decode audio"):
+        train_cnn(tmp_path / "rec", tmp_path / "run", config=TINY)
+    assert not (tmp_path / "run").exists()
