@@ -383,17 +383,14 @@ def _read_ahead(
     lock); an unreadable recording stops the run when its turn comes, as without."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    from castlab.birds.audio import duration_seconds, load_audio
+    from castlab.birds.audio import is_long, load_audio
     from castlab.birds.soundscape import analyse_soundscape
 
     def read(path: Path) -> Future | None:
-        try:
-            short = duration_seconds(path) <= READ_AHEAD_SECONDS
-        except CastlabError:  # unreadable: its error comes in its turn
-            short = False
-        return (
-            reader.submit(load_audio, path, sample_rate=classifier.sample_rate) if short else None
-        )
+        if is_long(path, READ_AHEAD_SECONDS):
+            return None
+        # an unreadable one too: load_audio's error is raised by result(), in its turn
+        return reader.submit(load_audio, path, sample_rate=classifier.sample_rate)
 
     with ThreadPoolExecutor(1) as reader:
         upcoming = read(paths[0]) if paths else None

@@ -32,6 +32,7 @@ __all__ = [
     "audio_files",
     "check_audio_path",
     "duration_seconds",
+    "is_long",
     "load_audio",
     "resample",
     "windows",
@@ -237,6 +238,25 @@ def duration_seconds(path: str | Path) -> float:
         return float(sf.info(str(path)).duration)
     except (sf.LibsndfileError, RuntimeError) as error:
         raise CastlabError(f"cannot read audio header ({error})", path=path) from None
+
+
+def is_long(path: str | Path, seconds: float | None = None) -> bool:
+    """Whether ``path`` is longer than ``seconds`` (default :data:`STREAM_SECONDS`) by its
+    header: such a recording is read a piece at a time. An unreadable header gives False,
+    so that :func:`load_audio` reads the file and says in one line what is wrong with it.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, soundfile as sf
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "short.wav"
+    >>> sf.write(path, np.zeros(32000 * 2), 32000)
+    >>> is_long(path), is_long(path, 1.0)
+    (False, True)
+    """
+    try:
+        return duration_seconds(path) > (STREAM_SECONDS if seconds is None else seconds)
+    except CastlabError:
+        return False
 
 
 def audio_files(folder: str | Path) -> list[Path]:

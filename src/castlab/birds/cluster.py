@@ -79,7 +79,7 @@ def cluster_calls(
     from sklearn.metrics import adjusted_rand_score
     from tqdm import tqdm
 
-    from castlab.birds.audio import SAMPLE_RATE, audio_files, load_audio
+    from castlab.birds.audio import SAMPLE_RATE, audio_files, is_long, load_audio
     from castlab.birds.peaks import find_peaks, recording_snr_curve, snr_curve
     from castlab.birds.plots import plot_cluster_examples, plot_cluster_map
     from castlab.core.artifacts import write_json, write_text
@@ -98,7 +98,7 @@ def cluster_calls(
     for path in tqdm(audio_files(folder), desc="calls", unit="file", disable=not progress):
         # a recording longer than STREAM_SECONDS is never held whole: its SNR curve is
         # computed a block at a time and each call's clip read on its own
-        long = _is_long(path)
+        long = is_long(path)
         audio = None if long else load_audio(path, sample_rate=SAMPLE_RATE)
         times, snr = (
             recording_snr_curve(path)
@@ -184,16 +184,6 @@ def _kmeans(X: np.ndarray, k: int, *, seed: int) -> tuple[np.ndarray, int]:
         labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(X)
     _, labels = np.unique(labels, return_inverse=True)
     return labels, int(labels.max()) + 1
-
-
-def _is_long(path: Path) -> bool:
-    """Whether ``path`` is longer than :data:`~castlab.birds.audio.STREAM_SECONDS`."""
-    from castlab.birds.audio import STREAM_SECONDS, duration_seconds
-
-    try:
-        return duration_seconds(path) > STREAM_SECONDS
-    except CastlabError:  # unreadable: load_audio says why
-        return False
 
 
 def _call_clip(

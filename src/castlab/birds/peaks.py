@@ -29,7 +29,6 @@ from pathlib import Path
 import numpy as np
 
 from castlab.birds.audio import SAMPLE_RATE
-from castlab.core.errors import CastlabError
 
 __all__ = [
     "Peak",
@@ -192,13 +191,9 @@ def recording_snr_curve(
     :data:`~castlab.birds.audio.STREAM_SECONDS`, :data:`SNR_BLOCK_SECONDS` at a time
     (:func:`snr_curve_blocks`). Bad audio gives :func:`~castlab.birds.audio.load_audio`'s
     one-line errors either way."""
-    from castlab.birds.audio import STREAM_SECONDS, audio_blocks, duration_seconds, load_audio
+    from castlab.birds.audio import audio_blocks, is_long, load_audio
 
-    try:
-        long = duration_seconds(path) > STREAM_SECONDS
-    except CastlabError:  # unreadable: load_audio says why
-        long = False
-    if not long:
+    if not is_long(path):
         return snr_curve(
             load_audio(path, sample_rate=sample_rate), sample_rate=sample_rate, config=config
         )

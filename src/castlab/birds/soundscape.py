@@ -355,15 +355,11 @@ def analyse_soundscape(
     memory does not grow with its length; windows are scored on their own, so the numbers are
     the same (an MP3 decoded in pieces differs by about 1e-7 in its samples).
     """
-    from castlab.birds.audio import audio_blocks, duration_seconds, load_audio
+    from castlab.birds.audio import audio_blocks, is_long, load_audio
 
     path = Path(path)
     rate = classifier.sample_rate
-    try:
-        long = audio is None and duration_seconds(path) > STREAM_SECONDS
-    except CastlabError:  # unreadable: load_audio says why
-        long = False
-    if long:
+    if audio is None and is_long(path, STREAM_SECONDS):
         block = int(round(window * rate)) * WINDOWS_PER_READ
         pieces = audio_blocks(path, sample_rate=rate, block=block)
         probs = np.concatenate([classifier.predict_windows(a, window=window) for a in pieces])
