@@ -25,6 +25,19 @@ def test_atomic_write_keeps_old_file_when_interrupted(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]  # no temporary left behind
 
 
+def test_atomic_write_leaves_no_folder_it_made_when_interrupted(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "keep.txt").write_text("kept")
+    with pytest.raises(KeyboardInterrupt), atomic_write(tmp_path / "run" / "a" / "b" / "x") as f:
+        f.write("half")
+        raise KeyboardInterrupt
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["keep.txt"]
+    with pytest.raises(RuntimeError), atomic_write(tmp_path / "new" / "x") as f:
+        (tmp_path / "new" / "other.txt").write_text("someone else's")  # not empty: kept
+        raise RuntimeError("crash")
+    assert [p.name for p in (tmp_path / "new").iterdir()] == ["other.txt"]
+
+
 def test_atomic_write_gives_normal_permissions(tmp_path):
     path = tmp_path / "a.txt"
     with atomic_write(path) as handle:

@@ -22,7 +22,6 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -329,21 +328,15 @@ def train_cnn(
     if len({r.species for r in recs}) < 2:
         raise CastlabError("training needs at least two species", path=folder)
     store = Path(out) / "clips"
-    try:
-        clips = prepare_clips(
-            recs,
-            peaks_per_file=config.peaks_per_file,
-            background_per_file=config.background_per_file,
-            mel=config.mel,
-            max_shift=config.augment.max_shift,
-            store=store,
-            progress=train.progress,
-        )
-    except BaseException:  # a bad file or Ctrl-C: leave no empty folders behind
-        for folder in (store, store.parent):
-            with contextlib.suppress(OSError):
-                folder.rmdir()  # only if empty
-        raise
+    clips = prepare_clips(
+        recs,
+        peaks_per_file=config.peaks_per_file,
+        background_per_file=config.background_per_file,
+        mel=config.mel,
+        max_shift=config.augment.max_shift,
+        store=store,
+        progress=train.progress,
+    )
     model = fit_clips(clips, out, config=config, train=train, resume=resume, find_lr=find_lr)
     if is_main_process():  # the model is written: nothing left to resume
         shutil.rmtree(store, ignore_errors=True)

@@ -5,6 +5,7 @@ Nothing here unpickles: model weights are safetensors, configs are JSON.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import json
@@ -36,7 +37,8 @@ __all__ = [
 def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path`` and move it into place only on success.
 
-    A crash or Ctrl-C part-way leaves the old file (or nothing), never half a file.
+    A crash or Ctrl-C part-way leaves the old file (or nothing), never half a file, and
+    no empty folder that the write made for it.
 
     Examples
     --------
@@ -48,6 +50,7 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     'hello'
     """
     path = Path(path)
+    made = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     umask = os.umask(0)
@@ -62,6 +65,9 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     except BaseException as error:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        for folder in made:  # the innermost first, and only while empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
             raise CastlabError(
                 f"cannot write: {os.strerror(error.errno)}",
