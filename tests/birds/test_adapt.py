@@ -187,6 +187,35 @@ def test_cli_adapts_a_birdnet_head_and_soundscape_uses_its_thresholds(tmp_path, 
     assert "Marsh Tit" in json.loads((grown / "thresholds.json").read_text())
 
 
+def test_a_long_site_recording_is_embedded_a_piece_at_a_time(tmp_path, demo_model, monkeypatch):
+    """Past STREAM_SECONDS, adapt and selftrain read a recording a few windows at a time,
+    never whole, and get the windows' embeddings of the whole recording."""
+    import castlab.birds.audio as audio_module
+    from castlab.birds.adapt import _site_windows
+    from castlab.birds.anchored import birdnet_anchors
+    from castlab.birds.birdnet import BIRDNET_RATE, load_birdnet
+    from castlab.birds.synthetic import write_soundscape
+
+    species = demo_model[1][:2]
+    classes = [s.name for s in species]
+    head = AnchoredHead(classes, *birdnet_anchors(classes)[:2], 1.0)
+    wav, _ = write_soundscape(tmp_path / "long.wav", species, seconds=22.0, calls=3, seed=1)
+    birdnet = load_birdnet(threads=1)
+    audio = audio_module.load_audio(wav, sample_rate=BIRDNET_RATE)
+    whole = head.embed_windows(audio, birdnet=birdnet)
+
+    def not_whole(*args, **kwargs):
+        raise AssertionError("read whole")
+
+    monkeypatch.setattr(audio_module, "STREAM_SECONDS", 10.0)
+    monkeypatch.setattr(audio_module, "WINDOWS_PER_READ", 2)
+    monkeypatch.setattr(audio_module, "load_audio", not_whole)
+    (site,) = _site_windows(head, [wav], None, birdnet, covered=(), window=5.0, progress=False)
+    assert site.embeddings.shape == whole.shape == (5, 3, 1024)
+    np.testing.assert_allclose(site.embeddings, whole, atol=1e-5)
+    assert site.truth == [[] for _ in range(5)]
+
+
 def test_cli_refuses_a_cnn_and_a_label_file_among_the_audio_in_one_line(tmp_path, demo_model):
     import subprocess
     import sys

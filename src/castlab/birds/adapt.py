@@ -554,16 +554,19 @@ def _site_windows(
     """Each recording's window embeddings, with the labels ``known`` gives it if it is one of
     the recordings the labels ``covered`` (what :func:`~castlab.birds.analyse.check_labels`
     matched among all of them: a lone label file goes with a lone recording whatever its
-    name, not with each recording in turn); none otherwise."""
+    name, not with each recording in turn); none otherwise. A long recording is read a piece
+    at a time (:func:`~castlab.birds.audio.window_pieces`): hours of site audio are never
+    held whole."""
     from tqdm import tqdm
 
-    from castlab.birds.audio import load_audio
+    from castlab.birds.audio import window_pieces
     from castlab.birds.birdnet import BIRDNET_RATE
 
     site = []
     for path in tqdm(paths, desc="embedding", unit="file", disable=not progress):
-        embeddings = head.embed_windows(
-            load_audio(path, sample_rate=BIRDNET_RATE), window=window, birdnet=birdnet
+        pieces = window_pieces(path, sample_rate=BIRDNET_RATE, window=window)
+        embeddings = np.concatenate(
+            [head.embed_windows(a, window=window, birdnet=birdnet) for a in pieces]
         )
         labelled = (
             known.truth({path: len(embeddings)}, window=window) if known and path in covered else {}

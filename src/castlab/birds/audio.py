@@ -35,14 +35,18 @@ __all__ = [
     "is_long",
     "load_audio",
     "resample",
+    "window_pieces",
     "windows",
 ]
 
 #: The one rate every castlab bird model works at (BirdCLEF's rate); BirdNET resamples to 48 kHz.
 SAMPLE_RATE = 32_000
 #: Recordings longer than this (seconds; 350 MB at 48 kHz) are read a piece at a time by the
-#: commands that would otherwise hold them whole (``soundscape``, ``peaks``, ``cluster``).
+#: commands that would otherwise hold them whole (``soundscape``, ``peaks``, ``cluster``,
+#: ``adapt``, ``selftrain``).
 STREAM_SECONDS = 1800.0
+#: Windows read at a time from such a recording by :func:`window_pieces` (24 x 5 s: 23 MB at 48 kHz).
+WINDOWS_PER_READ = 24
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
 _FIX_SUFFIX = "convert it to WAV, FLAC, OGG or MP3 (e.g. ffmpeg -i IN OUT.wav)"
 
@@ -167,6 +171,29 @@ def audio_blocks(
         raise
     except (sf.LibsndfileError, RuntimeError, ValueError) as error:
         raise _undecodable(path, error) from None
+
+
+def window_pieces(
+    path: str | Path, *, sample_rate: int = SAMPLE_RATE, window: float = 5.0
+) -> Iterator[np.ndarray]:
+    """``path`` read for work done window by window: the whole recording at once, or, when it
+    is longer than :data:`STREAM_SECONDS`, :data:`WINDOWS_PER_READ` whole windows at a time
+    (:func:`audio_blocks`), so memory does not grow with its length. Each piece but the last
+    holds whole windows, so windows cut from the pieces are those cut from the whole.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, soundfile as sf
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "noise.wav"
+    >>> sf.write(path, np.random.default_rng(0).normal(0, 0.1, 32000 * 3), 32000)
+    >>> [len(p) for p in window_pieces(path, sample_rate=32000, window=1.0)]
+    [96000]
+    """
+    if is_long(path):
+        block = int(round(window * sample_rate)) * WINDOWS_PER_READ
+        yield from audio_blocks(path, sample_rate=sample_rate, block=block)
+    else:
+        yield load_audio(path, sample_rate=sample_rate)
 
 
 def _undecodable(path: Path, error: Exception) -> CastlabError:

@@ -29,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 
-from castlab.birds.audio import STREAM_SECONDS
 from castlab.core.errors import CastlabError
 
 __all__ = [
@@ -332,12 +331,6 @@ class SoundscapeResult:
         return frame
 
 
-# Recordings longer than STREAM_SECONDS are read a piece at a time by analyse_soundscape;
-# shorter ones whole (and the next one meanwhile, by castlab.birds.analyse.score_recordings).
-#: Windows read and scored at a time from such a recording (24 x 5 s: 23 MB at 48 kHz).
-WINDOWS_PER_READ = 24
-
-
 def analyse_soundscape(
     path: str | Path,
     classifier,  # type: ignore[no-untyped-def]
@@ -350,23 +343,17 @@ def analyse_soundscape(
     """Load ``path``, score every window with ``classifier``, apply ``thresholds`` (default 0.5).
 
     ``audio``: ``path`` already read at ``classifier.sample_rate`` (then it is not read again).
-    A recording longer than :data:`STREAM_SECONDS` is read and scored
-    :data:`WINDOWS_PER_READ` windows at a time (:func:`~castlab.birds.audio.audio_blocks`), so
-    memory does not grow with its length; windows are scored on their own, so the numbers are
-    the same (an MP3 decoded in pieces differs by about 1e-7 in its samples).
+    A recording longer than :data:`~castlab.birds.audio.STREAM_SECONDS` is read and scored a
+    piece at a time (:func:`~castlab.birds.audio.window_pieces`), so memory does not grow with
+    its length; windows are scored on their own, so the numbers are the same (an MP3 decoded
+    in pieces differs by about 1e-7 in its samples).
     """
-    from castlab.birds.audio import audio_blocks, is_long, load_audio
+    from castlab.birds.audio import window_pieces
 
     path = Path(path)
     rate = classifier.sample_rate
-    if audio is None and is_long(path, STREAM_SECONDS):
-        block = int(round(window * rate)) * WINDOWS_PER_READ
-        pieces = audio_blocks(path, sample_rate=rate, block=block)
-        probs = np.concatenate([classifier.predict_windows(a, window=window) for a in pieces])
-    else:
-        if audio is None:
-            audio = load_audio(path, sample_rate=rate)
-        probs = classifier.predict_windows(audio, window=window)
+    pieces = [audio] if audio is not None else window_pieces(path, sample_rate=rate, window=window)
+    probs = np.concatenate([classifier.predict_windows(a, window=window) for a in pieces])
     chosen = (
         np.full(len(classifier.classes), 0.5)
         if thresholds is None
