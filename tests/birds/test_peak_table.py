@@ -45,10 +45,27 @@ def test_bad_and_silent_files_are_recorded_not_fatal(folder, tmp_path):
     assert len(read_peak_table(tmp_path / "p.csv")) == len(frame) - 2  # real peaks only
 
 
-def test_refuses_to_append_to_another_csv(folder, tmp_path):
-    (tmp_path / "other.csv").write_text("a,b\n1,2\n")
-    with pytest.raises(CastlabError, match="not a castlab peaks CSV"):
-        write_peak_table(folder, tmp_path / "other.csv", progress=False)
+@pytest.mark.parametrize(
+    "content, said",
+    [
+        (b"a,b\n1,2\n", "header ['a', 'b']"),
+        (b"name,score\nalice,1\nbob,2", "header ['name', 'score']"),  # no newline at its end
+        (bytes(range(128, 256)) * 3, "not UTF-8 text"),
+    ],
+)
+def test_refuses_another_file_and_leaves_it_as_it_was(folder, tmp_path, content, said):
+    other = tmp_path / "other.csv"
+    other.write_bytes(content)
+    with pytest.raises(CastlabError, match="not a castlab peaks CSV") as caught:
+        write_peak_table(folder, other, progress=False)
+    assert said in str(caught.value) and other.read_bytes() == content
+
+
+@pytest.mark.parametrize("settings", [{"count": 0}, {"count": -1}, {"min_gap": -1.0}])
+def test_refuses_settings_that_find_no_peak_before_writing(folder, tmp_path, settings):
+    with pytest.raises(CastlabError, match="at least 1|0 s or more"):
+        write_peak_table(folder, tmp_path / "p.csv", progress=False, **settings)
+    assert not (tmp_path / "p.csv").exists()
 
 
 def test_one_file_takes_its_folder_as_species(folder, tmp_path):

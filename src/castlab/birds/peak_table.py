@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from castlab.birds.audio import SAMPLE_RATE, audio_files
-from castlab.birds.peaks import PcenConfig, find_peaks, recording_snr_curve
+from castlab.birds.peaks import PcenConfig, check_peak_settings, find_peaks, recording_snr_curve
 from castlab.core.errors import CastlabError
 
 __all__ = ["COLUMNS", "PeakTable", "read_peak_table", "write_peak_table"]
@@ -47,25 +47,41 @@ class PeakTable:
 
 
 def _repair_and_read_done(path: Path) -> set[str]:
-    """Cut a partial last line (a crash mid-append) and return the files already done."""
+    """Cut a partial last line (a crash mid-append) and return the files already done.
+
+    The header is checked first: a file that is not a castlab peaks CSV is refused as it is,
+    never cut.
+    """
     if not path.exists() or path.stat().st_size == 0:
         return set()
     data = path.read_bytes()
+    first = data.split(b"\n", 1)[0]
+    try:
+        header = next(csv.reader([first.decode("utf-8")]), None)
+    except UnicodeDecodeError:
+        header = None
+    if header != COLUMNS:
+        shown = f"header {header}" if header is not None else "not UTF-8 text"
+        raise CastlabError(
+            f"exists but is not a castlab peaks CSV ({shown})",
+            path=path,
+            line=1,
+            fix="choose another --out or delete the file",
+        )
     if not data.endswith(b"\n"):
         keep = data.rfind(b"\n") + 1
         with path.open("r+b") as handle:
             handle.truncate(keep)
         data = data[:keep]
-    text = data.decode("utf-8")
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header != COLUMNS:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
         raise CastlabError(
-            f"exists but is not a castlab peaks CSV (header {header})",
-            path=path,
-            line=1,
-            fix="choose another --out or delete the file",
-        )
+            "is not UTF-8 text", path=path, line=line, fix="choose another --out or delete the file"
+        ) from None
+    reader = csv.reader(io.StringIO(text))
+    next(reader, None)
     return {row[0] for row in reader if row}
 
 
@@ -96,6 +112,7 @@ def write_peak_table(
     Resumable: files already in ``out`` are skipped. The species is the file's parent folder
     (empty for files directly in ``folder``; for one file, the folder it is in).
     """
+    check_peak_settings(count, min_gap)
     folder, out = Path(folder), Path(out)
     files = audio_files(folder)
     root = folder if folder.is_dir() else folder.parent

@@ -29,10 +29,12 @@ from pathlib import Path
 import numpy as np
 
 from castlab.birds.audio import SAMPLE_RATE
+from castlab.core.errors import CastlabError
 
 __all__ = [
     "Peak",
     "PcenConfig",
+    "check_peak_settings",
     "find_peaks",
     "low_snr_stretches",
     "pcen",
@@ -210,6 +212,29 @@ class Peak:
     snr: float
 
 
+def check_peak_settings(count: int, min_gap: float = 1.0) -> None:
+    """Refuse, in one line, a number of peaks below 1 or a negative gap between them (a count
+    of 0 would record every recording as without peaks, and a negative one drop the strongest).
+
+    >>> check_peak_settings(20)
+    >>> try:
+    ...     check_peak_settings(0)
+    ... except CastlabError as error:
+    ...     print(error.message)
+    peaks per recording must be at least 1, not 0
+    """
+    if int(count) < 1:
+        raise CastlabError(
+            f"peaks per recording must be at least 1, not {count}",
+            fix="give --count (peaks) or --peaks-per-file (train, cluster) of 1 or more",
+        )
+    if not min_gap >= 0:
+        raise CastlabError(
+            f"the gap between peaks must be 0 s or more, not {min_gap}",
+            fix="give --min-gap 0 or more",
+        )
+
+
 def find_peaks(
     times: np.ndarray,
     snr: np.ndarray,
@@ -224,6 +249,7 @@ def find_peaks(
     """
     import scipy.signal
 
+    check_peak_settings(count, min_gap)
     if snr.size == 0:
         return []
     step = float(times[1] - times[0]) if times.size > 1 else 1.0
