@@ -135,3 +135,39 @@ def test_soundscape_labels_of_every_kind_match_their_recordings(tmp_path):
     }
     with pytest.raises(CastlabError, match="BirdCLEF labels are per 5-s window, not 3 s"):
         labels.truth({tmp_path / "7019_COR_20190904.ogg": 3}, window=3.0)
+
+
+@pytest.mark.parametrize(
+    "name, text, said",
+    [
+        (
+            "labels.csv",
+            "row_id,site,audio_id,seconds,birds\n7019_COR_10,COR,7019,10\n",
+            "labels.csv:2: the row has no 'birds' field",
+        ),
+        (
+            "sel.txt",
+            "Selection\tBegin Time (s)\tEnd Time (s)\tSpecies\n1\t1.0\t2.0\tveery\n2\t3.0\n",
+            "sel.txt:3: the row has no End Time field",
+        ),
+    ],
+)
+def test_a_short_row_of_labels_is_one_error_naming_its_line(tmp_path, name, text, said):
+    (tmp_path / name).write_text(text)
+    reader = read_soundscape_labels if name.endswith(".csv") else read_annotations
+    with pytest.raises(CastlabError, match="fewer fields than the header") as caught:
+        reader(tmp_path / name)
+    assert str(caught.value).startswith(str(tmp_path / said))
+
+
+def test_a_metadata_row_without_a_species_is_one_error_naming_its_line(tmp_path):
+    (tmp_path / "a.wav").write_bytes(b"x")
+    meta = tmp_path / "train_metadata.csv"
+    meta.write_text("filename,primary_label\na.wav,veery\nb.wav\n")
+    with pytest.raises(CastlabError, match=r"train_metadata.csv:3: the row has no 'primary_label'"):
+        recordings(tmp_path, metadata=meta)
+    meta.write_text("filename,primary_label\na.wav,\n")
+    with pytest.raises(
+        CastlabError, match=r"train_metadata.csv:2: a.wav has an empty primary_label"
+    ):
+        recordings(tmp_path, metadata=meta)

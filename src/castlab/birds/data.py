@@ -80,10 +80,19 @@ def _metadata_labels(csv_path: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
                 fix="name the columns filename and primary_label",
             )
         out = {}
-        for row in reader:
+        for number, row in enumerate(reader, 2):
             also = row.get("secondary_labels") or ""
             extra = tuple(s.strip(" '\"") for s in also.strip("[]").split(",") if s.strip(" '\""))
-            out[Path(row[name_col]).name] = (row[label_col].strip(), extra)
+            name = _cell(row, name_col, csv_path, number)
+            species = _cell(row, label_col, csv_path, number).strip()
+            if not species:
+                raise CastlabError(
+                    f"{name} has an empty {label_col}",
+                    path=csv_path,
+                    line=number,
+                    fix=f"give the recording its species in {label_col}, or delete the row",
+                )
+            out[Path(name).name] = (species, extra)
         return out
 
 
@@ -121,7 +130,28 @@ def recordings(folder: str | Path, *, metadata: str | Path | None = None) -> lis
     return out
 
 
-def _number(text: str, path: Path, line: int, what: str) -> float:
+def _cell(row: dict, column: str, path: Path, line: int) -> str:
+    """``row[column]`` of a CSV row read by ``csv.DictReader``, which gives None for the
+    fields a short row lacks: that is the user's to fix, said in one line."""
+    value = row.get(column)
+    if value is None:
+        raise CastlabError(
+            f"the row has no {column!r} field (fewer fields than the header)",
+            path=path,
+            line=line,
+            fix="give every row a value for each of the header's columns",
+        )
+    return value
+
+
+def _number(text: str | None, path: Path, line: int, what: str) -> float:
+    if text is None:  # a short row, as csv.DictReader gives it
+        raise CastlabError(
+            f"the row has no {what} field (fewer fields than the header)",
+            path=path,
+            line=line,
+            fix="give every row a value for each of the header's columns",
+        )
     try:
         return float(text)
     except ValueError:
@@ -270,8 +300,8 @@ def read_soundscape_labels(path: str | Path, text: str | None = None) -> dict[st
         windows: dict[str, dict[int, list[str]]] = {}
         for number, row in enumerate(reader, 2):
             end = int(_number(row["seconds"], path, number, "seconds"))
-            birds = [b for b in row["birds"].split() if b != "nocall"]
-            windows.setdefault(row["audio_id"], {})[end] = sorted(birds)
+            birds = [b for b in _cell(row, "birds", path, number).split() if b != "nocall"]
+            windows.setdefault(_cell(row, "audio_id", path, number), {})[end] = sorted(birds)
     return {
         audio: [by_end.get(end, []) for end in range(5, max(by_end) + 1, 5)]
         for audio, by_end in windows.items()
