@@ -209,6 +209,22 @@ def test_labels_are_checked_before_any_scoring(demo_model, recordings, tmp_path)
     assert not (tmp_path / "o").exists()  # nothing scored or written
 
 
+def test_recordings_whose_row_ids_would_clash_are_refused_before_scoring(
+    demo_model, recordings, tmp_path, monkeypatch
+):
+    import shutil
+
+    import castlab.birds.analyse as analyse
+
+    (tmp_path / "b").mkdir()
+    twin = shutil.copy(recordings[0], tmp_path / "b" / recordings[0].name)
+    monkeypatch.setattr(analyse, "score_recordings", lambda *a, **k: pytest.fail("scored"))
+    with pytest.raises(CastlabError, match="row ids would start 'site0' as those of") as caught:
+        analyse.analyse_soundscapes([recordings[0], twin], demo_model[0], tmp_path / "o")
+    assert str(caught.value).startswith(str(twin))
+    assert not (tmp_path / "o").exists()
+
+
 def test_scores_name_the_labelled_species_the_model_lacks(demo_model, recordings, tmp_path):
     from castlab.birds.analyse import analyse_soundscapes
     from castlab.core.artifacts import read_json

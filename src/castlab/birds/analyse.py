@@ -138,6 +138,7 @@ def analyse_soundscapes(
     out = Path(out)
     paths = [Path(p) for p in audio]
     refuse_label_files(paths)
+    refuse_shared_names(paths)
     known = SoundscapeLabels.read(labels) if labels else None  # bad labels fail before scoring
     classifier = _classifier(model, chunk_hop)  # loaded once; a bad chunk hop fails here too
     classes = list(classifier.classes)
@@ -161,9 +162,6 @@ def analyse_soundscapes(
         chunk_hop=chunk_hop,
         classifier=classifier,
     )
-    names = [r.name for r in results]
-    if len(set(names)) < len(names):
-        raise CastlabError("two recordings share a file name", fix="rename one of them")
     files: dict[str, Path] = {}
     if place is not None:
         files["prior"] = _apply_place(results, classes, place, out / "prior.json")
@@ -240,6 +238,30 @@ def refuse_label_files(paths: list[Path]) -> None:
                 path=path,
                 fix="give each label file its own --labels: --labels a.txt --labels b.txt",
             )
+
+
+def refuse_shared_names(paths: list[Path]) -> None:
+    """Two recordings whose row ids would start alike (the same file stem, or BirdCLEF
+    soundscapes of one ``<audio_id>_<site>``) get a clear error before any is scored.
+
+    Examples
+    --------
+    >>> refuse_shared_names([Path("a/dawn.wav"), Path("b/dawn.flac")])
+    Traceback (most recent call last):
+    castlab.core.errors.CastlabError: b/dawn.flac: its row ids would start 'dawn' as those of a/dawn.wav do (fix: rename one of them)
+    """
+    from castlab.birds.soundscape import recording_name
+
+    seen: dict[str, Path] = {}
+    for path in paths:
+        name = recording_name(path)
+        if name in seen:
+            raise CastlabError(
+                f"its row ids would start {name!r} as those of {seen[name]} do",
+                path=path,
+                fix="rename one of them",
+            )
+        seen[name] = path
 
 
 def _label_pairing(known: SoundscapeLabels, paths: list[Path]) -> dict:
