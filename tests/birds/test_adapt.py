@@ -64,6 +64,26 @@ def test_adaptation_helps_out_of_fold_and_says_so():
     assert b == {"windows": 0, "f1_before": None, "f1_after": None}
 
 
+@pytest.mark.parametrize("objective", ["micro", "species"])
+def test_the_f1_reported_uses_thresholds_tuned_as_the_saved_ones_are(monkeypatch, objective):
+    """The out-of-fold F1 before and after comes from thresholds tuned for the objective
+    asked for, as the saved thresholds are, not always for micro F1."""
+    import castlab.birds.soundscape as soundscape
+
+    asked = []
+    real = soundscape.tune_thresholds
+
+    def tune(*args, **kwargs):
+        asked.append(kwargs.get("objective", "micro"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(soundscape, "tune_thresholds", tune)
+    rng = np.random.default_rng(1)
+    site = [_site(rng, 30, signal=2.0 * np.eye(D)[0]) for _ in range(4)]
+    adapt_to_site(_deaf_head(), site, folds=2, objective=objective)
+    assert len(asked) == 1 + 2 * 2 and set(asked) == {objective}  # saved + 2 folds x before/after
+
+
 def test_out_of_fold_scores_come_from_a_head_that_did_not_learn_that_soundscape():
     rng = np.random.default_rng(2)
     # only soundscape 0 has calls of "a" (along the first axis); the others teach background

@@ -246,9 +246,15 @@ def _groups(site: Sequence[SiteWindows], folds: int) -> list[np.ndarray]:
 
 
 def _cross_fitted(
-    probs: list[np.ndarray], site: Sequence[SiteWindows], groups: list[np.ndarray], classes, folds
+    probs: list[np.ndarray],
+    site: Sequence[SiteWindows],
+    groups: list[np.ndarray],
+    classes,
+    folds,
+    objective: str,
 ) -> tuple[list[list[str]], list[list[str]]]:
-    """(predicted, truth) of every window, with thresholds tuned on the other folds."""
+    """(predicted, truth) of every window, with thresholds tuned for ``objective`` on the
+    other folds (as the saved thresholds are)."""
     from castlab.birds.soundscape import decide, tune_thresholds
 
     predicted, truth = [], []
@@ -265,7 +271,9 @@ def _cross_fitted(
         ]
         if not other or not mine:
             continue
-        chosen = tune_thresholds(np.stack([p for p, _ in other]), [t for _, t in other], classes)
+        chosen = tune_thresholds(
+            np.stack([p for p, _ in other]), [t for _, t in other], classes, objective=objective
+        )
         predicted += decide(np.stack([p for p, _ in mine]), chosen, classes)
         truth += [t for _, t in mine]
     return predicted, truth
@@ -314,7 +322,7 @@ def adapt_to_site(
     before = [head.predict_window_embeddings(s.embeddings) for s in site]
     truth = [t for s in site for t in s.truth]
     thresholds = tune_thresholds(np.concatenate(oof), truth, classes, objective=objective)
-    was, now = (_cross_fitted(p, site, groups, classes, folds) for p in (before, oof))
+    was, now = (_cross_fitted(p, site, groups, classes, folds, objective) for p in (before, oof))
     return Adaptation(
         head=fitted([s.learn for s in site]),
         thresholds=thresholds,
