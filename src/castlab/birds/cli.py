@@ -280,8 +280,9 @@ def soundscape(
     objective: Annotated[
         str,
         typer.Option(
-            help="With --labels: thresholds for the micro F1 of all species (BirdCLEF's "
-            "score) or for each species' own F1 ('species')."
+            help="With --labels: thresholds for the micro F1 of all species (species only; "
+            "BirdCLEF's score also credits a correct nocall) or for each species' own F1 "
+            "('species')."
         ),
     ] = "micro",
     chunk_hop: Annotated[

@@ -3,10 +3,11 @@
 BirdCLEF's submission has one row per window, ``row_id = <recording>_<end second>`` and
 ``birds`` = the species above threshold separated by spaces, or ``nocall``. The score is the
 micro-averaged F1 over (window, species) pairs, with the BirdCLEF convention that a correct
-``nocall`` counts as a hit. Thresholds are tuned on labelled windows for that score: each
-species first gets the threshold that maximises its own F1 (a species with few positive
-windows shares one threshold tuned on all species together), then each is moved in turn to
-where the micro F1 over all species is highest. A species the model confuses with others has
+``nocall`` counts as a hit. Thresholds are tuned on labelled windows for the micro F1 over
+the species alone (a correct ``nocall`` earns nothing there, so a window without birds
+counts only when it is wrongly flagged): each species first gets the threshold that
+maximises its own F1 (a species with few positive windows shares one threshold tuned on all
+species together), then each is moved in turn to where that micro F1 is highest. A species the model confuses with others has
 a low own-F1 optimum that flags many windows of other species; micro F1 raises it.
 
 Examples
@@ -202,9 +203,10 @@ def tune_thresholds(
     ``objective="species"``: each species' threshold maximises that species' F1; a species
     with fewer than ``min_positives`` labelled windows gets the one shared threshold that
     maximises micro F1 over all species (a few positives make a per-species optimum noisy,
-    often so low that it flags background). ``objective="micro"`` (default: BirdCLEF's
-    score) starts there and then, ``passes`` times over the species, moves each threshold
-    to the grid value with the highest micro F1 over all species. Ties go to the higher
+    often so low that it flags background). ``objective="micro"`` (the default) starts
+    there and then, ``passes`` times over the species, moves each threshold to the grid
+    value with the highest micro F1 over all species (species only: BirdCLEF's score, which
+    also credits a correct ``nocall``, is not what is tuned). Ties go to the higher
     threshold.
 
     Examples

@@ -163,7 +163,7 @@ with st.expander("Thresholds tuned on labels, speed"):
         "Tune for",
         ["micro", "species"],
         format_func={
-            "micro": "micro F1 of all species (BirdCLEF's score)",
+            "micro": "micro F1 of all species (nocall not credited)",
             "species": "each species' own F1",
         }.get,
         horizontal=True,
