@@ -21,10 +21,10 @@ On several threads BirdNET runs as that many one-thread interpreters side by sid
 scoring its share of the chunks (LiteRT lets go of Python's lock while it runs): BirdNET's
 layers are too small for LiteRT's own threads to share one chunk well.
 
-BirdNET sees 3-second chunks at 48 kHz. For a 5-second window castlab scores the chunks
-starting every second inside it (0-3, 1-4 and 2-5 s, :meth:`BirdNET.hop_chunks`) and keeps
-the maximum (:func:`castlab.birds.soundscape.pool_windows`); a call anywhere in the window is
-then nearly centred in one chunk.
+BirdNET sees 3-second chunks at 48 kHz. For a 5-second window castlab's BirdNET heads score
+the chunks starting every second inside it (0-3, 1-4 and 2-5 s, or fewer with a longer
+chunk hop: :meth:`castlab.birds.head.BirdNETHead.window_chunks`) and keep the maximum; a call
+anywhere in the window is then nearly centred in one chunk.
 """
 
 from __future__ import annotations
@@ -449,7 +449,7 @@ def detections_table(
     import pandas as pd
     from tqdm import tqdm
 
-    from castlab.birds.audio import load_audio
+    from castlab.birds.audio import window_pieces
     from castlab.birds.prior import apply_prior
     from castlab.core.artifacts import write_text
 
@@ -462,21 +462,25 @@ def detections_table(
         )
     rows = []
     for path in tqdm(audio, desc="BirdNET", unit="file", disable=not progress):
-        scores = model.predict_chunks(model.chunk(load_audio(path, sample_rate=BIRDNET_RATE)))
-        if factors is not None:
-            scores = scores * factors
-        for k, chunk in enumerate(scores):
-            for label in np.flatnonzero((chunk >= min_confidence) & (chunk > 0)):
-                rows.append(
-                    {
-                        "file": str(path),
-                        "start": k * CHUNK_SECONDS,
-                        "end": (k + 1) * CHUNK_SECONDS,
-                        "scientific_name": model.scientific[label],
-                        "common_name": model.common[label],
-                        "confidence": round(float(chunk[label]), 4),
-                    }
-                )
+        done = 0  # chunks of this recording scored so far
+        # a long recording is read a few minutes at a time (whole chunks each)
+        for piece in window_pieces(path, sample_rate=BIRDNET_RATE, window=CHUNK_SECONDS):
+            scores = model.predict_chunks(model.chunk(piece))
+            if factors is not None:
+                scores = scores * factors
+            for k, chunk in enumerate(scores, done):
+                for label in np.flatnonzero((chunk >= min_confidence) & (chunk > 0)):
+                    rows.append(
+                        {
+                            "file": str(path),
+                            "start": k * CHUNK_SECONDS,
+                            "end": (k + 1) * CHUNK_SECONDS,
+                            "scientific_name": model.scientific[label],
+                            "common_name": model.common[label],
+                            "confidence": round(float(chunk[label]), 4),
+                        }
+                    )
+            done += len(scores)
     columns = ["file", "start", "end", "scientific_name", "common_name", "confidence"]
     frame = pd.DataFrame(rows, columns=columns)
     return write_text(out, frame.to_csv(index=False))
