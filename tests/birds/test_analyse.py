@@ -195,6 +195,46 @@ def test_birdclef_soundscape_labels_tune_thresholds_like_audacity_labels(
     assert submission["row_id"].tolist()[:3] == ["7019_COR_5", "7019_COR_10", "7020_COR_5"]
 
 
+def test_labels_with_thresholds_score_those_thresholds_out_of_sample(
+    demo_model, recordings, tmp_path
+):
+    """--labels with --thresholds: the thresholds given decide, the labels only score them
+    (no thresholds.json written, scores.json says out of sample); thresholds naming none
+    of the model's species are refused before scoring."""
+    import json
+
+    from castlab.birds.analyse import analyse_soundscapes
+    from castlab.birds.soundscape import decide
+    from castlab.core.artifacts import read_json
+
+    labels = [w.with_suffix(".txt") for w in recordings]
+    tuned = analyse_soundscapes(recordings[:1], demo_model[0], tmp_path / "t", labels=labels[:1])
+    given = read_json(tuned["thresholds"])
+    files = analyse_soundscapes(
+        recordings[1:],
+        demo_model[0],
+        tmp_path / "s",
+        labels=labels[1:],
+        thresholds=tuned["thresholds"],
+    )
+    assert "thresholds" not in files and not (tmp_path / "s" / "thresholds.json").exists()
+    frame = pd.read_csv(files["probabilities"])
+    classes = list(given)
+    decided = decide(frame[classes].to_numpy(), np.array(list(given.values())), classes)
+    assert [" ".join(d) or "nocall" for d in decided] == frame["birds"].tolist()
+    scores = read_json(files["scores"])
+    assert "out-of-sample" in scores["note"]
+    in_sample = analyse_soundscapes(
+        recordings[1:], demo_model[0], tmp_path / "i", labels=labels[1:]
+    )
+    assert "in-sample" in read_json(in_sample["scores"])["note"]
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"Marsh Tit": 0.4}))
+    with pytest.raises(CastlabError, match="the thresholds name none of the model's species"):
+        analyse_soundscapes(recordings, demo_model[0], tmp_path / "o", thresholds=other)
+    assert not (tmp_path / "o").exists()
+
+
 def test_labels_are_checked_before_any_scoring(demo_model, recordings, tmp_path):
     from castlab.birds.analyse import analyse_soundscapes
 

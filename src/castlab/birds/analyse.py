@@ -61,6 +61,13 @@ def load_thresholds(path: str | Path, classes: list[str]) -> np.ndarray:
                 fix="map each species to a number between 0 and 1",
             )
         check_threshold(value, where=f"threshold of {name}", path=path)
+    if values and not set(values) & set(classes):
+        raise CastlabError(
+            f"the thresholds name none of the model's species (they name {next(iter(values))}"
+            f"; the model knows {', '.join(classes[:3])}{', ...' if len(classes) > 3 else ''})",
+            path=path,
+            fix="use the thresholds.json written with this model, or tune new ones with --labels",
+        )
     return np.array([float(values.get(name, 0.5)) for name in classes])
 
 
@@ -113,6 +120,8 @@ def analyse_soundscapes(
     the F1 they reach, an optimistic in-sample number, and which labelled species the model
     lacks: those windows count as missed). Otherwise ``thresholds`` is a JSON
     file, a number, or ``None`` (the model folder's ``thresholds.json`` if any, else 0.5).
+    With both, the labels only score the given thresholds (scores.json: an out-of-sample
+    number, when they were tuned elsewhere) and no thresholds.json is written.
 
     With ``place`` (:class:`~castlab.birds.prior.Place`) every window's probabilities are
     first multiplied by BirdNET's range prior there and then (before thresholds are tuned);
@@ -144,7 +153,8 @@ def analyse_soundscapes(
     classes = list(classifier.classes)
     if known is not None:
         check_labels(known, classes, paths, labels, window=window)
-        preset = None
+    if known is not None and thresholds is None:
+        preset = None  # tuned on the labelled windows below
     elif isinstance(thresholds, (int, float)):
         preset = np.full(len(classes), float(thresholds))
     elif thresholds is not None:
@@ -174,6 +184,7 @@ def analyse_soundscapes(
             {path: len(result.probs) for path, result in zip(paths, results)}, window=window
         )
         truth = {result.name: found[path] for path, result in zip(paths, results) if path in found}
+    if preset is None:
         probs = np.concatenate([r.probs for r in results if r.name in truth])
         windows_truth = [w for r in results if r.name in truth for w in truth[r.name]]
         chosen = tune_thresholds(probs, windows_truth, classes, objective=objective)
@@ -206,7 +217,9 @@ def analyse_soundscapes(
                 "micro_f1_birdclef": micro_f1(predicted, expected),
                 "micro_f1_species_only": micro_f1(predicted, expected, count_nocall=False),
                 "background_windows_flagged": false_positive_rate(predicted, expected),
-                "note": "thresholds tuned on these same windows: an optimistic in-sample score",
+                "note": "thresholds tuned on these same windows: an optimistic in-sample score"
+                if preset is None
+                else "thresholds given, not tuned on these windows: an out-of-sample score",
                 "labels_the_model_lacks": sorted(known.names_for(paths) - set(classes))
                 if known
                 else [],

@@ -260,7 +260,8 @@ def soundscape(
         list[Path] | None,
         typer.Option(
             help="Audacity/Raven labels (same stem as the audio) or BirdCLEF's "
-            "train_soundscape_labels.csv: tune thresholds."
+            "train_soundscape_labels.csv: tune thresholds (with --thresholds: score those "
+            "instead, out of sample)."
         ),
     ] = None,
     thresholds: Annotated[
