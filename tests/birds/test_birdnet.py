@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -261,6 +262,51 @@ def test_mixed_copies_follow_the_calls_copy_by_copy(tmp_path):
     assert np.array_equal(again, X)
 
 
+def test_long_background_recordings_are_read_a_piece_at_a_time(tmp_path, monkeypatch):
+    """Background recordings (--background) past STREAM_SECONDS are read a few chunks at a
+    time, never whole, and give the same rows; past MIX_BACKGROUNDS chunks only a sample of
+    them is kept to mix calls into, while every chunk is still learnt as background."""
+    import soundfile as sf
+
+    import castlab.birds.audio as audio_module
+    import castlab.birds.head as head_module
+    from castlab.birds.data import recordings
+
+    write_species_folders(tmp_path / "calls", n_species=2, per_species=1, seconds=8.0)
+    recs = recordings(tmp_path / "calls")
+    rng = np.random.default_rng(7)
+    long_bg, short_bg = tmp_path / "site.wav", tmp_path / "short.wav"
+    sf.write(long_bg, rng.normal(0, 0.05, 48000 * 14).astype("float32"), 48000)  # 4 chunks + 2 s
+    sf.write(short_bg, rng.normal(0, 0.05, 48000 * 2).astype("float32"), 48000)  # 1, padded
+    settings = {
+        "classes": sorted({r.species for r in recs}),
+        "peaks_per_file": 2,
+        "background_per_file": 1,
+        "mixed_copies": 2,
+        "background_files": [long_bg, short_bg],
+    }
+    whole = head_module.collect_embeddings(recs, **settings)
+    assert (whole[1] == 2).sum() == 4 + 1 + 2  # file chunks + 1 quiet chunk per recording
+    real = audio_module.load_audio
+
+    def load(path, *args, **kwargs):
+        assert Path(path) != long_bg, "read whole"
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(audio_module, "STREAM_SECONDS", 5.0)
+    monkeypatch.setattr(audio_module, "WINDOWS_PER_READ", 2)
+    monkeypatch.setattr(audio_module, "load_audio", load)
+    pieces = head_module.collect_embeddings(recs, **settings)
+    for got, expected in zip(pieces, whole):
+        assert np.array_equal(got, expected)
+    monkeypatch.setattr(head_module, "MIX_BACKGROUNDS", 2)
+    sampled = head_module.collect_embeddings(recs, **settings)
+    assert np.array_equal(sampled[1], whole[1]) and np.array_equal(sampled[2], whole[2])
+    plain = len(whole[0]) - 2 * 4  # the rows before the mixed copies (4 calls) are the same
+    assert np.array_equal(sampled[0][:plain], whole[0][:plain])
+    assert not np.allclose(sampled[0][plain:], whole[0][plain:])  # mixed into other chunks
+
+
 def test_long_recordings_are_scored_a_block_of_windows_at_a_time(monkeypatch):
     """A BirdNET head cuts WINDOWS_PER_BLOCK windows into chunks at a time (a recording's
     chunks at once are 1.8x its samples): blocks of 2 windows give every window, the last
@@ -280,3 +326,19 @@ def test_long_recordings_are_scored_a_block_of_windows_at_a_time(monkeypatch):
     assert blocks.shape == (5, 2) and embedded.shape == (5, 3, 1024)
     assert np.array_equal(blocks, whole) and whole[:, 0].std() > 1e-4
     assert np.array_equal(head.embed_windows(audio), embedded)
+
+
+def test_detections_of_a_long_recording_are_read_a_piece_at_a_time(tmp_path, monkeypatch):
+    """Past STREAM_SECONDS `castlab birds birdnet` reads a few chunks at a time, never the
+    whole recording, and finds what it finds reading it whole, at the same times."""
+    import castlab.birds.audio as audio_module
+    from castlab.birds.birdnet import detections_table
+
+    wav, _ = write_soundscape(tmp_path / "s.wav", [], seconds=16.0, calls=0, seed=3)
+    whole = pd.read_csv(detections_table([wav], tmp_path / "whole.csv", min_confidence=0.0))
+    monkeypatch.setattr(audio_module, "STREAM_SECONDS", 5.0)
+    monkeypatch.setattr(audio_module, "WINDOWS_PER_READ", 2)  # 6 s: 3 pieces, the last short
+    monkeypatch.setattr(audio_module, "load_audio", lambda *a, **k: pytest.fail("read whole"))
+    pieces = pd.read_csv(detections_table([wav], tmp_path / "pieces.csv", min_confidence=0.0))
+    assert sorted(whole["start"].unique()) == [0, 3, 6, 9, 12, 15]
+    pd.testing.assert_frame_equal(pieces, whole, atol=2e-4)

@@ -56,6 +56,10 @@ __all__ = [
 BACKGROUND = "background"
 #: Windows of a recording cut into chunks and scored at a time (64 x 5 s: about 110 MB of chunks).
 WINDOWS_PER_BLOCK = 64
+#: Chunks of the background recordings (``--background``) kept to mix calls into: every
+#: chunk is learnt as background, but past this many a random sample of them is kept for the
+#: mixing (512 x 3 s at 48 kHz: 300 MB), so hours of background audio need no more memory.
+MIX_BACKGROUNDS = 512
 
 
 @dataclass(frozen=True)
@@ -363,13 +367,15 @@ def collect_embeddings(
     0-20 dB (so the head sees calls in noise, not only clean ones), each moved by up to
     ``shift_seconds`` off the chunk's centre (as a sliding 3-s chunk sees a call: partly).
     ``background_files`` (recordings without any of the species, e.g. other sites' birds)
-    are cut into 3-s background chunks too. Returns
+    are cut into 3-s background chunks too, read a few minutes at a time (an hour of them
+    needs no more memory than a minute); at most :data:`MIX_BACKGROUNDS` of their chunks are
+    kept to mix calls into. Returns
     ``(X (N, 1024), y (N,), groups (N,))``; ``y == len(classes)`` is background and
     ``groups`` is the recording's index (-1 for generated noise).
     """
     from tqdm import tqdm
 
-    from castlab.birds.audio import SAMPLE_RATE, load_audio
+    from castlab.birds.audio import SAMPLE_RATE, load_audio, window_pieces
     from castlab.birds.features import cut_clip
     from castlab.birds.peaks import find_peaks, low_snr_stretches, snr_curve
     from castlab.birds.synthetic import background_noise, mix_at_snr
@@ -393,14 +399,35 @@ def collect_embeddings(
         background_noise(CHUNK_SECONDS, sample_rate=BIRDNET_RATE, rng=rng, level=0.01)
         for _ in range(noise_examples)
     ]
-    for path in background_files or []:
-        audio = load_audio(path, sample_rate=BIRDNET_RATE)
-        starts = range(0, max(1, len(audio) - size + 1), size)
-        backgrounds += [cut(audio, (start + size / 2) / BIRDNET_RATE) for start in starts]
     if backgrounds:
         embedded.append(model.embed_chunks(np.stack(backgrounds)))
     y += [background] * len(backgrounds)
     groups += [-1] * len(backgrounds)
+    # background recordings: every whole 3-s chunk (one padded chunk if shorter), read and
+    # embedded a few minutes at a time; at most MIX_BACKGROUNDS of them kept for the mixing
+    # (a reservoir sample, with its own generator: below the cap nothing else changes)
+    pool, seen, pick = [], 0, np.random.default_rng([seed, 1])
+    for path in background_files or []:
+        pieces = window_pieces(path, sample_rate=BIRDNET_RATE, window=CHUNK_SECONDS)
+        for k, audio in enumerate(pieces):  # pieces after the first hold whole chunks
+            starts = range(
+                0, max(1, len(audio) - size + 1) if k == 0 else len(audio) - size + 1, size
+            )
+            chunks = [cut(audio, (start + size / 2) / BIRDNET_RATE) for start in starts]
+            if not chunks:
+                continue
+            embedded.append(model.embed_chunks(np.stack(chunks)))
+            y += [background] * len(chunks)
+            groups += [-1] * len(chunks)
+            for chunk in chunks:
+                if len(pool) < MIX_BACKGROUNDS:
+                    pool.append(chunk)
+                else:
+                    slot = int(pick.integers(seen + 1))
+                    if slot < MIX_BACKGROUNDS:
+                        pool[slot] = chunk
+                seen += 1
+    backgrounds += pool
     calls: list[tuple[int, float]] = []  # (recording, peak time) of every call
     for g, rec in enumerate(tqdm(recs, desc="embeddings", unit="file", disable=not progress)):
         audio = load_audio(rec.path, sample_rate=BIRDNET_RATE)
