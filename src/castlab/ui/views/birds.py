@@ -281,14 +281,15 @@ def analyse(progress: Progress) -> dict[str, Any]:
         progress(0.6, "Scoring 5-second windows...")
         classifier = load_classifier(model)
         saved = model / "thresholds.json"
+        # an adapted head brings thresholds tuned out of fold, a self-trained one thresholds
+        # tuned on the labels already; tuning again on those windows would flatter it
+        tune_on = [labels] if use_labels and adapted is None and trained is None else None
         files = analyse_soundscapes(
             [path],
             model,
             folder / "out",
-            # an adapted head brings thresholds tuned out of fold, a self-trained one thresholds
-            # tuned on the labels already; tuning again on those windows would flatter it
-            labels=[labels] if use_labels and adapted is None and trained is None else None,
-            thresholds=None if saved.exists() else threshold,
+            labels=tune_on,  # thresholds given with labels would be scored, not tuned
+            thresholds=None if tune_on or saved.exists() else threshold,
             objective=objective,
             chunk_hop=chunk_hop if isinstance(classifier, BirdNETHead) else None,
             place=place,
