@@ -171,3 +171,24 @@ def test_a_metadata_row_without_a_species_is_one_error_naming_its_line(tmp_path)
         CastlabError, match=r"train_metadata.csv:2: a.wav has an empty primary_label"
     ):
         recordings(tmp_path, metadata=meta)
+
+
+@pytest.mark.parametrize(
+    "name, text, said",
+    [
+        ("a.txt", "1.0\t2.0\tveery\nnan\t3.0\tveery\n", "a.txt:2: start 'nan' is not a time"),
+        ("b.txt", "1.0\tinf\tveery\n", "b.txt:1: end 'inf' is not a time"),
+        (
+            "c.txt",
+            "Selection\tBegin Time (s)\tEnd Time (s)\tSpecies\n1\t3.0\t2.0\tveery\n",
+            "c.txt:2: end 2.0 before start 3.0",
+        ),
+    ],
+)
+def test_a_label_that_would_cover_no_window_is_one_error_naming_its_line(
+    tmp_path, name, text, said
+):
+    (tmp_path / name).write_text(text)
+    with pytest.raises(CastlabError) as caught:
+        read_annotations(tmp_path / name)
+    assert str(caught.value).startswith(str(tmp_path / said))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,6 +161,24 @@ def _number(text: str | None, path: Path, line: int, what: str) -> float:
         ) from None
 
 
+def _time(text: str | None, path: Path, line: int, what: str) -> float:
+    """A label's start or end in seconds: a number, and a finite one (``nan`` would make a
+    label that covers no window, silently)."""
+    value = _number(text, path, line, what)
+    if not math.isfinite(value):
+        raise CastlabError(
+            f"{what} {text!r} is not a time", path=path, line=line, fix="use seconds, e.g. 1.25"
+        )
+    return value
+
+
+def _span(start: float, end: float, path: Path, line: int) -> None:
+    if end < start:
+        raise CastlabError(
+            f"end {end} before start {start}", path=path, line=line, fix="swap the two times"
+        )
+
+
 def read_audacity_labels(path: str | Path, text: str | None = None) -> list[Annotation]:
     """Annotations from an Audacity label file (with or without spectral-selection lines);
     ``text``: the file's text when it was already read."""
@@ -185,10 +204,9 @@ def read_audacity_labels(path: str | Path, text: str | None = None) -> list[Anno
                 line=number,
                 fix="export labels from Audacity (File > Export > Labels)",
             )
-        start = _number(parts[0], path, number, "start")
-        end = _number(parts[1], path, number, "end")
-        if end < start:
-            raise CastlabError(f"end {end} before start {start}", path=path, line=number)
+        start = _time(parts[0], path, number, "start")
+        end = _time(parts[1], path, number, "end")
+        _span(start, end, path, number)
         out.append(Annotation(start, end, _named(parts[2], path, number)))
     return out
 
@@ -230,10 +248,13 @@ def read_raven_table(path: str | Path, text: str | None = None) -> list[Annotati
     out = []
     for number, row in enumerate(rows, 2):
         low, high = row.get("Low Freq (Hz)"), row.get("High Freq (Hz)")
+        start = _time(row["Begin Time (s)"], path, number, "Begin Time")
+        end = _time(row["End Time (s)"], path, number, "End Time")
+        _span(start, end, path, number)
         out.append(
             Annotation(
-                _number(row["Begin Time (s)"], path, number, "Begin Time"),
-                _number(row["End Time (s)"], path, number, "End Time"),
+                start,
+                end,
                 _named(row[label_col] or "", path, number),
                 _number(low, path, number, "Low Freq") if low else None,
                 _number(high, path, number, "High Freq") if high else None,
