@@ -106,6 +106,58 @@ def test_resume_with_other_epochs_is_refused_before_the_checkpoint_is_touched(tm
     assert longer.current_epoch == 2
 
 
+def _sized_task(vocab_size):
+    torch.manual_seed(0)
+    model = build_language_model(
+        LanguageModelConfig(kind="lstm", vocab_size=vocab_size, dim=16, hidden=16, layers=1)
+    )
+    return LanguageModelTask(model, CONFIG)
+
+
+def test_resume_with_another_model_data_or_labels_is_refused_and_the_checkpoint_kept(tmp_path):
+    """A resume whose model no longer fits the checkpoint (the classes changed), whose
+    epochs have other steps (other data or batch size) or whose labels differ is one clear
+    error; the checkpoint stays as it was (a failed restore used to overwrite it with the
+    untrained model, so the run could not be resumed at all)."""
+    from dataclasses import replace
+
+    run = tmp_path / "run"
+    train, val = _data()
+    config = replace(CONFIG, max_epochs=1)
+    fit(_task(config), train, val, run, config, labels=["a", "b"])
+    before = last_checkpoint(run).read_bytes()
+    with pytest.raises(
+        CastlabError, match=r"does not fit this one \(.* is \[12, 16\] there and \[13, 16\] here"
+    ):
+        fit(_sized_task(13), train, val, run, config, resume=True, labels=["a", "b"])
+    fewer = DataLoader(train.dataset, 16, shuffle=True)  # another batch size: half the steps
+    with pytest.raises(
+        CastlabError, match=f"epochs had {len(train)} steps and would now have {len(fewer)}"
+    ):
+        fit(_task(config), fewer, val, run, config, resume=True, labels=["a", "b"])
+    with pytest.raises(CastlabError, match=r"other classes \(now without b; now with c\)"):
+        fit(_task(config), train, val, run, config, resume=True, labels=["a", "c"])
+    assert last_checkpoint(run).read_bytes() == before
+    again = fit(_task(config), train, val, run, config, resume=True, labels=["a", "b"])
+    assert again.global_step == len(train)  # the same plan still resumes (here: already done)
+
+
+def test_an_error_before_training_begins_leaves_the_checkpoint(tmp_path):
+    """Only a fit that has begun training saves on an error: one that fails while setting up
+    (here the checkpoint's weights cannot be loaded into another model) leaves it."""
+    from dataclasses import replace
+
+    run = tmp_path / "run"
+    train, val = _data()
+    config = replace(CONFIG, max_epochs=1)
+    fit(_task(config), train, val, run, config)
+    before = last_checkpoint(run).read_bytes()
+    trainer = make_trainer(run, config)
+    with pytest.raises(RuntimeError, match="size mismatch"):
+        trainer.fit(_sized_task(13), train, val, ckpt_path=last_checkpoint(run), weights_only=True)
+    assert last_checkpoint(run).read_bytes() == before
+
+
 def test_dataset_needs_one_window():
     with pytest.raises(CastlabError, match="fewer than one window"):
         TokenStreamDataset(torch.arange(5), 16)

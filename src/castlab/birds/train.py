@@ -297,7 +297,7 @@ def fit_clips(
         )
         train = TrainConfig(**{**train.to_dict(), "lr": lr})
     task = BirdTask(model, train)
-    trainer = fit(task, loader, val_loader, out, train, resume=resume)
+    trainer = fit(task, loader, val_loader, out, train, resume=resume, labels=clips.classes)
     if not trainer.is_global_zero:  # one writer in a multi-process (DDP) run
         return out / "model"
     extra = {"train": train.to_dict(), "birds": asdict(config)}
@@ -320,13 +320,13 @@ def train_cnn(
     :func:`prepare_clips`); a crash or Ctrl-C leaves it for ``resume``, and it is deleted once
     the model is written.
     """
-    if resume:  # before the clips are cut, which takes long on a large folder
-        from castlab.core.training import check_resumable
-
-        check_resumable(out, train)
     recs = recordings(folder, metadata=metadata)
     if len({r.species for r in recs}) < 2:
         raise CastlabError("training needs at least two species", path=folder)
+    if resume:  # before the clips are cut, which takes long on a large folder
+        from castlab.core.training import check_resumable
+
+        check_resumable(out, train, labels=sorted({r.species for r in recs}))
     store = Path(out) / "clips"
     clips = prepare_clips(
         recs,

@@ -219,6 +219,12 @@ class LastCheckpoint(Callback):
     def __init__(self, path: Path, every_steps: int = 0) -> None:
         self.path = Path(path)
         self.every_steps = every_steps
+        #: what the task predicts (class names), recorded in the plan when :func:`fit` is told
+        self.labels: list[str] | None = None
+        #: batches of the training loader :func:`fit` was given (before any sampler Lightning
+        #: adds for several processes), recorded in the plan
+        self.steps_per_epoch: int | None = None
+        self._training = False  # set once the checkpoint is restored and training has begun
 
     def _save(self, trainer: L.Trainer) -> None:
         # Written beside and moved into place, so a kill -9 mid-write keeps the previous one.
@@ -231,8 +237,17 @@ class LastCheckpoint(Callback):
     def on_save_checkpoint(
         self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict[str, Any]
     ) -> None:
-        # the plan --resume must keep: a one-cycle schedule ends at the planned step
-        checkpoint[PLAN] = {"max_epochs": trainer.max_epochs, "max_steps": trainer.max_steps}
+        # the plan --resume must keep: a one-cycle schedule ends at the planned step (so the
+        # steps of an epoch must stay), and the outputs must mean what they meant
+        checkpoint[PLAN] = {
+            "max_epochs": trainer.max_epochs,
+            "max_steps": trainer.max_steps,
+            "steps_per_epoch": self.steps_per_epoch,
+            "labels": self.labels,
+        }
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._training = True
 
     def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
         if self.every_steps and trainer.global_step % self.every_steps == 0:
@@ -247,7 +262,9 @@ class LastCheckpoint(Callback):
         # With several processes a save is collective (a barrier every process must reach),
         # and after a Ctrl-C another process may be stuck in a gradient all-reduce and never
         # reach it: both would wait with Ctrl-C disabled. The periodic checkpoint stands.
-        if trainer.state.fn == "fit" and trainer.world_size == 1:
+        # Nor is anything saved before training began: a checkpoint that failed to load (or
+        # any error setting up) would be replaced by the untrained model.
+        if trainer.state.fn == "fit" and trainer.world_size == 1 and self._training:
             self._save(trainer)
 
 
@@ -430,13 +447,23 @@ def seed_everything(seed: int) -> None:
     L.seed_everything(seed, workers=True, verbose=False)
 
 
-def check_resumable(run_dir: str | Path, config: TrainConfig | None = None) -> Path:
+def check_resumable(
+    run_dir: str | Path,
+    config: TrainConfig | None = None,
+    *,
+    task: torch.nn.Module | None = None,
+    steps_per_epoch: int | None = None,
+    labels: Sequence[str] | None = None,
+) -> Path:
     """The checkpoint ``--resume`` continues from in ``run_dir``, or a clear error: called by
     commands before their slow data preparation as well as by :func:`fit`.
 
     With ``config``, a run with a one-cycle schedule must be resumed with the epochs (and
     steps) it was started with: the schedule, restored from the checkpoint, ends at the
-    planned step, and training past it fails. To train longer, start a new run.
+    planned step, and training past it fails. To train longer, start a new run. For the same
+    reason its epochs must keep their ``steps_per_epoch`` (the same data and batch size).
+    ``task``: the model must have the checkpoint's weights' shapes; ``labels``: what its
+    outputs mean must not have changed (another species list, in another order).
 
     Examples
     --------
@@ -451,9 +478,54 @@ def check_resumable(run_dir: str | Path, config: TrainConfig | None = None) -> P
         raise CastlabError(
             "nothing to resume", path=run_dir, fix="drop --resume to start a new run"
         )
+    checks = task is not None or labels is not None
+    if not (config is not None and config.one_cycle) and not checks:
+        return checkpoint
+    saved = torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True)
+    plan = saved.get(PLAN) or {}  # absent from checkpoints written before it was recorded
+    fix = (
+        "resume with the data and settings the run started with, or start a new run in "
+        "another --out"
+    )
+    if task is not None:
+        mine = {k: tuple(v.shape) for k, v in task.state_dict().items()}
+        theirs = {k: tuple(v.shape) for k, v in saved.get("state_dict", {}).items()}
+        changed = [k for k in mine.keys() & theirs.keys() if mine[k] != theirs[k]]
+        if changed or mine.keys() != theirs.keys():
+            said = (
+                f"{changed[0]} is {list(theirs[changed[0]])} there and {list(mine[changed[0]])} here"
+                if changed
+                else "the model has other layers"
+            )
+            raise CastlabError(
+                f"the checkpoint's model does not fit this one ({said}): the classes or the "
+                "model settings changed since the run started",
+                path=checkpoint,
+                fix=fix,
+            )
+    if labels is not None and plan.get("labels") is not None and list(labels) != plan["labels"]:
+        gone = [x for x in plan["labels"] if x not in labels]
+        new = [x for x in labels if x not in plan["labels"]]
+        said = (
+            f"now without {', '.join(gone[:3])}" * bool(gone)
+            + ("; " * bool(gone and new))
+            + f"now with {', '.join(new[:3])}" * bool(new)
+        ) or "in another order"
+        raise CastlabError(
+            f"the run was started with other classes ({said})",
+            path=checkpoint,
+            fix=fix,
+        )
     if config is not None and config.one_cycle:
-        saved = torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True)
-        plan = saved.get(PLAN)  # absent from checkpoints written before it was recorded
+        before = plan.get("steps_per_epoch")
+        if before is not None and steps_per_epoch is not None and before != steps_per_epoch:
+            raise CastlabError(
+                f"the run's epochs had {before} steps and would now have {steps_per_epoch} "
+                "(other data or another --batch-size), and its one-cycle learning-rate "
+                "schedule ends at the planned step",
+                path=run_dir,
+                fix=fix,
+            )
         if plan and (plan["max_epochs"], plan["max_steps"]) != (
             config.max_epochs,
             config.max_steps,
@@ -480,14 +552,24 @@ def fit(
     *,
     resume: bool = False,
     callbacks: Sequence[Callback] = (),
+    labels: Sequence[str] | None = None,
 ) -> L.Trainer:
     """Seed, build a trainer and fit; with ``resume`` continue from the last checkpoint.
 
-    ``callbacks`` are added to the trainer's own (e.g. gradual unfreezing).
+    ``callbacks`` are added to the trainer's own (e.g. gradual unfreezing). ``labels``: what
+    the task's outputs mean (class names), kept in the checkpoint so that ``resume`` refuses
+    other ones; the model's shapes and the steps of an epoch are checked too
+    (:func:`check_resumable`).
     """
     seed_everything(config.seed)
     run_dir = Path(run_dir)
-    checkpoint = check_resumable(run_dir, config) if resume else None
+    checkpoint = (
+        check_resumable(
+            run_dir, config, task=task, steps_per_epoch=_steps(train_loader), labels=labels
+        )
+        if resume
+        else None
+    )
     if is_main_process():  # what a kill -9 mid-write left (a loss.png or log half written)
         remove_stale_temporaries(run_dir)
     metrics = run_dir / "metrics.csv"
@@ -495,6 +577,10 @@ def fit(
         parts = len(list(run_dir.glob("metrics.part*.csv")))
         metrics.rename(run_dir / f"metrics.part{parts + 1}.csv")
     trainer = make_trainer(run_dir, config, callbacks)
+    for callback in trainer.callbacks:
+        if isinstance(callback, LastCheckpoint):
+            callback.labels = None if labels is None else list(labels)
+            callback.steps_per_epoch = _steps(train_loader)
     main_thread = threading.current_thread() is threading.main_thread()
     handler = signal.getsignal(signal.SIGINT) if main_thread else None
     try:
@@ -509,6 +595,14 @@ def fit(
     if any(isinstance(c, CtrlC) and c.pressed for c in trainer.callbacks):
         raise KeyboardInterrupt  # pressed as the fit ended: stop as asked (--resume ends it)
     return trainer
+
+
+def _steps(loader: DataLoader) -> int | None:
+    """Optimiser steps in one epoch of ``loader`` (one per batch), None when it has no length."""
+    try:
+        return len(loader)
+    except TypeError:
+        return None
 
 
 def find_learning_rate(
