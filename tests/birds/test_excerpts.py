@@ -67,3 +67,15 @@ def test_the_store_maps_its_pieces_from_disk_and_answers_only_its_own_key(tmp_pa
     with open(tmp_path / "clips" / "audio.f32", "r+b") as handle:  # cut short by a crash
         handle.truncate(100)
     assert store.load(key={"files": ["a", "b", "c"]}) is None
+
+
+def test_removing_a_store_leaves_a_users_own_files_in_its_folder(tmp_path):
+    kept = [Excerpts.cut(np.arange(50, dtype=np.float32), [(5, 10)])]
+    shared, own = tmp_path / "clips", tmp_path / "own"
+    shared.mkdir()
+    (shared / "my_notes.txt").write_text("precious")
+    for folder in (shared, own):
+        ExcerptStore(folder).save(kept, key={"files": []})
+        ExcerptStore(folder).remove()
+    assert [p.name for p in shared.iterdir()] == ["my_notes.txt"]
+    assert not own.exists()  # the store's own folder goes with it

@@ -25,6 +25,7 @@ IndexError: samples 25:65 lie outside the kept stretches (10:30, 60:70)
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -158,6 +159,14 @@ class ExcerptStore:
                 layout.append({"length": kept.length, "pieces": pieces})
         index = {"key": key, "layout": layout, **(extra() if extra else {})}
         write_json(self.folder / self.INDEX, index)
+
+    def remove(self) -> None:
+        """Delete the store's two files, and its folder if nothing else is in it (a folder a
+        user keeps other files in stays, with them)."""
+        for name in (self.AUDIO, self.INDEX):
+            (self.folder / name).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # not empty, or already gone
+            self.folder.rmdir()
 
     def load(self, *, key: dict) -> tuple[list[Excerpts], dict[str, Any]] | None:
         """The stored excerpts (mapped from disk) and the index's other fields, or ``None``."""

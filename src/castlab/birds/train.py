@@ -22,7 +22,6 @@ Examples
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -339,5 +338,5 @@ def train_cnn(
     )
     model = fit_clips(clips, out, config=config, train=train, resume=resume, find_lr=find_lr)
     if is_main_process():  # the model is written: nothing left to resume
-        shutil.rmtree(store, ignore_errors=True)
+        ExcerptStore(store).remove()
     return model
