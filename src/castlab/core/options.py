@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -82,5 +83,18 @@ def train_config(**fields: Any) -> TrainConfig:
     if fields.get("max_epochs", 1) < 1:
         raise CastlabError(
             f"--epochs {fields['max_epochs']}: nothing would be trained", fix="use 1 or more"
+        )
+    if fields.get("batch_size", 1) < 1:
+        raise CastlabError(f"--batch-size {fields['batch_size']}: no batch", fix="use 1 or more")
+    lr = fields.get("lr", 1e-3)
+    if not (math.isfinite(lr) and lr > 0):  # nan trains weights into nan, < 0 climbs the loss
+        raise CastlabError(
+            f"--lr {lr}: not a learning rate", fix="use a positive number, e.g. 3e-3"
+        )
+    steps = fields.get("max_steps", -1)
+    if steps is not None and steps != -1 and steps < 1:
+        raise CastlabError(
+            f"--max-steps {steps}: nothing would be trained",
+            fix="use 1 or more, or -1 for no limit",
         )
     return TrainConfig(**fields)
