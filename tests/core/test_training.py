@@ -79,6 +79,8 @@ def test_crash_or_ctrl_c_then_resume_finishes_the_run(tmp_path, error, seen):
     resumed = fit(_task(), train, val, run, CONFIG, resume=True)
     assert resumed.global_step == 4 * len(train)  # finished every epoch, not more
     assert len(metrics_files(run)) == 2  # the log before the crash is kept
+    fit(_task(), train, val, run, CONFIG)  # a new run in the same folder: its own log only
+    assert metrics_files(run) == [run / "metrics.csv"]
 
 
 def test_resume_without_checkpoint_is_a_clear_error(tmp_path):

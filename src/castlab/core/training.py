@@ -576,6 +576,9 @@ def fit(
     if resume and metrics.exists() and is_main_process():  # the CSV logger starts a new file
         parts = len(list(run_dir.glob("metrics.part*.csv")))
         metrics.rename(run_dir / f"metrics.part{parts + 1}.csv")
+    elif not resume and is_main_process():  # a new run here: an old run's logs are not its own
+        for part in run_dir.glob("metrics.part*.csv"):
+            part.unlink()
     trainer = make_trainer(run_dir, config, callbacks)
     for callback in trainer.callbacks:
         if isinstance(callback, LastCheckpoint):
