@@ -184,3 +184,23 @@ def test_a_bad_recording_stops_training_before_any_folder_is_left(species_folder
     with pytest.raises(CastlabError, match="broken.wav.*cannot decode audio"):
         train_cnn(tmp_path / "rec", tmp_path / "run", config=TINY)
     assert not (tmp_path / "run").exists()
+
+
+def test_validation_holds_out_whole_recordings_and_keeps_every_species_training():
+    """Clips a second apart share most of their audio: validation takes whole recordings,
+    never a species' last one, about the share asked for (a species with one recording, or
+    secondary labels, count too)."""
+    from castlab.birds.dataset import ClipItem
+    from castlab.birds.train import split_recordings
+
+    # species 0: 3 recordings, species 1: 3 (one also labels species 2), species 2: 1 of its own
+    kinds = {0: (0,), 1: (0,), 2: (0,), 3: (1,), 4: (1,), 5: (1, 2), 6: (2,)}
+    items = [ClipItem(r, t, kinds[r]) for r in kinds for t in range(10)]
+    items += [ClipItem(r, 99.0, ()) for r in kinds]  # each recording's background clip
+    for seed in range(20):
+        held = split_recordings(items, 0.3, seed)
+        kept = {k for r, labels in kinds.items() if r not in held for k in labels}
+        assert kept == {0, 1, 2} and 2 <= len(held) <= 3, (seed, held)
+        share = sum(item.source in held for item in items) / len(items)
+        assert 0.25 <= share <= 0.45
+    assert split_recordings([ClipItem(0, 1.0, (0,)), ClipItem(1, 1.0, (1,))], 0.5, 0) == set()

@@ -58,7 +58,7 @@ class BirdTrainConfig:
 
     peaks_per_file: int = 20  # the blog's 20 strongest PCEN-SNR peaks per recording
     background_per_file: int = 3  # low-SNR 5-s stretches per recording, labelled "no bird"
-    val_fraction: float = 0.15  # clips held out at random for validation (as in the blog)
+    val_fraction: float = 0.15  # share of the clips held out for validation, whole recordings
     channels: tuple[int, ...] = (16, 32, 64, 128)
     dropout: float = 0.3
     mel: MelConfig = field(default_factory=MelConfig)
@@ -73,6 +73,7 @@ class TrainingClips:
     items: list[ClipItem]
     classes: list[str]
     backgrounds: list[np.ndarray]  # 5-s low-SNR stretches, for background augmentation
+    background_sources: list[int] = field(default_factory=list)  # the recording of each
 
 
 def _store_key(
@@ -198,7 +199,8 @@ def prepare_clips(
     if not any(item.labels for item in items):
         raise CastlabError("no clips with a bird found", fix="check the recordings are not silent")
     backgrounds = [audios[source][lo:hi] for source, lo, hi in listed["backgrounds"]]
-    return TrainingClips(audios, items, classes, backgrounds)
+    sources = [source for source, _, _ in listed["backgrounds"]]
+    return TrainingClips(audios, items, classes, backgrounds, sources)
 
 
 class BirdTask(L.LightningModule):
@@ -247,10 +249,39 @@ class BirdTask(L.LightningModule):
         return one_cycle_adamw(self, self.config)
 
 
-def _split(count: int, fraction: float, seed: int) -> tuple[list[int], list[int]]:
-    order = np.random.default_rng(seed).permutation(count)
-    cut = int(round(count * fraction))
-    return sorted(order[cut:].tolist()), sorted(order[:cut].tolist())
+def split_recordings(items: list[ClipItem], fraction: float, seed: int) -> set[int]:
+    """The recordings (``ClipItem.source``) held out for validation: whole recordings, drawn
+    at random until about ``fraction`` of the clips, never a species' last one left to train
+    on (clips cut a second apart from one recording share most of their audio, so a split
+    clip by clip, the blog's, measures memory, not hearing). Empty when no species has two.
+
+    Examples
+    --------
+    >>> items = [ClipItem(r, 1.0, (r % 2,)) for r in range(4) for _ in range(5)]
+    >>> held = split_recordings(items, 0.25, seed=0)
+    >>> len(held), {r % 2 for r in range(4) if r not in held}  # both species still train
+    (1, {0, 1})
+    >>> split_recordings([ClipItem(0, 1.0, (0,)), ClipItem(1, 1.0, (1,))], 0.5, seed=0)
+    set()
+    """
+    from collections import Counter
+
+    clips = Counter(item.source for item in items)
+    species: dict[int, set[int]] = {}  # each recording's species (secondary labels too)
+    for item in items:
+        species.setdefault(item.source, set()).update(item.labels)
+    left = Counter(k for kinds in species.values() for k in kinds)  # recordings to train on
+    held: set[int] = set()
+    taken = 0
+    for source in np.random.default_rng(seed).permutation(sorted(clips)).tolist():
+        if taken >= fraction * len(items):
+            break
+        kinds = species[source]
+        if kinds and all(left[k] >= 2 for k in kinds):
+            held.add(source)
+            left.subtract(kinds)
+            taken += clips[source]
+    return held
 
 
 def fit_clips(
@@ -263,15 +294,20 @@ def fit_clips(
     find_lr: bool = False,
     val_items: list[ClipItem] | None = None,
 ) -> Path:
-    """Train on ``clips`` (validation: ``val_items`` or a random share); save into ``out/model``."""
+    """Train on ``clips`` (validation: ``val_items``, or whole recordings held out by
+    :func:`split_recordings`); save into ``out/model``."""
     from castlab.birds.classifier import save_cnn
 
     out = Path(out)
     n_classes = len(clips.classes)
+    backgrounds = clips.backgrounds
     if val_items is None and config.val_fraction > 0:
-        keep, held = _split(len(clips.items), config.val_fraction, train.seed)
-        val_items = [clips.items[k] for k in held]
-        train_items = [clips.items[k] for k in keep]
+        held = split_recordings(clips.items, config.val_fraction, train.seed)
+        val_items = [item for item in clips.items if item.source in held]
+        train_items = [item for item in clips.items if item.source not in held]
+        if clips.background_sources:  # nor the held-out recordings' noise in the training mix
+            pairs = zip(clips.backgrounds, clips.background_sources)
+            backgrounds = [b for b, source in pairs if source not in held]
     else:
         train_items = clips.items
     common = dict(n_classes=n_classes, mel=config.mel)
@@ -279,7 +315,7 @@ def fit_clips(
         clips.audios,
         train_items,
         augment=config.augment,
-        backgrounds=clips.backgrounds,
+        backgrounds=backgrounds,
         seed=train.seed,
         **common,
     )
