@@ -5,6 +5,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from castlab.cli import app
+from castlab.core.errors import CastlabError
 
 
 def _run(*args: str):
@@ -205,15 +206,21 @@ def test_a_birdnet_head_is_trained_with_birdnet_on_the_threads_asked_for(species
     shared = load_birdnet()
     before = shared.threads
     try:
-        _run(
+        said = _run(
             "train", str(species_folder), "--features", "birdnet", "--out", str(tmp_path),
             "--peaks-per-file", "1", "--background-per-file", "1", "--mixed-copies", "1",
-            "--threads", "3",
+            "--threads", "3", "--epochs", "3",
         )  # fmt: skip
         assert shared.threads == 3 and len(shared._interpreters) == 3  # side by side
         assert len(load_classifier(tmp_path / "model").classes) == 4
+        assert "note: --epochs set the mel CNN's training; a BirdNET head ignores them" in said
     finally:
         shared.threads = before
+    refused = CliRunner().invoke(
+        app, ["birds", "train", str(species_folder), "--features", "birdnet", "--resume"]
+    )
+    assert isinstance(refused.exception, CastlabError)  # exit code 2 in castlab's entry point
+    assert "--resume is for the mel CNN" in str(refused.exception)
 
 
 def test_birdnet_detections_on_two_threads_are_those_on_one(tmp_path):

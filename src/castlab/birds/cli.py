@@ -147,6 +147,7 @@ def picture(
 
 @app.command()
 def train(
+    ctx: typer.Context,
     folder: _FOLDER,
     out: Annotated[
         Path, typer.Option(help="Run folder (log, loss.png, checkpoints, model/).")
@@ -194,7 +195,9 @@ def train(
     ] = 2,
     resume: Resume = False,
 ) -> None:
-    """Train a species classifier on labelled recordings (multi-label, with a background class).
+    """Train a species classifier on labelled recordings: the blog's CNN on mel clips
+    (multi-label; 'no bird' clips have no label), or a head on BirdNET's embeddings (with a
+    background class).
 
     Example: castlab birds train recordings/ --out runs/birds/cnn --epochs 15
     """
@@ -203,6 +206,25 @@ def train(
         raise CastlabError(f"unknown --features {features!r}", fix="use mel or birdnet")
     if features == "birdnet":
         from castlab.birds.head import HeadConfig, train_head
+
+        if resume or find_lr:  # a head is fitted in one go: no epochs, no checkpoint
+            flag = "--resume" if resume else "--find-lr"
+            raise CastlabError(
+                f"{flag} is for the mel CNN: a BirdNET head is fitted in one go, without "
+                "epochs or checkpoints",
+                fix=f"drop {flag} (the head takes a minute or so; run it again to redo it)",
+            )
+        cnn_only = ["epochs", "batch_size", "lr", "max_steps", "accelerator", "devices"]
+        cnn_only += ["num_nodes", "strategy", "precision"]
+        given = [
+            "--" + name.replace("_", "-")
+            for name in cnn_only
+            if getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"
+        ]
+        if given:
+            typer.echo(
+                f"note: {', '.join(given)} set the mel CNN's training; a BirdNET head ignores them"
+            )
 
         model = train_head(
             folder,

@@ -636,14 +636,19 @@ def find_learning_rate(
         enable_model_summary=False,
         max_epochs=-(-steps // batches),  # enough epochs for every step (one was 10 steps)
     )
-    finder = Tuner(trainer).lr_find(
-        task,
-        train_dataloaders=train_loader,
-        min_lr=min_lr,
-        max_lr=max_lr,
-        num_training=steps,
-        update_attr=False,
-    )
+    try:
+        finder = Tuner(trainer).lr_find(
+            task,
+            train_dataloaders=train_loader,
+            min_lr=min_lr,
+            max_lr=max_lr,
+            num_training=steps,
+            update_attr=False,
+        )
+    except SystemExit:
+        if trainer.interrupted:  # Lightning turns Ctrl-C into sys.exit(1): say it as fit does
+            raise KeyboardInterrupt from None
+        raise
     if finder is None:
         raise CastlabError("the learning-rate finder did not run", fix="give more data")
     raw = finder.suggestion()
