@@ -2,6 +2,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from castlab.cli import app
@@ -250,3 +251,19 @@ def test_birdnet_detections_on_two_threads_are_those_on_one(tmp_path):
         pd.testing.assert_frame_equal(tables["1"], tables["2"])
     finally:
         shared.threads = before
+
+
+@pytest.mark.parametrize(
+    "option, value, said",
+    [
+        ("--species", "0", "--species 0: cannot be below 1"),
+        ("--per-species", "0", "--per-species 0: cannot be below 1"),
+        ("--soundscapes", "-1", "--soundscapes -1: cannot be below 0"),
+        ("--seconds", "0", "--seconds 0.0: too short for a call"),
+        ("--seconds", "nan", "--seconds nan: too short for a call"),
+    ],
+)
+def test_generate_refuses_what_makes_nothing_in_one_line(tmp_path, option, value, said):
+    result = CliRunner().invoke(app, ["birds", "generate", str(tmp_path / "g"), option, value])
+    assert isinstance(result.exception, CastlabError) and str(result.exception).startswith(said)
+    assert not (tmp_path / "g").exists()

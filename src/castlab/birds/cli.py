@@ -6,6 +6,7 @@ Heavy libraries (torch, librosa, pandas, scikit-learn, BirdNET) load inside the 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -604,6 +605,19 @@ def generate(
     """
     from castlab.birds.synthetic import write_soundscape, write_species_folders
 
+    for flag, value, least in (
+        ("--species", species, 1),
+        ("--per-species", per_species, 1),
+        ("--soundscapes", soundscapes, 0),
+    ):
+        if value < least:
+            raise CastlabError(
+                f"{flag} {value}: cannot be below {least}", fix=f"use {least} or more"
+            )
+    if not (math.isfinite(seconds) and seconds >= 0.5):
+        raise CastlabError(
+            f"--seconds {seconds}: too short for a call", fix="use 0.5 or more (the default: 20)"
+        )
     kinds = write_species_folders(
         out / "species", n_species=species, per_species=per_species, seconds=seconds, seed=seed
     )
@@ -614,7 +628,11 @@ def generate(
     typer.echo(
         f"wrote {species * per_species} recordings to {out / 'species'} and {soundscapes} "
         f"labelled soundscapes to {out / 'soundscapes'}\n"
-        f"next: castlab birds train {out / 'species'} --out {out / 'cnn'}"
+        + (
+            f"next: castlab birds train {out / 'species'} --out {out / 'cnn'}"
+            if species >= 2
+            else "training needs two species or more (--species 2)"
+        )
     )
 
 
