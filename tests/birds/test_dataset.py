@@ -37,8 +37,14 @@ def test_augmentation_happens_on_audio_before_the_spectrogram():
         clip, _audio(4)[: clip.size], rng=np.random.default_rng(0), low_db=0, high_db=0
     )
     assert np.mean(noisy**2) > 1.5 * np.mean(clip**2)
-    mixed, weight = mix_clips(clip, _audio(5)[: clip.size], rng=np.random.default_rng(0))
+    other = 3 * _audio(5)[: clip.size]
+    mixed, weight = mix_clips(clip, other, rng=np.random.default_rng(0))
     assert 0.3 <= weight <= 1.0 and mixed.shape == clip.shape
+    added = mixed - clip  # at the weight times the clip's loudness, not the other's own
+    assert abs(np.sqrt(np.mean(added**2)) / np.sqrt(np.mean(clip**2)) - weight) < 1e-3
+    silent, weight = mix_clips(np.zeros_like(clip), other, rng=np.random.default_rng(1))
+    ratio = np.sqrt(np.mean(silent**2)) / np.sqrt(np.mean(other**2))
+    assert abs(ratio - weight) < 1e-3  # into silence at its own level: a call to hear
 
 
 def test_clips_near_the_ends_are_padded():

@@ -47,14 +47,30 @@ def add_background(
     return (clip + scale * background).astype(np.float32)
 
 
+#: A clip quieter than this (RMS; -80 dB below full scale) is digital silence to :func:`mix_clips`.
+SILENCE_RMS = 1e-4
+
+
 def mix_clips(
     clip: np.ndarray, other: np.ndarray, *, rng: np.random.Generator, low: float = 0.3
 ) -> tuple[np.ndarray, float]:
     """Mix another species' clip in at a random weight in ``[low, 1]``; return it and the weight.
 
-    The caller labels the result with both species (a multi-label example).
+    The other clip is scaled to ``weight`` times the clip's loudness (RMS); into a clip of
+    digital silence (below :data:`SILENCE_RMS`) it goes at ``weight`` times its own, so the
+    call the caller labels is there to hear. The caller labels the result with both species
+    (a multi-label example).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> call = np.sin(np.linspace(0, 200, 1000)).astype(np.float32)
+    >>> mixed, weight = mix_clips(np.zeros(1000, np.float32), call, rng=rng)
+    >>> bool(np.allclose(mixed, weight * call, atol=1e-6))
+    True
     """
     weight = float(rng.uniform(low, 1.0))
-    clip_rms = float(np.sqrt(np.mean(clip**2))) + 1e-9
+    clip_rms = float(np.sqrt(np.mean(clip**2)))
     other_rms = float(np.sqrt(np.mean(other**2))) + 1e-9
-    return (clip + other * weight * clip_rms / other_rms).astype(np.float32), weight
+    level = clip_rms + 1e-9 if clip_rms >= SILENCE_RMS else other_rms
+    return (clip + other * weight * level / other_rms).astype(np.float32), weight
