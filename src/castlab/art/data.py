@@ -26,6 +26,7 @@ import numpy as np
 
 from castlab.core.artifacts import atomic_write
 from castlab.core.errors import CastlabError
+from castlab.core.images import rgb_array
 
 __all__ = [
     "MAX_PIXELS",
@@ -72,25 +73,6 @@ def _open(path: Path) -> Any:
         raise CastlabError(
             f"image has more than {MAX_PIXELS:,} pixels", path=path, fix="shrink it first"
         ) from None
-
-
-def _rgb(picture: Any) -> np.ndarray:
-    """Any Pillow mode -> float32 (H, W, 3) in [0, 1]."""
-    from PIL import Image
-
-    mode = picture.mode
-    if mode in ("I;16", "I;16B", "I;16L", "I"):  # 16/32-bit grey: scale by the real range
-        grey = np.asarray(picture, dtype=np.float64)
-        top = 65535.0 if grey.max() > 255 else 255.0
-        return np.repeat((np.clip(grey, 0, top) / top)[..., None], 3, axis=2).astype(np.float32)
-    if mode == "F":
-        grey = np.clip(np.asarray(picture, dtype=np.float32), 0, 1)
-        return np.repeat(grey[..., None], 3, axis=2)
-    if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in picture.info):
-        rgba = picture.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        picture = Image.alpha_composite(white, rgba)
-    return np.asarray(picture.convert("RGB"), dtype=np.float32) / 255.0
 
 
 def _center_square(image: np.ndarray) -> np.ndarray:
@@ -172,7 +154,7 @@ def load_image(
                 say(f"{path.name}: CMYK converted to RGB")
             elif picture.mode.startswith("I;16"):
                 say(f"{path.name}: 16-bit image scaled to 0-1")
-            image = _rgb(picture)
+            image = rgb_array(picture)
         except (OSError, ValueError) as error:
             raise CastlabError(
                 f"cannot decode image: {error}",

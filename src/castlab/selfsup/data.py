@@ -35,6 +35,7 @@ import numpy as np
 import torch
 
 from castlab.core.errors import CastlabError
+from castlab.core.images import rgb_image
 from castlab.core.readers import files_under
 
 __all__ = [
@@ -115,7 +116,7 @@ def decode_image(path: str | Path, size: int) -> np.ndarray:
         with Image.open(path) as image:
             if image.format == "JPEG":  # decode at reduced scale: much faster for big JPEGs
                 image.draft("RGB", (size * 2, size * 2))
-            image = image.convert("RGB")
+            image = rgb_image(image)  # upright, any bit depth, transparency over white
             width, height = image.size
             side = min(width, height)
             left, top = (width - side) // 2, (height - side) // 2
