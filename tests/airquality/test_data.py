@@ -34,6 +34,34 @@ def test_blog_format_keeps_two_middelburgs_apart():
     assert "pop_density2010_5000_max" in readings.features
 
 
+def test_a_row_without_coordinates_stays_with_its_place():
+    """One blank Lat/Long used to make a second place of the same name ("A (nan, nan)"), so
+    leave-one-location-out scored A's rows with a model trained on A."""
+    text = (
+        BLOG.replace("Johannesburg,2019-01-02,-26.205171,28.049815,", "Johannesburg,2019-01-02,,,")
+        + "Middelburg,2019-01-03,,,20.0,60\n"
+    )
+    readings = read_table(io.StringIO(text))
+    assert readings.locations == [
+        "Johannesburg",
+        "Middelburg (-25.78, 29.46)",
+        "Middelburg (-31.49, 25.01)",
+        "Middelburg (no coordinates)",  # a name at two places: which one is not known
+    ]
+    assert readings.issues["filled_coordinates"] == 1
+    joburg = readings.frame[readings.frame["location"] == "Johannesburg"]
+    assert joburg["latitude"].tolist() == [-26.205171, -26.205171]
+
+
+def test_a_stray_word_in_a_numeric_column_blanks_that_cell_not_the_column():
+    text = BLOG.replace("48.0,4153.3", "48.0,--")
+    readings = read_table(io.StringIO(text))
+    assert "pop_density2010_5000_max" in readings.features  # it was dropped whole, silently
+    assert readings.frame["pop_density2010_5000_max"].isna().sum() == 1
+    assert readings.issues["non_numeric_pop_density2010_5000_max"] == 1
+    assert "non_numeric_pop_density2010_5000_max 1" in readings.summary()
+
+
 def test_bad_pm25_values_are_counted_and_blanked():
     text = "station,date,pm25\nA,2020-01-01,abc\nA,2020-01-02,-4\nA,2020-01-03,999\nA,2020-01-04,\nA,2020-01-05,8\n"
     readings = read_table(io.StringIO(text))

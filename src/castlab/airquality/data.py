@@ -88,7 +88,9 @@ class Readings:
         One row per location and timestamp (see the module docstring for columns).
     issues:
         Problem -> rows affected: ``non_numeric_pm25``, ``negative_pm25``, ``sentinel_pm25``,
-        ``missing_pm25``, ``duplicate_rows`` (merged by averaging), ``renamed_locations``.
+        ``missing_pm25``, ``duplicate_rows`` (merged by averaging), ``renamed_locations``,
+        ``filled_coordinates`` (a place's rows without coordinates given its own), and
+        ``non_numeric_<column>`` (text cells of a numeric feature column, made missing).
     source:
         Where the rows came from (a path or a description).
     """
@@ -216,6 +218,32 @@ def clean_pm25(
     return numbers.mask(negative | sentinel), issues
 
 
+def numeric_column(values: pd.Series, *, share: float = 0.5) -> tuple[pd.Series | None, int]:
+    """``values`` as floats when more than ``share`` of its filled cells are numbers, and how
+    many filled cells were not (they become missing, and are counted in the summary);
+    ``(None, 0)`` for a column of text.
+
+    Examples
+    --------
+    >>> numbers, bad = numeric_column(pd.Series(["1.5", "--", "3", None] + ["2"] * 8))
+    >>> numbers.tolist()[:4], bad
+    ([1.5, nan, 3.0, nan], 1)
+    >>> numeric_column(pd.Series(["north", "south", "4"]))
+    (None, 0)
+    """
+    if pd.api.types.is_bool_dtype(values):
+        return None, 0
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype(float), 0
+    text = values.astype("string").str.strip()
+    filled = text.notna() & (text != "") & ~text.isin(["NA", "NaN", "nan", "null", "None"])
+    numbers = pd.to_numeric(text.where(filled), errors="coerce").astype(float)
+    bad = int((numbers.isna() & filled).sum())
+    if not filled.any() or bad >= (1 - share) * int(filled.sum()):
+        return None, 0
+    return numbers, bad
+
+
 def location_keys(frame: pd.DataFrame) -> tuple[pd.Series, int]:
     """A unique key per place: the name, plus rounded coordinates where a name is shared.
 
@@ -233,15 +261,45 @@ def location_keys(frame: pd.DataFrame) -> tuple[pd.Series, int]:
         return names, 0
     lat = frame["latitude"].round(3)
     lon = frame["longitude"].round(3)
-    places = pd.DataFrame({"name": names, "lat": lat, "lon": lon}).drop_duplicates()
+    known = lat.notna() & lon.notna()  # a row without coordinates is no place of its own
+    places = pd.DataFrame({"name": names, "lat": lat, "lon": lon})[known].drop_duplicates()
     shared = places["name"][places["name"].duplicated()].unique()
     keys = names.copy()
     mask = names.isin(shared)
     keys[mask] = [
         f"{n} ({a:.{_COORD_DIGITS}f}, {b:.{_COORD_DIGITS}f})"
+        if np.isfinite(a) and np.isfinite(b)
+        else f"{n} (no coordinates)"
         for n, a, b in zip(names[mask], frame["latitude"][mask], frame["longitude"][mask])
     ]
     return keys, len(shared)
+
+
+def fill_coordinates(frame: pd.DataFrame) -> int:
+    """Give rows without coordinates those of their name's one place (in place); return how
+    many were filled. A name seen at two places or more leaves its rows as they are.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"name": ["A", "A", "B"], "latitude": [1.0, None, None],
+    ...                   "longitude": [2.0, None, None]})
+    >>> fill_coordinates(f), f["latitude"].tolist()
+    (1, [1.0, 1.0, nan])
+    """
+    if "latitude" not in frame or "longitude" not in frame:
+        return 0
+    missing = frame["latitude"].isna() | frame["longitude"].isna()
+    if not missing.any():
+        return 0
+    pairs = frame.loc[~missing, ["name", "latitude", "longitude"]].round(3).drop_duplicates()
+    single = pairs[~pairs["name"].duplicated(keep=False)].set_index("name")
+    full = frame.loc[~missing].drop_duplicates("name").set_index("name")  # unrounded values
+    fillable = missing & frame["name"].isin(single.index)
+    if not fillable.any():
+        return 0
+    for column in ("latitude", "longitude"):
+        frame.loc[fillable, column] = frame.loc[fillable, "name"].map(full[column]).to_numpy()
+    return int(fillable.sum())
 
 
 def tidy(
@@ -317,8 +375,14 @@ def tidy(
         )
     used = {c for c in found.values() if c}
     for column in columns:
-        if column not in used and pd.api.types.is_numeric_dtype(raw[column]):
-            frame[_snake(column)] = raw[column].astype(float)
+        if column in used:
+            continue
+        numbers, bad = numeric_column(raw[column])
+        if numbers is not None:
+            frame[_snake(column)] = numbers
+            if bad:  # a stray "--" or "n/a" among numbers: those cells only are missing
+                issues[f"non_numeric_{_snake(column)}"] = bad
+    issues["filled_coordinates"] = fill_coordinates(frame)
     frame["location"], issues["renamed_locations"] = location_keys(frame)
     before = len(frame)
     frame = _merge_duplicates(frame)
