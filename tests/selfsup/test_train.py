@@ -74,5 +74,29 @@ def test_finetune_from_encoder_and_from_random(image_tree, pretrain_run, tmp_pat
 
 def test_finetune_needs_labels(image_tree, tmp_path):
     images = load_images(image_tree, size=SIZE, splits=("unsup",))
-    with pytest.raises(CastlabError, match="need labelled train and val"):
+    with pytest.raises(CastlabError, match="needs labelled train and val"):
         finetune(images, FinetuneConfig(size=SIZE, encoder_shape=TINY), quick(), tmp_path)
+
+
+def test_one_class_or_images_in_both_splits_are_refused():
+    """One training class 'learns' to say it every time (val accuracy 1.000 on one class);
+    an image in train and val is scored on what was learnt."""
+    import torch
+
+    from castlab.selfsup.data import ImageSet
+
+    def images(labels, splits, paths):
+        pixels = torch.zeros(len(paths), 3, 8, 8, dtype=torch.uint8)
+        return ImageSet(pixels, torch.tensor(labels), splits, paths, ("circle", "square"))
+
+    one = images([0, 0, 0], ("train", "train", "val"), ("a.png", "b.png", "c.png"))
+    with pytest.raises(
+        CastlabError, match="two classes or more among the training images, found circle"
+    ):
+        one.check_labelled("fine-tuning")
+    both = images([0, 1, 0], ("train", "train", "val"), ("a.png", "b.png", "a.png"))
+    with pytest.raises(CastlabError, match=r"1 image\(s\) in both train and val \(first: a.png\)"):
+        both.check_labelled("the linear probe")
+    fine = images([0, 1, 0], ("train", "train", "val"), ("a.png", "b.png", "c.png"))
+    train, val = fine.check_labelled("fine-tuning")
+    assert (len(train), len(val)) == (2, 1)

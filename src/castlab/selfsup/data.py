@@ -83,6 +83,33 @@ class ImageSet:
             self.skipped,
         )
 
+    def check_labelled(self, what: str) -> tuple[ImageSet, ImageSet]:
+        """The ``train`` and ``val`` images, or a one-line error saying why ``what`` (a
+        classifier, a linear probe) cannot learn from them: a split is empty, the training
+        images hold one class (every guess would be it, and validation of one class says
+        1.000), or an image is in both splits (validation would score what was learnt)."""
+        train, val = self.split("train"), self.split("val")
+        fix = "use train/<class>/ and val/<class>/ folders or a manifest with both splits"
+        if len(train) == 0 or len(val) == 0:
+            raise CastlabError(
+                f"{what} needs labelled train and val images, found {self.counts()}", fix=fix
+            )
+        seen = sorted({self.classes[k] for k in train.labels.tolist() if k >= 0})
+        if len(seen) < 2:
+            raise CastlabError(
+                f"{what} needs two classes or more among the training images, found "
+                f"{', '.join(seen) or 'none'}",
+                fix="add images of another class to train/<class>/",
+            )
+        both = sorted(set(train.paths) & set(val.paths))
+        if both:
+            raise CastlabError(
+                f"{len(both)} image(s) in both train and val (first: {both[0]}): validation "
+                "would score images it learnt from",
+                fix="list each image in one split only",
+            )
+        return train, val
+
     def counts(self) -> dict[str, int]:
         """Images per split, in the order train, val, unsup, then any others."""
         names = [s for s in SPLITS if s in self.splits]

@@ -47,11 +47,7 @@ def linear_probe(encoder: Encoder, images: ImageSet, *, c: float = 1.0, seed: in
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    train, val = images.split("train"), images.split("val")
-    if len(train) == 0 or len(val) == 0:
-        raise CastlabError(
-            f"the linear probe needs labelled train and val images, found {images.counts()}"
-        )
+    train, val = images.check_labelled("the linear probe")
     probe = make_pipeline(
         StandardScaler(), LogisticRegression(C=c, max_iter=2000, random_state=seed)
     )

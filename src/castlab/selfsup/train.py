@@ -303,12 +303,7 @@ def finetune(
 ) -> FinetuneResult:
     """Train encoder + head on ``train`` images, score ``val`` each epoch; save ``run_dir/model``."""
     run_dir = Path(run_dir)
-    train_set, val_set = images.split("train"), images.split("val")
-    if len(train_set) == 0 or len(val_set) == 0:
-        raise CastlabError(
-            f"need labelled train and val images, found {images.counts()}",
-            fix="use train/<class>/ and val/<class>/ folders or a manifest with both splits",
-        )
+    train_set, val_set = images.check_labelled("fine-tuning")
     torch.manual_seed(train.seed)
     encoder = (
         load_encoder(config.encoder).train() if config.encoder else Encoder(config.encoder_shape)
