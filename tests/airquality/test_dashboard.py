@@ -102,3 +102,20 @@ def test_outline_map_needs_no_geo_layer():
     figure = outline_map_figure(summary)
     assert [trace.type for trace in figure.data] == ["scatter", "scatter"]
     assert len(figure.data[1].x) == 3 and None in figure.data[0].x  # outlines, then sites
+
+
+def test_the_rolling_mean_is_over_days_not_rows():
+    """Readings two months apart are not averaged together (a 7-row mean gave 70, 55, 46)."""
+    from castlab.airquality.dashboard import timeseries_figure
+
+    frame = pd.DataFrame(
+        {
+            "location": "A",
+            "date": pd.to_datetime(
+                ["2020-01-01", "2020-01-02", "2020-03-01", "2020-03-02", "2020-03-03"]
+            ),
+            "pm25": [100.0, 100.0, 10.0, 10.0, 10.0],
+        }
+    )
+    mean = next(t for t in timeseries_figure(frame).data if t.name == "7-day mean")
+    assert list(mean.y) == [100.0, 100.0, 10.0, 10.0, 10.0]

@@ -24,7 +24,7 @@ import pandas as pd
 
 from castlab.airquality.data import Readings, resample
 from castlab.airquality.maps import map_figure
-from castlab.airquality.plots import WHO_ANNUAL, WHO_DAILY
+from castlab.airquality.plots import WHO_ANNUAL, WHO_DAILY, rolling_mean
 from castlab.core.artifacts import write_text
 from castlab.core.plots import offline_plotly_scripts
 
@@ -77,7 +77,7 @@ def timeseries_figure(frame: pd.DataFrame, *, locations: list[str] | None = None
         part = parts[location].sort_values("date")
         x = part["date"].dt.strftime("%Y-%m-%d").tolist()
         y = part["pm25"].round(2)
-        rolling = y.rolling(window, min_periods=1).mean().round(2)
+        rolling = rolling_mean(part, window).round(2)
         common = {"x": x, "mode": "lines", "visible": k == 0}
         traces.append(
             go.Scatter(y=y.tolist(), name="daily", line={"width": 1, "color": "#9ecae1"}, **common)

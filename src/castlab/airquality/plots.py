@@ -1,6 +1,7 @@
 """Static pictures (PNG, matplotlib) of air quality and of the model's scores.
 
-* :func:`plot_timeseries`: PM2.5 of a few locations with a rolling mean and the WHO lines;
+* :func:`plot_timeseries`: PM2.5 of a few locations with a rolling mean (:func:`rolling_mean`:
+  over days, not rows) and the WHO lines;
 * :func:`plot_average_map`: each location's mean as a coloured dot over country outlines;
 * :func:`plot_ranking`: locations by mean PM2.5 with the annual guideline;
 * :func:`plot_metrics`, :func:`plot_importance`, :func:`plot_residuals`: model scores.
@@ -35,6 +36,7 @@ __all__ = [
     "plot_ranking",
     "plot_residuals",
     "plot_timeseries",
+    "rolling_mean",
 ]
 
 WHO_DAILY = 15.0  # WHO 2021 24-hour PM2.5 guideline, µg/m³
@@ -61,13 +63,30 @@ def plot_timeseries(
     for k, location in enumerate(chosen):
         part = frame[frame["location"] == location].sort_values("date")
         ax.plot(part["date"], part[value], color=f"C{k}", lw=0.5, alpha=0.5)
-        rolling = part.set_index("date")[value].rolling(window, min_periods=1).mean()
-        ax.plot(rolling.index, rolling.to_numpy(), color=f"C{k}", lw=2, label=location)
+        rolling = rolling_mean(part, window, value=value)
+        ax.plot(part["date"], rolling.to_numpy(), color=f"C{k}", lw=2, label=location)
     _guidelines(ax)
     ax.set(ylabel="PM2.5 (µg/m³)", title=f"PM2.5 with a {window}-day rolling mean")
     ax.legend(fontsize=8, ncol=2)
     fig.autofmt_xdate()
     return save_figure(fig, Path(out_png))
+
+
+def rolling_mean(part: pd.DataFrame, days: int, *, value: str = "pm25") -> pd.Series:
+    """The mean of ``value`` over each row's last ``days`` days (by date, not by row: a gap in
+    the readings leaves earlier readings out); ``part`` is one location's rows, by date.
+
+    Examples
+    --------
+    >>> part = pd.DataFrame({"date": pd.to_datetime(["2020-01-01", "2020-01-02",
+    ...                      "2020-03-01", "2020-03-02"]), "pm25": [100.0, 100.0, 10.0, 10.0]})
+    >>> rolling_mean(part, 7).tolist()
+    [100.0, 100.0, 10.0, 10.0]
+    """
+    series = part.set_index("date")[value].astype(float)
+    return pd.Series(
+        series.rolling(f"{int(days)}D", min_periods=1).mean().to_numpy(), index=part.index
+    )
 
 
 def plot_average_map(
