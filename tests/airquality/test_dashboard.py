@@ -111,6 +111,9 @@ def test_the_rolling_mean_is_over_days_not_rows():
     frame = pd.DataFrame(
         {
             "location": "A",
+            "name": "A",
+            "latitude": 1.0,
+            "longitude": 2.0,
             "date": pd.to_datetime(
                 ["2020-01-01", "2020-01-02", "2020-03-01", "2020-03-02", "2020-03-03"]
             ),
