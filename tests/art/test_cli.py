@@ -36,6 +36,11 @@ def test_paint_writes_outputs_and_repeat_repeats(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert (again / "image.png").read_bytes() == (out / "image.png").read_bytes()
+    # a refused setting leaves the run folder as it was: its config still repeats its image
+    before = (out / "config.json").read_bytes()
+    refused = runner.invoke(app, [*args[:-4], "--lr", "-1", "--threads", "1", "--out", str(out)])
+    assert refused.exit_code != 0 and "learning rate" in str(refused.exception)
+    assert (out / "config.json").read_bytes() == before
 
 
 def test_style_command(tmp_path):

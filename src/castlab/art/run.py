@@ -283,12 +283,12 @@ def paint(
     say = report or (lambda text: None)
     out = Path(out_dir)
     parameterisation, goals, images = build(config, report=say)
-    write_json(out / "config.json", config)
     every = max(1, config.steps // config.frames)
     run = Optimisation(
         parameterisation, goals, lr=config.lr, views=config.views, precision=config.precision,
         seed=config.seed, frame_every=every,
     )  # fmt: skip
+    write_json(out / "config.json", config)  # once every setting is checked (Optimisation)
     saved = [0]
 
     def step(state: Step) -> None:
