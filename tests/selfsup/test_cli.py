@@ -98,3 +98,31 @@ def test_a_corrupt_file_is_skipped_and_reported(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "skipped 1 file(s)" in result.output and "broken.jpg" in result.output
+
+
+def test_generate_refuses_a_folder_with_a_tree_and_counts_that_make_nothing(tmp_path):
+    from typer.testing import CliRunner
+
+    from castlab.cli import app
+    from castlab.core.errors import CastlabError
+
+    def generate(*args):
+        return CliRunner().invoke(app, ["selfsup", "generate", str(tmp_path / "g"), *args])
+
+    assert (
+        generate(
+            "--classes", "2", "--per-class", "1", "--unlabelled", "0", "--size", "16"
+        ).exit_code
+        == 0
+    )
+    again = generate("--classes", "3", "--size", "32")  # would mix 16- and 32-px trees
+    assert isinstance(again.exception, CastlabError)
+    assert "already holds a train/ folder with images in it" in str(again.exception)
+    assert sorted(p.name for p in (tmp_path / "g" / "train").iterdir()) == ["circle", "square"]
+    for option, value in (("--per-class", "0"), ("--unlabelled", "-5"), ("--size", "0")):
+        result = CliRunner().invoke(
+            app, ["selfsup", "generate", str(tmp_path / f"x{value}"), option, value]
+        )
+        assert isinstance(result.exception, CastlabError), result.output
+        assert f"{option} {value}: cannot be below" in str(result.exception)
+        assert not (tmp_path / f"x{value}").exists()

@@ -302,6 +302,13 @@ def generate(
 
     if not 1 <= classes <= 8:
         raise CastlabError(f"--classes {classes} is out of range", fix="use 1 to 8")
+    for split in ("train", "val", "unsup"):  # an earlier tree would mix with this one
+        if (out / split).is_dir() and any((out / split).iterdir()):
+            raise CastlabError(
+                f"already holds a {split}/ folder with images in it",
+                path=out,
+                fix="choose another folder, or delete that one first",
+            )
     root = write_image_folders(
         out, per_class=per_class, unlabelled=unlabelled, size=size, n_classes=classes, seed=seed
     )

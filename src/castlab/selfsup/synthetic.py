@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from castlab.core.errors import CastlabError
+
 __all__ = ["CLASS_NAMES", "generate_images", "write_image_folders"]
 
 #: the synthetic classes, in label order
@@ -86,11 +88,22 @@ def write_image_folders(
     """Write an Image网-style tree of PNGs: ``train/<class>/``, ``val/<class>/``, ``unsup/``.
 
     ``per_class`` images per class go to each of train and val; ``unlabelled`` to unsup.
-    One train image per tree is saved greyscale (mode ``L``), as real data has some.
+    One train image per tree is saved greyscale (mode ``L``), as real data has some. Counts
+    below 1 (0 for ``unlabelled``) and sizes below 8 are refused in one line.
     """
     from PIL import Image
 
     root = Path(root)
+    for name, value, least in (
+        ("--per-class", per_class, 1),
+        ("--unlabelled", unlabelled, 0),
+        ("--size", size, 8),
+        ("--classes", n_classes, 1),
+    ):
+        if value < least:
+            raise CastlabError(
+                f"{name} {value}: cannot be below {least}", fix=f"use {least} or more"
+            )
     parts = {"train": per_class * n_classes, "val": per_class * n_classes, "unsup": unlabelled}
     for offset, (split, count) in enumerate(parts.items()):
         pixels, labels = generate_images(count, size=size, n_classes=n_classes, seed=seed + offset)
