@@ -142,3 +142,29 @@ def test_generate_into_a_folder_writes_the_kind_named_file(monkeypatch, capsys, 
 def test_generate_unknown_kind(monkeypatch, capsys, tmp_path):
     code, _, err = _run(monkeypatch, capsys, "generate", str(tmp_path / "x.csv"), "--kind", "x")
     assert code == 2 and "unknown kind" in err
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["train", "T", "--iterations", "0"], "--iterations 0: no tree would be grown"),
+        (["train", "T", "--learning-rate", "nan"], "--learning-rate nan: not a learning rate"),
+        (["train", "T", "--interval", "1.5"], "--interval 1.5: a central interval"),
+        (["train", "T", "--interval", "-0.2"], "--interval -0.2: a central interval"),
+        (["train", "T", "--folds", "1"], "--folds 1: cross-validation needs 2 groups"),
+        (["dashboard", "T", "--window", "0"], "--window 0: cannot be below 1"),
+        (["satellite", "T", "--netcdf", "N", "--radius-km", "-5"], "--radius-km -5.0: no pixel"),
+        (["generate", "G", "--days", "-1"], "--days -1: cannot be below 1"),
+    ],
+)
+def test_settings_that_cannot_work_are_one_line_before_any_reading(
+    monkeypatch, capsys, tmp_path, args, said
+):
+    args = [str(tmp_path / "missing.csv") if a == "T" else a for a in args]
+    args = [
+        str(tmp_path / "g.csv") if a == "G" else str(tmp_path / "x.nc") if a == "N" else a
+        for a in args
+    ]
+    code, _, err = _run(monkeypatch, capsys, *args)
+    assert code == 2 and f"error: {said}" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "g.csv").exists()

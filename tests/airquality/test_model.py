@@ -59,3 +59,15 @@ def test_load_rejects_other_folders(tmp_path):
         PM25Regressor.load(tmp_path)
     with pytest.raises(CastlabError, match="file not found"):
         PM25Regressor.load(tmp_path / "missing")
+
+
+def test_hour_is_added_when_the_model_needs_it_even_at_midnight():
+    """A model trained on hourly data lists 'hour'; a table of midnight readings has no
+    non-zero hour, and was refused for lacking it."""
+    from castlab.airquality.model import add_date_features
+
+    midnight = pd.DataFrame({"date": pd.to_datetime(["2020-07-01", "2020-07-02"])})
+    assert "hour" not in add_date_features(midnight)
+    assert add_date_features(midnight, hour=True)["hour"].tolist() == [0, 0]
+    hourly = pd.DataFrame({"date": pd.to_datetime(["2020-07-01 05:00"])})
+    assert "hour" not in add_date_features(hourly, hour=False)

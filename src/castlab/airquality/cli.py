@@ -6,10 +6,13 @@ stays fast.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from castlab.core.errors import CastlabError
 
 __all__ = ["app"]
 
@@ -69,6 +72,33 @@ def _read(  # type: ignore[no-untyped-def]
     return readings
 
 
+def _at_least(flag: str, value: int, least: int) -> None:
+    if value < least:
+        raise CastlabError(f"{flag} {value}: cannot be below {least}", fix=f"use {least} or more")
+
+
+def _check_training(iterations: int, learning_rate: float, interval: float, folds: int) -> None:
+    """Settings no model can be fitted with, refused before the table is read."""
+    if iterations < 1:
+        raise CastlabError(
+            f"--iterations {iterations}: no tree would be grown", fix="use 1 or more"
+        )
+    if not (math.isfinite(learning_rate) and learning_rate > 0):
+        raise CastlabError(
+            f"--learning-rate {learning_rate}: not a learning rate", fix="use e.g. 0.05"
+        )
+    if not (math.isfinite(interval) and 0 <= interval < 1):
+        raise CastlabError(
+            f"--interval {interval}: a central interval covers a share below 1",
+            fix="use e.g. 0.9 (90%), or 0 for none",
+        )
+    if folds < 0 or folds == 1:
+        raise CastlabError(
+            f"--folds {folds}: cross-validation needs 2 groups or more",
+            fix="use 0 (leave one location out) or 2 or more",
+        )
+
+
 @app.command()
 def train(
     table: _TABLE,
@@ -112,6 +142,7 @@ def train(
     from castlab.airquality.train import LocationModelConfig
     from castlab.airquality.train import train as fit
 
+    _check_training(iterations, learning_rate, interval, folds)
     readings = _read(
         table, fmt, freq, group=group, target=target, date=date, date_format=date_format
     )
@@ -207,6 +238,7 @@ def dashboard(
     """
     from castlab.airquality.dashboard import write_dashboard
 
+    _at_least("--window", window, 1)
     readings = _read(
         table, fmt, "none", group=group, target=target, date=date, date_format=date_format
     )
@@ -275,6 +307,8 @@ def satellite(
     from castlab.airquality.satellite import add_satellite_features, sample_netcdf
     from castlab.core.artifacts import output_file, write_text
 
+    if not (math.isfinite(radius_km) and radius_km > 0):
+        raise CastlabError(f"--radius-km {radius_km}: no pixel lies that close", fix="use e.g. 10")
     out = output_file(out, "with_satellite.csv")
     readings = _read(
         table,
@@ -323,8 +357,9 @@ def generate(
     """
     from castlab.airquality.synthetic import generate_locations, generate_predictions
     from castlab.core.artifacts import output_file, write_text
-    from castlab.core.errors import CastlabError
 
+    _at_least("--locations", locations, 1)
+    _at_least("--days", days, 1)
     if kind == "locations":
         frame = generate_locations(locations, days, seed=seed).frame
     elif kind == "predictions":

@@ -48,8 +48,9 @@ class ModelConfig:
     seed: int = 0
 
 
-def add_date_features(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns ``year`` (fractional), ``month``, ``day_of_year`` and, for sub-daily data, ``hour``.
+def add_date_features(frame: pd.DataFrame, *, hour: bool | None = None) -> pd.DataFrame:
+    """Columns ``year`` (fractional), ``month``, ``day_of_year`` and, for sub-daily data, ``hour``
+    (``hour=True``: always, as for a model trained on hourly data; ``False``: never).
 
     Examples
     --------
@@ -63,7 +64,7 @@ def add_date_features(frame: pd.DataFrame) -> pd.DataFrame:
         month=date.dt.month,
         day_of_year=date.dt.dayofyear,
     )
-    if (date.dt.hour != 0).any():
+    if hour or (hour is None and (date.dt.hour != 0).any()):
         out["hour"] = date.dt.hour
     return out
 

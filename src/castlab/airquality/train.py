@@ -282,8 +282,8 @@ def predict(model_dir: str | Path, readings: Readings) -> pd.DataFrame:
     model, config = PM25Regressor.load(model_dir)
     frame = readings.frame
     train_config = config.get("train", {})
-    if train_config.get("date_features", True):
-        frame = add_date_features(frame)
+    if train_config.get("date_features", True):  # a table of midnight readings still has hours
+        frame = add_date_features(frame, hour="hour" in model.features_)
     if NEIGHBOUR in model.features_ and NEIGHBOUR not in frame:
         frame = frame.assign(**{NEIGHBOUR: neighbour_feature(frame, frame)})
     missing = [f for f in model.features_ if f not in frame.columns]
