@@ -93,6 +93,7 @@ def test_palette_goal_from_target_colours(tmp_path):
         ({"param": "oil"}, "unknown parameterisation"),
         ({"init": "content"}, "--init content needs --content"),
         ({"palette": ("#12345",), "param": "palette"}, "not a hex colour"),
+        ({"goals": (("palette", 1.0),), "palette_size": 0}, "a palette needs at least 2 colours"),
     ],
 )
 def test_bad_configs_fail_before_any_step(tmp_path, changes, message):

@@ -126,3 +126,13 @@ def test_generate_refuses_a_folder_with_a_tree_and_counts_that_make_nothing(tmp_
         assert isinstance(result.exception, CastlabError), result.output
         assert f"{option} {value}: cannot be below" in str(result.exception)
         assert not (tmp_path / f"x{value}").exists()
+
+
+def test_show_refuses_a_count_below_one(tmp_path):
+    from typer.testing import CliRunner
+
+    from castlab.cli import app
+    from castlab.core.errors import CastlabError
+
+    result = CliRunner().invoke(app, ["selfsup", "show", str(tmp_path), "--count", "0"])
+    assert isinstance(result.exception, CastlabError) and "--count 0" in str(result.exception)

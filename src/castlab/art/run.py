@@ -181,6 +181,8 @@ def _goal(name: str, config: ArtConfig, images: dict[str, np.ndarray], features:
             return Palette(parse_palette(config.palette))
         if "target" not in images:
             raise CastlabError("goal palette needs --palette or --target", fix="pass --palette")
+        if config.palette_size < 2:  # as the palette parameterisation says
+            raise CastlabError("a palette needs at least 2 colours", fix="raise --palette-size")
         return Palette(_kmeans(images["target"], config.palette_size, seed=config.seed))
     if name == "clip":
         from castlab.art.clip import TextPrompt

@@ -281,6 +281,8 @@ def show(
     from castlab.selfsup.plots import draw_pretext_grid
 
     out = output_file(out, "pretext.png")
+    if count < 1:
+        raise CastlabError(f"--count {count}: no image to show", fix="use 1 or more")
     path = draw_pretext_grid(_load(data, size), task, out, run=run, count=count)
     typer.echo(f"grid written to {path}")
 
