@@ -90,7 +90,13 @@ def test_goals_add_weighted_parts_and_route_views():
 
 @pytest.mark.parametrize(
     "text,message",
-    [("oil=1", "unknown goal 'oil'"), ("mse=x", "not a number"), ("tv=-1", "negative")],
+    [
+        ("oil=1", "unknown goal 'oil'"),
+        ("mse=x", "not a number"),
+        ("tv=-1", "not a finite number >= 0"),
+        ("mse=inf", "not a finite number >= 0"),
+        ("mse=nan", "not a finite number >= 0"),
+    ],
 )
 def test_bad_goal_specs(text, message):
     with pytest.raises(CastlabError, match=message):

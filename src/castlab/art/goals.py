@@ -200,8 +200,10 @@ def parse_goal(text: str) -> tuple[str, float]:
             f"goal weight {weight!r} is not a number",
             fix=Fix("goal", "add", value="tv=0.01", template="write a number, e.g. {}"),
         ) from None
-    if value < 0 or value != value:
-        raise CastlabError(f"goal weight {weight!r} is negative", fix="use a weight >= 0")
+    if not (0 <= value < float("inf")):  # negative, nan or inf
+        raise CastlabError(
+            f"goal weight {weight!r} is not a finite number >= 0", fix="use a weight >= 0, e.g. 1"
+        )
     return name, value
 
 
