@@ -28,6 +28,10 @@ def test_generate_then_report_then_daily(tmp_path):
         app, ["generate", "--out", str(exports), "--days", "60", "--ulogme-days", "2"]
     )
     assert result.exit_code == 0, result.output
+    # again into the same folder: its old uLogMe days would be read with the new ones
+    again = runner.invoke(app, ["generate", "--out", str(exports), "--days", "5"])
+    assert "already holds uLogMe logs" in str(again.exception)
+    assert len(list((exports / "ulogme_logs").iterdir())) == 4  # 2 days x 2 files, as before
     out = tmp_path / "report"
     result = runner.invoke(
         app,

@@ -122,6 +122,13 @@ def generate(
 
     if days < 1 or ulogme_days < 0:
         raise CastlabError("--days must be at least 1 and --ulogme-days at least 0")
+    logs = out / "ulogme_logs"
+    if logs.is_dir() and any(logs.iterdir()):  # old day files would be read with the new ones
+        raise CastlabError(
+            "already holds uLogMe logs (ulogme_logs/ is not empty): the new ones would mix with them",
+            path=out,
+            fix="choose another --out, or delete that folder first",
+        )
     config = GeneratorConfig(days=days, ulogme_days=min(ulogme_days, days))
     paths = write_exports(out, rng=np.random.default_rng(seed), config=config)
     typer.echo(f"wrote {paths.toggl}, {paths.daylio} and {paths.ulogme}/")
