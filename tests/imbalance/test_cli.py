@@ -126,6 +126,8 @@ def test_estimate_prior_command(monkeypatch, capsys, tables):
             "ratio 0.0 must be in (0, 1]",
         ),
         (["--target", "label", "--model", "svm"], "unknown model"),
+        (["--target", "label", "--folds", "1"], "--folds 1: K-fold needs 2 folds or more"),
+        (["--target", "label", "--repeats", "0"], "--repeats 0: nothing would be scored"),
         (
             ["--target", "label", "--strategies", "none,magic", "--model", "logistic"],
             "unknown strategies",
@@ -169,3 +171,9 @@ def test_root_help_lists_imbalance_in_a_fresh_process():
     )
     assert done.returncode == 0
     assert "compare" in done.stdout and "estimate-prior" in done.stdout
+
+
+def test_generate_refuses_too_few_rows_for_every_class(monkeypatch, capsys, tmp_path):
+    code, _, err = _run(monkeypatch, capsys, "generate", str(tmp_path / "g"), "--rows", "3")
+    assert code == 2 and "would give train.csv no row of some class" in err
+    assert not (tmp_path / "g").exists()

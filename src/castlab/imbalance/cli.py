@@ -120,6 +120,12 @@ def compare(
 
     if model not in MODELS:
         raise CastlabError(f"unknown model {model!r}", fix=f"choose from {', '.join(MODELS)}")
+    if folds < 2:
+        raise CastlabError(
+            f"--folds {folds}: K-fold needs 2 folds or more", fix="use e.g. --folds 5"
+        )
+    if repeats < 1:
+        raise CastlabError(f"--repeats {repeats}: nothing would be scored", fix="use 1 or more")
     table = load_table(
         data, target=target, positive=positive, drop=drop or (), fill_missing=fill_missing
     )

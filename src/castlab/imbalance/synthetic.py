@@ -64,6 +64,13 @@ def generate_shifted_data(
     centres = rng.normal(0.0, separation, size=(n_classes, n_features))
     group_probs = rng.dirichlet(np.full(5, 0.7), size=n_classes)
 
+    for name, n, prior in (("train", n_train, p_train), ("test", n_test, p_test)):
+        if n < 1 or (np.round(prior * n) < 1).any():
+            raise CastlabError(
+                f"{n} rows would give {name}.csv no row of some class",
+                fix="raise --rows (test.csv gets half of them), e.g. --rows 1000",
+            )
+
     def draw(n: int, prior: np.ndarray) -> ImbalanceData:
         counts = np.round(prior * n).astype(int)
         y = np.repeat(np.arange(n_classes), counts)
