@@ -74,3 +74,9 @@ def test_bad_settings():
         SamplingConfig(top_p=0)
     with pytest.raises(CastlabError, match="empty prompt"):
         sample(_model(), [], SamplingConfig())
+
+
+@pytest.mark.parametrize("value", [-0.1, float("nan"), float("inf")])
+def test_a_temperature_that_is_not_a_number_at_least_0_is_refused(value):
+    with pytest.raises(CastlabError, match="temperature must be a number >= 0"):
+        SamplingConfig(temperature=value)

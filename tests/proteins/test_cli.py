@@ -104,6 +104,9 @@ def test_predict_refuses_top_k_0_and_an_input_without_sequences(tmp_path):
     fasta.write_text(">a\nMKVLAAGIV\n")
     result = runner.invoke(app, ["proteins", "predict", str(fasta), "--top-k", "0"])
     assert "--top-k 0" in str(result.exception)
+    for batch in ("0", "-1"):  # 0 said the file had no sequences; -1 was a traceback
+        result = runner.invoke(app, ["proteins", "predict", str(fasta), "--batch", batch])
+        assert f"--batch {batch}: no sequence per batch" in str(result.exception)
 
 
 def test_train_lstm_with_unlabelled_pretraining_file(tmp_path):

@@ -35,8 +35,10 @@ class SamplingConfig:
     max_backtracks: int = 200  # constrained decoding: give up after this many dead ends
 
     def __post_init__(self) -> None:
-        if self.temperature < 0:
-            raise CastlabError("temperature must be >= 0", fix="use e.g. 0.7")
+        if not 0 <= self.temperature < float("inf"):  # nan and inf too: not a temperature
+            raise CastlabError(
+                f"temperature must be a number >= 0, not {self.temperature}", fix="use e.g. 0.7"
+            )
         if not 0 < self.top_p <= 1:
             raise CastlabError("top_p must be in (0, 1]", fix="use e.g. 0.9")
         if self.top_k < 0:

@@ -305,6 +305,8 @@ def predict(
         )
     if top_k < 1:
         raise CastlabError(f"--top-k {top_k}", fix="list 1 or more families, e.g. --top-k 3")
+    if batch < 1:
+        raise CastlabError(f"--batch {batch}: no sequence per batch", fix="use e.g. --batch 256")
     out = output_file(out, "predictions.csv")
     model, data = (paths[0], paths[1]) if len(paths) == 2 else (default_model_dir(), paths[0])
     if len(paths) == 1:
