@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, require_at_least
 
 __all__ = ["app"]
 
@@ -70,11 +70,6 @@ def _read(  # type: ignore[no-untyped-def]
     readings = load(path, config)
     typer.echo(f"read {path}: {readings.summary()}")
     return readings
-
-
-def _at_least(flag: str, value: int, least: int) -> None:
-    if value < least:
-        raise CastlabError(f"{flag} {value}: cannot be below {least}", fix=f"use {least} or more")
 
 
 def _check_training(iterations: int, learning_rate: float, interval: float, folds: int) -> None:
@@ -238,7 +233,7 @@ def dashboard(
     """
     from castlab.airquality.dashboard import write_dashboard
 
-    _at_least("--window", window, 1)
+    require_at_least("--window", window, 1)
     readings = _read(
         table, fmt, "none", group=group, target=target, date=date, date_format=date_format
     )
@@ -358,8 +353,8 @@ def generate(
     from castlab.airquality.synthetic import generate_locations, generate_predictions
     from castlab.core.artifacts import output_file, write_text
 
-    _at_least("--locations", locations, 1)
-    _at_least("--days", days, 1)
+    require_at_least("--locations", locations, 1)
+    require_at_least("--days", days, 1)
     if kind == "locations":
         frame = generate_locations(locations, days, seed=seed).frame
     elif kind == "predictions":

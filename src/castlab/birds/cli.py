@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, require_at_least
 from castlab.core.options import (
     Accelerator,
     BatchSize,
@@ -605,15 +605,9 @@ def generate(
     """
     from castlab.birds.synthetic import write_soundscape, write_species_folders
 
-    for flag, value, least in (
-        ("--species", species, 1),
-        ("--per-species", per_species, 1),
-        ("--soundscapes", soundscapes, 0),
-    ):
-        if value < least:
-            raise CastlabError(
-                f"{flag} {value}: cannot be below {least}", fix=f"use {least} or more"
-            )
+    require_at_least("--species", species, 1)
+    require_at_least("--per-species", per_species, 1)
+    require_at_least("--soundscapes", soundscapes, 0)
     if not (math.isfinite(seconds) and seconds >= 0.5):
         raise CastlabError(
             f"--seconds {seconds}: too short for a call", fix="use 0.5 or more (the default: 20)"

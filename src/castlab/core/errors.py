@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["CastlabError", "Fix"]
+__all__ = ["CastlabError", "Fix", "require_at_least"]
 
 #: What a :class:`Fix` asks of the setting.
 FixAction = Literal["add", "turn_on", "choose", "set", "give", "name", "leave_out"]
@@ -163,3 +163,18 @@ class CastlabError(ValueError):
         if fix:
             text += f" (fix: {fix})"
         return text
+
+
+def require_at_least(flag: str, value: float, least: float) -> None:
+    """Refuse ``flag``'s ``value`` below ``least`` in one line (a count of 0 or below that
+    would make nothing, or fail deep inside a library).
+
+    >>> require_at_least("--days", 3, 1)
+    >>> try:
+    ...     require_at_least("--days", 0, 1)
+    ... except CastlabError as error:
+    ...     print(error)
+    --days 0: cannot be below 1 (fix: use 1 or more)
+    """
+    if value < least:
+        raise CastlabError(f"{flag} {value}: cannot be below {least}", fix=f"use {least} or more")

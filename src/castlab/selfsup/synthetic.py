@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from castlab.core.errors import CastlabError
+from castlab.core.errors import require_at_least
 
 __all__ = ["CLASS_NAMES", "generate_images", "write_image_folders"]
 
@@ -94,16 +94,10 @@ def write_image_folders(
     from PIL import Image
 
     root = Path(root)
-    for name, value, least in (
-        ("--per-class", per_class, 1),
-        ("--unlabelled", unlabelled, 0),
-        ("--size", size, 8),
-        ("--classes", n_classes, 1),
-    ):
-        if value < least:
-            raise CastlabError(
-                f"{name} {value}: cannot be below {least}", fix=f"use {least} or more"
-            )
+    require_at_least("--per-class", per_class, 1)
+    require_at_least("--unlabelled", unlabelled, 0)
+    require_at_least("--size", size, 8)
+    require_at_least("--classes", n_classes, 1)
     parts = {"train": per_class * n_classes, "val": per_class * n_classes, "unsup": unlabelled}
     for offset, (split, count) in enumerate(parts.items()):
         pixels, labels = generate_images(count, size=size, n_classes=n_classes, seed=seed + offset)
