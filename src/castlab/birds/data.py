@@ -292,10 +292,23 @@ def window_labels(
     window: float = 5.0,
     min_overlap: float = 0.1,
 ) -> list[list[str]]:
-    """Sorted species in each ``window``-second window (overlap at least ``min_overlap`` s)."""
+    """Sorted species in each ``window``-second window (overlap at least ``min_overlap`` s, or
+    half the label when it is shorter). A point label (start = end) goes to the one window
+    it falls in, the later one on a boundary.
+
+    Examples
+    --------
+    >>> notes = [Annotation(5.0, 5.0, "a"), Annotation(4.0, 6.0, "b")]
+    >>> window_labels(notes, duration=10.0)
+    [['b'], ['a', 'b']]
+    """
     count = max(1, int(-(-duration // window)))
     out: list[set[str]] = [set() for _ in range(count)]
     for note in annotations:
+        if note.end == note.start:  # no overlap to weigh: the window it lies in
+            k = min(count - 1, max(0, int(note.start // window)))
+            out[k].add(note.label)
+            continue
         for k in range(count):
             overlap = min(note.end, (k + 1) * window) - max(note.start, k * window)
             if overlap >= min(min_overlap, (note.end - note.start) * 0.5):
