@@ -193,6 +193,15 @@ def parse_dates(values: pd.Series, *, path: str = "", date_format: str | None = 
     return parsed.astype("datetime64[ns]")
 
 
+def _read_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """``values`` as floats (NaN where not a number), which cells were empty (blank, ``NA``,
+    ``null`` and the like) and which held something that is not a number."""
+    raw = values.astype("string").str.strip()
+    empty = raw.isna() | raw.isin(["", "NA", "NaN", "nan", "null", "None"])
+    numbers = pd.to_numeric(raw.where(~empty), errors="coerce").astype(float)
+    return numbers, empty, numbers.isna() & ~empty
+
+
 def clean_pm25(
     values: pd.Series, *, sentinels: tuple[float, ...] = SENTINELS
 ) -> tuple[pd.Series, dict[str, int]]:
@@ -203,10 +212,7 @@ def clean_pm25(
     >>> clean_pm25(pd.Series(["12.5", "n/a", "-1", "999", None]))[1]
     {'non_numeric_pm25': 1, 'negative_pm25': 1, 'sentinel_pm25': 1, 'missing_pm25': 1}
     """
-    raw = values.astype("string").str.strip()
-    empty = raw.isna() | raw.isin(["", "NA", "NaN", "nan", "null", "None"])
-    numbers = pd.to_numeric(raw.where(~empty), errors="coerce").astype(float)
-    non_numeric = numbers.isna() & ~empty
+    numbers, empty, non_numeric = _read_numbers(values)
     sentinel = numbers.isin(sentinels)
     negative = (numbers < 0) & ~sentinel
     issues = {
@@ -235,11 +241,9 @@ def numeric_column(values: pd.Series, *, share: float = 0.5) -> tuple[pd.Series 
         return None, 0
     if pd.api.types.is_numeric_dtype(values):
         return values.astype(float), 0
-    text = values.astype("string").str.strip()
-    filled = text.notna() & (text != "") & ~text.isin(["NA", "NaN", "nan", "null", "None"])
-    numbers = pd.to_numeric(text.where(filled), errors="coerce").astype(float)
-    bad = int((numbers.isna() & filled).sum())
-    if not filled.any() or bad >= (1 - share) * int(filled.sum()):
+    numbers, empty, non_numeric = _read_numbers(values)
+    bad = int(non_numeric.sum())
+    if empty.all() or bad >= (1 - share) * int((~empty).sum()):
         return None, 0
     return numbers, bad
 
