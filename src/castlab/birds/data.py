@@ -131,28 +131,28 @@ def recordings(folder: str | Path, *, metadata: str | Path | None = None) -> lis
     return out
 
 
+def _short_row(field: str, path: Path, line: int) -> CastlabError:
+    """The error for a row without ``field``: ``csv.DictReader`` gives None for the fields a
+    row shorter than the header lacks, and that is the user's to fix."""
+    return CastlabError(
+        f"the row has no {field} field (fewer fields than the header)",
+        path=path,
+        line=line,
+        fix="give every row a value for each of the header's columns",
+    )
+
+
 def _cell(row: dict, column: str, path: Path, line: int) -> str:
-    """``row[column]`` of a CSV row read by ``csv.DictReader``, which gives None for the
-    fields a short row lacks: that is the user's to fix, said in one line."""
+    """``row[column]`` of a CSV row read by ``csv.DictReader``, or :func:`_short_row`."""
     value = row.get(column)
     if value is None:
-        raise CastlabError(
-            f"the row has no {column!r} field (fewer fields than the header)",
-            path=path,
-            line=line,
-            fix="give every row a value for each of the header's columns",
-        )
+        raise _short_row(repr(column), path, line)
     return value
 
 
 def _number(text: str | None, path: Path, line: int, what: str) -> float:
     if text is None:  # a short row, as csv.DictReader gives it
-        raise CastlabError(
-            f"the row has no {what} field (fewer fields than the header)",
-            path=path,
-            line=line,
-            fix="give every row a value for each of the header's columns",
-        )
+        raise _short_row(what, path, line)
     try:
         return float(text)
     except ValueError:

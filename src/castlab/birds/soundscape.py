@@ -7,8 +7,9 @@ micro-averaged F1 over (window, species) pairs, with the BirdCLEF convention tha
 the species alone (a correct ``nocall`` earns nothing there, so a window without birds
 counts only when it is wrongly flagged): each species first gets the threshold that
 maximises its own F1 (a species with few positive windows shares one threshold tuned on all
-species together), then each is moved in turn to where that micro F1 is highest. A species the model confuses with others has
-a low own-F1 optimum that flags many windows of other species; micro F1 raises it.
+species together), then each is moved in turn to where that micro F1 is highest. A species
+the model confuses with others has a low own-F1 optimum that flags many windows of other
+species; micro F1 raises it.
 
 Examples
 --------

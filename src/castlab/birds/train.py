@@ -356,12 +356,13 @@ def train_cnn(
     the model is written.
     """
     recs = recordings(folder, metadata=metadata)
-    if len({r.species for r in recs}) < 2:
+    species = sorted({r.species for r in recs})  # the classes prepare_clips gives the model
+    if len(species) < 2:
         raise CastlabError("training needs at least two species", path=folder)
     if resume:  # before the clips are cut, which takes long on a large folder
         from castlab.core.training import check_resumable
 
-        check_resumable(out, train, labels=sorted({r.species for r in recs}))
+        check_resumable(out, train, labels=species)
     store = Path(out) / "clips"
     clips = prepare_clips(
         recs,
