@@ -490,7 +490,7 @@ def check_resumable(
     if task is not None:
         mine = {k: tuple(v.shape) for k, v in task.state_dict().items()}
         theirs = {k: tuple(v.shape) for k, v in saved.get("state_dict", {}).items()}
-        changed = [k for k in mine.keys() & theirs.keys() if mine[k] != theirs[k]]
+        changed = [k for k in mine if k in theirs and mine[k] != theirs[k]]  # model's order
         if changed or mine.keys() != theirs.keys():
             said = (
                 f"{changed[0]} is {list(theirs[changed[0]])} there and {list(mine[changed[0]])} here"
