@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -104,3 +106,24 @@ def test_long_recordings_give_the_same_table_read_a_block_at_a_time(folder, tmp_
     columns = ["file", "species", "rank", "time"]
     assert streamed[columns].equals(whole[columns]) and len(whole) > 4
     np.testing.assert_allclose(streamed["snr"], whole["snr"], atol=1e-4)  # 4 decimals in the CSV
+
+
+def test_a_rerun_with_other_settings_is_refused_and_the_table_kept(folder, tmp_path):
+    from castlab.birds.peak_table import settings_path
+
+    out = tmp_path / "peaks.csv"
+    write_peak_table(folder, out, count=3, progress=False)
+    before = out.read_bytes()
+    assert settings_path(out).exists()
+    with pytest.raises(CastlabError, match=r"count 3 -> 5") as caught:
+        write_peak_table(folder, out, count=5, progress=False)
+    assert "--count 3 --min-gap 1.0" in caught.value.fix and out.read_bytes() == before
+    with pytest.raises(CastlabError, match=r"min_gap 1.0 -> 2.0"):
+        write_peak_table(folder, out, count=3, min_gap=2.0, progress=False)
+    assert write_peak_table(folder, out, count=3, progress=False).files_skipped == 4
+    # a new table (the old one deleted) takes the new settings; one without them is taken as is
+    out.unlink()
+    write_peak_table(folder, out, count=5, progress=False)
+    settings_path(out).unlink()
+    assert write_peak_table(folder, out, count=2, progress=False).files_skipped == 4
+    assert json.loads(settings_path(out).read_text())["count"] == 2

@@ -3,7 +3,9 @@
 Rows: ``file, species, rank, time, snr, note``. ``file`` is relative to the folder. A file
 that yields no peak (silence) or cannot be decoded gets one row with ``rank`` 0 and the
 reason in ``note``, so a rerun skips it too. A crash mid-write can leave at most one
-partial line, which the next run cuts off before appending.
+partial line, which the next run cuts off before appending. The settings that made the rows
+(count, minimum gap, PCEN, sample rate) are kept beside it in ``<out>.json``; a rerun with other
+settings is refused rather than mixing two kinds of rows in one table.
 
 Examples
 --------
@@ -23,14 +25,15 @@ from __future__ import annotations
 import csv
 import io
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from castlab.birds.audio import SAMPLE_RATE, audio_files
 from castlab.birds.peaks import PcenConfig, check_peak_settings, find_peaks, recording_snr_curve
+from castlab.core.artifacts import read_json, write_json
 from castlab.core.errors import CastlabError
 
-__all__ = ["COLUMNS", "PeakTable", "read_peak_table", "write_peak_table"]
+__all__ = ["COLUMNS", "PeakTable", "read_peak_table", "settings_path", "write_peak_table"]
 
 COLUMNS = ["file", "species", "rank", "time", "snr", "note"]
 
@@ -97,6 +100,42 @@ def _append(path: Path, rows: list[list[object]]) -> None:
         os.close(fd)
 
 
+def settings_path(out: str | Path) -> Path:
+    """Where the settings of the peaks CSV ``out`` are kept.
+
+    Examples
+    --------
+    >>> settings_path("runs/peaks.csv").as_posix()
+    'runs/peaks.csv.json'
+    """
+    out = Path(out)
+    return out.with_name(out.name + ".json")
+
+
+def _check_same_settings(out: Path, settings: dict) -> None:
+    """Refuse to append to ``out`` rows made with other settings than its earlier rows.
+
+    A CSV without the settings file (written before castlab kept one) is taken as it is.
+    """
+    path = settings_path(out)
+    if not path.exists():
+        return
+    before = read_json(path)
+    changed = [
+        f"{name} {before.get(name)!r} -> {value!r}"
+        for name, value in settings.items()
+        if before.get(name) != value
+    ]
+    if changed:
+        flags = f"--count {before.get('count')} --min-gap {before.get('min_gap')}"
+        raise CastlabError(
+            f"holds peaks found with other settings ({'; '.join(changed)}); "
+            "resuming would mix the two in one table",
+            path=out,
+            fix=f"rerun with {flags}, or choose another --out",
+        )
+
+
 def write_peak_table(
     folder: str | Path,
     out: str | Path,
@@ -109,17 +148,30 @@ def write_peak_table(
 ) -> PeakTable:
     """Find the ``count`` strongest PCEN-SNR peaks of every audio file under ``folder``.
 
-    Resumable: files already in ``out`` are skipped. The species is the file's parent folder
-    (empty for files directly in ``folder``; for one file, the folder it is in).
+    Resumable: files already in ``out`` are skipped; a rerun with other settings than the
+    rows in ``out`` were found with is refused (:func:`settings_path` keeps them). The
+    species is the file's parent folder (empty for files directly in ``folder``; for one
+    file, the folder it is in).
     """
     check_peak_settings(count, min_gap)
     folder, out = Path(folder), Path(out)
     files = audio_files(folder)
     root = folder if folder.is_dir() else folder.parent
     done = _repair_and_read_done(out)
-    if not out.exists() or out.stat().st_size == 0:
+    settings = {
+        "count": count,
+        "min_gap": min_gap,
+        "sample_rate": sample_rate,
+        "pcen": asdict(config),
+    }
+    if out.exists() and out.stat().st_size > 0:
+        _check_same_settings(out, settings)
+    else:  # a new table: settings first, so its rows never lack them
         out.parent.mkdir(parents=True, exist_ok=True)
+        write_json(settings_path(out), settings)
         _append(out, [COLUMNS])
+    if not settings_path(out).exists():  # a table castlab wrote before it kept them
+        write_json(settings_path(out), settings)
     todo = [p for p in files if p.relative_to(root).as_posix() not in done]
     unreadable: list[tuple[str, str]] = []
     from tqdm import tqdm
