@@ -85,5 +85,7 @@ def test_metric_columns_and_no_sources(table):
     assert "hours_logged" in metrics and "activity: outdoors" in metrics
     assert "keystrokes" in metrics
     assert not {"mood", "mood_entries", "weekday", "top_application"} & set(metrics)
-    with pytest.raises(CastlabError, match="no data"):
+    with pytest.raises(CastlabError, match="no data: pass at least one export"):
         daily_table()
+    with pytest.raises(CastlabError, match="the Daylio export.s. given hold no entries"):
+        daily_table(daylio=pd.DataFrame(columns=["date", "mood"]))

@@ -66,3 +66,25 @@ def test_demo_fills_a_section(tmp_path):
     text = report.render()
     assert "Recovered: outdoors +" in text
     assert (tmp_path / "exports" / "daylio_export.csv").exists()
+
+
+def test_a_few_days_of_mood_give_a_report_that_says_the_scan_needs_more(tmp_path, sources):
+    week = sources.daylio.sort_values("date").head(5)  # 5 entries: fewer than min_days
+    page = write_report(tmp_path, LifelogSources(daylio=week), FAST)
+    assert "it needs more days" in page.read_text()
+    assert (tmp_path / "associations.csv").read_text().startswith("metric,when,days")
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ({"alpha": 1.5}, "--alpha 1.5: must lie between 0 and 1"),
+        ({"alpha": 0.0}, "--alpha 0.0: must lie between"),
+        ({"alpha": float("nan")}, "--alpha nan: must lie between"),
+        ({"n_boot": 0}, "--bootstrap 0: cannot be below 1"),
+        ({"n_boot": -5}, "--bootstrap -5: cannot be below 1"),
+    ],
+)
+def test_settings_that_mean_nothing_are_refused(settings, said):
+    with pytest.raises(CastlabError, match=said):
+        ReportConfig(**settings)

@@ -64,6 +64,10 @@ def test_errors_name_file_line_and_column(tmp_path):
     with pytest.raises(CastlabError, match="unix time") as caught:
         read_ulogme(tmp_path, timezone="UTC")
     assert (caught.value.line, caught.value.column) == (1, 1)
+    bad.write_text(f"{SEVEN_AM} 3\n{SEVEN_AM * 1000} 8\n")  # milliseconds
+    with pytest.raises(CastlabError, match="not in seconds") as caught:
+        read_ulogme(tmp_path, timezone="UTC")
+    assert (caught.value.line, caught.value.column) == (2, 1)
 
 
 def test_folder_errors(tmp_path):

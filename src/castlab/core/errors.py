@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["CastlabError", "Fix", "require_at_least"]
+__all__ = ["CastlabError", "Fix", "require_at_least", "require_between"]
 
 #: What a :class:`Fix` asks of the setting.
 FixAction = Literal["add", "turn_on", "choose", "set", "give", "name", "leave_out"]
@@ -176,5 +176,25 @@ def require_at_least(flag: str, value: float, least: float) -> None:
     ...     print(error)
     --days 0: cannot be below 1 (fix: use 1 or more)
     """
+    if value != value:  # nan compares false with everything, so would pass the test below
+        raise CastlabError(f"{flag} {value}: not a number", fix=f"use {least} or more")
     if value < least:
         raise CastlabError(f"{flag} {value}: cannot be below {least}", fix=f"use {least} or more")
+
+
+def require_between(flag: str, value: float, low: float, high: float, *, example: float) -> None:
+    """Refuse ``flag``'s ``value`` unless ``low < value < high`` (a probability or share
+    that must lie strictly inside its range), nan too.
+
+    >>> require_between("--alpha", 0.05, 0, 1, example=0.05)
+    >>> try:
+    ...     require_between("--alpha", 1.5, 0, 1, example=0.05)
+    ... except CastlabError as error:
+    ...     print(error)
+    --alpha 1.5: must lie between 0 and 1 (fix: use a value such as 0.05)
+    """
+    if not low < value < high:  # false for nan as well
+        raise CastlabError(
+            f"{flag} {value}: must lie between {low} and {high}",
+            fix=f"use a value such as {example:g}",
+        )

@@ -204,7 +204,8 @@ def mood_associations(
             }
         )
     frame = pd.DataFrame(tests, columns=["metric", "when", "days", "rho", "p_value"])
-    frame["q_value"] = stats.false_discovery_control(frame["p_value"].to_numpy(), method="bh")
+    p_values = frame["p_value"].to_numpy(dtype=float)  # scipy refuses an empty array
+    frame["q_value"] = stats.false_discovery_control(p_values, method="bh") if tests else p_values
     frame["significant"] = frame["q_value"] <= alpha
     return frame.sort_values("p_value", ignore_index=True)
 

@@ -57,6 +57,7 @@ def report(
     """
     from castlab.lifelog.report import ReportConfig, load_sources, write_report
 
+    config = ReportConfig(seed=seed, n_boot=bootstrap, alpha=alpha)  # checked before reading
     sources = load_sources(
         toggl=toggl,
         daylio=daylio,
@@ -65,7 +66,6 @@ def report(
         timezone=timezone,
         day_start_hour=day_start_hour,
     )
-    config = ReportConfig(seed=seed, n_boot=bootstrap, alpha=alpha)
     path = write_report(out, sources, config)
     typer.echo(f"report written to {path}")
 

@@ -146,8 +146,16 @@ def daily_table(
     if ulogme is not None and len(ulogme.keys):
         parts.append(_ulogme_columns(ulogme))
     if not parts:
+        given = [
+            name
+            for name, source in (("Toggl", toggl), ("Daylio", daylio), ("uLogMe", ulogme))
+            if source is not None
+        ]
         raise CastlabError(
-            "no data: pass at least one export", fix="give --toggl, --daylio and/or --ulogme"
+            f"no data: the {' and '.join(given)} export(s) given hold no entries"
+            if given
+            else "no data: pass at least one export",
+            fix="give --toggl, --daylio and/or --ulogme with entries in them",
         )
     first = min(part.index.min() for part in parts)
     last = max(part.index.max() for part in parts)

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from castlab.core.artifacts import write_json, write_text
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, require_at_least, require_between
 from castlab.core.report import Report, Section
 from castlab.lifelog import analyses, plots
 from castlab.lifelog.daily import daily_table
@@ -60,6 +60,12 @@ class ReportConfig:
     alpha: float = 0.05  # false-discovery rate for the association scan
     min_days: int = 10  # fewest paired days for an association test
     min_activity_days: int = 5  # fewest days with (and without) an activity to rate it
+
+    def __post_init__(self) -> None:
+        require_at_least("--bootstrap", self.n_boot, 1)
+        require_between("--alpha", self.alpha, 0, 1, example=0.05)
+        require_at_least("min_days", self.min_days, 3)  # a rank correlation needs 3 pairs
+        require_at_least("min_activity_days", self.min_activity_days, 1)
 
 
 @dataclass(frozen=True)
@@ -201,6 +207,11 @@ def fill_section(
                 q_value=lambda f: f["q_value"].map("{:.2g}".format),
             )
             section.table(shown, "Top 20 associations (q = FDR-adjusted p).")
+        else:
+            section.paragraph(
+                f"No metric has {config.min_days} days paired with a mood (and varying), so "
+                "the scan for associations with mood was not run; it needs more days."
+            )
     if sources.ulogme is not None:
         day = _typical_day(sources.ulogme)
         if day is not None:

@@ -121,6 +121,14 @@ def read_ulogme(
                 raise CastlabError(
                     f"expected a unix time, found {stamp!r}", path=file, line=number, column=1
                 )
+            if int(stamp) >= 10**10:  # after the year 2286 in seconds: milliseconds or worse
+                raise CastlabError(
+                    f"unix time {stamp} is not in seconds (it would be after the year 2286)",
+                    path=file,
+                    line=number,
+                    column=1,
+                    fix="uLogMe writes whole seconds; divide millisecond stamps by 1000",
+                )
             if kind == "keyfreq":
                 if not rest.strip().isdigit():
                     raise CastlabError(
