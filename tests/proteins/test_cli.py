@@ -9,6 +9,7 @@ import numpy as np
 from typer.testing import CliRunner
 
 from castlab.cli import app
+from castlab.proteins.default import default_model_dir
 from castlab.proteins.synthetic import synthetic_families
 
 runner = CliRunner()
@@ -107,6 +108,11 @@ def test_predict_refuses_top_k_0_and_an_input_without_sequences(tmp_path):
     for batch in ("0", "-1"):  # 0 said the file had no sequences; -1 was a traceback
         result = runner.invoke(app, ["proteins", "predict", str(fasta), "--batch", batch])
         assert f"--batch {batch}: no sequence per batch" in str(result.exception)
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("ID,SEQUENCE,LABEL\n")
+    model = str(default_model_dir())
+    result = runner.invoke(app, ["proteins", "evaluate", model, str(header_only)])
+    assert "no sequences in" in str(result.exception)  # it was sklearn's ValueError
 
 
 def test_train_lstm_with_unlabelled_pretraining_file(tmp_path):

@@ -132,3 +132,22 @@ def test_real_pfam_families_load(shared_data):
     counts = family_counts(records)
     assert len(counts) == 11 and counts["PF00041"] == 98
     assert all(set(r.sequence) <= set("ACDEFGHIKLMNPQRSTVWYXBZUO") for r in records)
+
+
+def test_utf16_fasta_is_read_and_latin1_bytes_are_named_not_replaced(tmp_path):
+    utf16 = tmp_path / "u16.fasta"
+    utf16.write_bytes(">a x\nMKVLA\n>b\nWWPP\n".encode("utf-16"))
+    assert [(r.name, r.sequence) for r in read_fasta(utf16)] == [("a", "MKVLA"), ("b", "WWPP")]
+    assert [r.name for r in iter_fasta(utf16)] == ["a", "b"]
+    latin1 = tmp_path / "l1.fasta"
+    latin1.write_bytes(b">a\nMKV\n>b caf\xe9\nMKV\n")
+    with pytest.raises(CastlabError, match=r"not UTF-8 text \(byte 0xe9\)") as caught:
+        read_fasta(latin1)
+    assert caught.value.line == 3
+
+
+def test_a_stockholm_file_without_alignments_is_an_error(tmp_path):
+    empty = tmp_path / "empty.sto"
+    empty.write_text("# STOCKHOLM 1.0\n")
+    with pytest.raises(CastlabError, match="no alignment in this Stockholm file"):
+        read_stockholm(empty)

@@ -67,3 +67,23 @@ def test_unknown_settings_and_bad_toml_are_user_errors(tmp_path):
     with pytest.raises(CastlabError, match="not valid TOML"):
         load_grid(grid)
     assert ExperimentConfig().seeds == (0, 1, 2)
+
+
+def test_a_source_without_families_and_a_setting_of_the_wrong_type_are_refused(tmp_path):
+    from castlab.proteins.experiment import prepare_data
+    from castlab.proteins.synthetic import synthetic_families
+
+    records = synthetic_families(n_families=2, per_family=12, seed=0)
+    plain = tmp_path / "plain.fasta"
+    plain.write_text("".join(f">{r.name}|{r.family}\n{r.sequence}\n" for r in records))
+    with pytest.raises(CastlabError, match="24 of 24 record.s. have no family") as caught:
+        prepare_data(ExperimentConfig(source=str(plain), families=2, per_family=12))
+    assert "label_field" in caught.value.fix  # else: one family 'None', every score 1.000
+    parts, _ = prepare_data(
+        ExperimentConfig(source=str(plain), families=2, per_family=12, label_field=1)
+    )
+    assert {r.family for r in parts["train"]} == {r.family for r in records}
+    grid = tmp_path / "grid.toml"
+    grid.write_text('[grid]\nmodel = ["cnn"]\n[train]\ndim = "x"\n')
+    with pytest.raises(CastlabError, match=r"\[train\] dim = 'x': expected int"):
+        load_grid(grid)

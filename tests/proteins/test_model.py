@@ -119,3 +119,13 @@ def test_an_ensemble_averages_its_members(tmp_path):
     assert isinstance(load_classifier(folders[0]), ProteinModel)
     with pytest.raises(CastlabError, match="different families"):
         ProteinEnsemble([members[0], _tiny_model("cnn", 2, ["a", "b", "x"])])
+
+
+def test_a_model_with_its_own_unknown_rule_does_not_join_an_ensemble(tmp_path):
+    plain = _tiny_model("cnn", 0, ["a", "b"]).save(tmp_path / "plain")
+    ruled = _tiny_model("cnn", 1, ["a", "b"])
+    ruled.info["open_set"] = {"threshold": 0.7}  # as calibrate_open_set saves it
+    ruled = ruled.save(tmp_path / "ruled")
+    with pytest.raises(CastlabError, match="answers .unknown. by its open-set threshold"):
+        load_classifier(plain, ruled)
+    assert isinstance(load_classifier(ruled), ProteinModel)  # alone it keeps the rule

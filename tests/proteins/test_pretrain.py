@@ -108,6 +108,14 @@ def test_bad_language_model_inputs_are_user_errors(tmp_path, split, language_mod
         pretrain(["MKV"], PretrainConfig(**TINY), tmp_path / "one")
     with pytest.raises(CastlabError, match="cannot pretrain a 'cnn'"):
         PretrainConfig(model="cnn").shape(29)
+    for settings, said in [
+        ({"lr": -0.01}, "--lr -0.01: not a learning rate"),  # it trained by gradient ascent
+        ({"layers": 0}, "--layers 0"),  # it saved a model without a recurrent layer
+        ({"epochs": 0}, "--epochs 0"),
+        ({"seq_len": 1}, "--seq-len 1"),
+    ]:
+        with pytest.raises(CastlabError, match=said):
+            PretrainConfig(**settings)
 
 
 def test_pretrain_does_not_import_the_classifier_trainer():

@@ -162,3 +162,13 @@ def test_prepare_split_deduplicates_subsamples_and_splits():
     assert info["method"] == "clustered" and sum(info["dropped"].values()) >= 5
     with pytest.raises(CastlabError, match="unknown split"):
         prepare_split(records, SplitConfig(method="by-length"))
+
+
+def test_prepare_split_refuses_a_negative_per_family_and_an_identity_outside_0_1(families):
+    from castlab.proteins.splits import SplitConfig, prepare_split
+
+    with pytest.raises(CastlabError, match="--per-family -3"):  # it kept all but 3 of each
+        prepare_split(families, SplitConfig(per_family=-3))
+    for identity in (float("nan"), 1.5, 0.0):
+        with pytest.raises(CastlabError, match="identity lies in 0-1"):
+            prepare_split(families, SplitConfig(method="clustered", identity=identity))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from castlab.core.errors import CastlabError
 from castlab.proteins.model import ProteinModel
 from castlab.proteins.train import (
     ProteinTrainConfig,
@@ -55,3 +56,34 @@ def test_score_probabilities_handles_unseen_families_and_f1():
     expected = -(np.log(0.7) + np.log(0.4) + np.log(1e-15)) / 3
     assert scores["log_loss"] == pytest.approx(expected)
     assert 0 < scores["macro_f1"] < 1
+
+
+def test_inputs_are_cut_to_max_tokens_even_below_the_lm_window(tmp_path, split):
+    config = ProteinTrainConfig(model="cnn", finetune_epochs=1, **{**QUICK, "max_tokens": 40})
+    model = train_classifier(split["train"], split["valid"], config, tmp_path)
+    assert model.config.block_size == 40  # it was max(max_tokens, seq_len) = 64
+    transformer = {**QUICK, "max_tokens": 40, "seq_len": 64}
+    with pytest.raises(CastlabError, match="--max-tokens 40 is shorter than the 64-token"):
+        train_classifier(
+            split["train"],
+            split["valid"],
+            ProteinTrainConfig(model="transformer", pretrain_epochs=1, **transformer),
+            tmp_path / "t",
+        )
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ({"dim": 0}, "--dim 0: cannot be below 1"),
+        ({"layers": 0}, "--layers 0: cannot be below 1"),
+        ({"batch_size": 0}, "--batch-size 0"),
+        ({"finetune_epochs": -1}, "--epochs -1"),
+        ({"max_tokens": 1}, "--max-tokens 1"),
+        ({"finetune_lr": -0.01}, "finetune_lr -0.01: not a learning rate"),
+        ({"pretrain_lr": float("nan")}, "pretrain_lr nan: not a learning rate"),
+    ],
+)
+def test_settings_that_train_nothing_or_backwards_are_refused(settings, said):
+    with pytest.raises(CastlabError, match=said):
+        ProteinTrainConfig(**settings)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, require_at_least
 from castlab.core.options import (
     Accelerator,
     BatchSize,
@@ -217,9 +217,7 @@ def pretrain(
     from castlab.proteins.pretrain import PretrainConfig
     from castlab.proteins.pretrain import pretrain as pretrain_lm
 
-    sequences = [r.sequence for path in fasta for r in iter_fasta(path)]
-    if max_sequences:
-        sequences = sequences[:max_sequences]
+    require_at_least("--max-sequences", max_sequences, 0)
     config = PretrainConfig(
         tokenizer=tokenizer,
         vocab_size=vocab_size,
@@ -238,6 +236,9 @@ def pretrain(
         strategy=strategy,
         seed=seed,
     )
+    sequences = [r.sequence for path in fasta for r in iter_fasta(path)]
+    if max_sequences:
+        sequences = sequences[:max_sequences]
     source = ", ".join(p.name for p in fasta)
     lm = pretrain_lm(sequences, config, out, resume=resume, source=source)
     accuracy = lm.info.get("val_accuracy")
@@ -371,6 +372,11 @@ def evaluate(
             records += load_labelled(
                 [path], label_field=label_field, labels=labels, columns=columns
             )
+    if not records:
+        shown = ", ".join(str(path) for path in data)
+        raise CastlabError(
+            f"no sequences in {shown}", fix="pass a FASTA, Stockholm file or table with records"
+        )
     scores = evaluate_model(model, records)
     typer.echo(
         f"accuracy {scores['accuracy']:.3f}, macro-F1 {scores['macro_f1']:.3f}, log loss "

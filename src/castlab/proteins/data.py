@@ -105,28 +105,56 @@ def check_sequence(
     return sequence
 
 
+def _text_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """``(line number, text without its line end)`` of a text file, read a line at a time.
+
+    UTF-8 (a byte-order mark is dropped) or UTF-16 with a byte-order mark; bytes that are
+    neither (a latin-1 save) are an error naming the line, never replaced in silence.
+    """
+    if sniff_encoding(path) == "utf-16":
+        with path.open(encoding="utf-16") as handle:
+            try:
+                for number, text in enumerate(handle, start=1):
+                    yield number, text.rstrip("\r\n")
+            except UnicodeDecodeError:
+                raise CastlabError(
+                    "UTF-16 text cut short", path=path, fix="export or save the file again"
+                ) from None
+        return
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as error:
+                raise CastlabError(
+                    f"not UTF-8 text (byte 0x{raw[error.start]:02x})",
+                    path=path,
+                    line=number,
+                    fix="save the file as UTF-8, e.g. iconv -f latin1 -t utf-8",
+                ) from None
+            yield number, text.rstrip("\r\n")
+
+
 def _fasta_entries(path: Path) -> Iterator[tuple[str, int, str, int]]:
     """(header, header line, joined sequence, first sequence line) per FASTA record."""
     if not path.exists():
         raise CastlabError("file not found", path=path, fix="check the path")
     check_not_binary(path)
     header, header_line, parts, first = None, 0, [], 0
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for number, text in enumerate(handle, start=1):
-            text = text.rstrip("\r\n")
-            if text.startswith(">"):
-                if header is not None:
-                    yield header, header_line, "".join(parts), first
-                header, header_line, parts, first = text[1:].strip(), number, [], number + 1
-            elif text.strip():
-                if header is None:
-                    raise CastlabError(
-                        "sequence before the first '>' header",
-                        path=path,
-                        line=number,
-                        fix="start each record with a '>name' line",
-                    )
-                parts.append(text.strip())
+    for number, text in _text_lines(path):
+        if text.startswith(">"):
+            if header is not None:
+                yield header, header_line, "".join(parts), first
+            header, header_line, parts, first = text[1:].strip(), number, [], number + 1
+        elif text.strip():
+            if header is None:
+                raise CastlabError(
+                    "sequence before the first '>' header",
+                    path=path,
+                    line=number,
+                    fix="start each record with a '>name' line",
+                )
+            parts.append(text.strip())
     if header is not None:
         yield header, header_line, "".join(parts), first
 
@@ -224,21 +252,23 @@ def read_stockholm(path: str | Path) -> list[ProteinRecord]:
     rows: dict[str, list[str]] = {}
     first_line: dict[str, int] = {}
     family = None
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for number, text in enumerate(handle, start=1):
-            text = text.rstrip("\r\n")
-            if text.startswith("#=GF AC") or (text.startswith("#=GF ID") and family is None):
-                family = _VERSION.sub("", text.split()[2]) if len(text.split()) > 2 else None
-            elif text.startswith("//"):
-                records += _stockholm_block(rows, first_line, family, path)
-                rows, first_line, family = {}, {}, None
-            elif text.strip() and not text.startswith("#"):
-                parts = text.split()
-                if len(parts) != 2:
-                    raise CastlabError("expected 'name aligned-sequence'", path=path, line=number)
-                rows.setdefault(parts[0], []).append(parts[1])
-                first_line.setdefault(parts[0], number)
+    for number, text in _text_lines(path):
+        if text.startswith("#=GF AC") or (text.startswith("#=GF ID") and family is None):
+            family = _VERSION.sub("", text.split()[2]) if len(text.split()) > 2 else None
+        elif text.startswith("//"):
+            records += _stockholm_block(rows, first_line, family, path)
+            rows, first_line, family = {}, {}, None
+        elif text.strip() and not text.startswith("#"):
+            parts = text.split()
+            if len(parts) != 2:
+                raise CastlabError("expected 'name aligned-sequence'", path=path, line=number)
+            rows.setdefault(parts[0], []).append(parts[1])
+            first_line.setdefault(parts[0], number)
     records += _stockholm_block(rows, first_line, family, path)
+    if not records:
+        raise CastlabError(
+            "no alignment in this Stockholm file", path=path, fix="pass a Pfam .sto file"
+        )
     return records
 
 

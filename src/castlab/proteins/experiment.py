@@ -10,6 +10,7 @@ A grid file (TOML) names the data, the grid and the training settings::
     split = "random"              # or "clustered"
     identity = 0.5                # clustered split: link sequences at >= this identity
     pretrain = ""                 # optional FASTA of unlabelled sequences for LM pretraining
+    label_field = 1               # plain FASTA: header field (split on '|') with the family
     pretrain_max = 2000           # use at most this many of them
     [grid]
     tokenizer = ["aa", "bpe"]
@@ -70,6 +71,7 @@ class ExperimentConfig:
     identity: float = 0.5
     pretrain: str = ""
     pretrain_max: int = 2000
+    label_field: int | None = None  # FASTA header field holding the family (as --label-field)
     tokenizers: tuple[str, ...] = ("aa", "bpe")
     vocab_sizes: tuple[int, ...] = (64, 256, 1024)
     models: tuple[str, ...] = ("lstm", "transformer")
@@ -91,6 +93,16 @@ class ExperimentConfig:
                 path=path,
                 fix="see castlab proteins experiment --help",
             )
+        defaults = asdict(ProteinTrainConfig())
+        for key, value in train.items():  # TOML has types: "x" for a number is a slip
+            wanted = type(defaults[key])
+            fits = isinstance(value, wanted) or (wanted is float and isinstance(value, int))
+            if not fits or isinstance(value, bool) is not (wanted is bool):
+                raise CastlabError(
+                    f"[train] {key} = {value!r}: expected {wanted.__name__}",
+                    path=path,
+                    fix=f"write it like the default, {key} = {defaults[key]!r}",
+                )
         return cls(
             name=str(data.get("name", "experiment")),
             **data_part,
@@ -148,7 +160,16 @@ def prepare_data(config: ExperimentConfig) -> tuple[dict[str, list[ProteinRecord
             n_families=config.families or 8, per_family=config.per_family, mutation=0.45, seed=0
         )
     else:
-        records = load_records(config.source)
+        records = load_records(config.source, label_field=config.label_field)
+        unlabelled = [r.name for r in records if r.family is None]
+        if unlabelled:  # else one family "None", and every run scores 1.000
+            raise CastlabError(
+                f"{len(unlabelled)} of {len(records)} record(s) have no family"
+                f" (the first: {unlabelled[0]!r})",
+                path=config.source,
+                fix="set label_field in the grid's [data] (the FASTA header field, split on "
+                "'|', that holds the family), or use family files",
+            )
     parts, split_info = prepare_split(
         records,
         SplitConfig(

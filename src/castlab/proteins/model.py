@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -34,7 +35,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from castlab.core.artifacts import load_model_weights, save_model, write_text
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, require_at_least
 from castlab.core.language_model import LanguageModelConfig, build_language_model
 from castlab.core.tokenizers import BOS, PAD, Tokenizer
 from castlab.proteins.confirm import (
@@ -120,6 +121,25 @@ def default_lr(model: str, stage: str) -> float:
     return DEFAULT_LR[stage][model]
 
 
+def check_learning_rate(flag: str, lr: float) -> None:
+    """Refuse a learning rate below 0 (it climbs the loss) or nan; 0 means the default.
+
+    Examples
+    --------
+    >>> check_learning_rate("--lr", 0.0)
+    >>> try:
+    ...     check_learning_rate("--lr", -0.01)
+    ... except CastlabError as error:
+    ...     print(error)
+    --lr -0.01: not a learning rate (fix: use a positive number, or 0 for the model's default)
+    """
+    if not (math.isfinite(lr) and lr >= 0):
+        raise CastlabError(
+            f"{flag} {lr}: not a learning rate",
+            fix="use a positive number, or 0 for the model's default",
+        )
+
+
 @dataclass(frozen=True)
 class ProteinConfig:
     """Fields shared by pretraining and classifier configs: tokenizer, network, how to run."""
@@ -141,6 +161,16 @@ class ProteinConfig:
     devices: str = "auto"  # Lightning devices per node
     num_nodes: int = 1
     strategy: str = "auto"  # ddp, fsdp, ... for several devices
+
+    def __post_init__(self) -> None:
+        sizes = {"--dim": self.dim, "--hidden": self.hidden, "--layers": self.layers}
+        sizes |= {"heads": self.heads, "k": self.k, "--batch-size": self.batch_size}
+        for flag, value in sizes.items():  # 0 builds an empty network or batch
+            require_at_least(flag, value, 1)
+        if self.max_steps != -1:
+            require_at_least("--max-steps", self.max_steps, 1)
+        if not 0 <= self.dropout < 1:
+            raise CastlabError(f"dropout {self.dropout}: not in 0-1", fix="use e.g. 0.1")
 
     def training(self, epochs: int, lr: float, **fields: Any) -> TrainConfig:
         """The core ``TrainConfig`` of one stage: these run fields plus ``fields``."""
@@ -543,6 +573,28 @@ class ProteinEnsemble(_FamilyPredictor):
 
 
 def load_classifier(*directories: str | Path) -> ProteinModel | ProteinEnsemble:
-    """One model folder -> :class:`ProteinModel`; several -> their :class:`ProteinEnsemble`."""
+    """One model folder -> :class:`ProteinModel`; several -> their :class:`ProteinEnsemble`.
+
+    A model that answers ``unknown`` by a rule of its own (alignment references from
+    ``--confirm``, or an open-set threshold) cannot join an ensemble: the average of the
+    members' probabilities has no such rule, and would drop it without a word.
+    """
     models = [ProteinModel.load(d) for d in directories]
-    return models[0] if len(models) == 1 else ProteinEnsemble(models)
+    if len(models) == 1:
+        return models[0]
+    for directory, model in zip(directories, models):
+        rule = (
+            "alignment references (--confirm)"
+            if model.references is not None
+            else "open-set threshold"
+            if model.open_set_threshold() is not None
+            else None
+        )
+        if rule is not None:
+            raise CastlabError(
+                f"answers 'unknown' by its {rule}, which an average of models cannot keep",
+                path=directory,
+                fix="predict with this model alone (without --also), or ensemble models "
+                "trained without that rule",
+            )
+    return ProteinEnsemble(models)

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, require_at_least
 from castlab.core.language_model import build_language_model
 from castlab.core.tokenizers import BOS, EOS, Tokenizer
 from castlab.core.training import (
@@ -40,6 +40,7 @@ from castlab.core.training import (
 from castlab.proteins.model import (
     ClassifierConfig,
     ProteinConfig,
+    check_learning_rate,
     default_lr,
     load_network,
     save_network,
@@ -60,6 +61,12 @@ class PretrainConfig(ProteinConfig):
     epochs: int = 1
     lr: float = 0.0  # 0: default_lr(model, "pretrain")
     progress: bool = True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_at_least("--epochs", self.epochs, 1)
+        require_at_least("--seq-len", self.seq_len, 2)  # a window predicts its next tokens
+        check_learning_rate("--lr", self.lr)
 
     def shape(self, vocab_size: int) -> ClassifierConfig:
         """The encoder shape a classifier built on this LM will have."""

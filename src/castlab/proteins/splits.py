@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from castlab.core.artifacts import atomic_write, read_json, write_json
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, require_at_least
 from castlab.proteins.data import ProteinRecord, check_sequence
 from castlab.proteins.identity import max_identity, sequence_clusters
 
@@ -240,6 +240,13 @@ def prepare_split(
     """
     if config.method not in ("random", "clustered"):
         raise CastlabError(f"unknown split {config.method!r}", fix="use random or clustered")
+    require_at_least("--per-family", config.per_family, 0)  # -3 would drop 3 of each
+    require_at_least("families", config.families, 0)
+    if config.method == "clustered" and not 0 < config.identity <= 1:  # nan too
+        raise CastlabError(
+            f"--identity {config.identity}: an alignment identity lies in 0-1",
+            fix="use e.g. --identity 0.5 (link sequences at >= 50% identity)",
+        )
     kept, dropped = deduplicate(records)
     if config.per_family or config.families or config.min_per_family > 1:
         kept = subsample(

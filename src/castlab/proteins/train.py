@@ -26,13 +26,19 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from castlab.core.artifacts import write_json
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, require_at_least
 from castlab.core.finetune import ClassifierTask, FinetuneConfig, GradualUnfreezing, fit_classifier
 from castlab.core.tokenizers import BOS, PAD, Tokenizer
 from castlab.core.training import is_main_process
 from castlab.proteins.confirm import ConfirmConfig, calibrate_max_evalue
 from castlab.proteins.data import ProteinRecord
-from castlab.proteins.model import ProteinConfig, ProteinModel, build_classifier, default_lr
+from castlab.proteins.model import (
+    ProteinConfig,
+    ProteinModel,
+    build_classifier,
+    check_learning_rate,
+    default_lr,
+)
 from castlab.proteins.pretrain import ProteinLanguageModel, pretrain_language_model
 from castlab.proteins.splits import SplitConfig, prepare_split, write_split
 from castlab.proteins.tokenize import build_tokenizer
@@ -60,6 +66,17 @@ class ProteinTrainConfig(ProteinConfig):
     lr_decay: float = 2.6  # discriminative rates: each lower layer group learns this much slower
     unfreeze: bool = True  # gradual unfreezing (one more layer group per epoch)
     devices: str = "1"  # Lightning devices per node (ProteinConfig has the other run fields)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require_at_least("--max-tokens", self.max_tokens, 2)  # <bos> and one residue
+        require_at_least("--seq-len", self.seq_len, 2)
+        require_at_least("--epochs", self.finetune_epochs, 1)
+        require_at_least("--pretrain-epochs", self.pretrain_epochs, 0)
+        check_learning_rate("pretrain_lr", self.pretrain_lr)
+        check_learning_rate("finetune_lr", self.finetune_lr)
+        if not self.lr_decay > 0:
+            raise CastlabError(f"lr_decay {self.lr_decay}: must be above 0", fix="use e.g. 2.6")
 
 
 #: classifier runs inside a larger command: no progress bar, checkpoints at epoch ends only
@@ -135,7 +152,15 @@ def train_classifier(
         tokenizer = build_tokenizer(
             config.tokenizer, texts, vocab_size=config.vocab_size, k=config.k
         )
-        block_size = max(config.max_tokens, config.seq_len)
+        # a transformer pretrained here needs positions for its seq_len-token windows
+        if config.model == "transformer" and config.pretrain_epochs > 0:
+            if config.max_tokens < config.seq_len:
+                raise CastlabError(
+                    f"--max-tokens {config.max_tokens} is shorter than the {config.seq_len}-token "
+                    "windows a transformer language model is pretrained on",
+                    fix=f"use --max-tokens {config.seq_len} or more, or --pretrain-epochs 0",
+                )
+        block_size = config.max_tokens  # inputs are cut to it (before: never below seq_len)
         classifier = config.classifier(tokenizer.vocab_size, len(families), block_size)
     if is_main_process():  # one writer under DDP: rank 0
         write_json(
