@@ -129,6 +129,11 @@ def test_estimate_prior_command(monkeypatch, capsys, tables):
         (["--target", "label", "--folds", "1"], "--folds 1: K-fold needs 2 folds or more"),
         (["--target", "label", "--repeats", "0"], "--repeats 0: nothing would be scored"),
         (
+            ["--target", "label", "--model", "lightgbm", "--iterations", "0"],
+            "--iterations 0: cannot be below 1",  # was LightGBM's ValueError traceback
+        ),
+        (["--target", "label", "--out", __file__], "a file is there, a folder is needed"),
+        (
             ["--target", "label", "--strategies", "none,magic", "--model", "logistic"],
             "unknown strategies",
         ),

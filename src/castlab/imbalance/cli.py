@@ -115,6 +115,7 @@ def compare(
         estimate_unlabelled_prior,
         save_comparison,
     )
+    from castlab.core.artifacts import file_in_the_way
     from castlab.imbalance.data import load_table, load_unlabelled
     from castlab.imbalance.model import MODELS, ModelConfig
 
@@ -126,10 +127,12 @@ def compare(
         )
     if repeats < 1:
         raise CastlabError(f"--repeats {repeats}: nothing would be scored", fix="use 1 or more")
+    if out.exists() and not out.is_dir():  # said before the folds, not after them
+        raise file_in_the_way(out)
+    model_config = ModelConfig(model, iterations=iterations, threads=threads, seed=seed)
     table = load_table(
         data, target=target, positive=positive, drop=drop or (), fill_missing=fill_missing
     )
-    model_config = ModelConfig(model, iterations=iterations, threads=threads, seed=seed)
     if test_prior.strip().lower() == "estimate":
         if unlabelled is None:
             raise CastlabError(

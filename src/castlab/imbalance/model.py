@@ -26,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, require_at_least
 from castlab.imbalance._checks import (
     check_fit_input,
     check_predict_input,
@@ -67,6 +67,13 @@ class ModelConfig:
     depth: int = 6
     threads: int = 1
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        require_at_least("--iterations", self.iterations, 1)  # 0 rounds: LightGBM's traceback
+        require_at_least("depth", self.depth, 1)
+        require_at_least("--threads", self.threads, 1)
+        if not self.learning_rate > 0:  # nan too
+            raise CastlabError(f"learning rate {self.learning_rate}", fix="use e.g. 0.08")
 
 
 class OneHotLogisticRegression(ClassifierMixin, BaseEstimator):
