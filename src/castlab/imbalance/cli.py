@@ -109,13 +109,13 @@ def compare(
 
     Example: castlab imbalance compare Train.csv --target bank_account --positive Yes --drop uniqueid --model lightgbm
     """
+    from castlab.core.artifacts import file_in_the_way
     from castlab.imbalance.compare import (
         CompareConfig,
         compare_strategies,
         estimate_unlabelled_prior,
         save_comparison,
     )
-    from castlab.core.artifacts import file_in_the_way
     from castlab.imbalance.data import load_table, load_unlabelled
     from castlab.imbalance.model import MODELS, ModelConfig
 
