@@ -302,3 +302,23 @@ def test_collectors_pace_before_the_limit(server, tmp_path, source):
         collect_mastodon(out, instance=base, hashtag="cats", sleep=waits.append)
     assert len(server.log) == 2 and len(waits) == 1  # one wait, between the two pages
     assert 55 <= waits[0] <= 62
+
+
+def test_a_file_collect_did_not_write_is_never_deleted(server, tmp_path):
+    server.route = _x_route({"limited": True})
+    base = f"http://127.0.0.1:{server.server_port}"
+    mine = tmp_path / "mine.jsonl"
+    mine.write_text('{"text": "post 1"}\n')
+    for resume in (False, True):  # it was deleted before the first request, either way
+        with pytest.raises(CastlabError, match="already exists"):
+            collect_x("q", mine, bearer_token="secret", base_url=base, resume=resume)
+        assert mine.read_text() == '{"text": "post 1"}\n'
+    # an earlier collection's file is replaced, but only once a page has arrived
+    out = tmp_path / "x.jsonl"
+    collect_x("q", out, bearer_token="secret", base_url=base, config=CollectConfig(max_posts=2))
+    before = out.read_text()
+    with pytest.raises(CastlabError, match="HTTP 401"):
+        collect_x("q", out, bearer_token="wrong", base_url=base)
+    assert out.read_text() == before
+    again = collect_x("q", out, bearer_token="secret", base_url=base)
+    assert again.posts == 5 and len(out.read_text().splitlines()) == 5

@@ -270,22 +270,34 @@ def _pages(
     config: CollectConfig,
     resume: bool,
 ) -> CollectResult:
-    """Drive pagination: append each page to ``out`` and save the cursor after it."""
+    """Drive pagination: append each page to ``out`` and save the cursor after it.
+
+    A fresh run replaces an earlier collection's file (one with its ``.state.json``) only
+    once its first page has arrived, and refuses any other file that is in the way.
+    """
     state_path = out.with_name(out.name + ".state.json")
     cursor, posts = None, 0
-    if resume and state_path.exists():
+    resuming = resume and state_path.exists()
+    if resuming:
         state = read_json(state_path)
         cursor, posts = state["cursor"], int(state["posts"])
         if state.get("finished"):
             return CollectResult(posts, 0, True, out)
-    elif out.exists():
-        out.unlink()  # a fresh run starts a fresh file
+    elif out.exists() and (resume or not state_path.exists()) and out.stat().st_size > 0:
+        raise CastlabError(
+            f"already exists and no {state_path.name} says where a collection into it stopped"
+            if resume
+            else "already exists and was not written by castlab sentiment collect",
+            path=out,
+            fix="choose another --out, or move the file away first",
+        )
     pages, finished = 0, False
     out.parent.mkdir(parents=True, exist_ok=True)
     while posts < config.max_posts:
         records, cursor = fetch_page(cursor)
         records = records[: config.max_posts - posts]
-        with out.open("a", encoding="utf-8") as handle:
+        mode = "a" if resuming or pages else "w"  # an earlier collection's file: replaced now
+        with out.open(mode, encoding="utf-8") as handle:
             for record in records:
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         posts += len(records)
