@@ -410,7 +410,9 @@ def evaluate(
 @app.command()
 def collect(
     source: Annotated[str, typer.Argument(help="x | mastodon.")],
-    out: Annotated[Path, typer.Option(help="JSONL file for the posts (--resume appends to it).")] = Path("posts.jsonl"),
+    out: Annotated[
+        Path, typer.Option(help="JSONL file for the posts (--resume appends to it).")
+    ] = Path("posts.jsonl"),
     query: Annotated[str | None, typer.Option(help="x: search query.")] = None,
     instance: Annotated[
         str, typer.Option(help="mastodon: server URL.")
