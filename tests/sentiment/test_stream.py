@@ -180,3 +180,27 @@ def test_a_changed_input_is_scored_afresh(tmp_path):
     scorer = LengthScorer()
     assert score_file(source, out, scorer, chunk_size=4) == 6
     assert scorer.batches == [4, 2] and list(pd.read_csv(out)["text"]) == ["bad"] * 6
+
+
+def test_a_scorer_with_another_model_or_precision_scores_afresh(tmp_path):
+    source = tmp_path / "posts.csv"
+    source.write_text("text\n" + "good\n" * 10)
+    out = tmp_path / "scored.csv"
+    first = StopAfter(1)
+    first.settings = {"model": "head-a", "precision": "int8"}
+    with pytest.raises(Interrupted):
+        score_file(source, out, first, chunk_size=4)
+    same_name = LengthScorer()  # the same scorer name, with another model: it resumed before
+    same_name.settings = {"model": "head-b", "precision": "int8"}
+    assert score_file(source, out, same_name, chunk_size=4) == 10
+    assert same_name.batches == [4, 4, 2]  # every chunk scored by this one
+
+
+def test_model_scorers_name_their_weights_and_precision(tmp_path):
+    from castlab.sentiment.scorers import DefaultScorer, MiniLMScorer
+
+    default = DefaultScorer(precision="float32").identity()
+    assert default["name"] == "default" and default["precision"] == "float32"
+    assert default["model"]["size"] > 0
+    assert DefaultScorer(precision="int8").identity() != default
+    assert set(MiniLMScorer().identity()) == {"name", "head"}

@@ -26,7 +26,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -90,10 +90,25 @@ class Scorer(ABC):
     """Texts in, probabilities out. Subclasses implement :meth:`predict_proba`."""
 
     name: str = "scorer"
+    #: what else decides the scores (a model folder's weights, a precision); see :meth:`identity`
+    settings: dict[str, Any] = {}
 
     @abstractmethod
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """(N,) texts -> (N, 3) probabilities of negative, neutral, positive."""
+
+    def identity(self) -> dict[str, Any]:
+        """Everything that decides this scorer's scores: its name and :attr:`settings`.
+
+        Two scorers with the same identity give the same scores, so a half-done job may be
+        finished by either (``castlab sentiment score`` keeps it with its finished chunks).
+
+        Examples
+        --------
+        >>> VaderScorer().identity()
+        {'name': 'vader'}
+        """
+        return {"name": self.name, **self.settings}
 
     def score(self, texts: Sequence[str]) -> pd.DataFrame:
         """Probabilities, score and label of each text, one row per text."""
@@ -207,6 +222,18 @@ def score_posts(
     return add_scores(frame, scores, names)
 
 
+def weights_stamp(folder: str | Path) -> dict[str, Any]:
+    """A model folder's path and its ``model.safetensors`` file's size and modification time:
+    a head trained again into the same folder gets another stamp."""
+    weights = Path(folder) / "model.safetensors"
+    status = weights.stat()
+    return {
+        "folder": str(Path(folder).resolve()),
+        "size": status.st_size,
+        "mtime_ns": status.st_mtime_ns,
+    }
+
+
 class VaderScorer(Scorer):
     """VADER's compound score ``c`` in [-1, 1] turned into three probabilities.
 
@@ -291,6 +318,7 @@ class MiniLMScorer(Scorer):
         self.scale = weights["scale"].numpy().astype(np.float32)  # (dim,)
         self.max_length = int(config.get("max_length", 128))
         self.vader_features = bool(config.get("vader_features", False))
+        self.settings = {"head": weights_stamp(head or HEAD_DIR)}
         self.encoder = SentenceEncoder()
         self.tokenizer = AutoTokenizer.from_pretrained(str(minilm_path()))
         self.batch_size = batch_size
@@ -421,6 +449,7 @@ class FineTunedScorer(Scorer):
             )
         self.model = with_precision(self.model.eval(), precision)  # type: ignore[assignment]
         self.precision = precision
+        self.settings = {"model": weights_stamp(model_dir), "precision": precision}
         self.tokenizer = AutoTokenizer.from_pretrained(str(path))
         self.max_length = int(config.get("max_length", 128))
         self.batch_size = batch_size
@@ -508,6 +537,7 @@ class HuggingFaceScorer(Scorer):
             ) from None
         self.model.eval()
         self.order = _label_order(dict(self.model.config.id2label), labels, model_id)
+        self.settings = {"order": list(self.order), "max_length": max_length}
         self.batch_size = batch_size
         self.max_length = max_length
 

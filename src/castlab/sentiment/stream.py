@@ -144,8 +144,8 @@ def score_file(
 
     ``prefix`` names castlab's columns (see :func:`castlab.sentiment.scorers.score_column_names`).
     Finished chunks are kept in :func:`parts_folder` until ``out`` is written; a run with
-    the same input file, scorer, chunk size and columns picks up after the last finished
-    chunk (another input or settings start afresh). ``out`` appears only when complete.
+    the same input file, scorer (its model and precision too), chunk size and columns picks up
+    after the last finished chunk (another input or settings start afresh). ``out`` appears only when complete.
     """
     from castlab.core.artifacts import read_json, write_json
 
@@ -161,7 +161,7 @@ def score_file(
     folder = parts_folder(out)
     state = {
         **input_stamp(path),
-        "scorer": scorer.name,
+        "scorer": scorer.identity(),  # another model or precision: its chunks are not these
         "prefix": prefix,
         "chunk_size": chunk_size,
         "columns": asdict(columns),
