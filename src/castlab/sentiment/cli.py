@@ -359,23 +359,31 @@ def train(
         return
     if kind != "finetune":
         raise CastlabError(f"unknown --kind {kind!r}", fix="use finetune or head")
-    config = FineTuneConfig(
-        max_train=max_train,
-        init_head=None if init_head == "none" else init_head,
-        head_lr_scale=head_lr_scale,
-        freeze_embeddings=freeze_embeddings,
-    )
-    train_config = train_config_from(
-        epochs=epochs,
-        max_steps=max_steps,
-        batch_size=batch_size,
-        lr=lr,
-        accelerator=accelerator,
-        devices=devices,
-        num_nodes=num_nodes,
-        strategy=strategy,
-        precision=precision,
-    )
+    if resume and (out / "config.json").exists():  # the options the run started with
+        from castlab.core.artifacts import read_json
+        from castlab.core.training import TrainConfig
+
+        saved = read_json(out / "config.json")
+        config = FineTuneConfig(**saved["finetune"])
+        train_config = TrainConfig(**saved["train"])
+    else:
+        config = FineTuneConfig(
+            max_train=max_train,
+            init_head=None if init_head == "none" else init_head,
+            head_lr_scale=head_lr_scale,
+            freeze_embeddings=freeze_embeddings,
+        )
+        train_config = train_config_from(
+            epochs=epochs,
+            max_steps=max_steps,
+            batch_size=batch_size,
+            lr=lr,
+            accelerator=accelerator,
+            devices=devices,
+            num_nodes=num_nodes,
+            strategy=strategy,
+            precision=precision,
+        )
     folder = finetune(tweets, val, out, config=config, train_config=train_config, resume=resume)
     typer.echo(f"model written to {folder}; score with --scorer finetune --model {out}")
 

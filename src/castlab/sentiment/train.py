@@ -337,7 +337,7 @@ def finetune(
     run_dir = Path(run_dir)
     # _SortishBatches shards each epoch itself; MiniLM's pooler is not used by the head
     train_config = allow_unused_parameters(replace(train_config, distributed_sampler=False))
-    if is_main_process():  # one writer under DDP: rank 0
+    if is_main_process() and not resume:  # one writer under DDP; a resumed run keeps its own
         write_json(
             run_dir / "config.json", {"finetune": asdict(config), "train": train_config.to_dict()}
         )
