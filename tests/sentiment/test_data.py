@@ -171,3 +171,22 @@ def test_prefixed_castlab_scores_are_read_back(tmp_path):
     frame = read_posts(path)
     assert frame.loc[0, "label"] == "positive" and frame.loc[0, "score"] == pytest.approx(0.6)
     assert tidy_posts(read_posts(path, keep_columns=True)).loc[0, "author"] == "ann"
+
+
+@pytest.mark.parametrize(
+    ("labels", "said", "line"),
+    [
+        ("0\n1\n", "3 texts but 2 labels", None),  # the third tweet was dropped in silence
+        ("0\n1\n2\n0\n", "3 texts but 4 labels", None),
+        ("0\n1\npositive\n", "label 'positive' is not 0, 1 or 2", 3),  # was int()'s ValueError
+        ("0\n5\n1\n", "label '5' is not 0, 1 or 2", 2),  # was an IndexError in training
+    ],
+)
+def test_tweeteval_labels_must_pair_with_the_texts(tmp_path, labels, said, line):
+    (tmp_path / "val_text.txt").write_text("good day\nthe bus\nawful\n")
+    (tmp_path / "val_labels.txt").write_text(labels)
+    with pytest.raises(CastlabError, match=said) as caught:
+        read_tweeteval(tmp_path)
+    assert caught.value.line == line
+    (tmp_path / "val_labels.txt").write_text("2\n1\n0\n\n")  # blank lines at the end are fine
+    assert read_tweeteval(tmp_path)["label"].tolist() == [2, 1, 0]

@@ -465,13 +465,25 @@ def read_tweeteval(folder: str | Path, split: str = "val") -> pd.DataFrame:
     for path in (text_path, label_path):
         if not path.exists():
             raise CastlabError("file not found", path=path, fix="point at the TweetEval folder")
-    texts = read_text(text_path).split("\n")
-    labels = read_text(label_path).split()
-    texts = texts[: len(labels)]
-    if len(texts) != len(labels):
+    texts = read_text(text_path).split("\n")  # not splitlines: tweets may hold \u2028 and such
+    labels = read_text(label_path).split("\n")
+    for lines in (texts, labels):
+        while lines and not lines[-1].strip():  # the end of the file, not a tweet
+            lines.pop()
+    if len(texts) != len(labels):  # one line each: a tweet would be paired with another's label
         raise CastlabError(
-            f"{len(texts)} texts but {len(labels)} labels", path=text_path, fix="check the files"
+            f"{len(texts)} texts but {len(labels)} labels",
+            path=label_path if len(labels) < len(texts) else text_path,
+            fix=f"give one label per line of {text_path.name}",
         )
+    for number, label in enumerate(labels, start=1):
+        if label.strip() not in ("0", "1", "2"):
+            raise CastlabError(
+                f"label {label.strip()!r} is not 0, 1 or 2",
+                path=label_path,
+                line=number,
+                fix="TweetEval labels are 0 (negative), 1 (neutral) and 2 (positive)",
+            )
     return pd.DataFrame({"text": [t.strip() for t in texts], "label": [int(x) for x in labels]})
 
 
