@@ -190,3 +190,19 @@ def test_tweeteval_labels_must_pair_with_the_texts(tmp_path, labels, said, line)
     assert caught.value.line == line
     (tmp_path / "val_labels.txt").write_text("2\n1\n0\n\n")  # blank lines at the end are fine
     assert read_tweeteval(tmp_path)["label"].tolist() == [2, 1, 0]
+
+
+def test_scores_under_a_prefix_of_ones_own_are_read_back_not_scored_again(tmp_path):
+    from castlab.sentiment.data import SCORE_COLUMNS, score_column_prefix
+    from castlab.sentiment.scorers import VaderScorer
+    from castlab.sentiment.stream import score_file
+
+    source = tmp_path / "posts.csv"
+    source.write_text("text,author\nI love it,a\nI hate it,b\n")
+    scored = tmp_path / "scored.csv"
+    score_file(source, scored, VaderScorer(), prefix="vader_")  # the README's example
+    posts = read_posts(scored)
+    assert posts["score"].tolist() == pd.read_csv(scored)["vader_score"].tolist()
+    both = ["text", *(p + name for p in ("vader_", "minilm_") for name in SCORE_COLUMNS)]
+    with pytest.raises(CastlabError, match="2 prefixes .vader_, minilm_."):
+        score_column_prefix(both)

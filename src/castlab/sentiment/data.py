@@ -130,20 +130,37 @@ def score_column_prefix(columns: list[str]) -> str | None:
     """The prefix under which ``columns`` hold all of castlab's score columns, else ``None``.
 
     Unprefixed columns are looked for first, then :data:`SCORE_PREFIX` (what ``sentiment
-    score`` uses when the input already had a ``label`` or ``score`` column).
+    score`` uses when the input already had a ``label`` or ``score`` column), then any
+    other prefix (``sentiment score --prefix vader_``). Scores under two other prefixes are
+    an error: which to use cannot be told.
 
     Examples
     --------
     >>> score_column_prefix(["label", "sentiment_p_negative", "sentiment_p_neutral",
     ...                      "sentiment_p_positive", "sentiment_score", "sentiment_label"])
     'sentiment_'
+    >>> score_column_prefix(["text", *("vader_" + name for name in SCORE_COLUMNS)])
+    'vader_'
     >>> score_column_prefix(["text", "label", "score"]) is None
     True
     """
+    first = SCORE_COLUMNS[0]
+    found = [
+        column[: -len(first)]
+        for column in columns
+        if column.endswith(first)
+        and all(column[: -len(first)] + name in columns for name in SCORE_COLUMNS)
+    ]
     for prefix in ("", SCORE_PREFIX):
-        if all(prefix + name in columns for name in SCORE_COLUMNS):
+        if prefix in found:
             return prefix
-    return None
+    if len(found) > 1:
+        raise CastlabError(
+            f"the posts hold scores under {len(found)} prefixes ({', '.join(found)}): which to use "
+            "cannot be told",
+            fix="keep one set of score columns in the file, or score it again into a new one",
+        )
+    return found[0] if found else None
 
 
 def _tidy(raw: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
