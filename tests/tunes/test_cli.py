@@ -86,6 +86,8 @@ def test_generate_a_plain_hornpipe_guided_away_from_a_reel():
         (["--dotting", "swung"], "unknown dotting"),
         (["--triplet-temperature", "0"], "triplet temperature must be > 0"),
         (["--dotted-temperature", "0"], "dotted temperature must be > 0"),
+        (["--triplet-temperature", "nan"], "triplet temperature must be > 0"),
+        (["--type", "jig", "--guidance", "nan"], "guidance nan must be a number >= 0"),
         (["--type", "hornpipe", "--guidance", "2", "--guidance-against", "polka"], "'polka' never"),
     ],
 )

@@ -139,8 +139,9 @@ def test_guidance_needs_an_lstm(coded_model):
     config = LanguageModelConfig(kind="transformer", vocab_size=20, dim=8, layers=1, heads=2)
     with pytest.raises(CastlabError, match="needs an LSTM"):
         TypeGuidance(build_language_model(config), coded_model.tokenizer, scale=1.0)
-    with pytest.raises(CastlabError, match="guidance must be >= 0"):
-        GenerateConfig(guidance=-1)
+    for bad in (-1.0, float("nan"), float("inf")):  # nan and inf were a sampling traceback
+        with pytest.raises(CastlabError, match=f"guidance {bad} must be a number >= 0"):
+            GenerateConfig(guidance=bad)
 
 
 def test_model_round_trip_keeps_the_new_tokens(tmp_path, coded_model):

@@ -9,6 +9,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -152,11 +153,13 @@ class GenerateConfig:
             )
         if self.count < 1:
             raise CastlabError("count must be at least 1", fix="use --count 1 or more")
-        if self.guidance is not None and self.guidance < 0:
-            raise CastlabError("guidance must be >= 0", fix="use e.g. --guidance 1.0")
+        if self.guidance is not None and not 0 <= self.guidance < math.inf:  # nan, inf too
+            raise CastlabError(
+                f"guidance {self.guidance} must be a number >= 0", fix="use e.g. --guidance 1.0"
+            )
         for name in ("triplet_temperature", "dotted_temperature", "plain_dotted_temperature"):
             value = getattr(self, name)
-            if value is not None and value <= 0:
+            if value is not None and not 0 < value < math.inf:  # nan sampled a traceback
                 raise CastlabError(
                     f"{name.replace('_', ' ')} must be > 0",
                     fix=f"use e.g. --{name.replace('_', '-')} 1.0",
