@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 import torch
 from lightning.pytorch.callbacks import Callback
@@ -192,3 +194,18 @@ def test_a_run_starting_in_a_folder_removes_what_a_kill_9_left_half_written(tmp_
     mine.write_text("the user's own file")
     fit(_task(), *_data(), run, CONFIG)
     assert not any(path.exists() for path in stale) and mine.exists()
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ({"devices": "0"}, "devices=0"),
+        ({"precision": "foo"}, "Precision 'foo' is invalid"),
+        ({"accelerator": "foo"}, "invalid accelerator name"),
+        ({"num_nodes": 0}, "num_nodes"),
+        ({"strategy": "foo"}, "invalid strategy name"),
+    ],
+)
+def test_run_settings_lightning_refuses_are_one_line_errors(tmp_path, settings, said):
+    with pytest.raises(CastlabError, match="Lightning refused the run settings: .*" + said):
+        make_trainer(tmp_path, replace(CONFIG, **settings))

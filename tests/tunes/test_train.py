@@ -1,3 +1,4 @@
+import json
 from dataclasses import replace
 
 import pytest
@@ -87,11 +88,17 @@ def test_tune_windows_start_at_each_tune_and_cover_every_token():
 
 
 def test_training_can_start_from_a_saved_model(tmp_path, random_model):
-    random_model.info["steps"] = 7
+    random_model.info.update(steps=7, tokenizer="abc")  # as a trained model's info has them
     random_model.save(tmp_path / "first")
-    again = TunesTrainConfig(**{**TINY.__dict__, "init_model": str(tmp_path / "first")})
+    # other shape flags: the start model's shape is trained, and recorded (they were recorded
+    # as if used: a 'transformer' of dim 8 with a char tokenizer, for this LSTM)
+    flags = {"tokenizer": "char", "model": "transformer", "dim": 8}
+    again = TunesTrainConfig(**{**TINY.__dict__, **flags, "init_model": str(tmp_path / "first")})
     few = TrainConfig(**{**STEPS.__dict__, "max_steps": 2})
     second = train_tunes(again, few, tmp_path / "second")
+    recorded = json.loads((tmp_path / "second" / "config.json").read_text())["tunes"]
+    assert (recorded["tokenizer"], recorded["model"], recorded["dim"]) == ("abc", "lstm", 16)
+    assert second.info["tokenizer"] == "abc"
     # the start model's vocabulary is kept; the N: control code it never saw is appended
     old = random_model.tokenizer.vocab
     assert second.tokenizer.vocab[: len(old)] == old
@@ -110,3 +117,17 @@ def test_the_same_seed_trains_the_same_model(tmp_path):
     first, same, other = (dict(r.network.state_dict()) for r in runs)
     assert all(torch.equal(first[name], same[name]) for name in first)
     assert not all(torch.equal(first[name], other[name]) for name in first)
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ({"layers": 0}, "--layers 0"),  # it saved a model without its LSTM
+        ({"dim": 0}, "--dim 0"),
+        ({"seq_len": 0}, "--seq-len 0"),  # range()'s ValueError
+        ({"seq_len": -5}, "--seq-len -5"),
+    ],
+)
+def test_shapes_that_build_nothing_are_refused(settings, said):
+    with pytest.raises(CastlabError, match=said):
+        TunesTrainConfig(**settings)

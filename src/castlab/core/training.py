@@ -33,6 +33,7 @@ from typing import Any
 
 import lightning as L
 import torch
+from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import Callback
 from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader, Dataset
@@ -405,6 +406,27 @@ def make_trainer(
     run_dir = Path(run_dir)
     checkpoints = run_dir / "checkpoints"
     devices: Any = config.devices if not config.devices.isdigit() else int(config.devices)
+    every = [
+        LastCheckpoint(checkpoints / "last.ckpt", every_steps=config.checkpoint_every_steps),
+        LossPlot(run_dir),
+        CtrlC(),
+        *callbacks,
+    ]
+    try:
+        return _trainer(run_dir, config, devices, every)
+    except (MisconfigurationException, ValueError, TypeError) as error:
+        # --devices 0, --precision foo, --strategy foo, --accelerator gpu without one: Lightning
+        # says what is wrong in its first line; the rest is its traceback
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CastlabError(
+            f"Lightning refused the run settings: {first}",
+            fix="check --accelerator, --devices, --num-nodes, --strategy and --precision",
+        ) from None
+
+
+def _trainer(
+    run_dir: Path, config: TrainConfig, devices: Any, callbacks: list[Callback]
+) -> L.Trainer:
     return L.Trainer(
         default_root_dir=run_dir,
         max_epochs=config.max_epochs,
@@ -423,12 +445,7 @@ def make_trainer(
         num_sanity_val_steps=0,
         enable_checkpointing=False,  # LastCheckpoint below does it, in one predictable file
         use_distributed_sampler=config.distributed_sampler,
-        callbacks=[
-            LastCheckpoint(checkpoints / "last.ckpt", every_steps=config.checkpoint_every_steps),
-            LossPlot(run_dir),
-            CtrlC(),
-            *callbacks,
-        ],
+        callbacks=callbacks,
     )
 
 

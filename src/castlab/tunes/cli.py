@@ -66,6 +66,7 @@ def _load_model(model: Path | None):  # type: ignore[no-untyped-def]
 
 @app.command()
 def train(
+    ctx: typer.Context,
     corpus: Corpus = None,
     out: Annotated[Path, typer.Option(help="Run folder (checkpoints, metrics, model/).")] = Path(
         "runs/tunes/default"
@@ -73,7 +74,13 @@ def train(
     tokenizer: Annotated[str, typer.Option(help="abc, char or bpe.")] = "abc",
     model: Annotated[str, typer.Option(help="lstm or transformer.")] = "lstm",
     dim: Annotated[int, typer.Option(help="Embedding / model width.")] = 256,
-    hidden: Annotated[int, typer.Option(help="LSTM hidden size.")] = 512,
+    hidden: Annotated[
+        int,
+        typer.Option(
+            help="LSTM hidden size of the inner layers (the last has --dim, tied to the "
+            "embedding; unused with --layers 1)."
+        ),
+    ] = 512,
     layers: Annotated[int, typer.Option(help="Number of layers.")] = 2,
     seq_len: Annotated[int, typer.Option(help="Training window in tokens.")] = 128,
     windows: Annotated[
@@ -117,6 +124,17 @@ def train(
     from castlab.core.training import TrainConfig
     from castlab.tunes.train import TunesTrainConfig, train_tunes
 
+    shape = ("tokenizer", "model", "dim", "hidden", "layers")
+    given = [
+        "--" + name
+        for name in shape
+        if getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"
+    ]
+    if init_model and given and not resume:
+        typer.echo(
+            f"note: {', '.join(given)} are not used: the model starts from --init-model "
+            f"{init_model} and keeps its tokenizer and shape (config.json records them)"
+        )
     if resume and (out / "config.json").exists():
         saved = read_json(out / "config.json")
         tunes_config = TunesTrainConfig(

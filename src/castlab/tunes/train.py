@@ -26,7 +26,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from castlab.core.artifacts import write_json
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, require_at_least
 from castlab.core.language_model import LanguageModelConfig, build_language_model
 from castlab.core.tokenizers import BOS, CharTokenizer, SubwordTokenizer, Tokenizer
 from castlab.core.training import (
@@ -92,6 +92,27 @@ class TunesTrainConfig:
     # header, a control code: the corpus mixes books that write dotting out and books that
     # leave it to the player
     dotting: bool = True
+
+    def __post_init__(self) -> None:
+        sizes = {"--dim": self.dim, "--hidden": self.hidden, "--layers": self.layers}
+        for flag, value in {**sizes, "heads": self.heads, "bpe_vocab": self.bpe_vocab}.items():
+            require_at_least(flag, value, 1)  # 0 layers saved an LM without its LSTM
+        require_at_least("--seq-len", self.seq_len, 2)  # a window predicts its next tokens
+        require_at_least("max_tunes", self.max_tunes, 0)
+
+    def as_started_from(self, start: TuneModel) -> TunesTrainConfig:
+        """This config with the tokenizer and shape of the model ``--init-model`` started
+        from: what is trained, and so what ``config.json`` and the model's info record."""
+        shape = start.model_config
+        return replace(
+            self,
+            tokenizer=str(start.info.get("tokenizer", self.tokenizer)),
+            model=shape.kind,
+            dim=shape.dim,
+            hidden=shape.hidden,
+            layers=shape.layers,
+            heads=shape.heads,
+        )
 
     @classmethod
     def of_model(cls, info: dict, corpus: Sequence[str] | None = None) -> TunesTrainConfig:
@@ -244,6 +265,7 @@ def train_tunes(
         headers = {t for tune in splits["train"] for t in abc_tokens(tune.header_text)}
         start_model = start_model.with_tokens(sorted(headers))
         tokenizer = start_model.tokenizer
+        config = config.as_started_from(start_model)  # its shape, not the flags', is trained
     if not splits["valid"]:
         splits["valid"] = splits["train"][-max(1, len(splits["train"]) // 20) :]
     train_ids = token_stream(tokenizer, splits["train"])
@@ -315,9 +337,20 @@ def train_tunes(
 
 
 def find_tunes_learning_rate(
-    config: TunesTrainConfig, run_dir: str | Path, *, steps: int = 100, batch_size: int = 32
+    config: TunesTrainConfig,
+    run_dir: str | Path,
+    *,
+    steps: int = 100,
+    batch_size: int = 32,
+    seed: int = 0,
 ) -> tuple[float, Path]:
-    """Lightning's learning-rate range test on the corpus; returns the suggestion and plot."""
+    """Lightning's learning-rate range test on the corpus; returns the suggestion and plot.
+
+    Seeded (the initial weights and the batches), so the same call suggests the same rate.
+    """
+    require_at_least("--steps", steps, 1)
+    require_at_least("--batch-size", batch_size, 1)
+    seed_everything(seed)
     splits, tokenizer, _ = prepare(config)
     network = build_language_model(config.language_model(tokenizer.vocab_size))
     loader = DataLoader(
