@@ -147,3 +147,28 @@ def test_evaluate_vader_on_tweeteval(shared_data):
     )
     assert result.returncode == 0, result.stderr
     assert "macro recall 0.59" in result.stdout  # VADER's usual +-0.05 rule on TweetEval val
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--chunk-size", "0"], "--chunk-size 0: cannot be below 1"),  # pandas' ValueError
+        (["--batch-size", "-3"], "--batch-size -3: cannot be below 1"),  # an AssertionError
+    ],
+)
+def test_score_refuses_sizes_below_1(tmp_path, args, message):
+    (tmp_path / "p.csv").write_text("id,text\n1,I love it\n")
+    out = tmp_path / "s.csv"
+    result = runner.invoke(
+        root_app, ["sentiment", "score", str(tmp_path / "p.csv"), "--out", str(out), *args]
+    )
+    assert message in str(result.exception) and not out.exists()
+
+
+def test_authors_with_none_left_by_min_posts_says_so_and_writes_nothing(tmp_path):
+    (tmp_path / "p.csv").write_text("id,text,author\n1,I love it,a\n2,awful,b\n3,good,a\n")
+    out = tmp_path / "authors"
+    args = ["--scorer", "vader", "--out", str(out), "--min-posts", "3"]
+    result = runner.invoke(root_app, ["sentiment", "authors", str(tmp_path / "p.csv"), *args])
+    assert "no author has 3 posts (the most any has: 2)" in str(result.exception)
+    assert not out.exists()  # an empty authors.csv was left, then a NaN traceback

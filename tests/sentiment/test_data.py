@@ -206,3 +206,18 @@ def test_scores_under_a_prefix_of_ones_own_are_read_back_not_scored_again(tmp_pa
     both = ["text", *(p + name for p in ("vader_", "minilm_") for name in SCORE_COLUMNS)]
     with pytest.raises(CastlabError, match="2 prefixes .vader_, minilm_."):
         score_column_prefix(both)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said", "line"),
+    [
+        ("arr.json", '[{"text": "great"}, {"text": "awful"}]', "found an array", 1),
+        ("num.jsonl", '{"text": "great"}\n5\n', "found the value 5", 2),  # was a TypeError
+    ],
+)
+def test_json_lines_that_are_not_objects_are_named(tmp_path, name, content, said, line):
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(CastlabError, match=said) as caught:
+        list(iter_posts(path))
+    assert caught.value.line == line

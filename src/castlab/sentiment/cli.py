@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, require_at_least
 from castlab.core.options import (
     Accelerator,
     BatchSize,
@@ -156,6 +156,9 @@ def score(
     from castlab.sentiment.cluster import ScorerSpec, expand_inputs, score_files
     from castlab.sentiment.stream import OUTPUT_SUFFIXES, score_file
 
+    require_at_least("--chunk-size", chunk_size, 1)  # 0 was pandas' ValueError
+    require_at_least("--batch-size", batch_size, 1)
+    require_at_least("--workers", workers, 1)
     columns = _columns(
         text=text_column,
         author=author_column,
@@ -247,6 +250,13 @@ def authors(
     if "author" not in frame.columns:
         raise CastlabError("no author column found", path=posts, fix="pass --author-column")
     summary = author_summary(frame, min_posts=min_posts)
+    if summary.empty:  # nothing to write or draw (the figure was a NaN traceback)
+        most = int(frame["author"].value_counts().max()) if len(frame) else 0
+        raise CastlabError(
+            f"no author has {min_posts} posts (the most any has: {most})",
+            path=posts,
+            fix=f"lower --min-posts to {max(most, 1)} or less",
+        )
     out.mkdir(parents=True, exist_ok=True)
     with atomic_write(out / "authors.csv") as handle:
         summary.to_csv(handle, index=False)

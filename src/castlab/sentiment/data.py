@@ -208,11 +208,24 @@ def _jsonl_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
             if not line.strip():
                 continue
             try:
-                records.append(json.loads(line))
+                record = json.loads(line)
             except json.JSONDecodeError as error:
                 raise CastlabError(
                     f"not a JSON line: {error.msg}", path=path, line=number, column=error.colno
                 ) from None
+            if not isinstance(record, dict):  # a JSON array file, or a bare number
+                raise CastlabError(
+                    "expected one post per line as a JSON object ({...}), found "
+                    + (
+                        "an array" if isinstance(record, list) else f"the value {line.strip()[:20]}"
+                    ),
+                    path=path,
+                    line=number,
+                    fix=f"make it JSON Lines, e.g. jq -c '.[]' {path.name} > posts.jsonl"
+                    if isinstance(record, list)
+                    else 'write JSON Lines: one {"text": ...} object per line',
+                )
+            records.append(record)
             if len(records) == chunk_size:
                 yield pd.json_normalize(records)
                 records = []
