@@ -88,6 +88,8 @@ def test_generate_a_plain_hornpipe_guided_away_from_a_reel():
         (["--dotted-temperature", "0"], "dotted temperature must be > 0"),
         (["--triplet-temperature", "nan"], "triplet temperature must be > 0"),
         (["--type", "jig", "--guidance", "nan"], "guidance nan must be a number >= 0"),
+        (["--type", "jig", "--guidance-against", "reel"], "needs guidance (none is stored"),
+        (["--guidance-against", "reel"], "needs guidance towards a --type"),
         (["--type", "hornpipe", "--guidance", "2", "--guidance-against", "polka"], "'polka' never"),
     ],
 )
@@ -159,3 +161,14 @@ def test_a_corpus_file_is_recorded_by_absolute_path(tmp_path, monkeypatch):
     # evaluate, run from another folder, must find the file the model learnt from
     assert _corpus_sources(["mine.abc", "oneills"]) == (str(tmp_path / "mine.abc"), "oneills")
     assert _corpus_sources(None) == ("oneills", "ryans", "airds")
+
+
+def test_evaluate_refuses_an_out_it_cannot_write_before_the_work(tmp_path):
+    from castlab.core.errors import CastlabError
+
+    (tmp_path / "afile").write_text("mine")
+    out = tmp_path / "afile" / "scores.json"
+    result = runner.invoke(app, ["tunes", "evaluate", "--out", str(out), "--model", "nowhere"])
+    # the model folder 'nowhere' is never read: the --out check comes first
+    assert isinstance(result.exception, CastlabError)
+    assert "a file is there, a folder is needed" in str(result.exception)

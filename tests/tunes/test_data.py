@@ -45,6 +45,13 @@ def test_book_parses_good_tunes_and_reports_bad_ones():
     assert "book.abc:19" in str(reasons[3]) and "X:3" in str(reasons[3])
 
 
+def test_a_bad_header_field_is_reported_at_its_own_line():
+    text = "X:1\nT:a\nM:foo\nL:1/8\nK:D\nABcd efga|\n\nX:2\nT:b\nM:6/8\nK:Zz\nABc def|\n"
+    skipped = {p.tune: p for p in read_abc_text(text, "book.abc").skipped}
+    assert skipped[1].line == 3 and "bad header" in skipped[1].reason  # the M: line, not 6
+    assert skipped[2].line == 11  # the K: line
+
+
 def test_file_without_usable_tune_is_an_error(tmp_path):
     path = tmp_path / "bad.abc"
     path.write_text("X:1\nT:x\nM:6/8\n|:abc:|\n")

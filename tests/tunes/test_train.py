@@ -131,3 +131,9 @@ def test_the_same_seed_trains_the_same_model(tmp_path):
 def test_shapes_that_build_nothing_are_refused(settings, said):
     with pytest.raises(CastlabError, match=said):
         TunesTrainConfig(**settings)
+
+
+def test_a_run_that_cannot_start_leaves_no_config_behind(tmp_path):
+    with pytest.raises(CastlabError, match="unknown windows"):
+        train_tunes(replace(TINY, windows="foo"), STEPS, tmp_path / "run")
+    assert not (tmp_path / "run" / "config.json").exists()

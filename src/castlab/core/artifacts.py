@@ -21,6 +21,7 @@ from castlab.core.errors import CastlabError
 
 __all__ = [
     "atomic_write",
+    "check_output_file",
     "file_in_the_way",
     "load_model_weights",
     "output_file",
@@ -165,6 +166,35 @@ def file_in_the_way(path: str | Path) -> CastlabError:
         path=path,
         fix=f"name a new folder, or move {str(path)!r} away",
     )
+
+
+def check_output_file(path: str | Path) -> None:
+    """Refuse, before any work, a file that could not be written: a folder stands there, or
+    a file stands where one of its folders must be made.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> blocker = pathlib.Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> _ = blocker.write_text("mine")
+    >>> try:
+    ...     check_output_file(blocker / "scores.json")
+    ... except CastlabError as error:
+    ...     print(error.message)
+    a file is there, a folder is needed
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise CastlabError(
+            "a folder is there, a file is needed",
+            path=path,
+            fix=f"name a file, e.g. {str(path / 'out.json')!r}",
+        )
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise file_in_the_way(parent)
+            return
 
 
 def output_file(out: str | Path, default: str) -> Path:

@@ -348,7 +348,7 @@ def read_csv(
             f"cannot split the rows ({message})",
             path=path,
             fix=f"check quoting and that every row has as many fields as the header "
-            f"(separator {sep!r}; the command's --sep option sets another)",
+            f"(separator {sep!r}, as the header row suggests)",
         ) from None
     if frame.empty:
         raise CastlabError(f"no rows in the {what}", path=path, fix="pass a CSV with data rows")

@@ -328,11 +328,13 @@ def evaluate(
 
     Example: castlab tunes evaluate --corpus oneills --count 20
     """
-    from castlab.core.artifacts import write_json
+    from castlab.core.artifacts import check_output_file, write_json
     from castlab.tunes.evaluate import BarIndex, score_tune, summarise_scores
     from castlab.tunes.generate import GenerateConfig, generate_tunes
     from castlab.tunes.train import TunesTrainConfig, next_token_metrics, prepare
 
+    if out is not None:  # before the work, not after it
+        check_output_file(out)
     trained = _load_model(model)
     config = TunesTrainConfig.of_model(trained.info, corpus)  # the text it was trained on
     splits, _, _ = prepare(config)

@@ -133,26 +133,36 @@ def _body_problem(body: str) -> tuple[int, int, str] | None:
 
 
 def _make_tune(
-    fields: dict[str, str], body_lines: list[str], number: int, source: str, body_line: int
+    fields: dict[str, str],
+    body_lines: list[str],
+    number: int,
+    source: str,
+    body_line: int,
+    field_lines: dict[str, int] | None = None,
 ) -> tuple[Tune | None, Problem | None]:
-    path = source.rsplit(":", 1)[0]
+    """The tune, or the problem that skips it (a header's at its own line, ``field_lines``)."""
+    path, start = source.rsplit(":", 1)[0], int(source.rsplit(":", 1)[1])
+    lines = field_lines or {}
 
     def problem(reason: str, line: int = 0, column: int = 1) -> tuple[None, Problem]:
         return None, Problem(path, number, line or body_line, column, reason)
 
     if "K" not in fields:
-        return problem("no K: field", int(source.rsplit(":", 1)[1]))
+        return problem("no K: field", start)
     if "M" not in fields:
-        return problem("no M: field (castlab needs a meter to check bar lengths)")
+        return problem("no M: field (castlab needs a meter to check bar lengths)", start)
+    field = "M"
     try:
         meter = normalise_meter(fields["M"])
         if meter == "none":
-            return problem("free meter (M:none) cannot be checked bar by bar")
+            return problem("free meter (M:none) cannot be checked bar by bar", lines.get("M", 0))
+        field = "L"
         unit = fields.get("L", "").replace(" ", "") or default_unit(meter)
         parse_fraction(unit)
+        field = "K"
         key = normalise_key(fields["K"])
     except (ValueError, ZeroDivisionError) as error:
-        return problem(f"bad header: {error}")
+        return problem(f"bad header: {error}", lines.get(field, 0))
     body = normalise_body(body_lines)
     found = _body_problem(body)
     if found is not None:
@@ -180,18 +190,22 @@ def read_abc_text(text: str, source: str = "<text>") -> Corpus:
         except ValueError:
             number = 0
         fields: dict[str, str] = {}
+        field_lines: dict[str, int] = {}
         i += 1
         while i < len(lines) and lines[i].strip() and "K" not in fields:
             match = _FIELD.match(lines[i].split("%", 1)[0].strip())
             if match and match.group(1) not in fields:
                 fields[match.group(1)] = match.group(2).strip()
+                field_lines[match.group(1)] = i + 1
             i += 1
         body_line = i + 1
         body: list[str] = []
         while i < len(lines) and lines[i].strip() and not lines[i].startswith("X:"):
             body.append(lines[i])
             i += 1
-        tune, problem = _make_tune(fields, body, number, f"{source}:{start}", body_line)
+        tune, problem = _make_tune(
+            fields, body, number, f"{source}:{start}", body_line, field_lines
+        )
         if tune is not None:
             corpus.tunes.append(tune)
         elif problem is not None:

@@ -106,9 +106,13 @@ class TuneGrammar:
             token = f"{field}:{value}\n"
             if token not in self._ids:
                 known = sorted(t[2:-1] for _, t in self._header[field])
+                flag = {"R": "--type", "M": "--meter", "N": "--dotting", "L": "--unit"}
                 raise CastlabError(
                     f"{names[field]} {value!r} never appears in the model's training tunes",
-                    fix=f"choose one of: {', '.join(known[:30])}",
+                    fix=f"choose one of: {', '.join(known[:30])}"
+                    if known
+                    else f"leave out {flag.get(field, '--key')}: the model's training tunes "
+                    f"have no {field}: line",
                 )
 
     def reset(self) -> None:

@@ -328,6 +328,16 @@ def generate_tunes(model: TuneModel, config: GenerateConfig) -> list[GeneratedTu
         )
     network = model.network
     scale, against = _guidance(model, config, header["rhythm"])
+    if config.guidance_against and not (scale and header["rhythm"]):  # it had no effect
+        raise CastlabError(
+            f"--guidance-against {config.guidance_against} needs guidance"
+            + (
+                " towards a --type"
+                if not header["rhythm"]
+                else f" (none is stored for {header['rhythm']})"
+            ),
+            fix="add --type and --guidance, e.g. --type jig --guidance 1.0",
+        )
     if scale and header["rhythm"]:
         network = TypeGuidance(model.network, model.tokenizer, scale=scale, against=against)
     temperature = _temperature(model, config, header["rhythm"])

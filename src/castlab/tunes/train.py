@@ -276,15 +276,6 @@ def train_tunes(
         if start_model is None
         else start_model.model_config
     )
-    if is_main_process():  # one writer under DDP: rank 0
-        write_json(
-            run_dir / "config.json",
-            {
-                "tunes": asdict(config),
-                "train": asdict(train_config),
-                "model": model_config.to_dict(),
-            },
-        )
     seed_everything(train_config.seed)  # the initial weights too: the same seed, the same model
     network = build_language_model(model_config) if start_model is None else start_model.network
     network.train()
@@ -298,6 +289,17 @@ def train_tunes(
     valid_loader = DataLoader(
         _dataset(valid_ids, seq_len, config.windows), batch_size=train_config.batch_size
     )
+    # written once the settings have built a network and its data (a bad --windows left a
+    # config.json of a run that never started); a resumed run keeps the one it started with
+    if is_main_process() and not resume:  # one writer under DDP: rank 0
+        write_json(
+            run_dir / "config.json",
+            {
+                "tunes": asdict(config),
+                "train": asdict(train_config),
+                "model": model_config.to_dict(),
+            },
+        )
     checkpoint = last_checkpoint(run_dir) if resume else None
     start_step = 0
     if checkpoint is not None:
