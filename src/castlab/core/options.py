@@ -34,6 +34,7 @@ __all__ = [
     "Devices",
     "Epochs",
     "LearningRate",
+    "LstmHidden",
     "MaxSteps",
     "NumNodes",
     "Precision",
@@ -56,6 +57,13 @@ NumNodes = Annotated[int, typer.Option(help="Machines taking part (multi-node tr
 Strategy = Annotated[str, typer.Option(help="Lightning strategy: auto, ddp, fsdp, ...")]
 Precision = Annotated[str, typer.Option(help="32-true or bf16-mixed (faster on recent CPUs).")]
 Threads = Annotated[int, typer.Option(help="CPU threads for torch.")]
+LstmHidden = Annotated[
+    int,
+    typer.Option(
+        help="LSTM hidden size of the inner layers (the last has --dim, tied to the "
+        "embedding; unused with --layers 1)."
+    ),
+]
 Resume = Annotated[
     bool,
     typer.Option(

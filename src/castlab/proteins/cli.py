@@ -16,6 +16,7 @@ from castlab.core.options import (
     BatchSize,
     Devices,
     Epochs,
+    LstmHidden,
     MaxSteps,
     NumNodes,
     Resume,
@@ -192,13 +193,7 @@ def pretrain(
     tokenizer: Annotated[str, typer.Option(help="aa | kmer | bpe | unigram.")] = "aa",
     vocab_size: Annotated[int, typer.Option(help="Subword vocabulary size.")] = 256,
     dim: Annotated[int, typer.Option(help="Embedding width.")] = 128,
-    hidden: Annotated[
-        int,
-        typer.Option(
-            help="LSTM hidden size of the inner layers (the last has --dim, tied to the "
-            "embedding; unused with --layers 1)."
-        ),
-    ] = 512,
+    hidden: LstmHidden = 512,
     layers: Annotated[int, typer.Option(help="LM layers.")] = 3,
     seq_len: Annotated[int, typer.Option(help="Tokens per training window.")] = 128,
     epochs: Epochs = 1,

@@ -16,6 +16,7 @@ from castlab.core.options import (
     Devices,
     Epochs,
     LearningRate,
+    LstmHidden,
     MaxSteps,
     NumNodes,
     Precision,
@@ -74,13 +75,7 @@ def train(
     tokenizer: Annotated[str, typer.Option(help="abc, char or bpe.")] = "abc",
     model: Annotated[str, typer.Option(help="lstm or transformer.")] = "lstm",
     dim: Annotated[int, typer.Option(help="Embedding / model width.")] = 256,
-    hidden: Annotated[
-        int,
-        typer.Option(
-            help="LSTM hidden size of the inner layers (the last has --dim, tied to the "
-            "embedding; unused with --layers 1)."
-        ),
-    ] = 512,
+    hidden: LstmHidden = 512,
     layers: Annotated[int, typer.Option(help="Number of layers.")] = 2,
     seq_len: Annotated[int, typer.Option(help="Training window in tokens.")] = 128,
     windows: Annotated[
