@@ -87,7 +87,10 @@ def test_palette_goal_from_target_colours(tmp_path):
 @pytest.mark.parametrize(
     "changes,message",
     [
-        ({"goals": (("style", 1.0),)}, "goal style needs --style"),
+        (
+            {"goals": (("style", 1.0),)},
+            r"goal style needs a style image \(fix: pass --style IMAGE\)",
+        ),
         ({"goals": (("clip", 1.0),)}, "needs --prompt and --clip-model"),
         ({"size": 4000}, "--size 4000"),
         ({"param": "oil"}, "unknown parameterisation"),

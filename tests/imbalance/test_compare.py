@@ -91,9 +91,13 @@ def test_bad_settings(shifted):
         compare_strategies(train, CompareConfig(strategies=("nothing",), model=LOGISTIC))
     with pytest.raises(CastlabError, match="between 0 and 1"):
         compare_strategies(train, CompareConfig(model=LOGISTIC, test_prior=1.0))
-    with pytest.raises(CastlabError, match="fewer than"):
+    with pytest.raises(CastlabError, match="fewer than 5 folds .fix: pass --folds 3"):
         rows = np.r_[np.flatnonzero(train.target == 0)[:40], np.flatnonzero(train.target)[:3]]
         compare_strategies(train.subset(rows), CompareConfig(model=LOGISTIC, n_splits=5))
+    one = np.r_[np.flatnonzero(train.target == 0)[:40], np.flatnonzero(train.target)[:1]]
+    with pytest.raises(CastlabError, match="fewer than 2 folds .fix: use more data") as caught:
+        compare_strategies(train.subset(one), CompareConfig(model=LOGISTIC, n_splits=2))
+    assert "--folds" not in str(caught.value)  # it said 'pass --folds 2', the value given
 
 
 def test_score_probabilities_known_values():

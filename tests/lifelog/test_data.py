@@ -231,3 +231,15 @@ def test_daylio_real_export_with_custom_moods(real_daylio):
     assert entries["mood"].between(1, 5).all()
     work = entries["activities"].map(lambda a: "work" in a).sum()
     assert work == 555
+
+
+def test_a_mood_map_from_a_web_page_is_text_only_never_a_file(tmp_path):
+    from castlab.lifelog.data import parse_mood_map
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root = 1\n")  # a file on the server; the page's user typed its path
+    assert parse_mood_map(str(secret))["root"] == 1.0  # the CLI reads files
+    with pytest.raises(CastlabError, match="cannot read mood mapping") as caught:
+        parse_mood_map(str(secret), files=False)
+    assert "= 1" not in str(caught.value)  # nothing of the file shows in the message
+    assert parse_mood_map("content=4", files=False)["content"] == 4.0

@@ -60,6 +60,16 @@ def test_a_bad_goal_is_one_clear_message():
     assert "unknown goal 'oil'" in app.error[0].value
 
 
+def test_a_goal_needing_another_image_names_the_page_controls_not_a_flag():
+    app = _page()
+    _small(app)
+    app.text_input[0].input("style=1")
+    app.button[0].click().run()
+    assert app.error[0].value == (
+        "goal style needs a style image (fix: use Style transfer, with a Style image)"
+    )  # it said 'pass --style IMAGE', a flag the page does not have
+
+
 def test_an_empty_goal_list_names_the_goals_control():
     app = _page()
     _small(app)

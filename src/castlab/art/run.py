@@ -50,7 +50,7 @@ from castlab.art.goals import (
 from castlab.art.optimise import Optimisation, Step
 from castlab.art.parameterisations import Parameterisation, make_parameterisation
 from castlab.core.artifacts import read_json, write_json, write_text
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, Fix
 
 __all__ = ["MAX_SIZE", "ArtConfig", "PaintResult", "load_config", "paint", "parse_palette"]
 
@@ -163,7 +163,9 @@ def _images(config: ArtConfig, report: Callable[[str], None]) -> dict[str, np.nd
 def _goal(name: str, config: ArtConfig, images: dict[str, np.ndarray], features: Any) -> Goal:
     def need(role: str) -> torch.Tensor:
         if role not in images:
-            raise CastlabError(f"goal {name} needs --{role}", fix=f"pass --{role} IMAGE")
+            raise CastlabError(
+                f"goal {name} needs a {role} image", fix=Fix(role, "give", option=f"--{role} IMAGE")
+            )
         return to_tensor(images[role])
 
     if name == "mse":

@@ -192,14 +192,12 @@ def compare_strategies(
         )
     counts = np.bincount(data.target, minlength=n_classes)
     if counts.min() < config.n_splits:
+        fewest = int(counts.min())
         raise CastlabError(
-            f"the rarest class has {counts.min()} rows, fewer than {config.n_splits} folds",
-            fix=Fix(
-                "folds",
-                "set",
-                value=str(max(2, int(counts.min()))),
-                template="{}, or use more data",
-            ),
+            f"the rarest class has {fewest} rows, fewer than {config.n_splits} folds",
+            fix=Fix("folds", "set", value=str(fewest), template="{}, or use more data")
+            if fewest >= 2  # K-fold needs 2 folds: below 2 rows fewer folds cannot help
+            else "use more data: K-fold needs 2 rows or more of every class",
         )
     base = make_model(config.model)
     rng = np.random.default_rng(config.seed)

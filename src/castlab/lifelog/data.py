@@ -237,13 +237,16 @@ def read_toggl(path: str | Path) -> pd.DataFrame:
     return frame.sort_values("start", kind="stable").reset_index(drop=True)
 
 
-def parse_mood_map(spec: str | Path | Mapping[str, float] | None) -> dict[str, float]:
+def parse_mood_map(
+    spec: str | Path | Mapping[str, float] | None, *, files: bool = True
+) -> dict[str, float]:
     """Build a Daylio mood-name -> score map from defaults plus custom names.
 
     ``spec`` is ``None`` (Daylio's defaults), a mapping, a text like ``"okay=3,content=4"`` or a
     path to a small file with one ``name = score`` (or ``name,score``) per line; ``#`` starts a
     comment. Custom names extend and override the defaults; scores must lie in 1-5. Names
-    are matched case-insensitively.
+    are matched case-insensitively. ``files=False`` reads ``spec`` as text only, never as a
+    path (a web page's text box must not open files on the server).
 
     Examples
     --------
@@ -259,11 +262,11 @@ def parse_mood_map(spec: str | Path | Mapping[str, float] | None) -> dict[str, f
         items = [(str(k), str(v), None) for k, v in spec.items()]
         source: Path | None = None
     else:
-        source = Path(spec) if Path(spec).is_file() else None
+        source = Path(spec) if files and Path(spec).is_file() else None
         if source is not None:
             lines = read_text(source, "mood map").splitlines()
             pieces = [(text.split("#", 1)[0], number) for number, text in enumerate(lines, 1)]
-        elif not re.search(r"[=:]", str(spec)):
+        elif files and not re.search(r"[=:]", str(spec)):
             raise CastlabError(
                 "mood map file not found", path=spec, fix="pass a file or text like 'okay=3'"
             )

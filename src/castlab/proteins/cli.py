@@ -329,14 +329,7 @@ def predict(
         rows = classifier.predict_families(records, top_k=top_k, batch_size=batch)
         kept = iter(frame.itertuples(index=False, name=None)) if frame is not None else None
         for row in rows:
-            found = [
-                row.family,
-                f"{row.probability:.4f}",
-                row.top_k,
-                "" if row.bit_score is None else f"{row.bit_score:.1f}",
-                "" if row.evalue is None else f"{row.evalue:.3g}",
-            ]
-            writer.writerow((list(next(kept)) if kept else [row.name]) + found)
+            writer.writerow((list(next(kept)) if kept else [row.name]) + row.answers())
             count += 1
         if not count:  # nothing is written for an input without sequences
             raise CastlabError(

@@ -333,6 +333,23 @@ class FamilyPrediction(NamedTuple):
     bit_score: float | None = None  # the confirming alignment's (models with references)
     evalue: float | None = None  # its E-value; above the references' max_evalue: unknown
 
+    def answers(self) -> list[str]:
+        """The answer cells of a predictions CSV, as ``castlab proteins predict`` writes them:
+        family, probability (4 decimals), top k, bit score (1 decimal), E-value (3 digits).
+
+        Examples
+        --------
+        >>> FamilyPrediction("q", "PF00004", 0.98765, "PF00004:0.9877", 260.83, 5.57e-75).answers()
+        ['PF00004', '0.9877', 'PF00004:0.9877', '260.8', '5.57e-75']
+        """
+        return [
+            self.family,
+            f"{self.probability:.4f}",
+            self.top_k,
+            "" if self.bit_score is None else f"{self.bit_score:.1f}",
+            "" if self.evalue is None else f"{self.evalue:.3g}",
+        ]
+
 
 class _FamilyPredictor:
     """``predict_families`` for anything with ``families`` and ``predict_proba``."""

@@ -15,7 +15,15 @@ st.caption(
 )
 
 #: Setting name (CLI option) -> the control that sets it on this page.
-CONTROLS = {"goal": "Goals", "size": "Size (pixels)", "steps": "Steps", "strokes": "Brush strokes"}
+CONTROLS = {
+    "goal": "Goals",
+    "size": "Size (pixels)",
+    "steps": "Steps",
+    "strokes": "Brush strokes",
+    "target": "Copy a target image, with a Target image",  # the images a goal may need
+    "content": "Style transfer, with a Content image",
+    "style": "Style transfer, with a Style image",
+}
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 SOURCES = ["sample:china", "sample:flower", "upload", "path on this machine"]
 

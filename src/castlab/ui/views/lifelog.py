@@ -87,6 +87,7 @@ def dashboard(progress: Progress) -> dict[str, Any]:
     import numpy as np
 
     from castlab.core.errors import CastlabError
+    from castlab.lifelog.data import parse_mood_map
     from castlab.lifelog.report import ReportConfig, load_sources, write_report
 
     with work_dir() as folder:
@@ -118,7 +119,7 @@ def dashboard(progress: Progress) -> dict[str, Any]:
         progress(0.1, "Reading the exports...")
         sources = load_sources(
             **given,
-            moods=moods or None,
+            moods=parse_mood_map(moods, files=False) if moods.strip() else None,
             timezone=timezone.strip() or None,
             day_start_hour=int(day_start_hour),
         )

@@ -230,12 +230,20 @@ def predict(progress: Progress) -> dict[str, Any]:
         if len(rows) % 64 == 0 or len(rows) == len(records):
             progress(len(rows) / len(records), f"{len(rows)} of {len(records)}")
     table = pd.DataFrame(rows, columns=list(FamilyPrediction._fields))
+    # the download is the CLI's CSV, cell for cell (E-values to 3 digits, not rounded to 0)
+    written = pd.DataFrame(
+        [row.answers() for row in rows], columns=list(FamilyPrediction._fields)[1:], dtype=str
+    )
     family = "family"
     if own is not None:  # an uploaded table keeps its own columns, as the CLI's CSV does
         answers = table.drop(columns="name")
-        answers.columns = answer_columns(list(own.columns))
+        answers.columns = written.columns = answer_columns(list(own.columns))
         table, family = pd.concat([own.reset_index(drop=True), answers], axis=1), answers.columns[0]
-    return {"table": table, "caption": caption, "family": family}
+        written = pd.concat([own.reset_index(drop=True).astype(str), written], axis=1)
+    else:
+        written.insert(0, "name", [row.name for row in rows])
+    csv = written.to_csv(index=False)
+    return {"table": table, "caption": caption, "family": family, "csv": csv}
 
 
 def show(result: dict[str, Any], current: bool) -> None:
@@ -252,7 +260,7 @@ def show(result: dict[str, Any], current: bool) -> None:
     st.dataframe(table, hide_index=True)
     st.download_button(
         "Download predictions (CSV)",
-        table.to_csv(index=False, float_format="%.4f"),
+        result["csv"],
         file_name="predictions.csv",
         mime="text/csv",
         on_click="ignore",
