@@ -55,7 +55,10 @@ Accelerator = Annotated[str, typer.Option(help="Lightning accelerator: auto, cpu
 Devices = Annotated[str, typer.Option(help="Lightning devices per node: auto, 1, 4, ...")]
 NumNodes = Annotated[int, typer.Option(help="Machines taking part (multi-node training).")]
 Strategy = Annotated[str, typer.Option(help="Lightning strategy: auto, ddp, fsdp, ...")]
-Precision = Annotated[str, typer.Option(help="32-true or bf16-mixed (faster on recent CPUs).")]
+Precision = Annotated[
+    str,
+    typer.Option(help="32-true, or bf16-mixed (faster only on CPUs with AVX-512-BF16 or AMX)."),
+]
 Threads = Annotated[int, typer.Option(help="CPU threads for torch.")]
 LstmHidden = Annotated[
     int,

@@ -19,6 +19,7 @@ from castlab.core.options import (
     LstmHidden,
     MaxSteps,
     NumNodes,
+    Precision,
     Resume,
     Seed,
     Strategy,
@@ -120,10 +121,12 @@ def train(
             "weaker than 98% of the validation sequences' (and above 1e-5)."
         ),
     ] = False,
+    max_steps: MaxSteps = -1,
     accelerator: Accelerator = "auto",
     devices: Devices = "1",
     num_nodes: NumNodes = 1,
     strategy: Strategy = "auto",
+    precision: Precision = "32-true",
 ) -> None:
     """Split labelled sequences, train a classifier and save it with its test scores.
 
@@ -156,10 +159,12 @@ def train(
         pretrain_epochs=pretrain_epochs,
         finetune_epochs=epochs,
         seed=seed,
+        max_steps=max_steps,
         accelerator=accelerator,
         devices=devices,
         num_nodes=num_nodes,
         strategy=strategy,
+        precision=precision,
     )
     _, scores = train_from_records(
         records,
@@ -205,6 +210,7 @@ def pretrain(
     devices: Devices = "auto",
     num_nodes: NumNodes = 1,
     strategy: Strategy = "auto",
+    precision: Precision = "32-true",
     resume: Resume = False,
     seed: Seed = 0,
 ) -> None:
@@ -235,6 +241,7 @@ def pretrain(
         devices=devices,
         num_nodes=num_nodes,
         strategy=strategy,
+        precision=precision,
         seed=seed,
     )
     sequences = [r.sequence for path in fasta for r in iter_fasta(path)]
