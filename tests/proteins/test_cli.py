@@ -46,12 +46,15 @@ def test_train_predict_evaluate(tmp_path):
             "3",
             "--dim",
             "16",
+            "--precision",
+            "32-true",  # the shared run options (--precision was 'No such option')
             "--out",
             str(out),
         ],
     )
     assert result.exit_code == 0, result.output
     assert "test: accuracy" in result.output
+    assert json.loads((out / "config.json").read_text())["train"]["precision"] == "32-true"
     scores = json.loads((out / "test_scores.json").read_text())
     assert scores["accuracy"] > 0.5
     query = tmp_path / "query.fa"
