@@ -204,3 +204,14 @@ def test_many_triplets_still_give_right_length_bars(random_model, seed):
     bars = measure_bars(abc_tokens(tune.body), bar_units=tune.bar_units)
     assert "(3" in tune.body
     assert right_length_share(bars) == 1.0 and len([b for b in bars if b.full]) >= 16
+
+
+def test_grammar_pairs_two_notes_and_never_chains_a_broken_rhythm(oneills_tokenizer):
+    tok = oneills_tokenizer
+    grammar = TuneGrammar(tok, rhythm="hornpipe", meter="4/4", unit="1/8", key="D")
+    header = "R:hornpipe\nM:4/4\nL:1/8\nK:D\n|:"
+    assert _first_refused(grammar, tok, header + "A>Bc>d") is None  # pairs side by side
+    # the second note of a pair takes no > or <: abc2midi timed c>e>a a sixteenth off
+    assert not {">", "<"} & {tok.token(i) for i in grammar.allowed()}
+    grammar.advance(tok.index["e"])
+    assert ">" in {tok.token(i) for i in grammar.allowed()}  # a new pair may start

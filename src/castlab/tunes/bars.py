@@ -170,6 +170,7 @@ class BarCounter:
         self.last_length = Fraction(1)  # length of the last event
         self.length_open = False  # may the next token be a length for the last event?
         self.broken_next: Fraction | None = None
+        self.second_of_pair = False  # the last event took a broken rhythm's second half
         self.tuplet_left = 0
         self.tuplet_ratio = Fraction(1)
         self.in_chord = False
@@ -196,6 +197,7 @@ class BarCounter:
         mult = self.next_mult()
         if self.tuplet_left:
             self.tuplet_left -= 1
+        self.second_of_pair = self.broken_next is not None
         self.broken_next = None
         self.last_mult, self.last_length = mult, length
         self.elapsed += mult * length
@@ -270,6 +272,7 @@ class BarCounter:
         self.events = 0
         self.length_open = False
         self.broken_next = None
+        self.second_of_pair = False
         self.tuplet_left = 0
         self.in_chord = False
 

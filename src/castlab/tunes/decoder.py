@@ -310,6 +310,9 @@ class TuneGrammar:
             and not counter.tuplet_left
             and not self.tuplet_note
             and counter.broken_next is None
+            # no chain (c>e>a): ABC pairs two notes, and abc2midi times a chain otherwise
+            # ("Notes not equal durations"), so its bars came out a sixteenth off
+            and not counter.second_of_pair
         ):
             broken = self._broken_choices(target)
             if broken and self._dotting_due():
