@@ -5,7 +5,7 @@ import pytest
 
 from castlab.core.errors import CastlabError
 from castlab.tunes.abc import abc_tokens
-from castlab.tunes.bars import length_value, measure_bars, right_length_share
+from castlab.tunes.bars import Kind, length_value, measure_bars, right_length_share, token_kind
 from castlab.tunes.decoder import FormConfig, TuneGrammar
 from castlab.tunes.evaluate import has_aabb_form
 from castlab.tunes.generate import GenerateConfig, generate_tunes
@@ -215,3 +215,18 @@ def test_grammar_pairs_two_notes_and_never_chains_a_broken_rhythm(oneills_tokeni
     assert not {">", "<"} & {tok.token(i) for i in grammar.allowed()}
     grammar.advance(tok.index["e"])
     assert ">" in {tok.token(i) for i in grammar.allowed()}  # a new pair may start
+
+
+def test_a_pairs_second_note_is_as_long_as_its_first(oneills_tokenizer):
+    tok = oneills_tokenizer
+    grammar = TuneGrammar(tok, rhythm="hornpipe", meter="4/4", unit="1/8", key="D")
+    assert _first_refused(grammar, tok, "R:hornpipe\nM:4/4\nL:1/8\nK:D\n|:A2>B") is None
+    # abc2midi times only pairs of equal notes ("Notes not equal durations"): B takes the 2
+    assert {length_value(tok.token(i)) for i in grammar.allowed()} == {Fraction(2)}
+    grammar.advance(tok.index["2"])
+    assert _first_refused(grammar, tok, "c>d") is None
+    assert not {
+        length_value(tok.token(i))
+        for i in grammar.allowed()
+        if token_kind(tok.token(i)) is Kind.LENGTH
+    }

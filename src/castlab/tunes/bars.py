@@ -171,6 +171,7 @@ class BarCounter:
         self.length_open = False  # may the next token be a length for the last event?
         self.broken_next: Fraction | None = None
         self.second_of_pair = False  # the last event took a broken rhythm's second half
+        self.pair_length = Fraction(1)  # the written length of a broken pair's first note
         self.tuplet_left = 0
         self.tuplet_ratio = Fraction(1)
         self.in_chord = False
@@ -230,6 +231,7 @@ class BarCounter:
             before, after = (2 - short, short) if token[0] == ">" else (short, 2 - short)
             self.elapsed += self.last_mult * self.last_length * (before - 1)
             self.broken_next = after
+            self.pair_length = self.last_length
             self.length_open = False
         elif kind is Kind.TUPLET:
             self.tuplet_left, self.tuplet_ratio = tuplet_shape(token, self.compound)

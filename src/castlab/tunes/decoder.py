@@ -272,6 +272,8 @@ class TuneGrammar:
             return options
         if self._tuplet_length_due():  # a triplet's last note must bring it onto the grid
             return self._length_choices(target)
+        if self._pair_length_due():  # a pair's second note is as long as its first (abc2midi)
+            return self._length_choices(target, only=counter.pair_length)
         if elapsed == target and not counter.pending:
             options += self._closing_bars()
         at_bar_start = counter.events == 0 and elapsed == 0
@@ -303,7 +305,11 @@ class TuneGrammar:
             options += self._ids_of(Kind.NOTE)
             options += self._ids_of(Kind.REST, lambda t: t == "z")
             options += [ids[d] for d in _BODY_DECORATIONS if d in ids]
-        if counter.length_open and last_kind in (Kind.NOTE, Kind.REST):
+        if (
+            counter.length_open
+            and last_kind in (Kind.NOTE, Kind.REST)
+            and not counter.second_of_pair
+        ):
             options += self._length_choices(target)
         if (
             last_kind in (Kind.NOTE, Kind.REST, Kind.LENGTH)
@@ -360,12 +366,15 @@ class TuneGrammar:
             token = ":|"
         return [ids[token]] if token in ids else []
 
-    def _length_choices(self, target: Fraction) -> list[int]:
+    def _length_choices(self, target: Fraction, *, only: Fraction | None = None) -> list[int]:
+        """Length tokens that may follow the last note (``only``: of that value alone)."""
         counter = self.counter
         base = counter.elapsed - counter.last_mult * counter.last_length
         options = []
         for i, token in self._by_kind.get(Kind.LENGTH, []):
             value = length_value(token)
+            if only is not None and value != only:
+                continue
             new = base + counter.last_mult * counter.last_length * value
             if self.tuplet_note:  # inside a triplet: the rest of it must still fit
                 fits = value in _TUPLET_LENGTHS and self._tuplet_fits(
@@ -402,6 +411,17 @@ class TuneGrammar:
             )
         return counter.elapsed + counter.next_mult() * _GRID <= target
 
+    def _pair_length_due(self) -> bool:
+        """The second note of a broken pair whose first took a length token: it must take the
+        same one (abc2midi times only pairs of equal notes: "Notes not equal durations")."""
+        counter = self.counter
+        return (
+            counter.second_of_pair
+            and counter.length_open
+            and counter.pair_length != 1
+            and token_kind(self.last or "") in (Kind.NOTE, Kind.REST)
+        )
+
     def _tuplet_length_due(self) -> bool:
         """The triplet's last note has been written and left it off the grid (``(3a/g/f``)."""
         counter = self.counter
@@ -426,7 +446,8 @@ class TuneGrammar:
             ("<", Fraction(1, 2), Fraction(3, 2)),
         ):
             new = counter.elapsed + duration * (before - 1)
-            if token in self._ids and new + after <= target and (new / _GRID).denominator == 1:
+            end = new + duration * after  # the second note is as long as the first
+            if token in self._ids and end <= target and (new / _GRID).denominator == 1:
                 options.append(self._ids[token])
         return options
 
