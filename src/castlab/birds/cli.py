@@ -27,6 +27,7 @@ from castlab.core.options import (
     Strategy,
     set_threads,
     train_config,
+    typed_flags,
 )
 
 if TYPE_CHECKING:
@@ -217,11 +218,7 @@ def train(
             )
         cnn_only = ["epochs", "batch_size", "lr", "max_steps", "accelerator", "devices"]
         cnn_only += ["num_nodes", "strategy", "precision"]
-        given = [
-            "--" + name.replace("_", "-")
-            for name in cnn_only
-            if getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"
-        ]
+        given = typed_flags(ctx, cnn_only)
         if given:
             typer.echo(
                 f"note: {', '.join(given)} set the mel CNN's training; a BirdNET head ignores them"

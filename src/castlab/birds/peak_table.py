@@ -113,14 +113,8 @@ def settings_path(out: str | Path) -> Path:
 
 
 def _check_same_settings(out: Path, settings: dict) -> None:
-    """Refuse to append to ``out`` rows made with other settings than its earlier rows.
-
-    A CSV without the settings file (written before castlab kept one) is taken as it is.
-    """
-    path = settings_path(out)
-    if not path.exists():
-        return
-    before = read_json(path)
+    """Refuse to append to ``out`` rows made with other settings than its earlier rows."""
+    before = read_json(settings_path(out))
     changed = [
         f"{name} {before.get(name)!r} -> {value!r}"
         for name, value in settings.items()
@@ -164,14 +158,14 @@ def write_peak_table(
         "sample_rate": sample_rate,
         "pcen": asdict(config),
     }
-    if out.exists() and out.stat().st_size > 0:
+    started = out.exists() and out.stat().st_size > 0
+    if started and settings_path(out).exists():
         _check_same_settings(out, settings)
-    else:  # a new table: settings first, so its rows never lack them
-        out.parent.mkdir(parents=True, exist_ok=True)
+    else:  # a new table (settings first, so its rows never lack them), or one castlab wrote
+        out.parent.mkdir(parents=True, exist_ok=True)  # before it kept them: taken as it is
         write_json(settings_path(out), settings)
-        _append(out, [COLUMNS])
-    if not settings_path(out).exists():  # a table castlab wrote before it kept them
-        write_json(settings_path(out), settings)
+        if not started:
+            _append(out, [COLUMNS])
     todo = [p for p in files if p.relative_to(root).as_posix() not in done]
     unreadable: list[tuple[str, str]] = []
     from tqdm import tqdm

@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -44,6 +45,7 @@ __all__ = [
     "Threads",
     "set_threads",
     "train_config",
+    "typed_flags",
 ]
 
 Epochs = Annotated[int, typer.Option(help="Training epochs.")]
@@ -73,6 +75,16 @@ Resume = Annotated[
         help="Continue from OUT/checkpoints/last.ckpt, with the options the run started with."
     ),
 ]
+
+
+def typed_flags(ctx: typer.Context, names: Iterable[str]) -> list[str]:
+    """The ``--flags`` among the parameters ``names`` that the user typed on the command line
+    (not left at their defaults), e.g. to say which of them a command will not use."""
+    return [
+        "--" + name.replace("_", "-")
+        for name in names
+        if getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"
+    ]
 
 
 def set_threads(threads: int) -> None:

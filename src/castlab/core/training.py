@@ -413,7 +413,26 @@ def make_trainer(
         *callbacks,
     ]
     try:
-        return _trainer(run_dir, config, devices, every)
+        return L.Trainer(
+            default_root_dir=run_dir,
+            max_epochs=config.max_epochs,
+            max_steps=config.max_steps,
+            precision=config.precision,
+            accelerator=config.accelerator,
+            devices=devices,
+            num_nodes=config.num_nodes,
+            strategy=config.strategy,
+            gradient_clip_val=config.grad_clip or None,
+            logger=CSVLogger(save_dir=run_dir.parent, name=run_dir.name, version=""),
+            log_every_n_steps=5,
+            limit_val_batches=config.limit_val_batches,
+            enable_progress_bar=config.progress,
+            enable_model_summary=False,
+            num_sanity_val_steps=0,
+            enable_checkpointing=False,  # LastCheckpoint above does it, in one predictable file
+            use_distributed_sampler=config.distributed_sampler,
+            callbacks=every,
+        )
     except (MisconfigurationException, ValueError, TypeError) as error:
         # --devices 0, --precision foo, --strategy foo, --accelerator gpu without one: Lightning
         # says what is wrong in its first line; the rest is its traceback
@@ -422,31 +441,6 @@ def make_trainer(
             f"Lightning refused the run settings: {first}",
             fix="check --accelerator, --devices, --num-nodes, --strategy and --precision",
         ) from None
-
-
-def _trainer(
-    run_dir: Path, config: TrainConfig, devices: Any, callbacks: list[Callback]
-) -> L.Trainer:
-    return L.Trainer(
-        default_root_dir=run_dir,
-        max_epochs=config.max_epochs,
-        max_steps=config.max_steps,
-        precision=config.precision,
-        accelerator=config.accelerator,
-        devices=devices,
-        num_nodes=config.num_nodes,
-        strategy=config.strategy,
-        gradient_clip_val=config.grad_clip or None,
-        logger=CSVLogger(save_dir=run_dir.parent, name=run_dir.name, version=""),
-        log_every_n_steps=5,
-        limit_val_batches=config.limit_val_batches,
-        enable_progress_bar=config.progress,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-        enable_checkpointing=False,  # LastCheckpoint below does it, in one predictable file
-        use_distributed_sampler=config.distributed_sampler,
-        callbacks=callbacks,
-    )
 
 
 def seed_everything(seed: int) -> None:

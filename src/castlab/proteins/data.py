@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from castlab.core.errors import CastlabError
-from castlab.core.readers import check_not_binary, files_under, sniff_encoding
+from castlab.core.readers import files_under, sniff_encoding
 
 if TYPE_CHECKING:
     from castlab.proteins.tables import TableColumns
@@ -45,6 +45,7 @@ __all__ = [
     "read_label_csv",
     "read_pfam_csv",
     "read_stockholm",
+    "require_families",
 ]
 
 #: The 20 standard amino acids.
@@ -139,9 +140,8 @@ def _fasta_entries(path: Path) -> Iterator[tuple[str, int, str, int]]:
     """(header, header line, joined sequence, first sequence line) per FASTA record."""
     if not path.exists():
         raise CastlabError("file not found", path=path, fix="check the path")
-    check_not_binary(path)
     header, header_line, parts, first = None, 0, [], 0
-    for number, text in _text_lines(path):
+    for number, text in _text_lines(path):  # refuses a binary file first (sniff_encoding)
         if text.startswith(">"):
             if header is not None:
                 yield header, header_line, "".join(parts), first
@@ -407,17 +407,37 @@ def load_labelled(
             part = read_fasta(path, labels=mapping, aligned=True)
         else:
             part = load_records(path, label_field=label_field, columns=columns)
-        unlabelled = [r.name for r in part if r.family is None]
-        if unlabelled:
-            raise CastlabError(
-                f"{len(unlabelled)} of {len(part)} record(s) have no family"
-                f" (the first: {unlabelled[0]!r})",
-                path=path,
-                fix="name the family with --label-field, --label-column or --labels, "
-                "or use family files",
-            )
+        require_families(
+            part,
+            path,
+            fix="name the family with --label-field, --label-column or --labels, "
+            "or use family files",
+        )
         records += part
     return records
+
+
+def require_families(records: Sequence[ProteinRecord], path: str | Path, *, fix: str) -> None:
+    """Refuse ``records`` (read from ``path``) when any has no family: a classifier trained
+    on them would learn a family "None".
+
+    Examples
+    --------
+    >>> require_families([ProteinRecord("a", "MKV", "PF00041")], "fam.fasta", fix="...")
+    >>> try:
+    ...     require_families([ProteinRecord("a", "MKV")], "plain.fasta", fix="name it")
+    ... except CastlabError as error:
+    ...     print(error)
+    plain.fasta: 1 of 1 record(s) have no family (the first: 'a') (fix: name it)
+    """
+    unlabelled = [r.name for r in records if r.family is None]
+    if unlabelled:
+        raise CastlabError(
+            f"{len(unlabelled)} of {len(records)} record(s) have no family"
+            f" (the first: {unlabelled[0]!r})",
+            path=path,
+            fix=fix,
+        )
 
 
 def _is_sequence_file(path: Path) -> bool:

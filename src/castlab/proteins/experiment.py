@@ -42,7 +42,7 @@ from typing import Any
 from castlab.core.artifacts import write_json, write_text
 from castlab.core.errors import CastlabError
 from castlab.core.report import markdown_table  # re-exported: the CLI prints it
-from castlab.proteins.data import ProteinRecord, load_records, read_fasta
+from castlab.proteins.data import ProteinRecord, load_records, read_fasta, require_families
 from castlab.proteins.splits import SplitConfig, prepare_split, write_split
 from castlab.proteins.synthetic import synthetic_families
 from castlab.proteins.train import ProteinTrainConfig, score_probabilities, train_classifier
@@ -161,15 +161,12 @@ def prepare_data(config: ExperimentConfig) -> tuple[dict[str, list[ProteinRecord
         )
     else:
         records = load_records(config.source, label_field=config.label_field)
-        unlabelled = [r.name for r in records if r.family is None]
-        if unlabelled:  # else one family "None", and every run scores 1.000
-            raise CastlabError(
-                f"{len(unlabelled)} of {len(records)} record(s) have no family"
-                f" (the first: {unlabelled[0]!r})",
-                path=config.source,
-                fix="set label_field in the grid's [data] (the FASTA header field, split on "
-                "'|', that holds the family), or use family files",
-            )
+        require_families(  # else one family "None", and every run scores 1.000
+            records,
+            config.source,
+            fix="set label_field in the grid's [data] (the FASTA header field, split on "
+            "'|', that holds the family), or use family files",
+        )
     parts, split_info = prepare_split(
         records,
         SplitConfig(

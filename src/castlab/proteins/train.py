@@ -153,13 +153,13 @@ def train_classifier(
             config.tokenizer, texts, vocab_size=config.vocab_size, k=config.k
         )
         # a transformer pretrained here needs positions for its seq_len-token windows
-        if config.model == "transformer" and config.pretrain_epochs > 0:
-            if config.max_tokens < config.seq_len:
-                raise CastlabError(
-                    f"--max-tokens {config.max_tokens} is shorter than the {config.seq_len}-token "
-                    "windows a transformer language model is pretrained on",
-                    fix=f"use --max-tokens {config.seq_len} or more, or --pretrain-epochs 0",
-                )
+        pretrains = config.model == "transformer" and config.pretrain_epochs > 0
+        if pretrains and config.max_tokens < config.seq_len:
+            raise CastlabError(
+                f"--max-tokens {config.max_tokens} is shorter than the {config.seq_len}-token "
+                "windows a transformer language model is pretrained on",
+                fix=f"use --max-tokens {config.seq_len} or more, or --pretrain-epochs 0",
+            )
         block_size = config.max_tokens  # inputs are cut to it (before: never below seq_len)
         classifier = config.classifier(tokenizer.vocab_size, len(families), block_size)
     if is_main_process():  # one writer under DDP: rank 0

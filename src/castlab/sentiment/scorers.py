@@ -223,15 +223,11 @@ def score_posts(
 
 
 def weights_stamp(folder: str | Path) -> dict[str, Any]:
-    """A model folder's path and its ``model.safetensors`` file's size and modification time:
-    a head trained again into the same folder gets another stamp."""
-    weights = Path(folder) / "model.safetensors"
-    status = weights.stat()
-    return {
-        "folder": str(Path(folder).resolve()),
-        "size": status.st_size,
-        "mtime_ns": status.st_mtime_ns,
-    }
+    """The stamp (path, size, modification time) of a model folder's ``model.safetensors``:
+    a head trained again into the same folder gets another one."""
+    from castlab.sentiment.stream import input_stamp  # stream imports this module
+
+    return input_stamp(Path(folder) / "model.safetensors")
 
 
 class VaderScorer(Scorer):

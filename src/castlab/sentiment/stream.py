@@ -144,8 +144,9 @@ def score_file(
 
     ``prefix`` names castlab's columns (see :func:`castlab.sentiment.scorers.score_column_names`).
     Finished chunks are kept in :func:`parts_folder` until ``out`` is written; a run with
-    the same input file, scorer (its model and precision too), chunk size and columns picks up
-    after the last finished chunk (another input or settings start afresh). ``out`` appears only when complete.
+    the same input file, scorer (its model and precision too), chunk size and columns picks
+    up after the last finished chunk (another input or settings start afresh). ``out``
+    appears only when complete.
     """
     from castlab.core.artifacts import read_json, write_json
 

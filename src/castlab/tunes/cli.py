@@ -23,6 +23,7 @@ from castlab.core.options import (
     Resume,
     Seed,
     Strategy,
+    typed_flags,
 )
 from castlab.core.options import train_config as train_config_from
 
@@ -119,15 +120,11 @@ def train(
     from castlab.core.training import TrainConfig
     from castlab.tunes.train import TunesTrainConfig, train_tunes
 
-    shape = ("tokenizer", "model", "dim", "hidden", "layers")
-    given = [
-        "--" + name
-        for name in shape
-        if getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"
-    ]
+    given = typed_flags(ctx, ("tokenizer", "model", "dim", "hidden", "layers"))
     if init_model and given and not resume:
         typer.echo(
-            f"note: {', '.join(given)} are not used: the model starts from --init-model "
+            f"note: {', '.join(given)} {'is' if len(given) == 1 else 'are'} not used: the "
+            f"model starts from --init-model "
             f"{init_model} and keeps its tokenizer and shape (config.json records them)"
         )
     if resume and (out / "config.json").exists():
