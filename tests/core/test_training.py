@@ -142,8 +142,58 @@ def test_resume_with_another_model_data_or_labels_is_refused_and_the_checkpoint_
     with pytest.raises(CastlabError, match=r"other classes \(now without b; now with c\)"):
         fit(_task(config), train, val, run, config, resume=True, labels=["a", "c"])
     assert last_checkpoint(run).read_bytes() == before
-    again = fit(_task(config), train, val, run, config, resume=True, labels=["a", "b"])
-    assert again.global_step == len(train)  # the same plan still resumes (here: already done)
+    # the same plan would resume, but this run is done: nothing to continue, nothing touched
+    with pytest.raises(CastlabError, match="already finished .*nothing to resume"):
+        fit(_task(config), train, val, run, config, resume=True, labels=["a", "b"])
+    assert last_checkpoint(run).read_bytes() == before
+
+
+def test_resume_with_other_settings_or_data_is_refused(tmp_path):
+    """A resume that keeps the shapes and the steps of an epoch but not the seed, the
+    learning rate or the data used to train on silently, half one run and half another."""
+    from castlab.core.training import data_fingerprint, run_settings
+
+    run = tmp_path / "run"
+    train, val = _data()
+    settings = run_settings(CONFIG, data=data_fingerprint(train.dataset.ids))
+    trainer = make_trainer(run, CONFIG, callbacks=[CrashAt(6, RuntimeError("crash"))])
+    for callback in trainer.callbacks:  # as fit would set it
+        if hasattr(callback, "settings"):
+            callback.settings = settings
+    with pytest.raises(RuntimeError):
+        trainer.fit(_task(), train, val)
+    before = last_checkpoint(run).read_bytes()
+    other_seed = replace(CONFIG, seed=1)
+    with pytest.raises(CastlabError, match=r"other settings \(train.seed: 0 -> 1\)"):
+        fit(_task(), train, val, run, other_seed, resume=True,
+            settings=run_settings(other_seed, data=data_fingerprint(train.dataset.ids)))  # fmt: skip
+    shifted = TokenStreamDataset((torch.arange(1200) + 1) % 7 + 4, 16)  # same size, other data
+    with pytest.raises(CastlabError, match=r"other settings \(data: the training data differ\)"):
+        fit(_task(), train, val, run, CONFIG, resume=True,
+            settings=run_settings(CONFIG, data=data_fingerprint(shifted.ids)))  # fmt: skip
+    assert last_checkpoint(run).read_bytes() == before
+    # where it runs may change: another precision or device count is the same run
+    elsewhere = replace(CONFIG, devices="1", progress=True)
+    assert run_settings(elsewhere, data="x") == run_settings(CONFIG, data="x")
+    done = fit(_task(), train, val, run, CONFIG, resume=True, settings=settings)
+    assert done.global_step == 4 * len(train)
+
+
+def test_a_new_run_over_an_unfinished_one_is_refused(tmp_path):
+    """Forgetting --resume must not cost the run: the folder's unfinished checkpoint is kept.
+    Over a finished run a new one may start (rerunning a command into its folder)."""
+    run = tmp_path / "run"
+    train, val = _data()
+    trainer = make_trainer(run, CONFIG, callbacks=[CrashAt(6, RuntimeError("crash"))])
+    with pytest.raises(RuntimeError):
+        trainer.fit(_task(), train, val)
+    before = last_checkpoint(run).read_bytes()
+    with pytest.raises(CastlabError, match=r"did not finish \(stopped at step 6\).*add --resume"):
+        fit(_task(), train, val, run, CONFIG)
+    assert last_checkpoint(run).read_bytes() == before
+    fit(_task(), train, val, run, CONFIG, resume=True)
+    again = fit(_task(), train, val, run, CONFIG)  # finished: a new run may replace it
+    assert again.global_step == 4 * len(train)
 
 
 def test_an_error_before_training_begins_leaves_the_checkpoint(tmp_path):
@@ -209,3 +259,24 @@ def test_a_run_starting_in_a_folder_removes_what_a_kill_9_left_half_written(tmp_
 def test_run_settings_lightning_refuses_are_one_line_errors(tmp_path, settings, said):
     with pytest.raises(CastlabError, match="Lightning refused the run settings: .*" + said):
         make_trainer(tmp_path, replace(CONFIG, **settings))
+
+
+class _Payload:
+    def __reduce__(self):
+        return (print, ("this must never run",))
+
+
+def test_a_checkpoint_holding_objects_or_a_device_is_a_clear_error(tmp_path, capsys):
+    """A last.ckpt someone handed over that unpickles an object was torch's traceback, whose
+    advice is to load it with weights_only=False; a link to /dev/zero was read for ever."""
+    run = tmp_path / "run"
+    (run / "checkpoints").mkdir(parents=True)
+    torch.save({"state_dict": {}, "x": _Payload()}, run / "checkpoints" / "last.ckpt")
+    with pytest.raises(CastlabError, match="not a castlab training checkpoint") as error:
+        fit(_task(), *_data(), run, CONFIG, resume=True)
+    assert "weights_only=False" not in str(error.value)
+    assert "must never run" not in capsys.readouterr().out
+    (run / "checkpoints" / "last.ckpt").unlink()
+    (run / "checkpoints" / "last.ckpt").symlink_to("/dev/zero")
+    with pytest.raises(CastlabError, match="checkpoint is damaged"):
+        fit(_task(), *_data(), run, CONFIG, resume=True)

@@ -45,6 +45,29 @@ def test_pretrain_resume_continues(image_tree, tmp_path, ctrl_c_at_step):
     assert (tmp_path / "encoder").exists()
 
 
+def test_a_resumed_pretraining_summary_covers_every_epoch_and_keeps_its_task(
+    image_tree, tmp_path, ctrl_c_at_step
+):
+    """The summary listed only the epochs after the resume; and a resume with another
+    pretext task of the same shape (grey for greyblur) trained on and said grey."""
+    import math
+
+    from castlab.selfsup import train as train_module
+
+    images = load_images(image_tree, size=SIZE)
+    config = PretrainConfig(task="greyblur", size=SIZE, encoder=TINY)
+    settings = quick(max_epochs=2)
+    steps = math.ceil(12 / settings.batch_size)  # the 12 pretext images of an epoch
+    ctrl_c_at_step(train_module, steps + 1)  # in the second epoch
+    with pytest.raises(KeyboardInterrupt):
+        pretrain(images, config, settings, tmp_path)
+    other = PretrainConfig(task="grey", size=SIZE, encoder=TINY)
+    with pytest.raises(CastlabError, match=r"other settings \(pretrain.task: greyblur -> grey\)"):
+        pretrain(images, other, settings, tmp_path, resume=True)
+    summary = pretrain(images, config, settings, tmp_path, resume=True)
+    assert [row["epoch"] for row in summary["epochs"]] == [1, 2]
+
+
 def test_pretrain_bf16_mixed_runs(image_tree, tmp_path):
     images = load_images(image_tree, size=SIZE)
     config = PretrainConfig(task="simclr", size=SIZE, encoder=TINY)

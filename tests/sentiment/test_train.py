@@ -95,10 +95,12 @@ def test_finetune_writes_a_model_the_scorer_loads(tmp_path):
     assert "val_macro_recall" in (run / "metrics.csv").read_text()
     frame = FineTunedScorer(run).score(["good", "bad"])
     assert np.allclose(frame[["p_negative", "p_neutral", "p_positive"]].sum(1), 1)
-    saved = (run / "config.json").read_text()  # a resume keeps the run's own record
-    finetune(
-        train, None, run, train_config=replace(config, lr=0.5), encoder_path=encoder, resume=True
-    )
+    saved = (run / "config.json").read_text()  # a refused resume keeps the run's own record
+    with pytest.raises(CastlabError, match="already finished"):
+        finetune(
+            train, None, run, train_config=replace(config, lr=0.5), encoder_path=encoder,
+            resume=True,
+        )  # fmt: skip
     assert (run / "config.json").read_text() == saved
     with pytest.raises(CastlabError, match="nothing to resume"):
         finetune(

@@ -4,6 +4,7 @@ import pytest
 from typer.testing import CliRunner
 
 from castlab.cli import app
+from castlab.core.errors import CastlabError
 
 runner = CliRunner()
 
@@ -134,8 +135,12 @@ def test_train_then_resume_then_evaluate(tmp_path):
     assert "model saved" in result.output
     # O'Neill's has 3 malformed tunes; the console names them, not only config.json
     assert "skipped 3 malformed tune(s); first: " in result.output and "X:906" in result.output
+    model = (run / "model" / "model.safetensors").read_bytes()
     resumed = runner.invoke(app, ["tunes", "train", "--out", str(run), "--resume"])
-    assert resumed.exit_code == 0, resumed.output  # already finished: resumes and stops
+    # already finished: nothing to resume, and the model is untouched
+    assert isinstance(resumed.exception, CastlabError), resumed.output
+    assert "already finished" in str(resumed.exception)
+    assert (run / "model" / "model.safetensors").read_bytes() == model
     result = runner.invoke(
         app,
         [

@@ -43,9 +43,12 @@ from castlab.core.distributed import is_main_process
 from castlab.core.errors import CastlabError
 from castlab.core.training import (
     TrainConfig,
+    check_run_folder,
+    data_fingerprint,
     find_learning_rate,
     fit,
     one_cycle_adamw,
+    run_settings,
     seed_everything,
 )
 
@@ -326,13 +329,33 @@ def fit_clips(
         val_loader = DataLoader(val_set, batch_size=train.batch_size)
     seed_everything(train.seed)  # the initial weights too: the same seed, the same model
     model = BirdCNN(CnnConfig(n_classes, channels=config.channels, dropout=config.dropout))
+    # what a resume must keep: the options as given (before any learning-rate finder) and
+    # the clips, their audio and the held-out recordings
+    settings = {
+        **run_settings(train, birds=asdict(config)),
+        "data": data_fingerprint(
+            [(item.source, item.center, item.labels) for item in train_items],
+            [(item.source, item.center) for item in val_items or []],
+            [audio.pieces for audio in clips.audios],
+            clips.classes,
+        ),
+    }
     if find_lr:
         lr, _ = find_learning_rate(
             BirdTask(model, train), loader, out, steps=min(100, 10 * len(loader))
         )
         train = TrainConfig(**{**train.to_dict(), "lr": lr})
     task = BirdTask(model, train)
-    trainer = fit(task, loader, val_loader, out, train, resume=resume, labels=clips.classes)
+    trainer = fit(
+        task,
+        loader,
+        val_loader,
+        out,
+        train,
+        resume=resume,
+        labels=clips.classes,
+        settings=settings,
+    )
     if not trainer.is_global_zero:  # one writer in a multi-process (DDP) run
         return out / "model"
     extra = {"train": train.to_dict(), "birds": asdict(config)}
@@ -359,10 +382,14 @@ def train_cnn(
     species = sorted({r.species for r in recs})  # the classes prepare_clips gives the model
     if len(species) < 2:
         raise CastlabError("training needs at least two species", path=folder)
-    if resume:  # before the clips are cut, which takes long on a large folder
-        from castlab.core.training import check_resumable
-
-        check_resumable(out, train, labels=species)
+    # before the clips are cut, which takes long on a large folder
+    check_run_folder(
+        out,
+        train,
+        resume=resume,
+        labels=species,
+        settings=run_settings(train, birds=asdict(config)),
+    )
     store = Path(out) / "clips"
     clips = prepare_clips(
         recs,

@@ -20,6 +20,8 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import signal
@@ -51,15 +53,20 @@ __all__ = [
     "TokenStreamDataset",
     "TrainConfig",
     "adamw",
+    "check_new_run",
     "check_resumable",
+    "check_run_folder",
+    "data_fingerprint",
     "find_learning_rate",
     "fit",
     "is_main_process",
     "last_checkpoint",
+    "load_checkpoint",
     "lightning_optimizers",
     "make_trainer",
     "metrics_files",
     "one_cycle_adamw",
+    "run_settings",
     "seed_everything",
 ]
 
@@ -225,7 +232,10 @@ class LastCheckpoint(Callback):
         #: batches of the training loader :func:`fit` was given (before any sampler Lightning
         #: adds for several processes), recorded in the plan
         self.steps_per_epoch: int | None = None
+        #: what defines the run (:func:`run_settings`), recorded in the plan
+        self.settings: dict[str, Any] | None = None
         self._training = False  # set once the checkpoint is restored and training has begun
+        self._finished = False  # set once every planned epoch (or step) is done
 
     def _save(self, trainer: L.Trainer) -> None:
         # Written beside and moved into place, so a kill -9 mid-write keeps the previous one.
@@ -245,10 +255,23 @@ class LastCheckpoint(Callback):
             "max_steps": trainer.max_steps,
             "steps_per_epoch": self.steps_per_epoch,
             "labels": self.labels,
+            "settings": self.settings,
+            "finished": self._finished,
         }
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self._training = True
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        # the last checkpoint says the run is done: a --resume then has nothing to continue,
+        # and a new run in the folder loses no unfinished one (see check_new_run)
+        done = trainer.current_epoch >= (trainer.max_epochs or 0) or (
+            trainer.max_steps > 0 and trainer.global_step >= trainer.max_steps
+        )
+        pressed = any(isinstance(c, CtrlC) and c.pressed for c in trainer.callbacks)
+        if done and not pressed:
+            self._finished = True
+            self._save(trainer)
 
     def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
         if self.every_steps and trainer.global_step % self.every_steps == 0:
@@ -357,13 +380,37 @@ def last_checkpoint(run_dir: str | Path) -> Path | None:
     path = Path(run_dir) / "checkpoints" / "last.ckpt"
     if not path.exists():
         return None
-    if not zipfile.is_zipfile(path):  # torch.save writes a zip; a cut-short one has no end
+    # torch.save writes a zip; a cut-short one has no end (and a link to /dev/zero none either)
+    if not path.is_file() or not zipfile.is_zipfile(path):
+        raise _damaged(path)
+    return path
+
+
+def _damaged(path: Path) -> CastlabError:
+    return CastlabError(
+        "the checkpoint is damaged (cut short or not a torch checkpoint)",
+        path=path,
+        fix="delete it and run without --resume to start again",
+    )
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """A checkpoint's contents, tensors memory-mapped, without unpickling any object (torch's
+    ``weights_only``): a zip that is not a castlab checkpoint, or one that holds other
+    objects, is a clear error, never torch's advice to load it unsafely."""
+    path = Path(path)
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception as error:  # torch's unpickler refusing an object, a broken zip, ...
+        first = str(error).strip().splitlines()[0][:120] if str(error).strip() else ""
         raise CastlabError(
-            "the checkpoint is damaged (cut short or not a torch checkpoint)",
+            f"not a castlab training checkpoint ({type(error).__name__}: {first})",
             path=path,
             fix="delete it and run without --resume to start again",
-        )
-    return path
+        ) from None
+    if not isinstance(saved, dict):
+        raise _damaged(path)
+    return saved
 
 
 def allow_unused_parameters(config: TrainConfig) -> TrainConfig:
@@ -465,9 +512,16 @@ def check_resumable(
     task: torch.nn.Module | None = None,
     steps_per_epoch: int | None = None,
     labels: Sequence[str] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> Path:
     """The checkpoint ``--resume`` continues from in ``run_dir``, or a clear error: called by
     commands before their slow data preparation as well as by :func:`fit`.
+
+    A run that finished has nothing to resume. ``settings`` (:func:`run_settings`: the
+    options and a fingerprint of the data that define the run; only the parts given are
+    compared) must be those it started with:
+    a resume with another seed, learning rate, pretext task or training data would
+    otherwise train on silently, half one run and half another.
 
     With ``config``, a run with a one-cycle schedule must be resumed with the epochs (and
     steps) it was started with: the schedule, restored from the checkpoint, ends at the
@@ -489,10 +543,7 @@ def check_resumable(
         raise CastlabError(
             "nothing to resume", path=run_dir, fix="drop --resume to start a new run"
         )
-    checks = task is not None or labels is not None
-    if not (config is not None and config.one_cycle) and not checks:
-        return checkpoint
-    saved = torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True)
+    saved = load_checkpoint(checkpoint)
     plan = saved.get(PLAN) or {}  # absent from checkpoints written before it was recorded
     fix = (
         "resume with the data and settings the run started with, or start a new run in "
@@ -551,7 +602,165 @@ def check_resumable(
                 fix=f"resume with --epochs {plan['max_epochs']}{steps}, or train longer in a "
                 "new run (another --out)",
             )
+    same_plan = config is None or (plan.get("max_epochs"), plan.get("max_steps")) == (
+        config.max_epochs,
+        config.max_steps,
+    )
+    if plan.get("finished") and same_plan:  # (a constant rate may train on for more epochs)
+        raise CastlabError(
+            f"the run here already finished ({saved.get('global_step', '?')} steps): "
+            "there is nothing to resume",
+            path=run_dir,
+            fix="its outputs are kept; to train again drop --resume, to train longer start "
+            "a new run in another --out",
+        )
+    if settings is not None and plan.get("settings") is not None:
+        now = _jsonable(settings)  # only the parts given (a command's early check has no data)
+        changed = _changed({k: v for k, v in plan["settings"].items() if k in now}, now)
+        if changed:
+            raise CastlabError(
+                f"the run was started with other settings ({'; '.join(changed[:3])})",
+                path=run_dir,
+                fix=fix,
+            )
     return checkpoint
+
+
+def check_run_folder(
+    run_dir: str | Path,
+    config: TrainConfig,
+    *,
+    resume: bool,
+    labels: Sequence[str] | None = None,
+    settings: dict[str, Any] | None = None,
+) -> None:
+    """A command's early check of its run folder, before slow data preparation: with
+    ``resume`` :func:`check_resumable`, else :func:`check_new_run` (:func:`fit` checks again,
+    with the model and the data).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> check_run_folder(tempfile.mkdtemp(), TrainConfig(), resume=False)  # a new folder
+    """
+    if resume:
+        check_resumable(run_dir, config, labels=labels, settings=settings)
+    else:
+        check_new_run(run_dir)
+
+
+def check_new_run(run_dir: str | Path) -> None:
+    """Refuse to start a new run over one that did not finish: its checkpoint would be
+    replaced at the first save, and a forgotten ``--resume`` would cost the whole run.
+
+    A finished run (or one whose checkpoint predates this record) may be trained again.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> check_new_run(tempfile.mkdtemp())  # nothing there: fine
+    """
+    path = Path(run_dir) / "checkpoints" / "last.ckpt"
+    if not path.is_file() or not zipfile.is_zipfile(path):
+        return  # nothing there, or a damaged file a new run may replace
+    try:
+        saved = load_checkpoint(path)
+    except CastlabError:
+        return  # not a checkpoint a run could continue: a new run may replace it
+    plan = saved.get(PLAN) or {}
+    if plan.get("finished") is False:
+        raise CastlabError(
+            f"holds a run that did not finish (stopped at step {saved.get('global_step', '?')})",
+            path=run_dir,
+            fix=f"add --resume to continue it, or delete {path} to start again, or choose "
+            "another --out",
+        )
+
+
+#: TrainConfig fields that say where and how fast a run goes, not what it learns: a resumed
+#: run may change them (another machine, more GPUs); the epochs have their own check
+_ENVIRONMENT = {
+    "max_epochs",
+    "max_steps",
+    "precision",
+    "accelerator",
+    "devices",
+    "num_nodes",
+    "strategy",
+    "checkpoint_every_steps",
+    "progress",
+    "distributed_sampler",
+}
+
+
+def run_settings(config: TrainConfig, **parts: Any) -> dict[str, Any]:
+    """What defines a run, for :func:`fit`'s ``settings``: ``config`` without the fields of
+    where and how fast it runs, and each domain's ``parts`` (its own config, a
+    :func:`data_fingerprint`), as JSON values.
+
+    Examples
+    --------
+    >>> settings = run_settings(TrainConfig(seed=1, devices="4"), data="abc")
+    >>> settings["train"]["seed"], "devices" in settings["train"], settings["data"]
+    (1, False, 'abc')
+    """
+    train = {k: v for k, v in config.to_dict().items() if k not in _ENVIRONMENT}
+    return _jsonable({"train": train, **parts})
+
+
+def data_fingerprint(*items: Any) -> str:
+    """A short hash of the training data (tensors, arrays, strings, numbers or lists of
+    them): a resumed run must learn from the data it started on.
+
+    Examples
+    --------
+    >>> a = data_fingerprint(torch.arange(4), ["x", "y"])
+    >>> a == data_fingerprint(torch.arange(4), ["x", "y"]), a == data_fingerprint(torch.arange(5))
+    (True, False)
+    """
+    digest = hashlib.sha1()
+
+    def add(item: Any) -> None:
+        if isinstance(item, torch.Tensor):
+            item = item.detach().cpu().contiguous().numpy()
+        if hasattr(item, "tobytes") and hasattr(item, "shape"):  # a numpy array
+            digest.update(f"{item.dtype}{item.shape}".encode())
+            digest.update(item.tobytes())
+        elif isinstance(item, (list, tuple)):
+            digest.update(b"[")
+            for part in item:
+                add(part)
+            digest.update(b"]")
+        else:
+            digest.update(repr(item).encode())
+            digest.update(b"\x00")
+
+    for item in items:
+        add(item)
+    return digest.hexdigest()[:16]
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` as JSON would give it back (tuples become lists, paths strings)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def _changed(before: Any, now: Any, prefix: str = "") -> list[str]:
+    """``'key: before -> now'`` for each leaf that differs (nested keys joined by dots)."""
+    if isinstance(before, dict) and isinstance(now, dict):
+        changed = []
+        for key in sorted(set(before) | set(now), key=str):
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key not in before or key not in now:
+                changed.append(f"{name}: {'new' if key not in before else 'gone'}")
+            else:
+                changed.extend(_changed(before[key], now[key], name))
+        return changed
+    if before != now:
+        if prefix.endswith("data"):
+            return [f"{prefix}: the training data differ"]
+        return [f"{prefix}: {before} -> {now}"]
+    return []
 
 
 def fit(
@@ -564,23 +773,32 @@ def fit(
     resume: bool = False,
     callbacks: Sequence[Callback] = (),
     labels: Sequence[str] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> L.Trainer:
     """Seed, build a trainer and fit; with ``resume`` continue from the last checkpoint.
 
     ``callbacks`` are added to the trainer's own (e.g. gradual unfreezing). ``labels``: what
     the task's outputs mean (class names), kept in the checkpoint so that ``resume`` refuses
-    other ones; the model's shapes and the steps of an epoch are checked too
-    (:func:`check_resumable`).
+    other ones; ``settings`` (:func:`run_settings`): the options and data that define the
+    run, kept so that ``resume`` refuses others; the model's shapes and the steps of an epoch
+    are checked too (:func:`check_resumable`). Without ``resume``, a folder holding a run
+    that did not finish is refused (:func:`check_new_run`).
     """
     seed_everything(config.seed)
     run_dir = Path(run_dir)
-    checkpoint = (
-        check_resumable(
-            run_dir, config, task=task, steps_per_epoch=_steps(train_loader), labels=labels
+    checkpoint = None
+    if resume:
+        checkpoint = check_resumable(
+            run_dir,
+            config,
+            task=task,
+            steps_per_epoch=_steps(train_loader),
+            labels=labels,
+            settings=settings,
         )
-        if resume
-        else None
-    )
+    else:  # every process, as check_resumable: one process alone failing would leave the
+        # others waiting for it
+        check_new_run(run_dir)
     if is_main_process():  # what a kill -9 mid-write left (a loss.png or log half written)
         remove_stale_temporaries(run_dir)
     metrics = run_dir / "metrics.csv"
@@ -595,6 +813,7 @@ def fit(
         if isinstance(callback, LastCheckpoint):
             callback.labels = None if labels is None else list(labels)
             callback.steps_per_epoch = _steps(train_loader)
+            callback.settings = None if settings is None else _jsonable(settings)
     main_thread = threading.current_thread() is threading.main_thread()
     handler = signal.getsignal(signal.SIGINT) if main_thread else None
     try:

@@ -34,8 +34,10 @@ from castlab.core.training import (
     LanguageModelTask,
     TokenStreamDataset,
     TrainConfig,
+    data_fingerprint,
     fit,
     is_main_process,
+    run_settings,
 )
 from castlab.proteins.model import (
     ClassifierConfig,
@@ -178,6 +180,9 @@ def pretrain(
         train_config=config.train_config(),
         seq_len=config.seq_len,
         resume=resume,
+        describe={
+            "pretrain": {k: v for k, v in asdict(config).items() if k not in ("epochs", "progress")}
+        },
     )
     info = {"source": source, "sequences": len(texts), "config": asdict(config), **metrics}
     model = ProteinLanguageModel(tokenizer, lm.eval(), shape, config.tokenizer, info)
@@ -203,12 +208,15 @@ def pretrain_language_model(
     seq_len: int = 128,
     start_from: torch.nn.Module | None = None,
     resume: bool = False,
+    describe: dict[str, Any] | None = None,
 ) -> tuple[torch.nn.Module, dict[str, float]]:
     """Next-token pretraining on ``texts`` (5% held out); returns the LM and its metrics.
 
     ``start_from`` continues an already pretrained LM (ULMFiT's second stage: the general LM
     fine-tuned on the task's own sequences); ``resume`` continues ``run_dir``'s last
     checkpoint. Windows are ``seq_len`` tokens (fewer if the held-out part is shorter).
+    ``describe``: the caller's settings, which a resume must keep (with the training tokens
+    and the window length; :func:`castlab.core.training.run_settings`).
     """
     texts = list(texts)
     if len(texts) < 2:
@@ -226,7 +234,12 @@ def pretrain_language_model(
         TokenStreamDataset(valid_ids, seq_len), batch_size=train_config.batch_size
     )
     start = time.perf_counter()
-    trainer = fit(task, train_loader, valid_loader, run_dir, train_config, resume=resume)
+    settings = run_settings(
+        train_config, seq_len=seq_len, data=data_fingerprint(train_ids), **(describe or {})
+    )
+    trainer = fit(
+        task, train_loader, valid_loader, run_dir, train_config, resume=resume, settings=settings
+    )
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val_")}
     metrics.update(
         seconds=round(time.perf_counter() - start, 1),

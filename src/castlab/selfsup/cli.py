@@ -109,9 +109,10 @@ def pretrain(
 
     Example: castlab selfsup pretrain DATA --task greyblur --size 64 --epochs 15 --out runs/selfsup/gb
     """
+    from castlab.core.training import check_run_folder
     from castlab.selfsup.model import EncoderConfig
     from castlab.selfsup.pretext import make_task
-    from castlab.selfsup.train import PretrainConfig
+    from castlab.selfsup.train import PretrainConfig, run_settings_of
     from castlab.selfsup.train import pretrain as run_pretrain
 
     set_threads(threads)
@@ -134,10 +135,7 @@ def pretrain(
         strategy=strategy,
         max_steps=max_steps,
     )
-    if resume:  # before the images are decoded
-        from castlab.core.training import check_resumable
-
-        check_resumable(out, train)
+    check_run_folder(out, train, resume=resume, settings=run_settings_of(config, train))
     summary = run_pretrain(_load(data, size), config, train, out, resume=resume)
     typer.echo(
         f"{summary['images_per_second']:.0f} images/s; encoder written to {summary['encoder']}"
@@ -173,8 +171,9 @@ def finetune(
 
     Example: castlab selfsup finetune DATA --encoder runs/selfsup/gb/encoder --epochs 5
     """
+    from castlab.core.training import check_run_folder
     from castlab.selfsup.model import EncoderConfig
-    from castlab.selfsup.train import FinetuneConfig
+    from castlab.selfsup.train import FinetuneConfig, run_settings_of
     from castlab.selfsup.train import finetune as run_finetune
 
     set_threads(threads)
@@ -196,10 +195,7 @@ def finetune(
         strategy=strategy,
         max_steps=max_steps,
     )
-    if resume:  # before the images are decoded
-        from castlab.core.training import check_resumable
-
-        check_resumable(out, train)
+    check_run_folder(out, train, resume=resume, settings=run_settings_of(config, train))
     result = run_finetune(_load(data, size, ("train", "val")), config, train, out, resume=resume)
     typer.echo("val accuracy per epoch: " + ", ".join(f"{a:.3f}" for a in result.accuracy))
     typer.echo(f"model written to {result.run_dir / 'model'}")

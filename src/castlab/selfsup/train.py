@@ -28,7 +28,13 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from castlab.core.artifacts import save_model, write_json
 from castlab.core.errors import CastlabError
-from castlab.core.training import TrainConfig, fit, one_cycle_adamw
+from castlab.core.training import (
+    TrainConfig,
+    data_fingerprint,
+    fit,
+    one_cycle_adamw,
+    run_settings,
+)
 from castlab.selfsup.data import ImageSet
 from castlab.selfsup.model import (
     Classifier,
@@ -50,6 +56,7 @@ __all__ = [
     "finetune",
     "load_pretext_network",
     "pretrain",
+    "run_settings_of",
 ]
 
 
@@ -73,6 +80,22 @@ class FinetuneConfig:
     freeze: bool = False  # True: train the head only (linear probe through Lightning)
     freeze_epochs: int = 0  # with an encoder: train the head alone this many epochs first
     dropout: float = 0.1
+
+
+def run_settings_of(config: PretrainConfig | FinetuneConfig, train: TrainConfig) -> dict[str, Any]:
+    """What a resume of a pre-training or fine-tuning run must keep (its options; :func:`fit`
+    adds the data): another pretext task, image size or encoder would train on silently.
+
+    Examples
+    --------
+    >>> run_settings_of(PretrainConfig(task="grey"), TrainConfig())["pretrain"]["task"]
+    'grey'
+    """
+    described = asdict(config)
+    if isinstance(config, FinetuneConfig):
+        described["encoder"] = str(Path(config.encoder).resolve()) if config.encoder else None
+        return run_settings(train, finetune=described)
+    return run_settings(train, pretrain=described)
 
 
 def _pixels(batch: Any) -> torch.Tensor:
@@ -173,7 +196,8 @@ class ClassifierModule(_Optimised):
 
 
 class _History(Callback):
-    """Record epoch-level metrics (and images/s of training) as the run goes."""
+    """Record epoch-level metrics (and images/s of training) as the run goes; kept in the
+    checkpoint, so a resumed run's summary covers its epochs before the stop too."""
 
     def __init__(self) -> None:
         self.rows: list[dict[str, float]] = []
@@ -195,6 +219,14 @@ class _History(Callback):
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
         self.rows.append({"epoch": trainer.current_epoch + 1, **metrics})
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "images": self.images, "seconds": self.seconds}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.rows = list(state_dict["rows"])
+        self.images = int(state_dict["images"])
+        self.seconds = float(state_dict["seconds"])
 
     @property
     def images_per_second(self) -> float:
@@ -252,6 +284,10 @@ def pretrain(
         train,
         resume=resume,
         callbacks=[history],
+        settings={
+            **run_settings_of(config, train),
+            "data": data_fingerprint(pixels[pool], pixels[held]),
+        },
     )
     summary = {
         "task": config.task,
@@ -320,6 +356,10 @@ def finetune(
         train,
         resume=resume,
         callbacks=[history],
+        settings={
+            **run_settings_of(config, train),
+            "data": data_fingerprint(train_set.pixels, train_set.labels, val_set.labels),
+        },
     )
     accuracy = tuple(row["val_accuracy"] for row in history.rows if "val_accuracy" in row)
     if trainer.is_global_zero:  # one writer in a multi-process (DDP) run

@@ -317,12 +317,17 @@ def finetune(
     from castlab.core.training import (
         TrainConfig,
         allow_unused_parameters,
+        check_run_folder,
+        data_fingerprint,
         fit,
         is_main_process,
+        run_settings,
     )
     from castlab.sentiment.model import minilm_path
 
     train_config = train_config or TrainConfig(max_epochs=1, batch_size=32, lr=5e-5)
+    # before config.json is written: an unfinished run's must stay
+    check_run_folder(run_dir, train_config, resume=resume)
     if len(train) == 0:
         raise CastlabError("no training tweets", fix="check the data folders")
     if config.max_train and len(train) > config.max_train:
@@ -344,7 +349,15 @@ def finetune(
     train_loader = _loader(train, tokenizer, config, train_config.batch_size, True)
     val_loader = None if val is None else _loader(val, tokenizer, config, 128, False)
     task = ClassifierTask(model, optimiser_config(train_config, config.head_lr_scale, weights))
-    trainer = fit(task, train_loader, val_loader, run_dir, train_config, resume=resume)
+    settings = run_settings(  # what a resume must keep
+        train_config,
+        finetune=asdict(config),
+        encoder=str(Path(path).resolve()),
+        data=data_fingerprint(train["text"].tolist(), train["label"].tolist()),
+    )
+    trainer = fit(
+        task, train_loader, val_loader, run_dir, train_config, resume=resume, settings=settings
+    )
     encoder = "minilm" if Path(path) == minilm_path() else str(path)  # portable for the default
     info = {"max_length": max(config.max_length, 128), "encoder": encoder, "train_rows": len(train)}
     if not trainer.is_global_zero:

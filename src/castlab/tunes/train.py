@@ -33,10 +33,14 @@ from castlab.core.training import (
     LanguageModelTask,
     TokenStreamDataset,
     TrainConfig,
+    check_run_folder,
+    data_fingerprint,
     find_learning_rate,
     fit,
     is_main_process,
     last_checkpoint,
+    load_checkpoint,
+    run_settings,
     seed_everything,
 )
 from castlab.tunes.abc import Tune, abc_tokenizer, abc_tokens
@@ -258,6 +262,8 @@ def train_tunes(
     ``checkpoints/last.ckpt`` (for ``resume``).
     """
     run_dir = Path(run_dir)
+    # before the corpus is read and config.json written (an unfinished run's must stay)
+    check_run_folder(run_dir, train_config, resume=resume)
     splits, tokenizer, corpus = prepare(config)
     start_model = _start_model(config.init_model)
     if start_model is not None:
@@ -303,12 +309,23 @@ def train_tunes(
     checkpoint = last_checkpoint(run_dir) if resume else None
     start_step = 0
     if checkpoint is not None:
-        start_step = int(
-            torch.load(checkpoint, weights_only=True, map_location="cpu")["global_step"]
-        )
+        start_step = int(load_checkpoint(checkpoint).get("global_step", 0))
     start = time.perf_counter()
+    # what a resume must keep: the options (the corpus by its tokens, not its path) and data
+    settings = run_settings(
+        train_config,
+        tunes={k: v for k, v in asdict(config).items() if k != "corpus"},
+        data=data_fingerprint(train_ids),
+    )
     trainer = fit(
-        task, train_loader, valid_loader, run_dir, train_config, resume=resume, callbacks=callbacks
+        task,
+        train_loader,
+        valid_loader,
+        run_dir,
+        train_config,
+        resume=resume,
+        callbacks=callbacks,
+        settings=settings,
     )
     seconds = time.perf_counter() - start
     steps = int(trainer.global_step)
