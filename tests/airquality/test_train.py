@@ -140,3 +140,37 @@ def test_neighbour_feature_never_uses_the_rows_own_location():
     )
     values = neighbour_feature(frame, frame)
     assert values.tolist() == [510.0, 15.0, 505.0]
+
+
+def test_a_rerun_into_the_same_folder_leaves_no_stale_tables_or_model_files(planted, tmp_path):
+    """A rerun without the adversarial check, or without intervals, kept the first run's
+    adversarial.csv and low/high models beside the new ones; a user's own file stays."""
+    first = LocationModelConfig(model=ModelConfig(iterations=20, threads=1), n_folds=2)
+    train(planted, first, tmp_path, progress=False)
+    assert (tmp_path / "adversarial.csv").exists() and (tmp_path / "model" / "low.txt").exists()
+    (tmp_path / "notes.txt").write_text("mine")
+    second = LocationModelConfig(
+        model=ModelConfig(iterations=20, threads=1, interval=0), n_folds=2, adversarial=False
+    )
+    train(planted, second, tmp_path, progress=False)
+    assert not (tmp_path / "adversarial.csv").exists()
+    assert sorted(p.name for p in (tmp_path / "model").iterdir()) == ["config.json", "point.txt"]
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    predict(tmp_path / "model", planted)  # the folder is one consistent model
+
+
+def test_a_model_folder_naming_other_parts_is_refused(run):
+    import shutil
+
+    folder = run[1]["model"].parent / "tampered"
+    shutil.copytree(run[1]["model"], folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["parts"] = ["point", "../../etc/hostname"]
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(CastlabError, match="field 'parts' must name the point model"):
+        PM25Regressor.load(folder)
+    config["parts"] = ["point"]
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "point.txt").write_text("not a model")
+    with pytest.raises(CastlabError, match="not a lightgbm model file"):
+        PM25Regressor.load(folder)

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from castlab.art.run import ArtConfig, load_config, paint, parse_palette
+from castlab.core.artifacts import OUTPUTS_RECORD
 from castlab.core.errors import CastlabError
 
 TINY = {"target": "sample:china", "size": 32, "steps": 20, "frames": 5}
@@ -65,7 +66,22 @@ def test_stopping_keeps_the_best_frame_so_far(tmp_path, stop):
     assert summary["stopped"] == stop.__name__ and summary["steps_done"] == 12
     assert summary["best_step"] <= 12
     assert (tmp_path / "image.png").exists() and (tmp_path / "frames.gif").exists()
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files
+    temporary = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert not temporary and (tmp_path / OUTPUTS_RECORD).exists()  # what the run wrote
+
+
+def test_a_rerun_without_an_mp4_leaves_none_of_the_run_before(tmp_path, monkeypatch):
+    """A rerun into the same folder where ffmpeg is missing said "no MP4" but left the
+    earlier run's frames.mp4 beside its new frames; a user's own file stays."""
+    config = ArtConfig(param="pixels", goals=(("mse", 1.0),), lr=0.1, **TINY)
+    (tmp_path / "frames.mp4").write_bytes(b"an earlier run's video")
+    (tmp_path / "notes.txt").write_text("mine")
+    monkeypatch.setattr("castlab.art.media.write_mp4", lambda frames, path, report: path)
+    paint(config, tmp_path)  # as if it wrote frames.mp4
+    monkeypatch.setattr("castlab.art.media.write_mp4", lambda frames, path, report: None)
+    paint(config, tmp_path)  # no ffmpeg now
+    assert not (tmp_path / "frames.mp4").exists()
+    assert (tmp_path / "notes.txt").read_text() == "mine" and (tmp_path / "image.png").exists()
 
 
 def test_style_transfer_from_the_content_image(tmp_path):

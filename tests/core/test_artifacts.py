@@ -65,6 +65,21 @@ def test_model_saved_as_safetensors_not_pickle(tmp_path):
     assert torch.equal(loaded["w"], state["w"]) and config == {"kind": "test"}
     with pytest.raises(CastlabError, match="no model.safetensors"):
         load_model_weights(tmp_path)
+    # a NaN weight made every answer NaN (sentiment: empty probabilities labelled negative)
+    save_model(tmp_path / "nan", {"w": torch.tensor([1.0, float("nan")])}, {"kind": "test"})
+    with pytest.raises(CastlabError, match="tensor 'w' holds NaN or infinite values"):
+        load_model_weights(tmp_path / "nan")
+
+
+def test_json_that_is_a_device_or_huge_is_refused_before_reading(tmp_path, monkeypatch):
+    """A config.json or thresholds file linked to /dev/zero was read until memory ran out."""
+    (tmp_path / "c.json").symlink_to("/dev/zero")
+    with pytest.raises(CastlabError, match="not a regular file"):
+        read_json(tmp_path / "c.json")
+    monkeypatch.setattr("castlab.core.artifacts.MAX_JSON_BYTES", 10)
+    (tmp_path / "big.json").write_text('{"a": "0123456789"}')
+    with pytest.raises(CastlabError, match="too large for a castlab JSON file"):
+        read_json(tmp_path / "big.json")
 
 
 def test_output_file_puts_the_default_name_inside_a_folder(tmp_path):

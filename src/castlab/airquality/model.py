@@ -69,6 +69,10 @@ def add_date_features(frame: pd.DataFrame, *, hour: bool | None = None) -> pd.Da
     return out
 
 
+#: the models of a saved folder: the point model and the interval's two quantile models
+PARTS = ("point", "low", "high")
+
+
 class PM25Regressor:
     """A boosted-tree point model plus lower/upper quantile models for intervals."""
 
@@ -186,6 +190,10 @@ class PM25Regressor:
             **(extra or {}),
         }
         write_json(directory / "config.json", config)
+        for part in PARTS:  # a model saved here before with other parts or another kind
+            for old in (directory / f"{part}.txt", directory / f"{part}.cbm"):
+                if part not in self.models_ or old.suffix != f".{suffix}":
+                    old.unlink(missing_ok=True)
         return directory
 
     @classmethod
@@ -203,20 +211,33 @@ class PM25Regressor:
                 path=directory / "config.json",
                 fix="pass a folder written by castlab airquality train",
             ) from None
+        if "point" not in parts or not set(parts) <= set(PARTS):  # names become file names
+            raise CastlabError(
+                f"field 'parts' must name the point model and any of {', '.join(PARTS[1:])}, "
+                f"not {parts!r}"[:200],
+                path=directory / "config.json",
+                fix="pass a folder written by castlab airquality train",
+            )
         model.models_ = {}
+        suffix = "txt" if model.config.kind == "lightgbm" else "cbm"
         for name in parts:
-            if model.config.kind == "lightgbm":
-                import lightgbm as lgb
+            path = directory / f"{name}.{suffix}"
+            if not path.is_file():  # missing, or a link to a device that never ends
+                raise CastlabError("model file missing", path=path, fix="retrain the model")
+            try:
+                if model.config.kind == "lightgbm":
+                    import lightgbm as lgb
 
-                path = directory / f"{name}.txt"
-                if not path.exists():
-                    raise CastlabError("model file missing", path=path, fix="retrain the model")
-                model.models_[name] = lgb.Booster(model_file=str(path))
-            else:
-                from catboost import CatBoostRegressor
+                    model.models_[name] = lgb.Booster(model_file=str(path))
+                else:
+                    from catboost import CatBoostRegressor
 
-                path = directory / f"{name}.cbm"
-                if not path.exists():
-                    raise CastlabError("model file missing", path=path, fix="retrain the model")
-                model.models_[name] = CatBoostRegressor().load_model(str(path), format="cbm")
+                    model.models_[name] = CatBoostRegressor().load_model(str(path), format="cbm")
+            except Exception as error:  # LightGBMError, CatBoostError: the file is not a model
+                first = str(error).strip().splitlines()[0][:120] if str(error).strip() else ""
+                raise CastlabError(
+                    f"not a {model.config.kind} model file ({first})",
+                    path=path,
+                    fix="retrain the model; its files were damaged or replaced",
+                ) from None
         return model, config

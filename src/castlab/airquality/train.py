@@ -29,7 +29,7 @@ from castlab.airquality.baselines import BASELINES, neighbour_feature, scores
 from castlab.airquality.data import Readings
 from castlab.airquality.model import ModelConfig, PM25Regressor, add_date_features
 from castlab.airquality.validation import adversarial_auc, location_folds, time_varying
-from castlab.core.artifacts import write_json, write_text
+from castlab.core.artifacts import record_outputs, write_json, write_text
 from castlab.core.errors import CastlabError
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "LocationModelConfig",
     "evaluate",
     "interval_margin",
+    "notes",
     "predict",
     "save_evaluation",
     "train",
@@ -229,6 +230,37 @@ def save_evaluation(evaluation: Evaluation, out: str | Path, *, title: str = "")
     return paths
 
 
+def notes(evaluation: Evaluation, interval: float) -> list[str]:
+    """What the score table does not say by itself: units, what its coverage is (the raw
+    quantile interval's, before the conformal margin ``predict`` adds) and which baselines
+    beat the model.
+
+    Examples
+    --------
+    >>> metrics = pd.DataFrame({"method": ["lightgbm", "same_time"], "mae": [13.1, 10.8]})
+    >>> predictions = pd.DataFrame({"pm25": [10.0], "low": [5.0], "high": [15.0]})
+    >>> notes(Evaluation(metrics, predictions, *[pd.DataFrame()] * 3, [], 0.0), 0.9)[-1]
+    'note: same_time has a lower MAE than lightgbm (10.8 vs 13.1): the model does not beat this baseline on these places'
+    """
+    said = ["mae, rmse and width in the PM2.5 column's unit (ug/m3 for the usual data)"]
+    if interval > 0 and "coverage" in evaluation.metrics:
+        margin = interval_margin(evaluation.predictions, interval)
+        coverage = float(evaluation.metrics["coverage"].iloc[0])
+        said.append(
+            f"coverage {coverage:.3f}: held-out readings inside the model's raw {interval:.0%} "
+            f"quantile interval; predict widens it by {margin:.2f} (conformal margin from "
+            f"these held-out predictions) so that {interval:.0%} of them fall inside"
+        )
+    model, mae = evaluation.metrics["method"].iloc[0], evaluation.metrics["mae"].iloc[0]
+    for _, row in evaluation.metrics.iloc[1:].iterrows():
+        if row["mae"] < mae:
+            said.append(
+                f"note: {row['method']} has a lower MAE than {model} ({row['mae']:.1f} vs "
+                f"{mae:.1f}): the model does not beat this baseline on these places"
+            )
+    return said
+
+
 def interval_margin(predictions: pd.DataFrame, interval: float) -> float:
     """How much to widen the quantile interval so it covers ``interval`` of the held-out
     rows (conformalized quantile regression on the out-of-location CV predictions).
@@ -270,7 +302,8 @@ def train(
     model.save(out / "model", extra=extra)
     paths = save_evaluation(evaluation, out, title=f"{readings.source or 'table'}")
     paths["model"] = out / "model"
-    write_json(out / "train_config.json", config)
+    paths["config"] = write_json(out / "train_config.json", config)
+    record_outputs(out, "airquality train", paths.values())  # a rerun's stale tables go
     return evaluation, paths
 
 

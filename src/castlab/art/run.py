@@ -49,7 +49,7 @@ from castlab.art.goals import (
 )
 from castlab.art.optimise import Optimisation, Step
 from castlab.art.parameterisations import Parameterisation, make_parameterisation
-from castlab.core.artifacts import read_json, write_json, write_text
+from castlab.core.artifacts import read_json, record_outputs, write_json, write_text
 from castlab.core.errors import CastlabError, Fix
 
 __all__ = ["MAX_SIZE", "ArtConfig", "PaintResult", "load_config", "paint", "parse_palette"]
@@ -268,6 +268,7 @@ def _write_outputs(run: Optimisation, config: ArtConfig, out: Path, extra: dict[
             "steps_per_second": run.steps_per_second(),
         }
     paths["summary"] = write_json(out / "summary.json", summary)
+    record_outputs(out, "art paint", paths.values())  # an earlier run's frames.mp4 and such go
     return PaintResult(paths, summary, run)
 
 

@@ -138,7 +138,7 @@ def analyse_soundscapes(
         micro_f1,
         tune_thresholds,
     )
-    from castlab.core.artifacts import write_json, write_text
+    from castlab.core.artifacts import record_outputs, write_json, write_text
 
     check_objective(objective)  # before the scoring, which can take long
     check_competition(competition)
@@ -239,6 +239,7 @@ def analyse_soundscapes(
                 truth=truth.get(result.name),
                 title=f"{result.name}",
             )
+    record_outputs(out, "birds soundscape", files.values())  # drop a rerun's stale ones
     return files
 
 

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -26,6 +26,7 @@ __all__ = [
     "load_model_weights",
     "output_file",
     "read_json",
+    "record_outputs",
     "remove_stale_temporaries",
     "run_dir",
     "save_model",
@@ -109,6 +110,55 @@ def remove_stale_temporaries(folder: str | Path) -> list[Path]:
     return stale
 
 
+#: the file in an output folder that lists what each command's last run wrote there
+OUTPUTS_RECORD = ".castlab-outputs.json"
+
+
+def record_outputs(
+    folder: str | Path, command: str, written: Iterable[str | Path | None]
+) -> list[Path]:
+    """Note the files ``command`` wrote into ``folder`` this run, and delete the ones its run
+    before wrote there and this one did not (a timeline of a recording no longer scored, an
+    MP4 where ffmpeg is now missing), so a rerun into the same folder leaves no stale result
+    beside the new ones; return those deleted.
+
+    Only files the same command recorded are touched: a user's own files, or another
+    command's, never are.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("a.png", "b.png", "mine.txt"):
+    ...     _ = (folder / name).write_text("x")
+    >>> record_outputs(folder, "demo", [folder / "a.png", folder / "b.png"])
+    []
+    >>> [p.name for p in record_outputs(folder, "demo", [folder / "a.png"])]
+    ['b.png']
+    >>> sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    ['a.png', 'mine.txt']
+    """
+    folder = Path(folder)
+    record = folder / OUTPUTS_RECORD
+    try:
+        before = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
+    except (ValueError, OSError):
+        before = {}  # a damaged record: nothing is known to be stale
+    before = before if isinstance(before, dict) else {}
+    home = folder.resolve()
+    files = [Path(p).resolve() for p in written if p is not None and Path(p).is_file()]
+    names = sorted({str(p.relative_to(home)) for p in files if p.is_relative_to(home)})
+    removed = []
+    for name in before.get(command, []):
+        path = folder / str(name)
+        inside = path.resolve().is_relative_to(home)  # a record edited to point elsewhere
+        if name not in names and inside and path.is_file():
+            path.unlink()
+            removed.append(path)
+    write_json(record, {**before, command: names})
+    return removed
+
+
 def write_text(path: str | Path, text: str) -> Path:
     """Write ``text`` to ``path`` atomically and return the path."""
     with atomic_write(path) as handle:
@@ -129,11 +179,35 @@ def write_json(path: str | Path, data: Any) -> Path:
     return write_text(path, json.dumps(data, indent=2, default=_jsonable) + "\n")
 
 
+#: the largest JSON file castlab reads (its configs, thresholds and summaries are far smaller)
+MAX_JSON_BYTES = 64 * 2**20
+
+
 def read_json(path: str | Path) -> Any:
-    """Read a JSON file, with a clear error for a missing or broken file."""
+    """Read a JSON file, with a clear error for a missing, broken, endless or huge file.
+
+    Examples
+    --------
+    >>> read_json("/dev/zero")
+    Traceback (most recent call last):
+    ...
+    castlab.core.errors.CastlabError: /dev/zero: not a regular file (a device, pipe or folder) (fix: pass the JSON file castlab wrote)
+    """
     path = Path(path)
     if not path.exists():
         raise CastlabError("file not found", path=path, fix="check the path")
+    if not path.is_file():  # a link to /dev/zero would be read for ever
+        raise CastlabError(
+            "not a regular file (a device, pipe or folder)",
+            path=path,
+            fix="pass the JSON file castlab wrote",
+        )
+    if path.stat().st_size > MAX_JSON_BYTES:
+        raise CastlabError(
+            f"{path.stat().st_size / 2**20:.0f} MB is too large for a castlab JSON file",
+            path=path,
+            fix="pass the JSON file castlab wrote",
+        )
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
@@ -291,4 +365,12 @@ def load_model_weights(directory: str | Path) -> tuple[dict[str, Any], dict[str,
             path=weights,
             fix="pass a model folder written by castlab; retrain if the file was cut short",
         ) from None
+    for name, tensor in tensors.items():  # a NaN weight makes every answer NaN, silently
+        if tensor.is_floating_point() and not bool(tensor.isfinite().all()):
+            raise CastlabError(
+                f"tensor {name!r} holds NaN or infinite values",
+                path=weights,
+                fix="retrain the model (its training diverged: try a lower --lr), or pass "
+                "another model folder",
+            )
     return tensors, read_json(directory / "config.json")
