@@ -165,3 +165,19 @@ def test_score_posts_keeps_the_frame_and_prefixes_on_a_clash():
     assert list(scored.index) == [10, 11] and list(scored["label"]) == [2, 0]
     assert list(scored["sentiment_label"]) == ["positive", "negative"]
     assert score_posts(scored, VaderScorer()) is scored  # already scored: kept as is
+
+
+def test_a_finetuned_model_naming_a_hub_encoder_is_refused_without_going_online(tmp_path):
+    """config.json's 'encoder' named a hub model: loading it went to huggingface.co (and,
+    online, would have downloaded it) ending in a traceback offline."""
+    import json
+    import shutil
+    from importlib.resources import files
+
+    model = tmp_path / "model"
+    shutil.copytree(str(files("castlab.sentiment") / "default"), model)
+    config = json.loads((model / "config.json").read_text())
+    config["encoder"] = "some-org/some-model"
+    (model / "config.json").write_text(json.dumps(config))
+    with pytest.raises(CastlabError, match="field 'encoder' names 'some-org/some-model'"):
+        load_scorer("finetune", model=model)

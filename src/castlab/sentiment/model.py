@@ -57,7 +57,10 @@ class SentenceEncoder(nn.Module):
                 "attention_probs_dropout_prob": dropout,
             }
         )
-        self.transformer = AutoModel.from_pretrained(str(path or minilm_path()), **options)
+        # a folder on this machine: never a hub name to download (offline first)
+        self.transformer = AutoModel.from_pretrained(
+            str(path or minilm_path()), local_files_only=True, **options
+        )
         self.dim = int(self.transformer.config.hidden_size)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:

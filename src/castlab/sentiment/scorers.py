@@ -431,7 +431,14 @@ class FineTunedScorer(Scorer):
             model_dir = model_dir / "model"  # a run folder was given
         weights, config = load_model_weights(model_dir)
         encoder = config.get("encoder", "minilm")
-        path = minilm_path() if encoder == "minilm" else Path(encoder)
+        path = minilm_path() if encoder == "minilm" else Path(str(encoder))
+        if not (path / "config.json").is_file():  # a hub name would be downloaded
+            raise CastlabError(
+                f"field 'encoder' names {str(encoder)[:200]!r}, not a transformer folder on "
+                "this machine",
+                path=model_dir / "config.json",
+                fix='set it to "minilm" or to the folder of the encoder the model was trained from',
+            )
         self.model = SentimentClassifier(path)
         partial = config.get("base_weights") is not None
         missing, unexpected = self.model.load_state_dict(
@@ -446,7 +453,7 @@ class FineTunedScorer(Scorer):
         self.model = with_precision(self.model.eval(), precision)  # type: ignore[assignment]
         self.precision = precision
         self.settings = {"model": weights_stamp(model_dir), "precision": precision}
-        self.tokenizer = AutoTokenizer.from_pretrained(str(path))
+        self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         self.max_length = int(config.get("max_length", 128))
         self.batch_size = batch_size
         self.config = config
