@@ -134,7 +134,7 @@ def train(
     Example: castlab airquality train beijing_daily.csv --target pm25 --group location --drop pm10 --out runs/airquality/beijing
     """
     from castlab.airquality.model import ModelConfig
-    from castlab.airquality.train import LocationModelConfig
+    from castlab.airquality.train import LocationModelConfig, notes
     from castlab.airquality.train import train as fit
 
     _check_training(iterations, learning_rate, interval, folds)
@@ -160,9 +160,12 @@ def train(
     )
     evaluation, paths = fit(readings, config, out)
     typer.echo(evaluation.metrics.to_string(index=False, float_format="{:.3f}".format))
+    for line in notes(evaluation, interval):
+        typer.echo(line)
     if len(evaluation.adversarial):
         typer.echo(
-            f"adversarial AUC (held-out vs training locations): mean {evaluation.adversarial['auc'].mean():.3f}"
+            "adversarial AUC (held-out vs training locations; about 0.5: their features look "
+            f"alike, near 1: they differ): mean {evaluation.adversarial['auc'].mean():.3f}"
         )
     typer.echo(f"model in {paths['model']}; tables and figures in {out}")
 
