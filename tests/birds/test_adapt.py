@@ -4,6 +4,7 @@ unlabelled ones (castlab.birds.adapt)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -205,6 +206,17 @@ def test_cli_adapts_a_birdnet_head_and_soundscape_uses_its_thresholds(tmp_path, 
     head = load_classifier(grown)  # BirdNET knows the Marsh Tit: its row is the start
     assert head.classes == [*classes, "Marsh Tit"] and head.birdnet_index[-1] is not None
     assert "Marsh Tit" in json.loads((grown / "thresholds.json").read_text())
+    assert "labelled in every one" not in result.output
+    # a species labelled over every window: "always yes" scores F1 1, which says nothing
+    everywhere = []
+    for k, label in enumerate(labels):
+        path = tmp_path / "everywhere" / f"site{k}.txt"  # named like its recording
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(Path(label).read_text() + f"0.0\t20.0\t{classes[0]}\n")
+        everywhere += ["--labels", path]
+    result = _invoke("adapt", model, *wavs, *everywhere, "--out", tmp_path / "e", "--threads", "1")
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert f"warning: {classes[0]} is labelled in every one of the 12 windows" in result.output
 
 
 def test_a_long_site_recording_is_embedded_a_piece_at_a_time(tmp_path, demo_model, monkeypatch):

@@ -484,6 +484,14 @@ def adapt(
     ]
     if changes:
         typer.echo("per species, as trained -> adapted (labelled windows): " + "; ".join(changes))
+    everywhere = [n for n, v in said["per_species"].items() if v["windows"] >= said["windows"] > 0]
+    if everywhere:  # "always yes" scores F1 1 there: the number says nothing
+        typer.echo(
+            f"warning: {', '.join(everywhere)} is labelled in every one of the "
+            f"{said['windows']} windows, so its F1 cannot tell a model that hears it from one "
+            "that always says yes, and the adapted thresholds for it are untested; label "
+            "recordings (or stretches) where it is absent"
+        )
     if after < before:
         typer.echo(
             "the adapted model scored lower on the held-out windows: an estimate that is noisy "
