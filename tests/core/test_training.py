@@ -12,6 +12,7 @@ from castlab.core.training import (
     StepProgress,
     TokenStreamDataset,
     TrainConfig,
+    discard_checkpoint,
     find_learning_rate,
     fit,
     last_checkpoint,
@@ -194,6 +195,13 @@ def test_a_new_run_over_an_unfinished_one_is_refused(tmp_path):
     fit(_task(), train, val, run, CONFIG, resume=True)
     again = fit(_task(), train, val, run, CONFIG)  # finished: a new run may replace it
     assert again.global_step == 4 * len(train)
+    # the demo's scratch runs start over whatever an earlier stopped demo left
+    scratch = tmp_path / "scratch"
+    trainer = make_trainer(scratch, CONFIG, callbacks=[CrashAt(6, RuntimeError("crash"))])
+    with pytest.raises(RuntimeError):
+        trainer.fit(_task(), train, val)
+    discard_checkpoint(scratch)
+    assert fit(_task(), train, val, scratch, CONFIG).global_step == 4 * len(train)
 
 
 def test_an_error_before_training_begins_leaves_the_checkpoint(tmp_path):

@@ -27,9 +27,10 @@ def build_demo_model(work: str | Path, *, epochs: int = 20, seed: int = 0) -> tu
     """Generate made-up species under ``work`` and train a small CNN; return (model, species)."""
     from castlab.birds.synthetic import write_species_folders
     from castlab.birds.train import BirdTrainConfig, train_cnn
-    from castlab.core.training import TrainConfig
+    from castlab.core.training import TrainConfig, discard_checkpoint
 
     work = Path(work)
+    discard_checkpoint(work / "run")  # a scratch run: an earlier stopped one starts over
     species = write_species_folders(
         work / "species", n_species=4, per_species=3, seconds=15.0, seed=seed
     )

@@ -57,6 +57,7 @@ __all__ = [
     "check_resumable",
     "check_run_folder",
     "data_fingerprint",
+    "discard_checkpoint",
     "find_learning_rate",
     "fit",
     "is_main_process",
@@ -647,6 +648,18 @@ def check_run_folder(
         check_resumable(run_dir, config, labels=labels, settings=settings)
     else:
         check_new_run(run_dir)
+
+
+def discard_checkpoint(run_dir: str | Path) -> None:
+    """Delete ``run_dir``'s checkpoint, for runs that always start over (the demo's scratch
+    runs): a stopped one must not make the next :func:`fit` there refuse to start.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> discard_checkpoint(tempfile.mkdtemp())  # none there: nothing to do
+    """
+    (Path(run_dir) / "checkpoints" / "last.ckpt").unlink(missing_ok=True)
 
 
 def check_new_run(run_dir: str | Path) -> None:

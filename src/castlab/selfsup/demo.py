@@ -34,7 +34,7 @@ def run_demo(out_dir: Path, section: Section) -> None:
 
 
 def _run(out_dir: Path, section: Section) -> None:
-    from castlab.core.training import TrainConfig
+    from castlab.core.training import TrainConfig, discard_checkpoint
     from castlab.selfsup.data import load_images
     from castlab.selfsup.features import embed_pixels, linear_probe
     from castlab.selfsup.model import EncoderConfig, load_encoder
@@ -52,6 +52,8 @@ def _run(out_dir: Path, section: Section) -> None:
     )
     shape = EncoderConfig(widths=WIDTHS)
     quick = dict(batch_size=32, lr=3e-3, progress=False, checkpoint_every_steps=0)
+    for run in out_dir.glob("*"):  # scratch runs: an earlier stopped demo's start over
+        discard_checkpoint(run)
     summary = pretrain(
         images,
         PretrainConfig(task="greyblur", size=SIZE, encoder=shape),

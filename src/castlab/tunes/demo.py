@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from castlab.core.report import Section
-from castlab.core.training import TrainConfig
+from castlab.core.training import TrainConfig, discard_checkpoint
 from castlab.tunes.evaluate import BarIndex, score_tune, summarise_scores
 from castlab.tunes.generate import GenerateConfig, generate_tunes
 from castlab.tunes.model import TuneModel
@@ -48,6 +48,7 @@ def run_demo(out_dir: Path, section: Section, *, train_steps: int = 40) -> None:
     tiny = TunesTrainConfig(
         corpus=("oneills",), dim=64, hidden=128, layers=1, seq_len=64, max_tunes=300
     )
+    discard_checkpoint(out_dir / "tiny-run")  # a scratch run: an earlier stopped one starts over
     train_tunes(
         tiny,
         TrainConfig(max_epochs=1, max_steps=train_steps, batch_size=32, lr=5e-3, progress=False),
