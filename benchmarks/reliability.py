@@ -87,6 +87,21 @@ regression test (`tests/reliability/test_regressions.py`, `test_faults.py`,
 - Messages that named neither the file nor the fix: "no tunes to evaluate" (now names the
   corpus), "need at least two sequences to pretrain" (names the FASTA files), lifelog's
   "broken CSV" and art's "cannot decode image" (now give a fix).
+- **Model folders whose config.json was changed** (2026-12-05, a reviewer's hand-made
+  copies of real model folders): sizes allocated before any check (tunes `hidden` 60000
+  asked for 57.6 GB, proteins `blocks` 10**7 took 9.6 GB over 196 s, birds `n_fft` 10**9
+  asked numpy for 119 GiB) and tracebacks for a missing section or a string for a size. A
+  network is now built on torch's meta device and its shapes compared with the saved
+  weights first (`core.artifacts.build_for_weights`), counts of layers and blocks are
+  capped, and each is one line (`tests/reliability/test_hostile_models.py`). NaN weights,
+  a `config.json` or thresholds file linked to `/dev/zero`, a `last.ckpt` holding pickled
+  objects (torch refused it, with its advice to load it unsafely) are one line too.
+- **Runs and reruns** (2026-12-05, a reviewer's Ctrl-C and kill -9 runs): `--resume` with
+  another seed, learning rate, pretext task, encoder or training data trained on silently;
+  a `--resume` of a finished selfsup run emptied its summary; a new run into a folder of an
+  unfinished one replaced its checkpoint at once; reruns left the run before's files (an
+  old `adversarial.csv`, `frames.mp4`, timelines) beside the new ones. Each is refused, or
+  cleaned up, now (`tests/core/test_training.py`, `test_artifacts.py`).
 
 Property-based tests (hypothesis, 40 examples each) over every reader found one more:
 `read_csv` crashed on a file with old-Mac `\\r` line ends (fixed).

@@ -126,4 +126,11 @@ def test_load_config_refuses_other_json(tmp_path):
     (tmp_path / "x.json").write_text('{"epochs": 3}')
     with pytest.raises(CastlabError, match="unknown keys"):
         load_config(tmp_path / "x.json")
+    # values of the wrong kind were tracebacks
+    (tmp_path / "g.json").write_text('{"goals": [["mse", "x"]]}')
+    with pytest.raises(CastlabError, match="not an art config"):
+        load_config(tmp_path / "g.json")
+    (tmp_path / "s.json").write_text('{"steps": "x"}')
+    with pytest.raises(CastlabError, match="steps is 'x', not a number"):
+        load_config(tmp_path / "s.json")
     assert parse_palette(["ffffff"]).tolist() == [[1.0, 1.0, 1.0]]

@@ -181,3 +181,18 @@ def test_a_finetuned_model_naming_a_hub_encoder_is_refused_without_going_online(
     (model / "config.json").write_text(json.dumps(config))
     with pytest.raises(CastlabError, match="field 'encoder' names 'some-org/some-model'"):
         load_scorer("finetune", model=model)
+
+
+def test_a_head_or_model_with_a_changed_config_is_one_clear_error(tmp_path):
+    """A head without its 'scale' tensor was KeyError 'scale', a max_length of "abc" a
+    ValueError traceback."""
+    from castlab.core.artifacts import load_model_weights, save_model
+    from castlab.sentiment.scorers import HEAD_DIR, MiniLMScorer
+
+    weights, config = load_model_weights(HEAD_DIR)
+    save_model(tmp_path / "no_scale", {k: v for k, v in weights.items() if k != "scale"}, config)
+    with pytest.raises(CastlabError, match="scale should be \\[384\\], is missing"):
+        MiniLMScorer(tmp_path / "no_scale")
+    save_model(tmp_path / "text", weights, {**config, "max_length": "abc"})
+    with pytest.raises(CastlabError, match="field 'max_length' is 'abc'"):
+        MiniLMScorer(tmp_path / "text")

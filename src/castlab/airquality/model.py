@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from castlab.core.artifacts import atomic_write, read_json, write_json
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, first_line
 
 __all__ = ["MODELS", "ModelConfig", "PM25Regressor", "add_date_features"]
 
@@ -234,9 +234,8 @@ class PM25Regressor:
 
                     model.models_[name] = CatBoostRegressor().load_model(str(path), format="cbm")
             except Exception as error:  # LightGBMError, CatBoostError: the file is not a model
-                first = str(error).strip().splitlines()[0][:120] if str(error).strip() else ""
                 raise CastlabError(
-                    f"not a {model.config.kind} model file ({first})",
+                    f"not a {model.config.kind} model file ({first_line(error)})",
                     path=path,
                     fix="retrain the model; its files were damaged or replaced",
                 ) from None

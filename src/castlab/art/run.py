@@ -100,9 +100,20 @@ def load_config(path: str | Path) -> ArtConfig:
         raise CastlabError(
             f"not an art config (unknown keys {extra})", path=path, fix="pass a run's config.json"
         )
-    data["goals"] = tuple((str(n), float(w)) for n, w in data.get("goals", ()))
-    data["palette"] = tuple(data.get("palette", ()))
-    return ArtConfig(**data)
+    fields = {f.name: f for f in dataclasses.fields(ArtConfig)}
+    try:
+        data["goals"] = tuple((str(n), float(w)) for n, w in data.get("goals", ()))
+        data["palette"] = tuple(data.get("palette", ()))
+        for name, value in data.items():  # numbers where numbers belong ("steps": "x")
+            default = fields[name].default
+            if isinstance(default, (int, float)) and not isinstance(default, bool):
+                if not isinstance(value, (int, float)) or isinstance(value, bool):
+                    raise TypeError(f"{name} is {value!r}, not a number")
+        return ArtConfig(**data)
+    except (TypeError, ValueError) as error:  # a goal without a weight, a weight "x", ...
+        raise CastlabError(
+            f"not an art config ({error})"[:200], path=path, fix="pass a run's config.json"
+        ) from None
 
 
 def parse_palette(colours: tuple[str, ...] | list[str]) -> torch.Tensor:

@@ -25,7 +25,7 @@ import numpy as np
 
 from castlab.birds.audio import windows
 from castlab.birds.features import MelConfig
-from castlab.core.artifacts import load_model_weights, model_folder, save_model
+from castlab.core.artifacts import build_for_weights, load_model_weights, model_folder, save_model
 from castlab.core.errors import CastlabError
 
 __all__ = ["CnnClassifier", "SpeciesClassifier", "load_classifier", "save_cnn", "windows"]
@@ -96,10 +96,25 @@ def load_classifier(directory: str | Path) -> SpeciesClassifier:
     if kind == "cnn":
         from castlab.birds.model import BirdCNN, CnnConfig
 
-        cnn = config["cnn"]
-        model = BirdCNN(CnnConfig(cnn["n_classes"], tuple(cnn["channels"]), cnn["dropout"]))
-        model.load_state_dict(weights)
-        return CnnClassifier(model, list(config["classes"]), MelConfig(**config["mel"]))
+        fix = "pass the model folder castlab birds train wrote, unchanged"
+        try:
+            cnn, classes = config["cnn"], list(config["classes"])
+            mel = MelConfig(**config["mel"])
+            shape = CnnConfig(int(cnn["n_classes"]), tuple(cnn["channels"]), float(cnn["dropout"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise CastlabError(
+                f"not a birds CNN's settings ({type(error).__name__}: {error})"[:200],
+                path=directory / "config.json",
+                fix=fix,
+            ) from None
+        if len(classes) != shape.n_classes:
+            raise CastlabError(
+                f"field 'classes' names {len(classes)} species for {shape.n_classes} outputs",
+                path=directory / "config.json",
+                fix=fix,
+            )
+        model = build_for_weights(lambda: BirdCNN(shape), weights, directory, fix=fix)
+        return CnnClassifier(model, classes, mel)
     if kind == "birdnet-head":
         from castlab.birds.head import EmbeddingHead
 

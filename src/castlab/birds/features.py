@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from castlab.birds.audio import SAMPLE_RATE
+from castlab.core.errors import require_between
 
 __all__ = ["LogMel", "MelConfig", "cut_clip"]
 
@@ -36,6 +37,17 @@ class MelConfig:
     fmin: float = 150.0
     fmax: float = 15_000.0
     clip_seconds: float = 5.0  # the BirdCLEF window
+
+    def __post_init__(self) -> None:
+        # sizes a saved model's config.json could set to anything: n_fft 10**9 asked numpy
+        # for 119 GiB of filter bank, clip_seconds nan trained and scored on nothing
+        require_between("mel sample_rate", self.sample_rate, 999, 384_001, example=SAMPLE_RATE)
+        require_between("mel n_fft", self.n_fft, 15, 2**16 + 1, example=1024)
+        require_between("mel hop_length", self.hop_length, 0, 2**16 + 1, example=320)
+        require_between("mel n_mels", self.n_mels, 0, 1025, example=64)
+        require_between("mel fmin", self.fmin, -1e-9, self.sample_rate, example=150.0)
+        require_between("mel fmax", self.fmax, self.fmin, self.sample_rate, example=15_000.0)
+        require_between("mel clip_seconds", self.clip_seconds, 0, 601, example=5.0)
 
 
 class LogMel(nn.Module):

@@ -12,15 +12,16 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, first_line
 
 __all__ = [
     "atomic_write",
+    "build_for_weights",
     "check_output_file",
     "file_in_the_way",
     "load_model_weights",
@@ -342,6 +343,71 @@ def model_folder(directory: str | Path, inner: str = "model") -> Path:
     ):
         return directory / inner
     return directory
+
+
+def build_for_weights(
+    build: Callable[[], Any],
+    state: Mapping[str, Any],
+    folder: str | Path,
+    *,
+    optional: Collection[str] = (),
+    fix: str = "pass the unchanged model folder castlab wrote",
+) -> Any:
+    """The network ``build()`` makes from a folder's ``config.json``, with the weights
+    ``state`` loaded (strictly: only ``optional`` tensors, e.g. tied ones, may be absent).
+
+    The network is first built on torch's meta device, which allocates nothing, and its
+    tensors' shapes compared with the saved ones: a config.json whose sizes were changed
+    (``hidden: 1000000000``) is a clear error, not gigabytes allocated before one. Any error
+    ``build`` raises on a config of the wrong types or values is one line naming config.json.
+
+    Examples
+    --------
+    >>> import tempfile, torch
+    >>> state = {"weight": torch.ones(2, 3), "bias": torch.ones(2)}
+    >>> folder = save_model(tempfile.mkdtemp(), state, {})
+    >>> build_for_weights(lambda: torch.nn.Linear(3, 2), state, folder).out_features
+    2
+    >>> build_for_weights(lambda: torch.nn.Linear(3, 10**9), state, folder)
+    Traceback (most recent call last):
+    ...
+    castlab.core.errors.CastlabError: ...: config.json and model.safetensors disagree: weight is [1000000000, 3] by the config and [2, 3] in the weights (fix: pass the unchanged model folder castlab wrote)
+    """
+    import torch
+
+    folder = Path(folder)
+    config = folder / "config.json"
+    try:
+        with torch.device("meta"):
+            skeleton = build()
+    except CastlabError:
+        raise
+    except Exception as error:  # KeyError, TypeError, ValueError ... of a foreign config
+        raise CastlabError(
+            f"config.json does not describe a model castlab can build ({first_line(error)})",
+            path=config,
+            fix=fix,
+        ) from None
+    shapes = {name: list(tensor.shape) for name, tensor in skeleton.state_dict().items()}
+    for name, shape in shapes.items():
+        if name in state and list(state[name].shape) != shape:
+            raise CastlabError(
+                f"config.json and model.safetensors disagree: {name} is {shape} by the config "
+                f"and {list(state[name].shape)} in the weights",
+                path=folder,
+                fix=fix,
+            )
+    missing = [name for name in shapes if name not in state and name not in optional]
+    extra = [name for name in state if name not in shapes]
+    if missing or extra:
+        raise CastlabError(
+            f"weights do not match the config (missing {missing[:3]}, extra {extra[:3]})",
+            path=folder,
+            fix=fix,
+        )
+    network = build()  # the sizes are the saved weights': memory as the file holds
+    network.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
+    return network
 
 
 def load_model_weights(directory: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:

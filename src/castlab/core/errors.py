@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["CastlabError", "Fix", "require_at_least", "require_between"]
+__all__ = [
+    "CastlabError",
+    "Fix",
+    "first_line",
+    "require_at_least",
+    "require_between",
+    "require_sizes",
+]
 
 #: What a :class:`Fix` asks of the setting.
 FixAction = Literal["add", "turn_on", "choose", "set", "give", "name", "leave_out"]
@@ -198,3 +205,52 @@ def require_between(flag: str, value: float, low: float, high: float, *, example
             f"{flag} {value}: must lie between {low} and {high}",
             fix=f"use a value such as {example:g}",
         )
+
+
+def require_sizes(settings: object, most: dict[str, int] | None = None) -> None:
+    """Refuse a model setting that is not a whole number of at least 1, or is above its
+    ``most`` (counts of layers or blocks: each becomes modules, so 10**9 of them would be
+    built for minutes before anything could check them). ``settings``: a dataclass whose
+    int fields are sizes.
+
+    >>> from dataclasses import dataclass
+    >>> @dataclass
+    ... class Shape:
+    ...     layers: int = 2
+    ...     dim: int = 8
+    >>> require_sizes(Shape(), {"layers": 64})
+    >>> try:
+    ...     require_sizes(Shape(layers=10**9), {"layers": 64})
+    ... except CastlabError as error:
+    ...     print(error)
+    model setting layers 1000000000: must be a whole number from 1 to 64 (fix: use the value the model was built with)
+    """
+    import dataclasses
+
+    most = most or {}
+    for field in dataclasses.fields(settings):  # type: ignore[arg-type]
+        if field.type not in ("int", int):
+            continue
+        value = getattr(settings, field.name)
+        top = most.get(field.name)
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if not whole or value < 1 or (top is not None and value > top):
+            span = f"from 1 to {top}" if top is not None else "of at least 1"
+            raise CastlabError(
+                f"model setting {field.name} {value!r}: must be a whole number {span}"[:200],
+                fix="use the value the model was built with",
+            )
+
+
+def first_line(error: BaseException, limit: int = 120) -> str:
+    """A library error in a few words for a one-line message: its type and first line.
+
+    >>> first_line(ValueError("bad header\\nTraceback ..."))
+    'ValueError: bad header'
+    >>> first_line(KeyError())
+    'KeyError'
+    """
+    text = str(error).strip()
+    return (
+        f"{type(error).__name__}: {text.splitlines()[0][:limit]}" if text else type(error).__name__
+    )

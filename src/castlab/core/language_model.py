@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, require_sizes
 
 __all__ = [
     "GPTLanguageModel",
@@ -55,6 +55,10 @@ class LanguageModelConfig:
     dropout: float = 0.1  # output / between-layer dropout
     embed_dropout: float = 0.05  # LSTM: drop whole embedding rows
     weight_dropout: float = 0.2  # LSTM: DropConnect on hidden-to-hidden weights
+
+    def __post_init__(self) -> None:
+        # a saved model's config.json may say anything: layers 10**9 built for minutes
+        require_sizes(self, {"layers": 64, "heads": 256})
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

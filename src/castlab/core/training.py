@@ -42,7 +42,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from castlab.core.artifacts import remove_stale_temporaries
 from castlab.core.distributed import is_main_process
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, first_line
 
 __all__ = [
     "LanguageModelTask",
@@ -403,9 +403,8 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     except Exception as error:  # torch's unpickler refusing an object, a broken zip, ...
-        first = str(error).strip().splitlines()[0][:120] if str(error).strip() else ""
         raise CastlabError(
-            f"not a castlab training checkpoint ({type(error).__name__}: {first})",
+            f"not a castlab training checkpoint ({first_line(error)})",
             path=path,
             fix="delete it and run without --resume to start again",
         ) from None

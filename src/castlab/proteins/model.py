@@ -34,8 +34,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from castlab.core.artifacts import load_model_weights, save_model, write_text
-from castlab.core.errors import CastlabError, require_at_least
+from castlab.core.artifacts import (
+    build_for_weights,
+    load_model_weights,
+    read_json,
+    save_model,
+    write_text,
+)
+from castlab.core.errors import CastlabError, require_at_least, require_sizes
 from castlab.core.language_model import LanguageModelConfig, build_language_model
 from castlab.core.tokenizers import BOS, PAD, Tokenizer
 from castlab.proteins.confirm import (
@@ -88,6 +94,10 @@ class ClassifierConfig:
     head_hidden: int = 128  # width of the classifier head's hidden layer
     blocks: int = 4  # CNN residual blocks; dilation doubles each block
     kernel: int = 5  # CNN kernel width
+
+    def __post_init__(self) -> None:
+        # a saved model's config.json may say anything: blocks 10**7 built for minutes
+        require_sizes(self, {"layers": 64, "heads": 256, "blocks": 64, "kernel": 1025})
 
     def language_model(self) -> LanguageModelConfig:
         """The encoder's language-model config (what pretraining builds)."""
@@ -417,14 +427,10 @@ def load_network(
     if key not in meta:
         kind = "classifier" if key == "classifier" else "language-model"
         raise CastlabError(f"not a protein {kind} folder", path=directory, fix=fix)
-    network = build(meta[key])
-    missing, unexpected = network.load_state_dict(state, strict=False)
-    if unexpected or [k for k in missing if k != tied]:
-        raise CastlabError(
-            f"weights do not match the config (missing {missing[:3]}, extra {unexpected[:3]})",
-            path=directory,
-        )
-    tokenizer = load_protein_tokenizer(json.loads((directory / "tokenizer.json").read_text()))
+    network = build_for_weights(
+        lambda: build(meta[key]), state, directory, optional=(tied,), fix=fix
+    )
+    tokenizer = load_protein_tokenizer(read_json(directory / "tokenizer.json"))
     return network.eval(), meta, tokenizer
 
 

@@ -79,7 +79,7 @@ def write_embeddings(features: np.ndarray, images: ImageSet, out: str | Path) ->
 def load_classifier(folder: str | Path) -> tuple[Classifier, dict]:
     """A fine-tuned classifier (eval mode) and its config from ``castlab selfsup finetune``'s
     ``<run>/model`` folder."""
-    from castlab.core.artifacts import load_model_weights, model_folder
+    from castlab.core.artifacts import build_for_weights, load_model_weights, model_folder
 
     folder = model_folder(folder)  # or the finetune run folder's model/
     tensors, config = load_model_weights(folder)
@@ -90,8 +90,19 @@ def load_classifier(folder: str | Path) -> tuple[Classifier, dict]:
             fix="pass the model/ folder written by castlab selfsup finetune",
         )
     encoder = load_encoder(folder)
-    classifier = Classifier(encoder, len(config["classes"]))
-    classifier.load_state_dict(tensors)
+    classes = config["classes"]
+    if not isinstance(classes, list) or not classes:
+        raise CastlabError(
+            "field 'classes' must list the class names",
+            path=Path(folder) / "config.json",
+            fix="pass the model/ folder written by castlab selfsup finetune",
+        )
+    classifier = build_for_weights(
+        lambda: Classifier(encoder, len(classes)),
+        tensors,
+        folder,
+        fix="pass the model/ folder written by castlab selfsup finetune, unchanged",
+    )
     return classifier.eval(), config
 
 

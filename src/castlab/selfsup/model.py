@@ -28,7 +28,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from castlab.core.artifacts import load_model_weights, save_model
+from castlab.core.artifacts import build_for_weights, load_model_weights, save_model
 from castlab.core.errors import CastlabError
 
 __all__ = [
@@ -56,10 +56,12 @@ class EncoderConfig:
     in_channels: int = 3
 
     def __post_init__(self) -> None:
-        if len(self.widths) < 2 or min(self.widths) < 1 or self.blocks < 1:
+        # at most 16 stages of 64 blocks: each becomes modules, and a saved encoder's
+        # config.json may say anything (blocks 10**9 built for minutes)
+        if not 2 <= len(self.widths) <= 16 or min(self.widths) < 1 or not 1 <= self.blocks <= 64:
             raise CastlabError(
-                f"encoder widths {self.widths} / blocks {self.blocks} are not usable",
-                fix="give at least two positive widths, e.g. 16,32,64,128, and blocks >= 1",
+                f"encoder widths {self.widths} / blocks {self.blocks} are not usable"[:200],
+                fix="give 2 to 16 positive widths, e.g. 16,32,64,128, and blocks from 1 to 64",
             )
 
     @property
@@ -236,19 +238,21 @@ def load_encoder(folder: str | Path) -> Encoder:
             path=Path(folder) / "config.json",
             fix="pass a folder written by castlab selfsup pretrain (its encoder/ folder)",
         )
-    encoder_fields = {
-        "widths": tuple(config["widths"]),
-        "blocks": int(config.get("blocks", 1)),
-        "in_channels": int(config.get("in_channels", 3)),
-    }
-    encoder = Encoder(EncoderConfig(**encoder_fields))
+    fix = "pass a folder written by castlab selfsup pretrain or finetune, unchanged"
+    try:
+        shape = EncoderConfig(
+            widths=tuple(int(w) for w in config["widths"]),
+            blocks=int(config.get("blocks", 1)),
+            in_channels=int(config.get("in_channels", 3)),
+        )
+    except (KeyError, TypeError, ValueError, OverflowError) as error:
+        raise CastlabError(
+            f"not an encoder's settings ({type(error).__name__}: {error})"[:200],
+            path=Path(folder) / "config.json",
+            fix=fix,
+        ) from None
     prefix = "encoder."
     if any(key.startswith(prefix) for key in tensors):  # a fine-tuned classifier's folder
         tensors = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
-    try:
-        encoder.load_state_dict(tensors)
-    except RuntimeError as error:
-        raise CastlabError(
-            f"weights do not match the config: {str(error).splitlines()[0]}", path=folder
-        ) from None
-    return encoder.eval()
+    # built on the meta device first: blocks 10**9 is an error, not gigabytes allocated
+    return build_for_weights(lambda: Encoder(shape), tensors, folder, fix=fix).eval()

@@ -292,6 +292,18 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(1, keepdims=True)
 
 
+def _max_length(config: dict[str, Any], folder: Path) -> int:
+    """A saved model's ``max_length`` (tokens per post), checked: config.json may say anything."""
+    value = config.get("max_length", 128)
+    if not isinstance(value, int) or isinstance(value, bool) or not 8 <= value <= 4096:
+        raise CastlabError(
+            f"field 'max_length' is {value!r}, not a token count from 8 to 4096"[:200],
+            path=folder / "config.json",
+            fix="pass the unchanged model folder castlab sentiment train wrote",
+        )
+    return value
+
+
 class MiniLMScorer(Scorer):
     """MiniLM sentence vectors (packaged, offline) through a small trained linear head.
 
@@ -307,12 +319,23 @@ class MiniLMScorer(Scorer):
         from castlab.core.artifacts import load_model_weights
         from castlab.sentiment.model import SentenceEncoder, minilm_path
 
-        weights, config = load_model_weights(head or HEAD_DIR)
+        folder = Path(head or HEAD_DIR)
+        weights, config = load_model_weights(folder)
+        dim = 384 + 4 * bool(config.get("vader_features", False))  # MiniLM (+ VADER's 4)
+        shapes = {"linear.weight": [3, dim], "linear.bias": [3], "mean": [dim], "scale": [dim]}
+        for name, shape in shapes.items():
+            if name not in weights or list(weights[name].shape) != shape:
+                found = list(weights[name].shape) if name in weights else "missing"
+                raise CastlabError(
+                    f"not a MiniLM sentiment head: {name} should be {shape}, is {found}",
+                    path=folder,
+                    fix="pass a head folder written by castlab sentiment train --kind head",
+                )
         self.weight = weights["linear.weight"].numpy().astype(np.float32)  # (3, dim)
         self.bias = weights["linear.bias"].numpy().astype(np.float32)  # (3,)
         self.mean = weights["mean"].numpy().astype(np.float32)  # (dim,)
         self.scale = weights["scale"].numpy().astype(np.float32)  # (dim,)
-        self.max_length = int(config.get("max_length", 128))
+        self.max_length = _max_length(config, folder)
         self.vader_features = bool(config.get("vader_features", False))
         self.settings = {"head": weights_stamp(head or HEAD_DIR)}
         self.encoder = SentenceEncoder()
@@ -454,7 +477,7 @@ class FineTunedScorer(Scorer):
         self.precision = precision
         self.settings = {"model": weights_stamp(model_dir), "precision": precision}
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        self.max_length = int(config.get("max_length", 128))
+        self.max_length = _max_length(config, model_dir)
         self.batch_size = batch_size
         self.config = config
 

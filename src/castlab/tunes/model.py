@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from castlab.core.artifacts import load_model_weights, save_model, write_text
+from castlab.core.artifacts import build_for_weights, load_model_weights, save_model, write_text
 from castlab.core.errors import CastlabError
 from castlab.core.language_model import LanguageModelConfig, build_language_model
 from castlab.core.tokenizers import BOS, EOS, RegexTokenizer, Tokenizer, load_tokenizer
@@ -67,16 +67,22 @@ class TuneModel:
         """Load a model folder written by :meth:`save`."""
         directory = Path(directory)
         state, config = load_model_weights(directory)
-        model_config = LanguageModelConfig(**config["model"])
-        network = build_language_model(model_config)
-        state = {k: v.float() for k, v in state.items()}
-        missing, unexpected = network.load_state_dict(state, strict=False)
-        if unexpected or [k for k in missing if k != "decoder.weight"]:
+        fix = "use a folder written by castlab tunes train"
+        try:
+            model_config = LanguageModelConfig(**config["model"])
+        except (KeyError, TypeError) as error:  # a section missing, a field unknown
             raise CastlabError(
-                f"weights do not match the config (missing {missing[:3]}, extra {unexpected[:3]})",
-                path=directory,
-                fix="use a folder written by castlab tunes train",
-            )
+                f"field 'model' is not a tune model's settings ({type(error).__name__}: {error})",
+                path=directory / "config.json",
+                fix=fix,
+            ) from None
+        network = build_for_weights(
+            lambda: build_language_model(model_config),
+            state,
+            directory,
+            optional=("decoder.weight",),  # tied to the embedding
+            fix=fix,
+        )
         network.eval()
         tokenizer = load_tokenizer(directory / "tokenizer.json")
         return cls(tokenizer, network, model_config, config.get("info", {}))
