@@ -233,6 +233,11 @@ def test_labels_with_thresholds_score_those_thresholds_out_of_sample(
     with pytest.raises(CastlabError, match="the thresholds name none of the model's species"):
         analyse_soundscapes(recordings, demo_model[0], tmp_path / "o", thresholds=other)
     assert not (tmp_path / "o").exists()
+    # one name mistyped: that species silently kept 0.5
+    typo = tmp_path / "typo.json"
+    typo.write_text(json.dumps({classes[0]: 0.3, classes[1][:-1]: 0.2}))
+    with pytest.raises(CastlabError, match=f"did you mean '{classes[1]}'"):
+        analyse_soundscapes(recordings, demo_model[0], tmp_path / "y", thresholds=typo)
 
 
 def test_labels_are_checked_before_any_scoring(demo_model, recordings, tmp_path):

@@ -68,6 +68,17 @@ def load_thresholds(path: str | Path, classes: list[str]) -> np.ndarray:
             path=path,
             fix="use the thresholds.json written with this model, or tune new ones with --labels",
         )
+    unknown = [name for name in values if name not in classes]
+    if unknown:  # a typo left that species at 0.5 without a word
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], classes, n=1)
+        raise CastlabError(
+            f"the thresholds name {unknown[0]!r}, a species the model does not know"
+            + (f" (did you mean {close[0]!r}?)" if close else ""),
+            path=path,
+            fix="correct or remove that name (species left out get 0.5)",
+        )
     return np.array([float(values.get(name, 0.5)) for name in classes])
 
 
