@@ -215,6 +215,8 @@ def test_a_birdnet_head_is_trained_with_birdnet_on_the_threads_asked_for(species
         assert shared.threads == 3 and len(shared._interpreters) == 3  # side by side
         assert len(load_classifier(tmp_path / "model").classes) == 4
         assert "note: --epochs set the mel CNN's training; a BirdNET head ignores them" in said
+        # what it can say of its quality (made-up species: BirdNET knows none of them)
+        assert "BirdNET does not know " in said and "out-of-fold accuracy" in said
     finally:
         shared.threads = before
     refused = CliRunner().invoke(

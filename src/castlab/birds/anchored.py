@@ -60,6 +60,9 @@ class AnchoredHead(BirdNETHead):
         self.temperature = temperature
         self.birdnet_index = birdnet_index  # the BirdNET label each species started from
         self.hop = hop
+        #: share of the training calls whose species the head named first when their
+        #: recording was held out (3 folds by recording; None: fewer than 3 recordings)
+        self.out_of_fold_accuracy: float | None = None
 
     def predict_embeddings(self, embeddings: np.ndarray) -> np.ndarray:
         """Species probabilities ``(N, C)`` for BirdNET embeddings ``(N, 1024)``."""
@@ -92,6 +95,7 @@ class AnchoredHead(BirdNETHead):
             "temperature": self.temperature,
             "birdnet_index": self.birdnet_index,
             "hop": self.hop,
+            "out_of_fold_accuracy": self.out_of_fold_accuracy,
             "background_class": BACKGROUND,
             "licence": "starts from BirdNET's weights (CC BY-NC-SA 4.0)",
             **(extra or {}),
@@ -100,7 +104,7 @@ class AnchoredHead(BirdNETHead):
 
     @classmethod
     def from_saved(cls, weights: dict[str, Any], config: dict[str, Any]) -> AnchoredHead:
-        return cls(
+        head = cls(
             list(config["classes"]),
             weights["coef"].numpy().astype(np.float64),
             weights["intercept"].numpy().astype(np.float64),
@@ -108,6 +112,8 @@ class AnchoredHead(BirdNETHead):
             birdnet_index=config.get("birdnet_index"),
             hop=float(config.get("hop", 1.0)),
         )
+        head.out_of_fold_accuracy = config.get("out_of_fold_accuracy")
+        return head
 
 
 def birdnet_anchors(
@@ -201,12 +207,17 @@ def fit_anchored_head(
             f"anchors of shape {W0.shape} for {len(classes)} classes of {X.shape[1]}-d embeddings"
         )
     Y = (y[:, None] == np.arange(len(classes))[None, :]).astype(np.float64)
-    temperature = 1.0
+    temperature, accuracy = 1.0, None
     if groups is not None and len(set(np.asarray(groups).tolist())) >= 3:
         logits = np.zeros_like(Y)
         for train, test in GroupKFold(n_splits=3).split(X, y, groups):
             W, b = _fit_sigmoids(X[train], Y[train], W0, b0, strength, bias_strength)
             logits[test] = X[test] @ W.T + b
         temperature = _fit_temperature(logits, Y)
+        calls = y < len(classes)  # the background chunks have no species to name
+        if calls.any():
+            accuracy = float((logits[calls].argmax(1) == y[calls]).mean())
     W, b = _fit_sigmoids(X, Y, W0, b0, strength, bias_strength)
-    return AnchoredHead(list(classes), W, b, temperature, birdnet_index=birdnet_index)
+    head = AnchoredHead(list(classes), W, b, temperature, birdnet_index=birdnet_index)
+    head.out_of_fold_accuracy = accuracy
+    return head

@@ -239,6 +239,7 @@ def train(
             background=background,
             threads=threads,
         )
+        _say_head_quality(model)
     else:
         from castlab.birds.train import BirdTrainConfig, train_cnn
 
@@ -267,6 +268,28 @@ def train(
             find_lr=find_lr,
         )
     typer.echo(f"model written to {model}")
+
+
+def _say_head_quality(model: Path) -> None:
+    """What a BirdNET head's training can say of it: species BirdNET lacks, and how often it
+    named the training calls' species when their recording was held out."""
+    from castlab.core.artifacts import read_json
+
+    config = read_json(Path(model) / "config.json")
+    index = config.get("birdnet_index") or []
+    lacking = [name for name, k in zip(config.get("classes", []), index) if k is None]
+    if lacking:
+        typer.echo(
+            "BirdNET does not know " + ", ".join(lacking) + ": learnt from these recordings alone"
+        )
+    accuracy = config.get("out_of_fold_accuracy")
+    if accuracy is not None:
+        typer.echo(
+            f"out-of-fold accuracy {accuracy:.3f}: the share of training calls whose species "
+            "the head named first with their recording held out (3 folds)"
+        )
+    elif "out_of_fold_accuracy" in config:  # the anchored head's; None: too few recordings
+        typer.echo("no out-of-fold accuracy: it needs 3 or more recordings")
 
 
 @app.command()
