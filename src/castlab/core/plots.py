@@ -50,27 +50,32 @@ def save_figure(fig, path: str | Path, *, dpi: int = 110) -> Path:  # type: igno
 def plot_training_curves(metrics_csvs: Sequence[str | Path], out_png: str | Path) -> Path:
     """Draw train loss per step and validation loss/accuracy per epoch from CSV logs.
 
-    ``metrics_csvs`` are the parts of one run (a resumed run has several), in order.
+    ``metrics_csvs`` are the parts of one run (a resumed run has several), in order. The loss
+    is the task's own (cross-entropy in nats for classifiers and language models, pixel
+    error for in-painting); the accuracy panel is drawn only for tasks that log one.
     """
     import pandas as pd
 
     plt = pyplot()
     frame = pd.concat([pd.read_csv(p) for p in metrics_csvs], ignore_index=True)
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.5))
+    accuracy = "val_accuracy" in frame and frame["val_accuracy"].notna().any()
+    fig, axes = plt.subplots(1, 2 if accuracy else 1, figsize=(10 if accuracy else 5.5, 3.5))
+    ax_loss = axes[0] if accuracy else axes
     if "train_loss_step" in frame:
         steps = frame.dropna(subset=["train_loss_step"])
         ax_loss.plot(steps["step"], steps["train_loss_step"], lw=0.8, label="train (step)")
     if "val_loss" in frame:
         val = frame.dropna(subset=["val_loss"])
         ax_loss.plot(val["step"], val["val_loss"], "o-", label="validation")
-        if "val_accuracy" in val:
-            ax_acc.plot(val["epoch"] + 1, val["val_accuracy"], "o-", color="C2")
-    ax_loss.set(xlabel="step", ylabel="cross-entropy (nats)", title="Loss")
+    ax_loss.set(xlabel="step", ylabel="loss (the task's own)", title="Loss")
     if ax_loss.lines:
         ax_loss.legend()
     else:  # fewer steps than the logging interval and no validation yet
         ax_loss.text(0.5, 0.5, "nothing logged yet", ha="center", transform=ax_loss.transAxes)
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Validation accuracy")
+    if accuracy:
+        val = frame.dropna(subset=["val_accuracy"])
+        axes[1].plot(val["epoch"] + 1, val["val_accuracy"], "o-", color="C2")
+        axes[1].set(xlabel="epoch", ylabel="accuracy", title="Validation accuracy")
     return save_figure(fig, Path(out_png))
 
 
