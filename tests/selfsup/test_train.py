@@ -123,3 +123,7 @@ def test_one_class_or_images_in_both_splits_are_refused():
     fine = images([0, 1, 0], ("train", "train", "val"), ("a.png", "b.png", "c.png"))
     train, val = fine.check_labelled("fine-tuning")
     assert (len(train), len(val)) == (2, 1)
+    # <class>/ folders (no val split): every fifth image of each class validates
+    folders = images([0, 0, 1, 1, 1], ("train",) * 5, tuple("abcde"))
+    train, val = folders.check_labelled("fine-tuning")
+    assert val.paths == ("a", "c") and train.paths == ("b", "d", "e")

@@ -58,6 +58,8 @@ def _load(data: Path, size: int, splits: tuple[str, ...] | None = None):
             f"skipped {len(images.skipped)} file(s) that did not decode; first: {path}: {reason}",
             err=True,
         )
+    if splits is not None and "val" in splits and "val" not in images.splits:
+        typer.echo("no val split: every fifth image of each class is held out to validate")
     return images
 
 

@@ -27,7 +27,7 @@ Examples
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -87,8 +87,13 @@ class ImageSet:
         """The ``train`` and ``val`` images, or a one-line error saying why ``what`` (a
         classifier, a linear probe) cannot learn from them: a split is empty, the training
         images hold one class (every guess would be it, and validation of one class says
-        1.000), or an image is in both splits (validation would score what was learnt)."""
-        train, val = self.split("train"), self.split("val")
+        1.000), or an image is in both splits (validation would score what was learnt).
+
+        Without a ``val`` split (``<class>/`` folders), every fifth image of each class
+        is held out of ``train`` for validation (:meth:`with_held_out_val`).
+        """
+        source = self if "val" in self.splits else self.with_held_out_val()
+        train, val = source.split("train"), source.split("val")
         fix = "use train/<class>/ and val/<class>/ folders or a manifest with both splits"
         if len(train) == 0 or len(val) == 0:
             raise CastlabError(
@@ -109,6 +114,26 @@ class ImageSet:
                 fix="list each image in one split only",
             )
         return train, val
+
+    def with_held_out_val(self, every: int = 5) -> ImageSet:
+        """These images with every ``every``-th labelled training image of each class (in
+        file order, from the first) moved to ``val``; classes of one image keep it to train.
+
+        Examples
+        --------
+        >>> import torch
+        >>> images = ImageSet(torch.zeros(6, 3, 2, 2, dtype=torch.uint8),
+        ...     torch.tensor([0, 0, 0, 1, 1, 1]), ("train",) * 6, tuple("abcdef"), ("x", "y"))
+        >>> images.with_held_out_val().splits
+        ('val', 'train', 'train', 'val', 'train', 'train')
+        """
+        splits = list(self.splits)
+        for k in range(len(self.classes)):
+            mine = [i for i, s in enumerate(self.splits) if s == "train" and self.labels[i] == k]
+            if len(mine) >= 2:
+                for i in mine[::every]:
+                    splits[i] = "val"
+        return replace(self, splits=tuple(splits))
 
     def counts(self) -> dict[str, int]:
         """Images per split, in the order train, val, unsup, then any others."""
