@@ -248,8 +248,9 @@ def notes(evaluation: Evaluation, interval: float) -> list[str]:
         coverage = float(evaluation.metrics["coverage"].iloc[0])
         said.append(
             f"coverage {coverage:.3f}: held-out readings inside the model's raw {interval:.0%} "
-            f"quantile interval; predict widens it by {margin:.2f} (conformal margin from "
-            f"these held-out predictions) so that {interval:.0%} of them fall inside"
+            f"quantile interval; predict {'widens' if margin >= 0 else 'narrows'} it by "
+            f"{abs(margin):.2f} on each side (conformal margin from these held-out "
+            f"predictions) so that {interval:.0%} of them fall inside"
         )
     model, mae = evaluation.metrics["method"].iloc[0], evaluation.metrics["mae"].iloc[0]
     for _, row in evaluation.metrics.iloc[1:].iterrows():
