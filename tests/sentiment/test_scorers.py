@@ -152,6 +152,9 @@ def test_unknown_scorers_and_missing_models_are_user_errors(tmp_path):
         load_scorer("finetune", model=tmp_path)
     with pytest.raises(CastlabError, match="cannot load the Hugging Face model"):
         load_scorer(f"hf:{tmp_path / 'nothing'}")
+    # a model folder with the default scorer: it scored with the shipped model, silently
+    with pytest.raises(CastlabError, match="--scorer default would score without it"):
+        load_scorer("default", model=tmp_path)
 
 
 def test_score_posts_keeps_the_frame_and_prefixes_on_a_clash():

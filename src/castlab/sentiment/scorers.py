@@ -605,6 +605,12 @@ def load_scorer(
     ...
     castlab.core.errors.CastlabError: unknown scorer 'bert' (fix: choose default, vader, minilm, finetune, hf:<model id or folder>)
     """
+    if model is not None and spec != "minilm" and not spec.startswith("finetune"):
+        raise CastlabError(
+            f"--model {model} is for --scorer finetune (a run of castlab sentiment train) or "
+            f"minilm (a head folder); --scorer {spec} would score without it",
+            fix="add --scorer finetune (or minilm), or drop --model",
+        )
     if spec == "default":
         return DefaultScorer(batch_size=batch_size, precision=precision or DEFAULT_PRECISION)
     if spec == "vader":
