@@ -280,7 +280,7 @@ def test_a_checkpoint_holding_objects_or_a_device_is_a_clear_error(tmp_path, cap
     run = tmp_path / "run"
     (run / "checkpoints").mkdir(parents=True)
     torch.save({"state_dict": {}, "x": _Payload()}, run / "checkpoints" / "last.ckpt")
-    with pytest.raises(CastlabError, match="not a castlab training checkpoint") as error:
+    with pytest.raises(CastlabError, match="holds objects other than tensors") as error:
         fit(_task(), *_data(), run, CONFIG, resume=True)
     assert "weights_only=False" not in str(error.value)
     assert "must never run" not in capsys.readouterr().out

@@ -242,7 +242,8 @@ def notes(evaluation: Evaluation, interval: float) -> list[str]:
     >>> notes(Evaluation(metrics, predictions, *[pd.DataFrame()] * 3, [], 0.0), 0.9)[-1]
     'note: same_time has a lower MAE than lightgbm (10.8 vs 13.1): the model does not beat this baseline on these places'
     """
-    said = ["mae, rmse and width in the PM2.5 column's unit (ug/m3 for the usual data)"]
+    measures = "mae, rmse and width" if "width" in evaluation.metrics else "mae and rmse"
+    said = [f"{measures} in the PM2.5 column's unit (ug/m3 for the usual data)"]
     if interval > 0 and "coverage" in evaluation.metrics:
         margin = interval_margin(evaluation.predictions, interval)
         coverage = float(evaluation.metrics["coverage"].iloc[0])

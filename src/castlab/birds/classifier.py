@@ -101,6 +101,8 @@ def load_classifier(directory: str | Path) -> SpeciesClassifier:
             cnn, classes = config["cnn"], list(config["classes"])
             mel = MelConfig(**config["mel"])
             shape = CnnConfig(int(cnn["n_classes"]), tuple(cnn["channels"]), float(cnn["dropout"]))
+        except CastlabError as error:  # MelConfig's own check: name the file
+            raise CastlabError(error.message, path=directory / "config.json", fix=fix) from None
         except (KeyError, TypeError, ValueError) as error:
             raise CastlabError(
                 f"not a birds CNN's settings ({type(error).__name__}: {error})"[:200],

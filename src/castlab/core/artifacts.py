@@ -380,8 +380,10 @@ def build_for_weights(
     try:
         with torch.device("meta"):
             skeleton = build()
-    except CastlabError:
-        raise
+    except CastlabError as error:  # a config's own check (a size over its cap): name the file
+        if error.path is not None:
+            raise
+        raise CastlabError(error.message, path=config, fix=error.fix) from None
     except Exception as error:  # KeyError, TypeError, ValueError ... of a foreign config
         raise CastlabError(
             f"config.json does not describe a model castlab can build ({first_line(error)})",

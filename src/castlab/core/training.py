@@ -403,8 +403,13 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     except Exception as error:  # torch's unpickler refusing an object, a broken zip, ...
+        said = (  # torch's own text goes on to say how to load it unsafely: not shown
+            "it holds objects other than tensors and numbers"
+            if "Weights only load failed" in str(error)
+            else first_line(error)
+        )
         raise CastlabError(
-            f"not a castlab training checkpoint ({first_line(error)})",
+            f"not a castlab training checkpoint ({said})",
             path=path,
             fix="delete it and run without --resume to start again",
         ) from None
