@@ -660,10 +660,15 @@ def discard_checkpoint(run_dir: str | Path) -> None:
 
     Examples
     --------
-    >>> import tempfile
+    >>> import tempfile, pathlib
     >>> discard_checkpoint(tempfile.mkdtemp())  # none there: nothing to do
+    >>> picture = pathlib.Path(tempfile.mkdtemp()) / "grid.png"
+    >>> _ = picture.write_bytes(b"PNG")
+    >>> discard_checkpoint(picture)  # a file, not a run folder: nothing to do
     """
-    (Path(run_dir) / "checkpoints" / "last.ckpt").unlink(missing_ok=True)
+    path = Path(run_dir) / "checkpoints" / "last.ckpt"
+    if path.is_file():  # False for a file given as the folder, too
+        path.unlink()
 
 
 def check_new_run(run_dir: str | Path) -> None:

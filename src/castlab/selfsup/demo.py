@@ -52,7 +52,7 @@ def _run(out_dir: Path, section: Section) -> None:
     )
     shape = EncoderConfig(widths=WIDTHS)
     quick = dict(batch_size=32, lr=3e-3, progress=False, checkpoint_every_steps=0)
-    for run in out_dir.glob("*"):  # scratch runs: an earlier stopped demo's start over
+    for run in out_dir.glob("*/"):  # scratch runs: an earlier stopped demo's start over
         discard_checkpoint(run)
     summary = pretrain(
         images,
