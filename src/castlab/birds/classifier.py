@@ -102,7 +102,7 @@ def load_classifier(directory: str | Path) -> SpeciesClassifier:
             mel = MelConfig(**config["mel"])
             shape = CnnConfig(int(cnn["n_classes"]), tuple(cnn["channels"]), float(cnn["dropout"]))
         except CastlabError as error:  # MelConfig's own check: name the file
-            raise CastlabError(error.message, path=directory / "config.json", fix=fix) from None
+            raise error.at(directory / "config.json", fix=fix) from None
         except (KeyError, TypeError, ValueError) as error:
             raise CastlabError(
                 f"not a birds CNN's settings ({type(error).__name__}: {error})"[:200],

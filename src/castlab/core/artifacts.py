@@ -203,9 +203,10 @@ def read_json(path: str | Path) -> Any:
             path=path,
             fix="pass the JSON file castlab wrote",
         )
-    if path.stat().st_size > MAX_JSON_BYTES:
+    size = path.stat().st_size
+    if size > MAX_JSON_BYTES:
         raise CastlabError(
-            f"{path.stat().st_size / 2**20:.0f} MB is too large for a castlab JSON file",
+            f"{size / 2**20:.0f} MB is too large for a castlab JSON file",
             path=path,
             fix="pass the JSON file castlab wrote",
         )
@@ -381,9 +382,7 @@ def build_for_weights(
         with torch.device("meta"):
             skeleton = build()
     except CastlabError as error:  # a config's own check (a size over its cap): name the file
-        if error.path is not None:
-            raise
-        raise CastlabError(error.message, path=config, fix=error.fix) from None
+        raise error.at(config) from None
     except Exception as error:  # KeyError, TypeError, ValueError ... of a foreign config
         raise CastlabError(
             f"config.json does not describe a model castlab can build ({first_line(error)})",

@@ -8,7 +8,7 @@ uniqueid``) and a page says it as its control (``add 'uniqueid' to Columns to dr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal
 
@@ -146,6 +146,20 @@ class CastlabError(ValueError):
     def __str__(self) -> str:
         return self._text(self.fix)
 
+    def at(self, path: str | Path, *, fix: str | None = None) -> CastlabError:
+        """This error said of ``path`` when it names no file yet (a setting's own check,
+        raised while a saved config is read), with ``fix`` instead of its own if given.
+
+        >>> str(CastlabError("blocks 0: too few", fix="use 1 or more").at("m/config.json"))
+        'm/config.json: blocks 0: too few (fix: use 1 or more)'
+        """
+        if self.path is not None:
+            return self
+        own = self.setting_fix or self.fix
+        return CastlabError(
+            self.message, path=path, line=self.line, column=self.column, fix=fix or own
+        )
+
     def phrased(self, controls: Mapping[str, str]) -> str:
         """The error in one line with the fix phrased for a page.
 
@@ -225,10 +239,8 @@ def require_sizes(settings: object, most: dict[str, int] | None = None) -> None:
     ...     print(error)
     model setting layers 1000000000: must be a whole number from 1 to 64 (fix: use the value the model was built with)
     """
-    import dataclasses
-
     most = most or {}
-    for field in dataclasses.fields(settings):  # type: ignore[arg-type]
+    for field in fields(settings):  # type: ignore[arg-type]
         if field.type not in ("int", int):
             continue
         value = getattr(settings, field.name)

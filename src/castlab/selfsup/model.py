@@ -246,7 +246,7 @@ def load_encoder(folder: str | Path) -> Encoder:
             in_channels=int(config.get("in_channels", 3)),
         )
     except CastlabError as error:  # EncoderConfig's own check: name the file
-        raise CastlabError(error.message, path=Path(folder) / "config.json", fix=fix) from None
+        raise error.at(Path(folder) / "config.json", fix=fix) from None
     except (KeyError, TypeError, ValueError, OverflowError) as error:
         raise CastlabError(
             f"not an encoder's settings ({type(error).__name__}: {error})"[:200],

@@ -71,7 +71,7 @@ class TuneModel:
         try:
             model_config = LanguageModelConfig(**config["model"])
         except CastlabError as error:  # a size over its cap: name the file
-            raise CastlabError(error.message, path=directory / "config.json", fix=fix) from None
+            raise error.at(directory / "config.json", fix=fix) from None
         except (KeyError, TypeError) as error:  # a section missing, a field unknown
             raise CastlabError(
                 f"field 'model' is not a tune model's settings ({type(error).__name__}: {error})",
