@@ -94,13 +94,12 @@ class PaintResult:
 def load_config(path: str | Path) -> ArtConfig:
     """Read a ``config.json`` written by :func:`paint` (unknown keys are an error)."""
     data = read_json(path)
-    names = {f.name for f in dataclasses.fields(ArtConfig)}
-    if not isinstance(data, dict) or set(data) - names:
-        extra = sorted(set(data) - names) if isinstance(data, dict) else []
+    fields = {f.name: f for f in dataclasses.fields(ArtConfig)}
+    if not isinstance(data, dict) or set(data) - set(fields):
+        extra = sorted(set(data) - set(fields)) if isinstance(data, dict) else []
         raise CastlabError(
             f"not an art config (unknown keys {extra})", path=path, fix="pass a run's config.json"
         )
-    fields = {f.name: f for f in dataclasses.fields(ArtConfig)}
     try:
         data["goals"] = tuple((str(n), float(w)) for n, w in data.get("goals", ()))
         data["palette"] = tuple(data.get("palette", ()))

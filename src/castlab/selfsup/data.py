@@ -127,11 +127,14 @@ class ImageSet:
         >>> images.with_held_out_val().splits
         ('val', 'train', 'train', 'val', 'train', 'train')
         """
+        by_class: dict[int, list[int]] = {}  # each class's training images, in file order
+        for i, (split, label) in enumerate(zip(self.splits, self.labels.tolist())):
+            if split == "train" and label != UNLABELLED:
+                by_class.setdefault(label, []).append(i)
         splits = list(self.splits)
-        for k in range(len(self.classes)):
-            mine = [i for i, s in enumerate(self.splits) if s == "train" and self.labels[i] == k]
-            if len(mine) >= 2:
-                for i in mine[::every]:
+        for members in by_class.values():
+            if len(members) >= 2:
+                for i in members[::every]:
                     splits[i] = "val"
         return replace(self, splits=tuple(splits))
 
