@@ -1967,7 +1967,8 @@ def main(argv: list[str] | None = None) -> None:
         sections = page_sections(results, saved, pd.DataFrame(results["loro"]), markdown_table)
         sections = [
             f"Numbers from the run `{results.get('command', '?')}` on {results.get('date', '?')} "
-            "(`birds/results.json`); this text was rewritten from them with `--page-only`.",
+            f"({results.get('machine', '?')}; `birds/results.json`); this text was rewritten "
+            "from them with `--page-only`.",
             "",
             *sections,
         ]
@@ -1999,6 +2000,7 @@ def main(argv: list[str] | None = None) -> None:
         "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "command": command_line(),
         "date": time.strftime("%Y-%m-%d"),
+        "machine": machine(),
         "earlier_commands": [  # --update: the runs whose parts are kept
             *previous.get("earlier_commands", []),
             *([previous["command"]] if previous.get("command") else []),
