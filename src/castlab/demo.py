@@ -12,7 +12,7 @@ import importlib
 import time
 from pathlib import Path
 
-from castlab.core.report import Report
+from castlab.core.report import Report, Section
 
 __all__ = ["DOMAIN_DEMOS", "run_demo"]
 
@@ -54,7 +54,9 @@ def run_demo(out_dir: str | Path = "castlab-report", domains: list[str] | None =
     out_dir = Path(out_dir)
     report = Report("castlab demo")
     failures = []
-    for name in domains or list(DOMAIN_DEMOS):
+    names = domains or list(DOMAIN_DEMOS)
+    _in_progress(report, names).write(out_dir)  # an earlier demo's report is not this one's
+    for done, name in enumerate(names):
         module_name, intro = DOMAIN_DEMOS[name]
         section = report.section(name, intro)
         start = time.perf_counter()
@@ -68,8 +70,33 @@ def run_demo(out_dir: str | Path = "castlab-report", domains: list[str] | None =
                 f"{html.escape(f'{type(error).__name__}: {error}')}</p>"
             )
         section.paragraph(f"Ran in {time.perf_counter() - start:.1f} s.")
-        report.write(out_dir)  # write as we go: a crash keeps what is done
+        # write as we go: a crash or Ctrl-C keeps what is done, and the parts still to run
+        # say so (a report of an earlier demo in this folder is replaced part by part)
+        _in_progress(report, names[done + 1 :]).write(out_dir)
     path = report.write(out_dir)
     if failures:
         raise RuntimeError(f"demo parts failed: {', '.join(failures)}; see {path}")
     return path
+
+
+def _in_progress(report: Report, pending: list[str]) -> Report:
+    """``report`` with a section for each part of ``pending`` saying it has not run yet.
+
+    Examples
+    --------
+    >>> partial = _in_progress(Report("castlab demo"), ["birds"])
+    >>> "Not run yet" in partial.render() and partial.sections[0].title
+    'birds'
+    """
+    waiting = [
+        Section(
+            name,
+            DOMAIN_DEMOS[name][1],
+            [
+                "<p class='error'>Not run yet: this report is written as the demo goes. If the "
+                "demo stopped before this part, run <code>castlab demo</code> again.</p>"
+            ],
+        )
+        for name in pending
+    ]
+    return Report(report.title, [*report.sections, *waiting])
