@@ -332,3 +332,21 @@ def test_labelled_analysis_loads_the_model_once(demo_model, recordings, tmp_path
         plots=False,
     )
     assert loads == [demo_model[0]]
+
+
+def test_the_last_window_ends_where_the_recording_ends(demo_model, tmp_path):
+    """A 10.1-s recording has 3 windows; the CSV's last ``end`` is 10.1 s, not 15 s, while its
+    BirdCLEF row id keeps the window's end second (``_15``), as that format asks."""
+    import soundfile as sf
+
+    from castlab.birds.classifier import load_classifier
+    from castlab.birds.soundscape import analyse_soundscape
+
+    classifier = load_classifier(demo_model[0])
+    path = tmp_path / "short.wav"
+    rate = classifier.sample_rate
+    sf.write(path, np.random.default_rng(0).normal(0, 0.01, int(10.1 * rate)), rate)
+    frame = analyse_soundscape(path, classifier).probability_frame()
+    assert frame["start"].tolist() == [0.0, 5.0, 10.0]
+    assert frame["end"].tolist() == [5.0, 10.0, 10.1]
+    assert frame["row_id"].tolist()[-1] == "short_15"

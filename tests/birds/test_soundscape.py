@@ -99,5 +99,7 @@ def test_a_long_recording_is_read_and_scored_a_piece_at_a_time(demo_model, tmp_p
     monkeypatch.setattr(audio_module, "load_audio", lambda *a, **k: pytest.fail("read whole"))
     pieces = soundscape.analyse_soundscape(wav, classifier)
     assert pieces.probs.shape == whole.probs.shape == (13, len(species))
-    np.testing.assert_array_equal(pieces.probs, whole.probs)
+    # the same windows, scored in batches of another size: equal but for float rounding
+    # (6e-8 on an Intel Xeon with AVX-512, where the batch size picks torch's kernels)
+    np.testing.assert_allclose(pieces.probs, whole.probs, rtol=0, atol=1e-6)
     assert pieces.decisions == whole.decisions

@@ -317,6 +317,8 @@ class SoundscapeResult:
     thresholds: np.ndarray  # (C,)
     decisions: list[list[str]]
     window: float = 5.0
+    #: the recording's length: the last window's ``end`` (not its BirdCLEF row id) stops there
+    seconds: float | None = None
 
     @property
     def row_ids(self) -> list[str]:
@@ -327,7 +329,10 @@ class SoundscapeResult:
         import pandas as pd
 
         frame = pd.DataFrame(self.probs, columns=self.classes)
-        frame.insert(0, "end", [(k + 1) * self.window for k in range(len(self.probs))])
+        ends = [(k + 1) * self.window for k in range(len(self.probs))]
+        if self.seconds is not None:
+            ends = [round(min(end, self.seconds), 3) for end in ends]
+        frame.insert(0, "end", ends)
         frame.insert(0, "start", [k * self.window for k in range(len(self.probs))])
         frame.insert(0, "row_id", self.row_ids)
         frame["birds"] = [birds_cell(d) for d in self.decisions]
@@ -356,7 +361,11 @@ def analyse_soundscape(
     path = Path(path)
     rate = classifier.sample_rate
     pieces = [audio] if audio is not None else window_pieces(path, sample_rate=rate, window=window)
-    probs = np.concatenate([classifier.predict_windows(a, window=window) for a in pieces])
+    samples, parts = 0, []
+    for piece in pieces:
+        samples += len(piece)
+        parts.append(classifier.predict_windows(piece, window=window))
+    probs = np.concatenate(parts)
     chosen = (
         np.full(len(classifier.classes), 0.5)
         if thresholds is None
@@ -369,4 +378,5 @@ def analyse_soundscape(
         np.array(chosen),
         decide(probs, chosen, list(classifier.classes)),
         window,
+        samples / rate,
     )
