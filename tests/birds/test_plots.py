@@ -27,3 +27,21 @@ def test_every_figure_is_a_png(tmp_path):
     ]
     for path in paths:
         assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_cluster_map_legends_name_colours_and_markers_apart():
+    """Each cluster's colour is named once, and each species' marker in grey: a species'
+    legend entry no longer takes the colour of whichever cluster its first call fell in."""
+    from matplotlib.colors import to_hex
+
+    from castlab.birds.plots import cluster_map_figure
+
+    fig = cluster_map_figure(
+        np.random.default_rng(0).normal(size=(9, 2)), [2, 0, 1] * 3, species=["x", "y", "z"] * 3
+    )
+    ax = fig.axes[0]
+    legends = [a for a in ax.get_children() if a.__class__.__name__ == "Legend"]
+    texts = {lg.get_title().get_text(): [t.get_text() for t in lg.get_texts()] for lg in legends}
+    assert texts == {"colour": ["cluster 0", "cluster 1", "cluster 2"], "marker": ["x", "y", "z"]}
+    marker = next(lg for lg in legends if lg.get_title().get_text() == "marker")
+    assert {to_hex(h.get_color()) for h in marker.legend_handles} == {"#666666"}

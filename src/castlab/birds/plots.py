@@ -177,12 +177,30 @@ def plot_cluster_map(
     species: Sequence[str] | None = None,
     title: str = "",
 ) -> Path:
-    """2-D map of call embeddings coloured by cluster (marker = species when known)."""
+    """2-D map of call embeddings coloured by cluster (marker = species when known), saved
+    to ``path`` (:func:`cluster_map_figure`)."""
+    return save(cluster_map_figure(xy, clusters, species=species, title=title), path)
+
+
+def cluster_map_figure(
+    xy: np.ndarray,
+    clusters: Sequence[int],
+    *,
+    species: Sequence[str] | None = None,
+    title: str = "",
+) -> Any:
+    """The figure of :func:`plot_cluster_map`.
+
+    The legends name each cluster's colour (up to 20 clusters; tab20's colours repeat after
+    that) and, in grey, each species' marker (up to 15 species)."""
+    from matplotlib import colormaps
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
     fig = Figure(figsize=(7, 6))
     ax = fig.subplots()
     clusters = np.asarray(clusters)
+    colours = [colormaps["tab20"](k) for k in range(20)]
     markers = "osD^v<>pP*hX"
     names = sorted(set(species)) if species is not None else [None]
     for k, name in enumerate(names):
@@ -190,19 +208,26 @@ def plot_cluster_map(
         ax.scatter(
             xy[mask, 0],
             xy[mask, 1],
-            c=clusters[mask],
-            cmap="tab20",
-            vmin=0,
-            vmax=19,
+            c=[colours[c % 20] for c in clusters[mask]],
             marker=markers[k % len(markers)],
             s=18,
-            label=name,
             edgecolors="none",
         )
+    found = sorted(set(clusters.tolist()))
+    if len(found) <= 20:
+        handles = [
+            Line2D([], [], marker="o", linestyle="", color=colours[c % 20], label=f"cluster {c}")
+            for c in found
+        ]
+        ax.add_artist(ax.legend(handles=handles, fontsize=6, loc="upper left", title="colour"))
     if species is not None and len(names) <= 15:
-        ax.legend(fontsize=6, markerscale=0.8, loc="best")
+        handles = [
+            Line2D([], [], marker=markers[k % len(markers)], linestyle="", color="0.4", label=n)
+            for k, n in enumerate(names)
+        ]
+        ax.legend(handles=handles, fontsize=6, loc="lower right", title="marker")
     ax.set(xticks=[], yticks=[], title=title or "Calls by cluster (colour) and species (marker)")
-    return save(fig, path)
+    return fig
 
 
 def plot_cluster_examples(
