@@ -31,6 +31,8 @@ def test_embeddings_csv_and_npy(image_tree, pretrain_run, tmp_path):
     assert list(frame.columns[:4]) == ["path", "split", "label", "f0"]
     assert (frame.loc[frame.split == "unsup", "label"] == "").all()
     assert np.load(write_embeddings(features, images, tmp_path / "f.npy")).shape == (36, 16)
+    rows = pd.read_csv(tmp_path / "f.rows.csv", keep_default_na=False)  # the .npy's rows, named
+    assert rows.to_dict("list") == frame[["path", "split", "label"]].to_dict("list")
     with pytest.raises(CastlabError, match="unknown output type"):
         write_embeddings(features, images, tmp_path / "f.txt")
 

@@ -227,7 +227,7 @@ def embed(
     data: _DATA,
     encoder: _ENCODER,
     out: Annotated[
-        Path, typer.Option(help="Output .csv (path, split, label, features) or .npy.")
+        Path, typer.Option(help="Output .csv (path, split, label, features) or .npy (with a .rows.csv naming its rows).")
     ] = Path("runs/selfsup/features.csv"),
     size: _SIZE = 64,
     threads: Threads = 2,
@@ -237,7 +237,7 @@ def embed(
     Example: castlab selfsup embed DATA --encoder runs/selfsup/gb/encoder --out features.csv
     """
     from castlab.core.artifacts import output_file
-    from castlab.selfsup.features import embed_pixels, write_embeddings
+    from castlab.selfsup.features import embed_pixels, rows_file, write_embeddings
     from castlab.selfsup.model import load_encoder
 
     out = output_file(out, "features.csv")
@@ -245,6 +245,8 @@ def embed(
     images = _load(data, size)
     path = write_embeddings(embed_pixels(load_encoder(encoder), images.pixels), images, out)
     typer.echo(f"{len(images)} feature rows written to {path}")
+    if path.suffix == ".npy":
+        typer.echo(f"each row's image (path, split, label): {rows_file(path)}")
 
 
 @app.command()

@@ -56,24 +56,43 @@ def linear_probe(encoder: Encoder, images: ImageSet, *, c: float = 1.0, seed: in
 
 
 def write_embeddings(features: np.ndarray, images: ImageSet, out: str | Path) -> Path:
-    """Write features as ``.npy`` (array only) or ``.csv`` (path, split, label, f0, f1, ...)."""
+    """Write features as ``.csv`` (path, split, label, f0, f1, ...) or ``.npy`` (the array,
+    with :func:`rows_file` beside it: path, split, label of each row, in the array's order).
+
+    Examples
+    --------
+    >>> import tempfile, torch
+    >>> images = ImageSet(torch.zeros(2, 3, 8, 8, dtype=torch.uint8), torch.tensor([0, -1]),
+    ...                   ("train", "unlabelled"), ("a.png", "b.png"), ("cat",))
+    >>> out = write_embeddings(np.ones((2, 4)), images, Path(tempfile.mkdtemp()) / "f.npy")
+    >>> np.load(out).shape, rows_file(out).read_text().splitlines()
+    ((2, 4), ['path,split,label', 'a.png,train,cat', 'b.png,unlabelled,'])
+    """
+    import pandas as pd
+
     out = Path(out)
+    if out.suffix not in (".csv", ".npy"):
+        raise CastlabError("unknown output type", path=out, fix="end the name in .csv or .npy")
+    labels = [images.classes[k] if k >= 0 else "" for k in images.labels.tolist()]
+    rows = pd.DataFrame({"path": list(images.paths), "split": list(images.splits), "label": labels})
     if out.suffix == ".npy":
         with atomic_write(out, "wb") as handle:
             np.save(handle, features)
+        with atomic_write(rows_file(out)) as handle:
+            rows.to_csv(handle, index=False)
         return out
-    if out.suffix != ".csv":
-        raise CastlabError("unknown output type", path=out, fix="end the name in .csv or .npy")
-    import pandas as pd
-
-    frame = pd.DataFrame(features, columns=[f"f{i}" for i in range(features.shape[1])])
-    labels = [images.classes[k] if k >= 0 else "" for k in images.labels.tolist()]
-    frame.insert(0, "label", labels)
-    frame.insert(0, "split", list(images.splits))
-    frame.insert(0, "path", list(images.paths))
+    frame = pd.concat(
+        [rows, pd.DataFrame(features, columns=[f"f{i}" for i in range(features.shape[1])])], axis=1
+    )
     with atomic_write(out) as handle:
         frame.to_csv(handle, index=False, float_format="%.6g")
     return out
+
+
+def rows_file(npy: str | Path) -> Path:
+    """The CSV naming the rows of a ``.npy`` of features: ``features.npy`` ->
+    ``features.rows.csv``."""
+    return Path(npy).with_suffix(".rows.csv")
 
 
 def load_classifier(folder: str | Path) -> tuple[Classifier, dict]:
