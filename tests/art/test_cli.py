@@ -28,6 +28,7 @@ def test_paint_writes_outputs_and_repeat_repeats(tmp_path):
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "PSNR" in result.output and f"written to {out}" in result.output
+    assert "frames to frames.gif and frames.mp4" in result.output  # said before the slow part
     config = json.loads((out / "config.json").read_text())
     assert config["goals"] == [["mse", 1.0], ["tv", 0.01]] and config["lr"] == 0.1
     again = tmp_path / "again"

@@ -75,8 +75,6 @@ def _run(config: Any, out: Path, threads: int) -> None:
     if "psnr" in summary:
         line += f"; PSNR {summary['psnr']:.2f} dB, SSIM {summary['ssim']:.3f} vs the target"
     typer.echo(f"{line}; {summary['steps_per_second']:.1f} steps/s")
-    if result.paths.get("mp4") is None:
-        typer.echo("(no MP4: ffmpeg is not installed)")
     written = sorted(path.name for path in result.paths.values() if path is not None)
     typer.echo(f"written to {out} ({', '.join(written)})")
 

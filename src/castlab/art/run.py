@@ -265,6 +265,8 @@ def _write_outputs(run: Optimisation, config: ArtConfig, out: Path, extra: dict[
     if run.history_:
         paths["image"] = save_png(run.best_array, out / "image.png")
         frames = [frame for _, frame in run.frames_]
+        # a few seconds at 512 px; write_mp4 says when it cannot (no ffmpeg, or ffmpeg failed)
+        report(f"writing {len(frames)} frames to frames.gif and frames.mp4")
         paths["gif"] = write_gif(frames, out / "frames.gif")
         paths["mp4"] = write_mp4(frames, out / "frames.mp4", report=report)
         paths["loss"] = loss_curve(run.history_, out / "loss.png", title=f"{config.param}")
