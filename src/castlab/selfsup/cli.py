@@ -227,7 +227,11 @@ def embed(
     data: _DATA,
     encoder: _ENCODER,
     out: Annotated[
-        Path, typer.Option(help="Output .csv (path, split, label, features) or .npy (with a .rows.csv naming its rows).")
+        Path,
+        typer.Option(
+            help="Output .csv (path, split, label, features) or .npy (with a .rows.csv of "
+            "each row's path, split, label)."
+        ),
     ] = Path("runs/selfsup/features.csv"),
     size: _SIZE = 64,
     threads: Threads = 2,
