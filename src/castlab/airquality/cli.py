@@ -275,7 +275,8 @@ def prepare(
 def satellite(
     table: _TABLE,
     netcdf: Annotated[
-        list[Path], typer.Option("--netcdf", help="Sentinel-5P L2/L3 .nc file (repeatable).")
+        list[Path],
+        typer.Option("--netcdf", metavar="FILE", help="Sentinel-5P L2/L3 .nc file (repeatable)."),
     ],
     variable: Annotated[
         list[str] | None, typer.Option(help="Variable to sample (repeatable).")

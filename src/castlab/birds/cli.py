@@ -295,16 +295,19 @@ def _say_head_quality(model: Path) -> None:
 @app.command()
 def soundscape(
     model: Annotated[Path, typer.Argument(help="Model folder from castlab birds train.")],
-    audio: Annotated[list[Path], typer.Argument(help="Long recordings to score.")],
+    audio: Annotated[
+        list[Path], typer.Argument(metavar="AUDIO...", help="Long recordings to score.")
+    ],
     out: Annotated[
         Path, typer.Option(help="Folder for submission.csv, probabilities.csv, PNGs.")
     ] = Path("runs/birds/soundscapes"),
     labels: Annotated[
         list[Path] | None,
         typer.Option(
+            metavar="FILE",
             help="Audacity/Raven labels (same stem as the audio) or BirdCLEF's "
             "train_soundscape_labels.csv: tune thresholds (with --thresholds: score those "
-            "instead, out of sample)."
+            "instead, out of sample). One --labels per file.",
         ),
     ] = None,
     thresholds: Annotated[
@@ -440,12 +443,15 @@ BirdNETThreads = Annotated[int, typer.Option(help="BirdNET's CPU threads.")]
 @app.command()
 def adapt(
     model: HeadFolder,
-    audio: Annotated[list[Path], typer.Argument(help="Labelled recordings of your site.")],
+    audio: Annotated[
+        list[Path], typer.Argument(metavar="AUDIO...", help="Labelled recordings of your site.")
+    ],
     labels: Annotated[
         list[Path],
         typer.Option(
+            metavar="FILE",
             help="Audacity/Raven labels (same stem as the audio) or BirdCLEF's "
-            "train_soundscape_labels.csv; one --labels per file."
+            "train_soundscape_labels.csv; one --labels per file.",
         ),
     ],
     out: Annotated[
@@ -542,13 +548,17 @@ def adapt(
 @app.command()
 def selftrain(
     model: HeadFolder,
-    audio: Annotated[list[Path], typer.Argument(help="Recordings of your site, labelled or not.")],
+    audio: Annotated[
+        list[Path],
+        typer.Argument(metavar="AUDIO...", help="Recordings of your site, labelled or not."),
+    ],
     labels: Annotated[
         list[Path] | None,
         typer.Option(
+            metavar="FILE",
             help="Labels of a few of the recordings (Audacity/Raven, same stem as the audio, or "
             "BirdCLEF's CSV): they choose the thresholds; without any, the model's "
-            "thresholds.json. One --labels per file."
+            "thresholds.json. One --labels per file.",
         ),
     ] = None,
     out: Annotated[
@@ -660,7 +670,9 @@ def generate(
 
 @app.command()
 def birdnet(
-    audio: Annotated[list[Path], typer.Argument(help="Recordings to analyse with BirdNET.")],
+    audio: Annotated[
+        list[Path], typer.Argument(metavar="AUDIO...", help="Recordings to analyse with BirdNET.")
+    ],
     out: Annotated[Path, typer.Option(help="CSV of detections.")] = Path("birdnet.csv"),
     lat: _LAT = None,
     lon: _LON = None,

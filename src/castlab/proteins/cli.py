@@ -36,8 +36,9 @@ app = typer.Typer(
 _DATA = Annotated[
     list[Path],
     typer.Argument(
+        metavar="PATH...",
         help="Family files or folders: Stockholm, aligned FASTA (family = PF id in the file "
-        "name), Pfam CSV, or FASTA with --label-field / --labels."
+        "name), Pfam CSV, or FASTA with --label-field / --labels.",
     ),
 ]
 _LABEL_FIELD = Annotated[
@@ -190,7 +191,9 @@ def train(
 
 @app.command()
 def pretrain(
-    fasta: Annotated[list[Path], typer.Argument(help="FASTA files of unlabelled proteins.")],
+    fasta: Annotated[
+        list[Path], typer.Argument(metavar="FASTA...", help="FASTA files of unlabelled proteins.")
+    ],
     out: Annotated[Path, typer.Option(help="Run folder (checkpoints, logs, model/).")] = Path(
         "runs/proteins/lm"
     ),
@@ -267,6 +270,7 @@ def predict(
     paths: Annotated[
         list[Path],
         typer.Argument(
+            metavar="[MODEL] DATA",
             help="[MODEL] DATA: an optional model folder (castlab proteins train), then a FASTA "
             "file or a table (CSV/TSV/Parquet) of sequences. Without a model: castlab's default "
             "Pfam model (see its model card), which answers 'unknown' outside its families.",
@@ -285,7 +289,10 @@ def predict(
     batch: Annotated[int, typer.Option(help="Sequences per batch (memory stays flat).")] = 256,
     also: Annotated[
         list[Path] | None,
-        typer.Option(help="Another model folder of the same families (repeat): average them."),
+        typer.Option(
+            metavar="FOLDER",
+            help="Another model folder of the same families (repeat): average them.",
+        ),
     ] = None,
     sequence_column: _SEQUENCE_COLUMN = None,
     id_column: _PREDICT_ID_COLUMN = None,

@@ -256,7 +256,7 @@ def embed(
 @app.command()
 def classify(
     model: Annotated[Path, typer.Argument(help="model/ folder written by finetune.")],
-    images: Annotated[list[Path], typer.Argument(help="Image files.")],
+    images: Annotated[list[Path], typer.Argument(metavar="IMAGE...", help="Image files.")],
 ) -> None:
     """Print the predicted class and its probability for each image file.
 
