@@ -77,6 +77,20 @@ def test_predict_on_new_rows(run, planted):
         predict(paths["model"], lacking)
 
 
+def test_predict_says_when_the_rows_are_another_time_step_than_the_models(run, planted):
+    """A model of daily rows given hourly ones (Beijing's hourly files: its interval covered
+    77% of hourly readings against 99% of daily means) says so; daily rows say nothing."""
+    _, paths = run
+    assert json.loads((paths["model"] / "config.json").read_text())["time_step"] == "day"
+    notes: list[str] = []
+    predict(paths["model"], planted, report=notes.append)
+    assert notes == []
+    hourly = planted.frame.assign(date=planted.frame["date"].dt.normalize())
+    hourly["date"] += pd.to_timedelta(hourly.groupby("location").cumcount(), unit="h")
+    predict(paths["model"], Readings(hourly), report=notes.append)
+    assert len(notes) == 1 and "learnt from daily rows" in notes[0] and "--freq D" in notes[0]
+
+
 def test_group_kfold_and_feature_choice(planted):
     config = LocationModelConfig(
         model=ModelConfig(iterations=30, interval=0),

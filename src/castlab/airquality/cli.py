@@ -209,7 +209,7 @@ def predict(
         date_format=date_format,
         require_target=False,
     )
-    predictions = apply_model(model_dir, readings)
+    predictions = apply_model(model_dir, readings, report=typer.echo)
     write_text(out, predictions.to_csv(index=False))
     typer.echo(f"{len(predictions)} predictions written to {out}")
 

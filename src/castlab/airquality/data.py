@@ -105,6 +105,26 @@ class Readings:
         return sorted(self.frame["location"].unique())
 
     @property
+    def time_step(self) -> str | None:
+        """How far apart a location's readings usually are: ``"hour"``, ``"day"``, another
+        pandas time span (``"0 days 00:30:00"``), or ``None`` (no location read twice).
+
+        Examples
+        --------
+        >>> days = pd.DataFrame({"location": ["a"] * 3, "date": pd.date_range("2024", periods=3)})
+        >>> Readings(days).time_step
+        'day'
+        """
+        dates = self.frame[["location", "date"]].dropna().sort_values(["location", "date"])
+        gaps = dates.groupby("location")["date"].diff().dropna()
+        gaps = gaps[gaps > pd.Timedelta(0)]
+        if gaps.empty:
+            return None
+        step = gaps.median()
+        named = {pd.Timedelta(hours=1): "hour", pd.Timedelta(days=1): "day"}
+        return named.get(step, str(step))
+
+    @property
     def features(self) -> list[str]:
         """Numeric columns other than the target and the bookkeeping ones."""
         skip = {"pm25", "n_readings"}

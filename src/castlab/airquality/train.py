@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -296,6 +297,7 @@ def train(
     extra = {
         "train": asdict(replace(config, features=tuple(features))),
         "rows": len(frame),
+        "time_step": readings.time_step,  # predict says when its rows are another step
         "locations": sorted(frame["location"].unique()),
         "cv_metrics": evaluation.metrics.to_dict(orient="records"),
         "cv_seconds": evaluation.seconds,
@@ -309,12 +311,25 @@ def train(
     return evaluation, paths
 
 
-def predict(model_dir: str | Path, readings: Readings) -> pd.DataFrame:
+def predict(
+    model_dir: str | Path, readings: Readings, *, report: Callable[[str], None] | None = None
+) -> pd.DataFrame:
     """Predict PM2.5 (and the interval, when saved) for every row of ``readings``.
 
     A model trained with ``neighbours`` takes ``neighbour_pm25`` from the table's own PM2.5
-    readings at the other locations (rows without PM2.5 are the places to predict)."""
+    readings at the other locations (rows without PM2.5 are the places to predict).
+    ``report`` is told when the rows are another time step than the model learnt from
+    (e.g. hourly rows for a model of daily means: its numbers and interval are for days)."""
     model, config = PM25Regressor.load(model_dir)
+    learnt, given = config.get("time_step"), readings.time_step
+    if report is not None and learnt and given and learnt != given:
+        average = {"day": "--freq D to average these rows per day, ", "hour": "--freq h to "
+                   "average these rows per hour, "}.get(learnt, "")  # fmt: skip
+        report(
+            f"note: the model learnt from {_every(learnt)} rows per location, these are "
+            f"{_every(given)}: its predictions and interval are for {_every(learnt)} values "
+            f"(fix: {average}or train on rows like these)"
+        )
     frame = readings.frame
     train_config = config.get("train", {})
     if train_config.get("date_features", True):  # a table of midnight readings still has hours
@@ -338,3 +353,8 @@ def predict(model_dir: str | Path, readings: Readings) -> pd.DataFrame:
     if readings.frame["pm25"].notna().any():
         out["pm25"] = readings.frame["pm25"]
     return out
+
+
+def _every(step: str) -> str:
+    """``"day"`` -> ``"daily"``, ``"hour"`` -> ``"hourly"``, another span -> ``"<span>-apart"``."""
+    return {"day": "daily", "hour": "hourly"}.get(step, f"{step}-apart")
