@@ -87,6 +87,30 @@ def test_hourly_input_is_averaged_to_days(tmp_path):
     assert summary["days"].iloc[0] == 2 and summary["days_over_15"].iloc[0] == 1
 
 
+def test_a_table_without_coordinates_gets_no_empty_map(tmp_path):
+    """Beijing's station files have no coordinates: the dashboard drew empty axes labelled as
+    a map. It now says there is no map, writes no map.png, and a rerun removes the earlier
+    run's map.png; locations missing only some coordinates are named."""
+    table = generate_predictions(n_cities=3, n_days=20)
+    readings = read_table(io.StringIO(table.to_csv(index=False)))
+    assert "map_png" in write_dashboard(readings, tmp_path)
+    notes: list[str] = []
+    bare = Readings(readings.frame.assign(latitude=float("nan"), longitude=float("nan")))
+    paths = write_dashboard(bare, tmp_path, report=notes.append)
+    assert "map_png" not in paths and not (tmp_path / "map.png").exists()
+    assert notes == [
+        "No map: the table gives no coordinates for its locations (add latitude and longitude "
+        "columns for a map of averages)."
+    ]
+    assert "No map: the table gives no coordinates" in paths["html"].read_text()
+    first = readings.frame["location"].iloc[0]
+    some = readings.frame.copy()
+    some.loc[some["location"] == first, ["latitude", "longitude"]] = float("nan")
+    notes.clear()
+    assert "map_png" in write_dashboard(Readings(some), tmp_path, report=notes.append)
+    assert notes == [f"1 of 3 locations have no coordinates and are not on the map: {first}."]
+
+
 @pytest.mark.skipif(not ZA_PREDICTIONS.exists(), reason="shared data absent")
 def test_real_za_dashboard(tmp_path):
     paths = write_dashboard(read_table(ZA_PREDICTIONS), tmp_path)

@@ -240,7 +240,7 @@ def dashboard(
     readings = _read(
         table, fmt, "none", group=group, target=target, date=date, date_format=date_format
     )
-    paths = write_dashboard(readings, out, title=title, window=window)
+    paths = write_dashboard(readings, out, title=title, window=window, report=typer.echo)
     typer.echo(f"dashboard written to {paths['html']} (opens offline)")
 
 

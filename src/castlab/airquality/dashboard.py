@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +26,13 @@ import pandas as pd
 from castlab.airquality.data import Readings, resample
 from castlab.airquality.maps import map_figure
 from castlab.airquality.plots import WHO_ANNUAL, WHO_DAILY, rolling_mean
-from castlab.core.artifacts import write_text
+from castlab.core.artifacts import record_outputs, write_text
 from castlab.core.plots import offline_plotly_scripts
 
 __all__ = [
     "daily",
     "location_summary",
+    "map_note",
     "timeseries_figure",
     "write_dashboard",
 ]
@@ -147,10 +149,41 @@ _STYLE = (
 )
 
 
+def map_note(summary: pd.DataFrame) -> str:
+    """What the map leaves out: ``""`` when every location has coordinates.
+
+    Examples
+    --------
+    >>> map_note(pd.DataFrame({"location": ["a", "b"], "latitude": [1.0, None],
+    ...                        "longitude": [2.0, None]}))
+    '1 of 2 locations have no coordinates and are not on the map: b.'
+    """
+    lost = summary.loc[summary[["latitude", "longitude"]].isna().any(axis=1), "location"]
+    if lost.empty:
+        return ""
+    if len(lost) == len(summary):
+        return (
+            "No map: the table gives no coordinates for its locations (add latitude and "
+            "longitude columns for a map of averages)."
+        )
+    named = ", ".join(map(str, lost.head(10))) + (", ..." if len(lost) > 10 else "")
+    return (
+        f"{len(lost)} of {len(summary)} locations have no coordinates and are not on the map: "
+        f"{named}."
+    )
+
+
 def write_dashboard(
-    readings: Readings, out_dir: str | Path, *, title: str = "", window: int = 7
+    readings: Readings,
+    out_dir: str | Path,
+    *,
+    title: str = "",
+    window: int = 7,
+    report: Callable[[str], None] | None = None,
 ) -> dict[str, Path]:
-    """Write ``index.html`` (offline, interactive), ``summary.csv`` and static PNGs to ``out_dir``."""
+    """Write ``index.html`` (offline, interactive), ``summary.csv`` and static PNGs to
+    ``out_dir``; the map (and ``map.png``) only where some location has coordinates.
+    ``report`` is told what the map leaves out (:func:`map_note`)."""
     from castlab.airquality import plots
 
     out_dir = Path(out_dir)
@@ -161,7 +194,17 @@ def write_dashboard(
     series = timeseries_figure(frame, window=window).to_html(
         include_plotlyjs=False, full_html=False, config=config
     )
-    geo = map_figure(summary).to_html(include_plotlyjs=False, full_html=False, config=config)
+    note = map_note(summary)
+    located = summary[["latitude", "longitude"]].notna().all(axis=1).any()
+    geo = (
+        map_figure(summary).to_html(include_plotlyjs=False, full_html=False, config=config)
+        if located
+        else ""
+    )
+    if note:
+        geo = f"<p>{html.escape(note)}</p>{geo}"
+        if report is not None:
+            report(note)
     over = (summary["days_over_15"] > 0).sum()
     intro = (
         f"{len(frame):,} daily values, {len(summary)} locations, "
@@ -183,6 +226,8 @@ def write_dashboard(
     paths["timeseries_png"] = plots.plot_timeseries(
         frame, out_dir / "timeseries.png", window=window
     )
-    paths["map_png"] = plots.plot_average_map(summary, out_dir / "map.png")
+    if located:
+        paths["map_png"] = plots.plot_average_map(summary, out_dir / "map.png")
     paths["ranking_png"] = plots.plot_ranking(summary, out_dir / "ranking.png")
+    record_outputs(out_dir, "airquality dashboard", paths.values())  # an earlier map.png goes
     return paths
