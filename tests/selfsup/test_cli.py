@@ -65,6 +65,16 @@ def test_generate_pretrain_finetune_probe_embed_show_classify(tmp_path):
     image = next((data / "val").rglob("*.png"))
     out = _ok(["classify", str(tmp_path / "ft" / "model"), str(image)])
     assert out.split("\t")[1] in ("circle", "square")
+    # one unreadable file among several: the others are still classified, the bad one is
+    # named, and the exit code says not all went well
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not an image")
+    result = RUNNER.invoke(
+        app, ["selfsup", "classify", str(tmp_path / "ft" / "model"), str(image), str(broken)]
+    )
+    assert result.exit_code == 2
+    assert result.stdout.startswith(f"{image}\t") and result.stdout.count("\n") == 1
+    assert f"error: {broken}: cannot decode image" in result.stderr
     config = json.loads((run / "config.json").read_text())
     assert config["pretrain"]["task"] == "inpaint"
 

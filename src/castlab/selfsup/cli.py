@@ -260,12 +260,20 @@ def classify(
 ) -> None:
     """Print the predicted class and its probability for each image file.
 
+    A file that cannot be read is named on stderr and the others are classified; the exit
+    code is then 2.
+
     Example: castlab selfsup classify runs/selfsup/finetune/model photo.jpg
     """
     from castlab.selfsup.features import classify_files
 
-    for path, name, probability in classify_files(model, list(images)):
+    skipped: list[CastlabError] = []
+    for path, name, probability in classify_files(model, list(images), skipped=skipped):
         typer.echo(f"{path}\t{name}\t{probability:.3f}")
+    for error in skipped:
+        typer.echo(f"error: {error}", err=True)
+    if skipped:
+        raise typer.Exit(2)
 
 
 @app.command()

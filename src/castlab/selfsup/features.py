@@ -135,12 +135,32 @@ def classify_pixels(
     return [(classes[int(k)], float(p)) for p, k in zip(best.values, best.indices)]
 
 
-def classify_files(folder: str | Path, paths: list[str | Path]) -> list[tuple[str, str, float]]:
-    """``(file, class, probability)`` for image files with a fine-tuned model folder."""
+def classify_files(
+    folder: str | Path,
+    paths: list[str | Path],
+    *,
+    skipped: list[CastlabError] | None = None,
+) -> list[tuple[str, str, float]]:
+    """``(file, class, probability)`` for image files with a fine-tuned model folder.
+
+    A file that cannot be decoded raises its :class:`CastlabError`; with ``skipped`` (a
+    list) the error is added to it instead and the other files are classified."""
     from castlab.selfsup.data import decode_image
 
     classifier, config = load_classifier(folder)
     size = int(config.get("input_size") or 64)
-    pixels = torch.from_numpy(np.stack([decode_image(p, size) for p in paths])).permute(0, 3, 1, 2)
+    decoded, kept = [], []
+    for path in paths:
+        try:
+            decoded.append(decode_image(path, size))
+        except CastlabError as error:
+            if skipped is None:
+                raise
+            skipped.append(error)
+        else:
+            kept.append(path)
+    if not decoded:
+        return []
+    pixels = torch.from_numpy(np.stack(decoded)).permute(0, 3, 1, 2)
     predictions = classify_pixels(classifier, config["classes"], pixels)
-    return [(str(p), name, prob) for p, (name, prob) in zip(paths, predictions)]
+    return [(str(p), name, prob) for p, (name, prob) in zip(kept, predictions)]
