@@ -118,3 +118,41 @@ def test_unreadable_references_are_one_error_naming_the_file(members, tmp_path):
     with pytest.raises(CastlabError, match="unreadable alignment references") as error:
         load_references(folder)
     assert "references.json" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda m, t: m.update(families=m["families"][:3]), "families and"),
+        (lambda m, t: m.update(families=["PF99999"] * len(m["families"])), "does not know: PF99"),
+        (lambda m, t: m.update(sequences=[1] * len(m["sequences"])), "'sequences' must be a list"),
+        (lambda m, t: m["config"].update(neighbours=-3), "config.neighbours must be"),
+        (lambda m, t: m["config"].update(max_evalue="abc"), "config.max_evalue must be"),
+        (lambda m, t: t.update(features=t["features"][:, :4].copy()), "4 features for a model"),
+        (lambda m, t: t["features"].fill(np.nan), "NaN or infinite"),
+    ],
+)
+def test_references_that_disagree_with_themselves_or_the_model_are_refused(
+    members, tmp_path, change, message
+):
+    """Edited references gave exit 0 with wrong families (a shorter family list, families the
+    model lacks) or tracebacks; each is now one error naming references.json."""
+    import json
+
+    from safetensors.numpy import load_file, save_file
+
+    records, _ = members
+    config = ClassifierConfig(kind="cnn", vocab_size=29, n_classes=3, dim=8, blocks=1)
+    model = ProteinModel(
+        build_tokenizer("aa", []), build_classifier(config).eval(), config, ["a", "b", "c"]
+    ).with_references(records)
+    folder = model.save(tmp_path / "m")
+    meta = json.loads((folder / "references.json").read_text())
+    tensors = load_file(str(folder / "references.safetensors"))
+    tensors["features"] = tensors["features"].astype(np.float32)
+    change(meta, tensors)
+    (folder / "references.json").write_text(json.dumps(meta))
+    save_file(tensors, str(folder / "references.safetensors"))
+    with pytest.raises(CastlabError, match=message) as error:
+        load_classifier(folder)
+    assert "references.json" in str(error.value)

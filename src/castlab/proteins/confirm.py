@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from castlab.core.artifacts import atomic_write, write_json
-from castlab.core.errors import CastlabError
+from castlab.core.errors import CastlabError, first_line
 
 __all__ = [
     "ConfirmConfig",
@@ -179,30 +179,60 @@ def save_references(directory: str | Path, references: References, config: Confi
     )  # fmt: skip
 
 
-def load_references(directory: str | Path) -> tuple[References, ConfirmConfig] | None:
-    """The references saved beside a model, or None when the folder has none."""
+_REWRITE = (
+    "rewrite the model folder with castlab, or delete references.* to use the classifier alone"
+)
+
+
+def load_references(
+    directory: str | Path, *, families: list[str] | None = None, dim: int | None = None
+) -> tuple[References, ConfirmConfig] | None:
+    """The references saved beside a model, or None when the folder has none.
+
+    Everything is checked before use: each reference a sequence (text) with one family, as
+    many as the feature rows, of ``dim`` features (the model's) and of the model's
+    ``families``; the config's counts positive and its E-value a number or null."""
     from safetensors import SafetensorError
     from safetensors.numpy import load_file
 
     directory = Path(directory)
-    if not (directory / "references.json").is_file():
+    path = directory / "references.json"
+    if not path.is_file():
         return None
+
+    def refuse(problem: str) -> CastlabError:
+        return CastlabError(problem, path=path, fix=_REWRITE)
+
     try:
-        meta = json.loads((directory / "references.json").read_text())
+        meta = json.loads(path.read_text())
         features = load_file(str(directory / "references.safetensors"))["features"]
-        references = References(meta["sequences"], meta["families"], features.astype(np.float32))
         config = ConfirmConfig(**meta["config"])
+        sequences, named = meta["sequences"], meta["families"]
     except (OSError, ValueError, KeyError, TypeError, SafetensorError) as error:
-        raise CastlabError(
-            f"unreadable alignment references ({str(error).splitlines()[0][:80]})",
-            path=directory / "references.json",
-            fix="rewrite the model folder with castlab, or delete references.* to use the "
-            "classifier alone",
-        ) from None
-    if len(references.sequences) != len(references.features):
-        raise CastlabError(
-            "references.json and references.safetensors disagree on the number of sequences",
-            path=directory,
-            fix="rewrite the model folder with castlab",
+        raise refuse(f"unreadable alignment references ({first_line(error)[:80]})") from None
+    for field, values in (("sequences", sequences), ("families", named)):
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise refuse(f"field {field!r} must be a list of strings")
+    if features.ndim != 2 or not len(sequences) == len(named) == len(features):
+        raise refuse(
+            f"{len(sequences)} sequences, {len(named)} families and "
+            f"{features.shape[0] if features.ndim else 0} feature rows in references.safetensors: "
+            "one of each per reference"
         )
-    return references, config
+    if not np.isfinite(features).all():
+        raise refuse("references.safetensors holds NaN or infinite features")
+    if dim is not None and features.shape[1] != dim:
+        raise refuse(f"references of {features.shape[1]} features for a model of {dim}")
+    strange = sorted(set(named) - set(families)) if families is not None else []
+    if strange:
+        raise refuse(f"families the model does not know: {', '.join(strange[:5])}")
+    for field in ("families", "neighbours"):
+        value = getattr(config, field)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise refuse(f"config.{field} must be a whole number of 1 or more, not {value!r}")
+    limit = config.max_evalue
+    if limit is not None and (
+        not isinstance(limit, (int, float)) or isinstance(limit, bool) or not limit >= 0
+    ):
+        raise refuse(f"config.max_evalue must be a number of 0 or more, or null, not {limit!r}")
+    return References(sequences, named, features.astype(np.float32)), config

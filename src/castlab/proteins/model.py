@@ -481,7 +481,7 @@ class ProteinModel(_FamilyPredictor):
         )
         config = ClassifierConfig(**meta["classifier"])
         model = cls(tokenizer, network, config, list(meta["families"]), meta.get("info", {}))
-        stored = load_references(directory)
+        stored = load_references(directory, families=model.families, dim=config.dim)
         if stored is not None:
             model.references, model.confirmation = stored
         return model
