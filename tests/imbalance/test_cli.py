@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -137,6 +138,13 @@ def test_estimate_prior_command(monkeypatch, capsys, tables):
             ["--target", "label", "--strategies", "none,magic", "--model", "logistic"],
             "unknown strategies",
         ),
+        # these three were tracebacks (the duplicate after writing half the outputs)
+        (["--target", "label", "--strategies", "none,prior,prior"], "strategies named twice"),
+        (["--target", "label", "--strategies", ""], "no strategy to compare"),
+        (["--target", "label", "--smote-ratio", "1.5"], "--smote-ratio 1.5 must be in (0, 1]"),
+        (["--target", "label", "--test-prior", "none"], "leave 'prior' out of --strategies"),
+        (["--target", "label", "--test-prior", "positive=0.2"], "no share for negative"),
+        (["--target", "label", "--test-prior", "yes=0.2,negative=0.8"], "names 'yes'"),
     ],
 )
 def test_user_errors_exit_2_with_one_line(monkeypatch, capsys, tables, args, words):
@@ -157,6 +165,48 @@ def test_constant_target_exit_2(monkeypatch, capsys, tmp_path):
 def test_parse_test_prior():
     assert parse_test_prior("none", n_classes=2) is None
     assert parse_test_prior("0.2,0.3,0.5", n_classes=3) == (0.2, 0.3, 0.5)
+    classes = ("1", "10", "2")  # string order: the shares' order is not the numbers'
+    named = parse_test_prior("1=0.6,2=0.3,10=0.1", n_classes=3, classes=classes)
+    assert named == (0.6, 0.1, 0.3)
+
+
+def test_compare_prints_the_balance_it_used_and_warns_of_tiny_folds(monkeypatch, capsys, tmp_path):
+    """A class of 3 rows re-sampled to 50/50 left 2 validation rows per fold with a full,
+    confident ranking; the balance used by class name and a warning are now printed."""
+    rng = np.random.default_rng(0)
+    path = tmp_path / "rare.csv"
+    pd.DataFrame(
+        {"x": rng.normal(size=300), "y": ["yes" if i < 3 else "no" for i in range(300)]}
+    ).to_csv(path, index=False)
+    code, out, _ = _run(
+        monkeypatch, capsys, "compare", str(path), "--target", "y", "--model", "logistic",
+        "--folds", "2", "--repeats", "1", "--strategies", "none,prior", "--out",
+        str(tmp_path / "o"),
+    )  # fmt: skip
+    assert code in (0, None)
+    assert "validation folds re-sampled to no=0.500, yes=0.500" in out
+    assert "warning: 2 of 2 validation folds hold fewer than 30 rows (as few as 2)" in out
+    # the 3 rare rows split 1 / 2 between the folds: 2 and 4 validation rows, 3 on average
+    assert pd.read_csv(tmp_path / "o" / "summary.csv")["val_rows"].tolist() == [3, 3]
+
+
+def test_estimate_prior_warns_when_em_misses_the_training_rows_own_balance(tables):
+    """EM trusts the model's probabilities: a catboost of 3 rounds misjudges even the rows
+    it was fitted on, and that is said; a logistic model's check passes quietly."""
+    from castlab.imbalance.compare import estimate_unlabelled_prior
+    from castlab.imbalance.data import load_table, load_unlabelled
+    from castlab.imbalance.model import ModelConfig
+
+    train, test = tables
+    table = load_table(train, target="label")
+    features = load_unlabelled(test, like=table)
+    for config, warned in ((ModelConfig("catboost", iterations=3), True),
+                           (ModelConfig("logistic"), False)):  # fmt: skip
+        notes: list[str] = []
+        estimate_unlabelled_prior(table, features, model=config, report=notes.append)
+        assert bool(notes) == warned, notes
+        if warned:
+            assert notes[0].startswith("warning: EM on the training rows themselves")
 
 
 def test_generate_command(monkeypatch, capsys, tmp_path):

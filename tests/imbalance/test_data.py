@@ -66,6 +66,23 @@ def test_error_points_at_line_and_column(tmp_path):
     assert str(info.value).startswith(f"{path}:3:2: ")
 
 
+def test_inf_and_stray_text_in_a_numeric_column_are_named(tmp_path):
+    """inf gave scikit-learn's traceback; one '?' among decimals was refused as an
+    'identifier' (advice: drop the column), among integers silently made it a category."""
+    rows = "".join(f"{k},{k % 2}\n" for k in range(40))
+    with pytest.raises(CastlabError, match="infinite value in numeric column 'x'") as info:
+        load_table(_csv(tmp_path, "x,y\n" + rows + "inf,1\n"), target="y")
+    assert info.value.line == 42
+    for cell in ("?", "unknown"):  # ("n/a" is read as missing already)
+        for number in ("{}.5", "{}"):  # decimals, integers
+            lines = [f"{number.format(k)},{k % 2}\n" for k in range(40)]
+            lines.insert(3, f"{cell},1\n")
+            with pytest.raises(CastlabError, match=f"holds numbers but for 1 cell like '{cell}'"):
+                load_table(_csv(tmp_path, "x,y\n" + "".join(lines)), target="y")
+    words = "".join(f"{'ab'[k % 2]},{k % 2}\n" for k in range(40))  # text is still text
+    assert load_table(_csv(tmp_path, "x,y\n" + words), target="y").features["x"].dtype == "category"
+
+
 def test_missing_file_is_a_castlab_error(tmp_path):
     with pytest.raises(CastlabError, match="not found"):
         load_table(tmp_path / "absent.csv", target="y")

@@ -36,16 +36,23 @@ _ITERATIONS = Annotated[int, typer.Option(help="Boosting rounds (CatBoost / Ligh
 _THREADS = Annotated[int, typer.Option(help="CPU threads for the model.")]
 
 
-def parse_test_prior(text: str, *, n_classes: int) -> float | tuple[float, ...] | None:
-    """Parse ``--test-prior``: ``none``, one share (binary), or comma-separated shares.
+def parse_test_prior(
+    text: str, *, n_classes: int, classes: tuple[str, ...] | None = None
+) -> float | tuple[float, ...] | None:
+    """Parse ``--test-prior``: ``none``, one share (binary: the last class's), shares in the
+    class order, or ``class=share`` pairs naming every class of ``classes``.
 
     Examples
     --------
     >>> parse_test_prior("0.5", n_classes=2), parse_test_prior("0.2,0.3,0.5", n_classes=3)
     (0.5, (0.2, 0.3, 0.5))
+    >>> parse_test_prior("yes=0.2, no=0.8", n_classes=2, classes=("no", "yes"))
+    (0.8, 0.2)
     """
     if text.strip().lower() == "none":
         return None
+    if "=" in text and classes is not None:
+        return _named_shares(text, classes)
     try:
         values = tuple(float(part) for part in text.split(","))
     except ValueError:
@@ -68,6 +75,40 @@ def parse_test_prior(text: str, *, n_classes: int) -> float | tuple[float, ...] 
     return values
 
 
+def _named_shares(text: str, classes: tuple[str, ...]) -> tuple[float, ...]:
+    """``class=share`` pairs in the order of ``classes``; every class named once."""
+    shares: dict[str, float] = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        name = name.strip()
+        if name not in classes:
+            raise CastlabError(
+                f"--test-prior names {name!r}, not a class here",
+                fix=f"name the classes {', '.join(classes)}",
+            )
+        try:
+            shares[name] = float(value)
+        except ValueError:
+            raise CastlabError(
+                f"--test-prior {name}={value.strip()!r}: the share is not a number",
+                fix="use e.g. yes=0.2,no=0.8",
+            ) from None
+    missing = [c for c in classes if c not in shares]
+    if missing:
+        raise CastlabError(
+            f"--test-prior gives no share for {', '.join(missing)}",
+            fix="give a share for every class",
+        )
+    return tuple(shares[c] for c in classes)
+
+
+def _balance(classes: tuple[str, ...], prior: float | tuple[float, ...]) -> str:
+    """``"no=0.800, yes=0.200"``: the shares by class name."""
+    from castlab.imbalance.data import as_prior
+
+    return ", ".join(f"{name}={share:.3f}" for name, share in zip(classes, as_prior(prior)))
+
+
 @app.command()
 def compare(
     data: _DATA,
@@ -76,8 +117,9 @@ def compare(
     test_prior: Annotated[
         str,
         typer.Option(
-            help="Validation class balance: a share (binary), comma-separated shares, "
-            "'estimate' (EM on --unlabelled) or 'none'."
+            help="Validation class balance: the positive share (binary), class=share pairs "
+            "(e.g. yes=0.2,no=0.8), shares in the class order the command prints, "
+            "'estimate' (EM on --unlabelled) or 'none' (as the data are; no 'prior' strategy)."
         ),
     ] = "0.5",
     unlabelled: Annotated[
@@ -112,9 +154,11 @@ def compare(
     from castlab.core.artifacts import file_in_the_way
     from castlab.imbalance.compare import (
         CompareConfig,
+        check_compare_config,
         compare_strategies,
         estimate_unlabelled_prior,
         save_comparison,
+        small_folds_warning,
     )
     from castlab.imbalance.data import load_table, load_unlabelled
     from castlab.imbalance.model import MODELS, ModelConfig
@@ -129,6 +173,15 @@ def compare(
         raise CastlabError(f"--repeats {repeats}: nothing would be scored", fix="use 1 or more")
     if out.exists() and not out.is_dir():  # said before the folds, not after them
         raise file_in_the_way(out)
+    names = tuple(s.strip() for s in strategies.split(",") if s.strip())
+    check_compare_config(  # before the data are read and any model is fitted
+        CompareConfig(
+            strategies=names,
+            test_prior=None if test_prior.strip().lower() == "none" else 0.5,
+            ratio=ratio,
+            smote_ratio=smote_ratio,
+        )
+    )
     model_config = ModelConfig(model, iterations=iterations, threads=threads, seed=seed)
     table = load_table(
         data, target=target, positive=positive, drop=drop or (), fill_missing=fill_missing
@@ -140,7 +193,7 @@ def compare(
                 fix="pass the unlabelled test features with --unlabelled",
             )
         features = load_unlabelled(unlabelled, like=table, fill_missing=fill_missing)
-        estimate = estimate_unlabelled_prior(table, features, model=model_config)
+        estimate = estimate_unlabelled_prior(table, features, model=model_config, report=typer.echo)
         typer.echo(
             "EM-estimated test balance: "
             + ", ".join(f"{name}={share:.3f}" for name, share in zip(table.classes, estimate))
@@ -149,9 +202,11 @@ def compare(
     else:
         if unlabelled is not None:
             raise CastlabError("--unlabelled is only used with --test-prior estimate")
-        prior = parse_test_prior(test_prior, n_classes=len(table.classes))
+        prior = parse_test_prior(test_prior, n_classes=len(table.classes), classes=table.classes)
+    if prior is not None:
+        typer.echo(f"validation folds re-sampled to {_balance(table.classes, prior)}")
     config = CompareConfig(
-        strategies=tuple(s.strip() for s in strategies.split(",") if s.strip()),
+        strategies=names,
         model=model_config,
         n_splits=folds,
         n_repeats=repeats,
@@ -163,9 +218,9 @@ def compare(
     result = compare_strategies(table, config, progress=typer.echo)
     paths = save_comparison(result, out, config=config, title=f"{data.name} · {model}")
     typer.echo(result.summary.to_string(index=False, float_format="{:.4f}".format))
-    warning = result.em_warning()
-    if warning:
-        typer.echo(warning)
+    for warning in (result.em_warning(), small_folds_warning(result.folds)):
+        if warning:
+            typer.echo(warning)
     typer.echo(f"written to {paths['summary'].parent}")
 
 
@@ -196,7 +251,10 @@ def estimate_prior(
     )
     features = load_unlabelled(unlabelled, like=table, fill_missing=fill_missing)
     estimate = estimate_unlabelled_prior(
-        table, features, model=ModelConfig(model, iterations=iterations, threads=threads)
+        table,
+        features,
+        model=ModelConfig(model, iterations=iterations, threads=threads),
+        report=typer.echo,
     )
     for name, train_share, share in zip(table.classes, table.prior, estimate):
         typer.echo(f"{name}: training {train_share:.3f} -> unlabelled {share:.3f}")

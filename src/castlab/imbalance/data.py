@@ -226,6 +226,38 @@ def load_table(
     return ImbalanceData(features, codes, classes, target)
 
 
+#: a text column whose cells are numbers but for at most this share is a numeric column
+#: with stray text ('?', 'n/a'): refused, naming the first such cell
+STRAY_TEXT_SHARE = 0.05
+
+
+def _refuse_stray_text(column: pd.Series, *, name: str, path: Path, col_no: int) -> None:
+    """Refuse a column of numbers with a few text cells ('?' for missing, say): read as text
+    it became a category per value (integers), or was refused as an identifier (decimals).
+
+    Examples
+    --------
+    >>> column = pd.Series(["1.5", "2.25", "?"] + [str(k) for k in range(40)])
+    >>> _refuse_stray_text(column, name="income", path=Path("t.csv"), col_no=2)
+    Traceback (most recent call last):
+    castlab.core.errors.CastlabError: t.csv:4:2: column 'income' holds numbers but for 1 cell like '?' (fix: ...)
+    """
+    present = column.dropna()
+    numbers = pd.to_numeric(present, errors="coerce")
+    stray = present[numbers.isna()]
+    if stray.empty or len(stray) > STRAY_TEXT_SHARE * len(present):
+        return
+    line = int(np.flatnonzero(column.index == stray.index[0])[0]) + 2
+    raise CastlabError(
+        f"column {name!r} holds numbers but for {len(stray)} cell{'s' if len(stray) > 1 else ''} "
+        f"like {str(stray.iloc[0])!r}",
+        path=path,
+        line=line,
+        column=col_no,
+        fix="leave such cells empty and pass --fill-missing (or --drop the column)",
+    )
+
+
 def _check_features(
     features: pd.DataFrame,
     *,
@@ -239,6 +271,7 @@ def _check_features(
         column = features[name]
         col_no = all_columns.index(name) + 1
         if _is_text(column):
+            _refuse_stray_text(column, name=name, path=path, col_no=col_no)
             n_distinct = column.nunique(dropna=True)
             if n_distinct > max_categories:
                 raise CastlabError(
@@ -252,6 +285,15 @@ def _check_features(
             out[name] = text.astype("category")
             continue
         values = column.astype(float)
+        if np.isinf(values.to_numpy()).any():
+            row = int(np.flatnonzero(np.isinf(values.to_numpy()))[0])
+            raise CastlabError(
+                f"infinite value in numeric column {name!r}",
+                path=path,
+                line=row + 2,
+                column=col_no,
+                fix="replace it with a number, or leave the cell empty and pass --fill-missing",
+            )
         if values.isna().any():
             if not fill_missing:
                 row = int(np.flatnonzero(values.isna().to_numpy())[0])
