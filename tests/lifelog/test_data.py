@@ -115,6 +115,25 @@ def test_toggl_errors_name_file_line_and_column(tmp_path, bad_row, line, column,
     assert str(error).startswith(f"{path}:{line}:{column}: ")
 
 
+def test_toggl_bare_number_is_decimal_hours_and_over_a_day_is_refused(tmp_path):
+    path = tmp_path / "t.csv"
+    header = "Project,Start date,Start time,Duration\n"
+    path.write_text(header + "P,2024-01-01,09:00:00,1.5\nP,2024-01-02,09:00:00,24\n")
+    assert list(read_toggl(path)["hours"]) == [1.5, 24.0]
+    # 90 minutes typed as a bare number would be 90 hours spread over 5 days
+    path.write_text(header + "P,2024-01-01,09:00:00,1.5\nP,2024-01-02,09:00:00,90\n")
+    with pytest.raises(CastlabError) as caught:
+        read_toggl(path)
+    error = caught.value
+    assert (error.path, error.line, error.column) == (str(path), 3, 4)
+    assert "'90'" in error.message and "longer than a day" in error.message
+    assert "HH:MM:SS" in error.fix and "1:30:00 or 1.5" in error.fix
+    assert "\n" not in str(error)
+    # a timer left running past a day is written HH:MM:SS and is read, not refused
+    path.write_text(header + "P,2024-01-01,09:00:00,30:15:00\n")
+    assert read_toggl(path).loc[0, "hours"] == 30.25
+
+
 def test_toggl_missing_columns_and_missing_file(tmp_path):
     path = tmp_path / "other.csv"
     path.write_text("name,value\na,1\n")

@@ -75,6 +75,28 @@ def test_a_few_days_of_mood_give_a_report_that_says_the_scan_needs_more(tmp_path
     assert (tmp_path / "associations.csv").read_text().startswith("metric,when,days")
 
 
+def test_a_rerun_into_the_same_folder_leaves_only_its_own_files(tmp_path, sources):
+    write_report(tmp_path, sources, FAST)
+    toggl_or_ulogme_only = [
+        "time_per_month.csv",
+        "keystrokes_per_application.csv",
+        "figures/time_per_month.png",
+        "figures/mood_by_hours.png",
+        "figures/keystrokes_day.png",
+        "figures/per_app.png",
+    ]
+    assert all((tmp_path / name).is_file() for name in toggl_or_ulogme_only)
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "figures" / "sketch.png").write_bytes(b"mine too")
+    page = write_report(tmp_path, LifelogSources(daylio=sources.daylio), FAST)
+    assert not [name for name in toggl_or_ulogme_only if (tmp_path / name).exists()]
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "figures" / "sketch.png").read_bytes() == b"mine too"
+    assert (tmp_path / "activity_effects.csv").is_file()
+    assert (tmp_path / "figures" / "year_in_pixels.png").is_file()
+    assert page.read_text().count("<img") == len(list((tmp_path / "figures").glob("*.png"))) - 1
+
+
 @pytest.mark.parametrize(
     ("settings", "said"),
     [

@@ -18,7 +18,13 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-Toggl = Annotated[Path | None, typer.Option(help="Toggl Track detailed-report CSV.")]
+Toggl = Annotated[
+    Path | None,
+    typer.Option(
+        help="Toggl Track detailed-report CSV; Duration is HH:MM:SS, a bare number is "
+        "decimal hours (1.5 = 1:30:00)."
+    ),
+]
 Daylio = Annotated[Path | None, typer.Option(help="Daylio CSV export.")]
 Ulogme = Annotated[Path | None, typer.Option(help="uLogMe logs/ folder (keyfreq_*, window_*).")]
 MoodMap = Annotated[

@@ -50,6 +50,9 @@ _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d.%m.%Y")
 _TIME_FORMATS = ("%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p")
 _HMS = re.compile(r"^(\d+):([0-5]\d):([0-5]\d)$")
 _DECIMAL_HOURS = re.compile(r"^\d+(\.\d+)?$")
+#: the longest Duration read from a bare number: more is almost surely minutes typed as hours
+#: (a timer left running shows as HH:MM:SS, which is read whatever its length)
+_MOST_DECIMAL_HOURS = 24.0
 
 
 def read_text(path: Path, what: str) -> str:
@@ -138,7 +141,17 @@ def _parse_hours(text: str, where: dict[str, Any]) -> float:
         hours, minutes, seconds = (int(part) for part in match.groups())
         return hours + minutes / 60 + seconds / 3600
     if _DECIMAL_HOURS.match(value):
-        return float(value)
+        hours = float(value)
+        if hours > _MOST_DECIMAL_HOURS:  # "90" meant as minutes would run for 4 days
+            minutes = round(hours)
+            raise CastlabError(
+                f"Duration {value!r} is read as {hours:g} hours, longer than a day",
+                fix="Toggl durations are HH:MM:SS; a bare number is read as decimal hours "
+                f"({value} means {hours:g} h): for {minutes} minutes write "
+                f"{minutes // 60}:{minutes % 60:02d}:00 or {minutes / 60:.4g}",
+                **where,
+            )
+        return hours
     raise CastlabError(
         f"cannot read Duration {text!r}",
         fix="use HH:MM:SS, e.g. 01:30:00",
@@ -167,8 +180,10 @@ def read_toggl(path: str | Path) -> pd.DataFrame:
 
     Columns: ``start``, ``end`` (local datetimes), ``hours`` (float), ``project``, ``client``,
     ``task``, ``description`` (str), ``tags`` (tuple of str), ``billable`` (bool). The
-    Duration column (HH:MM:SS or decimal hours) is the source of truth; ``end`` is
-    ``start + hours`` so an entry crossing midnight keeps its full length.
+    Duration column is the source of truth; ``end`` is ``start + hours`` so an entry crossing
+    midnight keeps its full length. Duration is HH:MM:SS, or a bare number read as decimal
+    hours (``1.5`` is 1 h 30 min); a bare number over 24 is refused, since ``90`` is far
+    likelier 90 minutes than 90 hours.
 
     Examples
     --------

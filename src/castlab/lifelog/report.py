@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from castlab.core.artifacts import write_json, write_text
+from castlab.core.artifacts import record_outputs, write_json, write_text
 from castlab.core.errors import CastlabError, require_at_least, require_between
 from castlab.core.report import Report, Section
 from castlab.lifelog import analyses, plots
@@ -107,24 +107,34 @@ def _typical_day(log: UlogmeLog) -> pd.Timestamp | None:
     return None if totals.empty else totals.index[len(totals) // 2]
 
 
-def _write_csv(frame: pd.DataFrame, path: Path, *, index: bool = False) -> None:
-    write_text(path, frame.to_csv(index=index, float_format="%.6g"))
-
-
 def fill_section(
     section: Section, sources: LifelogSources, out_dir: str | Path, config: ReportConfig
 ) -> dict[str, pd.DataFrame]:
     """Analyse ``sources``, write figures and CSVs under ``out_dir``, fill ``section``.
+
+    The CSVs and figures an earlier run wrote into ``out_dir`` and this one did not (a Toggl
+    table when only Daylio is given now) are deleted, so none passes for part of this report;
+    other files there are left alone.
 
     Returns the analysis tables by name (``daily``, ``activity_effects``, ...).
     """
     out_dir = Path(out_dir)
     figures = out_dir / "figures"
     rng = np.random.default_rng(config.seed)
+    written: list[Path] = []  # what this run wrote, so an earlier run's leftovers can go
+
+    def write_csv(frame: pd.DataFrame, name: str, *, index: bool = False) -> None:
+        csv = frame.to_csv(index=index, float_format="%.6g")
+        written.append(write_text(out_dir / name, csv))
+
+    def figure(path: Path, caption: str) -> None:
+        written.append(path)
+        section.figure(path, caption)
+
     section.paragraph(PRIVACY_NOTE)
     table = daily_table(toggl=sources.toggl, daylio=sources.daylio, ulogme=sources.ulogme)
     results: dict[str, pd.DataFrame] = {"daily": table}
-    _write_csv(table, out_dir / "daily.csv", index=True)
+    write_csv(table, "daily.csv", index=True)
     given = [name for name in ("toggl", "daylio", "ulogme") if getattr(sources, name) is not None]
     section.paragraph(
         f"Sources: {', '.join(given)}. The daily table has {len(table)} days "
@@ -135,10 +145,10 @@ def fill_section(
     if sources.toggl is not None:
         per_month = analyses.time_per_month(sources.toggl)
         results["time_per_month"] = per_month
-        _write_csv(per_month, out_dir / "time_per_month.csv")
+        write_csv(per_month, "time_per_month.csv")
         total = sources.toggl["hours"].sum()
         section.paragraph(f"Toggl: {len(sources.toggl)} time entries, {total:.1f} hours logged.")
-        section.figure(
+        figure(
             plots.plot_time_per_month(per_month, figures / "time_per_month.png"),
             "Hours logged per month, by project.",
         )
@@ -147,13 +157,13 @@ def fill_section(
         section.paragraph(
             f"Daylio: mood on {len(mood)} days, mean {mood.mean():.2f} (1 = worst, 5 = best)."
         )
-        section.figure(
+        figure(
             plots.plot_year_in_pixels(table, figures / "year_in_pixels.png"),
             "Year in pixels: each day's mean mood.",
         )
         weekday = analyses.mood_by_weekday(table)
         results["mood_by_weekday"] = weekday
-        section.figure(
+        figure(
             plots.plot_mood_by_weekday(weekday, figures / "mood_by_weekday.png"),
             "Mean mood per weekday; bars are 95% t-intervals.",
         )
@@ -161,7 +171,7 @@ def fill_section(
         by_hours = analyses.mood_by_hours(table)
         results["mood_by_hours"] = by_hours
         if by_hours["days"].sum() > 0:
-            section.figure(
+            figure(
                 plots.plot_mood_by_hours(by_hours, figures / "mood_by_hours.png"),
                 "Mean mood by hours logged that day, with 95% intervals.",
             )
@@ -175,9 +185,9 @@ def fill_section(
             table, rng=rng, n_boot=config.n_boot, min_days=config.min_activity_days
         )
         results["activity_effects"] = effects
-        _write_csv(effects, out_dir / "activity_effects.csv")
+        write_csv(effects, "activity_effects.csv")
         if len(effects):
-            section.figure(
+            figure(
                 plots.plot_activity_effects(effects, figures / "activity_effects.png"),
                 "Mood with minus without each activity; orange intervals exclude 0.",
             )
@@ -186,12 +196,12 @@ def fill_section(
             table, alpha=config.alpha, min_days=config.min_days
         )
         results["associations"] = associations
-        _write_csv(associations, out_dir / "associations.csv")
+        write_csv(associations, "associations.csv")
         if len(associations):
             chance = int(
                 ((associations["p_value"] < config.alpha) & ~associations["significant"]).sum()
             )
-            section.figure(
+            figure(
                 plots.plot_associations(associations, figures / "associations.png"),
                 "Strongest associations of daily metrics with mood.",
             )
@@ -216,18 +226,19 @@ def fill_section(
         day = _typical_day(sources.ulogme)
         if day is not None:
             series = analyses.keystroke_intensity(sources.ulogme, day)
-            section.figure(
+            figure(
                 plots.plot_keystroke_intensity(series, figures / "keystrokes_day.png"),
                 f"Keystroke intensity on a typical day ({day:%Y-%m-%d}, median total).",
             )
         per_app = analyses.keystrokes_per_application(sources.ulogme)
         results["keystrokes_per_application"] = per_app
-        _write_csv(per_app, out_dir / "keystrokes_per_application.csv")
-        section.figure(
+        write_csv(per_app, "keystrokes_per_application.csv")
+        figure(
             plots.plot_keystrokes_per_application(per_app, figures / "per_app.png"),
             "Keystrokes per application (from uLogMe window titles).",
         )
-    write_json(out_dir / "config.json", asdict(config))
+    written.append(write_json(out_dir / "config.json", asdict(config)))
+    record_outputs(out_dir, "lifelog report", written)  # figures/ too: paths are relative
     section.html(
         f"<p class='links'>Tables: {html.escape('daily.csv')} and one CSV per analysis, "
         "next to this page.</p>"
