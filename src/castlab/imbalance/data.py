@@ -254,7 +254,7 @@ def _refuse_stray_text(column: pd.Series, *, name: str, path: Path, col_no: int)
         path=path,
         line=line,
         column=col_no,
-        fix="leave such cells empty and pass --fill-missing (or --drop the column)",
+        fix=Fix("fill_missing", "turn_on", template="leave such cells empty and {}"),
     )
 
 
@@ -292,7 +292,11 @@ def _check_features(
                 path=path,
                 line=row + 2,
                 column=col_no,
-                fix="replace it with a number, or leave the cell empty and pass --fill-missing",
+                fix=Fix(
+                    "fill_missing",
+                    "turn_on",
+                    template="replace it with a number, or leave the cell empty and {}",
+                ),
             )
         if values.isna().any():
             if not fill_missing:
