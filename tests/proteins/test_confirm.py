@@ -107,13 +107,18 @@ def test_a_model_with_references_saves_loads_and_predicts_through_them(members, 
     assert all(r.top_k.count(":") == 2 for r in rows)
 
 
-def test_unreadable_references_are_one_error_naming_the_file(members, tmp_path):
-    records, _ = members
+def _saved_with_references(records, folder):
+    """A tiny untrained ProtCNN of families a, b, c with ``records`` as references, saved."""
     config = ClassifierConfig(kind="cnn", vocab_size=29, n_classes=3, dim=8, blocks=1)
     model = ProteinModel(
         build_tokenizer("aa", []), build_classifier(config).eval(), config, ["a", "b", "c"]
     ).with_references(records)
-    folder = model.save(tmp_path / "m")
+    return model.save(folder)
+
+
+def test_unreadable_references_are_one_error_naming_the_file(members, tmp_path):
+    records, _ = members
+    folder = _saved_with_references(records, tmp_path / "m")
     (folder / "references.json").write_text("{not json")
     with pytest.raises(CastlabError, match="unreadable alignment references") as error:
         load_references(folder)
@@ -142,11 +147,7 @@ def test_references_that_disagree_with_themselves_or_the_model_are_refused(
     from safetensors.numpy import load_file, save_file
 
     records, _ = members
-    config = ClassifierConfig(kind="cnn", vocab_size=29, n_classes=3, dim=8, blocks=1)
-    model = ProteinModel(
-        build_tokenizer("aa", []), build_classifier(config).eval(), config, ["a", "b", "c"]
-    ).with_references(records)
-    folder = model.save(tmp_path / "m")
+    folder = _saved_with_references(records, tmp_path / "m")
     meta = json.loads((folder / "references.json").read_text())
     tensors = load_file(str(folder / "references.safetensors"))
     tensors["features"] = tensors["features"].astype(np.float32)

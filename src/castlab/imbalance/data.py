@@ -258,6 +258,19 @@ def _refuse_stray_text(column: pd.Series, *, name: str, path: Path, col_no: int)
     )
 
 
+def _first_bad(
+    problem: str, where: np.ndarray, template: str, *, name: str, path: Path, col_no: int
+) -> CastlabError:
+    """The error for the first cell of numeric column ``name`` marked in ``where``."""
+    return CastlabError(
+        f"{problem} in numeric column {name!r}",
+        path=path,
+        line=int(np.flatnonzero(where)[0]) + 2,
+        column=col_no,
+        fix=Fix("fill_missing", "turn_on", template=template),
+    )
+
+
 def _check_features(
     features: pd.DataFrame,
     *,
@@ -285,32 +298,21 @@ def _check_features(
             out[name] = text.astype("category")
             continue
         values = column.astype(float)
+        at = {"name": name, "path": path, "col_no": col_no}
         if np.isinf(values.to_numpy()).any():
-            row = int(np.flatnonzero(np.isinf(values.to_numpy()))[0])
-            raise CastlabError(
-                f"infinite value in numeric column {name!r}",
-                path=path,
-                line=row + 2,
-                column=col_no,
-                fix=Fix(
-                    "fill_missing",
-                    "turn_on",
-                    template="replace it with a number, or leave the cell empty and {}",
-                ),
+            raise _first_bad(
+                "infinite value",
+                np.isinf(values.to_numpy()),
+                "replace it with a number, or leave the cell empty and {}",
+                **at,
             )
         if values.isna().any():
             if not fill_missing:
-                row = int(np.flatnonzero(values.isna().to_numpy())[0])
-                raise CastlabError(
-                    f"missing value in numeric column {name!r}",
-                    path=path,
-                    line=row + 2,
-                    column=col_no,
-                    fix=Fix(
-                        "fill_missing",
-                        "turn_on",
-                        template="fill it, or {} to use the column median",
-                    ),
+                raise _first_bad(
+                    "missing value",
+                    values.isna().to_numpy(),
+                    "fill it, or {} to use the column median",
+                    **at,
                 )
             if values.notna().sum() == 0:
                 raise CastlabError(
