@@ -18,6 +18,7 @@ import typer
 from castlab.airquality.cli import app as airquality_app
 from castlab.art.cli import app as art_app
 from castlab.birds.cli import app as birds_app
+from castlab.demo import DOMAIN_DEMOS
 from castlab.core.artifacts import file_in_the_way
 from castlab.core.errors import CastlabError
 from castlab.imbalance.cli import app as imbalance_app
@@ -76,14 +77,18 @@ def demo(
         "castlab-report"
     ),
     domain: Annotated[
-        list[str] | None, typer.Option(help="Run only these domains (repeatable).")
+        list[str] | None,
+        typer.Option(
+            metavar="NAME",
+            help="Run only this domain (repeatable): " + ", ".join(DOMAIN_DEMOS) + ".",
+        ),
     ] = None,
 ) -> None:
     """Run every domain on its embedded data and write OUT/index.html.
 
     Example: castlab demo --out castlab-report --domain tunes
     """
-    from castlab.demo import DOMAIN_DEMOS, run_demo
+    from castlab.demo import run_demo
 
     for name in domain or []:
         if name not in DOMAIN_DEMOS:

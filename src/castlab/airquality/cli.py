@@ -108,10 +108,12 @@ def train(
     ] = 0,
     interval: Annotated[float, typer.Option(help="Central prediction interval (0: none).")] = 0.9,
     feature: Annotated[
-        list[str] | None, typer.Option(help="Feature column (repeatable; default: all numeric).")
+        list[str] | None,
+        typer.Option(metavar="COLUMN", help="Feature column (repeatable; default: all numeric)."),
     ] = None,
     drop: Annotated[
-        list[str] | None, typer.Option(help="Column never used as a feature (repeatable).")
+        list[str] | None,
+        typer.Option(metavar="COLUMN", help="Column never used as a feature (repeatable)."),
     ] = None,
     baselines: Annotated[bool, typer.Option(help="Score the baselines too.")] = True,
     adversarial: Annotated[bool, typer.Option(help="Adversarial-validation AUC per fold.")] = True,
@@ -279,7 +281,7 @@ def satellite(
         typer.Option("--netcdf", metavar="FILE", help="Sentinel-5P L2/L3 .nc file (repeatable)."),
     ],
     variable: Annotated[
-        list[str] | None, typer.Option(help="Variable to sample (repeatable).")
+        list[str] | None, typer.Option(metavar="NAME", help="Variable to sample (repeatable).")
     ] = None,
     radius_km: Annotated[
         float, typer.Option(help="L2: average good pixels within this radius.")

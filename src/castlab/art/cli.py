@@ -31,8 +31,9 @@ _Param = Annotated[str, typer.Option(help="pixels | fourier | siren | cppn | str
 _Goal = Annotated[
     list[str] | None,
     typer.Option(
+        metavar="NAME=WEIGHT",
         help="NAME=WEIGHT, repeatable: mse, ssim, style, content, tv, palette, clip "
-        "(default: mse with --target, style with --style, clip with --prompt)."
+        "(default: mse with --target, style with --style, clip with --prompt).",
     ),
 ]
 _Size = Annotated[int, typer.Option(help="Side of the square image in pixels.")]

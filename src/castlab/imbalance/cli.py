@@ -28,7 +28,8 @@ _POSITIVE = Annotated[
     str | None, typer.Option(help="Positive label of a binary target (default: the rarer one).")
 ]
 _DROP = Annotated[
-    list[str] | None, typer.Option(help="Column to ignore, e.g. an identifier (repeatable).")
+    list[str] | None,
+    typer.Option(metavar="COLUMN", help="Column to ignore, e.g. an identifier (repeatable)."),
 ]
 _FILL = Annotated[bool, typer.Option(help="Fill missing numbers with the column median.")]
 _MODEL = Annotated[str, typer.Option(help="catboost | lightgbm | logistic.")]

@@ -39,6 +39,7 @@ Corpus = Annotated[
     list[str] | None,
     typer.Option(
         "--corpus",
+        metavar="SOURCE",
         help="ABC files/folders, CSV/JSON tune tables, or music21 "
         "collections (oneills, ryans, airds). Repeatable. Default: all three.",
     ),
@@ -47,6 +48,7 @@ EvaluateCorpus = Annotated[
     list[str] | None,
     typer.Option(
         "--corpus",
+        metavar="SOURCE",
         help="ABC files/folders, CSV/JSON tune tables, or music21 collections (oneills, ryans, "
         "airds). Repeatable. Default: the corpus the model was trained on.",
     ),
