@@ -18,9 +18,9 @@ import typer
 from castlab.airquality.cli import app as airquality_app
 from castlab.art.cli import app as art_app
 from castlab.birds.cli import app as birds_app
-from castlab.demo import DOMAIN_DEMOS
 from castlab.core.artifacts import file_in_the_way
 from castlab.core.errors import CastlabError
+from castlab.demo import DOMAIN_DEMOS
 from castlab.imbalance.cli import app as imbalance_app
 from castlab.lifelog.cli import app as lifelog_app
 from castlab.proteins.cli import app as proteins_app
