@@ -27,6 +27,28 @@ TWINT_HEADER = (
 )
 
 
+def test_na_null_and_none_cells_stay_text_and_bad_scores_are_named(tmp_path):
+    """pandas read 'NA' (Namibia's code, a username), 'null', 'None', 'N/A' and 'NaN' as
+    missing: authors and countries were lost without a word. Scores read back from a file
+    that are text or out of range were dropped from means or averaged; now refused."""
+    path = tmp_path / "posts.csv"
+    path.write_text(
+        "id,username,text,country\n007,NA,lovely day in Windhoek,NA\n008,null,N/A,None\n009,,NaN,\n"
+    )
+    posts = read_posts(path)
+    assert posts["author"].tolist()[:2] == ["NA", "null"] and pd.isna(posts["author"][2])
+    assert posts["text"].tolist() == ["lovely day in Windhoek", "N/A", "NaN"]
+    assert posts["country"].tolist()[:2] == ["NA", "None"] and pd.isna(posts["country"][2])
+    scored = tmp_path / "scored.csv"
+    for cell, said in (("abc", "'abc' in row 2"), ("5.0", "'5.0' in row 2")):
+        scored.write_text(
+            "text,p_negative,p_neutral,p_positive,score,label\n"
+            f"a,0.1,0.2,0.7,0.6,positive\nb,0.1,0.2,0.7,{cell},positive\n"
+        )
+        with pytest.raises(CastlabError, match=f"scored.csv: column 'score' holds {said}"):
+            read_posts(scored)
+
+
 def test_twint_csv_export_is_recognised(tmp_path):
     path = tmp_path / "twint.csv"
     row = '1,1,2021-06-01 10:00:00 UTC,2021-06-01,10:00:00,+0000,9,elon,Elon,,"Rockets, rockets",en'

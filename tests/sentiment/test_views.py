@@ -84,3 +84,20 @@ def test_capital_sentiment_from_coordinates_and_country_names():
     assert set(by_name.index) == {"KEN", "FRA"}
     with pytest.raises(CastlabError, match="country column or latitude"):
         capital_sentiment(pd.DataFrame({"score": [0.1]}))
+    notes: list[str] = []  # Atlantis was left out without a word
+    capital_sentiment(labelled, report=notes.append)
+    assert notes == [
+        "1 of 4 posts are on no country and left out: 1 name a country not known here (most: "
+        "'Atlantis' 1; use English names or ISO codes)"
+    ]
+    # a country name not known here, but coordinates in Nairobi: placed by them (it was
+    # not: the unknown name's NaN was not taken for missing); a blank name is no country
+    # (it read as Eritrea)
+    both = pd.DataFrame(
+        {"country": ["Kenia", " "], "latitude": [-1.29, 0.0], "longitude": [36.82, -30.0],
+         "score": [0.5, 0.1]}
+    )  # fmt: skip
+    assert capital_sentiment(both)["iso3"].tolist() == ["KEN"]
+    far = pd.DataFrame({"latitude": [0.0], "longitude": [-30.0], "score": [0.5]})  # mid-Atlantic
+    capital_sentiment(far, radius_km=50, report=notes.append)
+    assert notes[-1].endswith("1 lie farther than 50 km from every capital")

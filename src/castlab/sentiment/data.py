@@ -177,11 +177,46 @@ def _tidy(raw: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
     if prefix is not None:
         for name in SCORE_COLUMNS:
             column = raw[prefix + name]
-            frame[name] = column if name == "label" else pd.to_numeric(column, errors="coerce")
-    for name in ("latitude", "longitude"):
+            frame[name] = (
+                column
+                if name == "label"
+                else _numbers(column, prefix + name, (-1.0, 1.0) if name == "score" else (0.0, 1.0))
+            )
+    for name, span in (("latitude", (-90.0, 90.0)), ("longitude", (-180.0, 180.0))):
         if name in frame:
-            frame[name] = pd.to_numeric(frame[name], errors="coerce")
+            frame[name] = _numbers(frame[name], mapping[name], span)
     return frame.reset_index(drop=True)
+
+
+def _numbers(column: pd.Series, name: str, span: tuple[float, float]) -> pd.Series:
+    """``column`` as numbers, an empty cell missing; a cell that is no number in ``span``
+    (text, ``nan``, a score of 5) is refused, naming its row, rather than left out of the
+    means unnoticed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> _numbers(pd.Series(["0.5", None]), "score", (-1.0, 1.0)).tolist()
+    [0.5, nan]
+    >>> _numbers(pd.Series(["0.5", "abc"]), "score", (-1.0, 1.0))
+    Traceback (most recent call last):
+    castlab.core.errors.CastlabError: column 'score' holds 'abc' in row 2 of the posts: not a number from -1 to 1 (fix: ...)
+    """
+    import numpy as np
+    import pandas as pd
+
+    values = pd.to_numeric(column, errors="coerce")
+    bad = column.notna() & ~values.between(*span)
+    if bad.any():
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        low, high = (f"{v:g}" for v in span)
+        raise CastlabError(
+            f"column {name!r} holds {column.iloc[first]!r} in row {column.index[first] + 1} of "
+            f"the posts: not a number from {low} to {high}",
+            fix="correct the cell or leave it empty (or score the posts again with castlab "
+            "sentiment score)",
+        )
+    return values
 
 
 def tidy_posts(frame: pd.DataFrame, *, columns: ColumnMap = ColumnMap()) -> pd.DataFrame:
@@ -303,8 +338,14 @@ def _raw_chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         sep = "\t" if suffix == ".tsv" else sniff_separator(head[0] if head else "")
         check_first_row(head, sep, path)
         try:
-            yield from pd.read_csv(
-                path, sep=sep, chunksize=chunk_size, dtype=str, encoding=encoding
+            yield from pd.read_csv(  # "NA" (Namibia, a user), "null", "N/A" stay text:
+                path,  # only an empty cell is missing
+                sep=sep,
+                chunksize=chunk_size,
+                dtype=str,
+                encoding=encoding,
+                keep_default_na=False,
+                na_values=[""],
             )
         except pd.errors.EmptyDataError:
             raise CastlabError(
@@ -395,7 +436,10 @@ def iter_posts(
                 missing = [c for c in mapping.values() if c not in raw.columns]
                 for column in missing:  # JSONL records need not all have the same keys
                     raw[column] = None
-                chunk = _tidy(raw, mapping)
+                try:
+                    chunk = _tidy(raw, mapping)
+                except CastlabError as error:
+                    raise error.at(path) from None
             if bar is not None:
                 bar.update(len(chunk))
             yield chunk

@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -129,8 +130,9 @@ def country_code(name: str | None) -> str | None:
     --------
     >>> country_code("Kenya"), country_code("fr"), country_code("Republic of Kenya"), country_code("Atlantis")
     ('KEN', 'FRA', 'KEN', None)
+    >>> country_code(" ")  # an empty alternate spelling in the country data named Eritrea
     """
-    if name is None or not isinstance(name, str):
+    if name is None or not isinstance(name, str) or not name.strip():
         return None
     return _names().get(name.strip().lower())
 
@@ -165,20 +167,26 @@ def nearest_capital(
 
 
 def capital_sentiment(
-    scored: pd.DataFrame, *, radius_km: float = 50.0, min_posts: int = 1
+    scored: pd.DataFrame,
+    *,
+    radius_km: float = 50.0,
+    min_posts: int = 1,
+    report: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Average score per country of posts near its capital or labelled with the country.
 
     A post counts for a country when its ``country`` column names it, or else when its
     ``latitude``/``longitude`` lie within ``radius_km`` of the capital. Returns ``iso3,
     country, capital, latitude, longitude, posts, mean_score, median_score, std_score``.
+    ``report`` is told how many posts no country took (:func:`unplaced_note`).
     """
     _require(scored, ("score",), "the capital-city view")
     codes = np.full(len(scored), None, dtype=object)
     if "country" in scored.columns:
-        codes = scored["country"].map(country_code).to_numpy(dtype=object)
+        codes = np.array([country_code(name) for name in scored["country"]], dtype=object)
     if {"latitude", "longitude"} <= set(scored.columns):
-        missing = np.array([c is None for c in codes])
+        missing = np.array([c is None for c in codes])  # (Series.map made None NaN: a post
+        # naming an unknown country was not placed by its coordinates)
         if missing.any():
             near = nearest_capital(
                 scored["latitude"].to_numpy(dtype=float)[missing],
@@ -191,6 +199,10 @@ def capital_sentiment(
             "the capital-city view needs a country column or latitude and longitude",
             fix="map them with --country-column or --latitude-column/--longitude-column",
         )
+    if report is not None:
+        note = unplaced_note(scored, codes, radius_km=radius_km)
+        if note:
+            report(note)
     frame = scored.assign(iso3=codes).dropna(subset=["iso3"])
     stats = (
         frame.groupby("iso3")["score"]
@@ -200,6 +212,52 @@ def capital_sentiment(
     table = capitals().merge(stats, on="iso3", how="inner")
     table = table[table["posts"] >= min_posts]
     return table.sort_values("mean_score", ascending=False, ignore_index=True)
+
+
+def unplaced_note(scored: pd.DataFrame, codes: np.ndarray, *, radius_km: float) -> str:
+    """``""``, or how many posts of ``scored`` no country took (``codes`` None) and why:
+    the country names read most often among them, or coordinates beyond ``radius_km``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> posts = pd.DataFrame({"country": ["France", "Deutschland", "Deutschland", None]})
+    >>> unplaced_note(posts, np.array(["FRA", None, None, None], dtype=object), radius_km=50)
+    "3 of 4 posts are on no country and left out: 2 name a country not known here (most: 'Deutschland' 2; use English names or ISO codes), 1 without a country or coordinates"
+    """
+    import pandas as pd
+
+    lost = np.array([c is None for c in codes])
+    if not lost.any():
+        return ""
+    rest = scored[lost]
+    named = (
+        rest["country"].where(rest["country"].astype(str).str.strip() != "")
+        if "country" in rest
+        else pd.Series(index=rest.index, dtype=object)
+    )
+    placed = (
+        rest[["latitude", "longitude"]].notna().all(axis=1)
+        if {"latitude", "longitude"} <= set(rest.columns)
+        else pd.Series(False, index=rest.index)
+    )
+    parts = []
+    if named.notna().any():
+        counts = named.dropna().astype(str).value_counts().head(3)
+        most = ", ".join(f"{name!r} {count}" for name, count in counts.items())
+        parts.append(
+            f"{int(named.notna().sum())} name a country not known here (most: {most}; use "
+            "English names or ISO codes)"
+        )
+    far = int((named.isna() & placed).sum())
+    if far:
+        parts.append(f"{far} lie farther than {radius_km:g} km from every capital")
+    nothing = int((named.isna() & ~placed).sum())
+    if nothing:
+        parts.append(f"{nothing} without a country or coordinates")
+    return f"{int(lost.sum())} of {len(codes)} posts are on no country and left out: " + ", ".join(
+        parts
+    )
 
 
 def country_shapes() -> dict[str, dict[str, Any]]:

@@ -206,7 +206,7 @@ def compute(use_example: bool, progress: Progress) -> dict[str, Any]:
             hexbins = plot_author_hexbins(chosen, folder / "hexbins.png").read_bytes()
             result["authors"] = (summary, hexbins)
         if has_places:
-            table = capital_sentiment(posts, radius_km=radius_km)
+            table = capital_sentiment(posts, radius_km=radius_km, report=notes.append)
             page = None if table.empty else write_capital_map_html(table, folder / "map.html")
             result["capitals"] = (table, None if page is None else page.read_text())
     return result
