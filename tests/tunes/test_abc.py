@@ -113,6 +113,11 @@ def test_header_normalisation():
     assert normalise_key("D Mixolydian") == "Dmix"
     assert normalise_key("Gmaj") == "G" and normalise_key("ador") == "Ador"
     assert normalise_key("F#m") == "F#m"
+    assert normalise_key("Emn") == "E"  # a corpus's K: field: lenient (K:D clef=treble)
+    for typo in ("Emn", "Gmx", "F#mn", "G clef=treble"):  # a user's --key: Emn meant E minor
+        with pytest.raises(ValueError, match=f"not a key: {typo} .modes"):
+            normalise_key(typo, strict=True)
+    assert normalise_key("D mixolydian", strict=True) == "Dmix"
     assert normalise_rhythm("Double Jig") == "jig" and normalise_rhythm("SlipJig") == "slip jig"
     assert meter_fraction("6/8") == Fraction(3, 4)
     assert default_unit("2/4") == "1/16" and default_unit("6/8") == "1/8"

@@ -37,6 +37,12 @@ def test_generate_writes_playable_files(tmp_path):
     assert (tmp_path / "tune-5.wav").stat().st_size > 10000
     if shutil.which("abcm2ps"):
         assert (tmp_path / "tune-5.svg").exists()
+    # a rerun into the folder keeps the earlier tunes (one may be liked) but says so
+    again = ["tunes", "generate", "--type", "reel", "--seed", "6", "--out", str(tmp_path)]
+    result = runner.invoke(app, again)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "tune-5.abc").exists()
+    assert "also holds 1 tune(s) of earlier runs (tune-5.abc), kept as they are" in result.stderr
 
 
 def test_generate_is_reproducible_with_a_seed():

@@ -143,10 +143,20 @@ _MODES = {
 _KEY = re.compile(r"^([A-Ga-g])([#b]?)\s*([A-Za-z]*)")
 
 
-def normalise_key(text: str) -> str:
+def normalise_key(text: str, *, strict: bool = False) -> str:
     """``"D Mixolydian" -> "Dmix"``, ``"Gmaj" -> "G"``, ``"ador" -> "Ador"``; ``"none"`` kept.
 
-    Raises ValueError for text that is not a key.
+    Raises ValueError for text that is not a key. A corpus's ``K:`` field may carry more
+    than a key (``K:D clef=treble``): an unknown word there reads as major. ``strict`` (a
+    key a user typed) refuses it instead: ``Emn`` meant E minor, not E major.
+
+    Examples
+    --------
+    >>> normalise_key("D Mixolydian"), normalise_key("Emn"), normalise_key("F#m", strict=True)
+    ('Dmix', 'E', 'F#m')
+    >>> normalise_key("Emn", strict=True)
+    Traceback (most recent call last):
+    ValueError: not a key: Emn (modes: m, maj, mix, dor, phr, lyd, loc, or their names)
     """
     text = text.strip()
     if text.lower() in {"none", "hp", "hp "}:
@@ -156,9 +166,12 @@ def normalise_key(text: str) -> str:
         raise ValueError(f"not a key: {text}")
     tonic, accidental, mode = match.groups()
     mode = mode.lower()
-    if mode not in _MODES:
-        mode = mode[:3] if mode[:3] in _MODES else ""
-    return tonic.upper() + accidental + _MODES[mode]
+    known = mode if mode in _MODES else mode[:3] if mode[:3] in _MODES else None
+    if strict and (known is None or text[match.end() :].strip()):
+        raise ValueError(
+            f"not a key: {text} (modes: m, maj, mix, dor, phr, lyd, loc, or their names)"
+        )
+    return tonic.upper() + accidental + _MODES[known or ""]
 
 
 _RHYTHMS = {

@@ -299,14 +299,25 @@ def generate(
     note = unusual_meter(rhythm, meter)
     if note:
         typer.echo(f"note: {note}", err=True)
+    earlier = set(out.glob("tune-*.abc")) if out is not None else set()
     for generated in generate_tunes(_load_model(model), config):
         typer.echo(generated.tune.to_abc())
         if out is not None:
             files = write_outputs(
                 generated.tune, out, f"tune-{generated.seed}", instrument=instrument
             )
+            earlier.discard(files.abc)
             written = [str(p) for p in (files.abc, files.midi, files.wav, files.svg) if p]
             typer.echo(f"% wrote {', '.join(written)} ({'; '.join(files.notes)})")
+    if earlier:  # kept: a tune one liked is not deleted by the next run; but said
+        names = ", ".join(p.name for p in sorted(earlier)[:5]) + (
+            ", ..." if len(earlier) > 5 else ""
+        )
+        typer.echo(
+            f"note: {out} also holds {len(earlier)} tune(s) of earlier runs ({names}), kept "
+            "as they are",
+            err=True,
+        )
 
 
 @app.command()

@@ -185,7 +185,7 @@ def _header_values(config: GenerateConfig) -> dict[str, str | None]:
             "rhythm": normalise_rhythm(config.rhythm) if config.rhythm else None,
             "meter": normalise_meter(config.meter) if config.meter else None,
             "unit": config.unit.replace(" ", "") if config.unit else None,
-            "key": normalise_key(config.key) if config.key else None,
+            "key": normalise_key(config.key, strict=True) if config.key else None,
             "dotting": config.dotting or None,
         }
     except ValueError as error:
