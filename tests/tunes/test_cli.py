@@ -183,3 +183,10 @@ def test_evaluate_refuses_an_out_it_cannot_write_before_the_work(tmp_path):
     # the model folder 'nowhere' is never read: the --out check comes first
     assert isinstance(result.exception, CastlabError)
     assert "a file is there, a folder is needed" in str(result.exception)
+
+
+def test_evaluate_refuses_a_count_of_zero_before_the_work():
+    """--count 0 was refused only after the held-out metrics had been computed."""
+    result = runner.invoke(app, ["tunes", "evaluate", "--count", "0", "--model", "nowhere"])
+    assert isinstance(result.exception, CastlabError)  # not the missing model: never read
+    assert "count must be at least 1" in str(result.exception)

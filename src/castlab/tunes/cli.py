@@ -340,6 +340,9 @@ def evaluate(
 
     if out is not None:  # before the work, not after it
         check_output_file(out)
+    sampling = GenerateConfig(  # its checks (--count, --temperature) before the work too
+        count=count, temperature=temperature, constrained=not unconstrained
+    )
     trained = _load_model(model)
     config = TunesTrainConfig.of_model(trained.info, corpus)  # the text it was trained on
     splits, _, _ = prepare(config)
@@ -352,9 +355,7 @@ def evaluate(
             fix="give a corpus of a few dozen tunes or more",
         )
     results = {"held_out": next_token_metrics(trained, splits["test"])}
-    generated = generate_tunes(
-        trained, GenerateConfig(count=count, temperature=temperature, constrained=not unconstrained)
-    )
+    generated = generate_tunes(trained, sampling)
     index = BarIndex(splits["train"])
     scores = [score_tune(g.tune, trained.tokenizer, index) for g in generated]
     results["generated"] = summarise_scores(scores)
