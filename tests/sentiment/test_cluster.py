@@ -48,6 +48,11 @@ def test_a_rerun_skips_finished_files(tmp_path):
     assert again["skipped"] == 2 and again["posts"] == 10
     pd.DataFrame({"text": ["new"]}).to_parquet(inputs[0], index=False)  # changed: scored again
     assert score_files(inputs, out, ScorerSpec("vader"))["skipped"] == 1
+    # a rerun over fewer inputs keeps the other output (hours of scoring) but names it, with
+    # its scorer: a glob over the folder would mix it in
+    fewer = score_files(inputs[:1], out, ScorerSpec("vader"))
+    assert fewer["earlier"] == {"posts-1.parquet": "vader"}
+    assert (out / "posts-1.parquet").exists()
 
 
 def test_inputs_that_would_share_an_output_are_refused(tmp_path):

@@ -219,9 +219,40 @@ def score_files(
         "posts": sum(int(n or 0) for n in posts.values()),
         "outputs": posts,
         "scorer": asdict(spec),
+        "earlier": earlier_outputs(out_dir, {job.out.name for job in jobs}),
     }
     write_json(success, summary)
     return summary
+
+
+def earlier_outputs(out_dir: Path, this_run: set[str]) -> dict[str, str]:
+    """Scored files in ``out_dir`` that earlier runs wrote and this one did not, with the
+    scorer of each (``"?"`` when unknown): they are kept (scoring them again may take hours),
+    but a glob over the folder would mix them in, perhaps scored another way.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "b.parquet").write_bytes(b"")
+    >>> _ = (folder / ".b.parquet.done.json").write_text(
+    ...     json.dumps({"stamp": {"scorer": {"name": "default"}}}))
+    >>> earlier_outputs(folder, {"a.parquet"})
+    {'b.parquet': 'default'}
+    """
+    from castlab.core.artifacts import read_json
+
+    found = {}
+    for record in sorted(out_dir.glob(".*.done.json")):
+        name = record.name[1 : -len(".done.json")]
+        if name in this_run or not (out_dir / name).exists():
+            continue
+        try:
+            scorer = read_json(record)["stamp"]["scorer"]["name"]
+        except (CastlabError, KeyError, TypeError):
+            scorer = "?"
+        found[name] = str(scorer)
+    return found
 
 
 def _run_on_dask(jobs: list[_Job], address: str, workers: int, threads: int) -> list[int]:
