@@ -268,7 +268,7 @@ COMMANDS: tuple[Command, ...] = (
         "sentiment", "evaluate", "--tweeteval", str(p), "--scorer", "vader"], output=False),
     _c("sentiment train", ("tweeteval",), lambda p, o, m: [
         "sentiment", "train", "--semeval", str(p), "--tweeteval", str(p), "--kind", "head",
-        "--max-train", "8", "--max-steps", "1", "--batch-size", "4", "--threads", "1", "--out",
+        "--max-train", "8", "--threads", "1", "--out",
         str(o)]),
     _c("imbalance compare", ("table-imbalance",), lambda p, o, m: [
         "imbalance", "compare", str(p), *_IMBALANCE, "--strategies", "none,under", "--out",

@@ -126,6 +126,10 @@ def _castlab(*args: str) -> subprocess.CompletedProcess[str]:
         (["score", "x.csv", "--scorer", "bert"], "unknown scorer"),
         (["collect", "x", "--query", "cats"], "X_BEARER_TOKEN"),
         (["collect", "myspace"], "unknown source"),
+        (
+            ["train", "--semeval", ".", "--tweeteval", ".", "--kind", "head", "--lr", "0.1"],
+            "--kind head does not use --lr",
+        ),
     ],
 )
 def test_user_errors_are_one_line_with_exit_code_2(tmp_path, args, message):
@@ -172,3 +176,56 @@ def test_authors_with_none_left_by_min_posts_says_so_and_writes_nothing(tmp_path
     result = runner.invoke(root_app, ["sentiment", "authors", str(tmp_path / "p.csv"), *args])
     assert "no author has 3 posts (the most any has: 2)" in str(result.exception)
     assert not out.exists()  # an empty authors.csv was left, then a NaN traceback
+
+
+def _train(tmp_path, *args):
+    """``sentiment train`` with data folders that are never read: its checks come first."""
+    data = ["--semeval", str(tmp_path / "semeval"), "--tweeteval", str(tmp_path / "tweeteval")]
+    return runner.invoke(root_app, ["sentiment", "train", *data, *args])
+
+
+def test_train_head_refuses_the_options_only_finetune_uses(tmp_path):
+    """--kind head ignored them: --max-steps 2 --lr 5e-5 trained 400 steps at lr 0.01."""
+    import typer
+
+    from castlab.sentiment.cli import _FINETUNE_ONLY
+
+    out = tmp_path / "run"
+    args = ["--kind", "head", "--out", str(out), "--max-steps", "2", "--lr", "5e-5"]
+    result = _train(tmp_path, *args, "--batch-size", "16", "--max-train", "64")
+    message = "--kind head does not use --max-steps, --batch-size, --lr (they set the fine-tuning)"
+    assert message in str(result.exception) and "use --kind finetune" in str(result.exception)
+    assert not out.exists()
+    result = _train(tmp_path, "--kind", "head", "--no-resume", "--init-head", "none")
+    assert "does not use --init-head, --resume" in str(result.exception)
+    command = typer.main.get_command(root_app).commands["sentiment"].commands["train"]
+    for option in command.params:  # the help says which options a head does not use
+        assert option.help.startswith("finetune:") == (option.name in _FINETUNE_ONLY), option.name
+
+
+def test_train_refuses_a_folder_holding_the_other_kind_of_run(tmp_path):
+    """A head written over a fine-tuning run left its model/ (which --scorer finetune then
+    loaded), and --resume in a head's folder was KeyError 'finetune'."""
+    import json
+    import shutil
+
+    from castlab.sentiment.scorers import HEAD_DIR
+
+    head = shutil.copytree(HEAD_DIR, tmp_path / "head")
+    result = _train(tmp_path, "--out", str(head), "--max-steps", "2")
+    assert "head: holds a --kind head run; a --kind finetune run written here would mix" in str(
+        result.exception
+    )
+    result = _train(tmp_path, "--out", str(head), "--resume")
+    assert "holds a --kind head run, not a --kind finetune run to resume" in str(result.exception)
+    tuned = tmp_path / "tuned"
+    (tuned / "checkpoints").mkdir(parents=True)
+    (tuned / "config.json").write_text(json.dumps({"finetune": {}, "train": {}}))
+    result = _train(tmp_path, "--kind", "head", "--out", str(tuned))
+    assert "tuned: holds a --kind finetune run; a --kind head run" in str(result.exception)
+    assert sorted(p.name for p in tuned.iterdir()) == ["checkpoints", "config.json"]
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "config.json").write_text(json.dumps({"steps": 400}))
+    result = _train(tmp_path, "--out", str(odd), "--resume")
+    assert "config.json: not the config.json of a --kind finetune run" in str(result.exception)

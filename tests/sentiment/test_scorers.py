@@ -199,3 +199,21 @@ def test_a_head_or_model_with_a_changed_config_is_one_clear_error(tmp_path):
     save_model(tmp_path / "text", weights, {**config, "max_length": "abc"})
     with pytest.raises(CastlabError, match="field 'max_length' is 'abc'"):
         MiniLMScorer(tmp_path / "text")
+
+
+def test_the_finetune_scorer_given_a_head_says_to_use_minilm():
+    """A `sentiment train --kind head` folder as its --model was a torch traceback
+    (Unexpected key(s) in state_dict: linear.bias, ...)."""
+    message = f"holds a MiniLM head .* use --scorer minilm --model {HEAD_DIR}"
+    with pytest.raises(CastlabError, match=message):
+        load_scorer("finetune", model=HEAD_DIR)
+
+
+def test_a_finetuned_model_with_a_tensor_of_another_shape_is_one_clear_error(tmp_path):
+    from castlab.core.artifacts import load_model_weights, save_model
+    from castlab.sentiment.scorers import DEFAULT_DIR
+
+    weights, config = load_model_weights(DEFAULT_DIR)
+    save_model(tmp_path, {**weights, "head.linear.bias": torch.zeros(4)}, config)
+    with pytest.raises(CastlabError, match="do not fit the MiniLM classifier"):
+        load_scorer("finetune", model=tmp_path)

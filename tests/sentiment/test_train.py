@@ -17,8 +17,10 @@ from castlab.sentiment.train import (
     class_weights,
     evaluate_predictions,
     finetune,
+    run_kind,
     save_head,
     train_head,
+    train_head_from_data,
 )
 
 
@@ -106,6 +108,9 @@ def test_finetune_writes_a_model_the_scorer_loads(tmp_path):
         finetune(
             train, None, tmp_path / "other", train_config=config, encoder_path=encoder, resume=True
         )
+    assert run_kind(run) == "finetune"  # a head written here would mix with its model/
+    with pytest.raises(CastlabError, match="holds a --kind finetune run; a --kind head run"):
+        train_head_from_data(train, None, run)
 
 
 def test_minilm_scorer_accepts_another_head(tmp_path):
@@ -121,6 +126,19 @@ def test_minilm_scorer_accepts_another_head(tmp_path):
     frame = MiniLMScorer(folder).score(["I love it", "I hate it"])
     assert list(frame["label"]) == ["neutral", "neutral"]
     assert np.allclose(frame["score"], 0)
+
+
+def test_a_fine_tuning_run_is_refused_in_a_head_folder(tmp_path):
+    from castlab.sentiment.model import SentimentHead
+
+    head = save_head(SentimentHead(16), tmp_path / "head", HeadConfig())
+    assert run_kind(head) == "head" and run_kind(tmp_path / "empty") is None
+    train = pd.DataFrame({"text": ["good", "bad", "fine"], "label": [2, 0, 1]})
+    with pytest.raises(CastlabError, match="holds a --kind head run; a --kind finetune run"):
+        finetune(train, None, head)
+    with pytest.raises(CastlabError, match="not a --kind finetune run to resume"):
+        finetune(train, None, head, resume=True)
+    assert sorted(p.name for p in head.iterdir()) == ["config.json", "model.safetensors"]
 
 
 def test_finetune_can_start_from_a_trained_head(tmp_path):

@@ -6,8 +6,9 @@ stays fast.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import typer
 
@@ -25,6 +26,7 @@ from castlab.core.options import (
     Strategy,
     Threads,
     set_threads,
+    typed_flags,
 )
 from castlab.core.options import train_config as train_config_from
 
@@ -65,6 +67,42 @@ _COUNTRY = Annotated[str | None, typer.Option(help="Column with a country name o
 _LATITUDE = Annotated[str | None, typer.Option(help="Column with the latitude.")]
 _LONGITUDE = Annotated[str | None, typer.Option(help="Column with the longitude.")]
 _BATCH = Annotated[int, typer.Option(help="Posts per model batch.")]
+
+
+def _finetune_only(option: Any) -> Any:
+    """A shared option (an ``Annotated`` alias of core.options) whose help starts "finetune:"."""
+    kind, info = get_args(option)
+    marked = copy.copy(info)
+    marked.help = f"finetune: {info.help}"
+    return Annotated[kind, marked]
+
+
+_EPOCHS = _finetune_only(Epochs)
+_TRAIN_BATCH = _finetune_only(BatchSize)
+_LR = _finetune_only(LearningRate)
+_MAX_STEPS = _finetune_only(MaxSteps)
+_ACCELERATOR = _finetune_only(Accelerator)
+_DEVICES = _finetune_only(Devices)
+_NUM_NODES = _finetune_only(NumNodes)
+_STRATEGY = _finetune_only(Strategy)
+_PRECISION = _finetune_only(Precision)
+_RESUME = _finetune_only(Resume)
+#: the options of ``train`` that only --kind finetune uses (a head is fitted in one go, full batch)
+_FINETUNE_ONLY = (
+    "epochs",
+    "max_steps",
+    "batch_size",
+    "lr",
+    "init_head",
+    "head_lr_scale",
+    "freeze_embeddings",
+    "accelerator",
+    "devices",
+    "num_nodes",
+    "strategy",
+    "precision",
+    "resume",
+)
 
 
 def _columns(**names: str | None) -> Any:
@@ -208,6 +246,14 @@ def score(
             f"scored {summary['posts']} posts in {summary['files']} files{skipped} "
             f"with {scorer} into {out}/"
         )
+        earlier = summary["earlier"]
+        if earlier:  # kept, but a glob over the folder would mix them in
+            named = ", ".join(f"{name} ({how})" for name, how in list(earlier.items())[:5])
+            typer.echo(
+                f"note: {out}/ also holds {len(earlier)} file(s) scored by earlier runs, not "
+                f"this one: {named}{', ...' if len(earlier) > 5 else ''}",
+                err=True,
+            )
         return
     chosen = _scorer(scorer, model, labels, batch_size, threads, dtype)
     total = score_file(
@@ -303,7 +349,7 @@ def map_(
             path=posts,
             fix="map them with --country-column or --latitude-column/--longitude-column",
         )
-    table = capital_sentiment(frame, radius_km=radius_km, min_posts=min_posts)
+    table = capital_sentiment(frame, radius_km=radius_km, min_posts=min_posts, report=typer.echo)
     if table.empty:
         raise CastlabError(
             f"no posts within {radius_km:g} km of a capital or labelled with a country",
@@ -318,19 +364,42 @@ def map_(
     typer.echo(f"{len(table)} countries written to {out}/capitals.csv, map.png, map.html")
 
 
+def _saved_finetune(path: Path) -> tuple[Any, Any]:
+    """(FineTuneConfig, TrainConfig) from a fine-tuning run's config.json, for --resume."""
+    from castlab.core.artifacts import read_json
+    from castlab.core.training import TrainConfig
+    from castlab.sentiment.train import FineTuneConfig
+
+    saved = read_json(path)
+    try:
+        return FineTuneConfig(**saved["finetune"]), TrainConfig(**saved["train"])
+    except (KeyError, TypeError):  # no such section (a head's config.json), or other fields
+        raise CastlabError(
+            "not the config.json of a --kind finetune run (its 'finetune' or 'train' "
+            "section is missing or changed)",
+            path=path,
+            fix="pass the --out of the run to resume, or drop --resume",
+        ) from None
+
+
 @app.command()
 def train(
+    ctx: typer.Context,
     semeval: Annotated[Path, typer.Option(help="Folder of SemEval twitter-*-A.tsv files.")],
     tweeteval: Annotated[Path, typer.Option(help="TweetEval sentiment folder (val split).")],
     out: Annotated[Path, typer.Option(help="Run folder.")] = Path("runs/sentiment/finetune"),
     kind: Annotated[
-        str, typer.Option(help="finetune (whole MiniLM) | head (linear head).")
+        str,
+        typer.Option(
+            help="finetune (whole MiniLM) | head (a linear head on frozen MiniLM vectors, fitted "
+            "in one go: the options marked finetune: do not apply)."
+        ),
     ] = "finetune",
-    epochs: Epochs = 1,
+    epochs: _EPOCHS = 1,
     max_train: Annotated[int, typer.Option(help="Random subset of tweets (0: all).")] = 0,
-    batch_size: BatchSize = 32,
-    lr: LearningRate = 5e-5,
-    max_steps: MaxSteps = -1,
+    batch_size: _TRAIN_BATCH = 32,
+    lr: _LR = 5e-5,
+    max_steps: _MAX_STEPS = -1,
     init_head: Annotated[
         str,
         typer.Option(help="finetune: start from 'shipped' (castlab's head), a folder, or 'none'."),
@@ -343,12 +412,12 @@ def train(
         bool,
         typer.Option(help="finetune: keep MiniLM's embeddings as packaged (a smaller model)."),
     ] = False,
-    accelerator: Accelerator = "cpu",
-    devices: Devices = "auto",
-    num_nodes: NumNodes = 1,
-    strategy: Strategy = "auto",
-    precision: Precision = "32-true",
-    resume: Resume = False,
+    accelerator: _ACCELERATOR = "cpu",
+    devices: _DEVICES = "auto",
+    num_nodes: _NUM_NODES = 1,
+    strategy: _STRATEGY = "auto",
+    precision: _PRECISION = "32-true",
+    resume: _RESUME = False,
     threads: Threads = 2,
 ) -> None:
     """Train on SemEval 2013-2016 minus every TweetEval validation tweet; validate on TweetEval.
@@ -356,26 +425,32 @@ def train(
     Example: castlab sentiment train --semeval data/semeval --tweeteval data/tweeteval --out runs/sentiment/ft
     """
     from castlab.sentiment.data import read_tweeteval, training_tweets
-    from castlab.sentiment.train import FineTuneConfig, finetune, train_head_from_data
+    from castlab.sentiment.train import (
+        FineTuneConfig,
+        check_run_kind,
+        finetune,
+        train_head_from_data,
+    )
 
-    set_threads(threads)
-    tweets = training_tweets(semeval, tweeteval)
-    val = read_tweeteval(tweeteval, "val")
+    if kind not in ("finetune", "head"):
+        raise CastlabError(f"unknown --kind {kind!r}", fix="use finetune or head")
+    given = typed_flags(ctx, _FINETUNE_ONLY) if kind == "head" else []
+    if given:  # they were silently ignored: a head has its own HeadConfig
+        raise CastlabError(
+            f"--kind head does not use {', '.join(given)} (they set the fine-tuning)",
+            fix="drop them, or use --kind finetune",
+        )
+    check_run_kind(out, kind, resume=resume)  # these checks come before the slow data reading
     if kind == "head":
+        set_threads(threads)
+        tweets, val = training_tweets(semeval, tweeteval), read_tweeteval(tweeteval, "val")
         folder, result = train_head_from_data(tweets, val, out, max_train=max_train)
         typer.echo(
             f"head written to {folder}; TweetEval val macro recall {result.macro_recall:.3f}"
         )
         return
-    if kind != "finetune":
-        raise CastlabError(f"unknown --kind {kind!r}", fix="use finetune or head")
     if resume and (out / "config.json").exists():  # the options the run started with
-        from castlab.core.artifacts import read_json
-        from castlab.core.training import TrainConfig
-
-        saved = read_json(out / "config.json")
-        config = FineTuneConfig(**saved["finetune"])
-        train_config = TrainConfig(**saved["train"])
+        config, train_config = _saved_finetune(out / "config.json")
     else:
         config = FineTuneConfig(
             max_train=max_train,
@@ -394,6 +469,8 @@ def train(
             strategy=strategy,
             precision=precision,
         )
+    set_threads(threads)
+    tweets, val = training_tweets(semeval, tweeteval), read_tweeteval(tweeteval, "val")
     folder = finetune(tweets, val, out, config=config, train_config=train_config, resume=resume)
     typer.echo(f"model written to {folder}; score with --scorer finetune --model {out}")
 

@@ -453,6 +453,13 @@ class FineTunedScorer(Scorer):
         if (model_dir / "model" / "model.safetensors").exists():
             model_dir = model_dir / "model"  # a run folder was given
         weights, config = load_model_weights(model_dir)
+        if "linear.weight" in weights:  # a SentimentHead's keys; the classifier's are head.*
+            raise CastlabError(
+                "holds a MiniLM head (castlab sentiment train --kind head), not a fine-tuned "
+                "MiniLM",
+                path=model_dir,
+                fix=f"use --scorer minilm --model {model_dir}",
+            )
         encoder = config.get("encoder", "minilm")
         path = minilm_path() if encoder == "minilm" else Path(str(encoder))
         if not (path / "config.json").is_file():  # a hub name would be downloaded
@@ -464,10 +471,14 @@ class FineTunedScorer(Scorer):
             )
         self.model = SentimentClassifier(path)
         partial = config.get("base_weights") is not None
-        missing, unexpected = self.model.load_state_dict(
-            {key: value.float() for key, value in weights.items()}, strict=not partial
-        )
-        if unexpected or any(not _from_base(key) for key in missing):
+        try:  # strict=False still raises on a tensor of another shape
+            missing, unexpected = self.model.load_state_dict(
+                {key: value.float() for key, value in weights.items()}, strict=False
+            )
+            fits = not unexpected and all(partial and _from_base(key) for key in missing)
+        except RuntimeError:
+            fits = False
+        if not fits:
             raise CastlabError(
                 "these weights do not fit the MiniLM classifier",
                 path=model_dir,

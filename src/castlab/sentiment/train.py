@@ -35,6 +35,7 @@ __all__ = [
     "Evaluation",
     "FineTuneConfig",
     "HeadConfig",
+    "check_run_kind",
     "class_weights",
     "evaluate_predictions",
     "evaluate_scorer",
@@ -42,6 +43,7 @@ __all__ = [
     "finetune",
     "initial_classifier",
     "optimiser_config",
+    "run_kind",
     "save_head",
     "train_head",
     "train_head_from_data",
@@ -140,6 +142,54 @@ def save_head(head: SentimentHead, directory: str | Path, config: HeadConfig, **
     from castlab.core.artifacts import save_model
 
     return save_model(directory, head.state_dict(), {**asdict(config), **info})
+
+
+def run_kind(run_dir: str | Path) -> str | None:
+    """What ``castlab sentiment train`` left in ``run_dir``: ``"head"``, ``"finetune"`` or None.
+
+    A head run (:func:`train_head_from_data`) is ``model.safetensors`` + ``config.json`` in
+    the folder itself; a fine-tuning run (:func:`finetune`) has ``model/``, ``checkpoints/``
+    or a ``config.json`` with a ``finetune`` section.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> run_kind(tempfile.mkdtemp()) is None  # an empty folder
+    True
+    """
+    from castlab.core.artifacts import read_json
+
+    folder = Path(run_dir)
+    if (folder / "model.safetensors").is_file():
+        return "head"
+    if (folder / "model").is_dir() or (folder / "checkpoints").is_dir():
+        return "finetune"
+    config = folder / "config.json"  # a run stopped before its first checkpoint has only this
+    if config.is_file():
+        saved = read_json(config)
+        if isinstance(saved, dict) and "finetune" in saved:
+            return "finetune"
+    return None
+
+
+def check_run_kind(run_dir: str | Path, kind: str, *, resume: bool = False) -> None:
+    """Refuse to write a ``kind`` run (``"head"`` or ``"finetune"``) into a folder holding a run
+    of the other kind: the two would mix (a new config.json beside the old model, which a
+    scorer would then load without a word)."""
+    found = run_kind(run_dir)
+    if found is None or found == kind:
+        return
+    if resume:
+        raise CastlabError(
+            f"holds a --kind {found} run, not a --kind {kind} run to resume",
+            path=run_dir,
+            fix=f"pass the --out of the --kind {kind} run to resume",
+        )
+    raise CastlabError(
+        f"holds a --kind {found} run; a --kind {kind} run written here would mix with its files",
+        path=run_dir,
+        fix="pass another --out, or delete this folder first",
+    )
 
 
 # ---- end-to-end fine-tuning -------------------------------------------------------------
@@ -327,6 +377,7 @@ def finetune(
 
     train_config = train_config or TrainConfig(max_epochs=1, batch_size=32, lr=5e-5)
     # before config.json is written: an unfinished run's must stay
+    check_run_kind(run_dir, "finetune", resume=resume)
     check_run_folder(run_dir, train_config, resume=resume)
     if len(train) == 0:
         raise CastlabError("no training tweets", fix="check the data folders")
@@ -385,6 +436,7 @@ def train_head_from_data(
     from castlab.sentiment.model import SentenceEncoder, embed_texts, minilm_path
     from castlab.sentiment.scorers import vader_features
 
+    check_run_kind(directory, "head")
     if max_train and len(train) > max_train:
         train = train.sample(n=max_train, random_state=config.seed)
     encoder = SentenceEncoder()
