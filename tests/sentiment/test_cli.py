@@ -130,6 +130,10 @@ def _castlab(*args: str) -> subprocess.CompletedProcess[str]:
             ["train", "--semeval", ".", "--tweeteval", ".", "--kind", "head", "--lr", "0.1"],
             "--kind head does not use --lr",
         ),
+        # options the scorer would score without were ignored (exit 0), the file unread
+        (["score", "x.csv", "--scorer", "vader", "--dtype", "int8"], "--dtype int8 is for"),
+        (["score", "x.csv", "--scorer", "default", "--labels", "a,b,c"], "--labels names"),
+        (["score", "x.csv", "--scorer", "vader", "--workers", "7"], "without --dask"),
     ],
 )
 def test_user_errors_are_one_line_with_exit_code_2(tmp_path, args, message):

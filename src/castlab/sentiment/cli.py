@@ -139,6 +139,7 @@ def _scored(path: Path, columns: Any, scorer: str, model: Path | None, threads: 
 
 @app.command()
 def score(
+    ctx: typer.Context,
     posts: Annotated[
         str,
         typer.Argument(
@@ -192,11 +193,21 @@ def score(
     Example: castlab sentiment score 'posts/*.parquet' --out scored/ --dask
     """
     from castlab.sentiment.cluster import ScorerSpec, expand_inputs, score_files
+    from castlab.sentiment.scorers import check_scorer_options
     from castlab.sentiment.stream import OUTPUT_SUFFIXES, score_file
 
     require_at_least("--chunk-size", chunk_size, 1)  # 0 was pandas' ValueError
     require_at_least("--batch-size", batch_size, 1)
     require_at_least("--workers", workers, 1)
+    check_scorer_options(
+        scorer, model=model, labels=labels.split(",") if labels else None, precision=dtype
+    )  # before any file is read (a folder's files are scored in workers)
+    if not dask and typed_flags(ctx, ("workers",)):
+        raise CastlabError(
+            "--workers sets the processes of a local Dask cluster; without --dask one process "
+            "scores",
+            fix="add --dask, or drop --workers",
+        )
     columns = _columns(
         text=text_column,
         author=author_column,

@@ -51,6 +51,7 @@ __all__ = [
     "Scorer",
     "VaderScorer",
     "add_scores",
+    "check_scorer_options",
     "is_scored",
     "load_scorer",
     "probabilities_frame",
@@ -592,6 +593,41 @@ class HuggingFaceScorer(Scorer):
 SCORER_NAMES = ("default", "vader", "minilm", "finetune", "hf:<model id or folder>")
 
 
+def check_scorer_options(
+    spec: str,
+    *,
+    model: str | Path | None = None,
+    labels: Sequence[str] | None = None,
+    precision: str | None = None,
+) -> None:
+    """Refuse options the scorer ``spec`` would score without (they were silently ignored).
+
+    Examples
+    --------
+    >>> check_scorer_options("vader", precision="int8")
+    Traceback (most recent call last):
+    castlab.core.errors.CastlabError: --dtype int8 is for --scorer default or finetune; --scorer vader would score without it (fix: drop --dtype)
+    """
+    finetuned = spec == "finetune" or spec.startswith("finetune:")
+    if model is not None and spec != "minilm" and not finetuned:
+        raise CastlabError(
+            f"--model {model} is for --scorer finetune (a run of castlab sentiment train) or "
+            f"minilm (a head folder); --scorer {spec} would score without it",
+            fix="add --scorer finetune (or minilm), or drop --model",
+        )
+    if precision is not None and spec != "default" and not finetuned:
+        raise CastlabError(
+            f"--dtype {precision} is for --scorer default or finetune; --scorer {spec} would "
+            "score without it",
+            fix="drop --dtype",
+        )
+    if labels is not None and not spec.startswith("hf:"):
+        raise CastlabError(
+            f"--labels names a hub model's outputs (--scorer hf:<id>); --scorer {spec} has its own",
+            fix="drop --labels",
+        )
+
+
 def load_scorer(
     spec: str = "default",
     *,
@@ -616,19 +652,15 @@ def load_scorer(
     ...
     castlab.core.errors.CastlabError: unknown scorer 'bert' (fix: choose default, vader, minilm, finetune, hf:<model id or folder>)
     """
-    if model is not None and spec != "minilm" and not spec.startswith("finetune"):
-        raise CastlabError(
-            f"--model {model} is for --scorer finetune (a run of castlab sentiment train) or "
-            f"minilm (a head folder); --scorer {spec} would score without it",
-            fix="add --scorer finetune (or minilm), or drop --model",
-        )
+    check_scorer_options(spec, model=model, labels=labels, precision=precision)
+    finetuned = spec == "finetune" or spec.startswith("finetune:")
     if spec == "default":
         return DefaultScorer(batch_size=batch_size, precision=precision or DEFAULT_PRECISION)
     if spec == "vader":
         return VaderScorer()
     if spec == "minilm":
         return MiniLMScorer(model, batch_size=batch_size)
-    if spec == "finetune" or spec.startswith("finetune:"):
+    if finetuned:
         folder = spec.partition(":")[2] or model
         if not folder:
             raise CastlabError(
