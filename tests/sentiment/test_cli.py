@@ -110,6 +110,12 @@ def test_score_refuses_an_output_it_cannot_write_rather_than_make_a_folder(tmp_p
         ["sentiment", "score", str(tmp_path / "p.csv"), "--out", str(out), "--scorer", "vader"],
     )
     assert "cannot write .txt files" in str(result.exception) and not out.exists()
+    gz = tmp_path / "x.csv.gz"  # the fix said --out x.csv.csv
+    result = runner.invoke(
+        root_app,
+        ["sentiment", "score", str(tmp_path / "p.csv"), "--out", str(gz), "--scorer", "vader"],
+    )
+    assert "(--out x.csv)" in str(result.exception)
 
 
 def _castlab(*args: str) -> subprocess.CompletedProcess[str]:

@@ -222,8 +222,8 @@ def score(
         raise CastlabError(
             f"cannot write {out.suffix} files",
             path=out,
-            fix=f"name a .csv or .parquet file (--out {out.stem}.csv), or a folder without an "
-            "extension",
+            fix=f"name a .csv or .parquet file (--out {out.name.split('.')[0]}.csv), or a "
+            "folder without an extension",
         )
     if not to_folder and (address is not None or len(inputs) > 1 or Path(posts).is_dir()):
         raise CastlabError(
