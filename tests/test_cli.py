@@ -62,13 +62,14 @@ def test_help_does_not_import_heavy_libraries():
 
 
 def test_shared_options_read_the_same_everywhere():
-    """Lightning and thread options are declared once (castlab.core.options) and reused."""
+    """Lightning and thread options are declared once (castlab.core.options) and reused;
+    a command may mark one as used by one of its kinds only ("finetune: ", sentiment train)."""
     shared = ("accelerator", "devices", "num_nodes", "strategy", "max_steps")
     seen: dict[str, set[str]] = {}
     for _, command in _commands(typer.main.get_command(app)):
         for param in command.params:
             if param.name in shared:
-                seen.setdefault(param.name, set()).add(param.help)
+                seen.setdefault(param.name, set()).add(param.help.removeprefix("finetune: "))
     assert {"accelerator", "devices", "max_steps"} <= set(seen)
     for name, helps in seen.items():
         assert len(helps) == 1, f"--{name.replace('_', '-')} has {len(helps)} wordings: {helps}"
