@@ -11,8 +11,10 @@ import html
 import importlib
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from castlab.core.report import Report, Section
+if TYPE_CHECKING:  # the report (numpy) is imported when a demo runs: castlab's CLI reads
+    from castlab.core.report import Report  # DOMAIN_DEMOS for its help at every start
 
 __all__ = ["DOMAIN_DEMOS", "run_demo"]
 
@@ -51,6 +53,8 @@ def run_demo(out_dir: str | Path = "castlab-report", domains: list[str] | None =
     True
     >>> del DOMAIN_DEMOS["broken"], sys.modules["broken_demo"]
     """
+    from castlab.core.report import Report
+
     out_dir = Path(out_dir)
     report = Report("castlab demo")
     failures = []
@@ -84,10 +88,13 @@ def _in_progress(report: Report, pending: list[str]) -> Report:
 
     Examples
     --------
+    >>> from castlab.core.report import Report
     >>> partial = _in_progress(Report("castlab demo"), ["birds"])
     >>> "Not run yet" in partial.render() and partial.sections[0].title
     'birds'
     """
+    from castlab.core.report import Report, Section
+
     waiting = [
         Section(
             name,
