@@ -323,8 +323,8 @@ def predict(
     model, config = PM25Regressor.load(model_dir)
     learnt, given = config.get("time_step"), readings.time_step
     if report is not None and learnt and given and learnt != given:
-        average = {"day": "--freq D to average these rows per day, ", "hour": "--freq h to "
-                   "average these rows per hour, "}.get(learnt, "")  # fmt: skip
+        flag = {"day": "D", "hour": "h"}.get(learnt)  # prepare/predict --freq
+        average = f"--freq {flag} to average these rows per {learnt}, " if flag else ""
         report(
             f"note: the model learnt from {_every(learnt)} rows per location, these are "
             f"{_every(given)}: its predictions and interval are for {_every(learnt)} values "
