@@ -131,7 +131,10 @@ def test_unreadable_references_are_one_error_naming_the_file(members, tmp_path):
         (lambda m, t: m.update(families=m["families"][:3]), "families and"),
         (lambda m, t: m.update(families=["PF99999"] * len(m["families"])), "does not know: PF99"),
         (lambda m, t: m.update(sequences=[1] * len(m["sequences"])), "'sequences' must be a list"),
-        (lambda m, t: m["config"].update(neighbours=-3), "config.neighbours must be"),
+        (
+            lambda m, t: m["config"].update(neighbours=-3),
+            "setting neighbours -3: must be a whole number",
+        ),
         (lambda m, t: m["config"].update(max_evalue="abc"), "config.max_evalue must be"),
         (lambda m, t: t.update(features=t["features"][:, :4].copy()), "4 features for a model"),
         (lambda m, t: t["features"].fill(np.nan), "NaN or infinite"),

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from castlab.core.artifacts import atomic_write, write_json
-from castlab.core.errors import CastlabError, first_line
+from castlab.core.errors import CastlabError, first_line, require_sizes
 
 __all__ = [
     "ConfirmConfig",
@@ -226,10 +226,10 @@ def load_references(
     strange = sorted(set(named) - set(families)) if families is not None else []
     if strange:
         raise refuse(f"families the model does not know: {', '.join(strange[:5])}")
-    for field in ("families", "neighbours"):
-        value = getattr(config, field)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise refuse(f"config.{field} must be a whole number of 1 or more, not {value!r}")
+    try:
+        require_sizes(config)  # families, neighbours: whole numbers of at least 1
+    except CastlabError as error:
+        raise error.at(path, fix=_REWRITE) from None
     limit = config.max_evalue
     if limit is not None and (
         not isinstance(limit, (int, float)) or isinstance(limit, bool) or not limit >= 0
