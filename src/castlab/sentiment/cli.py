@@ -452,17 +452,9 @@ def train(
             fix="drop them, or use --kind finetune",
         )
     check_run_kind(out, kind, resume=resume)  # these checks come before the slow data reading
-    if kind == "head":
-        set_threads(threads)
-        tweets, val = training_tweets(semeval, tweeteval), read_tweeteval(tweeteval, "val")
-        folder, result = train_head_from_data(tweets, val, out, max_train=max_train)
-        typer.echo(
-            f"head written to {folder}; TweetEval val macro recall {result.macro_recall:.3f}"
-        )
-        return
-    if resume and (out / "config.json").exists():  # the options the run started with
-        config, train_config = _saved_finetune(out / "config.json")
-    else:
+    if kind == "finetune" and resume and (out / "config.json").exists():
+        config, train_config = _saved_finetune(out / "config.json")  # what the run started with
+    elif kind == "finetune":
         config = FineTuneConfig(
             max_train=max_train,
             init_head=None if init_head == "none" else init_head,
@@ -482,6 +474,12 @@ def train(
         )
     set_threads(threads)
     tweets, val = training_tweets(semeval, tweeteval), read_tweeteval(tweeteval, "val")
+    if kind == "head":
+        folder, result = train_head_from_data(tweets, val, out, max_train=max_train)
+        typer.echo(
+            f"head written to {folder}; TweetEval val macro recall {result.macro_recall:.3f}"
+        )
+        return
     folder = finetune(tweets, val, out, config=config, train_config=train_config, resume=resume)
     typer.echo(f"model written to {folder}; score with --scorer finetune --model {out}")
 
